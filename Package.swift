@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "orderctl",
+    products: [
+        .executable(name: "orderctl", targets: ["orderctl"]),
+        .library(name: "OrderCore", targets: ["OrderCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The system SQLite C library (Debian: libsqlite3-dev). Only OrderCore/SQLite imports it.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "OrderCore",
+            dependencies: ["CSQLite"],
+            resources: [.embedInCode("Resources/schema.sql")]
+        ),
+        .executableTarget(
+            name: "orderctl",
+            dependencies: [
+                "OrderCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OrderCoreTests", dependencies: ["OrderCore"]),
+        .testTarget(name: "orderctlTests", dependencies: ["OrderCore", "orderctl"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,237 @@
+import Foundation
+
+/// A calendar day in the business time zone.
+public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
+              day <= LocalDate.daysIn(year: year, month: month) else { return nil }
+        self.year = year; self.month = month; self.day = day
+    }
+
+    /// Parses exactly `YYYY-MM-DD`.
+    public init?(iso text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    public static func daysIn(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public var iso: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var description: String { iso }
+
+    public static func < (a: LocalDate, b: LocalDate) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian), for exact day arithmetic.
+    public var dayNumber: Int {
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    public init(dayNumber z0: Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self.month = m
+        self.day = d
+    }
+
+    public func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
+
+    /// Adds months, clamping to the month's last day (Jan 31 + 1 month = Feb 28/29).
+    public func adding(months: Int) -> LocalDate {
+        let index = year * 12 + (month - 1) + months
+        let y = index / 12, m = index % 12 + 1
+        return LocalDate(year: y, month: m, day: min(day, LocalDate.daysIn(year: y, month: m)))!
+    }
+
+    /// 1 = Monday ... 7 = Sunday (ISO 8601).
+    public var isoWeekday: Int {
+        let w = (dayNumber + 3) % 7  // 1970-01-01 was a Thursday
+        return (w < 0 ? w + 7 : w) + 1
+    }
+
+    public var weekdayName: String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][isoWeekday - 1] }
+
+    public func days(until other: LocalDate) -> Int { other.dayNumber - dayNumber }
+
+    /// The instant this day starts in `zone` (handles days of 23 or 25 hours).
+    public func start(in zone: TimeZone) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let components = DateComponents(year: year, month: month, day: day)
+        // startOfDay copes with zones whose midnight is skipped by a DST change.
+        return calendar.startOfDay(for: calendar.date(from: components.with(hour: 12))!)
+    }
+
+    /// The day an instant falls on in `zone`.
+    public init(_ instant: Date, in zone: TimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        self.init(year: c.year!, month: c.month!, day: c.day!)!
+    }
+}
+
+private extension DateComponents {
+    func with(hour: Int) -> DateComponents { var c = self; c.hour = hour; return c }
+}
+
+/// Formats and parses UTC instants as stored: `2026-11-25T17:04:06Z`.
+public enum Instant {
+    public static func format(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let day = LocalDate(dayNumber: Int(floorDiv(seconds, 86400)))
+        let rem = Int(seconds - floorDiv(seconds, 86400) * 86400)
+        return day.iso + String(format: "T%02d:%02d:%02dZ", rem / 3600, rem / 60 % 60, rem % 60)
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        guard text.count == 20, text.hasSuffix("Z"),
+              let day = LocalDate(iso: String(text.prefix(10))) else { return nil }
+        let t = text.dropFirst(11).prefix(8).split(separator: ":")
+        guard t.count == 3, let h = Int(t[0]), let m = Int(t[1]), let s = Int(t[2]) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(day.dayNumber * 86400 + h * 3600 + m * 60 + s))
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        a >= 0 ? a / b : -((-a + b - 1) / b)
+    }
+
+    /// Shows an instant in the business time zone: `2026-11-25 18:04`.
+    public static func display(_ date: Date, in zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+    }
+}
+
+/// Resolves the date expressions a user types: ISO 8601 dates and date-times,
+/// `today`, `tomorrow`, `yesterday`, `+3d`, `-2w`, `+1m`, `+1y`, `mon`..`sun` (the next
+/// such day, never today), `eow` (this week's Sunday), `eom` (this month's last day).
+public struct DateResolver: Sendable {
+    public let now: Date
+    public let zone: TimeZone
+
+    public init(now: Date = Date(), zone: TimeZone) {
+        self.now = now
+        self.zone = zone
+    }
+
+    public var today: LocalDate { LocalDate(now, in: zone) }
+
+    static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    public static let help = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w, +1m, mon..sun, eow, eom"
+
+    /// A calendar day. Date-times are reduced to their day in the business zone.
+    public func date(_ text: String, field: String) throws(OrderError) -> LocalDate {
+        let raw = text.trimmingCharacters(in: .whitespaces)
+        let lower = raw.lowercased()
+        let base = today
+        switch lower {
+        case "today", "now": return base
+        case "tomorrow": return base.adding(days: 1)
+        case "yesterday": return base.adding(days: -1)
+        case "eow": return base.adding(days: 7 - base.isoWeekday)
+        case "eom": return LocalDate(year: base.year, month: base.month, day: LocalDate.daysIn(year: base.year, month: base.month))!
+        default: break
+        }
+        if let index = Self.weekdays.firstIndex(where: { lower == $0 || lower == Self.fullName($0) }) {
+            var ahead = (index + 1) - base.isoWeekday
+            if ahead <= 0 { ahead += 7 }
+            return base.adding(days: ahead)
+        }
+        if let first = lower.first, first == "+" || first == "-", lower.count >= 3,
+           let unit = lower.last, let n = Int(lower.dropFirst().dropLast()), n <= 100_000 {
+            let signed = first == "-" ? -n : n
+            switch unit {
+            case "d": return base.adding(days: signed)
+            case "w": return base.adding(days: 7 * signed)
+            case "m": return base.adding(months: signed)
+            case "y": return base.adding(months: 12 * signed)
+            default: break
+            }
+        }
+        if let d = LocalDate(iso: raw) { return d }
+        if let instant = try? self.instant(raw, field: field) { return LocalDate(instant, in: zone) }
+        throw .invalidValue(field: field, value: text, reason: "expected a date: \(Self.help)")
+    }
+
+    static func fullName(_ short: String) -> String {
+        ["mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday",
+         "fri": "friday", "sat": "saturday", "sun": "sunday"][short]!
+    }
+
+    /// An instant: an ISO 8601 date-time (with `Z` or an offset, else in the business
+    /// zone), `now`, or any date expression (meaning the start of that day).
+    public func instant(_ text: String, field: String) throws(OrderError) -> Date {
+        let raw = text.trimmingCharacters(in: .whitespaces)
+        if raw.lowercased() == "now" { return now }
+        if raw.count > 10, let day = LocalDate(iso: String(raw.prefix(10))) {
+            let sep = raw[raw.index(raw.startIndex, offsetBy: 10)]
+            if sep == "T" || sep == " " || sep == "t" {
+                if let date = parseTime(String(raw.dropFirst(11)), day: day) { return date }
+            }
+            throw .invalidValue(field: field, value: text, reason: "expected a date-time such as 2026-11-25T14:30 or 2026-11-25T13:30:00Z")
+        }
+        return try date(raw, field: field).start(in: zone)
+    }
+
+    private func parseTime(_ text: String, day: LocalDate) -> Date? {
+        var rest = Substring(text)
+        var offset: Int? = nil
+        if rest.hasSuffix("Z") || rest.hasSuffix("z") {
+            offset = 0; rest = rest.dropLast()
+        } else if let signIndex = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
+            let zonePart = rest[rest.index(after: signIndex)...].replacingOccurrences(of: ":", with: "")
+            guard zonePart.count == 4, let hh = Int(zonePart.prefix(2)), let mm = Int(zonePart.suffix(2)),
+                  hh <= 14, mm < 60 else { return nil }
+            offset = (hh * 60 + mm) * 60 * (rest[signIndex] == "-" ? -1 : 1)
+            rest = rest[..<signIndex]
+        }
+        let hms = rest.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(hms.count), hms[0].count == 2, hms[1].count == 2,
+              let h = Int(hms[0]), let m = Int(hms[1]), h < 24, m < 60 else { return nil }
+        var s = 0.0
+        if hms.count == 3 {
+            guard hms[2].count >= 2, let sv = Double(hms[2]), sv >= 0, sv < 60 else { return nil }
+            s = sv
+        }
+        if let offset {
+            let seconds = Double(day.dayNumber * 86400 + h * 3600 + m * 60) + s - Double(offset)
+            return Date(timeIntervalSince1970: seconds)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        var c = DateComponents(year: day.year, month: day.month, day: day.day, hour: h, minute: m, second: Int(s))
+        c.nanosecond = 0
+        return calendar.date(from: c)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+public struct Product: Sendable, Equatable {
+    public var id: Int64
+    public var sku: String
+    public var name: String
+    public var price: Money
+    public var tracksStock: Bool
+    public var onHand: Int64
+    public var reserved: Int64
+    public var reorderAt: Int64?
+    public var active: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// On hand less what open orders have reserved; nil when stock is not tracked.
+    public var available: Int64? { tracksStock ? onHand - reserved : nil }
+    public var isLow: Bool {
+        guard tracksStock, let reorderAt, let available else { return false }
+        return available <= reorderAt
+    }
+}
+
+public struct StockMove: Sendable, Equatable {
+    public var at: Date
+    public var kind: String
+    public var delta: Int64
+    public var onHand: Int64
+    public var orderRef: String?
+    public var note: String?
+}
+
+public struct Customer: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var email: String?
+    public var phone: String?
+    public var country: String?
+    public var address: String?
+    public var note: String?
+    public var createdAt: Date
+}
+
+public struct CustomerSummary: Sendable, Equatable {
+    public var customer: Customer
+    public var orderCount: Int
+    public var totalSpent: Money
+    public var lastOrderAt: Date?
+}
+
+public enum Shipping: String, Sendable, CaseIterable, Codable {
+    case standard, express
+}
+
+public struct OrderLine: Sendable, Equatable {
+    public var lineNo: Int
+    public var sku: String
+    public var name: String
+    public var quantity: Int64
+    public var unitPrice: Money
+    public var lineTotal: Money
+    public var priceOverridden: Bool
+    public var reserved: Int64
+    public var backordered: Int64
+    public var shipped: Int64
+}
+
+public struct OrderEvent: Sendable, Equatable {
+    public var seq: Int
+    public var at: Date
+    public var kind: String
+    public var oldValue: String?
+    public var newValue: String?
+    public var detail: String?
+}
+
+/// One row of `orderctl list`.
+public struct OrderSummary: Sendable, Equatable {
+    public var id: Int64
+    public var ref: String
+    public var placedAt: Date
+    public var customerID: Int64
+    public var customerName: String
+    public var customerEmail: String?
+    public var status: String
+    public var paymentStatus: String
+    public var fulfilmentStatus: String
+    public var channel: String
+    public var shipping: Shipping
+    public var orderClass: String
+    public var itemCount: Int64
+    public var lineCount: Int
+    public var total: Money
+    public var dueDate: LocalDate?
+}
+
+/// Everything `orderctl show` prints.
+public struct OrderDetail: Sendable, Equatable {
+    public var summary: OrderSummary
+    public var customer: Customer
+    public var classReason: String
+    public var note: String?
+    public var lines: [OrderLine]
+    public var events: [OrderEvent]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public var reservedUnits: Int64 { lines.reduce(0) { $0 + $1.reserved } }
+    public var backorderedUnits: Int64 { lines.reduce(0) { $0 + $1.backordered } }
+}

@@ -1,0 +1,78 @@
+/// Errors in the domain. Each text reads well after "Error: ", names the thing and
+/// the value, and says what to do where it can.
+public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidValue(field: String, value: String, reason: String)
+    case missingValue(field: String, hint: String)
+    case unknownProduct(sku: String)
+    case unknownCustomer(String)
+    case unknownCustomerEmail(String)
+    case ambiguousCustomer(String, matches: Int)
+    case unknownOrder(ref: String)
+    case duplicateRef(ref: String)
+    case duplicateSKU(sku: String)
+    case duplicateEmail(email: String)
+    case conflictingLines(sku: String)
+    case notEnoughStock(sku: String, requested: Int64, available: Int64)
+    case stockBelowReserved(sku: String, requested: Int64, reserved: Int64)
+    case productNotTracked(sku: String)
+    case inactiveProduct(sku: String)
+    case dueBeforeOrder(due: String, placed: String)
+    case unknownSetting(key: String, known: [String])
+    case currencyInUse(current: String)
+    case noDatabase(path: String)
+    case databaseNotOrderctl(path: String, reason: String)
+    case newerSchema(path: String, version: Int, supported: Int)
+
+    public var description: String {
+        switch self {
+        case let .invalidValue(field, value, reason):
+            return "invalid \(field) '\(Self.clip(value))': \(reason)"
+        case let .missingValue(field, hint):
+            return "missing \(field)" + (hint.isEmpty ? "" : " (\(hint))")
+        case let .unknownProduct(sku):
+            return "unknown SKU '\(Self.clip(sku))' (see 'orderctl product list', or add it with 'orderctl product add')"
+        case let .unknownCustomer(text):
+            return "no customer matches '\(Self.clip(text))' (see 'orderctl customer list')"
+        case let .unknownCustomerEmail(email):
+            return "no customer with email '\(Self.clip(email))' (add --create-customer to create one, or 'orderctl customer add')"
+        case let .ambiguousCustomer(text, matches):
+            return "'\(Self.clip(text))' matches \(matches) customers by name; use the customer's id or email"
+        case let .unknownOrder(ref):
+            return "no order with ref '\(Self.clip(ref))' (see 'orderctl list')"
+        case let .duplicateRef(ref):
+            return "an order with ref '\(Self.clip(ref))' already exists"
+        case let .duplicateSKU(sku):
+            return "a product with SKU '\(Self.clip(sku))' already exists (use 'orderctl product update')"
+        case let .duplicateEmail(email):
+            return "a customer with email '\(Self.clip(email))' already exists"
+        case let .conflictingLines(sku):
+            return "SKU \(Self.clip(sku)) is given twice with different prices; give it once with the full quantity"
+        case let .notEnoughStock(sku, requested, available):
+            return "not enough stock for SKU \(Self.clip(sku)): \(requested) requested, \(available) available (use --backorder to accept anyway)"
+        case let .stockBelowReserved(sku, requested, reserved):
+            return "cannot set stock of SKU \(Self.clip(sku)) to \(requested): \(reserved) units are reserved by open orders"
+        case let .productNotTracked(sku):
+            return "SKU \(Self.clip(sku)) does not track stock (use 'orderctl product update \(Self.clip(sku)) --track-stock')"
+        case let .inactiveProduct(sku):
+            return "SKU \(Self.clip(sku)) is discontinued (use 'orderctl product update \(Self.clip(sku)) --active' to sell it again)"
+        case let .dueBeforeOrder(due, placed):
+            return "invalid due date \(due): before the order date \(placed)"
+        case let .unknownSetting(key, known):
+            return "unknown setting '\(Self.clip(key))' (known: \(known.joined(separator: ", ")))"
+        case let .currencyInUse(current):
+            return "cannot change the currency from \(current): the database already holds products or orders"
+        case let .noDatabase(path):
+            return "no database at \(path) (create one with 'orderctl init', or name another with --db)"
+        case let .databaseNotOrderctl(path, reason):
+            return "\(path) is not an orderctl database: \(reason)"
+        case let .newerSchema(path, version, supported):
+            return "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
+        }
+    }
+
+    /// Keeps error lines one line long and readable, whatever the user typed.
+    static func clip(_ text: String) -> String {
+        let oneLine = text.map { $0.isNewline ? " " : $0 }
+        return oneLine.count > 80 ? String(oneLine.prefix(77)) + "..." : String(oneLine)
+    }
+}

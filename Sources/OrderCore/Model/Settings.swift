@@ -1,0 +1,70 @@
+import Foundation
+
+/// The settings `orderctl config` knows, with their defaults and checks.
+public struct SettingKey: Sendable {
+    public let key: String
+    public let summary: String
+    /// Default value; nil means "unset".
+    public let defaultValue: String?
+    /// Normalises and validates a value typed by the user.
+    let normalise: @Sendable (String) throws(OrderError) -> String
+
+    public static let currency = SettingKey(key: "currency", summary: "ISO 4217 currency of all prices and orders", defaultValue: "EUR") { v throws(OrderError) in
+        try Currency(code: v).code
+    }
+    public static let timezone = SettingKey(key: "timezone", summary: "business time zone for dates, days and months (IANA name)", defaultValue: nil) { v throws(OrderError) in
+        guard let zone = TimeZone(identifier: v) else {
+            throw .invalidValue(field: "timezone", value: v, reason: "expected an IANA time zone such as Europe/Berlin")
+        }
+        return zone.identifier
+    }
+    public static let shopCountry = SettingKey(key: "shop.country", summary: "the shop's country (ISO 3166 alpha-2); other countries are international", defaultValue: nil) { v throws(OrderError) in
+        try Validate.country(v)
+    }
+    public static let orderPrefix = SettingKey(key: "order.prefix", summary: "text before generated order numbers", defaultValue: "") { v throws(OrderError) in
+        guard v.count <= 20, !v.contains(where: { $0.isWhitespace }) else {
+            throw .invalidValue(field: "order.prefix", value: v, reason: "at most 20 characters, no spaces")
+        }
+        return v
+    }
+    public static let nextNumber = SettingKey(key: "order.next-number", summary: "number of the next generated order ref", defaultValue: "1001") { v throws(OrderError) in
+        String(try Validate.integer(v, field: "order.next-number", min: 1, max: 999_999_999_999))
+    }
+    public static let defaultChannel = SettingKey(key: "order.default-channel", summary: "channel of orders added without --channel", defaultValue: "web") { v throws(OrderError) in
+        try Validate.channel(v)
+    }
+    public static let classRules = SettingKey(key: "class.rules", summary: "classification rules in the order they are tried (first match wins; else standard)", defaultValue: "express,international,high-value,bulk") { v throws(OrderError) in
+        try ClassificationRules.parseRuleList(v).map(\.rawValue).joined(separator: ",")
+    }
+    public static let expressDays = SettingKey(key: "class.express.due-within-days", summary: "an order due within this many days of being placed is express", defaultValue: "2") { v throws(OrderError) in
+        String(try Validate.integer(v, field: "class.express.due-within-days", min: 0, max: 3650))
+    }
+    public static let bulkQuantity = SettingKey(key: "class.bulk.min-quantity", summary: "an order of at least this many units is bulk", defaultValue: "20") { v throws(OrderError) in
+        String(try Validate.integer(v, field: "class.bulk.min-quantity", min: 1, max: 1_000_000_000))
+    }
+    public static let highValueTotal = SettingKey(key: "class.high-value.min-total", summary: "an order totalling at least this amount is high-value", defaultValue: "250") { v throws(OrderError) in
+        // Checked against the currency when used; here only its shape.
+        _ = try Money.parse(v, currency: try Currency(code: "XXX"), field: "class.high-value.min-total")
+        return v
+    }
+
+    public static let all: [SettingKey] = [
+        .currency, .timezone, .shopCountry, .orderPrefix, .nextNumber, .defaultChannel,
+        .classRules, .expressDays, .bulkQuantity, .highValueTotal,
+    ]
+
+    public static func named(_ key: String) throws(OrderError) -> SettingKey {
+        guard let found = all.first(where: { $0.key == key.lowercased() }) else {
+            throw .unknownSetting(key: key, known: all.map(\.key))
+        }
+        return found
+    }
+}
+
+/// A setting with its effective value, as `config list` shows it.
+public struct SettingValue: Sendable, Equatable {
+    public var key: String
+    public var value: String?
+    public var isDefault: Bool
+    public var summary: String
+}

@@ -1,0 +1,195 @@
+internal import CSQLite
+import Foundation
+
+/// One SQLite connection. Not Sendable: one connection, one thread.
+///
+/// Opened with extended result codes, `foreign_keys = ON`, WAL and a busy timeout, so
+/// that cron and an interactive shell can use the same file at the same time.
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: Statement] = [:]
+    private var inTransaction = false
+
+    /// How long a writer waits for another writer before giving up.
+    public static let busyTimeoutMilliseconds: Int32 = 5000
+
+    /// Opens (and with `create`, creates) the database at `path`. A new file is created
+    /// with mode 0600 before SQLite touches it.
+    public init(path: String, create: Bool = true, readOnly: Bool = false) throws {
+        self.path = path
+        if create && !readOnly && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                close(fd)
+            } else if errno != EEXIST {
+                throw SQLiteError(code: SQLiteCode.cantOpen,
+                                  message: "cannot create \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        if readOnly { flags |= SQLITE_OPEN_READONLY } else { flags |= SQLITE_OPEN_READWRITE }
+        if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(message): \(path)")
+        }
+        self.handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, Self.busyTimeoutMilliseconds)
+        do {
+            try execute("PRAGMA foreign_keys = ON")
+            if !readOnly && path != ":memory:" {
+                // journal_mode returns a row; a database that is not one fails here.
+                _ = try scalarString("PRAGMA journal_mode = WAL")
+                try execute("PRAGMA synchronous = FULL")
+            } else {
+                _ = try scalarInt("PRAGMA schema_version")
+            }
+        } catch {
+            cache.removeAll()
+            sqlite3_close_v2(db)
+            throw error
+        }
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ rc: Int32, sql: String?) -> SQLiteError {
+        let code = sqlite3_extended_errcode(handle)
+        return SQLiteError(code: code == 0 ? rc : code,
+                           message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements without parameters (schema scripts, pragmas).
+    public func execute(_ sql: String) throws {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        if rc != SQLITE_OK {
+            let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errmsg)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    /// A cached prepared statement, reset and with its bindings cleared.
+    func prepare(_ sql: String) throws -> Statement {
+        if let stmt = cache[sql] {
+            stmt.reset()
+            return stmt
+        }
+        let stmt = try Statement(database: self, sql: sql)
+        cache[sql] = stmt
+        return stmt
+    }
+
+    /// Number of statements currently held in the cache (for tests).
+    public var cachedStatementCount: Int { cache.count }
+
+    /// Runs a statement that returns no rows.
+    public func run(_ sql: String, _ args: any SQLBindable...) throws {
+        try run(sql, arguments: args)
+    }
+
+    public func run(_ sql: String, arguments: [any SQLBindable]) throws {
+        let stmt = try prepare(sql)
+        defer { stmt.reset() }
+        try stmt.bind(arguments)
+        while try stmt.step() {}
+    }
+
+    /// Runs a query and maps every row.
+    public func query<T>(_ sql: String, _ args: any SQLBindable..., row: (Row) throws -> T) throws -> [T] {
+        try query(sql, arguments: args, row: row)
+    }
+
+    public func query<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> [T] {
+        let stmt = try prepare(sql)
+        defer { stmt.reset() }
+        try stmt.bind(arguments)
+        var result: [T] = []
+        while try stmt.step() {
+            result.append(try transform(Row(handle: stmt.handle)))
+        }
+        return result
+    }
+
+    /// Runs a query and maps its first row, if any.
+    public func queryFirst<T>(_ sql: String, _ args: any SQLBindable..., row transform: (Row) throws -> T) throws -> T? {
+        try queryFirst(sql, arguments: args, row: transform)
+    }
+
+    public func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> T? {
+        let stmt = try prepare(sql)
+        defer { stmt.reset() }
+        try stmt.bind(arguments)
+        return try stmt.step() ? transform(Row(handle: stmt.handle)) : nil
+    }
+
+    /// Streams rows to `body` without collecting them.
+    public func forEach(_ sql: String, arguments: [any SQLBindable] = [], _ body: (Row) throws -> Void) throws {
+        let stmt = try prepare(sql)
+        defer { stmt.reset() }
+        try stmt.bind(arguments)
+        while try stmt.step() { try body(Row(handle: stmt.handle)) }
+    }
+
+    public func scalarInt(_ sql: String, _ args: any SQLBindable...) throws -> Int64 {
+        try queryFirst(sql, arguments: args) { $0.int64(0) } ?? 0
+    }
+
+    public func scalarString(_ sql: String, _ args: any SQLBindable...) throws -> String? {
+        try queryFirst(sql, arguments: args) { $0.optionalString(0) } ?? nil
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT`; rolls back when it throws.
+    /// The write lock is taken up front, so the checks inside `body` see the data that
+    /// the commit will change; other writers wait up to the busy timeout.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        precondition(!inTransaction, "nested transactions are not supported")
+        try execute("BEGIN IMMEDIATE")
+        inTransaction = true
+        defer { inTransaction = false }
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if sqlite3_get_autocommit(handle) == 0 {
+                try? execute("ROLLBACK")
+            }
+            throw error
+        }
+    }
+
+    /// Runs `body` in a read transaction, so that it sees one consistent snapshot.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        if inTransaction { return try body() }
+        try execute("BEGIN DEFERRED")
+        inTransaction = true
+        defer { inTransaction = false }
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    public var userVersion: Int {
+        get throws { Int(try scalarInt("PRAGMA user_version")) }
+    }
+
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+}

@@ -1,0 +1,107 @@
+internal import CSQLite
+
+// SQLite copies transient values at bind time.
+private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A prepared statement. Obtained from `Database.prepare`, which caches it; every use
+/// starts from a reset statement with fresh bindings.
+final class Statement {
+    let handle: OpaquePointer
+    let sql: String
+    unowned let database: Database
+
+    init(database: Database, sql: String) throws {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw database.error(rc, sql: sql)
+        }
+        self.handle = stmt
+        self.sql = sql
+        self.database = database
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    func bind(_ values: [any SQLBindable]) throws {
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard expected == values.count else {
+            throw SQLiteError(code: SQLiteCode.error,
+                              message: "statement takes \(expected) parameters, \(values.count) given", sql: sql)
+        }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value.sqlValue {
+            case .null: rc = sqlite3_bind_null(handle, index)
+            case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
+            case .real(let v): rc = sqlite3_bind_double(handle, index, v)
+            case .text(let v):
+                var copy = v
+                rc = copy.withUTF8 { buf in
+                    sqlite3_bind_text(handle, index, UnsafeRawPointer(buf.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                        .assumingMemoryBound(to: CChar.self), Int32(buf.count), SQLITE_TRANSIENT)
+                }
+            case .blob(let v):
+                rc = v.withUnsafeBytes { buf in
+                    sqlite3_bind_blob(handle, index, buf.baseAddress, Int32(buf.count), SQLITE_TRANSIENT)
+                }
+            }
+            guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+        }
+    }
+
+    /// Steps once; true when a row is available.
+    func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw database.error(rc, sql: sql)
+        }
+    }
+}
+
+/// The current row of a statement, valid only inside the closure it is passed to.
+public struct Row {
+    let handle: OpaquePointer
+
+    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
+    public func isNull(_ i: Int) -> Bool { sqlite3_column_type(handle, Int32(i)) == SQLITE_NULL }
+
+    public func int64(_ i: Int) -> Int64 { sqlite3_column_int64(handle, Int32(i)) }
+    public func int(_ i: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(i))) }
+    public func double(_ i: Int) -> Double { sqlite3_column_double(handle, Int32(i)) }
+    public func bool(_ i: Int) -> Bool { sqlite3_column_int64(handle, Int32(i)) != 0 }
+
+    public func string(_ i: Int) -> String {
+        guard let ptr = sqlite3_column_text(handle, Int32(i)) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, Int32(i)))
+        return String(decoding: UnsafeBufferPointer(start: ptr, count: count), as: UTF8.self)
+    }
+
+    public func optionalString(_ i: Int) -> String? { isNull(i) ? nil : string(i) }
+    public func optionalInt64(_ i: Int) -> Int64? { isNull(i) ? nil : int64(i) }
+    public func optionalInt(_ i: Int) -> Int? { isNull(i) ? nil : int(i) }
+
+    public func columnName(_ i: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(i))) }
+
+    public func value(_ i: Int) -> SQLValue {
+        switch sqlite3_column_type(handle, Int32(i)) {
+        case SQLITE_INTEGER: return .integer(int64(i))
+        case SQLITE_FLOAT: return .real(double(i))
+        case SQLITE_TEXT: return .text(string(i))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, Int32(i)))
+            guard count > 0, let ptr = sqlite3_column_blob(handle, Int32(i)) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: ptr, count: count)))
+        default: return .null
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+public struct NewCustomer: Sendable {
+    public var name: String
+    public var email: String?
+    public var phone: String?
+    public var country: String?
+    public var address: String?
+    public var note: String?
+
+    public init(name: String, email: String? = nil, phone: String? = nil, country: String? = nil, address: String? = nil, note: String? = nil) {
+        self.name = name; self.email = email; self.phone = phone; self.country = country; self.address = address; self.note = note
+    }
+}
+
+extension OrderStore {
+    static let customerColumns = "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at"
+
+    func customer(from r: Row) -> Customer {
+        Customer(id: r.int64(0), name: r.string(1), email: r.optionalString(2), phone: r.optionalString(3),
+                 country: r.optionalString(4), address: r.optionalString(5), note: r.optionalString(6),
+                 createdAt: date(r.string(7)))
+    }
+
+    func insertCustomer(_ new: NewCustomer) throws -> Customer {
+        let name = try Validate.name(new.name, field: "name")
+        let email = try new.email.map { e throws(OrderError) in try Validate.email(e) }
+        let country = try new.country.map { c throws(OrderError) in try Validate.country(c) }
+        let phone = try new.phone.map { p throws(OrderError) in try Validate.name(p, field: "phone") }
+        let address = try new.address.map { a throws(OrderError) in try Validate.note(a, field: "address") }
+        let note = try new.note.map { n throws(OrderError) in try Validate.note(n, field: "note") }
+        if let email, try db.scalarInt("SELECT count(*) FROM customers WHERE email = ?", email) > 0 {
+            throw OrderError.duplicateEmail(email: email)
+        }
+        try db.run("INSERT INTO customers(name, email, phone, country, address, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   name, email, phone, country, address, note, nowText)
+        return try customer(id: db.lastInsertRowID)!
+    }
+
+    func customer(id: Int64) throws -> Customer? {
+        try db.queryFirst("SELECT \(Self.customerColumns) FROM customers c WHERE c.id = ?", id) { customer(from: $0) }
+    }
+
+    @discardableResult
+    public func addCustomer(_ new: NewCustomer) throws -> Customer {
+        try db.transaction { try insertCustomer(new) }
+    }
+
+    /// Finds a customer by id (digits, or `#12`), email (contains `@`) or exact name
+    /// (case-insensitive; must be unique).
+    func resolveCustomer(_ text: String) throws -> Customer {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let idText = trimmed.hasPrefix("#") ? String(trimmed.dropFirst()) : trimmed
+        if !idText.isEmpty, idText.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(idText) {
+            if let c = try customer(id: id) { return c }
+            throw OrderError.unknownCustomer(text)
+        }
+        if trimmed.contains("@") {
+            if let c = try db.queryFirst("SELECT \(Self.customerColumns) FROM customers c WHERE c.email = ?", trimmed, row: customer(from:)) {
+                return c
+            }
+            throw OrderError.unknownCustomerEmail(trimmed)
+        }
+        let matches = try db.query("SELECT \(Self.customerColumns) FROM customers c WHERE c.name = ? COLLATE NOCASE LIMIT 10", text, row: customer(from:))
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 { throw OrderError.ambiguousCustomer(text, matches: matches.count) }
+        throw OrderError.unknownCustomer(text)
+    }
+
+    public func customer(_ text: String) throws -> Customer { try db.read { try resolveCustomer(text) } }
+
+    static let summaryJoin = """
+        SELECT \(customerColumns),
+               count(o.id), coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.total END), 0), max(o.placed_at)
+        FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
+        """
+
+    func summary(from r: Row, currency: Currency) -> CustomerSummary {
+        CustomerSummary(customer: customer(from: r), orderCount: r.int(8),
+                        totalSpent: Money(minor: r.int64(9), currency: currency),
+                        lastOrderAt: r.optionalString(10).map(date))
+    }
+
+    public func customers(search: String? = nil) throws -> [CustomerSummary] {
+        try db.read {
+            let currency = try self.currency()
+            var sql = Self.summaryJoin
+            var args: [any SQLBindable] = []
+            if let s = search {
+                sql += " WHERE instr(lower(c.name), lower(?)) > 0 OR instr(lower(coalesce(c.email, '')), lower(?)) > 0"
+                args = [s, s]
+            }
+            sql += " GROUP BY c.id ORDER BY c.name COLLATE NOCASE, c.id"
+            return try db.query(sql, arguments: args) { summary(from: $0, currency: currency) }
+        }
+    }
+
+    /// A customer with their order count, total spent (cancelled orders excluded) and orders.
+    public func customerDetail(_ text: String) throws -> (summary: CustomerSummary, orders: [OrderSummary]) {
+        try db.read {
+            let c = try resolveCustomer(text)
+            let currency = try self.currency()
+            let found: CustomerSummary? = try db.queryFirst(Self.summaryJoin + " WHERE c.id = ? GROUP BY c.id", c.id) { r in
+                self.summary(from: r, currency: currency)
+            }
+            var filter = OrderFilter()
+            filter.customer = String(c.id)
+            return (found!, try orderSummaries(filter))
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// The one type the command line talks to. Every method that writes runs in one
+/// transaction: when it throws, nothing changed.
+public final class OrderStore {
+    public let db: Database
+    public let path: String
+    /// True when opening created the database file.
+    public let created: Bool
+    let clock: @Sendable () -> Date
+
+    public enum OpenMode: Sendable {
+        /// Fail with `OrderError.noDatabase` when the file does not exist.
+        case existing
+        /// Create the file (and its folder) when missing.
+        case create
+    }
+
+    public init(path: String, mode: OpenMode = .create, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.path = path
+        self.clock = clock
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists {
+            guard mode == .create else { throw OrderError.noDatabase(path: path) }
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            }
+        }
+        do {
+            db = try Database(path: path, create: mode == .create)
+            try Migrations.migrate(db, path: path)
+        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
+            throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
+        }
+        created = !exists
+        if created {
+            // Pin the business time zone so the database means the same on any machine.
+            try db.transaction {
+                if try rawSetting(SettingKey.timezone.key) == nil {
+                    try writeSetting(SettingKey.timezone.key, TimeZone.current.identifier)
+                }
+            }
+        }
+    }
+
+    /// `$ORDERCTL_DB`, else `$XDG_DATA_HOME/orderctl/orders.db`, else
+    /// `~/.local/share/orderctl/orders.db`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["ORDERCTL_DB"], !path.isEmpty { return path }
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return xdg + "/orderctl/orders.db"
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/orderctl/orders.db"
+    }
+
+    public var schemaVersion: Int { (try? db.userVersion) ?? 0 }
+    public static var latestSchemaVersion: Int { Migrations.latestVersion }
+
+    var now: Date { clock() }
+    var nowText: String { Instant.format(clock()) }
+
+    // MARK: settings
+
+    func rawSetting(_ key: String) throws -> String? {
+        try db.scalarString("SELECT value FROM settings WHERE key = ?", key)
+    }
+
+    func writeSetting(_ key: String, _ value: String?) throws {
+        if let value {
+            try db.run("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+        } else {
+            try db.run("DELETE FROM settings WHERE key = ?", key)
+        }
+    }
+
+    func setting(_ key: SettingKey) throws -> String? {
+        try rawSetting(key.key) ?? key.defaultValue
+    }
+
+    public func currency() throws -> Currency {
+        try Currency(code: setting(.currency) ?? "EUR")
+    }
+
+    public func timeZone() throws -> TimeZone {
+        try setting(.timezone).flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
+    }
+
+    public func dateResolver() throws -> DateResolver {
+        DateResolver(now: now, zone: try timeZone())
+    }
+
+    public func classificationRules() throws -> ClassificationRules {
+        let currency = try self.currency()
+        let order = try ClassificationRules.parseRuleList(setting(.classRules) ?? "")
+        let days = Int(try setting(.expressDays) ?? "2") ?? 2
+        let bulk = Int64(try setting(.bulkQuantity) ?? "20") ?? 20
+        let total = try Money.parse(setting(.highValueTotal) ?? "250", currency: currency, field: SettingKey.highValueTotal.key)
+        return ClassificationRules(order: order, expressWithinDays: days, bulkMinQuantity: bulk,
+                                   highValueMinTotal: total, shopCountry: try setting(.shopCountry))
+    }
+
+    public func settings() throws -> [SettingValue] {
+        try SettingKey.all.map { key in
+            let raw = try rawSetting(key.key)
+            var value = raw ?? key.defaultValue
+            if key.key == SettingKey.timezone.key && value == nil { value = TimeZone.current.identifier }
+            return SettingValue(key: key.key, value: value, isDefault: raw == nil, summary: key.summary)
+        }
+    }
+
+    public func setting(named name: String) throws -> SettingValue {
+        let key = try SettingKey.named(name)
+        return try settings().first { $0.key == key.key }!
+    }
+
+    /// Sets a setting (nil resets it to its default) and returns the stored value.
+    @discardableResult
+    public func setSetting(_ name: String, _ value: String?) throws -> SettingValue {
+        let key = try SettingKey.named(name)
+        try db.transaction {
+            var normal = try value.map { v throws(OrderError) in try key.normalise(v) }
+            switch key.key {
+            case SettingKey.currency.key:
+                let current = try currency().code
+                let used = try db.scalarInt("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM orders)")
+                if (normal ?? key.defaultValue) != current && used > 0 {
+                    throw OrderError.currencyInUse(current: current)
+                }
+            case SettingKey.highValueTotal.key:
+                if let v = normal {
+                    normal = try Money.parse(v, currency: currency(), field: key.key).decimalString
+                }
+            case SettingKey.timezone.key:
+                if normal == nil { normal = TimeZone.current.identifier }
+            default: break
+            }
+            try writeSetting(key.key, normal)
+        }
+        return try setting(named: key.key)
+    }
+
+    // MARK: helpers
+
+    func date(_ text: String) -> Date { Instant.parse(text) ?? Date(timeIntervalSince1970: 0) }
+
+    func money(_ minor: Int64, _ currencyCode: String) throws -> Money {
+        Money(minor: minor, currency: try Currency(code: currencyCode))
+    }
+}

@@ -1,0 +1,320 @@
+import Foundation
+
+/// What `orderctl add` takes, as typed. The store validates all of it.
+public struct OrderDraft: Sendable {
+    public var customer: String
+    public var items: [String]
+    public var ref: String?
+    public var due: String?
+    public var placedAt: String?
+    public var channel: String?
+    public var shipping: String?
+    public var note: String?
+    public var backorder = false
+    public var createCustomer = false
+    public var customerName: String?
+    public var customerCountry: String?
+
+    public init(customer: String, items: [String]) {
+        self.customer = customer
+        self.items = items
+    }
+}
+
+public enum OrderSort: String, Sendable, CaseIterable {
+    case date, due, total
+}
+
+public struct OrderFilter: Sendable {
+    public var status: String?
+    public var customer: String?
+    public var orderClass: String?
+    public var since: String?
+    public var until: String?
+    public var dueBefore: String?
+    public var overdue = false
+    public var sort: OrderSort = .date
+    public var reverse = false
+    public var limit: Int?
+
+    public init() {}
+}
+
+/// The dates a filter resolved to, so the command can show them back.
+public struct ResolvedFilter: Sendable, Equatable {
+    public var since: LocalDate?
+    public var until: LocalDate?
+    public var dueBefore: LocalDate?
+    public var today: LocalDate
+}
+
+extension OrderStore {
+    // MARK: add
+
+    /// Validates, classifies, checks and reserves stock, and stores a new order, all
+    /// in one transaction. Returns the stored order as `show` would print it.
+    public func addOrder(_ draft: OrderDraft) throws -> (order: OrderDetail, createdCustomer: Bool) {
+        try db.transaction {
+            let currency = try self.currency()
+            let dates = try dateResolver()
+
+            // Customer.
+            var createdCustomer = false
+            let customer: Customer
+            do {
+                customer = try resolveCustomer(draft.customer)
+            } catch OrderError.unknownCustomerEmail(let email) where draft.createCustomer {
+                let name = draft.customerName ?? String(email.prefix { $0 != "@" })
+                customer = try insertCustomer(NewCustomer(name: name, email: email, country: draft.customerCountry))
+                createdCustomer = true
+            }
+
+            // Header fields.
+            let placedAt = try draft.placedAt.map { t throws(OrderError) in try dates.instant(t, field: "date") } ?? now
+            let placedDay = LocalDate(placedAt, in: dates.zone)
+            let due = try draft.due.map { t throws(OrderError) in try dates.date(t, field: "due date") }
+            if let due, due < placedDay { throw OrderError.dueBeforeOrder(due: due.iso, placed: placedDay.iso) }
+            let channel = try Validate.channel(draft.channel ?? setting(.defaultChannel) ?? "web")
+            let shippingText = draft.shipping ?? "standard"
+            guard let shipping = Shipping(rawValue: shippingText.lowercased()) else {
+                throw OrderError.invalidValue(field: "shipping", value: shippingText, reason: "expected standard or express")
+            }
+            let note = try draft.note.map { n throws(OrderError) in try Validate.note(n, field: "note") }
+
+            // Lines: parse, look up, merge repeated SKUs.
+            guard !draft.items.isEmpty else {
+                throw OrderError.missingValue(field: "items", hint: "an order needs at least one --item SKU[:QTY][@PRICE]")
+            }
+            struct Draft { var product: Product; var quantity: Int64; var price: Money; var overridden: Bool }
+            var lines: [Draft] = []
+            for text in draft.items {
+                let spec = try ItemSpec.parse(text)
+                let product = try requireProduct(spec.sku)
+                guard product.active else { throw OrderError.inactiveProduct(sku: product.sku) }
+                let price = try spec.price.map { p throws(OrderError) in try Money.parse(p, currency: currency, field: "price of \(product.sku)") } ?? product.price
+                if let i = lines.firstIndex(where: { $0.product.id == product.id }) {
+                    guard lines[i].price == price else { throw OrderError.conflictingLines(sku: product.sku) }
+                    lines[i].quantity += spec.quantity
+                    lines[i].overridden = lines[i].overridden || spec.price != nil
+                    guard lines[i].quantity <= Validate.maxQuantity else {
+                        throw OrderError.invalidValue(field: "quantity", value: String(lines[i].quantity), reason: "\(product.sku) must total at most \(Validate.maxQuantity)")
+                    }
+                } else {
+                    lines.append(Draft(product: product, quantity: spec.quantity, price: price, overridden: spec.price != nil))
+                }
+            }
+            var total: Int64 = 0
+            var units: Int64 = 0
+            for line in lines {
+                let (lineTotal, o1) = line.price.minor.multipliedReportingOverflow(by: line.quantity)
+                let (sum, o2) = total.addingReportingOverflow(lineTotal)
+                guard !o1, !o2, sum <= Money.maxMinor else {
+                    throw OrderError.invalidValue(field: "total", value: line.product.sku, reason: "the order total is too large")
+                }
+                total = sum
+                units += line.quantity
+            }
+
+            // Reference.
+            let ref: String
+            if let given = draft.ref {
+                ref = try Validate.code(given, field: "ref")
+                if try db.scalarInt("SELECT count(*) FROM orders WHERE ref = ?", ref) > 0 { throw OrderError.duplicateRef(ref: ref) }
+            } else {
+                ref = try nextRef()
+            }
+
+            // Classification.
+            let totalMoney = Money(minor: total, currency: currency)
+            let facts = OrderFacts(shipping: shipping, placed: placedDay, due: due, totalQuantity: units,
+                                   total: totalMoney, customerCountry: customer.country)
+            let (orderClass, reason) = try classificationRules().classify(facts)
+
+            // Store the order.
+            let stamp = nowText
+            try db.run("""
+                INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
+                                   due_date, note, placed_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, ref, customer.id, channel, shipping.rawValue, currency.code, total, units, orderClass, reason,
+                due?.iso, note, Instant.format(placedAt), stamp, stamp)
+            let orderID = db.lastInsertRowID
+            var events = EventWriter(store: self, orderID: orderID)
+            try events.append("created", new: OrderStatus.pending.rawValue,
+                              detail: "\(lines.count) \(lines.count == 1 ? "line" : "lines"), \(units) \(units == 1 ? "unit" : "units"), total \(totalMoney)")
+            try events.append("classified", new: orderClass, detail: reason)
+
+            // Check and reserve stock: the write lock is held, and the guarded UPDATE and
+            // the table's CHECK make overselling impossible even if this check were wrong.
+            var stockNotes: [String] = []
+            for (index, line) in lines.enumerated() {
+                var reserved: Int64 = 0, backordered: Int64 = 0
+                if line.product.tracksStock {
+                    let available = try db.scalarInt("SELECT on_hand - reserved FROM products WHERE id = ?", line.product.id)
+                    if line.quantity <= available {
+                        reserved = line.quantity
+                    } else if draft.backorder {
+                        reserved = max(0, available)
+                        backordered = line.quantity - reserved
+                    } else {
+                        throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
+                    }
+                    if reserved > 0 {
+                        try db.run("UPDATE products SET reserved = reserved + ?, updated_at = ? WHERE id = ? AND on_hand - reserved >= ?",
+                                   reserved, stamp, line.product.id, reserved)
+                        guard db.changes == 1 else {
+                            throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
+                        }
+                    }
+                    stockNotes.append("\(line.product.sku): \(reserved) reserved" + (backordered > 0 ? ", \(backordered) backordered" : ""))
+                }
+                try db.run("""
+                    INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total,
+                                            price_source, reserved, backordered)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, orderID, index + 1, line.product.id, line.product.sku, line.product.name, line.quantity,
+                    line.price.minor, line.price.minor * line.quantity, line.overridden ? "override" : "catalog",
+                    reserved, backordered)
+            }
+            if !stockNotes.isEmpty {
+                try events.append("stock-reserved", detail: stockNotes.joined(separator: "; "))
+            }
+            return (try requireOrderDetail(ref), createdCustomer)
+        }
+    }
+
+    /// The next free generated ref; advances `order.next-number` past it.
+    func nextRef() throws -> String {
+        let prefix = try setting(.orderPrefix) ?? ""
+        var number = Int64(try setting(.nextNumber) ?? "1001") ?? 1001
+        while try db.scalarInt("SELECT count(*) FROM orders WHERE ref = ?", prefix + String(number)) > 0 {
+            number += 1
+        }
+        try writeSetting(SettingKey.nextNumber.key, String(number + 1))
+        return prefix + String(number)
+    }
+
+    // MARK: read
+
+    static let summarySelect = """
+        SELECT o.id, o.ref, o.placed_at, c.id, c.name, c.email, o.status, o.payment_status, o.fulfilment_status,
+               o.channel, o.shipping, o.class, o.item_count,
+               (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id), o.total, o.currency, o.due_date
+        FROM orders o JOIN customers c ON c.id = o.customer_id
+        """
+
+    func orderSummary(from r: Row) throws -> OrderSummary {
+        OrderSummary(id: r.int64(0), ref: r.string(1), placedAt: date(r.string(2)), customerID: r.int64(3),
+                     customerName: r.string(4), customerEmail: r.optionalString(5), status: r.string(6),
+                     paymentStatus: r.string(7), fulfilmentStatus: r.string(8), channel: r.string(9),
+                     shipping: Shipping(rawValue: r.string(10)) ?? .standard, orderClass: r.string(11),
+                     itemCount: r.int64(12), lineCount: r.int(13), total: try money(r.int64(14), r.string(15)),
+                     dueDate: r.optionalString(16).flatMap(LocalDate.init(iso:)))
+    }
+
+    /// Resolves a filter's dates against today in the business zone.
+    public func resolve(_ filter: OrderFilter) throws -> ResolvedFilter {
+        let dates = try dateResolver()
+        let since = try filter.since.map { t throws(OrderError) in try dates.date(t, field: "since") }
+        let until = try filter.until.map { t throws(OrderError) in try dates.date(t, field: "until") }
+        if let since, let until, until < since {
+            throw OrderError.invalidValue(field: "until", value: until.iso, reason: "before --since \(since.iso)")
+        }
+        return ResolvedFilter(since: since, until: until,
+                              dueBefore: try filter.dueBefore.map { t throws(OrderError) in try dates.date(t, field: "due-before") },
+                              today: dates.today)
+    }
+
+    public func orderSummaries(_ filter: OrderFilter) throws -> [OrderSummary] {
+        try db.read {
+            let resolved = try resolve(filter)
+            let zone = try timeZone()
+            var conditions: [String] = []
+            var args: [any SQLBindable] = []
+            if let s = filter.status {
+                conditions.append("o.status = ?"); args.append(try OrderStatus.parse(s).rawValue)
+            }
+            if let c = filter.customer {
+                conditions.append("o.customer_id = ?"); args.append(try resolveCustomer(c).id)
+            }
+            if let k = filter.orderClass {
+                let known = [ClassificationRules.standardClass] + ClassRule.allCases.map(\.rawValue)
+                guard known.contains(k.lowercased()) else {
+                    throw OrderError.invalidValue(field: "class", value: k, reason: "expected one of \(known.joined(separator: ", "))")
+                }
+                conditions.append("o.class = ?"); args.append(k.lowercased())
+            }
+            if let since = resolved.since {
+                conditions.append("o.placed_at >= ?"); args.append(Instant.format(since.start(in: zone)))
+            }
+            if let until = resolved.until {
+                conditions.append("o.placed_at < ?"); args.append(Instant.format(until.adding(days: 1).start(in: zone)))
+            }
+            if let d = resolved.dueBefore {
+                conditions.append("o.due_date <= ?"); args.append(d.iso)
+            }
+            if filter.overdue {
+                let open = OrderStatus.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+                conditions.append("o.due_date < ? AND o.status IN (\(open))"); args.append(resolved.today.iso)
+            }
+            var sql = Self.summarySelect
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            let desc = filter.reverse ? "ASC" : "DESC", asc = filter.reverse ? "DESC" : "ASC"
+            switch filter.sort {
+            case .date: sql += " ORDER BY o.placed_at \(desc), o.id \(desc)"
+            case .due: sql += " ORDER BY o.due_date IS NULL, o.due_date \(asc), o.placed_at \(asc), o.id \(asc)"
+            case .total: sql += " ORDER BY o.total \(desc), o.placed_at \(desc), o.id \(desc)"
+            }
+            if let limit = filter.limit {
+                guard limit > 0 else { throw OrderError.invalidValue(field: "limit", value: String(limit), reason: "must be a positive whole number") }
+                sql += " LIMIT ?"; args.append(limit)
+            }
+            return try db.query(sql, arguments: args) { try orderSummary(from: $0) }
+        }
+    }
+
+    func requireOrderDetail(_ ref: String) throws -> OrderDetail {
+        guard let summary = try db.queryFirst(Self.summarySelect + " WHERE o.ref = ?", ref, row: orderSummary(from:)) else {
+            throw OrderError.unknownOrder(ref: ref)
+        }
+        let extra = try db.queryFirst("SELECT class_reason, note, created_at, updated_at FROM orders WHERE id = ?", summary.id) {
+            ($0.string(0), $0.optionalString(1), $0.string(2), $0.string(3))
+        }!
+        let currency = summary.total.currency
+        let lines = try db.query("""
+            SELECT line_no, sku, name, quantity, unit_price, line_total, price_source, reserved, backordered, shipped
+            FROM order_lines WHERE order_id = ? ORDER BY line_no
+            """, summary.id) { r in
+            OrderLine(lineNo: r.int(0), sku: r.string(1), name: r.string(2), quantity: r.int64(3),
+                      unitPrice: Money(minor: r.int64(4), currency: currency), lineTotal: Money(minor: r.int64(5), currency: currency),
+                      priceOverridden: r.string(6) == "override", reserved: r.int64(7), backordered: r.int64(8), shipped: r.int64(9))
+        }
+        let events = try db.query("SELECT seq, at, kind, old_value, new_value, detail FROM order_events WHERE order_id = ? ORDER BY seq", summary.id) { r in
+            OrderEvent(seq: r.int(0), at: date(r.string(1)), kind: r.string(2), oldValue: r.optionalString(3),
+                       newValue: r.optionalString(4), detail: r.optionalString(5))
+        }
+        return OrderDetail(summary: summary, customer: try customer(id: summary.customerID)!, classReason: extra.0,
+                           note: extra.1, lines: lines, events: events, createdAt: date(extra.2), updatedAt: date(extra.3))
+    }
+
+    public func order(_ ref: String) throws -> OrderDetail { try db.read { try requireOrderDetail(ref) } }
+}
+
+/// Appends events to one order's log with consecutive sequence numbers.
+struct EventWriter {
+    let store: OrderStore
+    let orderID: Int64
+    var nextSeq: Int? = nil
+
+    init(store: OrderStore, orderID: Int64) {
+        self.store = store
+        self.orderID = orderID
+    }
+
+    mutating func append(_ kind: String, old: String? = nil, new: String? = nil, detail: String? = nil) throws {
+        let seq = try nextSeq ?? Int(store.db.scalarInt("SELECT coalesce(max(seq), 0) + 1 FROM order_events WHERE order_id = ?", orderID))
+        try store.db.run("INSERT INTO order_events(order_id, seq, at, kind, old_value, new_value, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         orderID, seq, store.nowText, kind, old, new, detail)
+        nextSeq = seq + 1
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import OrderCore
+
+struct CustomerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customer",
+        abstract: "Keep customers: add, list, show.",
+        subcommands: [Add.self, List.self, Show.self],
+        defaultSubcommand: List.self)
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a customer.",
+            discussion: """
+                Examples:
+                  orderctl customer add --name "Ann Lee" --email ann@example.com --country DE
+                  orderctl customer add --name "Walk-in"
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Full name.") var name: String
+        @Option(help: "Email address (unique).") var email: String?
+        @Option(help: "Country, ISO 3166 alpha-2 (e.g. DE).") var country: String?
+        @Option(help: "Phone number.") var phone: String?
+        @Option(help: "Postal address (may span lines).") var address: String?
+        @Option(help: "A note about the customer.") var note: String?
+        @OptionGroup var json: JSONOption
+
+        func run() throws {
+            let store = try global.openStore(.create)
+            let c = try store.addCustomer(NewCustomer(name: name, email: email, phone: phone, country: country, address: address, note: note))
+            if json.json { Terminal.print(JSON.render(Present.json(c))); return }
+            Terminal.print("Added customer #\(c.id): \(c.name)" + (c.email.map { " <\($0)>" } ?? ""))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List customers with their order count and total spent.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only customers whose name or email contains this text.") var search: String?
+        @OptionGroup var format: FormatOptions
+
+        func run() throws {
+            let store = try global.openStore(.existing)
+            let list = try store.customers(search: search)
+            if format.json { Terminal.print(JSON.render(list.map(Present.json))) }
+            else if format.csv { FileHandle.standardOutput.write(Data(CSV.render(header: Present.customerCSVHeader, rows: list.map(Present.csvRow)).utf8)) }
+            else if list.isEmpty { Terminal.note(search == nil ? "No customers yet: add one with 'orderctl customer add'." : "No customers match.") }
+            else { Terminal.print(Present.customerTable(list, zone: try store.timeZone()).render()) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a customer with their orders and total spent.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Customer id, email or exact name.") var customer: String
+        @OptionGroup var json: JSONOption
+
+        func run() throws {
+            let store = try global.openStore(.existing)
+            let (summary, orders) = try store.customerDetail(customer)
+            if json.json {
+                var d = Present.json(summary)
+                d["orders"] = orders.map(Present.json)
+                Terminal.print(JSON.render(d))
+                return
+            }
+            let c = summary.customer
+            let zone = try store.timeZone()
+            var lines = [Terminal.style("Customer #\(c.id): \(c.name)", .bold)]
+            if let e = c.email { lines.append("Email:    \(e)") }
+            if let p = c.phone { lines.append("Phone:    \(p)") }
+            if let k = c.country { lines.append("Country:  \(k)") }
+            if let a = c.address { lines.append("Address:  " + a.replacingOccurrences(of: "\n", with: "\n          ")) }
+            if let n = c.note { lines.append("Note:     \(n)") }
+            lines.append("Since:    \(LocalDate(c.createdAt, in: zone).iso)")
+            lines.append("Orders:   \(summary.orderCount), total spent \(summary.totalSpent) (cancelled orders not counted)")
+            Terminal.print(lines.joined(separator: "\n"))
+            if !orders.isEmpty {
+                Terminal.print("")
+                Terminal.print(Present.orderTable(orders, zone: zone, today: try store.dateResolver().today).render())
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import OrderCore
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the database (or show that it exists).",
+        discussion: """
+            Creates the database file (mode 0600, its folder 0700) with the current schema. \
+            Any command that writes also creates a missing database with default settings; \
+            commands that only read refuse a missing file, so a mistyped --db is an error.
+
+            Examples:
+              orderctl init --currency EUR --timezone Europe/Berlin --country DE
+              orderctl --db /tmp/try.db init
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "ISO 4217 currency of all prices (default EUR).")
+    var currency: String?
+
+    @Option(help: "Business time zone, an IANA name (default: this machine's).")
+    var timezone: String?
+
+    @Option(help: "The shop's country, ISO 3166 alpha-2; customers elsewhere are international.")
+    var country: String?
+
+    func run() throws {
+        let store = try global.openStore(.create, announce: false)
+        if let currency { try store.setSetting("currency", currency) }
+        if let timezone { try store.setSetting("timezone", timezone) }
+        if let country { try store.setSetting("shop.country", country) }
+        let settings = try store.settings()
+        func value(_ key: String) -> String { settings.first { $0.key == key }?.value ?? "not set" }
+        Terminal.print("\(store.created ? "Initialised" : "Database already exists at") \(store.path)" + (store.created ? "" : " (schema version \(store.schemaVersion))"))
+        Terminal.print("currency \(value("currency")), time zone \(value("timezone")), shop country \(value("shop.country"))")
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import OrderCore
+
+struct AddOrder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Take a new order: validate, classify, check and reserve stock.",
+        discussion: """
+            Each --item is SKU[:QTY][@PRICE]: quantity 1 by default, the catalog price \
+            unless a price follows '@'. The same SKU given twice is merged into one line \
+            (an error if the prices differ). All or nothing: any invalid value stops the \
+            order and nothing is stored.
+
+            Examples:
+              orderctl add --customer ann@example.com --item MUG-01:2 --item TEE-M
+              orderctl add --customer "Ann Lee" --item MUG-01:30@10.00 --due fri --shipping express
+              orderctl add --customer new@example.com --create-customer --customer-name "Bo Chen" --country FR --item MUG-01
+              orderctl add --customer 12 --item MUG-01:5 --backorder --ref SHOP-2207
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Customer id, email or exact name.") var customer: String
+    @Option(name: .customLong("item"), help: ArgumentHelp("A line: SKU[:QTY][@PRICE]; repeat for more lines.", valueName: "sku[:qty][@price]"))
+    var items: [String] = []
+    @Option(help: "Due date (\(DateResolver.help)).") var due: String?
+    @Option(help: "Order reference (default: the next number, see 'config get order.next-number').") var ref: String?
+    @Option(help: "Sales channel, e.g. web, shop, phone (default: config order.default-channel).") var channel: String?
+    @Option(help: "standard or express.") var shipping: String?
+    @Option(help: "A note on the order.") var note: String?
+    @Option(help: "When the order was placed, if not now (a date or ISO 8601 date-time).") var date: String?
+    @Flag(help: "Accept lines beyond available stock and record the shortfall as backordered.") var backorder = false
+    @Flag(name: .customLong("create-customer"), help: "Create the customer when --customer is an unknown email.") var createCustomer = false
+    @Option(name: .customLong("customer-name"), help: "Name of a customer created with --create-customer (default: the email's local part).") var customerName: String?
+    @Option(help: "Country of a customer created with --create-customer.") var country: String?
+    @OptionGroup var json: JSONOption
+
+    func validate() throws {
+        if items.isEmpty { throw ValidationError("an order needs at least one --item SKU[:QTY][@PRICE]") }
+        if !createCustomer && (customerName != nil || country != nil) {
+            throw ValidationError("--customer-name and --country only apply with --create-customer")
+        }
+    }
+
+    func run() throws {
+        let store = try global.openStore(.create)
+        var draft = OrderDraft(customer: customer, items: items)
+        draft.ref = ref; draft.due = due; draft.channel = channel; draft.shipping = shipping
+        draft.note = note; draft.placedAt = date; draft.backorder = backorder
+        draft.createCustomer = createCustomer; draft.customerName = customerName; draft.customerCountry = country
+        let (order, createdCustomer) = try store.addOrder(draft)
+        if createdCustomer { Terminal.note("created customer #\(order.customer.id): \(order.customer.name) <\(order.customer.email ?? "")>") }
+        if json.json { Terminal.print(JSON.render(Present.json(order))); return }
+        Terminal.print("Added order \(order.summary.ref)")
+        Terminal.print(Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today, history: false))
+    }
+}
+
+struct ListOrders: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List orders, newest first.",
+        discussion: """
+            Examples:
+              orderctl list --status pending --due-before fri
+              orderctl list --since -30d --class high-value --sort total
+              orderctl list --overdue
+              orderctl list --customer ann@example.com --json
+              orderctl list --since 2026-01-01 --csv > orders.csv
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only orders in this status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))).") var status: String?
+    @Option(help: "Only this customer's orders (id, email or exact name).") var customer: String?
+    @Option(name: .customLong("class"), help: "Only orders of this class (standard, express, international, high-value, bulk).") var orderClass: String?
+    @Option(help: "Only orders placed on or after this date.") var since: String?
+    @Option(help: "Only orders placed on or before this date.") var until: String?
+    @Option(name: .customLong("due-before"), help: "Only orders due on or before this date.") var dueBefore: String?
+    @Flag(help: "Only open orders whose due date has passed.") var overdue = false
+    @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: String = "date"
+    @Flag(help: "Reverse the sort order.") var reverse = false
+    @Option(help: "Show at most this many orders.") var limit: Int?
+    @OptionGroup var format: FormatOptions
+
+    func run() throws {
+        guard let sortKey = OrderSort(rawValue: sort.lowercased()) else {
+            throw ValidationError("--sort must be one of date, due, total")
+        }
+        let store = try global.openStore(.existing)
+        var filter = OrderFilter()
+        filter.status = status; filter.customer = customer; filter.orderClass = orderClass
+        filter.since = since; filter.until = until; filter.dueBefore = dueBefore; filter.overdue = overdue
+        filter.sort = sortKey; filter.reverse = reverse; filter.limit = limit
+        let resolved = try store.resolve(filter)
+        let orders = try store.orderSummaries(filter)
+        var echo: [String] = []
+        if let d = resolved.since { echo.append("since \(d.iso) (\(d.weekdayName))") }
+        if let d = resolved.until { echo.append("until \(d.iso) (\(d.weekdayName))") }
+        if let d = resolved.dueBefore { echo.append("due on or before \(d.iso) (\(d.weekdayName))") }
+        if overdue { echo.append("overdue as of \(resolved.today.iso)") }
+        if format.json { Terminal.print(JSON.render(orders.map(Present.json))); return }
+        if format.csv { FileHandle.standardOutput.write(Data(CSV.render(header: Present.orderCSVHeader, rows: orders.map(Present.csvRow)).utf8)); return }
+        if !echo.isEmpty { Terminal.note("Orders " + echo.joined(separator: ", ")) }
+        if orders.isEmpty { Terminal.note("No orders match."); return }
+        Terminal.print(Present.orderTable(orders, zone: try store.timeZone(), today: resolved.today).render())
+        if Terminal.stdoutIsTerminal {
+            let total = orders.reduce(Int64(0)) { $0 + $1.total.minor }
+            Terminal.note("\(orders.count) order\(orders.count == 1 ? "" : "s"), \(Money(minor: total, currency: orders[0].total.currency))")
+        }
+    }
+}
+
+struct ShowOrder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show an order: lines, totals, class and why, stock, history.",
+        discussion: "Example: orderctl show 1042 --json")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The order's ref.") var ref: String
+    @OptionGroup var json: JSONOption
+
+    func run() throws {
+        let store = try global.openStore(.existing)
+        let order = try store.order(ref)
+        if json.json { Terminal.print(JSON.render(Present.json(order))); return }
+        Terminal.print(Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today))
+    }
+}

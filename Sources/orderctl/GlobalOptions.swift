@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import OrderCore
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
+/// Options every command takes. `orderctl --db X list` works as well as
+/// `orderctl list --db X`: `hoist` moves leading globals into the environment.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file (default: $ORDERCTL_DB, else $XDG_DATA_HOME/orderctl/orders.db).", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: "Colored output: auto (only on a terminal), always, never. NO_COLOR is honoured.")
+    var color: ColorChoice?
+
+    /// Moves global options given before the subcommand into the environment, where
+    /// `GlobalOptions` falls back to them.
+    static func hoist(_ arguments: [String]) -> [String] {
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--db" || first == "--color", rest.count >= 2 {
+                let value = rest[rest.startIndex + 1]
+                if first == "--db" { hoistedDB = value } else { hoistedColor = value }
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--db=") {
+                hoistedDB = String(first.dropFirst(5)); rest = rest.dropFirst()
+            } else if first.hasPrefix("--color=") {
+                hoistedColor = String(first.dropFirst(8)); rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        return Array(rest)
+    }
+
+    // Set once by `hoist` before parsing, read after: single-threaded.
+    nonisolated(unsafe) static var hoistedDB: String?
+    nonisolated(unsafe) static var hoistedColor: String?
+
+    var databasePath: String {
+        db ?? Self.hoistedDB ?? OrderStore.defaultPath()
+    }
+
+    var colorChoice: ColorChoice {
+        if let color { return color }
+        if let text = Self.hoistedColor, let c = ColorChoice(rawValue: text) { return c }
+        return .auto
+    }
+
+    /// Opens the store. Commands that only read pass `.existing`, so a mistyped path
+    /// is an error rather than a new empty database.
+    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true) throws -> OrderStore {
+        Terminal.configure(color: colorChoice)
+        let store = try OrderStore(path: databasePath, mode: mode, clock: Self.clock())
+        if store.created && announce {
+            Terminal.note("created a new database at \(store.path)")
+        }
+        return store
+    }
+
+    /// `ORDERCTL_NOW` (an ISO 8601 instant) fixes the clock, for tests and demos.
+    static func clock() -> @Sendable () -> Date {
+        if let text = ProcessInfo.processInfo.environment["ORDERCTL_NOW"], !text.isEmpty,
+           let fixed = try? DateResolver(zone: TimeZone(identifier: "UTC")!).instant(text, field: "ORDERCTL_NOW") {
+            return { fixed }
+        }
+        return { Date() }
+    }
+}
+
+/// `--json` and `--csv` for read commands.
+struct FormatOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (stable field names; amounts as decimal strings with a currency field).")
+    var json = false
+
+    @Flag(name: .long, help: "Print CSV (RFC 4180, with a header row).")
+    var csv = false
+
+    func validate() throws {
+        if json && csv { throw ValidationError("--json and --csv cannot be used together") }
+    }
+}
+
+/// `--json` only, for commands that print one record.
+struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (stable field names; amounts as decimal strings with a currency field).")
+    var json = false
+}

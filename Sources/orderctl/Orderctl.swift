@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import OrderCore
+
+@main
+struct Orderctl: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "orderctl",
+        abstract: "A fast, dependable order manager for a one-person business.",
+        discussion: """
+            One SQLite file holds the whole business: products, customers, orders and \
+            their history. The database is --db PATH, else $ORDERCTL_DB, else \
+            $XDG_DATA_HOME/orderctl/orders.db (default ~/.local/share/orderctl/orders.db).
+
+            Global options, accepted before or after the command:
+              --db PATH                 the database file
+              --color auto|always|never colored output (NO_COLOR is honoured)
+
+            Dates: \(DateResolver.help).
+            Exit codes: 0 success, 1 error, 64 usage error.
+
+            Getting started:
+              orderctl init --currency EUR --timezone Europe/Berlin
+              orderctl product add MUG-01 --name "Stoneware mug" --price 12.50 --stock 40
+              orderctl customer add --name "Ann Lee" --email ann@example.com --country DE
+              orderctl add --customer ann@example.com --item MUG-01:2 --due +3d
+              orderctl list
+            """,
+        version: version,
+        subcommands: [
+            Init.self, AddOrder.self, ListOrders.self, ShowOrder.self,
+            ProductCommand.self, StockCommand.self, CustomerCommand.self, ConfigCommand.self,
+        ]
+    )
+
+    static func main() {
+        let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let error as OrderError {
+            Terminal.fail("\(error)")
+        } catch let error as SQLiteError {
+            Terminal.fail("\(error)")
+        } catch let error as CocoaError {
+            Terminal.fail(error.localizedDescription)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import OrderCore
+
+/// How models look in JSON, CSV and tables. Field names here are a public interface.
+enum Present {
+    static func money(_ m: Money) -> String { m.decimalString }
+
+    static func json(_ m: Money, _ key: String, into dict: inout [String: Any]) {
+        dict[key] = m.decimalString
+    }
+
+    static func time(_ date: Date, _ zone: TimeZone) -> String { Instant.display(date, in: zone) }
+
+    // MARK: products
+
+    static func json(_ p: Product) -> [String: Any] {
+        [
+            "sku": p.sku, "name": p.name, "price": p.price.decimalString, "currency": p.price.currency.code,
+            "track_stock": p.tracksStock, "on_hand": orNull(p.tracksStock ? p.onHand : nil),
+            "reserved": orNull(p.tracksStock ? p.reserved : nil), "available": orNull(p.available),
+            "reorder_at": orNull(p.reorderAt), "low_stock": p.isLow, "active": p.active,
+        ]
+    }
+
+    static let productCSVHeader = ["sku", "name", "price", "currency", "track_stock", "on_hand", "reserved", "available", "reorder_at", "active"]
+
+    static func csvRow(_ p: Product) -> [String] {
+        [p.sku, p.name, p.price.decimalString, p.price.currency.code, p.tracksStock ? "1" : "0",
+         p.tracksStock ? String(p.onHand) : "", p.tracksStock ? String(p.reserved) : "",
+         p.available.map(String.init) ?? "", p.reorderAt.map(String.init) ?? "", p.active ? "1" : "0"]
+    }
+
+    static func productTable(_ products: [Product]) -> Table {
+        var t = Table([.init(title: "SKU"), .init(title: "NAME", flexible: true), .init(title: "PRICE", align: .right),
+                       .init(title: "ON HAND", align: .right), .init(title: "RESERVED", align: .right),
+                       .init(title: "AVAILABLE", align: .right), .init(title: "REORDER AT", align: .right), .init(title: "")])
+        for p in products {
+            var flags: [String] = []
+            if p.isLow { flags.append("low") }
+            if !p.active { flags.append("discontinued") }
+            t.add([p.sku, p.name, p.price.decimalString, p.tracksStock ? String(p.onHand) : "-",
+                   p.tracksStock ? String(p.reserved) : "-", p.available.map(String.init) ?? "-",
+                   p.reorderAt.map(String.init) ?? "", flags.joined(separator: ",")])
+        }
+        t.stylers[7] = { Terminal.style($0, .red) }
+        return t
+    }
+
+    static func productDetail(_ p: Product, moves: [StockMove], reservations: [(ref: String, reserved: Int64, backordered: Int64)], zone: TimeZone) -> String {
+        var out: [String] = []
+        out.append(Terminal.style("Product \(p.sku)", .bold) + (p.active ? "" : "  " + Terminal.style("discontinued", .red)))
+        out.append("Name:       \(p.name)")
+        out.append("Price:      \(p.price)")
+        if p.tracksStock {
+            out.append("Stock:      \(p.onHand) on hand, \(p.reserved) reserved, \(p.available ?? 0) available" + (p.isLow ? "  " + Terminal.style("LOW", .red) : ""))
+            out.append("Reorder at: \(p.reorderAt.map(String.init) ?? "not set")")
+        } else {
+            out.append("Stock:      not tracked")
+        }
+        if !reservations.isEmpty {
+            out.append("")
+            out.append(Terminal.style("Held by orders", .bold))
+            for r in reservations {
+                out.append("  \(r.ref): \(r.reserved) reserved" + (r.backordered > 0 ? ", \(r.backordered) backordered" : ""))
+            }
+        }
+        if !moves.isEmpty {
+            out.append("")
+            out.append(Terminal.style("Stock moves (newest first)", .bold))
+            var t = Table([.init(title: "WHEN"), .init(title: "KIND"), .init(title: "CHANGE", align: .right),
+                           .init(title: "ON HAND", align: .right), .init(title: "NOTE", flexible: true)])
+            for m in moves {
+                let note = [m.orderRef.map { "order \($0)" }, m.note].compactMap { $0 }.joined(separator: ": ")
+                t.add([time(m.at, zone), m.kind, m.delta > 0 ? "+\(m.delta)" : String(m.delta), String(m.onHand), note])
+            }
+            out.append(t.render())
+        }
+        return out.joined(separator: "\n")
+    }
+
+    // MARK: customers
+
+    static func json(_ c: Customer) -> [String: Any] {
+        ["id": c.id, "name": c.name, "email": orNull(c.email), "phone": orNull(c.phone), "country": orNull(c.country),
+         "address": orNull(c.address), "note": orNull(c.note), "created_at": Instant.format(c.createdAt)]
+    }
+
+    static func json(_ s: CustomerSummary) -> [String: Any] {
+        var d = json(s.customer)
+        d["order_count"] = s.orderCount
+        d["total_spent"] = s.totalSpent.decimalString
+        d["currency"] = s.totalSpent.currency.code
+        d["last_order_at"] = orNull(s.lastOrderAt.map(Instant.format))
+        return d
+    }
+
+    static let customerCSVHeader = ["id", "name", "email", "phone", "country", "order_count", "total_spent", "currency", "last_order_at"]
+
+    static func csvRow(_ s: CustomerSummary) -> [String] {
+        let c = s.customer
+        return [String(c.id), c.name, c.email ?? "", c.phone ?? "", c.country ?? "", String(s.orderCount),
+                s.totalSpent.decimalString, s.totalSpent.currency.code, s.lastOrderAt.map(Instant.format) ?? ""]
+    }
+
+    static func customerTable(_ list: [CustomerSummary], zone: TimeZone) -> Table {
+        var t = Table([.init(title: "ID", align: .right), .init(title: "NAME", flexible: true), .init(title: "EMAIL", flexible: true),
+                       .init(title: "COUNTRY"), .init(title: "ORDERS", align: .right), .init(title: "SPENT", align: .right),
+                       .init(title: "LAST ORDER")])
+        for s in list {
+            t.add([String(s.customer.id), s.customer.name, s.customer.email ?? "", s.customer.country ?? "",
+                   String(s.orderCount), s.totalSpent.decimalString,
+                   s.lastOrderAt.map { LocalDate($0, in: zone).iso } ?? ""])
+        }
+        return t
+    }
+
+    // MARK: orders
+
+    static func json(_ o: OrderSummary) -> [String: Any] {
+        ["ref": o.ref, "placed_at": Instant.format(o.placedAt), "customer_id": o.customerID, "customer": o.customerName,
+         "customer_email": orNull(o.customerEmail), "status": o.status, "payment_status": o.paymentStatus,
+         "fulfilment_status": o.fulfilmentStatus, "channel": o.channel, "shipping": o.shipping.rawValue,
+         "class": o.orderClass, "items": o.itemCount, "lines": o.lineCount, "total": o.total.decimalString,
+         "currency": o.total.currency.code, "due": orNull(o.dueDate?.iso)]
+    }
+
+    static let orderCSVHeader = ["ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
+                                 "fulfilment_status", "channel", "shipping", "class", "items", "lines", "total", "currency", "due"]
+
+    static func csvRow(_ o: OrderSummary) -> [String] {
+        [o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "", o.status,
+         o.paymentStatus, o.fulfilmentStatus, o.channel, o.shipping.rawValue, o.orderClass, String(o.itemCount),
+         String(o.lineCount), o.total.decimalString, o.total.currency.code, o.dueDate?.iso ?? ""]
+    }
+
+    static func orderTable(_ list: [OrderSummary], zone: TimeZone, today: LocalDate) -> Table {
+        var t = Table([.init(title: "REF"), .init(title: "PLACED"), .init(title: "CUSTOMER", flexible: true),
+                       .init(title: "STATUS"), .init(title: "CLASS"), .init(title: "ITEMS", align: .right),
+                       .init(title: "TOTAL", align: .right), .init(title: "DUE")])
+        for o in list {
+            var due = o.dueDate?.iso ?? ""
+            if let d = o.dueDate, d < today, OrderStatus.open.map(\.rawValue).contains(o.status) { due += " overdue" }
+            t.add([o.ref, time(o.placedAt, zone), o.customerName, o.status, o.orderClass, String(o.itemCount),
+                   o.total.decimalString, due])
+        }
+        t.stylers[3] = Terminal.statusStyle
+        t.stylers[7] = { $0.hasSuffix("overdue") ? Terminal.style($0, .red) : $0 }
+        return t
+    }
+
+    static func json(_ d: OrderDetail) -> [String: Any] {
+        var o = json(d.summary)
+        let cur = d.summary.total.currency.code
+        o["class_reason"] = d.classReason
+        o["note"] = orNull(d.note)
+        o["customer"] = json(d.customer)
+        o["lines"] = d.lines.map { l -> [String: Any] in
+            ["line": l.lineNo, "sku": l.sku, "name": l.name, "quantity": l.quantity, "unit_price": l.unitPrice.decimalString,
+             "line_total": l.lineTotal.decimalString, "currency": cur, "price_source": l.priceOverridden ? "override" : "catalog",
+             "reserved": l.reserved, "backordered": l.backordered, "shipped": l.shipped]
+        }
+        o["line_count"] = d.lines.count
+        o["reserved"] = d.reservedUnits
+        o["backordered"] = d.backorderedUnits
+        o["events"] = d.events.map { e -> [String: Any] in
+            ["seq": e.seq, "at": Instant.format(e.at), "kind": e.kind, "old": orNull(e.oldValue), "new": orNull(e.newValue), "detail": orNull(e.detail)]
+        }
+        o["created_at"] = Instant.format(d.createdAt)
+        o["updated_at"] = Instant.format(d.updatedAt)
+        return o
+    }
+
+    static func orderDetail(_ d: OrderDetail, zone: TimeZone, today: LocalDate, history: Bool = true) -> String {
+        let s = d.summary
+        var out: [String] = []
+        out.append(Terminal.style("Order \(s.ref)", .bold) + "  " + Terminal.statusStyle(s.status)
+                   + "  payment " + Terminal.statusStyle(s.paymentStatus) + "  fulfilment " + Terminal.statusStyle(s.fulfilmentStatus))
+        var customer = "\(d.customer.name) (#\(d.customer.id)"
+        if let e = d.customer.email { customer += ", \(e)" }
+        if let c = d.customer.country { customer += ", \(c)" }
+        out.append("Customer:  " + customer + ")")
+        out.append("Placed:    \(time(s.placedAt, zone)) via \(s.channel), \(s.shipping.rawValue) shipping")
+        if let due = s.dueDate {
+            let days = today.days(until: due)
+            let when = days == 0 ? "today" : days == 1 ? "tomorrow" : days > 0 ? "in \(days) days" : "\(-days) days ago"
+            let overdue = days < 0 && OrderStatus.open.map(\.rawValue).contains(s.status)
+            out.append("Due:       \(due.iso) (\(due.weekdayName), \(when))" + (overdue ? "  " + Terminal.style("OVERDUE", .red) : ""))
+        }
+        out.append("Class:     " + Terminal.style(s.orderClass, .cyan) + " (\(d.classReason))")
+        if let note = d.note { out.append("Note:      " + note) }
+        out.append("")
+        var t = Table([.init(title: "#", align: .right), .init(title: "SKU"), .init(title: "NAME", flexible: true),
+                       .init(title: "QTY", align: .right), .init(title: "PRICE", align: .right),
+                       .init(title: "TOTAL", align: .right), .init(title: "STOCK")])
+        for l in d.lines {
+            var stock: [String] = []
+            if l.reserved > 0 { stock.append("\(l.reserved) reserved") }
+            if l.backordered > 0 { stock.append("\(l.backordered) backordered") }
+            if l.shipped > 0 { stock.append("\(l.shipped) shipped") }
+            t.add([String(l.lineNo), l.sku, l.name, String(l.quantity),
+                   l.unitPrice.decimalString + (l.priceOverridden ? "*" : ""), l.lineTotal.decimalString,
+                   stock.joined(separator: ", ")])
+        }
+        out.append(t.render())
+        out.append("Total:     " + Terminal.style(s.total.description, .bold) + "  (\(plural(Int(s.itemCount), "unit")) in \(plural(d.lines.count, "line")))")
+        if d.lines.contains(where: \.priceOverridden) { out.append("           * price given on the order, not the catalog's") }
+        if d.reservedUnits > 0 || d.backorderedUnits > 0 {
+            out.append("Stock:     \(plural(Int(d.reservedUnits), "unit")) reserved" + (d.backorderedUnits > 0 ? ", \(d.backorderedUnits) backordered" : ""))
+        }
+        if history {
+            out.append("")
+            out.append(Terminal.style("History", .bold))
+            for e in d.events {
+                var line = "  \(time(e.at, zone))  \(e.kind)"
+                if let old = e.oldValue, let new = e.newValue { line += ": \(old) -> \(new)" }
+                else if let new = e.newValue { line += ": \(new)" }
+                if let detail = e.detail { line += " (\(detail))" }
+                out.append(line)
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// An aligned text table. On a terminal, wide text columns are shortened with "…" to
+/// fit; in a pipe every cell is printed whole.
+struct Table {
+    enum Align { case left, right }
+
+    struct Column {
+        var title: String
+        var align: Align = .left
+        /// May be shortened to fit the terminal.
+        var flexible = false
+    }
+
+    var columns: [Column]
+    var rows: [[String]] = []
+    /// Styles applied after alignment, per column (plain text in, styled out).
+    var stylers: [Int: (String) -> String] = [:]
+
+    init(_ columns: [Column]) { self.columns = columns }
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    func render(width: Int? = Terminal.width) -> String {
+        let cells = rows.map { $0.map(Self.oneLine) }
+        var widths = columns.indices.map { i in
+            max(Self.displayWidth(columns[i].title), cells.map { Self.displayWidth($0[i]) }.max() ?? 0)
+        }
+        if let width {
+            let gaps = 2 * (columns.count - 1)
+            var overflow = widths.reduce(0, +) + gaps - width
+            // Shrink flexible columns, widest first, but not below 12 characters.
+            while overflow > 0 {
+                guard let i = columns.indices.filter({ columns[$0].flexible && widths[$0] > 12 }).max(by: { widths[$0] < widths[$1] }) else { break }
+                let cut = min(overflow, widths[i] - 12)
+                widths[i] -= cut
+                overflow -= cut
+            }
+        }
+        var lines: [String] = []
+        let header = columns.indices.map { i in Self.pad(columns[i].title, widths[i], columns[i].align) }
+        lines.append(Terminal.style(header.joined(separator: "  ").trimmingTrailingSpaces(), .bold))
+        for row in cells {
+            let parts = columns.indices.map { i -> String in
+                let text = Self.truncate(row[i], to: widths[i])
+                let padded = Self.pad(text, widths[i], columns[i].align)
+                guard let styler = stylers[i] else { return padded }
+                // Style the text, keep the padding plain.
+                let padding = String(repeating: " ", count: widths[i] - Self.displayWidth(text))
+                return columns[i].align == .left ? styler(text) + padding : padding + styler(text)
+            }
+            lines.append(parts.joined(separator: "  ").trimmingTrailingSpaces())
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.contains(where: \.isNewline) ? text.map { $0.isNewline ? " " : String($0) }.joined() : text
+    }
+
+    static func pad(_ text: String, _ width: Int, _ align: Align) -> String {
+        let fill = String(repeating: " ", count: max(0, width - displayWidth(text)))
+        return align == .left ? text + fill : fill + text
+    }
+
+    static func truncate(_ text: String, to width: Int) -> String {
+        guard displayWidth(text) > width else { return text }
+        var out = ""
+        var used = 0
+        for ch in text {
+            let w = charWidth(ch)
+            if used + w > width - 1 { break }
+            out.append(ch)
+            used += w
+        }
+        return out + "…"
+    }
+
+    /// Columns a string takes in a terminal: East Asian wide characters and emoji take two.
+    static func displayWidth(_ text: String) -> Int {
+        text.reduce(0) { $0 + charWidth($1) }
+    }
+
+    static func charWidth(_ ch: Character) -> Int {
+        guard let scalar = ch.unicodeScalars.first else { return 0 }
+        if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .control { return 0 }
+        if ch.unicodeScalars.count > 1 && ch.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation || $0 == "\u{FE0F}" }) { return 2 }
+        if scalar.properties.isEmojiPresentation { return 2 }
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
