@@ -37,6 +37,9 @@ struct Orderctl: ParsableCommand {
 
     static func main() {
         let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))
+        if let color = GlobalOptions.hoistedColor, ColorChoice(rawValue: color) == nil {
+            Terminal.fail("invalid value '\(color)' for --color (expected auto, always or never)", code: 64)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -75,7 +75,8 @@ public struct ClassificationRules: Sendable, Equatable {
         case .express:
             if f.shipping == .express { return "express shipping" }
             if let due = f.due, f.placed.days(until: due) <= expressWithinDays {
-                return "due \(due.iso), \(f.placed.days(until: due)) days after the order date (limit \(expressWithinDays))"
+                let days = f.placed.days(until: due)
+                return "due \(due.iso), \(days) day\(days == 1 ? "" : "s") after the order date (limit \(expressWithinDays))"
             }
             return nil
         case .international:

@@ -32,7 +32,8 @@ struct ConfigCommand: ParsableCommand {
             } else {
                 var t = Table([.init(title: "KEY"), .init(title: "VALUE"), .init(title: "DESCRIPTION", flexible: true)])
                 for s in settings {
-                    t.add([s.key, (s.value ?? "(not set)") + (s.isDefault ? " (default)" : ""), s.summary])
+                    let shown = s.value.map { $0.isEmpty ? "\"\"" : $0 } ?? "(not set)"
+                    t.add([s.key, shown + (s.isDefault && s.value != nil ? " (default)" : ""), s.summary])
                 }
                 Terminal.print(t.render())
                 let rules = try store.classificationRules()

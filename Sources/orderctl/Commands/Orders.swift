@@ -24,12 +24,12 @@ struct AddOrder: ParsableCommand {
     @Option(help: "Customer id, email or exact name.") var customer: String
     @Option(name: .customLong("item"), help: ArgumentHelp("A line: SKU[:QTY][@PRICE]; repeat for more lines.", valueName: "sku[:qty][@price]"))
     var items: [String] = []
-    @Option(help: "Due date (\(DateResolver.help)).") var due: String?
+    @Option(parsing: .unconditional, help: "Due date (\(DateResolver.help)).") var due: String?
     @Option(help: "Order reference (default: the next number, see 'config get order.next-number').") var ref: String?
     @Option(help: "Sales channel, e.g. web, shop, phone (default: config order.default-channel).") var channel: String?
     @Option(help: "standard or express.") var shipping: String?
     @Option(help: "A note on the order.") var note: String?
-    @Option(help: "When the order was placed, if not now (a date or ISO 8601 date-time).") var date: String?
+    @Option(parsing: .unconditional, help: "When the order was placed, if not now (a date or ISO 8601 date-time).") var date: String?
     @Flag(help: "Accept lines beyond available stock and record the shortfall as backordered.") var backorder = false
     @Flag(name: .customLong("create-customer"), help: "Create the customer when --customer is an unknown email.") var createCustomer = false
     @Option(name: .customLong("customer-name"), help: "Name of a customer created with --create-customer (default: the email's local part).") var customerName: String?
@@ -74,9 +74,9 @@ struct ListOrders: ParsableCommand {
     @Option(help: "Only orders in this status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))).") var status: String?
     @Option(help: "Only this customer's orders (id, email or exact name).") var customer: String?
     @Option(name: .customLong("class"), help: "Only orders of this class (standard, express, international, high-value, bulk).") var orderClass: String?
-    @Option(help: "Only orders placed on or after this date.") var since: String?
-    @Option(help: "Only orders placed on or before this date.") var until: String?
-    @Option(name: .customLong("due-before"), help: "Only orders due on or before this date.") var dueBefore: String?
+    @Option(parsing: .unconditional, help: "Only orders placed on or after this date.") var since: String?
+    @Option(parsing: .unconditional, help: "Only orders placed on or before this date.") var until: String?
+    @Option(name: .customLong("due-before"), parsing: .unconditional, help: "Only orders due on or before this date.") var dueBefore: String?
     @Flag(help: "Only open orders whose due date has passed.") var overdue = false
     @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: String = "date"
     @Flag(help: "Reverse the sort order.") var reverse = false

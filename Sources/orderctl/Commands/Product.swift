@@ -23,7 +23,7 @@ struct ProductCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Stock-keeping unit: up to 64 characters, no spaces, ':', '@' or ','.") var sku: String
         @Option(help: "Product name.") var name: String
-        @Option(help: "Unit price, a decimal in the shop's currency, e.g. 12.50.") var price: String
+        @Option(parsing: .unconditional, help: "Unit price, a decimal in the shop's currency, e.g. 12.50.") var price: String
         @Option(help: "Units on hand; makes the product track stock.") var stock: Int64?
         @Option(name: .customLong("reorder-at"), help: "Low-stock threshold on available units.") var reorderAt: Int64?
         @OptionGroup var json: JSONOption
@@ -91,7 +91,7 @@ struct ProductCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The SKU.") var sku: String
         @Option(help: "New name.") var name: String?
-        @Option(help: "New unit price.") var price: String?
+        @Option(parsing: .unconditional, help: "New unit price.") var price: String?
         @Option(name: .customLong("reorder-at"), help: "New low-stock threshold, or 'none'.") var reorderAt: String?
         @Flag(name: .customLong("track-stock"), inversion: .prefixedNo, help: "Track stock for this product (or stop).") var trackStock: Bool?
         @Flag(help: "Sell the product again.") var active = false

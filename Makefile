@@ -1,0 +1,65 @@
+# orderctl — build, test, demo, install, clean.
+# Every target installs what it needs (Debian packages) when it is missing.
+
+SHELL        := /bin/bash
+PREFIX       ?= /usr/local
+SWIFT        ?= swift
+SWIFT_FLAGS  ?=
+RELEASE_DIR  := .build-release
+DEMO_DB      ?= $(CURDIR)/.build/demo/orders.db
+BIN          := .build/debug/orderctl
+
+.PHONY: all build test demo install uninstall bench clean deps help
+
+all: build
+
+help:
+	@echo "make build    debug build of orderctl (.build/debug/orderctl)"
+	@echo "make test     build and run every test"
+	@echo "make demo     build, create a demo database and walk through the main commands"
+	@echo "make install  release build to \$$PREFIX/bin (default /usr/local) with man page and completions"
+	@echo "make clean    remove build output"
+
+# System packages: the SQLite header and library (and the sqlite3 tool the tests use
+# to inspect databases). apt-get runs only when something is missing.
+deps:
+	@missing=""; \
+	[ -f /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
+	command -v sqlite3 >/dev/null 2>&1 || missing="$$missing sqlite3"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+test: build
+	$(SWIFT) test $(SWIFT_FLAGS)
+
+demo: build
+	@DEMO_DB="$(DEMO_DB)" ORDERCTL="$(CURDIR)/$(BIN)" bash Tests/Demo/tour.sh
+
+install: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_DIR) $(SWIFT_FLAGS)
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions" \
+		"$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+		"$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	install -s -m 0755 $(RELEASE_DIR)/release/orderctl "$(DESTDIR)$(PREFIX)/bin/orderctl"
+	$(RELEASE_DIR)/release/orderctl --generate-completion-script bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/orderctl"
+	$(RELEASE_DIR)/release/orderctl --generate-completion-script zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_orderctl"
+	$(RELEASE_DIR)/release/orderctl --generate-completion-script fish > "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/orderctl.fish"
+	$(SWIFT) package --scratch-path $(RELEASE_DIR) plugin generate-manual
+	install -m 0644 $(RELEASE_DIR)/plugins/GenerateManual/outputs/orderctl/orderctl.1 "$(DESTDIR)$(PREFIX)/share/man/man1/orderctl.1"
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/orderctl"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/orderctl" "$(DESTDIR)$(PREFIX)/share/man/man1/orderctl.1" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/orderctl" \
+		"$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_orderctl" \
+		"$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/orderctl.fish"
+
+clean:
+	rm -rf .build $(RELEASE_DIR)

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# `make demo`: a fresh demo database with a few dozen realistic orders, and a short
+# tour of the main commands. Needs only the built orderctl ($ORDERCTL).
+set -euo pipefail
+
+ORDERCTL=${ORDERCTL:-orderctl}
+DEMO_DB=${DEMO_DB:-/tmp/orderctl-demo/orders.db}
+export ORDERCTL_DB="$DEMO_DB"
+mkdir -p "$(dirname "$DEMO_DB")"
+rm -f "$DEMO_DB" "$DEMO_DB-wal" "$DEMO_DB-shm"
+
+o() { "$ORDERCTL" "$@"; }
+step() { printf '\n\033[1m$ orderctl %s\033[0m\n' "$*"; "$ORDERCTL" "$@"; }
+quiet() { "$ORDERCTL" "$@" > /dev/null; }
+
+echo "Creating a demo database at $DEMO_DB ..."
+quiet init --currency EUR --timezone Europe/Berlin --country DE
+
+# The catalog of a small ceramics and textile shop.
+while IFS='|' read -r sku name price stock reorder; do
+  if [ -n "$stock" ]; then
+    quiet product add "$sku" --name "$name" --price "$price" --stock "$stock" --reorder-at "$reorder"
+  else
+    quiet product add "$sku" --name "$name" --price "$price"
+  fi
+done <<'CATALOG'
+MUG-01|Stoneware mug, sand|14.50|120|20
+MUG-02|Stoneware mug, moss|14.50|80|20
+BOWL-S|Breakfast bowl, small|18.00|60|10
+BOWL-L|Serving bowl, large|42.00|25|5
+PLATE-D|Dinner plate|24.00|90|15
+VASE-T|Tall vase, hand thrown|79.00|12|3
+TEA-SET|Tea set for two|129.00|8|2
+APRON|Linen apron|36.00|40|8
+TOWEL-2|Tea towels, set of 2|19.50|150|25
+CANDLE|Soy candle in ceramic cup|22.00|4|5
+GIFT-CARD|Gift card|50.00||
+WORKSHOP|Pottery workshop seat|95.00||
+CATALOG
+
+# Customers: mostly local, some abroad.
+while IFS='|' read -r name email country; do
+  quiet customer add --name "$name" --email "$email" --country "$country"
+done <<'CUSTOMERS'
+Anna Schmidt|anna.schmidt@example.de|DE
+Jonas Weber|jonas.weber@example.de|DE
+Lea Fischer|lea.fischer@example.de|DE
+Mehmet Yılmaz|mehmet.yilmaz@example.de|DE
+Sophie Martin|sophie.martin@example.fr|FR
+Lukas Becker|lukas.becker@example.de|DE
+Emma de Vries|emma.devries@example.nl|NL
+Café Kranich GmbH|einkauf@cafe-kranich.example|DE
+Marta Kowalska|marta.kowalska@example.pl|PL
+Noah Keller|noah.keller@example.ch|CH
+Hannah Wagner|hannah.wagner@example.de|DE
+Restaurant Fjord|orders@fjord.example.dk|DK
+CUSTOMERS
+
+# About three dozen orders over the past five weeks; a fixed seed keeps the demo the same.
+RANDOM=7
+customers=(anna.schmidt@example.de jonas.weber@example.de lea.fischer@example.de mehmet.yilmaz@example.de
+  sophie.martin@example.fr lukas.becker@example.de emma.devries@example.nl marta.kowalska@example.pl
+  noah.keller@example.ch hannah.wagner@example.de anna.schmidt@example.de lea.fischer@example.de)
+skus=(MUG-01 MUG-02 BOWL-S BOWL-L PLATE-D VASE-T APRON TOWEL-2 GIFT-CARD MUG-01 TOWEL-2 PLATE-D)
+channels=(web web web shop shop phone)
+for i in $(seq 1 34); do
+  days_ago=$(( 35 - i ))
+  placed="$(date -d "-${days_ago} days" +%F)T$(printf '%02d:%02d' $(( 8 + RANDOM % 12 )) $(( RANDOM % 60 )))"
+  args=(add --customer "${customers[RANDOM % ${#customers[@]}]}" --date "$placed"
+        --channel "${channels[RANDOM % ${#channels[@]}]}")
+  lines=$(( RANDOM % 3 + 1 ))
+  for _ in $(seq 1 "$lines"); do
+    args+=(--item "${skus[RANDOM % ${#skus[@]}]}:$(( RANDOM % 3 + 1 ))")
+  done
+  (( RANDOM % 5 == 0 )) && args+=(--shipping express)
+  (( RANDOM % 3 == 0 )) && args+=(--due "+$(( RANDOM % 10 - 3 ))d")
+  quiet "${args[@]}" || true
+done
+# Two cafe and restaurant orders in bulk, one with a negotiated price.
+quiet add --customer einkauf@cafe-kranich.example --item MUG-01:36@11.90 --item PLATE-D:24 --date "$(date -d "-12 days" +%F)T09:40" --channel phone --ref KRANICH-01
+quiet add --customer orders@fjord.example.dk --item BOWL-S:30 --item PLATE-D:30 --due +10d --channel phone --note "Deliver to the back door"
+
+echo "Done: $(o list --csv | tail -n +2 | wc -l | tr -d ' ') orders."
+
+step list --limit 12
+step add --customer lea.fischer@example.de --item TEA-SET --item CANDLE:2 --due tomorrow --note "Gift: please wrap"
+ref=$(o list --limit 1 --csv | tail -n 1 | cut -d, -f1)
+step show "$ref"
+echo
+echo "Stock is checked and reserved when an order comes in; too little is an error:"
+step add --customer hannah.wagner@example.de --item CANDLE:10 || true
+step add --customer hannah.wagner@example.de --item CANDLE:10 --backorder
+step product list
+step list --class international
+step list --overdue
+step customer show anna.schmidt@example.de
+step config list
+step list --since -7d --json --limit 1
+echo
+echo "The demo database stays at $DEMO_DB; try: ORDERCTL_DB=$DEMO_DB $ORDERCTL list --help"

@@ -1,0 +1,285 @@
+import Foundation
+import Testing
+@testable import OrderCore
+
+@Suite("Schema and migrations")
+struct MigrationTests {
+    static let coreTables: Set<String> = ["settings", "customers", "products", "stock_moves", "orders", "order_lines", "order_events"]
+
+    func tables(_ db: Database) throws -> Set<String> {
+        Set(try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") { $0.string(0) })
+    }
+
+    func columns(_ db: Database, _ table: String) throws -> [String] {
+        try db.query("SELECT name FROM pragma_table_info(?) ORDER BY cid", table) { $0.string(0) }
+    }
+
+    /// Bytes 18 and 19 of the SQLite header: 1 for a rollback journal, 2 for WAL.
+    func headerJournalBytes(_ path: String) throws -> [UInt8] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return Array(data[18...19])
+    }
+
+    static let synthetic = """
+        -- A preamble that is not part of any step.
+        -- step 1: base
+        CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+
+        -- step 2: add a colour
+        ALTER TABLE items ADD COLUMN colour TEXT NOT NULL DEFAULT 'red';
+        CREATE INDEX items_colour ON items(colour);
+        """
+
+    // MARK: the embedded schema
+
+    @Test("the embedded schema has consecutive steps, and the latest version is the last step")
+    func embeddedSteps() throws {
+        let steps = Migrations.steps
+        #expect(!steps.isEmpty)
+        #expect(steps.map(\.version) == Array(1...steps.count))
+        #expect(steps.first?.title == "initial schema")
+        #expect(OrderStore.latestSchemaVersion == steps.count)
+        #expect(Migrations.latestVersion == steps.count)
+    }
+
+    @Test("parse splits steps at their headers and ignores the preamble")
+    func parseSteps() {
+        let steps = Migrations.parse(Self.synthetic)
+        #expect(steps.map(\.version) == [1, 2])
+        #expect(steps.map(\.title) == ["base", "add a colour"])
+        #expect(!steps[0].sql.contains("preamble"))
+        #expect(steps[0].sql.contains("CREATE TABLE items"))
+        #expect(!steps[0].sql.contains("ALTER TABLE"))
+        #expect(steps[1].sql.contains("ALTER TABLE items ADD COLUMN colour"))
+        #expect(steps[1].sql.contains("CREATE INDEX items_colour"))
+    }
+
+    // MARK: reaching the latest version
+
+    @Test("a new file reaches the latest version with every table, and pins the time zone")
+    func newFile() throws {
+        try withTempDir { dir in
+            let path = dir + "/orders.db"
+            let store = try OrderStore(path: path)
+            #expect(store.created)
+            #expect(store.schemaVersion == OrderStore.latestSchemaVersion)
+            #expect(try tables(store.db).isSuperset(of: Self.coreTables))
+            #expect(try store.rawSetting("timezone") == TimeZone.current.identifier)
+            #expect(try store.db.scalarString("PRAGMA integrity_check") == "ok")
+            #expect(try store.db.scalarInt("SELECT count(*) FROM pragma_foreign_key_check") == 0)
+        }
+    }
+
+    @Test("an empty file reaches the latest version with every table")
+    func emptyFile() throws {
+        try withTempDir { dir in
+            let path = dir + "/empty.db"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+            let store = try OrderStore(path: path, mode: .existing)
+            #expect(store.schemaVersion == OrderStore.latestSchemaVersion)
+            #expect(try store.db.userVersion == OrderStore.latestSchemaVersion)
+            #expect(try tables(store.db).isSuperset(of: Self.coreTables))
+            // The store works on it.
+            try store.addProduct(NewProduct(sku: "A", name: "A", price: "1"))
+            #expect(try store.products().map(\.sku) == ["A"])
+        }
+    }
+
+    @Test("an empty file is set up like a new one: the time zone is pinned")
+    func emptyFilePinsTimeZone() throws {
+        try withTempDir { dir in
+            let path = dir + "/empty.db"
+            #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+            let store = try OrderStore(path: path)
+            #expect(try store.rawSetting("timezone") == TimeZone.current.identifier)
+        }
+    }
+
+    @Test("reopening an up-to-date database changes nothing and keeps the data")
+    func reopen() throws {
+        try withTempDir { dir in
+            let path = dir + "/orders.db"
+            do {
+                let store = try OrderStore(path: path)
+                try store.addProduct(NewProduct(sku: "MUG", name: "Mug", price: "12.50", stock: 3))
+            }
+            let before = try dump(try Database(path: path))
+            let again = try OrderStore(path: path, mode: .existing)
+            #expect(!again.created)
+            #expect(again.schemaVersion == OrderStore.latestSchemaVersion)
+            #expect(try dump(again.db) == before)
+            #expect(try again.product("MUG").onHand == 3)
+        }
+    }
+
+    @Test("a database at an earlier user_version is brought to the latest, keeping its data")
+    func upgradeFromEarlierVersion() throws {
+        try withDatabase { db, path in
+            let steps = Migrations.parse(Self.synthetic)
+            try Migrations.migrate(db, path: path, steps: Array(steps.prefix(1)))
+            #expect(try db.userVersion == 1)
+            #expect(try columns(db, "items") == ["id", "name"])
+            try db.run("INSERT INTO items(id, name) VALUES (?, ?)", 1, "kept")
+            try db.run("INSERT INTO items(id, name) VALUES (?, ?)", 2, "also kept")
+
+            try Migrations.migrate(db, path: path, steps: steps)
+            #expect(try db.userVersion == 2)
+            #expect(try columns(db, "items") == ["id", "name", "colour"])
+            #expect(try db.query("SELECT id, name, colour FROM items ORDER BY id") { "\($0.int(0)) \($0.string(1)) \($0.string(2))" }
+                    == ["1 kept red", "2 also kept red"])
+            #expect(try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'items_colour'") == 1)
+
+            // Running it again is a no-op.
+            let before = try dump(db)
+            try Migrations.migrate(db, path: path, steps: steps)
+            #expect(try dump(db) == before)
+        }
+    }
+
+    @Test("a failing step rolls back that step only, leaving user_version at the last good step")
+    func failingStepRollsBack() throws {
+        try withDatabase { db, path in
+            let text = Self.synthetic + """
+
+                -- step 3: broken
+                ALTER TABLE items ADD COLUMN size INTEGER;
+                CREATE TABLE half_done(x);
+                INSERT INTO no_such_table VALUES (1);
+                """
+            let steps = Migrations.parse(text)
+            #expect(steps.count == 3)
+            let error = #expect(throws: SQLiteError.self) { try Migrations.migrate(db, path: path, steps: steps) }
+            #expect(error?.message.contains("no_such_table") == true)
+            #expect(error?.sql == steps[2].sql)
+            #expect(try db.userVersion == 2)
+            #expect(try columns(db, "items") == ["id", "name", "colour"])
+            #expect(try tables(db) == ["items"])
+            // The connection is usable afterwards and a fixed step 3 applies.
+            var fixed = steps
+            fixed[2] = Migrations.Step(version: 3, title: "fixed", sql: "ALTER TABLE items ADD COLUMN size INTEGER;")
+            try Migrations.migrate(db, path: path, steps: fixed)
+            #expect(try db.userVersion == 3)
+            #expect(try columns(db, "items") == ["id", "name", "colour", "size"])
+        }
+    }
+
+    @Test("a failing step after good ones keeps the good ones")
+    func failingLaterStepKeepsEarlierOnes() throws {
+        try withDatabase { db, path in
+            let steps = Migrations.parse(Self.synthetic + "\n-- step 3: broken\nCREATE TABLE items(x);\n")
+            #expect(throws: SQLiteError.self) { try Migrations.migrate(db, path: path, steps: steps) }
+            #expect(try db.userVersion == 2)
+            #expect(try columns(db, "items") == ["id", "name", "colour"])
+        }
+    }
+
+    // MARK: refusing databases that are not ours
+
+    @Test("a database with a newer user_version than supported is refused, untouched")
+    func newerSchema() throws {
+        try withTempDir { dir in
+            let path = dir + "/future.db"
+            do {
+                let db = try Database(path: path)
+                try db.execute("CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT; PRAGMA user_version = 99;")
+            }
+            let latest = OrderStore.latestSchemaVersion
+            #expect(throws: OrderError.newerSchema(path: path, version: 99, supported: latest)) {
+                _ = try OrderStore(path: path)
+            }
+            let db = try Database(path: path)
+            #expect(try db.userVersion == 99)
+            #expect(try tables(db) == ["settings"])
+
+            let steps = Migrations.parse(Self.synthetic)
+            #expect(throws: OrderError.newerSchema(path: path, version: 99, supported: 2)) {
+                try Migrations.migrate(db, path: path, steps: steps)
+            }
+        }
+    }
+
+    @Test("a foreign SQLite database (other tables, user_version 0) is refused")
+    func foreignDatabase() throws {
+        try withTempDir { dir in
+            let path = dir + "/other.db"
+            do {
+                let db = try Database(path: path)
+                try db.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ('hello');")
+            }
+            let error = #expect(throws: OrderError.self) { _ = try OrderStore(path: path) }
+            guard case let .databaseNotOrderctl(p, reason)? = error else {
+                Issue.record("expected databaseNotOrderctl, got \(String(describing: error))"); return
+            }
+            #expect(p == path)
+            #expect(reason.contains("1"))
+            let db = try Database(path: path)
+            #expect(try tables(db) == ["notes"])
+            #expect(try db.userVersion == 0)
+            #expect(try db.scalarString("SELECT body FROM notes") == "hello")
+        }
+    }
+
+    @Test("refusing a foreign SQLite database leaves its file byte for byte as it was")
+    func foreignDatabaseUntouched() throws {
+        try withTempDir { dir in
+            let path = dir + "/other.db"
+            do {
+                let db = try Database(path: path)
+                _ = try db.scalarString("PRAGMA journal_mode = DELETE")
+                try db.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ('hello');")
+            }
+            #expect(try headerJournalBytes(path) == [1, 1])
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(throws: OrderError.self) { _ = try OrderStore(path: path) }
+            #expect(try headerJournalBytes(path) == [1, 1])
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        }
+    }
+
+    // MARK: concurrency
+
+    @Test("two stores opening the same new file at the same moment both succeed")
+    func concurrentOpen() throws {
+        try withTempDir { dir in
+            for round in 0..<12 {
+                let path = dir + "/race-\(round)/orders.db"
+                let results = Collector<String>()
+                DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                    do {
+                        let store = try OrderStore(path: path)
+                        results.append("ok \(store.schemaVersion)")
+                    } catch {
+                        results.append("error: \(error)")
+                    }
+                }
+                let expected = "ok \(OrderStore.latestSchemaVersion)"
+                #expect(results.all == [expected, expected], "round \(round)")
+                let db = try Database(path: path)
+                #expect(try db.userVersion == OrderStore.latestSchemaVersion)
+                #expect(try tables(db).isSuperset(of: Self.coreTables))
+                #expect(try db.scalarInt("SELECT count(*) FROM settings WHERE key = 'timezone'") == 1)
+            }
+        }
+    }
+
+    @Test("migrating the same file from two connections at once applies each step once")
+    func concurrentMigrate() throws {
+        try withTempDir { dir in
+            for round in 0..<12 {
+                let path = dir + "/m\(round).db"
+                _ = try Database(path: path)
+                let results = Collector<String>()
+                DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                    do {
+                        let db = try Database(path: path)
+                        try Migrations.migrate(db, path: path, steps: Migrations.parse(Self.synthetic))
+                        results.append("ok \(try db.userVersion)")
+                    } catch {
+                        results.append("error: \(error)")
+                    }
+                }
+                #expect(results.all == ["ok 2", "ok 2"], "round \(round)")
+            }
+        }
+    }
+}

@@ -1,0 +1,393 @@
+import Foundation
+import Testing
+@testable import OrderCore
+
+@Suite("SQLite layer")
+struct SQLiteLayerTests {
+
+    // MARK: errors carry the extended code and the SQL, never the bound values
+
+    @Test("UNIQUE violation: code 2067, the SQL text, no bound value")
+    func uniqueViolation() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT UNIQUE)")
+            let sql = "INSERT INTO t(email) VALUES (?)"
+            try db.run(sql, "secret-value@example.com")
+            let error = #expect(throws: SQLiteError.self) { try db.run(sql, "secret-value@example.com") }
+            #expect(error?.code == 2067)
+            #expect(error?.code == SQLiteCode.constraintUnique)
+            #expect(error?.primaryCode == SQLiteCode.constraint)
+            #expect(error?.isConstraint == true)
+            #expect(error?.sql == sql)
+            #expect(error?.message.contains("UNIQUE") == true)
+            let text = error.map { String(describing: $0) } ?? ""
+            #expect(text.contains("INSERT INTO t(email) VALUES (?)"))
+            #expect(text.contains("2067"))
+            #expect(!text.contains("secret-value"))
+            #expect(error?.message.contains("secret-value") == false)
+        }
+    }
+
+    @Test("NOT NULL violation: code 1299 and the SQL")
+    func notNullViolation() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+            let sql = "INSERT INTO t(id, name) VALUES (?, ?)"
+            let error = #expect(throws: SQLiteError.self) { try db.run(sql, 1, String?.none) }
+            #expect(error?.code == 1299)
+            #expect(error?.sql == sql)
+        }
+    }
+
+    @Test("foreign key violation: code 787 (foreign_keys is on)")
+    func foreignKeyViolation() throws {
+        try withDatabase { db, _ in
+            try db.execute("""
+                CREATE TABLE parent(id INTEGER PRIMARY KEY);
+                CREATE TABLE child(id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id));
+                """)
+            try db.run("INSERT INTO parent(id) VALUES (?)", 1)
+            try db.run("INSERT INTO child(parent_id) VALUES (?)", 1)
+            let sql = "INSERT INTO child(parent_id) VALUES (?)"
+            let error = #expect(throws: SQLiteError.self) { try db.run(sql, 4242) }
+            #expect(error?.code == 787)
+            #expect(error?.sql == sql)
+            #expect(error.map { String(describing: $0) }?.contains("4242") == false)
+            #expect(try db.scalarInt("SELECT count(*) FROM child") == 1)
+        }
+    }
+
+    @Test("CHECK violation: code 275")
+    func checkViolation() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(n INTEGER CHECK (n >= 0))")
+            let error = #expect(throws: SQLiteError.self) { try db.run("INSERT INTO t(n) VALUES (?)", -1) }
+            #expect(error?.code == SQLiteCode.constraintCheck)
+        }
+    }
+
+    @Test("a syntax error carries code 1 and the SQL, from prepare and from execute")
+    func syntaxError() throws {
+        try withDatabase { db, _ in
+            let sql = "SELEC id FROM nowhere WHERE x = ?"
+            let error = #expect(throws: SQLiteError.self) { _ = try db.prepare(sql) }
+            #expect(error?.code == SQLiteCode.error)
+            #expect(error?.sql == sql)
+            #expect(error?.message.contains("syntax error") == true)
+
+            let script = "CREATE TABLE ok(x); CREATE TABLE broken("
+            let error2 = #expect(throws: SQLiteError.self) { try db.execute(script) }
+            #expect(error2?.code == SQLiteCode.error)
+            #expect(error2?.sql == script)
+
+            let error3 = #expect(throws: SQLiteError.self) { _ = try db.scalarInt("SELECT nope FROM sqlite_schema") }
+            #expect(error3?.sql == "SELECT nope FROM sqlite_schema")
+            #expect(error3?.message.contains("nope") == true)
+        }
+    }
+
+    @Test("binding the wrong number of parameters is an error naming both counts")
+    func parameterCountMismatch() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(a, b)")
+            let error = #expect(throws: SQLiteError.self) { try db.run("INSERT INTO t VALUES (?, ?)", 1) }
+            #expect(error?.message == "statement takes 2 parameters, 1 given")
+            #expect(try db.scalarInt("SELECT count(*) FROM t") == 0)
+        }
+    }
+
+    // MARK: transactions
+
+    struct Boom: Error, Equatable {}
+
+    @Test("transaction rolls back every change when the body throws, and rethrows")
+    func transactionRollsBack() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+            try db.run("INSERT INTO t(id, v) VALUES (?, ?)", 1, "kept")
+            #expect(throws: Boom()) {
+                try db.transaction {
+                    try db.run("INSERT INTO t(id, v) VALUES (?, ?)", 2, "new")
+                    try db.run("UPDATE t SET v = ? WHERE id = ?", "changed", 1)
+                    try db.execute("CREATE TABLE other(x)")
+                    throw Boom()
+                }
+            }
+            #expect(try db.query("SELECT id, v FROM t ORDER BY id") { "\($0.int(0)):\($0.string(1))" } == ["1:kept"])
+            #expect(try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name = 'other'") == 0)
+            // The connection is usable, and back in autocommit mode, afterwards.
+            try db.execute("BEGIN; COMMIT;")
+            let value = try db.transaction { () throws -> Int in
+                try db.run("INSERT INTO t(id, v) VALUES (?, ?)", 3, "after")
+                return 7
+            }
+            #expect(value == 7)
+            #expect(try db.scalarInt("SELECT count(*) FROM t") == 2)
+        }
+    }
+
+    @Test("transaction rolls back earlier statements when a later statement fails a constraint")
+    func transactionRollsBackOnSQLiteError() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE)")
+            let error = #expect(throws: SQLiteError.self) {
+                try db.transaction {
+                    try db.run("INSERT INTO t(v) VALUES (?)", "a")
+                    try db.run("INSERT INTO t(v) VALUES (?)", "b")
+                    try db.run("INSERT INTO t(v) VALUES (?)", "a")
+                }
+            }
+            #expect(error?.code == SQLiteCode.constraintUnique)
+            #expect(try db.scalarInt("SELECT count(*) FROM t") == 0)
+        }
+    }
+
+    @Test("transaction commits when the body returns, visible to a second connection")
+    func transactionCommits() throws {
+        try withDatabase { db, path in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+            let n = try db.transaction { () throws -> Int in
+                for i in 1...3 { try db.run("INSERT INTO t(id, v) VALUES (?, ?)", i, "row \(i)") }
+                return 3
+            }
+            #expect(n == 3)
+            let other = try Database(path: path)
+            #expect(try other.query("SELECT v FROM t ORDER BY id") { $0.string(0) } == ["row 1", "row 2", "row 3"])
+        }
+    }
+
+    @Test("transaction takes the write lock up front (BEGIN IMMEDIATE)")
+    func transactionIsImmediate() throws {
+        try withDatabase { db, path in
+            try db.execute("CREATE TABLE t(x)")
+            let other = try Database(path: path)
+            try other.execute("PRAGMA busy_timeout = 0")
+            try db.transaction {
+                // No write yet in `db`, but the lock is already held: another writer is refused.
+                let error = #expect(throws: SQLiteError.self) { try other.execute("BEGIN IMMEDIATE") }
+                #expect(error?.isBusy == true)
+            }
+            try other.execute("BEGIN IMMEDIATE; COMMIT;")
+        }
+    }
+
+    // MARK: statement reuse
+
+    @Test("the same SQL run many times uses one cached statement, with fresh bindings each time")
+    func statementReuse() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, n INTEGER)")
+            let baseline = db.cachedStatementCount
+            let insert = "INSERT INTO t(id, v, n) VALUES (?, ?, ?)"
+            for i in 1...200 {
+                // Alternate a value and a NULL, so a leaked binding would show.
+                let v: String? = i % 2 == 0 ? nil : "v\(i)"
+                let n: Int64? = i % 3 == 0 ? Int64(i * 10) : nil
+                try db.run(insert, i, v, n)
+            }
+            #expect(db.cachedStatementCount == baseline + 1)
+
+            let select = "SELECT v, n FROM t WHERE id = ?"
+            for i in [1, 2, 3, 4, 6, 199, 200] {
+                let row = try #require(try db.queryFirst(select, i) { ($0.optionalString(0), $0.optionalInt64(1)) })
+                #expect(row.0 == (i % 2 == 0 ? nil : "v\(i)"), "v of row \(i)")
+                #expect(row.1 == (i % 3 == 0 ? Int64(i * 10) : nil), "n of row \(i)")
+            }
+            #expect(db.cachedStatementCount == baseline + 2)
+            #expect(try db.scalarInt("SELECT count(*) FROM t WHERE v IS NULL") == 100)
+            #expect(try db.scalarInt("SELECT count(*) FROM t WHERE n IS NULL") == 134)
+        }
+    }
+
+    @Test("a statement abandoned after its first row starts again from the top on reuse")
+    func statementResetAfterPartialRead() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY)")
+            for i in 1...5 { try db.run("INSERT INTO t(id) VALUES (?)", i) }
+            let sql = "SELECT id FROM t WHERE id >= ? ORDER BY id"
+            #expect(try db.queryFirst(sql, 2) { $0.int(0) } == 2)
+            #expect(try db.queryFirst(sql, 2) { $0.int(0) } == 2)
+            #expect(try db.query(sql, 1) { $0.int(0) } == [1, 2, 3, 4, 5])
+            #expect(try db.query(sql, 4) { $0.int(0) } == [4, 5])
+        }
+    }
+
+    @Test("a statement that failed can be reused at once")
+    func statementReuseAfterError() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(v TEXT UNIQUE)")
+            let sql = "INSERT INTO t(v) VALUES (?)"
+            try db.run(sql, "a")
+            #expect(throws: SQLiteError.self) { try db.run(sql, "a") }
+            try db.run(sql, "b")
+            #expect(try db.query("SELECT v FROM t ORDER BY v") { $0.string(0) } == ["a", "b"])
+        }
+    }
+
+    @Test("a query nested inside another use of the same SQL does not disturb the outer one")
+    func nestedUseOfSameSQL() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY)")
+            for i in 1...3 { try db.run("INSERT INTO t(id) VALUES (?)", i) }
+            let sql = "SELECT id FROM t ORDER BY id"
+            var seen: [Int] = []
+            struct TooMany: Error {}
+            try db.forEach(sql) { row in
+                seen.append(row.int(0))
+                if seen.count > 10 { throw TooMany() }  // the bug loops forever otherwise
+                #expect(try db.query(sql) { $0.int(0) } == [1, 2, 3])
+            }
+            #expect(seen == [1, 2, 3])
+        }
+    }
+
+    // MARK: values round trip
+
+    static let hostileTexts: [String] = [
+        "O'Brien \"the quoted\" `back`",
+        "'; DROP TABLE orders;--",
+        "Robert'); DROP TABLE t; --",
+        "🧑‍🚀 café Ünïcödé 日本語 עברית",
+        "tab\tand\nnewline\r\nand crlf",
+        "",
+        "   spaces   ",
+        String(repeating: "ä€😀x'\"", count: 2_000),  // > 10 kB of UTF-8
+        String(repeating: "a", count: 10_240),
+    ]
+
+    @Test("text round trips exactly", arguments: hostileTexts)
+    func textRoundTrip(text: String) throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+            try db.run("INSERT INTO t(id, v) VALUES (?, ?)", 1, text)
+            let back = try db.scalarString("SELECT v FROM t WHERE id = ?", 1)
+            #expect(back == text)
+            #expect(try db.scalarInt("SELECT length(CAST(v AS BLOB)) FROM t") == Int64(text.utf8.count))
+            #expect(try db.scalarInt("SELECT count(*) FROM t WHERE v = ?", text) == 1)
+            #expect(try db.queryFirst("SELECT v FROM t") { $0.value(0) } == .text(text))
+        }
+    }
+
+    @Test("the 10 kB strings are really that long")
+    func hostileTextsAreLong() {
+        #expect(Self.hostileTexts[7].utf8.count > 10_000)
+        #expect(Self.hostileTexts[8].utf8.count == 10_240)
+    }
+
+    @Test("blobs round trip byte for byte, including NUL bytes")
+    func blobRoundTrip() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)")
+            let bytes: [UInt8] = Array(0...255) + [0, 0, 255, 0] + Array(repeating: 0xAB, count: 20_000)
+            try db.run("INSERT INTO t(id, b) VALUES (?, ?)", 1, SQLValue.blob(bytes))
+            #expect(try db.queryFirst("SELECT b FROM t WHERE id = 1") { $0.value(0) } == .blob(bytes))
+            #expect(try db.scalarInt("SELECT length(b) FROM t WHERE id = 1") == Int64(bytes.count))
+            #expect(try db.scalarString("SELECT typeof(b) FROM t WHERE id = 1") == "blob")
+        }
+    }
+
+    @Test("an empty blob stays an empty blob, not NULL")
+    func emptyBlobRoundTrip() throws {
+        try withDatabase { db, _ in
+            try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)")
+            try db.run("INSERT INTO t(id, b) VALUES (?, ?)", 1, SQLValue.blob([]))
+            #expect(try db.scalarString("SELECT typeof(b) FROM t WHERE id = 1") == "blob")
+            #expect(try db.queryFirst("SELECT b FROM t WHERE id = 1") { $0.value(0) } == .blob([]))
+        }
+    }
+
+    @Test("an empty string stays an empty string, not NULL")
+    func emptyTextIsNotNull() throws {
+        try withDatabase { db, _ in
+            #expect(try db.scalarString("SELECT typeof(?)", "") == "text")
+            #expect(try db.queryFirst("SELECT ?", "") { $0.value(0) } == .text(""))
+        }
+    }
+
+    @Test("integers, reals, booleans and NULL round trip")
+    func scalarRoundTrip() throws {
+        try withDatabase { db, _ in
+            #expect(try db.queryFirst("SELECT ?", Int64.max) { $0.value(0) } == .integer(Int64.max))
+            #expect(try db.queryFirst("SELECT ?", Int64.min) { $0.value(0) } == .integer(Int64.min))
+            #expect(try db.queryFirst("SELECT ?", 0.1) { $0.value(0) } == .real(0.1))
+            #expect(try db.queryFirst("SELECT ?", true) { $0.value(0) } == .integer(1))
+            #expect(try db.queryFirst("SELECT ?", SQLValue.null) { $0.value(0) } == .null)
+            #expect(try db.queryFirst("SELECT ?", Int?.none) { $0.isNull(0) } == true)
+        }
+    }
+
+    // MARK: opening
+
+    @Test("a new database file is created with mode 0600, and so is its WAL")
+    func newFileMode() throws {
+        try withTempDir { dir in
+            let path = dir + "/new.db"
+            let db = try Database(path: path)
+            try db.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            let wal = path + "-wal"
+            #expect(FileManager.default.fileExists(atPath: wal))
+            let walMode = try FileManager.default.attributesOfItem(atPath: wal)[.posixPermissions] as? Int
+            #expect(walMode == 0o600)
+            withExtendedLifetime(db) {}
+        }
+    }
+
+    @Test("OrderStore creates a missing database (and its folder) privately")
+    func storeFileMode() throws {
+        try withTempDir { dir in
+            let path = dir + "/nested/folder/orders.db"
+            let store = try OrderStore(path: path)
+            #expect(store.created)
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            let folderMode = try FileManager.default.attributesOfItem(atPath: dir + "/nested/folder")[.posixPermissions] as? Int
+            #expect(folderMode == 0o700)
+        }
+    }
+
+    @Test("the connection uses WAL, foreign keys, a 5 s busy timeout and synchronous FULL")
+    func connectionSettings() throws {
+        try withDatabase { db, _ in
+            #expect(try db.scalarString("PRAGMA journal_mode") == "wal")
+            #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
+            #expect(try db.scalarInt("PRAGMA busy_timeout") == 5000)
+            #expect(Database.busyTimeoutMilliseconds == 5000)
+            #expect(try db.scalarInt("PRAGMA synchronous") == 2)
+        }
+    }
+
+    @Test("a missing file is not created when create is false")
+    func missingFileWithoutCreate() throws {
+        try withTempDir { dir in
+            let path = dir + "/absent.db"
+            let error = #expect(throws: SQLiteError.self) { _ = try Database(path: path, create: false) }
+            #expect(error?.code == SQLiteCode.cantOpen)
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(throws: OrderError.noDatabase(path: path)) { _ = try OrderStore(path: path, mode: .existing) }
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    static let notDatabases: [String] = [
+        String(repeating: "This is a text file, not a database.\n", count: 100),
+        "SQLite format 3\0" + String(repeating: "garbage!", count: 200),
+    ]
+
+    @Test("opening a file that is not a database fails clearly and leaves the file alone",
+          arguments: notDatabases)
+    func notADatabase(content: String) throws {
+        try withTempDir { dir in
+            let path = dir + "/notes.txt"
+            try Data(content.utf8).write(to: URL(fileURLWithPath: path))
+            let error = #expect(throws: SQLiteError.self) { _ = try Database(path: path) }
+            #expect(error?.primaryCode == SQLiteCode.notADatabase)
+            #expect(throws: OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")) {
+                _ = try OrderStore(path: path)
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(content.utf8))
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+    }
+}

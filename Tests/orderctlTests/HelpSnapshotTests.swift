@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// Compares help output with files under Snapshots/, so that an accidental change to the
+/// command-line interface shows up in review. After an intended change, regenerate:
+///   UPDATE_SNAPSHOTS=1 swift test --filter HelpSnapshotTests
+/// and commit the updated files.
+@Suite("help snapshots")
+struct HelpSnapshotTests {
+    struct Snapshot: CustomTestStringConvertible, Sendable {
+        var file: String
+        var arguments: [String]
+        var testDescription: String { "orderctl " + arguments.joined(separator: " ") }
+    }
+
+    static let snapshots: [Snapshot] = [
+        .init(file: "help.txt", arguments: ["--help"]),
+        .init(file: "help-add.txt", arguments: ["add", "--help"]),
+        .init(file: "help-list.txt", arguments: ["list", "--help"]),
+    ]
+
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+    @Test("help output matches the committed snapshot", arguments: snapshots)
+    func matchesSnapshot(_ snapshot: Snapshot) throws {
+        let sb = try Sandbox()
+        // A fixed width: the argument parser wraps help to $COLUMNS.
+        let r = try sb.run(snapshot.arguments, env: ["COLUMNS": "80"])
+        #expect(r.exitCode == 0, "\(r)")
+        #expect(!r.stdout.isEmpty)
+        let url = Self.directory.appendingPathComponent(snapshot.file)
+
+        if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
+            try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
+            try Data(r.stdout.utf8).write(to: url)
+            return
+        }
+        let expected = try #require(try? String(contentsOf: url, encoding: .utf8),
+                                    "no snapshot at \(url.path); create it with UPDATE_SNAPSHOTS=1")
+        #expect(r.stdout == expected, "\(snapshot.testDescription) differs from \(url.path):\n\(Self.diff(expected, r.stdout))\nIf the change is intended, run with UPDATE_SNAPSHOTS=1 and commit the snapshot.")
+    }
+
+    /// A line diff that is easy to read in a test log ("-" snapshot, "+" actual).
+    static func diff(_ expected: String, _ actual: String) -> String {
+        let a = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let b = actual.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Longest common subsequence, fine for help-sized texts.
+        var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+            }
+        }
+        var out: [String] = []
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i] == b[j] {
+                out.append("  " + a[i]); i += 1; j += 1
+            } else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] {
+                out.append("+ " + b[j]); j += 1
+            } else {
+                out.append("- " + a[i]); i += 1
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+}
