@@ -10,7 +10,16 @@ mkdir -p "$(dirname "$DEMO_DB")"
 rm -f "$DEMO_DB" "$DEMO_DB-wal" "$DEMO_DB-shm"
 
 o() { "$ORDERCTL" "$@"; }
-step() { printf '\n\033[1m$ orderctl %s\033[0m\n' "$*"; "$ORDERCTL" "$@"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+# Shows a command as one would type it, then runs it.
+step() {
+  local shown="" a
+  for a in "$@"; do
+    if [[ "$a" =~ [^A-Za-z0-9_./:@+=-] ]]; then shown+=" \"$a\""; else shown+=" $a"; fi
+  done
+  printf '\n%s$ orderctl%s%s\n' "$bold" "$shown" "$plain"
+  "$ORDERCTL" "$@"
+}
 quiet() { "$ORDERCTL" "$@" > /dev/null; }
 
 echo "Creating a demo database at $DEMO_DB ..."
@@ -73,8 +82,8 @@ for i in $(seq 1 34); do
     args+=(--item "${skus[RANDOM % ${#skus[@]}]}:$(( RANDOM % 3 + 1 ))")
   done
   (( RANDOM % 5 == 0 )) && args+=(--shipping express)
-  (( RANDOM % 3 == 0 )) && args+=(--due "+$(( RANDOM % 10 - 3 ))d")
-  quiet "${args[@]}" || true
+  (( RANDOM % 3 == 0 )) && args+=(--due "$(date -d "$(( RANDOM % 10 + 1 - days_ago )) days" +%F)")
+  quiet "${args[@]}"
 done
 # Two cafe and restaurant orders in bulk, one with a negotiated price.
 quiet add --customer einkauf@cafe-kranich.example --item MUG-01:36@11.90 --item PLATE-D:24 --date "$(date -d "-12 days" +%F)T09:40" --channel phone --ref KRANICH-01
