@@ -169,18 +169,25 @@ public struct DateResolver: Sendable {
             return base.adding(days: ahead)
         }
         if let first = lower.first, first == "+" || first == "-", lower.count >= 3,
-           let unit = lower.last, let n = Int(lower.dropFirst().dropLast()), n <= 100_000 {
+           let unit = lower.last, let n = Int(lower.dropFirst().dropLast()), n >= 0, n <= 100_000 {
             let signed = first == "-" ? -n : n
+            let result: LocalDate?
             switch unit {
-            case "d": return base.adding(days: signed)
-            case "w": return base.adding(days: 7 * signed)
-            case "m": return base.adding(months: signed)
-            case "y": return base.adding(months: 12 * signed)
-            default: break
+            case "d": result = base.adding(days: signed)
+            case "w": result = base.adding(days: 7 * signed)
+            case "m" where abs(signed) <= 12 * 1000: result = base.adding(months: signed)
+            case "y" where abs(signed) <= 1000: result = base.adding(months: 12 * signed)
+            default: result = nil
+            }
+            if let result {
+                guard (1...9999).contains(result.year) else {
+                    throw .invalidValue(field: field, value: text, reason: "date out of range")
+                }
+                return result
             }
         }
         if let d = LocalDate(iso: raw) { return d }
-        if let instant = try? self.instant(raw, field: field) { return LocalDate(instant, in: zone) }
+        if let instant = dateTime(raw) { return LocalDate(instant, in: zone) }
         throw .invalidValue(field: field, value: text, reason: "expected a date: \(Self.help)")
     }
 
@@ -194,14 +201,19 @@ public struct DateResolver: Sendable {
     public func instant(_ text: String, field: String) throws(OrderError) -> Date {
         let raw = text.trimmingCharacters(in: .whitespaces)
         if raw.lowercased() == "now" { return now }
-        if raw.count > 10, let day = LocalDate(iso: String(raw.prefix(10))) {
-            let sep = raw[raw.index(raw.startIndex, offsetBy: 10)]
-            if sep == "T" || sep == " " || sep == "t" {
-                if let date = parseTime(String(raw.dropFirst(11)), day: day) { return date }
-            }
+        if raw.count > 10, LocalDate(iso: String(raw.prefix(10))) != nil {
+            if let date = dateTime(raw) { return date }
             throw .invalidValue(field: field, value: text, reason: "expected a date-time such as 2026-11-25T14:30 or 2026-11-25T13:30:00Z")
         }
         return try date(raw, field: field).start(in: zone)
+    }
+
+    /// `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM]`; a space may stand for the `T`.
+    func dateTime(_ raw: String) -> Date? {
+        guard raw.count > 11, let day = LocalDate(iso: String(raw.prefix(10))) else { return nil }
+        let sep = raw[raw.index(raw.startIndex, offsetBy: 10)]
+        guard sep == "T" || sep == " " || sep == "t" else { return nil }
+        return parseTime(String(raw.dropFirst(11)), day: day)
     }
 
     private func parseTime(_ text: String, day: LocalDate) -> Date? {

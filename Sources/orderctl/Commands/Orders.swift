@@ -78,20 +78,17 @@ struct ListOrders: ParsableCommand {
     @Option(parsing: .unconditional, help: "Only orders placed on or before this date.") var until: String?
     @Option(name: .customLong("due-before"), parsing: .unconditional, help: "Only orders due on or before this date.") var dueBefore: String?
     @Flag(help: "Only open orders whose due date has passed.") var overdue = false
-    @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: String = "date"
+    @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: OrderSort = .date
     @Flag(help: "Reverse the sort order.") var reverse = false
     @Option(help: "Show at most this many orders.") var limit: Int?
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        guard let sortKey = OrderSort(rawValue: sort.lowercased()) else {
-            throw ValidationError("--sort must be one of date, due, total")
-        }
         let store = try global.openStore(.existing)
         var filter = OrderFilter()
         filter.status = status; filter.customer = customer; filter.orderClass = orderClass
         filter.since = since; filter.until = until; filter.dueBefore = dueBefore; filter.overdue = overdue
-        filter.sort = sortKey; filter.reverse = reverse; filter.limit = limit
+        filter.sort = sort; filter.reverse = reverse; filter.limit = limit
         let resolved = try store.resolve(filter)
         let orders = try store.orderSummaries(filter)
         var echo: [String] = []
@@ -128,3 +125,5 @@ struct ShowOrder: ParsableCommand {
         Terminal.print(Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today))
     }
 }
+
+extension OrderSort: ExpressibleByArgument {}

@@ -24,8 +24,8 @@ struct ProductCommand: ParsableCommand {
         @Argument(help: "Stock-keeping unit: up to 64 characters, no spaces, ':', '@' or ','.") var sku: String
         @Option(help: "Product name.") var name: String
         @Option(parsing: .unconditional, help: "Unit price, a decimal in the shop's currency, e.g. 12.50.") var price: String
-        @Option(help: "Units on hand; makes the product track stock.") var stock: Int64?
-        @Option(name: .customLong("reorder-at"), help: "Low-stock threshold on available units.") var reorderAt: Int64?
+        @Option(parsing: .unconditional, help: "Units on hand; makes the product track stock.") var stock: Int64?
+        @Option(name: .customLong("reorder-at"), parsing: .unconditional, help: "Low-stock threshold on available units.") var reorderAt: Int64?
         @OptionGroup var json: JSONOption
 
         func run() throws {
@@ -92,7 +92,7 @@ struct ProductCommand: ParsableCommand {
         @Argument(help: "The SKU.") var sku: String
         @Option(help: "New name.") var name: String?
         @Option(parsing: .unconditional, help: "New unit price.") var price: String?
-        @Option(name: .customLong("reorder-at"), help: "New low-stock threshold, or 'none'.") var reorderAt: String?
+        @Option(name: .customLong("reorder-at"), parsing: .unconditional, help: "New low-stock threshold, or 'none'.") var reorderAt: String?
         @Flag(name: .customLong("track-stock"), inversion: .prefixedNo, help: "Track stock for this product (or stop).") var trackStock: Bool?
         @Flag(help: "Sell the product again.") var active = false
         @Flag(help: "Stop selling the product; it stays in old orders.") var discontinue = false
@@ -165,8 +165,10 @@ struct StockCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove units on hand (breakage, loss).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
-        func run() throws {
+        func validate() throws {
             guard options.quantity > 0 else { throw ValidationError("quantity must be a positive whole number") }
+        }
+        func run() throws {
             try StockCommand.apply(global, options, .add(-options.quantity))
         }
     }
