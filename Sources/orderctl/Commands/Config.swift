@@ -18,7 +18,8 @@ struct ConfigCommand: ParsableCommand {
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every setting with its value.")
+        static let configuration = CommandConfiguration(abstract: "List every setting with its value.",
+            discussion: "Example: orderctl config list --json")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var format: FormatOptions
 
@@ -48,7 +49,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one setting's value.")
+        static let configuration = CommandConfiguration(abstract: "Print one setting's value.",
+            discussion: "Example: orderctl config get order.next-number")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The setting, e.g. currency or class.bulk.min-quantity.") var key: String
 
@@ -75,7 +77,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Unset: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reset a setting to its default.")
+        static let configuration = CommandConfiguration(abstract: "Reset a setting to its default.",
+            discussion: "Example: orderctl config unset class.rules")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The setting.") var key: String
 

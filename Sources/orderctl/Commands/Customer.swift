@@ -35,7 +35,13 @@ struct CustomerCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List customers with their order count and total spent.")
+        static let configuration = CommandConfiguration(
+            abstract: "List customers with their order count and total spent.",
+            discussion: """
+                Examples:
+                  orderctl customer list --search example.de
+                  orderctl customer list --csv > customers.csv
+                """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only customers whose name or email contains this text.") var search: String?
         @OptionGroup var format: FormatOptions
@@ -51,7 +57,14 @@ struct CustomerCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a customer with their orders and total spent.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a customer with their orders and total spent.",
+            discussion: """
+                The customer is found by id (12 or #12), email, or exact name (case-insensitive).
+                Examples:
+                  orderctl customer show ann@example.com
+                  orderctl customer show "Ann Lee" --json
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Customer id, email or exact name.") var customer: String
         @OptionGroup var json: JSONOption

@@ -37,7 +37,15 @@ struct ProductCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List products with their stock.")
+        static let configuration = CommandConfiguration(
+            abstract: "List products with their stock.",
+            discussion: """
+                Available = on hand - reserved by open orders; 'low' marks products at or \
+                below their reorder point.
+                Examples:
+                  orderctl product list --low
+                  orderctl product list --search mug --csv > mugs.csv
+                """)
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Only products at or below their reorder point.") var low = false
         @Flag(help: "Include discontinued products.") var all = false
@@ -55,7 +63,9 @@ struct ProductCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a product, its stock moves and the orders holding it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a product, its stock moves and the orders holding it.",
+            discussion: "Example: orderctl product show MUG-01 --json")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The SKU.") var sku: String
         @OptionGroup var json: JSONOption
