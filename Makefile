@@ -17,6 +17,7 @@ help:
 	@echo "make build    debug build of orderctl (.build/debug/orderctl)"
 	@echo "make test     build and run every test"
 	@echo "make demo     build, create a demo database and walk through the main commands"
+	@echo "make bench    time orderctl against the sqlite3 tool on the same data"
 	@echo "make install  release build to \$$PREFIX/bin (default /usr/local) with man page and completions"
 	@echo "make clean    remove build output"
 
@@ -40,6 +41,12 @@ test: build
 
 demo: build
 	@DEMO_DB="$(DEMO_DB)" ORDERCTL="$(CURDIR)/$(BIN)" bash Tests/Demo/tour.sh
+
+# Ratios against the sqlite3 command-line tool on the same data (release build).
+bench: deps
+	$(SWIFT) build -c release --scratch-path $(RELEASE_DIR) $(SWIFT_FLAGS)
+	@command -v bc >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq bc; }
+	@ORDERCTL="$(CURDIR)/$(RELEASE_DIR)/release/orderctl" bash Tests/Bench/bench.sh
 
 install: deps
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_DIR) $(SWIFT_FLAGS)

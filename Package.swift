@@ -30,7 +30,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "OrderCoreTests", dependencies: ["OrderCore"]),
-        .testTarget(name: "orderctlTests", dependencies: ["OrderCore", "orderctl"]),
+        .testTarget(name: "orderctlTests", dependencies: ["OrderCore", "orderctl"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

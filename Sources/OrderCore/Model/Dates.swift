@@ -29,7 +29,14 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         }
     }
 
-    public var iso: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var iso: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(10)
+        appendDigits(&bytes, year, 4); bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, month, 2); bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day, 2)
+        return String(decoding: bytes, as: UTF8.self)
+    }
     public var description: String { iso }
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool {
@@ -105,19 +112,41 @@ private extension DateComponents {
 
 /// Formats and parses UTC instants as stored: `2026-11-25T17:04:06Z`.
 public enum Instant {
+    // Both run once per row of a listing, so they work on bytes, not Characters.
     public static func format(_ date: Date) -> String {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let day = LocalDate(dayNumber: Int(floorDiv(seconds, 86400)))
         let rem = Int(seconds - floorDiv(seconds, 86400) * 86400)
-        return day.iso + String(format: "T%02d:%02d:%02dZ", rem / 3600, rem / 60 % 60, rem % 60)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        appendDigits(&bytes, day.year, 4); bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day.month, 2); bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day.day, 2); bytes.append(UInt8(ascii: "T"))
+        appendDigits(&bytes, rem / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        appendDigits(&bytes, rem / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
+        appendDigits(&bytes, rem % 60, 2); bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ`.
     public static func parse(_ text: String) -> Date? {
-        guard text.count == 20, text.hasSuffix("Z"),
-              let day = LocalDate(iso: String(text.prefix(10))) else { return nil }
-        let t = text.dropFirst(11).prefix(8).split(separator: ":")
-        guard t.count == 3, let h = Int(t[0]), let m = Int(t[1]), let s = Int(t[2]) else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(day.dayNumber * 86400 + h * 3600 + m * 60 + s))
+        var copy = text
+        return copy.withUTF8 { b -> Date? in
+            guard b.count == 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+                  b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z") else { return nil }
+            func num(_ from: Int, _ count: Int) -> Int? {
+                var v = 0
+                for i in from..<(from + count) {
+                    let d = Int(b[i]) - 48
+                    guard d >= 0 && d <= 9 else { return nil }
+                    v = v * 10 + d
+                }
+                return v
+            }
+            guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
+                  let s = num(17, 2), let day = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s < 61 else { return nil }
+            return Date(timeIntervalSince1970: TimeInterval(day.dayNumber * 86400 + h * 3600 + mi * 60 + s))
+        }
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
@@ -246,4 +275,15 @@ public struct DateResolver: Sendable {
         c.nanosecond = 0
         return calendar.date(from: c)
     }
+}
+
+/// Appends `value` as decimal digits, zero-padded to `width`.
+@inline(__always)
+func appendDigits(_ bytes: inout [UInt8], _ value: Int, _ width: Int) {
+    var digits: [UInt8] = []
+    var v = abs(value)
+    repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+    if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    for _ in digits.count..<max(width, digits.count) { bytes.append(48) }
+    bytes.append(contentsOf: digits.reversed())
 }

@@ -8,6 +8,8 @@ public final class OrderStore {
     /// True when opening created the database file.
     public let created: Bool
     let clock: @Sendable () -> Date
+    /// Rows nearly always share one currency: don't re-validate its code per row.
+    var lastCurrency: Currency?
 
     public enum OpenMode: Sendable {
         /// Fail with `OrderError.noDatabase` when the file does not exist.
@@ -147,6 +149,9 @@ public final class OrderStore {
     func date(_ text: String) -> Date { Instant.parse(text) ?? Date(timeIntervalSince1970: 0) }
 
     func money(_ minor: Int64, _ currencyCode: String) throws -> Money {
-        Money(minor: minor, currency: try Currency(code: currencyCode))
+        if let cached = lastCurrency, cached.code == currencyCode { return Money(minor: minor, currency: cached) }
+        let currency = try Currency(code: currencyCode)
+        lastCurrency = currency
+        return Money(minor: minor, currency: currency)
     }
 }

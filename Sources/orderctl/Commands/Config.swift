@@ -29,7 +29,7 @@ struct ConfigCommand: ParsableCommand {
             if format.json {
                 Terminal.print(JSON.render(settings.map { ["key": $0.key, "value": orNull($0.value), "default": $0.isDefault, "summary": $0.summary] }))
             } else if format.csv {
-                FileHandle.standardOutput.write(Data(CSV.render(header: ["key", "value", "default"], rows: settings.map { [$0.key, $0.value ?? "", $0.isDefault ? "1" : "0"] }).utf8))
+                CSV.write(header: ["key", "value", "default"], rows: settings) { [$0.key, $0.value ?? "", $0.isDefault ? "1" : "0"] }
             } else {
                 var t = Table([.init(title: "KEY"), .init(title: "VALUE"), .init(title: "DESCRIPTION", flexible: true)])
                 for s in settings {

@@ -50,7 +50,7 @@ struct CustomerCommand: ParsableCommand {
             let store = try global.openStore(.existing)
             let list = try store.customers(search: search)
             if format.json { Terminal.print(JSON.render(list.map(Present.json))) }
-            else if format.csv { FileHandle.standardOutput.write(Data(CSV.render(header: Present.customerCSVHeader, rows: list.map(Present.csvRow)).utf8)) }
+            else if format.csv { CSV.write(header: Present.customerCSVHeader, rows: list, Present.csvRow) }
             else if list.isEmpty { Terminal.note(search == nil ? "No customers yet: add one with 'orderctl customer add'." : "No customers match.") }
             else { Terminal.print(Present.customerTable(list, zone: try store.timeZone()).render()) }
         }

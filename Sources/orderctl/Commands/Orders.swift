@@ -97,7 +97,7 @@ struct ListOrders: ParsableCommand {
         if let d = resolved.dueBefore { echo.append("due on or before \(d.iso) (\(d.weekdayName))") }
         if overdue { echo.append("overdue as of \(resolved.today.iso)") }
         if format.json { Terminal.print(JSON.render(orders.map(Present.json))); return }
-        if format.csv { FileHandle.standardOutput.write(Data(CSV.render(header: Present.orderCSVHeader, rows: orders.map(Present.csvRow)).utf8)); return }
+        if format.csv { CSV.write(header: Present.orderCSVHeader, rows: orders, Present.csvRow); return }
         if !echo.isEmpty { Terminal.note("Orders " + echo.joined(separator: ", ")) }
         if orders.isEmpty { Terminal.note("No orders match."); return }
         Terminal.print(Present.orderTable(orders, zone: try store.timeZone(), today: resolved.today).render())

@@ -56,7 +56,7 @@ struct ProductCommand: ParsableCommand {
             let store = try global.openStore(.existing)
             let products = try store.products(.init(includeInactive: all, lowOnly: low, search: search))
             if format.json { Terminal.print(JSON.render(products.map(Present.json))) }
-            else if format.csv { FileHandle.standardOutput.write(Data(CSV.render(header: Present.productCSVHeader, rows: products.map(Present.csvRow)).utf8)) }
+            else if format.csv { CSV.write(header: Present.productCSVHeader, rows: products, Present.csvRow) }
             else if products.isEmpty { Terminal.note("No products" + (low || search != nil ? " match." : " yet: add one with 'orderctl product add'.")) }
             else { Terminal.print(Present.productTable(products).render()) }
         }

@@ -29,7 +29,10 @@ enum Terminal {
     }
 
     static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        var out = Output()
+        out.write(text)
+        out.write("\n")
+        out.flush()
     }
 
     static func note(_ text: String) {

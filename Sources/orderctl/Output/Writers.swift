@@ -3,20 +3,110 @@ import Foundation
 /// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted; records end in CRLF.
 enum CSV {
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func render(header: [String], rows: [[String]]) -> String {
-        ([header] + rows).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
+    /// Streams a header and rows to stdout.
+    static func write<T>(header: [String], rows: [T], _ row: (T) -> [String]) {
+        var out = Output()
+        out.write(header.map(field).joined(separator: ",") + "\r\n")
+        for item in rows { out.write(row(item).map(field).joined(separator: ",") + "\r\n") }
+        out.flush()
     }
 }
 
-/// JSON with sorted keys, so output is stable from run to run.
+/// Buffered stdout: one write per 64 KiB instead of one per line.
+struct Output {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    exit(n < 0 && errno == EPIPE ? 0 : 1)  // reader went away (e.g. `| head`)
+                }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Pretty-printed JSON with sorted keys, so output is stable from run to run.
+/// Written by hand: JSONSerialization took 40 s for 100,000 orders here.
 enum JSON {
     static func render(_ value: Any) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        var out = ""
+        write(value, into: &out, indent: 0)
+        return out
+    }
+
+    static func write(_ value: Any, into out: inout String, indent: Int) {
+        switch value {
+        case let s as String: string(s, into: &out)
+        case let b as Bool: out += b ? "true" : "false"
+        case let i as Int: out += String(i)
+        case let i as Int64: out += String(i)
+        case let d as Double: out += d.isFinite ? String(d) : "null"
+        case is NSNull: out += "null"
+        case let a as [Any]:
+            if a.isEmpty { out += "[]"; return }
+            out += "[\n"
+            for (i, item) in a.enumerated() {
+                out += String(repeating: "  ", count: indent + 1)
+                write(item, into: &out, indent: indent + 1)
+                out += i == a.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: "  ", count: indent) + "]"
+        case let d as [String: Any]:
+            if d.isEmpty { out += "{}"; return }
+            out += "{\n"
+            let keys = d.keys.sorted()
+            for (i, key) in keys.enumerated() {
+                out += String(repeating: "  ", count: indent + 1)
+                string(key, into: &out)
+                out += ": "
+                write(d[key]!, into: &out, indent: indent + 1)
+                out += i == keys.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: "  ", count: indent) + "}"
+        default:
+            string(String(describing: value), into: &out)
+        }
+    }
+
+    static func string(_ s: String, into out: inout String) {
+        out += "\""
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 34 || $0 == 92 }) {
+            out += s
+        } else {
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case let c where c.value < 0x20:
+                    let hex = String(c.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
     }
 }
 
