@@ -77,10 +77,10 @@ struct ProductCommand: ParsableCommand {
             let reservations = try store.reservations(sku)
             if json.json {
                 var d = Present.json(p)
-                d["stock_moves"] = moves.map { m -> [String: Any] in
+                d["stock_moves"] = moves.map { m -> JSONObject in
                     ["at": Instant.format(m.at), "kind": m.kind, "delta": m.delta, "on_hand": m.onHand, "order": orNull(m.orderRef), "note": orNull(m.note)]
                 }
-                d["reservations"] = reservations.map { ["ref": $0.ref, "reserved": $0.reserved, "backordered": $0.backordered] }
+                d["reservations"] = reservations.map { r -> JSONObject in ["ref": r.ref, "reserved": r.reserved, "backordered": r.backordered] }
                 Terminal.print(JSON.render(d))
                 return
             }

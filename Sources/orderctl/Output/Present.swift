@@ -5,7 +5,7 @@ import OrderCore
 enum Present {
     static func money(_ m: Money) -> String { m.decimalString }
 
-    static func json(_ m: Money, _ key: String, into dict: inout [String: Any]) {
+    static func json(_ m: Money, _ key: String, into dict: inout JSONObject) {
         dict[key] = m.decimalString
     }
 
@@ -13,7 +13,7 @@ enum Present {
 
     // MARK: products
 
-    static func json(_ p: Product) -> [String: Any] {
+    static func json(_ p: Product) -> JSONObject {
         [
             "sku": p.sku, "name": p.name, "price": p.price.decimalString, "currency": p.price.currency.code,
             "track_stock": p.tracksStock, "on_hand": orNull(p.tracksStock ? p.onHand : nil),
@@ -80,12 +80,12 @@ enum Present {
 
     // MARK: customers
 
-    static func json(_ c: Customer) -> [String: Any] {
+    static func json(_ c: Customer) -> JSONObject {
         ["id": c.id, "name": c.name, "email": orNull(c.email), "phone": orNull(c.phone), "country": orNull(c.country),
          "address": orNull(c.address), "note": orNull(c.note), "created_at": Instant.format(c.createdAt)]
     }
 
-    static func json(_ s: CustomerSummary) -> [String: Any] {
+    static func json(_ s: CustomerSummary) -> JSONObject {
         var d = json(s.customer)
         d["order_count"] = s.orderCount
         d["total_spent"] = s.totalSpent.decimalString
@@ -116,7 +116,7 @@ enum Present {
 
     // MARK: orders
 
-    static func json(_ o: OrderSummary) -> [String: Any] {
+    static func json(_ o: OrderSummary) -> JSONObject {
         ["ref": o.ref, "placed_at": Instant.format(o.placedAt), "customer_id": o.customerID, "customer": o.customerName,
          "customer_email": orNull(o.customerEmail), "status": o.status, "payment_status": o.paymentStatus,
          "fulfilment_status": o.fulfilmentStatus, "channel": o.channel, "shipping": o.shipping.rawValue,
@@ -148,13 +148,13 @@ enum Present {
         return t
     }
 
-    static func json(_ d: OrderDetail) -> [String: Any] {
+    static func json(_ d: OrderDetail) -> JSONObject {
         var o = json(d.summary)
         let cur = d.summary.total.currency.code
         o["class_reason"] = d.classReason
         o["note"] = orNull(d.note)
         o["customer"] = json(d.customer)
-        o["lines"] = d.lines.map { l -> [String: Any] in
+        o["lines"] = d.lines.map { l -> JSONObject in
             ["line": l.lineNo, "sku": l.sku, "name": l.name, "quantity": l.quantity, "unit_price": l.unitPrice.decimalString,
              "line_total": l.lineTotal.decimalString, "currency": cur, "price_source": l.priceOverridden ? "override" : "catalog",
              "reserved": l.reserved, "backordered": l.backordered, "shipped": l.shipped]
@@ -162,7 +162,7 @@ enum Present {
         o["line_count"] = d.lines.count
         o["reserved"] = d.reservedUnits
         o["backordered"] = d.backorderedUnits
-        o["events"] = d.events.map { e -> [String: Any] in
+        o["events"] = d.events.map { e -> JSONObject in
             ["seq": e.seq, "at": Instant.format(e.at), "kind": e.kind, "old": orNull(e.oldValue), "new": orNull(e.newValue), "detail": orNull(e.detail)]
         }
         o["created_at"] = Instant.format(d.createdAt)
