@@ -62,11 +62,13 @@ struct GlobalOptions: ParsableArguments {
 
     /// `ORDERCTL_NOW` (an ISO 8601 instant) fixes the clock, for tests and demos.
     static func clock() -> @Sendable () -> Date {
-        if let text = ProcessInfo.processInfo.environment["ORDERCTL_NOW"], !text.isEmpty,
-           let fixed = try? DateResolver(zone: TimeZone(identifier: "UTC")!).instant(text, field: "ORDERCTL_NOW") {
+        guard let text = ProcessInfo.processInfo.environment["ORDERCTL_NOW"], !text.isEmpty else { return { Date() } }
+        do {
+            let fixed = try DateResolver(zone: TimeZone(identifier: "UTC")!).instant(text, field: "ORDERCTL_NOW")
             return { fixed }
+        } catch {
+            Terminal.fail("\(error) (ORDERCTL_NOW fixes the clock for tests; unset it for the real time)")
         }
-        return { Date() }
     }
 }
 

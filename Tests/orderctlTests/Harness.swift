@@ -129,8 +129,8 @@ func launch(_ executable: URL, _ arguments: [String], environment: [String: Stri
     let id = UUID().uuidString
     let outURL = scratch.appendingPathComponent("\(id).out")
     let errURL = scratch.appendingPathComponent("\(id).err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let out = try FileHandle(forWritingTo: outURL)
     let err = try FileHandle(forWritingTo: errURL)
     defer { try? out.close(); try? err.close() }

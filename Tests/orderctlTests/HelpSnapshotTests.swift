@@ -65,3 +65,21 @@ struct HelpSnapshotTests {
         return out.joined(separator: "\n")
     }
 }
+
+@Suite("the binary under test")
+struct BinaryTests {
+    @Test("is the orderctl built next to the tests (unless ORDERCTL_BIN names another) and runs")
+    func locatesBuiltBinary() throws {
+        let url = try Binary.url()
+        if let env = ProcessInfo.processInfo.environment["ORDERCTL_BIN"], !env.isEmpty {
+            #expect(url.path == env)
+        } else {
+            #expect(url == Bundle.main.bundleURL.appendingPathComponent("orderctl"),
+                    "found by the fallback search instead: \(url.path) (bundle: \(Bundle.main.bundleURL.path))")
+        }
+        let sb = try Sandbox()
+        let r = try sb.run("--version")
+        #expect(r.exitCode == 0, "\(r)")
+        #expect(r.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, "\(r)")
+    }
+}

@@ -103,8 +103,7 @@ struct RelativeDateTests {
     }
 
     // The form documented in `orderctl list --help` ("orderctl list --since -30d ...").
-    @Test("list --since -7d (value as a separate argument) echoes the resolved date",
-          .disabled("bug: `list --since -7d` is rejected as a usage error (exit 64, \"Missing value for '--since <since>'\")"))
+    @Test("list --since -7d (value as a separate argument) echoes the resolved date")
     func sinceRelativeSeparateArgument() throws {
         let sb = try Sandbox(template: .withOrder)
         let r = try sb.ok("list", "--since", "-7d")

@@ -13,10 +13,10 @@ public struct SettingKey: Sendable {
         try Currency(code: v).code
     }
     public static let timezone = SettingKey(key: "timezone", summary: "business time zone for dates, days and months (IANA name)", defaultValue: nil) { v throws(OrderError) in
-        guard let zone = TimeZone(identifier: v) else {
+        guard TimeZone(identifier: v) != nil else {
             throw .invalidValue(field: "timezone", value: v, reason: "expected an IANA time zone such as Europe/Berlin")
         }
-        return zone.identifier
+        return v  // as given: Foundation would turn "UTC" into "GMT"
     }
     public static let shopCountry = SettingKey(key: "shop.country", summary: "the shop's country (ISO 3166 alpha-2); other countries are international", defaultValue: nil) { v throws(OrderError) in
         try Validate.country(v)

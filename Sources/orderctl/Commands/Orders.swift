@@ -14,9 +14,10 @@ struct AddOrder: ParsableCommand {
 
             Examples:
               orderctl add --customer ann@example.com --item MUG-01:2 --item TEE-M
-              orderctl add --customer "Ann Lee" --item MUG-01:30@10.00 --due fri --shipping express
-              orderctl add --customer new@example.com --create-customer --customer-name "Bo Chen" --country FR --item MUG-01
-              orderctl add --customer 12 --item MUG-01:5 --backorder --ref SHOP-2207
+              orderctl add --customer "Ann Lee" --item MUG-01:30@10.00 --due fri
+              orderctl add --customer 12 --item VASE --shipping express --ref SHOP-22
+              orderctl add --customer 12 --item MUG-01:5 --backorder
+              orderctl add --customer bo@example.com --create-customer --item MUG-01
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -96,9 +97,13 @@ struct ListOrders: ParsableCommand {
         if let d = resolved.until { echo.append("until \(d.iso) (\(d.weekdayName))") }
         if let d = resolved.dueBefore { echo.append("due on or before \(d.iso) (\(d.weekdayName))") }
         if overdue { echo.append("overdue as of \(resolved.today.iso)") }
+        // The resolved dates go to stderr: always beside a table, for JSON and CSV only
+        // when a person is watching.
+        if !echo.isEmpty && (!(format.json || format.csv) || Terminal.stderrIsTerminal) {
+            Terminal.note("Orders " + echo.joined(separator: ", "))
+        }
         if format.json { Terminal.print(JSON.render(orders.map(Present.json))); return }
         if format.csv { CSV.write(header: Present.orderCSVHeader, rows: orders, Present.csvRow); return }
-        if !echo.isEmpty { Terminal.note("Orders " + echo.joined(separator: ", ")) }
         if orders.isEmpty { Terminal.note("No orders match."); return }
         Terminal.print(Present.orderTable(orders, zone: try store.timeZone(), today: resolved.today).render())
         if Terminal.stdoutIsTerminal {

@@ -17,7 +17,8 @@ struct ProductCommand: ParsableCommand {
                 reserve it and cannot oversell it.
 
                 Examples:
-                  orderctl product add MUG-01 --name "Stoneware mug" --price 12.50 --stock 40 --reorder-at 5
+                  orderctl product add MUG-01 --name "Stoneware mug" --price 12.50 --stock 40
+                  orderctl product add VASE --name "Tall vase" --price 79 --stock 9 --reorder-at 3
                   orderctl product add GIFTWRAP --name "Gift wrapping" --price 3
                 """)
         @OptionGroup var global: GlobalOptions

@@ -120,12 +120,12 @@ enum Present {
         ["ref": o.ref, "placed_at": Instant.format(o.placedAt), "customer_id": o.customerID, "customer": o.customerName,
          "customer_email": orNull(o.customerEmail), "status": o.status, "payment_status": o.paymentStatus,
          "fulfilment_status": o.fulfilmentStatus, "channel": o.channel, "shipping": o.shipping.rawValue,
-         "class": o.orderClass, "items": o.itemCount, "lines": o.lineCount, "total": o.total.decimalString,
+         "class": o.orderClass, "items": o.itemCount, "line_count": o.lineCount, "total": o.total.decimalString,
          "currency": o.total.currency.code, "due": orNull(o.dueDate?.iso)]
     }
 
     static let orderCSVHeader = ["ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
-                                 "fulfilment_status", "channel", "shipping", "class", "items", "lines", "total", "currency", "due"]
+                                 "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due"]
 
     static func csvRow(_ o: OrderSummary) -> [String] {
         [o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "", o.status,
@@ -153,13 +153,12 @@ enum Present {
         let cur = d.summary.total.currency.code
         o["class_reason"] = d.classReason
         o["note"] = orNull(d.note)
-        o["customer"] = json(d.customer)
+        o["customer_details"] = json(d.customer)
         o["lines"] = d.lines.map { l -> JSONObject in
             ["line": l.lineNo, "sku": l.sku, "name": l.name, "quantity": l.quantity, "unit_price": l.unitPrice.decimalString,
              "line_total": l.lineTotal.decimalString, "currency": cur, "price_source": l.priceOverridden ? "override" : "catalog",
              "reserved": l.reserved, "backordered": l.backordered, "shipped": l.shipped]
         }
-        o["line_count"] = d.lines.count
         o["reserved"] = d.reservedUnits
         o["backordered"] = d.backorderedUnits
         o["events"] = d.events.map { e -> JSONObject in
