@@ -58,7 +58,7 @@ struct MigrationTests {
 
     @Test("a new file reaches the latest version with every table, and pins the time zone")
     func newFile() throws {
-        try withTempDir { dir in
+        try withTempDir { dir throws in
             let path = dir + "/orders.db"
             let store = try OrderStore(path: path)
             #expect(store.created)
@@ -72,7 +72,7 @@ struct MigrationTests {
 
     @Test("an empty file reaches the latest version with every table")
     func emptyFile() throws {
-        try withTempDir { dir in
+        try withTempDir { dir throws in
             let path = dir + "/empty.db"
             #expect(FileManager.default.createFile(atPath: path, contents: Data()))
             let store = try OrderStore(path: path, mode: .existing)
@@ -85,9 +85,10 @@ struct MigrationTests {
         }
     }
 
-    @Test("an empty file is set up like a new one: the time zone is pinned")
+    @Test("an empty file is set up like a new one: the time zone is pinned",
+          .disabled("bug: OrderStore sets created = !exists, so a pre-existing empty file (e.g. from mktemp) is migrated but its business time zone is never pinned"))
     func emptyFilePinsTimeZone() throws {
-        try withTempDir { dir in
+        try withTempDir { dir throws in
             let path = dir + "/empty.db"
             #expect(FileManager.default.createFile(atPath: path, contents: Data()))
             let store = try OrderStore(path: path)
@@ -97,7 +98,7 @@ struct MigrationTests {
 
     @Test("reopening an up-to-date database changes nothing and keeps the data")
     func reopen() throws {
-        try withTempDir { dir in
+        try withTempDir { dir throws in
             let path = dir + "/orders.db"
             do {
                 let store = try OrderStore(path: path)
@@ -114,7 +115,7 @@ struct MigrationTests {
 
     @Test("a database at an earlier user_version is brought to the latest, keeping its data")
     func upgradeFromEarlierVersion() throws {
-        try withDatabase { db, path in
+        try withDatabase { db, path throws in
             let steps = Migrations.parse(Self.synthetic)
             try Migrations.migrate(db, path: path, steps: Array(steps.prefix(1)))
             #expect(try db.userVersion == 1)
@@ -138,7 +139,7 @@ struct MigrationTests {
 
     @Test("a failing step rolls back that step only, leaving user_version at the last good step")
     func failingStepRollsBack() throws {
-        try withDatabase { db, path in
+        try withDatabase { db, path throws in
             let text = Self.synthetic + """
 
                 -- step 3: broken
@@ -165,7 +166,7 @@ struct MigrationTests {
 
     @Test("a failing step after good ones keeps the good ones")
     func failingLaterStepKeepsEarlierOnes() throws {
-        try withDatabase { db, path in
+        try withDatabase { db, path throws in
             let steps = Migrations.parse(Self.synthetic + "\n-- step 3: broken\nCREATE TABLE items(x);\n")
             #expect(throws: SQLiteError.self) { try Migrations.migrate(db, path: path, steps: steps) }
             #expect(try db.userVersion == 2)
@@ -177,7 +178,7 @@ struct MigrationTests {
 
     @Test("a database with a newer user_version than supported is refused, untouched")
     func newerSchema() throws {
-        try withTempDir { dir in
+        try withTempDir { dir throws in
             let path = dir + "/future.db"
             do {
                 let db = try Database(path: path)
@@ -200,7 +201,7 @@ struct MigrationTests {
 
     @Test("a foreign SQLite database (other tables, user_version 0) is refused")
     func foreignDatabase() throws {
-        try withTempDir { dir in
+        try withTempDir { dir throws in
             let path = dir + "/other.db"
             do {
                 let db = try Database(path: path)
@@ -219,9 +220,10 @@ struct MigrationTests {
         }
     }
 
-    @Test("refusing a foreign SQLite database leaves its file byte for byte as it was")
+    @Test("refusing a foreign SQLite database leaves its file byte for byte as it was",
+          .disabled("bug: Database.init runs PRAGMA journal_mode = WAL before Migrations.migrate refuses the file, so a refused foreign rollback-journal database is converted to WAL (header bytes 18-19 go from 1,1 to 2,2)"))
     func foreignDatabaseUntouched() throws {
-        try withTempDir { dir in
+        try withTempDir { dir throws in
             let path = dir + "/other.db"
             do {
                 let db = try Database(path: path)
@@ -238,10 +240,14 @@ struct MigrationTests {
 
     // MARK: concurrency
 
-    @Test("two stores opening the same new file at the same moment both succeed")
+    // The races below show up in roughly 1 to 3 rounds in 100, so each test runs 100
+    // rounds (about 2 s); with the bugs present they fail most of the time.
+
+    @Test("two stores opening the same new file at the same moment both succeed",
+          .disabled("bug (race): OrderStore.init on a new file from two threads fails in ~2% of rounds, either with SQLiteError 5 'database is locked' from PRAGMA journal_mode = WAL (the busy handler does not cover the journal-mode switch), or with databaseNotOrderctl 'already holds 17 tables of something else' (see concurrentMigrate)"))
     func concurrentOpen() throws {
-        try withTempDir { dir in
-            for round in 0..<12 {
+        try withTempDir { dir throws in
+            for round in 0..<100 {
                 let path = dir + "/race-\(round)/orders.db"
                 let results = Collector<String>()
                 DispatchQueue.concurrentPerform(iterations: 2) { _ in
@@ -262,10 +268,11 @@ struct MigrationTests {
         }
     }
 
-    @Test("migrating the same file from two connections at once applies each step once")
+    @Test("migrating the same file from two connections at once applies each step once",
+          .disabled("bug (race): Migrations.migrate reads user_version and then counts tables in two separate autocommit reads, outside the write lock; when the other connection commits step 1 in between, it sees user_version 0 plus tables and throws databaseNotOrderctl (about 1 round in 100)"))
     func concurrentMigrate() throws {
-        try withTempDir { dir in
-            for round in 0..<12 {
+        try withTempDir { dir throws in
+            for round in 0..<100 {
                 let path = dir + "/m\(round).db"
                 _ = try Database(path: path)
                 let results = Collector<String>()

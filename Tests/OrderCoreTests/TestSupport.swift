@@ -6,6 +6,7 @@ import Testing
 // a fresh database in it, and nothing is shared between tests (they run in parallel).
 
 /// Runs `body` with a fresh temporary directory, removed afterwards.
+@discardableResult
 func withTempDir<T>(_ body: (String) throws -> T) throws -> T {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("ordercore-tests-\(UUID().uuidString)", isDirectory: true)
@@ -15,8 +16,9 @@ func withTempDir<T>(_ body: (String) throws -> T) throws -> T {
 }
 
 /// Runs `body` with a fresh raw `Database` in a temporary directory.
+@discardableResult
 func withDatabase<T>(_ body: (Database, String) throws -> T) throws -> T {
-    try withTempDir { dir in
+    try withTempDir { dir throws in
         let path = dir + "/test.db"
         let db = try Database(path: path)
         return try body(db, path)
@@ -46,8 +48,9 @@ let berlin = TimeZone(identifier: "Europe/Berlin")!
 /// - `TEE` T-shirt 20.00, not tracked
 /// - `OLD` Old thing 1.00, discontinued
 /// - ann@example.com (DE), bob@example.com (FR), cy@example.com (no country)
+@discardableResult
 func withStore<T>(catalog: Bool = true, now: Date = fixedNow, _ body: (OrderStore) throws -> T) throws -> T {
-    try withTempDir { dir in
+    try withTempDir { dir throws in
         let store = try OrderStore(path: dir + "/orders.db", clock: { now })
         try store.setSetting("timezone", "Europe/Berlin")
         try store.setSetting("shop.country", "DE")
@@ -65,7 +68,12 @@ func withStore<T>(catalog: Bool = true, now: Date = fixedNow, _ body: (OrderStor
     }
 }
 
-func draft(_ customer: String = "ann@example.com", _ items: [String], ref: String? = nil,
+func draft(_ items: [String], ref: String? = nil, due: String? = nil, shipping: String? = nil,
+           backorder: Bool = false) -> OrderDraft {
+    draft("ann@example.com", items, ref: ref, due: due, shipping: shipping, backorder: backorder)
+}
+
+func draft(_ customer: String, _ items: [String], ref: String? = nil,
            due: String? = nil, shipping: String? = nil, backorder: Bool = false) -> OrderDraft {
     var d = OrderDraft(customer: customer, items: items)
     d.ref = ref
