@@ -85,8 +85,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("an empty file is set up like a new one: the time zone is pinned",
-          .disabled("bug: OrderStore sets created = !exists, so a pre-existing empty file (e.g. from mktemp) is migrated but its business time zone is never pinned"))
+    @Test("an empty file is set up like a new one: the time zone is pinned")
     func emptyFilePinsTimeZone() throws {
         try withTempDir { dir throws in
             let path = dir + "/empty.db"
@@ -220,8 +219,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("refusing a foreign SQLite database leaves its file byte for byte as it was",
-          .disabled("bug: Database.init runs PRAGMA journal_mode = WAL before Migrations.migrate refuses the file, so a refused foreign rollback-journal database is converted to WAL (header bytes 18-19 go from 1,1 to 2,2)"))
+    @Test("refusing a foreign SQLite database leaves its file byte for byte as it was")
     func foreignDatabaseUntouched() throws {
         try withTempDir { dir throws in
             let path = dir + "/other.db"
@@ -243,8 +241,7 @@ struct MigrationTests {
     // The races below show up in roughly 1 to 3 rounds in 100, so each test runs 100
     // rounds (about 2 s); with the bugs present they fail most of the time.
 
-    @Test("two stores opening the same new file at the same moment both succeed",
-          .disabled("bug (race): OrderStore.init on a new file from two threads fails in ~2% of rounds, either with SQLiteError 5 'database is locked' from PRAGMA journal_mode = WAL (the busy handler does not cover the journal-mode switch), or with databaseNotOrderctl 'already holds 17 tables of something else' (see concurrentMigrate)"))
+    @Test("two stores opening the same new file at the same moment both succeed")
     func concurrentOpen() throws {
         try withTempDir { dir throws in
             for round in 0..<100 {
@@ -268,8 +265,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("migrating the same file from two connections at once applies each step once",
-          .disabled("bug (race): Migrations.migrate reads user_version and then counts tables in two separate autocommit reads, outside the write lock; when the other connection commits step 1 in between, it sees user_version 0 plus tables and throws databaseNotOrderctl (about 1 round in 100)"))
+    @Test("migrating the same file from two connections at once applies each step once")
     func concurrentMigrate() throws {
         try withTempDir { dir throws in
             for round in 0..<100 {

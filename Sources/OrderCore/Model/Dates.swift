@@ -198,7 +198,8 @@ public struct DateResolver: Sendable {
             return base.adding(days: ahead)
         }
         if let first = lower.first, first == "+" || first == "-", lower.count >= 3,
-           let unit = lower.last, let n = Int(lower.dropFirst().dropLast()), n >= 0, n <= 100_000 {
+           let unit = lower.last, lower.dropFirst().dropLast().utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+           let n = Int(lower.dropFirst().dropLast()), n <= 100_000 {
             let signed = first == "-" ? -n : n
             let result: LocalDate?
             switch unit {

@@ -22,7 +22,7 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
         if digits.first == "-" { negative = true; digits = digits.dropFirst() }
         else if digits.first == "+" { digits = digits.dropFirst() }
         let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
-        let ascii: (Substring) -> Bool = { $0.allSatisfy { $0 >= "0" && $0 <= "9" } }
+        let ascii: (Substring) -> Bool = { $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
         guard !digits.isEmpty, parts.count <= 2,
               ascii(parts[0]), parts.count == 1 || ascii(parts[1]),
               !(parts[0].isEmpty && (parts.count == 1 || parts[1].isEmpty))
@@ -43,9 +43,9 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
         }
         var value: Int64 = 0
         let padded = String(parts[0]) + String(fraction) + String(repeating: "0", count: currency.minorDigits - fraction.count)
-        for ch in padded {
+        for byte in padded.utf8 {
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int64(ch.asciiValue! - 48))
+            let (a, o2) = m.addingReportingOverflow(Int64(byte) - 48)
             if o1 || o2 || a > Money.maxMinor {
                 throw .invalidValue(field: field, value: text, reason: "amount is too large")
             }
@@ -54,7 +54,7 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
         return Money(minor: negative ? -value : value, currency: currency)
     }
 
-    /// The largest amount accepted anywhere (a trillion major units), so sums never overflow.
+    /// The largest amount accepted anywhere (10^15 minor units), so sums of many never overflow.
     public static let maxMinor: Int64 = 1_000_000_000_000 * 1000
 
     /// The decimal text without the currency code: "12.50", "-0.05", "1200" for JPY.

@@ -22,10 +22,9 @@ public struct SettingKey: Sendable {
         try Validate.country(v)
     }
     public static let orderPrefix = SettingKey(key: "order.prefix", summary: "text before generated order numbers", defaultValue: "") { v throws(OrderError) in
-        guard v.count <= 20, !v.contains(where: { $0.isWhitespace }) else {
-            throw .invalidValue(field: "order.prefix", value: v, reason: "at most 20 characters, no spaces")
-        }
-        return v
+        guard !v.isEmpty else { return v }
+        guard v.count <= 20 else { throw .invalidValue(field: "order.prefix", value: v, reason: "longer than 20 characters") }
+        return try Validate.code(v, field: "order.prefix")
     }
     public static let nextNumber = SettingKey(key: "order.next-number", summary: "number of the next generated order ref", defaultValue: "1001") { v throws(OrderError) in
         String(try Validate.integer(v, field: "order.next-number", min: 1, max: 999_999_999_999))

@@ -16,7 +16,9 @@ public final class Database {
 
     /// Opens (and with `create`, creates) the database at `path`. A new file is created
     /// with mode 0600 before SQLite touches it.
-    public init(path: String, create: Bool = true, readOnly: Bool = false) throws {
+    /// With `wal: false` the journal mode is left as it is; call `enableWAL()` later
+    /// (after checking the file is one's own, say).
+    public init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true) throws {
         self.path = path
         if create && !readOnly && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
@@ -40,20 +42,32 @@ public final class Database {
         self.handle = db
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, Self.busyTimeoutMilliseconds)
-        do {
-            try execute("PRAGMA foreign_keys = ON")
-            if !readOnly && path != ":memory:" {
-                // journal_mode returns a row; a database that is not one fails here.
-                _ = try scalarString("PRAGMA journal_mode = WAL")
-                try execute("PRAGMA synchronous = FULL")
-            } else {
-                _ = try scalarInt("PRAGMA schema_version")
+        // From here on a throw runs deinit, which closes the connection.
+        try execute("PRAGMA foreign_keys = ON")
+        // Reading the schema fails at once on a file that is not a database.
+        _ = try scalarInt("PRAGMA schema_version")
+        if wal && !readOnly { try enableWAL() }
+    }
+
+    /// Switches to write-ahead logging, so readers never block the writer. Changing the
+    /// journal mode ignores the busy handler, so a concurrent opener is waited for here.
+    public func enableWAL() throws {
+        guard path != ":memory:" else { return }
+        let deadline = Date().addingTimeInterval(Double(Self.busyTimeoutMilliseconds) / 1000)
+        while true {
+            do {
+                let mode = try scalarString("PRAGMA journal_mode = WAL")
+                if mode?.lowercased() == "wal" { break }
+            } catch let error as SQLiteError where error.isBusy && Date() < deadline {
+                usleep(5_000)
+                continue
             }
-        } catch {
-            cache.removeAll()
-            sqlite3_close_v2(db)
-            throw error
+            guard Date() < deadline else {
+                throw SQLiteError(code: SQLiteCode.busy, message: "could not switch \(path) to WAL mode", sql: "PRAGMA journal_mode = WAL")
+            }
+            usleep(5_000)
         }
+        try execute("PRAGMA synchronous = FULL")
     }
 
     deinit {
@@ -78,15 +92,27 @@ public final class Database {
         }
     }
 
-    /// A cached prepared statement, reset and with its bindings cleared.
+    /// A cached prepared statement, reset and with its bindings cleared. While a
+    /// cached statement is being stepped (a query inside another's loop), a fresh one
+    /// is handed out instead, so the outer loop is not reset under its feet.
     func prepare(_ sql: String) throws -> Statement {
         if let stmt = cache[sql] {
+            if stmt.inUse { return try Statement(database: self, sql: sql) }
             stmt.reset()
             return stmt
         }
         let stmt = try Statement(database: self, sql: sql)
         cache[sql] = stmt
         return stmt
+    }
+
+    /// Runs `body` with a prepared, bound statement, marked in use until it returns.
+    private func with<T>(_ sql: String, _ arguments: [any SQLBindable], _ body: (Statement) throws -> T) throws -> T {
+        let stmt = try prepare(sql)
+        stmt.inUse = true
+        defer { stmt.inUse = false; stmt.reset() }
+        try stmt.bind(arguments)
+        return try body(stmt)
     }
 
     /// Number of statements currently held in the cache (for tests).
@@ -98,10 +124,7 @@ public final class Database {
     }
 
     public func run(_ sql: String, arguments: [any SQLBindable]) throws {
-        let stmt = try prepare(sql)
-        defer { stmt.reset() }
-        try stmt.bind(arguments)
-        while try stmt.step() {}
+        try with(sql, arguments) { stmt in while try stmt.step() {} }
     }
 
     /// Runs a query and maps every row.
@@ -110,14 +133,13 @@ public final class Database {
     }
 
     public func query<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> [T] {
-        let stmt = try prepare(sql)
-        defer { stmt.reset() }
-        try stmt.bind(arguments)
-        var result: [T] = []
-        while try stmt.step() {
-            result.append(try transform(Row(handle: stmt.handle)))
+        try with(sql, arguments) { stmt in
+            var result: [T] = []
+            while try stmt.step() {
+                result.append(try transform(Row(handle: stmt.handle)))
+            }
+            return result
         }
-        return result
     }
 
     /// Runs a query and maps its first row, if any.
@@ -126,18 +148,14 @@ public final class Database {
     }
 
     public func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> T? {
-        let stmt = try prepare(sql)
-        defer { stmt.reset() }
-        try stmt.bind(arguments)
-        return try stmt.step() ? transform(Row(handle: stmt.handle)) : nil
+        try with(sql, arguments) { stmt in try stmt.step() ? transform(Row(handle: stmt.handle)) : nil }
     }
 
     /// Streams rows to `body` without collecting them.
     public func forEach(_ sql: String, arguments: [any SQLBindable] = [], _ body: (Row) throws -> Void) throws {
-        let stmt = try prepare(sql)
-        defer { stmt.reset() }
-        try stmt.bind(arguments)
-        while try stmt.step() { try body(Row(handle: stmt.handle)) }
+        try with(sql, arguments) { stmt in
+            while try stmt.step() { try body(Row(handle: stmt.handle)) }
+        }
     }
 
     public func scalarInt(_ sql: String, _ args: any SQLBindable...) throws -> Int64 {

@@ -9,6 +9,8 @@ final class Statement {
     let handle: OpaquePointer
     let sql: String
     unowned let database: Database
+    /// Set while a caller is stepping through its rows.
+    var inUse = false
 
     init(database: Database, sql: String) throws {
         var stmt: OpaquePointer?

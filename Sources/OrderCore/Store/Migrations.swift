@@ -38,27 +38,49 @@ enum Migrations {
         return steps
     }
 
+    /// Refuses a file that is not ours: one with a newer schema, or an unversioned one
+    /// that already holds other tables. Reads one consistent snapshot, so another
+    /// process creating the schema at this moment is never mistaken for a stranger.
+    static func checkOwnership(_ db: Database, path: String, latest: Int = latestVersion) throws {
+        let (version, tables) = try db.read {
+            (try db.userVersion,
+             try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+        }
+        if version > latest {
+            throw OrderError.newerSchema(path: path, version: version, supported: latest)
+        }
+        if version == 0 && tables > 0 {
+            throw OrderError.databaseNotOrderctl(path: path, reason: "it already holds \(tables) table\(tables == 1 ? "" : "s") of something else")
+        }
+    }
+
     /// Brings `db` to the latest version, one transaction per step. Safe when several
     /// processes open a new file at once: each step re-checks the version under the
-    /// write lock.
-    static func migrate(_ db: Database, path: String, steps: [Step] = steps) throws {
-        let current = try db.userVersion
+    /// write lock. Returns true when this call created the schema (applied step 1).
+    @discardableResult
+    static func migrate(_ db: Database, path: String, steps: [Step] = steps, afterFirstStep: () throws -> Void = {}) throws -> Bool {
         let latest = steps.last?.version ?? 0
-        if current > latest {
-            throw OrderError.newerSchema(path: path, version: current, supported: latest)
-        }
-        if current == 0 {
-            let foreign = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
-            if foreign > 0 {
-                throw OrderError.databaseNotOrderctl(path: path, reason: "it already holds \(foreign) tables of something else")
-            }
-        }
-        for step in steps where step.version > current {
+        try checkOwnership(db, path: path, latest: latest)
+        guard try db.userVersion < latest else { return false }
+        var created = false
+        for step in steps {
             try db.transaction {
-                guard try db.userVersion < step.version else { return }
+                let current = try db.userVersion
+                guard current < step.version else { return }
+                if current == 0 {
+                    let tables = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    if tables > 0 {
+                        throw OrderError.databaseNotOrderctl(path: path, reason: "it already holds \(tables) table\(tables == 1 ? "" : "s") of something else")
+                    }
+                }
                 try db.execute(step.sql)
                 try db.execute("PRAGMA user_version = \(step.version)")
+                if step.version == 1 {
+                    try afterFirstStep()
+                    created = true
+                }
             }
         }
+        return created
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 public final class OrderStore {
     public let db: Database
     public let path: String
-    /// True when opening created the database file.
+    /// True when opening created the database (a new file, or an empty one).
     public let created: Bool
     let clock: @Sendable () -> Date
     /// Rows nearly always share one currency: don't re-validate its code per row.
@@ -21,8 +21,7 @@ public final class OrderStore {
     public init(path: String, mode: OpenMode = .create, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = path
         self.clock = clock
-        let exists = FileManager.default.fileExists(atPath: path)
-        if !exists {
+        if !FileManager.default.fileExists(atPath: path) {
             guard mode == .create else { throw OrderError.noDatabase(path: path) }
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
@@ -30,21 +29,23 @@ public final class OrderStore {
                                                         attributes: [.posixPermissions: 0o700])
             }
         }
+        let database: Database
+        var fresh = false
         do {
-            db = try Database(path: path, create: mode == .create)
-            try Migrations.migrate(db, path: path)
+            // Check the file is ours before anything (even the journal mode) changes it.
+            database = try Database(path: path, create: mode == .create, wal: false)
+            try Migrations.checkOwnership(database, path: path)
+            try database.enableWAL()
+            fresh = try Migrations.migrate(database, path: path) {
+                // Pin the business time zone so the database means the same on any machine.
+                try database.run("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
+                                 SettingKey.timezone.key, TimeZone.current.identifier)
+            }
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
         }
-        created = !exists
-        if created {
-            // Pin the business time zone so the database means the same on any machine.
-            try db.transaction {
-                if try rawSetting(SettingKey.timezone.key) == nil {
-                    try writeSetting(SettingKey.timezone.key, TimeZone.current.identifier)
-                }
-            }
-        }
+        db = database
+        created = fresh
     }
 
     /// `$ORDERCTL_DB`, else `$XDG_DATA_HOME/orderctl/orders.db`, else

@@ -95,12 +95,12 @@ extension OrderStore {
                 if let i = lines.firstIndex(where: { $0.product.id == product.id }) {
                     guard lines[i].price == price else { throw OrderError.conflictingLines(sku: product.sku) }
                     lines[i].quantity += spec.quantity
-                    lines[i].overridden = lines[i].overridden || spec.price != nil
                     guard lines[i].quantity <= Validate.maxQuantity else {
                         throw OrderError.invalidValue(field: "quantity", value: String(lines[i].quantity), reason: "\(product.sku) must total at most \(Validate.maxQuantity)")
                     }
                 } else {
-                    lines.append(Draft(product: product, quantity: spec.quantity, price: price, overridden: spec.price != nil))
+                    // A price equal to the catalog's is no override.
+                    lines.append(Draft(product: product, quantity: spec.quantity, price: price, overridden: price != product.price))
                 }
             }
             var total: Int64 = 0
