@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The system SQLite C library (Debian: libsqlite3-dev). Only OrderCore/SQLite imports it.
@@ -19,7 +20,7 @@ let package = Package(
         ),
         .target(
             name: "OrderCore",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.embedInCode("Resources/schema.sql")]
         ),
         .executableTarget(

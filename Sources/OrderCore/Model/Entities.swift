@@ -63,6 +63,7 @@ public struct OrderLine: Sendable, Equatable {
     public var reserved: Int64
     public var backordered: Int64
     public var shipped: Int64
+    public var returned: Int64
 }
 
 public struct OrderEvent: Sendable, Equatable {
@@ -92,6 +93,7 @@ public struct OrderSummary: Sendable, Equatable {
     public var lineCount: Int
     public var total: Money
     public var dueDate: LocalDate?
+    public var flag: String?
 }
 
 /// Everything `orderctl show` prints.
@@ -104,7 +106,39 @@ public struct OrderDetail: Sendable, Equatable {
     public var events: [OrderEvent]
     public var createdAt: Date
     public var updatedAt: Date
+    public var paid: Money
+    public var refunded: Money
+    public var closedReason: String?
+    public var heldFrom: String?
+    public var shipments: [Shipment]
+    public var payments: [Payment]
 
     public var reservedUnits: Int64 { lines.reduce(0) { $0 + $1.reserved } }
+    public var shippedUnits: Int64 { lines.reduce(0) { $0 + $1.shipped } }
+    public var returnedUnits: Int64 { lines.reduce(0) { $0 + $1.returned } }
+    /// What is still owed: the total less what was paid (never below zero).
+    public var balanceDue: Money { Money(minor: max(0, summary.total.minor - paid.minor), currency: paid.currency) }
     public var backorderedUnits: Int64 { lines.reduce(0) { $0 + $1.backordered } }
+}
+
+public struct Shipment: Sendable, Equatable {
+    public var carrier: String?
+    public var tracking: String?
+    public var trackingURL: String?
+    public var shippedAt: Date
+    public var deliveredAt: Date?
+    public var lines: [(sku: String, quantity: Int64)]
+
+    public static func == (a: Shipment, b: Shipment) -> Bool {
+        a.carrier == b.carrier && a.tracking == b.tracking && a.shippedAt == b.shippedAt && a.deliveredAt == b.deliveredAt
+            && a.lines.map(\.sku) == b.lines.map(\.sku) && a.lines.map(\.quantity) == b.lines.map(\.quantity)
+    }
+}
+
+public struct Payment: Sendable, Equatable {
+    public var kind: String  // payment or refund
+    public var amount: Money
+    public var method: String?
+    public var reason: String?
+    public var at: Date
 }

@@ -22,6 +22,8 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     case noDatabase(path: String)
     case databaseNotOrderctl(path: String, reason: String)
     case newerSchema(path: String, version: Int, supported: Int)
+    case illegalTransition(ref: String, action: String, status: String, allowed: [String])
+    case refused(ref: String, action: String, reason: String)
 
     public var description: String {
         switch self {
@@ -65,6 +67,10 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no database at \(path) (create one with 'orderctl init', or name another with --db)"
         case let .databaseNotOrderctl(path, reason):
             return "\(path) is not an orderctl database: \(reason)"
+        case let .illegalTransition(ref, action, status, allowed):
+            return "cannot \(action) order \(Self.clip(ref)): it is \(status)" + (allowed.isEmpty ? "" : " (allowed next: \(allowed.joined(separator: ", ")))")
+        case let .refused(ref, action, reason):
+            return "cannot \(action) order \(Self.clip(ref)): \(reason)"
         case let .newerSchema(path, version, supported):
             return "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
         }

@@ -13,6 +13,11 @@ enum Migrations {
 
     static var latestVersion: Int { steps.last?.version ?? 0 }
 
+    /// Work a step needs that SQL cannot do, run in the step's transaction after its SQL.
+    static let swiftSteps: [Int: @Sendable (Database) throws -> Void] = [
+        2: HistoryChain.backfill,
+    ]
+
     static func parse(_ text: String) -> [Step] {
         var steps: [Step] = []
         var current: (Int, String)?
@@ -58,7 +63,9 @@ enum Migrations {
     /// processes open a new file at once: each step re-checks the version under the
     /// write lock. Returns true when this call created the schema (applied step 1).
     @discardableResult
-    static func migrate(_ db: Database, path: String, steps: [Step] = steps, afterFirstStep: () throws -> Void = {}) throws -> Bool {
+    static func migrate(_ db: Database, path: String, steps: [Step] = steps,
+                        swiftSteps: [Int: @Sendable (Database) throws -> Void] = [:],
+                        afterFirstStep: () throws -> Void = {}) throws -> Bool {
         let latest = steps.last?.version ?? 0
         try checkOwnership(db, path: path, latest: latest)
         guard try db.userVersion < latest else { return false }
@@ -74,6 +81,7 @@ enum Migrations {
                     }
                 }
                 try db.execute(step.sql)
+                try swiftSteps[step.version]?(db)
                 try db.execute("PRAGMA user_version = \(step.version)")
                 if step.version == 1 {
                     try afterFirstStep()

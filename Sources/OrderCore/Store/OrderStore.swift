@@ -36,7 +36,7 @@ public final class OrderStore {
             database = try Database(path: path, create: mode == .create, wal: false)
             try Migrations.checkOwnership(database, path: path)
             try database.enableWAL()
-            fresh = try Migrations.migrate(database, path: path) {
+            fresh = try Migrations.migrate(database, path: path, swiftSteps: Migrations.swiftSteps) {
                 // Pin the business time zone so the database means the same on any machine.
                 try database.run("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
                                  SettingKey.timezone.key, TimeZone.current.identifier)
@@ -115,13 +115,43 @@ public final class OrderStore {
     }
 
     public func setting(named name: String) throws -> SettingValue {
+        if let carrier = Self.carrierURLKey(name) {
+            let raw = try rawSetting(name.lowercased())
+            return SettingValue(key: name.lowercased(), value: raw ?? Carrier.named(carrier)?.url, isDefault: raw == nil,
+                                summary: "tracking link for \(carrier); {tracking} stands for the number")
+        }
         let key = try SettingKey.named(name)
         return try settings().first { $0.key == key.key }!
+    }
+
+    /// `carrier.NAME.url` names a carrier's tracking link template.
+    static func carrierURLKey(_ key: String) -> String? {
+        let parts = key.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "carrier", parts[2] == "url", !parts[1].isEmpty,
+              (try? Validate.channel(String(parts[1]))) != nil else { return nil }
+        return String(parts[1])
+    }
+
+    /// The carrier tracking templates set in config.
+    public func carrierURLSettings() throws -> [SettingValue] {
+        try db.query("SELECT key, value FROM settings WHERE key LIKE 'carrier.%.url' ORDER BY key") {
+            SettingValue(key: $0.string(0), value: $0.string(1), isDefault: false, summary: "tracking link template")
+        }
     }
 
     /// Sets a setting (nil resets it to its default) and returns the stored value.
     @discardableResult
     public func setSetting(_ name: String, _ value: String?) throws -> SettingValue {
+        if Self.carrierURLKey(name) != nil {
+            if let value {
+                guard value.contains("{tracking}"), value.hasPrefix("https://") || value.hasPrefix("http://"),
+                      !value.contains(where: { $0.isWhitespace }) else {
+                    throw OrderError.invalidValue(field: name, value: value, reason: "expected a http(s) URL containing {tracking}")
+                }
+            }
+            try db.transaction { try writeSetting(name.lowercased(), value) }
+            return try setting(named: name)
+        }
         let key = try SettingKey.named(name)
         try db.transaction {
             var normal = try value.map { v throws(OrderError) in try key.normalise(v) }

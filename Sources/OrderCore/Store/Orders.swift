@@ -33,6 +33,12 @@ public struct OrderFilter: Sendable {
     public var until: String?
     public var dueBefore: String?
     public var overdue = false
+    /// Only orders with an open flag.
+    public var flagged = false
+    /// Only orders not cancelled with money still owed.
+    public var unpaid = false
+    /// Only orders not cancelled with units still to ship.
+    public var unshipped = false
     public var sort: OrderSort = .date
     public var reverse = false
     public var limit: Int?
@@ -85,35 +91,9 @@ extension OrderStore {
             guard !draft.items.isEmpty else {
                 throw OrderError.missingValue(field: "items", hint: "an order needs at least one --item SKU[:QTY][@PRICE]")
             }
-            struct Draft { var product: Product; var quantity: Int64; var price: Money; var overridden: Bool }
-            var lines: [Draft] = []
-            for text in draft.items {
-                let spec = try ItemSpec.parse(text)
-                let product = try requireProduct(spec.sku)
-                guard product.active else { throw OrderError.inactiveProduct(sku: product.sku) }
-                let price = try spec.price.map { p throws(OrderError) in try Money.parse(p, currency: currency, field: "price of \(product.sku)") } ?? product.price
-                if let i = lines.firstIndex(where: { $0.product.id == product.id }) {
-                    guard lines[i].price == price else { throw OrderError.conflictingLines(sku: product.sku) }
-                    lines[i].quantity += spec.quantity
-                    guard lines[i].quantity <= Validate.maxQuantity else {
-                        throw OrderError.invalidValue(field: "quantity", value: String(lines[i].quantity), reason: "\(product.sku) must total at most \(Validate.maxQuantity)")
-                    }
-                } else {
-                    // A price equal to the catalog's is no override.
-                    lines.append(Draft(product: product, quantity: spec.quantity, price: price, overridden: price != product.price))
-                }
-            }
-            var total: Int64 = 0
-            var units: Int64 = 0
-            for line in lines {
-                let (lineTotal, o1) = line.price.minor.multipliedReportingOverflow(by: line.quantity)
-                let (sum, o2) = total.addingReportingOverflow(lineTotal)
-                guard !o1, !o2, sum <= Money.maxMinor else {
-                    throw OrderError.invalidValue(field: "total", value: line.product.sku, reason: "the order total is too large")
-                }
-                total = sum
-                units += line.quantity
-            }
+            var lines: [LineDraft] = []
+            for text in draft.items { try addLine(text, currency: currency, to: &lines) }
+            let (total, units) = try totals(lines)
 
             // Reference.
             let ref: String
@@ -134,53 +114,104 @@ extension OrderStore {
             let stamp = nowText
             try db.run("""
                 INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
-                                   due_date, note, placed_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   due_date, note, placed_at, created_at, updated_at, payment_status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, ref, customer.id, channel, shipping.rawValue, currency.code, total, units, orderClass, reason,
-                due?.iso, note, Instant.format(placedAt), stamp, stamp)
+                due?.iso, note, Instant.format(placedAt), stamp, stamp,
+                PaymentStatus.derive(total: total, paid: 0, refunded: 0).rawValue)
             let orderID = db.lastInsertRowID
             var events = EventWriter(store: self, orderID: orderID)
             try events.append("created", new: OrderStatus.pending.rawValue,
                               detail: "\(lines.count) \(lines.count == 1 ? "line" : "lines"), \(units) \(units == 1 ? "unit" : "units"), total \(totalMoney)")
             try events.append("classified", new: orderClass, detail: reason)
 
-            // Check and reserve stock: the write lock is held, and the guarded UPDATE and
-            // the table's CHECK make overselling impossible even if this check were wrong.
             var stockNotes: [String] = []
             for (index, line) in lines.enumerated() {
-                var reserved: Int64 = 0, backordered: Int64 = 0
-                if line.product.tracksStock {
-                    let available = try db.scalarInt("SELECT on_hand - reserved FROM products WHERE id = ?", line.product.id)
-                    if line.quantity <= available {
-                        reserved = line.quantity
-                    } else if draft.backorder {
-                        reserved = max(0, available)
-                        backordered = line.quantity - reserved
-                    } else {
-                        throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
-                    }
-                    if reserved > 0 {
-                        try db.run("UPDATE products SET reserved = reserved + ?, updated_at = ? WHERE id = ? AND on_hand - reserved >= ?",
-                                   reserved, stamp, line.product.id, reserved)
-                        guard db.changes == 1 else {
-                            throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
-                        }
-                    }
-                    stockNotes.append("\(line.product.sku): \(reserved) reserved" + (backordered > 0 ? ", \(backordered) backordered" : ""))
-                }
-                try db.run("""
-                    INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total,
-                                            price_source, reserved, backordered)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, orderID, index + 1, line.product.id, line.product.sku, line.product.name, line.quantity,
-                    line.price.minor, line.price.minor * line.quantity, line.overridden ? "override" : "catalog",
-                    reserved, backordered)
+                if let note = try insertLine(line, orderID: orderID, lineNo: index + 1, backorder: draft.backorder) { stockNotes.append(note) }
             }
             if !stockNotes.isEmpty {
                 try events.append("stock-reserved", detail: stockNotes.joined(separator: "; "))
             }
             return (try requireOrderDetail(ref), createdCustomer)
         }
+    }
+
+    /// A line being put together for `add` or `edit`.
+    struct LineDraft {
+        var product: Product
+        var quantity: Int64
+        var price: Money
+        var overridden: Bool
+    }
+
+    /// Parses `SKU[:QTY][@PRICE]`, looks the product up and adds it to `lines`,
+    /// merging a repeated SKU (an error if its prices differ).
+    func addLine(_ text: String, currency: Currency, to lines: inout [LineDraft]) throws {
+        let spec = try ItemSpec.parse(text)
+        let product = try requireProduct(spec.sku)
+        guard product.active else { throw OrderError.inactiveProduct(sku: product.sku) }
+        let price = try spec.price.map { p throws(OrderError) in try Money.parse(p, currency: currency, field: "price of \(product.sku)") } ?? product.price
+        if let i = lines.firstIndex(where: { $0.product.id == product.id }) {
+            guard lines[i].price == price else { throw OrderError.conflictingLines(sku: product.sku) }
+            lines[i].quantity += spec.quantity
+            guard lines[i].quantity <= Validate.maxQuantity else {
+                throw OrderError.invalidValue(field: "quantity", value: String(lines[i].quantity), reason: "\(product.sku) must total at most \(Validate.maxQuantity)")
+            }
+        } else {
+            // A price equal to the catalog's is no override.
+            lines.append(LineDraft(product: product, quantity: spec.quantity, price: price, overridden: price != product.price))
+        }
+    }
+
+    /// The order total and unit count, refusing totals too large to keep.
+    func totals(_ lines: [LineDraft]) throws -> (total: Int64, units: Int64) {
+        var total: Int64 = 0
+        var units: Int64 = 0
+        for line in lines {
+            let (lineTotal, o1) = line.price.minor.multipliedReportingOverflow(by: line.quantity)
+            let (sum, o2) = total.addingReportingOverflow(lineTotal)
+            guard !o1, !o2, sum <= Money.maxMinor else {
+                throw OrderError.invalidValue(field: "total", value: line.product.sku, reason: "the order total is too large")
+            }
+            total = sum
+            units += line.quantity
+        }
+        return (total, units)
+    }
+
+    /// Checks and reserves stock for a line and stores it. The write lock is held, and
+    /// the guarded UPDATE and the table's CHECK make overselling impossible even if
+    /// this check were wrong. Returns what happened to stock, for the history.
+    func insertLine(_ line: LineDraft, orderID: Int64, lineNo: Int, backorder: Bool) throws -> String? {
+        var reserved: Int64 = 0, backordered: Int64 = 0
+        var note: String?
+        if line.product.tracksStock {
+            let available = try db.scalarInt("SELECT on_hand - reserved FROM products WHERE id = ?", line.product.id)
+            if line.quantity <= available {
+                reserved = line.quantity
+            } else if backorder {
+                reserved = max(0, available)
+                backordered = line.quantity - reserved
+            } else {
+                throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
+            }
+            if reserved > 0 {
+                try db.run("UPDATE products SET reserved = reserved + ?, updated_at = ? WHERE id = ? AND on_hand - reserved >= ?",
+                           reserved, nowText, line.product.id, reserved)
+                guard db.changes == 1 else {
+                    throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
+                }
+            }
+            note = "\(line.product.sku): \(reserved) reserved" + (backordered > 0 ? ", \(backordered) backordered" : "")
+        }
+        try db.run("""
+            INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total,
+                                    price_source, reserved, backordered)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, orderID, lineNo, line.product.id, line.product.sku, line.product.name, line.quantity,
+            line.price.minor, line.price.minor * line.quantity, line.overridden ? "override" : "catalog",
+            reserved, backordered)
+        return note
     }
 
     /// The next free generated ref; advances `order.next-number` past it.
@@ -199,7 +230,7 @@ extension OrderStore {
     static let summarySelect = """
         SELECT o.id, o.ref, o.placed_at, c.id, c.name, c.email, o.status, o.payment_status, o.fulfilment_status,
                o.channel, o.shipping, o.class, o.item_count,
-               (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id), o.total, o.currency, o.due_date
+               (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id), o.total, o.currency, o.due_date, o.flag
         FROM orders o JOIN customers c ON c.id = o.customer_id
         """
 
@@ -209,7 +240,7 @@ extension OrderStore {
                      paymentStatus: r.string(7), fulfilmentStatus: r.string(8), channel: r.string(9),
                      shipping: Shipping(rawValue: r.string(10)) ?? .standard, orderClass: r.string(11),
                      itemCount: r.int64(12), lineCount: r.int(13), total: try money(r.int64(14), r.string(15)),
-                     dueDate: r.optionalString(16).flatMap(LocalDate.init(iso:)))
+                     dueDate: r.optionalString(16).flatMap(LocalDate.init(iso:)), flag: r.optionalString(17))
     }
 
     /// Resolves a filter's dates against today in the business zone.
@@ -257,6 +288,9 @@ extension OrderStore {
                 let open = OrderStatus.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
                 conditions.append("o.due_date < ? AND o.status IN (\(open))"); args.append(resolved.today.iso)
             }
+            if filter.flagged { conditions.append("o.flag IS NOT NULL") }
+            if filter.unpaid { conditions.append("o.status <> 'cancelled' AND o.paid_total < o.total") }
+            if filter.unshipped { conditions.append("o.status <> 'cancelled' AND o.fulfilment_status IN ('unfulfilled', 'partial')") }
             var sql = Self.summarySelect
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             let desc = filter.reverse ? "ASC" : "DESC", asc = filter.reverse ? "DESC" : "ASC"
@@ -277,44 +311,54 @@ extension OrderStore {
         guard let summary = try db.queryFirst(Self.summarySelect + " WHERE o.ref = ?", ref, row: orderSummary(from:)) else {
             throw OrderError.unknownOrder(ref: ref)
         }
-        let extra = try db.queryFirst("SELECT class_reason, note, created_at, updated_at FROM orders WHERE id = ?", summary.id) {
-            ($0.string(0), $0.optionalString(1), $0.string(2), $0.string(3))
+        let extra = try db.queryFirst("""
+            SELECT class_reason, note, created_at, updated_at, paid_total, refunded_total, closed_reason, held_from
+            FROM orders WHERE id = ?
+            """, summary.id) {
+            ($0.string(0), $0.optionalString(1), $0.string(2), $0.string(3), $0.int64(4), $0.int64(5), $0.optionalString(6), $0.optionalString(7))
         }!
         let currency = summary.total.currency
         let lines = try db.query("""
-            SELECT line_no, sku, name, quantity, unit_price, line_total, price_source, reserved, backordered, shipped
+            SELECT line_no, sku, name, quantity, unit_price, line_total, price_source, reserved, backordered, shipped, returned
             FROM order_lines WHERE order_id = ? ORDER BY line_no
             """, summary.id) { r in
             OrderLine(lineNo: r.int(0), sku: r.string(1), name: r.string(2), quantity: r.int64(3),
                       unitPrice: Money(minor: r.int64(4), currency: currency), lineTotal: Money(minor: r.int64(5), currency: currency),
-                      priceOverridden: r.string(6) == "override", reserved: r.int64(7), backordered: r.int64(8), shipped: r.int64(9))
+                      priceOverridden: r.string(6) == "override", reserved: r.int64(7), backordered: r.int64(8), shipped: r.int64(9),
+                      returned: r.int64(10))
         }
         let events = try db.query("SELECT seq, at, kind, old_value, new_value, detail FROM order_events WHERE order_id = ? ORDER BY seq", summary.id) { r in
             OrderEvent(seq: r.int(0), at: date(r.string(1)), kind: r.string(2), oldValue: r.optionalString(3),
                        newValue: r.optionalString(4), detail: r.optionalString(5))
         }
+        var shipments: [Shipment] = []
+        let shipmentRows = try db.query("SELECT id, carrier, tracking, shipped_at, delivered_at FROM shipments WHERE order_id = ? ORDER BY id", summary.id) {
+            ($0.int64(0), $0.optionalString(1), $0.optionalString(2), $0.string(3), $0.optionalString(4))
+        }
+        for row in shipmentRows {
+            let shipped = try db.query("""
+                SELECT l.sku, s.quantity FROM shipment_lines s JOIN order_lines l ON l.id = s.order_line_id
+                WHERE s.shipment_id = ? ORDER BY l.line_no
+                """, row.0) { ($0.string(0), $0.int64(1)) }
+            shipments.append(Shipment(carrier: row.1, tracking: row.2, trackingURL: try trackingURL(carrier: row.1, tracking: row.2),
+                                      shippedAt: date(row.3), deliveredAt: row.4.map(date), lines: shipped.map { (sku: $0.0, quantity: $0.1) }))
+        }
+        let payments = try db.query("SELECT kind, amount, method, reason, at FROM payments WHERE order_id = ? ORDER BY id", summary.id) {
+            Payment(kind: $0.string(0), amount: Money(minor: $0.int64(1), currency: currency), method: $0.optionalString(2),
+                    reason: $0.optionalString(3), at: date($0.string(4)))
+        }
         return OrderDetail(summary: summary, customer: try customer(id: summary.customerID)!, classReason: extra.0,
-                           note: extra.1, lines: lines, events: events, createdAt: date(extra.2), updatedAt: date(extra.3))
+                           note: extra.1, lines: lines, events: events, createdAt: date(extra.2), updatedAt: date(extra.3),
+                           paid: Money(minor: extra.4, currency: currency), refunded: Money(minor: extra.5, currency: currency),
+                           closedReason: extra.6, heldFrom: extra.7, shipments: shipments, payments: payments)
+    }
+
+    /// The tracking link for a shipment, from `carrier.NAME.url` or the carrier's default.
+    func trackingURL(carrier: String?, tracking: String?) throws -> String? {
+        guard let carrier, let tracking else { return nil }
+        let template = try rawSetting("carrier.\(carrier).url") ?? Carrier.named(carrier)?.url
+        return template?.replacingOccurrences(of: "{tracking}", with: tracking.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tracking)
     }
 
     public func order(_ ref: String) throws -> OrderDetail { try db.read { try requireOrderDetail(ref) } }
-}
-
-/// Appends events to one order's log with consecutive sequence numbers.
-struct EventWriter {
-    let store: OrderStore
-    let orderID: Int64
-    var nextSeq: Int? = nil
-
-    init(store: OrderStore, orderID: Int64) {
-        self.store = store
-        self.orderID = orderID
-    }
-
-    mutating func append(_ kind: String, old: String? = nil, new: String? = nil, detail: String? = nil) throws {
-        let seq = try nextSeq ?? Int(store.db.scalarInt("SELECT coalesce(max(seq), 0) + 1 FROM order_events WHERE order_id = ?", orderID))
-        try store.db.run("INSERT INTO order_events(order_id, seq, at, kind, old_value, new_value, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         orderID, seq, store.nowText, kind, old, new, detail)
-        nextSeq = seq + 1
-    }
 }

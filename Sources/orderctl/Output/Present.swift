@@ -121,30 +121,32 @@ enum Present {
          "customer_email": orNull(o.customerEmail), "status": o.status, "payment_status": o.paymentStatus,
          "fulfilment_status": o.fulfilmentStatus, "channel": o.channel, "shipping": o.shipping.rawValue,
          "class": o.orderClass, "items": o.itemCount, "line_count": o.lineCount, "total": o.total.decimalString,
-         "currency": o.total.currency.code, "due": orNull(o.dueDate?.iso)]
+         "currency": o.total.currency.code, "due": orNull(o.dueDate?.iso), "flag": orNull(o.flag)]
     }
 
     static let orderCSVHeader = ["ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
-                                 "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due"]
+                                 "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due", "flag"]
 
     static func csvRow(_ o: OrderSummary) -> [String] {
         [o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "", o.status,
          o.paymentStatus, o.fulfilmentStatus, o.channel, o.shipping.rawValue, o.orderClass, String(o.itemCount),
-         String(o.lineCount), o.total.decimalString, o.total.currency.code, o.dueDate?.iso ?? ""]
+         String(o.lineCount), o.total.decimalString, o.total.currency.code, o.dueDate?.iso ?? "", o.flag ?? ""]
     }
 
     static func orderTable(_ list: [OrderSummary], zone: TimeZone, today: LocalDate) -> Table {
         var t = Table([.init(title: "REF"), .init(title: "PLACED"), .init(title: "CUSTOMER", flexible: true),
-                       .init(title: "STATUS"), .init(title: "CLASS"), .init(title: "ITEMS", align: .right),
-                       .init(title: "TOTAL", align: .right), .init(title: "DUE")])
+                       .init(title: "STATUS"), .init(title: "PAYMENT"), .init(title: "CLASS"), .init(title: "ITEMS", align: .right),
+                       .init(title: "TOTAL", align: .right), .init(title: "DUE"), .init(title: "FLAG", flexible: true)])
         for o in list {
             var due = o.dueDate?.iso ?? ""
             if let d = o.dueDate, d < today, OrderStatus.open.map(\.rawValue).contains(o.status) { due += " overdue" }
-            t.add([o.ref, time(o.placedAt, zone), o.customerName, o.status, o.orderClass, String(o.itemCount),
-                   o.total.decimalString, due])
+            t.add([o.ref, time(o.placedAt, zone), o.customerName, o.status, o.paymentStatus, o.orderClass, String(o.itemCount),
+                   o.total.decimalString, due, o.flag.map { "! " + $0 } ?? ""])
         }
         t.stylers[3] = Terminal.statusStyle
-        t.stylers[7] = { $0.hasSuffix("overdue") ? Terminal.style($0, .red) : $0 }
+        t.stylers[4] = Terminal.statusStyle
+        t.stylers[8] = { $0.hasSuffix("overdue") ? Terminal.style($0, .red) : $0 }
+        t.stylers[9] = { Terminal.style($0, .red) }
         return t
     }
 
@@ -157,16 +159,66 @@ enum Present {
         o["lines"] = d.lines.map { l -> JSONObject in
             ["line": l.lineNo, "sku": l.sku, "name": l.name, "quantity": l.quantity, "unit_price": l.unitPrice.decimalString,
              "line_total": l.lineTotal.decimalString, "currency": cur, "price_source": l.priceOverridden ? "override" : "catalog",
-             "reserved": l.reserved, "backordered": l.backordered, "shipped": l.shipped]
+             "reserved": l.reserved, "backordered": l.backordered, "shipped": l.shipped, "returned": l.returned]
         }
         o["reserved"] = d.reservedUnits
         o["backordered"] = d.backorderedUnits
-        o["events"] = d.events.map { e -> JSONObject in
-            ["seq": e.seq, "at": Instant.format(e.at), "kind": e.kind, "old": orNull(e.oldValue), "new": orNull(e.newValue), "detail": orNull(e.detail)]
-        }
+        o["events"] = d.events.map(json)
         o["created_at"] = Instant.format(d.createdAt)
         o["updated_at"] = Instant.format(d.updatedAt)
+        o["paid"] = d.paid.decimalString
+        o["refunded"] = d.refunded.decimalString
+        o["balance_due"] = d.balanceDue.decimalString
+        o["cancel_reason"] = orNull(d.closedReason)
+        o["shipments"] = d.shipments.map { sh -> JSONObject in
+            ["carrier": orNull(sh.carrier), "tracking": orNull(sh.tracking), "tracking_url": orNull(sh.trackingURL),
+             "shipped_at": Instant.format(sh.shippedAt), "delivered_at": orNull(sh.deliveredAt.map(Instant.format)),
+             "lines": sh.lines.map { l -> JSONObject in ["sku": l.sku, "quantity": l.quantity] }]
+        }
+        o["payments"] = d.payments.map { p -> JSONObject in
+            ["kind": p.kind, "amount": p.amount.decimalString, "currency": p.amount.currency.code, "method": orNull(p.method),
+             "reason": orNull(p.reason), "at": Instant.format(p.at)]
+        }
         return o
+    }
+
+    static func json(_ e: OrderEvent) -> JSONObject {
+        ["seq": e.seq, "at": Instant.format(e.at), "kind": e.kind, "old": orNull(e.oldValue), "new": orNull(e.newValue), "detail": orNull(e.detail)]
+    }
+
+    static func historyTable(_ events: [OrderEvent], zone: TimeZone) -> Table {
+        var t = Table([.init(title: "#", align: .right), .init(title: "WHEN"), .init(title: "EVENT"),
+                       .init(title: "CHANGE", flexible: true), .init(title: "DETAIL", flexible: true)])
+        for e in events {
+            let change: String
+            switch (e.oldValue, e.newValue) {
+            case let (old?, new?): change = "\(old) -> \(new)"
+            case let (nil, new?): change = new
+            case let (old?, nil): change = "\(old) -> (none)"
+            default: change = ""
+            }
+            t.add([String(e.seq), time(e.at, zone), e.kind, change, e.detail ?? ""])
+        }
+        return t
+    }
+
+    static func statesText() -> String {
+        var out: [String] = [Terminal.style("Lifecycle: what each action does, from which statuses", .bold)]
+        let width = Lifecycle.table.map { $0.action.rawValue.count }.max() ?? 0
+        for tr in Lifecycle.table {
+            let from = tr.from.count == OrderStatus.allCases.count ? "any status" : tr.from.map(\.rawValue).joined(separator: ", ")
+            let name = tr.action.rawValue + String(repeating: " ", count: width - tr.action.rawValue.count)
+            out.append("  " + Terminal.style(name, .cyan) + "  from \(from)")
+            out.append("  " + String(repeating: " ", count: width) + "  to   \(tr.to)")
+            if !tr.guardText.isEmpty { out.append("  " + String(repeating: " ", count: width) + "  only \(tr.guardText)") }
+        }
+        out.append("")
+        out.append(Terminal.style("Payment status follows the money:", .bold))
+        out += PaymentStatus.rules.map { "  " + $0 }
+        out.append("")
+        out.append(Terminal.style("Fulfilment status follows the units:", .bold))
+        out += FulfilmentStatus.rules.map { "  " + $0 }
+        return out.joined(separator: "\n")
     }
 
     static func orderDetail(_ d: OrderDetail, zone: TimeZone, today: LocalDate, history: Bool = true) -> String {
@@ -196,6 +248,7 @@ enum Present {
             if l.reserved > 0 { stock.append("\(l.reserved) reserved") }
             if l.backordered > 0 { stock.append("\(l.backordered) backordered") }
             if l.shipped > 0 { stock.append("\(l.shipped) shipped") }
+            if l.returned > 0 { stock.append("\(l.returned) returned") }
             t.add([String(l.lineNo), l.sku, l.name, String(l.quantity),
                    l.unitPrice.decimalString + (l.priceOverridden ? "*" : ""), l.lineTotal.decimalString,
                    stock.joined(separator: ", ")])
@@ -205,6 +258,33 @@ enum Present {
         if d.lines.contains(where: \.priceOverridden) { out.append("           * price given on the order, not the catalog's") }
         if d.reservedUnits > 0 || d.backorderedUnits > 0 {
             out.append("Stock:     \(plural(Int(d.reservedUnits), "unit")) reserved" + (d.backorderedUnits > 0 ? ", \(d.backorderedUnits) backordered" : ""))
+        }
+        if d.paid.minor > 0 || d.refunded.minor > 0 {
+            var money = "Paid:      \(d.paid)"
+            if d.refunded.minor > 0 { money += ", refunded \(d.refunded)" }
+            if d.balanceDue.minor > 0 && s.status != "cancelled" { money += ", \(d.balanceDue) still owed" }
+            out.append(money)
+        }
+        if let reason = d.closedReason { out.append("Cancelled: \(reason)") }
+        if let flag = s.flag { out.append("Flag:      " + Terminal.style("! " + flag, .red)) }
+        if !d.shipments.isEmpty {
+            out.append("")
+            out.append(Terminal.style("Shipments", .bold))
+            for (i, sh) in d.shipments.enumerated() {
+                var line = "  \(i + 1). \(time(sh.shippedAt, zone))  " + sh.lines.map { "\($0.sku) x\($0.quantity)" }.joined(separator: ", ")
+                if let c = sh.carrier { line += "  via \(c)" + (sh.tracking.map { " \($0)" } ?? "") }
+                if let at = sh.deliveredAt { line += "  delivered \(time(at, zone))" }
+                out.append(line)
+                if let url = sh.trackingURL { out.append("     " + url) }
+            }
+        }
+        if !d.payments.isEmpty {
+            out.append("")
+            out.append(Terminal.style("Payments", .bold))
+            for p in d.payments {
+                let extra = [p.method.map { "by \($0)" }, p.reason].compactMap { $0 }.joined(separator: ", ")
+                out.append("  \(time(p.at, zone))  \(p.kind == "refund" ? "refund " : "payment") \(p.amount)" + (extra.isEmpty ? "" : "  (\(extra))"))
+            }
         }
         if history {
             out.append("")

@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+
+/// The hash chain over `order_events`: every event stores the previous event's hash
+/// (by id, across all orders) and SHA-256 of that plus its own content. The head
+/// (last id and hash) is kept in settings, so removing the newest events shows too.
+enum HistoryChain {
+    static let headKey = "history.head"
+
+    static func hash(prev: String, id: Int64, orderID: Int64, seq: Int, at: String, kind: String,
+                     old: String?, new: String?, detail: String?) -> String {
+        // Unit separators between fields; NUL marks an absent value.
+        let fields = [prev, String(id), String(orderID), String(seq), at, kind, old ?? "\u{0}", new ?? "\u{0}", detail ?? "\u{0}"]
+        let digest = SHA256.hash(data: Data(fields.joined(separator: "\u{1F}").utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Fills in the hashes of events written before the chain existed (migration step 2).
+    static func backfill(_ db: Database) throws {
+        try db.execute("DROP TRIGGER order_events_no_update")
+        var prev = ""
+        var last: (Int64, String)?
+        let rows = try db.query("SELECT id, order_id, seq, at, kind, old_value, new_value, detail FROM order_events ORDER BY id") { r in
+            (r.int64(0), r.int64(1), r.int(2), r.string(3), r.string(4), r.optionalString(5), r.optionalString(6), r.optionalString(7))
+        }
+        for e in rows {
+            let h = hash(prev: prev, id: e.0, orderID: e.1, seq: e.2, at: e.3, kind: e.4, old: e.5, new: e.6, detail: e.7)
+            try db.run("UPDATE order_events SET prev_hash = ?, hash = ? WHERE id = ?", prev, h, e.0)
+            prev = h
+            last = (e.0, h)
+        }
+        if let last {
+            try db.run("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", headKey, "\(last.0):\(last.1)")
+        }
+        try db.execute("""
+            CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events
+            BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END
+            """)
+    }
+}
+
+/// What `orderctl verify` found.
+public struct VerifyReport: Sendable, Equatable {
+    public var eventsChecked: Int
+    public var orders: Int
+    /// The first problem, in words; nil when the chain is intact.
+    public var problem: String?
+}
+
+/// Appends events to one order's log with consecutive sequence numbers, chaining
+/// each to the last event in the whole log.
+struct EventWriter {
+    let store: OrderStore
+    let orderID: Int64
+    var nextSeq: Int? = nil
+
+    init(store: OrderStore, orderID: Int64) {
+        self.store = store
+        self.orderID = orderID
+    }
+
+    mutating func append(_ kind: String, old: String? = nil, new: String? = nil, detail: String? = nil, at: String? = nil) throws {
+        let db = store.db
+        let seq = try nextSeq ?? Int(db.scalarInt("SELECT coalesce(max(seq), 0) + 1 FROM order_events WHERE order_id = ?", orderID))
+        let (lastID, prev) = try db.queryFirst("SELECT id, hash FROM order_events ORDER BY id DESC LIMIT 1") {
+            ($0.int64(0), $0.optionalString(1) ?? "")
+        } ?? (0, "")
+        let id = lastID + 1
+        let stamp = at ?? store.nowText
+        let hash = HistoryChain.hash(prev: prev, id: id, orderID: orderID, seq: seq, at: stamp, kind: kind, old: old, new: new, detail: detail)
+        try db.run("""
+            INSERT INTO order_events(id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, id, orderID, seq, stamp, kind, old, new, detail, prev, hash)
+        try store.writeSetting(HistoryChain.headKey, "\(id):\(hash)")
+        nextSeq = seq + 1
+    }
+}
+
+extension OrderStore {
+    /// Walks the whole chain and reports the first event that was changed, removed
+    /// or inserted other than through orderctl.
+    public func verifyHistory() throws -> VerifyReport {
+        try db.read {
+            let refs = Dictionary(uniqueKeysWithValues: try db.query("SELECT id, ref FROM orders") { ($0.int64(0), $0.string(1)) })
+            var prev = ""
+            var count = 0
+            var lastSeq: [Int64: Int] = [:]
+            var last: (Int64, String)?
+            var problem: String?
+            func name(_ id: Int64, _ orderID: Int64, _ seq: Int, _ kind: String) -> String {
+                "event #\(id) (order \(refs[orderID] ?? "id \(orderID)"), seq \(seq), \(kind))"
+            }
+            try db.forEach("SELECT id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash FROM order_events ORDER BY id") { r in
+                guard problem == nil else { return }
+                let (id, orderID, seq, kind) = (r.int64(0), r.int64(1), r.int(2), r.string(4))
+                let storedPrev = r.optionalString(8) ?? "", stored = r.optionalString(9) ?? ""
+                let computed = HistoryChain.hash(prev: storedPrev, id: id, orderID: orderID, seq: seq, at: r.string(3), kind: kind,
+                                                 old: r.optionalString(5), new: r.optionalString(6), detail: r.optionalString(7))
+                count += 1
+                if computed != stored {
+                    problem = "\(name(id, orderID, seq, kind)) was changed: its content does not match its hash"
+                } else if storedPrev != prev {
+                    problem = "\(name(id, orderID, seq, kind)) does not follow the event before it: an event was removed, inserted or moved just before it"
+                } else if seq != (lastSeq[orderID] ?? 0) + 1 {
+                    problem = "\(name(id, orderID, seq, kind)): order's event \(seq - 1 > (lastSeq[orderID] ?? 0) ? "seq \((lastSeq[orderID] ?? 0) + 1) is missing" : "sequence is out of order")"
+                }
+                lastSeq[orderID] = seq
+                prev = stored
+                last = (id, stored)
+            }
+            if problem == nil {
+                let head = try rawSetting(HistoryChain.headKey)
+                let expected = last.map { "\($0.0):\($0.1)" }
+                if head != expected {
+                    if let head, let headID = Int64(head.prefix { $0 != ":" }) {
+                        problem = headID > (last?.0 ?? 0)
+                            ? "the newest events were removed: the log ends at event #\(last?.0 ?? 0), but event #\(headID) was written"
+                            : "the log's head does not match its newest event #\(last?.0 ?? 0): an event was appended other than through orderctl"
+                    } else {
+                        problem = "the log's head record is missing or damaged"
+                    }
+                }
+            }
+            if problem == nil {
+                let orphans = try db.scalarInt("SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id)")
+                if orphans > 0 { problem = "\(orphans) order(s) have no history at all: their events were removed" }
+            }
+            return VerifyReport(eventsChecked: count, orders: refs.count, problem: problem)
+        }
+    }
+}

@@ -1,0 +1,493 @@
+import Foundation
+
+/// An order as the lifecycle actions see it, loaded inside their transaction.
+struct OrderState {
+    struct Line {
+        var id: Int64
+        var productID: Int64
+        var sku: String
+        var quantity: Int64
+        var unitPrice: Int64
+        var reserved: Int64
+        var backordered: Int64
+        var shipped: Int64
+        var returned: Int64
+        var tracksStock: Bool
+        var outstanding: Int64 { quantity - shipped }
+    }
+
+    var id: Int64
+    var ref: String
+    var status: OrderStatus
+    var paymentStatus: String
+    var fulfilmentStatus: String
+    var total: Int64
+    var paid: Int64
+    var refunded: Int64
+    var heldFrom: String?
+    var placedAt: Date
+    var currency: Currency
+    var lines: [Line]
+
+    var units: Int64 { lines.reduce(0) { $0 + $1.quantity } }
+    var shippedUnits: Int64 { lines.reduce(0) { $0 + $1.shipped } }
+    var returnedUnits: Int64 { lines.reduce(0) { $0 + $1.returned } }
+    var netPaid: Int64 { paid - refunded }
+    func money(_ minor: Int64) -> Money { Money(minor: minor, currency: currency) }
+}
+
+/// What the batch commands print for one order: `1042: shipped 3 units ...`.
+public struct ActionResult: Sendable, Equatable {
+    public var ref: String
+    public var message: String
+}
+
+extension OrderStore {
+    // MARK: loading
+
+    func loadState(_ ref: String) throws -> OrderState {
+        guard var state = try db.queryFirst("""
+            SELECT id, ref, status, payment_status, fulfilment_status, total, paid_total, refunded_total, held_from, placed_at, currency
+            FROM orders WHERE ref = ?
+            """, ref, row: { r -> OrderState in
+                OrderState(id: r.int64(0), ref: r.string(1), status: OrderStatus(rawValue: r.string(2)) ?? .pending,
+                           paymentStatus: r.string(3), fulfilmentStatus: r.string(4), total: r.int64(5), paid: r.int64(6),
+                           refunded: r.int64(7), heldFrom: r.optionalString(8), placedAt: date(r.string(9)),
+                           currency: try money(0, r.string(10)).currency, lines: [])
+            }) else { throw OrderError.unknownOrder(ref: ref) }
+        state.lines = try db.query("""
+            SELECT l.id, l.product_id, l.sku, l.quantity, l.unit_price, l.reserved, l.backordered, l.shipped, l.returned, p.track_stock
+            FROM order_lines l JOIN products p ON p.id = l.product_id WHERE l.order_id = ? ORDER BY l.line_no
+            """, state.id) { r in
+            OrderState.Line(id: r.int64(0), productID: r.int64(1), sku: r.string(2), quantity: r.int64(3), unitPrice: r.int64(4),
+                            reserved: r.int64(5), backordered: r.int64(6), shipped: r.int64(7), returned: r.int64(8),
+                            tracksStock: r.bool(9))
+        }
+        return state
+    }
+
+    /// Runs one action on one order in its own transaction.
+    func act(_ ref: String, _ action: OrderAction, _ body: (inout OrderState, inout EventWriter) throws -> String) throws -> ActionResult {
+        try db.transaction {
+            var state = try loadState(ref)
+            try Lifecycle.check(action, ref: state.ref, status: state.status)
+            var events = EventWriter(store: self, orderID: state.id)
+            let message = try body(&state, &events)
+            try settleDerivedStatuses(&state, &events)
+            try db.run("UPDATE orders SET updated_at = ? WHERE id = ?", nowText, state.id)
+            return ActionResult(ref: state.ref, message: message)
+        }
+    }
+
+    func setStatus(_ state: inout OrderState, _ new: OrderStatus, _ events: inout EventWriter, detail: String? = nil) throws {
+        guard new != state.status else { return }
+        try db.run("UPDATE orders SET status = ? WHERE id = ?", new.rawValue, state.id)
+        try events.append("status", old: state.status.rawValue, new: new.rawValue, detail: detail)
+        state.status = new
+    }
+
+    /// Payment and fulfilment statuses follow the amounts and units; a delivered order
+    /// that is fully paid is completed.
+    func settleDerivedStatuses(_ state: inout OrderState, _ events: inout EventWriter) throws {
+        let payment = PaymentStatus.derive(total: state.total, paid: state.paid, refunded: state.refunded).rawValue
+        if payment != state.paymentStatus {
+            try db.run("UPDATE orders SET payment_status = ? WHERE id = ?", payment, state.id)
+            try events.append("payment", old: state.paymentStatus, new: payment)
+            state.paymentStatus = payment
+        }
+        let fulfilment = FulfilmentStatus.derive(quantity: state.units, shipped: state.shippedUnits, returned: state.returnedUnits).rawValue
+        if fulfilment != state.fulfilmentStatus {
+            try db.run("UPDATE orders SET fulfilment_status = ? WHERE id = ?", fulfilment, state.id)
+            try events.append("fulfilment", old: state.fulfilmentStatus, new: fulfilment)
+            state.fulfilmentStatus = fulfilment
+        }
+        if state.status == .delivered && state.paymentStatus == PaymentStatus.paid.rawValue {
+            try setStatus(&state, .completed, &events, detail: "delivered and paid")
+        }
+    }
+
+    func instant(_ text: String?, field: String, notBefore placed: Date) throws -> Date {
+        guard let text else { return now }
+        let at = try dateResolver().instant(text, field: field)
+        guard at >= placed else {
+            throw OrderError.invalidValue(field: field, value: text, reason: "before the order was placed (\(Instant.display(placed, in: try timeZone())))")
+        }
+        return at
+    }
+
+    // MARK: confirm, hold, release
+
+    public func confirm(_ ref: String) throws -> ActionResult {
+        try act(ref, .confirm) { state, events in
+            try setStatus(&state, .confirmed, &events)
+            return "confirmed"
+        }
+    }
+
+    public func hold(_ ref: String, reason: String) throws -> ActionResult {
+        try act(ref, .hold) { state, events in
+            let reason = try Validate.name(reason, field: "reason")
+            try db.run("UPDATE orders SET held_from = ? WHERE id = ?", state.status.rawValue, state.id)
+            try setStatus(&state, .onHold, &events, detail: reason)
+            return "on hold (\(reason))"
+        }
+    }
+
+    public func release(_ ref: String) throws -> ActionResult {
+        try act(ref, .release) { state, events in
+            let back = state.heldFrom.flatMap(OrderStatus.init(rawValue:)) ?? .pending
+            try db.run("UPDATE orders SET held_from = NULL WHERE id = ?", state.id)
+            try setStatus(&state, back, &events, detail: "released from hold")
+            return "released, \(back.rawValue) again"
+        }
+    }
+
+    // MARK: money
+
+    public func pay(_ ref: String, amount: String?, method: String?, at: String? = nil) throws -> ActionResult {
+        try act(ref, .pay) { state, events in
+            let owed = state.total - state.paid
+            guard owed > 0 else {
+                throw OrderError.refused(ref: state.ref, action: "pay", reason: "it is already paid in full (\(state.money(state.paid)))")
+            }
+            let value = try amount.map { a throws(OrderError) in try Money.parse(a, currency: state.currency, field: "amount") }?.minor ?? owed
+            guard value > 0 else { throw OrderError.invalidValue(field: "amount", value: amount ?? "0", reason: "must be more than zero") }
+            guard value <= owed else {
+                throw OrderError.refused(ref: state.ref, action: "pay", reason: "\(state.money(value)) is more than the \(state.money(owed)) still owed")
+            }
+            let method = try method.map { m throws(OrderError) in try Validate.channel(m) }
+            let when = try instant(at, field: "at", notBefore: state.placedAt)
+            try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, ?, ?)",
+                       state.id, value, method, Instant.format(when))
+            state.paid += value
+            try db.run("UPDATE orders SET paid_total = ? WHERE id = ?", state.paid, state.id)
+            try events.append("paid", new: state.money(value).description, detail: method.map { "by \($0)" })
+            let rest = state.total - state.paid
+            return "paid \(state.money(value))" + (method.map { " by \($0)" } ?? "") + (rest > 0 ? ", \(state.money(rest)) still owed" : ", paid in full")
+        }
+    }
+
+    public func refund(_ ref: String, amount: String, reason: String?) throws -> ActionResult {
+        try act(ref, .refund) { state, events in
+            let refundable = state.netPaid
+            guard refundable > 0 else {
+                throw OrderError.refused(ref: state.ref, action: "refund", reason: "nothing paid is left to refund")
+            }
+            let value = try Money.parse(amount, currency: state.currency, field: "amount").minor
+            guard value > 0 else { throw OrderError.invalidValue(field: "amount", value: amount, reason: "must be more than zero") }
+            guard value <= refundable else {
+                throw OrderError.refused(ref: state.ref, action: "refund", reason: "\(state.money(value)) is more than the \(state.money(refundable)) paid and not yet refunded")
+            }
+            let reason = try reason.map { r throws(OrderError) in try Validate.name(r, field: "reason") }
+            try db.run("INSERT INTO payments(order_id, kind, amount, reason, at) VALUES (?, 'refund', ?, ?, ?)",
+                       state.id, value, reason, nowText)
+            state.refunded += value
+            try db.run("UPDATE orders SET refunded_total = ? WHERE id = ?", state.refunded, state.id)
+            try events.append("refunded", new: state.money(value).description, detail: reason)
+            return "refunded \(state.money(value)); \(state.money(state.netPaid)) paid and kept"
+        }
+    }
+
+    // MARK: shipping
+
+    /// Parses `SKU:QTY` lists against the order's lines; repeated SKUs add up.
+    func quantities(_ items: [String], in state: OrderState, field: String) throws -> [Int: Int64] {
+        var result: [Int: Int64] = [:]
+        for text in items {
+            let spec = try ItemSpec.parse(text)
+            if spec.price != nil { throw OrderError.invalidValue(field: field, value: text, reason: "expected SKU[:QTY], without a price") }
+            guard let index = state.lines.firstIndex(where: { $0.sku.caseInsensitiveCompare(spec.sku) == .orderedSame }) else {
+                throw OrderError.invalidValue(field: field, value: spec.sku, reason: "order \(state.ref) has no line with this SKU (it has \(state.lines.map(\.sku).joined(separator: ", ")))")
+            }
+            result[index, default: 0] += spec.quantity
+        }
+        return result
+    }
+
+    public func ship(_ ref: String, items: [String] = [], carrier: String? = nil, tracking: String? = nil, at: String? = nil) throws -> ActionResult {
+        try act(ref, .ship) { state, events in
+            let carrier = try carrier.map { c throws(OrderError) in try Validate.channel(c) }
+            if tracking != nil && carrier == nil {
+                throw OrderError.missingValue(field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")
+            }
+            let tracking = try tracking.map { t throws(OrderError) in try Carrier.normaliseTracking(t, carrier: carrier) }
+            let when = try instant(at, field: "at", notBefore: state.placedAt)
+            var plan: [Int: Int64]
+            if items.isEmpty {
+                plan = [:]
+                for (i, l) in state.lines.enumerated() where l.outstanding > 0 { plan[i] = l.outstanding }
+            } else {
+                plan = try quantities(items, in: state, field: "item")
+            }
+            guard !plan.isEmpty else { throw OrderError.refused(ref: state.ref, action: "ship", reason: "every unit has shipped already") }
+            // Check every line before moving any stock.
+            for (i, q) in plan.sorted(by: { $0.key < $1.key }) {
+                let l = state.lines[i]
+                guard q <= l.outstanding else {
+                    throw OrderError.refused(ref: state.ref, action: "ship", reason: "\(q) of \(l.sku) asked, only \(l.outstanding) left to ship")
+                }
+                if l.tracksStock && q > l.reserved {
+                    // Backordered units ship once the stock is there: reserve them now.
+                    let available = try db.scalarInt("SELECT on_hand - reserved FROM products WHERE id = ?", l.productID)
+                    let extra = q - l.reserved
+                    guard extra <= min(available, l.backordered) else {
+                        throw OrderError.refused(ref: state.ref, action: "ship",
+                            reason: "\(q) of \(l.sku) asked, \(l.reserved) reserved, \(l.backordered) backordered and \(max(0, available)) in stock (ship fewer with --item \(l.sku):\(l.reserved), or add stock)")
+                    }
+                    try db.run("UPDATE products SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ?", extra, l.productID, extra)
+                    guard db.changes == 1 else { throw OrderError.notEnoughStock(sku: l.sku, requested: extra, available: available) }
+                    try db.run("UPDATE order_lines SET reserved = reserved + ?, backordered = backordered - ? WHERE id = ?", extra, extra, l.id)
+                    state.lines[i].reserved += extra
+                    state.lines[i].backordered -= extra
+                }
+            }
+            try db.run("INSERT INTO shipments(order_id, carrier, tracking, shipped_at) VALUES (?, ?, ?, ?)",
+                       state.id, carrier, tracking, Instant.format(when))
+            let shipmentID = db.lastInsertRowID
+            var parts: [String] = []
+            var units: Int64 = 0
+            for (i, q) in plan.sorted(by: { $0.key < $1.key }) {
+                let l = state.lines[i]
+                if l.tracksStock {
+                    // Reserved stock becomes shipped stock: it leaves on hand and the reservation.
+                    try db.run("UPDATE products SET on_hand = on_hand - ?, reserved = reserved - ?, updated_at = ? WHERE id = ? AND reserved >= ? AND on_hand >= ?",
+                               q, q, nowText, l.productID, q, q)
+                    guard db.changes == 1 else { throw OrderError.refused(ref: state.ref, action: "ship", reason: "stock of \(l.sku) changed underneath; try again") }
+                    let onHand = try db.scalarInt("SELECT on_hand FROM products WHERE id = ?", l.productID)
+                    try logStock(productID: l.productID, kind: "ship", delta: -q, onHand: onHand, note: nil, orderID: state.id)
+                }
+                try db.run("UPDATE order_lines SET shipped = shipped + ?, reserved = reserved - ? WHERE id = ?",
+                           q, l.tracksStock ? q : 0, l.id)
+                try db.run("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (?, ?, ?)", shipmentID, l.id, q)
+                state.lines[i].shipped += q
+                if l.tracksStock { state.lines[i].reserved -= q }
+                parts.append("\(l.sku) x\(q)")
+                units += q
+            }
+            let via = [carrier, tracking].compactMap { $0 }.joined(separator: " ")
+            try events.append("shipped", new: parts.joined(separator: ", "), detail: via.isEmpty ? nil : "via \(via)")
+            let complete = state.lines.allSatisfy { $0.outstanding == 0 }
+            try setStatus(&state, complete ? .shipped : .processing, &events)
+            return "shipped \(units) unit\(units == 1 ? "" : "s") (\(parts.joined(separator: ", ")))" + (via.isEmpty ? "" : " via \(via)")
+                + (complete ? "; all shipped" : "; \(state.lines.reduce(0) { $0 + $1.outstanding }) still to ship")
+        }
+    }
+
+    public func deliver(_ ref: String, at: String? = nil) throws -> ActionResult {
+        try act(ref, .deliver) { state, events in
+            let when = try instant(at, field: "at", notBefore: state.placedAt)
+            try db.run("UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL", Instant.format(when), state.id)
+            try setStatus(&state, .delivered, &events, detail: "delivered \(Instant.display(when, in: try timeZone()))")
+            return state.total - state.paid > 0 ? "delivered; \(state.money(state.total - state.paid)) still owed" : "delivered"
+        }
+    }
+
+    // MARK: cancel and return
+
+    public func cancel(_ ref: String, reason: String) throws -> ActionResult {
+        try act(ref, .cancel) { state, events in
+            let reason = try Validate.name(reason, field: "reason")
+            guard state.shippedUnits == 0 else {
+                throw OrderError.refused(ref: state.ref, action: "cancel", reason: "\(state.shippedUnits) units have shipped (use 'orderctl return')")
+            }
+            var released: [String] = []
+            for l in state.lines where l.reserved > 0 || l.backordered > 0 {
+                if l.reserved > 0 {
+                    try db.run("UPDATE products SET reserved = reserved - ?, updated_at = ? WHERE id = ? AND reserved >= ?",
+                               l.reserved, nowText, l.productID, l.reserved)
+                    guard db.changes == 1 else { throw OrderError.refused(ref: state.ref, action: "cancel", reason: "reservation of \(l.sku) is inconsistent") }
+                    released.append("\(l.sku) x\(l.reserved)")
+                }
+                try db.run("UPDATE order_lines SET reserved = 0, backordered = 0 WHERE id = ?", l.id)
+            }
+            try db.run("UPDATE orders SET closed_reason = ?, held_from = NULL WHERE id = ?", reason, state.id)
+            try setStatus(&state, .cancelled, &events, detail: reason)
+            if !released.isEmpty { try events.append("stock-released", detail: released.joined(separator: ", ")) }
+            var message = "cancelled (\(reason))"
+            if !released.isEmpty { message += "; released \(released.joined(separator: ", "))" }
+            if state.netPaid > 0 {
+                message += "; \(state.money(state.netPaid)) was paid and is owed back (orderctl refund \(state.ref) --amount \(state.money(state.netPaid).decimalString))"
+            }
+            return message
+        }
+    }
+
+    public func returnItems(_ ref: String, items: [String], restock: Bool, reason: String?) throws -> ActionResult {
+        try act(ref, .returnItems) { state, events in
+            guard !items.isEmpty else { throw OrderError.missingValue(field: "item", hint: "name what came back with --item SKU:QTY") }
+            let plan = try quantities(items, in: state, field: "item")
+            let reason = try reason.map { r throws(OrderError) in try Validate.name(r, field: "reason") }
+            for (i, q) in plan {
+                let l = state.lines[i]
+                guard q <= l.shipped - l.returned else {
+                    throw OrderError.refused(ref: state.ref, action: "return", reason: "\(q) of \(l.sku) returned, but only \(l.shipped - l.returned) shipped and not yet returned")
+                }
+            }
+            try db.run("INSERT INTO returns(order_id, restock, reason, at) VALUES (?, ?, ?, ?)", state.id, restock, reason, nowText)
+            let returnID = db.lastInsertRowID
+            var parts: [String] = []
+            var value: Int64 = 0
+            for (i, q) in plan.sorted(by: { $0.key < $1.key }) {
+                let l = state.lines[i]
+                try db.run("UPDATE order_lines SET returned = returned + ? WHERE id = ?", q, l.id)
+                try db.run("INSERT INTO return_lines(return_id, order_line_id, quantity) VALUES (?, ?, ?)", returnID, l.id, q)
+                if restock && l.tracksStock {
+                    try db.run("UPDATE products SET on_hand = on_hand + ?, updated_at = ? WHERE id = ?", q, nowText, l.productID)
+                    let onHand = try db.scalarInt("SELECT on_hand FROM products WHERE id = ?", l.productID)
+                    try logStock(productID: l.productID, kind: "return", delta: q, onHand: onHand, note: reason, orderID: state.id)
+                }
+                state.lines[i].returned += q
+                parts.append("\(l.sku) x\(q)")
+                value += q * l.unitPrice
+            }
+            try events.append("returned", new: parts.joined(separator: ", "),
+                              detail: [restock ? "restocked" : "not restocked", reason].compactMap { $0 }.joined(separator: "; "))
+            var message = "returned \(parts.joined(separator: ", ")) (\(restock ? "restocked" : "not restocked")), worth \(state.money(value))"
+            if state.netPaid > 0 {
+                message += " (refund with: orderctl refund \(state.ref) --amount \(state.money(min(value, state.netPaid)).decimalString))"
+            }
+            return message
+        }
+    }
+
+    // MARK: notes and flags
+
+    public func addNote(_ ref: String, text: String) throws -> ActionResult {
+        try act(ref, .note) { state, events in
+            let text = try Validate.note(text, field: "note")
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw OrderError.invalidValue(field: "note", value: text, reason: "must not be empty")
+            }
+            try events.append("note", detail: text)
+            return "noted"
+        }
+    }
+
+    /// Sets (or with nil, clears) the order's flag.
+    public func flag(_ ref: String, reason: String?) throws -> ActionResult {
+        try act(ref, .flag) { state, events in
+            let old = try db.scalarString("SELECT flag FROM orders WHERE id = ?", state.id)
+            if let reason {
+                let reason = try Validate.name(reason, field: "reason")
+                try db.run("UPDATE orders SET flag = ? WHERE id = ?", reason, state.id)
+                try events.append("flagged", old: old, new: reason)
+                return "flagged: \(reason)"
+            }
+            guard let old else { throw OrderError.refused(ref: state.ref, action: "unflag", reason: "it is not flagged") }
+            try db.run("UPDATE orders SET flag = NULL WHERE id = ?", state.id)
+            try events.append("unflagged", old: old)
+            return "flag cleared"
+        }
+    }
+}
+
+/// What `orderctl edit` changes; empty fields leave things as they are.
+public struct OrderEdit: Sendable {
+    public var add: [String] = []
+    public var remove: [String] = []
+    public var set: [String] = []
+    /// A date expression, or "none" to clear the due date.
+    public var due: String?
+    public var shipping: String?
+    public var backorder = false
+
+    public init() {}
+
+    public var isEmpty: Bool { add.isEmpty && remove.isEmpty && set.isEmpty && due == nil && shipping == nil }
+}
+
+extension OrderStore {
+    /// Changes an order that has not shipped: lines, quantities, due date, shipping.
+    /// Reservations are released and taken again for the new lines, and the order is
+    /// classified again, all in one transaction.
+    public func edit(_ ref: String, _ change: OrderEdit) throws -> ActionResult {
+        try act(ref, .edit) { state, events in
+            guard !change.isEmpty else {
+                throw OrderError.missingValue(field: "change", hint: "give --add, --remove, --set, --due or --shipping")
+            }
+            let currency = state.currency
+            let header = try db.queryFirst("""
+                SELECT o.shipping, o.due_date, o.class, c.country FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?
+                """, state.id) { ($0.string(0), $0.optionalString(1), $0.string(2), $0.optionalString(3)) }!
+            var lines: [LineDraft] = []
+            for l in state.lines {
+                let found: Product? = try db.queryFirst("SELECT \(Self.productColumns) FROM products WHERE id = ?", l.productID) { r in
+                    try self.product(from: r)
+                }
+                let source = try db.scalarString("SELECT price_source FROM order_lines WHERE id = ?", l.id)
+                lines.append(LineDraft(product: found!, quantity: l.quantity, price: Money(minor: l.unitPrice, currency: currency),
+                                       overridden: source == "override"))
+            }
+            var changes: [String] = []
+            for sku in change.remove {
+                guard let i = lines.firstIndex(where: { $0.product.sku.caseInsensitiveCompare(sku) == .orderedSame }) else {
+                    throw OrderError.invalidValue(field: "remove", value: sku, reason: "order \(state.ref) has no line with this SKU")
+                }
+                changes.append("removed \(lines[i].product.sku)")
+                lines.remove(at: i)
+            }
+            for text in change.set {
+                let spec = try ItemSpec.parse(text)
+                guard spec.price == nil, text.contains(":") else {
+                    throw OrderError.invalidValue(field: "set", value: text, reason: "expected SKU:QTY")
+                }
+                guard let i = lines.firstIndex(where: { $0.product.sku.caseInsensitiveCompare(spec.sku) == .orderedSame }) else {
+                    throw OrderError.invalidValue(field: "set", value: spec.sku, reason: "order \(state.ref) has no line with this SKU (use --add)")
+                }
+                changes.append("\(lines[i].product.sku) quantity \(lines[i].quantity) -> \(spec.quantity)")
+                lines[i].quantity = spec.quantity
+            }
+            for text in change.add {
+                try addLine(text, currency: currency, to: &lines)
+                changes.append("added \(text)")
+            }
+            guard !lines.isEmpty else {
+                throw OrderError.refused(ref: state.ref, action: "edit", reason: "an order needs at least one line (cancel it instead)")
+            }
+            let dates = try dateResolver()
+            let placedDay = LocalDate(state.placedAt, in: dates.zone)
+            var due = header.1.flatMap(LocalDate.init(iso:))
+            if let text = change.due {
+                if text.lowercased() == "none" { due = nil } else {
+                    due = try dates.date(text, field: "due date")
+                    if let d = due, d < placedDay { throw OrderError.dueBeforeOrder(due: d.iso, placed: placedDay.iso) }
+                }
+                changes.append("due \(header.1 ?? "none") -> \(due?.iso ?? "none")")
+            }
+            var shipping = Shipping(rawValue: header.0) ?? .standard
+            if let text = change.shipping {
+                guard let s = Shipping(rawValue: text.lowercased()) else {
+                    throw OrderError.invalidValue(field: "shipping", value: text, reason: "expected standard or express")
+                }
+                changes.append("shipping \(shipping.rawValue) -> \(s.rawValue)")
+                shipping = s
+            }
+            let (total, units) = try totals(lines)
+
+            // Give back every reservation, then take them again for the new lines.
+            for l in state.lines where l.reserved > 0 {
+                try db.run("UPDATE products SET reserved = reserved - ?, updated_at = ? WHERE id = ? AND reserved >= ?",
+                           l.reserved, nowText, l.productID, l.reserved)
+            }
+            try db.run("DELETE FROM order_lines WHERE order_id = ?", state.id)
+            var stockNotes: [String] = []
+            for (index, line) in lines.enumerated() {
+                if let note = try insertLine(line, orderID: state.id, lineNo: index + 1, backorder: change.backorder) { stockNotes.append(note) }
+            }
+            let facts = OrderFacts(shipping: shipping, placed: placedDay, due: due, totalQuantity: units,
+                                   total: Money(minor: total, currency: currency), customerCountry: header.3)
+            let (orderClass, reason) = try classificationRules().classify(facts)
+            try db.run("UPDATE orders SET total = ?, item_count = ?, due_date = ?, shipping = ?, class = ?, class_reason = ? WHERE id = ?",
+                       total, units, due?.iso, shipping.rawValue, orderClass, reason, state.id)
+            try events.append("edited", old: state.money(state.total).description, new: Money(minor: total, currency: currency).description,
+                              detail: changes.joined(separator: "; "))
+            if orderClass != header.2 { try events.append("classified", old: header.2, new: orderClass, detail: reason) }
+            if !stockNotes.isEmpty { try events.append("stock-reserved", detail: stockNotes.joined(separator: "; ")) }
+            state = try loadState(state.ref)
+            var message = "edited: \(changes.joined(separator: "; ")); total \(state.money(total))"
+            if orderClass != header.2 { message += "; class \(header.2) -> \(orderClass)" }
+            if state.netPaid > total { message += "; \(state.money(state.netPaid - total)) paid beyond the new total is owed back" }
+            return message
+        }
+    }
+}

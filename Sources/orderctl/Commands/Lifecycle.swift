@@ -1,0 +1,295 @@
+import ArgumentParser
+import Foundation
+import OrderCore
+
+/// Order refs as arguments, from a file, or from stdin: a morning's batch.
+struct RefsOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Order refs ('-' reads them from stdin, one per line).", valueName: "ref"))
+    var refs: [String] = []
+
+    @Option(name: .customLong("from-file"), help: ArgumentHelp("Read refs from a file, one per line ('-' for stdin; blank lines and # comments skipped).", valueName: "file"))
+    var fromFile: String?
+
+    func validate() throws {
+        if refs.isEmpty && fromFile == nil { throw ValidationError("give at least one order ref, or --from-file FILE") }
+    }
+
+    func all() throws -> [String] {
+        var result: [String] = []
+        for ref in refs {
+            if ref == "-" { result += try Self.read(nil) } else { result.append(ref) }
+        }
+        if let fromFile { result += try Self.read(fromFile == "-" ? nil : fromFile) }
+        return result
+    }
+
+    static func read(_ path: String?) throws -> [String] {
+        let text: String
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read --from-file \(path)")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        } else {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        return text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+}
+
+/// Runs one action per order, each in its own transaction, printing a result line per
+/// order; exits 1 when any failed.
+enum Batch {
+    static func run(_ global: GlobalOptions, _ refs: RefsOptions, _ body: (OrderStore, String) throws -> ActionResult) throws {
+        try run(global, try refs.all(), body)
+    }
+
+    static func run(_ global: GlobalOptions, _ list: [String], _ body: (OrderStore, String) throws -> ActionResult) throws {
+        guard !list.isEmpty else { throw ValidationError("no order refs given") }
+        let store = try global.openStore(.existing)
+        var failed = 0
+        for ref in list {
+            do {
+                let result = try body(store, ref)
+                Terminal.print("\(result.ref): \(result.message)")
+            } catch let error as OrderError {
+                Terminal.note("Error: \(error)")
+                failed += 1
+            } catch let error as SQLiteError {
+                Terminal.note("Error: order \(ref): \(error)")
+                failed += 1
+            }
+        }
+        if failed > 0 {
+            if list.count > 1 { Terminal.note("\(failed) of \(list.count) orders failed; the others are done") }
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Confirm: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Confirm pending orders.",
+        discussion: "Examples:\n  orderctl confirm 1042 1043\n  orderctl list --status pending --csv | tail -n +2 | cut -d, -f1 | orderctl confirm -")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    func run() throws { try Batch.run(global, refs) { try $0.confirm($1) } }
+}
+
+struct Hold: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Put orders on hold (pending, confirmed or processing).",
+        discussion: "Example: orderctl hold 1042 --reason \"waiting for the customer's answer\"")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    @Option(help: "Why the order waits.") var reason: String
+    func run() throws { try Batch.run(global, refs) { try $0.hold($1, reason: reason) } }
+}
+
+struct Release: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Release orders from hold, back to the status they had.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    func run() throws { try Batch.run(global, refs) { try $0.release($1) } }
+}
+
+struct Pay: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Record a payment; without --amount, everything still owed.",
+        discussion: """
+            Payments never exceed what is still owed. The payment status follows: unpaid, \
+            partially_paid, paid. A delivered order that becomes fully paid is completed.
+            Examples:
+              orderctl pay 1042
+              orderctl pay 1042 --amount 20 --method transfer
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    @Option(parsing: .unconditional, help: "Amount paid (default: everything still owed).") var amount: String?
+    @Option(help: "How it was paid: card, transfer, cash, paypal, ...") var method: String?
+    @Option(parsing: .unconditional, help: "When it was paid, if not now.") var at: String?
+    func run() throws { try Batch.run(global, refs) { try $0.pay($1, amount: amount, method: method, at: at) } }
+}
+
+struct Ship: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ship orders, whole or in part.",
+        discussion: """
+            Without --item, every unit still to ship goes. Reserved stock becomes shipped \
+            stock; backordered units ship once stock is there. Known carriers (ups, dhl, \
+            dpd, gls, hermes, fedex, usps, royalmail) check the tracking number's shape, and \
+            'show' prints a tracking link (config: carrier.NAME.url).
+            Examples:
+              orderctl ship 1042 --carrier dhl --tracking 1234567890
+              orderctl ship 1042 --item MUG-01:1 --item TEE-M
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    @Option(name: .customLong("item"), help: ArgumentHelp("Ship only this much of a line: SKU[:QTY]; repeatable.", valueName: "sku[:qty]"))
+    var items: [String] = []
+    @Option(help: "Carrier, e.g. dhl, ups, dpd.") var carrier: String?
+    @Option(help: "Tracking number.") var tracking: String?
+    @Option(parsing: .unconditional, help: "When it shipped, if not now.") var at: String?
+
+    func validate() throws {
+        if tracking != nil && (refs.refs.count > 1 || refs.fromFile != nil) {
+            throw ValidationError("a tracking number belongs to one order: ship one ref at a time with --tracking")
+        }
+    }
+    func run() throws { try Batch.run(global, refs) { try $0.ship($1, items: items, carrier: carrier, tracking: tracking, at: at) } }
+}
+
+struct Deliver: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Mark shipped orders delivered (completed when fully paid).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    @Option(parsing: .unconditional, help: "When it was delivered, if not now.") var at: String?
+    func run() throws { try Batch.run(global, refs) { try $0.deliver($1, at: at) } }
+}
+
+struct Cancel: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cancel orders that have not shipped; reserved stock is released.",
+        discussion: "A paid order shows the amount owed back; record it with 'orderctl refund'.\nExample: orderctl cancel 1042 --reason \"customer changed their mind\"")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    @Option(help: "Why the order is cancelled.") var reason: String
+    func run() throws { try Batch.run(global, refs) { try $0.cancel($1, reason: reason) } }
+}
+
+struct Return: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "return", abstract: "Take back shipped units.",
+        discussion: """
+            Restocked units (the default) go back on hand. Record the money with 'orderctl refund'.
+            Example: orderctl return 1042 --item MUG-01:1 --reason "arrived broken" --no-restock
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The order's ref.") var ref: String
+    @Option(name: .customLong("item"), help: ArgumentHelp("What came back: SKU[:QTY]; repeatable.", valueName: "sku[:qty]"))
+    var items: [String] = []
+    @Flag(inversion: .prefixedNo, help: "Put the units back on hand.") var restock = true
+    @Option(help: "Why they came back.") var reason: String?
+    func validate() throws { if items.isEmpty { throw ValidationError("name what came back with --item SKU:QTY") } }
+    func run() throws {
+        try Batch.run(global, [ref]) { try $0.returnItems($1, items: items, restock: restock, reason: reason) }
+    }
+}
+
+struct Refund: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Pay money back; never more than was paid.",
+        discussion: "Example: orderctl refund 1042 --amount 12.50 --reason \"returned mug\"")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The order's ref.") var ref: String
+    @Option(parsing: .unconditional, help: "Amount refunded.") var amount: String
+    @Option(help: "Why.") var reason: String?
+    func run() throws { try Batch.run(global, [ref]) { try $0.refund($1, amount: amount, reason: reason) } }
+}
+
+struct Note: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a note to an order's history.",
+        discussion: "Example: orderctl note 1042 \"customer called: leave at the neighbour's\"")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The order's ref.") var ref: String
+    @Argument(help: "The note.") var text: String
+    func run() throws { try Batch.run(global, [ref]) { try $0.addNote($1, text: text) } }
+}
+
+struct FlagOrder: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "flag", abstract: "Flag an exception on orders (failed delivery, address problem), or clear it.",
+        discussion: "Flagged orders are marked in 'list' and found with 'list --flagged'.\nExamples:\n  orderctl flag 1042 --reason \"address unknown\"\n  orderctl flag 1042 --clear")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var refs: RefsOptions
+    @Option(help: "What is wrong.") var reason: String?
+    @Flag(help: "Clear the flag.") var clear = false
+    func validate() throws {
+        if (reason == nil) == !clear { throw ValidationError("give either --reason TEXT or --clear") }
+    }
+    func run() throws { try Batch.run(global, refs) { try $0.flag($1, reason: clear ? nil : reason) } }
+}
+
+struct Edit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Change an order that has not shipped: lines, quantities, due date, shipping.",
+        discussion: """
+            Reservations follow the new lines and the order is classified again.
+            Examples:
+              orderctl edit 1042 --add VASE:1 --set MUG-01:3
+              orderctl edit 1042 --remove TEE-M --due fri --shipping express
+              orderctl edit 1042 --due none
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The order's ref.") var ref: String
+    @Option(help: ArgumentHelp("Add a line SKU[:QTY][@PRICE]; repeatable.", valueName: "sku[:qty][@price]")) var add: [String] = []
+    @Option(help: ArgumentHelp("Remove the line with this SKU; repeatable.", valueName: "sku")) var remove: [String] = []
+    @Option(help: ArgumentHelp("Change a line's quantity: SKU:QTY; repeatable.", valueName: "sku:qty")) var set: [String] = []
+    @Option(parsing: .unconditional, help: "New due date, or 'none'.") var due: String?
+    @Option(help: "standard or express.") var shipping: String?
+    @Flag(help: "Accept quantities beyond available stock as backordered.") var backorder = false
+    func run() throws {
+        var change = OrderEdit()
+        change.add = add; change.remove = remove; change.set = set; change.due = due
+        change.shipping = shipping; change.backorder = backorder
+        try Batch.run(global, [ref]) { try $0.edit($1, change) }
+    }
+}
+
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show every event of an order: time, kind, old and new values.",
+        discussion: "Example: orderctl history 1042 --json")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The order's ref.") var ref: String
+    @OptionGroup var format: FormatOptions
+    func run() throws {
+        let store = try global.openStore(.existing)
+        let order = try store.order(ref)
+        if format.json { Terminal.print(JSON.render(order.events.map(Present.json))); return }
+        if format.csv {
+            CSV.write(header: ["seq", "at", "kind", "old", "new", "detail"], rows: order.events) {
+                [String($0.seq), Instant.format($0.at), $0.kind, $0.oldValue ?? "", $0.newValue ?? "", $0.detail ?? ""]
+            }
+            return
+        }
+        Terminal.print(Present.historyTable(order.events, zone: try store.timeZone()).render())
+    }
+}
+
+struct Why: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Explain an order's statuses in plain words, and what can happen next.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The order's ref.") var ref: String
+    func run() throws {
+        let store = try global.openStore(.existing)
+        Terminal.print(try store.explain(ref).joined(separator: "\n"))
+    }
+}
+
+struct States: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the lifecycle: every action, where it may start and where it leads.")
+    @OptionGroup var format: JSONOption
+    func run() throws {
+        if format.json {
+            let rows: [JSONObject] = Lifecycle.table.map {
+                ["action": $0.action.rawValue, "from": $0.from.map(\.rawValue), "to": $0.to, "guard": $0.guardText]
+            }
+            let doc: JSONObject = ["transitions": rows, "payment": PaymentStatus.rules, "fulfilment": FulfilmentStatus.rules]
+            Terminal.print(JSON.render(doc))
+            return
+        }
+        Terminal.print(Present.statesText())
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check that no order's history was changed behind orderctl's back.",
+        discussion: """
+            Every event carries a SHA-256 hash over its content and the previous event's \
+            hash. verify walks the chain and names the first event that was changed, \
+            removed or inserted other than through orderctl; then it exits 1.
+            """)
+    @OptionGroup var global: GlobalOptions
+    func run() throws {
+        let store = try global.openStore(.existing)
+        let report = try store.verifyHistory()
+        if let problem = report.problem {
+            Terminal.fail("history check failed: \(problem)")
+        }
+        Terminal.print("history intact: \(report.eventsChecked) events of \(report.orders) orders checked")
+    }
+}
