@@ -38,6 +38,9 @@ struct GlobalOptions: ParsableArguments {
     // Set once by `hoist` before parsing, read after: single-threaded.
     nonisolated(unsafe) static var hoistedDB: String?
     nonisolated(unsafe) static var hoistedColor: String?
+    /// A database this run created; removed again if the command fails before storing anything.
+    nonisolated(unsafe) static var createdPath: String?
+    nonisolated(unsafe) static var announceCreation = false
 
     var databasePath: String {
         db ?? Self.hoistedDB ?? OrderStore.defaultPath()
@@ -52,10 +55,14 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the store. Commands that only read pass `.existing`, so a mistyped path
     /// is an error rather than a new empty database.
     func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true) throws -> OrderStore {
+        if databasePath == ":memory:" || databasePath.isEmpty {
+            throw ValidationError("--db needs a file: an in-memory database would vanish when the command ends")
+        }
         Terminal.configure(color: colorChoice)
         let store = try OrderStore(path: databasePath, mode: mode, clock: Self.clock())
-        if store.created && announce {
-            Terminal.note("created a new database at \(store.path)")
+        if store.created {
+            Self.createdPath = store.path
+            Self.announceCreation = announce
         }
         return store
     }

@@ -45,14 +45,25 @@ struct Orderctl: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-        } catch let error as OrderError {
-            Terminal.fail("\(error)")
-        } catch let error as SQLiteError {
-            Terminal.fail("\(error)")
-        } catch let error as CocoaError {
-            Terminal.fail(error.localizedDescription)
+            if let path = GlobalOptions.createdPath, GlobalOptions.announceCreation {
+                Terminal.note("created a new database at \(path)")
+            }
         } catch {
-            exit(withError: error)
+            // A failed command leaves no new, empty database behind.
+            if let path = GlobalOptions.createdPath { OrderStore.removeIfUnused(path: path) }
+            switch error {
+            case let error as OrderError:
+                Terminal.fail("\(error)")
+            case let error as SQLiteError where error.isBusy:
+                Terminal.fail("the database is busy: another orderctl has been writing to it for over 5 seconds; try again (\(error.message))")
+            case let error as SQLiteError:
+                Terminal.fail("\(error)")
+            case let error as CocoaError:
+                let path = (error.userInfo[NSFilePathErrorKey] as? String).map { "\($0): " } ?? ""
+                Terminal.fail(path + error.localizedDescription)
+            default:
+                exit(withError: error)
+            }
         }
     }
 }

@@ -102,6 +102,12 @@ struct SettingsTests {
             try store.setSetting("currency", "KWD")
             #expect(try store.setSetting("class.high-value.min-total", "250.125").value == "250.125")
             #expect(try store.classificationRules().highValueMinTotal.minor == 250_125)
+            // A threshold that does not fit the new currency blocks the change...
+            let refused = try expectInvalid(store, field: "currency") { try store.setSetting("currency", "EUR") }
+            #expect(refused?.reason.contains("class.high-value.min-total 250.125") == true)
+            #expect(try store.currency().code == "KWD")
+            // ... until it fits.
+            try store.setSetting("class.high-value.min-total", "250")
             try store.setSetting("currency", "EUR")
             let found = try expectInvalid(store, field: "class.high-value.min-total") {
                 try store.setSetting("class.high-value.min-total", "12.345")

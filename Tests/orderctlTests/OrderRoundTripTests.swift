@@ -40,10 +40,10 @@ struct OrderRoundTripTests {
 
         let list = try sb.ok("list")
         let listTable = try #require(Output.table(in: list.stdout, header: "REF"), "no table in: \(list)")
-        #expect(listTable.header == ["REF", "PLACED", "CUSTOMER", "STATUS", "CLASS", "ITEMS", "TOTAL", "DUE"])
+        #expect(listTable.header == ["REF", "PLACED", "CUSTOMER", "STATUS", "PAYMENT", "CLASS", "ITEMS", "TOTAL", "DUE", "FLAG"])
         #expect(listTable.rows == [
-            ["R-100", "2026-11-25 11:00", "Ann Lee", "pending", "standard", "9", "87.20", "2026-11-28"],
-            ["1001", "2026-11-20 00:00", "Jean Dupont", "pending", "international", "1", "19.90"],
+            ["R-100", "2026-11-25 11:00", "Ann Lee", "pending", "unpaid", "standard", "9", "87.20", "2026-11-28"],
+            ["1001", "2026-11-20 00:00", "Jean Dupont", "pending", "unpaid", "international", "1", "19.90"],
         ])
 
         // And the database holds exactly that, in minor units.

@@ -27,18 +27,19 @@ struct OutputFormatTests {
         #expect(table.rows.count == 3)
         #expect(json.compactMap { $0.string("ref") } == ["O-3", "O-2", "O-1"], "newest first")
         for (row, object) in zip(table.rows, json) {
-            // REF PLACED CUSTOMER STATUS CLASS ITEMS TOTAL DUE
+            // REF PLACED CUSTOMER STATUS PAYMENT CLASS ITEMS TOTAL DUE FLAG
             #expect(object.string("ref") == row[0])
             #expect(object.string("customer") == row[2])
             #expect(object.string("status") == row[3])
-            #expect(object.string("class") == row[4])
-            #expect(object.int("items").map(String.init) == row[5])
-            #expect(object.string("total") == row[6])
-            #expect(object.string("due") == (row.count > 7 ? row[7] : nil))
+            #expect(object.string("payment_status") == row[4])
+            #expect(object.string("class") == row[5])
+            #expect(object.int("items").map(String.init) == row[6])
+            #expect(object.string("total") == row[7])
+            #expect(object.string("due") == (row.count > 8 ? row[8] : nil))
             #expect(object.string("currency") == "EUR")
         }
         // The values themselves, not only their agreement.
-        #expect(table.rows.map { [$0[0], $0[2], $0[4], $0[6]] } == [
+        #expect(table.rows.map { [$0[0], $0[2], $0[5], $0[7]] } == [
             ["O-3", "Jean Dupont", "international", "300.00"],
             ["O-2", Self.potter, "express", "12.50"],
             ["O-1", "Ann Lee", "standard", "87.20"],
@@ -97,9 +98,9 @@ struct OutputFormatTests {
         #expect(r.stdout.contains(#","Lee, Ann ""The Potter""","#), "quoted per RFC 4180: \(r)")
         let records = try #require(Output.parseCSV(r.stdout), "not RFC 4180 CSV: \(r)")
         #expect(records.first == ["ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
-                                  "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due"])
+                                  "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due", "flag"])
         #expect(records.count == 4)
-        #expect(records.allSatisfy { $0.count == 16 })
+        #expect(records.allSatisfy { $0.count == 17 })
         let header = records[0]
         let byRef = Dictionary(uniqueKeysWithValues: records.dropFirst().map { ($0[0], Dictionary(uniqueKeysWithValues: zip(header, $0))) })
         #expect(byRef["O-2"]?["customer"] == Self.potter)

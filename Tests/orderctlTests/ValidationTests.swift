@@ -41,6 +41,16 @@ private let ann = ["add", "--customer", "ann@example.com"]
 @Suite("every invalid input is refused with exit code, one error line, and no change")
 struct ValidationTests {
     static let cases: [InvalidCase] = [
+        .init(label: "text-direction override in a name", arguments: ["customer", "add", "--name", "Ann \u{202E}eeL"],
+              mentions: ["invalid name", "text-direction overrides"]),
+        .init(label: "non-ASCII country", arguments: ["customer", "add", "--name", "Ann", "--country", "ß"],
+              mentions: ["invalid country 'ß'"]),
+        .init(label: "currency that is not ISO 4217", arguments: ["config", "set", "currency", "QQQ"],
+              mentions: ["invalid currency 'QQQ'", "ISO 4217"]),
+        .init(label: "existing customer with --create-customer and another country", arguments: ann + ["--item", "MUG-01", "--create-customer", "--country", "US"],
+              mentions: ["invalid country 'US'", "exists already"]),
+        .init(label: "date beyond the supported years", arguments: ann + ["--item", "MUG-01", "--date", "9999-12-31T23:00:00-05:00"],
+              mentions: ["between 1900 and 9998"]),
         .init(label: "unknown SKU", arguments: ann + ["--item", "NOPE-9"],
               mentions: ["unknown SKU 'NOPE-9'"]),
         .init(label: "unknown SKU among good lines", arguments: ann + ["--item", "MUG-01", "--item", "NOPE-9:2"],

@@ -177,10 +177,26 @@ public struct DateResolver: Sendable {
     public var today: LocalDate { LocalDate(now, in: zone) }
 
     static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    public static let help = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w, +1m, mon..sun, eow, eom"
+    public static let help = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w, +1m, +1y, mon..sun, eow, eom"
+
+    /// Dates outside these years are refused: they are typing mistakes, and beyond
+    /// them stored instants would no longer sort or read back as text.
+    public static let years = 1900...9998
+
+    static func checkRange(_ day: LocalDate, field: String, text: String) throws(OrderError) {
+        guard years.contains(day.year) else {
+            throw .invalidValue(field: field, value: text, reason: "dates must lie between \(years.lowerBound) and \(years.upperBound)")
+        }
+    }
 
     /// A calendar day. Date-times are reduced to their day in the business zone.
     public func date(_ text: String, field: String) throws(OrderError) -> LocalDate {
+        let day = try resolveDate(text, field: field)
+        try Self.checkRange(day, field: field, text: text)
+        return day
+    }
+
+    func resolveDate(_ text: String, field: String) throws(OrderError) -> LocalDate {
         let raw = text.trimmingCharacters(in: .whitespaces)
         let lower = raw.lowercased()
         let base = today
@@ -210,15 +226,23 @@ public struct DateResolver: Sendable {
             default: result = nil
             }
             if let result {
-                guard (1...9999).contains(result.year) else {
-                    throw .invalidValue(field: field, value: text, reason: "date out of range")
-                }
+                try Self.checkRange(result, field: field, text: text)
                 return result
             }
         }
         if let d = LocalDate(iso: raw) { return d }
-        if let instant = dateTime(raw) { return LocalDate(instant, in: zone) }
+        if let instant = dateTime(raw) { return try day(of: instant, field: field, text: text) }
         throw .invalidValue(field: field, value: text, reason: "expected a date: \(Self.help)")
+    }
+
+    /// The day of an instant, refusing instants outside the supported years.
+    func day(of instant: Date, field: String, text: String) throws(OrderError) -> LocalDate {
+        let limit = (Double(LocalDate(year: Self.years.lowerBound, month: 1, day: 2)!.dayNumber) * 86400,
+                     Double(LocalDate(year: Self.years.upperBound, month: 12, day: 30)!.dayNumber) * 86400)
+        guard instant.timeIntervalSince1970 >= limit.0, instant.timeIntervalSince1970 <= limit.1 else {
+            throw .invalidValue(field: field, value: text, reason: "dates must lie between \(Self.years.lowerBound) and \(Self.years.upperBound)")
+        }
+        return LocalDate(instant, in: zone)
     }
 
     static func fullName(_ short: String) -> String {
@@ -232,7 +256,10 @@ public struct DateResolver: Sendable {
         let raw = text.trimmingCharacters(in: .whitespaces)
         if raw.lowercased() == "now" { return now }
         if raw.count > 10, LocalDate(iso: String(raw.prefix(10))) != nil {
-            if let date = dateTime(raw) { return date }
+            if let date = dateTime(raw) {
+                _ = try day(of: date, field: field, text: text)
+                return date
+            }
             throw .invalidValue(field: field, value: text, reason: "expected a date-time such as 2026-11-25T14:30 or 2026-11-25T13:30:00Z")
         }
         return try date(raw, field: field).start(in: zone)

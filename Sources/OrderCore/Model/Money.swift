@@ -102,11 +102,25 @@ public struct Currency: Sendable, Equatable, Hashable, CustomStringConvertible {
         "CLF": 4, "UYW": 4,
     ]
 
-    /// Validates a three-letter code (case-insensitive); digits come from ISO 4217.
+    /// The active ISO 4217 codes.
+    static let codes: Set<String> = Set("""
+        AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD \
+        CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP \
+        GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD \
+        KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK \
+        NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS \
+        SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYI UYU UYW UZS VED VES VND \
+        VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+        """.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+
+    /// Validates an ISO 4217 code (case-insensitive); its minor digits come from the standard.
     public init(code: String) throws(OrderError) {
         let upper = code.uppercased()
-        guard upper.count == 3, upper.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
+        guard upper.count == 3, upper.unicodeScalars.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
             throw .invalidValue(field: "currency", value: code, reason: "expected a three-letter ISO 4217 code such as EUR")
+        }
+        guard Self.codes.contains(upper) else {
+            throw .invalidValue(field: "currency", value: code, reason: "not an ISO 4217 currency code")
         }
         self.code = upper
         self.minorDigits = Self.exceptions[upper] ?? 2

@@ -78,7 +78,13 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Keeps error lines one line long and readable, whatever the user typed.
     static func clip(_ text: String) -> String {
-        let oneLine = text.map { $0.isNewline ? " " : $0 }
-        return oneLine.count > 80 ? String(oneLine.prefix(77)) + "..." : String(oneLine)
+        var oneLine = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" || scalar == "\r" || scalar == "\t" { oneLine.append(" ") }
+            else if scalar.properties.generalCategory == .control || Validate.isBidiControl(scalar) {
+                oneLine += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else { oneLine.unicodeScalars.append(scalar) }
+        }
+        return oneLine.count > 80 ? String(oneLine.prefix(77)) + "..." : oneLine
     }
 }

@@ -13,8 +13,8 @@ public enum Validate {
         guard text.count <= maxTextLength else {
             throw .invalidValue(field: field, value: text, reason: "longer than \(maxTextLength) characters")
         }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalidValue(field: field, value: text, reason: "must not contain control characters such as newlines or tabs")
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || isBidiControl($0) }) else {
+            throw .invalidValue(field: field, value: text, reason: "must not contain control characters such as newlines, tabs or text-direction overrides")
         }
         return text
     }
@@ -24,7 +24,7 @@ public enum Validate {
         guard text.count <= maxTextLength else {
             throw .invalidValue(field: field, value: text, reason: "longer than \(maxTextLength) characters")
         }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r" }) else {
+        guard !text.unicodeScalars.contains(where: { ($0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r") || isBidiControl($0) }) else {
             throw .invalidValue(field: field, value: text, reason: "must not contain control characters")
         }
         return text
@@ -58,7 +58,8 @@ public enum Validate {
     /// ISO 3166-1 alpha-2, normalised to upper case.
     public static func country(_ text: String) throws(OrderError) -> String {
         let upper = text.uppercased()
-        guard upper.count == 2, upper.unicodeScalars.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
+        guard text.unicodeScalars.count == 2, text.unicodeScalars.allSatisfy({ $0.isASCII }),
+              upper.unicodeScalars.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
             throw .invalidValue(field: "country", value: text, reason: "expected a two-letter ISO 3166 code such as DE")
         }
         return upper
@@ -89,6 +90,11 @@ public enum Validate {
     }
 
     public static let maxQuantity: Int64 = 1_000_000
+
+    /// Text-direction overrides and isolates, which make text display as something else.
+    static func isBidiControl(_ s: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
+    }
 }
 
 /// One `--item SKU[:QTY][@PRICE]` as typed.

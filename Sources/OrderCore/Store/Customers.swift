@@ -27,8 +27,8 @@ extension OrderStore {
         let email = try new.email.map { e throws(OrderError) in try Validate.email(e) }
         let country = try new.country.map { c throws(OrderError) in try Validate.country(c) }
         let phone = try new.phone.map { p throws(OrderError) in try Validate.name(p, field: "phone") }
-        let address = try new.address.map { a throws(OrderError) in try Validate.note(a, field: "address") }
-        let note = try new.note.map { n throws(OrderError) in try Validate.note(n, field: "note") }
+        let address = try new.address.flatMap { $0.isEmpty ? nil : $0 }.map { a throws(OrderError) in try Validate.note(a, field: "address") }
+        let note = try new.note.flatMap { $0.isEmpty ? nil : $0 }.map { n throws(OrderError) in try Validate.note(n, field: "note") }
         if let email, try db.scalarInt("SELECT count(*) FROM customers WHERE email = ?", email) > 0 {
             throw OrderError.duplicateEmail(email: email)
         }
@@ -61,7 +61,7 @@ extension OrderStore {
             }
             throw OrderError.unknownCustomerEmail(trimmed)
         }
-        let matches = try db.query("SELECT \(Self.customerColumns) FROM customers c WHERE c.name = ? COLLATE NOCASE LIMIT 10", text, row: customer(from:))
+        let matches = try db.query("SELECT \(Self.customerColumns) FROM customers c WHERE c.name = ? COLLATE NOCASE LIMIT 10", trimmed, row: customer(from:))
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 { throw OrderError.ambiguousCustomer(text, matches: matches.count) }
         throw OrderError.unknownCustomer(text)
@@ -71,7 +71,7 @@ extension OrderStore {
 
     static let summaryJoin = """
         SELECT \(customerColumns),
-               count(o.id), coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.total END), 0), max(o.placed_at)
+               count(o.id), CAST(total(CASE WHEN o.status <> 'cancelled' THEN o.total END) AS INTEGER), max(o.placed_at)
         FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
         """
 

@@ -100,9 +100,20 @@ public final class OrderStore {
         let order = try ClassificationRules.parseRuleList(setting(.classRules) ?? "")
         let days = Int(try setting(.expressDays) ?? "2") ?? 2
         let bulk = Int64(try setting(.bulkQuantity) ?? "20") ?? 20
-        let total = try Money.parse(setting(.highValueTotal) ?? "250", currency: currency, field: SettingKey.highValueTotal.key)
+        let total = try Self.threshold(setting(.highValueTotal) ?? "250", currency: currency)
         return ClassificationRules(order: order, expressWithinDays: days, bulkMinQuantity: bulk,
                                    highValueMinTotal: total, shopCountry: try setting(.shopCountry))
+    }
+
+    /// The high-value threshold in a currency; zeros beyond its decimals don't matter
+    /// ("250.000" is fine for EUR).
+    static func threshold(_ text: String, currency: Currency) throws(OrderError) -> Money {
+        var trimmed = Substring(text)
+        if trimmed.contains(".") {
+            while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
+            if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
+        }
+        return try Money.parse(String(trimmed), currency: currency, field: SettingKey.highValueTotal.key)
     }
 
     public func settings() throws -> [SettingValue] {
@@ -142,6 +153,18 @@ public final class OrderStore {
     /// Sets a setting (nil resets it to its default) and returns the stored value.
     @discardableResult
     public func setSetting(_ name: String, _ value: String?) throws -> SettingValue {
+        try setSettings([(name, value)])
+        return try setting(named: name)
+    }
+
+    /// Sets several settings in one transaction: all of them, or none when one is invalid.
+    public func setSettings(_ changes: [(key: String, value: String?)]) throws {
+        try db.transaction {
+            for (name, value) in changes { try applySetting(name, value) }
+        }
+    }
+
+    func applySetting(_ name: String, _ value: String?) throws {
         if Self.carrierURLKey(name) != nil {
             if let value {
                 guard value.contains("{tracking}"), value.hasPrefix("https://") || value.hasPrefix("http://"),
@@ -149,11 +172,11 @@ public final class OrderStore {
                     throw OrderError.invalidValue(field: name, value: value, reason: "expected a http(s) URL containing {tracking}")
                 }
             }
-            try db.transaction { try writeSetting(name.lowercased(), value) }
-            return try setting(named: name)
+            try writeSetting(name.lowercased(), value)
+            return
         }
         let key = try SettingKey.named(name)
-        try db.transaction {
+        do {
             var normal = try value.map { v throws(OrderError) in try key.normalise(v) }
             switch key.key {
             case SettingKey.currency.key:
@@ -161,6 +184,15 @@ public final class OrderStore {
                 let used = try db.scalarInt("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM orders)")
                 if (normal ?? key.defaultValue) != current && used > 0 {
                     throw OrderError.currencyInUse(current: current)
+                }
+                // The high-value threshold must still fit the new currency's decimals.
+                if let threshold = try setting(.highValueTotal), let code = normal ?? key.defaultValue {
+                    do {
+                        _ = try Self.threshold(threshold, currency: Currency(code: code))
+                    } catch {
+                        throw OrderError.invalidValue(field: "currency", value: code,
+                            reason: "class.high-value.min-total \(threshold) does not fit it; change that first")
+                    }
                 }
             case SettingKey.highValueTotal.key:
                 if let v = normal {
@@ -172,7 +204,19 @@ public final class OrderStore {
             }
             try writeSetting(key.key, normal)
         }
-        return try setting(named: key.key)
+    }
+
+    /// Removes a database this process just created, if nothing was stored in it:
+    /// a command that failed on a new file leaves no file behind.
+    public static func removeIfUnused(path: String) {
+        let unused: Bool = {
+            guard let store = try? OrderStore(path: path, mode: .existing),
+                  let used = try? store.db.scalarInt("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)")
+            else { return false }
+            return used == 0
+        }()
+        guard unused else { return }
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
     }
 
     // MARK: helpers

@@ -74,6 +74,15 @@ extension OrderStore {
                 customer = try insertCustomer(NewCustomer(name: name, email: email, country: draft.customerCountry))
                 createdCustomer = true
             }
+            if draft.createCustomer && !createdCustomer {
+                // The options for a new customer must not be silently dropped.
+                if let name = draft.customerName, name != customer.name {
+                    throw OrderError.invalidValue(field: "customer-name", value: name, reason: "customer #\(customer.id) exists already, named '\(OrderError.clip(customer.name))'")
+                }
+                if let country = draft.customerCountry, try Validate.country(country) != customer.country {
+                    throw OrderError.invalidValue(field: "country", value: country, reason: "customer #\(customer.id) exists already, in \(customer.country ?? "no country")")
+                }
+            }
 
             // Header fields.
             let placedAt = try draft.placedAt.map { t throws(OrderError) in try dates.instant(t, field: "date") } ?? now
@@ -85,7 +94,7 @@ extension OrderStore {
             guard let shipping = Shipping(rawValue: shippingText.lowercased()) else {
                 throw OrderError.invalidValue(field: "shipping", value: shippingText, reason: "expected standard or express")
             }
-            let note = try draft.note.map { n throws(OrderError) in try Validate.note(n, field: "note") }
+            let note = try draft.note.flatMap { $0.isEmpty ? nil : $0 }.map { n throws(OrderError) in try Validate.note(n, field: "note") }
 
             // Lines: parse, look up, merge repeated SKUs.
             guard !draft.items.isEmpty else {

@@ -129,7 +129,7 @@ extension OrderStore {
                 target = v; kind = "set"
             case .add(let d):
                 guard d != 0 else { throw OrderError.invalidValue(field: "quantity", value: "0", reason: "must not be zero") }
-                guard abs(d) <= 1_000_000_000 else { throw OrderError.invalidValue(field: "quantity", value: String(d), reason: "must be at most 1000000000") }
+                guard d.magnitude <= 1_000_000_000 else { throw OrderError.invalidValue(field: "quantity", value: String(d), reason: "must be at most 1000000000") }
                 target = before + d; kind = d > 0 ? "add" : "remove"
                 if target < 0 {
                     throw OrderError.invalidValue(field: "quantity", value: String(d),
@@ -169,6 +169,11 @@ extension OrderStore {
     }
 
     public func product(_ sku: String) throws -> Product { try db.read { try requireProduct(sku) } }
+
+    /// A product with its recent stock moves and the orders holding it, in one snapshot.
+    public func productDetail(_ sku: String) throws -> (product: Product, moves: [StockMove], reservations: [(ref: String, reserved: Int64, backordered: Int64)]) {
+        try db.read { (try requireProduct(sku), try stockMoves(sku), try reservations(sku)) }
+    }
 
     public func stockMoves(_ sku: String, limit: Int = 20) throws -> [StockMove] {
         try db.read {

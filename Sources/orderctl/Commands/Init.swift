@@ -28,9 +28,17 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore(.create, announce: false)
-        if let currency { try store.setSetting("currency", currency) }
-        if let timezone { try store.setSetting("timezone", timezone) }
-        if let country { try store.setSetting("shop.country", country) }
+        var changes: [(key: String, value: String?)] = []
+        if let currency { changes.append(("currency", currency)) }
+        if let timezone { changes.append(("timezone", timezone)) }
+        if let country { changes.append(("shop.country", country)) }
+        do {
+            try store.setSettings(changes)
+        } catch {
+            // init is all or nothing: a new database with a bad setting is not kept.
+            if store.created { GlobalOptions.createdPath = store.path }
+            throw error
+        }
         let settings = try store.settings()
         func value(_ key: String) -> String { settings.first { $0.key == key }?.value ?? "not set" }
         Terminal.print("\(store.created ? "Initialised" : "Database already exists at") \(store.path)" + (store.created ? "" : " (schema version \(store.schemaVersion))"))

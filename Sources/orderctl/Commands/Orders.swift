@@ -107,8 +107,13 @@ struct ListOrders: ParsableCommand {
         if orders.isEmpty { Terminal.note("No orders match."); return }
         Terminal.print(Present.orderTable(orders, zone: try store.timeZone(), today: resolved.today).render())
         if Terminal.stdoutIsTerminal {
-            let total = orders.reduce(Int64(0)) { $0 + $1.total.minor }
-            Terminal.note("\(orders.count) order\(orders.count == 1 ? "" : "s"), \(Money(minor: total, currency: orders[0].total.currency))")
+            var total: Int64 = 0
+            var overflow = false
+            for o in orders {
+                let (sum, o1) = total.addingReportingOverflow(o.total.minor)
+                total = sum; overflow = overflow || o1
+            }
+            Terminal.note("\(orders.count) order\(orders.count == 1 ? "" : "s")" + (overflow ? "" : ", \(Money(minor: total, currency: orders[0].total.currency))"))
         }
     }
 }

@@ -73,9 +73,7 @@ struct ProductCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore(.existing)
-            let p = try store.product(sku)
-            let moves = try store.stockMoves(sku)
-            let reservations = try store.reservations(sku)
+            let (p, moves, reservations) = try store.productDetail(sku)
             if json.json {
                 var d = Present.json(p)
                 d["stock_moves"] = moves.map { m -> JSONObject in

@@ -35,7 +35,10 @@ struct Output {
                 let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
                 if n <= 0 {
                     if n < 0 && errno == EINTR { continue }
-                    exit(n < 0 && errno == EPIPE ? 0 : 1)  // reader went away (e.g. `| head`)
+                    // (A reader that went away, as in `| head`, ends us by SIGPIPE first.)
+                    let reason = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+                    FileHandle.standardError.write(Data("Error: cannot write the output: \(reason)\n".utf8))
+                    exit(1)
                 }
                 offset += n
             }
