@@ -89,19 +89,56 @@ done
 quiet add --customer einkauf@cafe-kranich.example --item MUG-01:36@11.90 --item PLATE-D:24 --date "$(date -d "-12 days" +%F)T09:40" --channel phone --ref KRANICH-01
 quiet add --customer orders@fjord.example.dk --item BOWL-S:30 --item PLATE-D:30 --due +10d --channel phone --note "Deliver to the back door"
 
+# Move the older orders along their lifecycle, as the weeks would have.
+carriers=(dhl dpd gls)
+n=0
+while IFS=, read -r ref placed; do
+  n=$((n + 1))
+  age=$(( ( $(date +%s) - $(date -d "$placed" +%s) ) / 86400 ))
+  if (( age >= 6 )); then quiet confirm "$ref"; fi
+  if (( age >= 8 )); then quiet pay "$ref" --method "$( (( n % 3 )) && echo card || echo transfer)"; fi
+  if (( age >= 9 )); then
+    case ${carriers[n % 3]} in
+      dhl) tracking=$(printf '%010d' $(( 3000000000 + n * 7919 ))) ;;
+      dpd) tracking=$(printf '%014d' $(( 1000000000 + n * 104729 ))) ;;
+      gls) tracking=$(printf '%011d' $(( 5000000000 + n * 31337 ))) ;;
+    esac
+    quiet ship "$ref" --carrier "${carriers[n % 3]}" --tracking "$tracking" --at "$(date -d "$placed + 2 days" +%FT10:00)" || true
+  fi
+  if (( age >= 14 )); then quiet deliver "$ref" --at "$(date -d "$placed + 5 days" +%FT15:30)" || true; fi
+done < <(o list --reverse --csv | tail -n +2 | tr -d '\r' | cut -d, -f1,2)
+first_ref() { o list "$@" --limit 1 --csv | tail -n +2 | tr -d '\r' | cut -d, -f1; }
+quiet cancel "$(first_ref --status confirmed)" --reason "customer ordered twice"
+quiet flag "$(first_ref --status shipped)" --reason "parcel came back: address unknown"
+returned=$(first_ref --status completed)
+sku=$(o show "$returned" --json | sed -n 's/^      "sku": "\(.*\)",$/\1/p' | head -1)
+quiet return "$returned" --item "$sku:1" --reason "chipped on arrival" --no-restock
+quiet refund "$returned" --amount "$(o product show "$sku" --json | sed -n 's/^  "price": "\(.*\)",$/\1/p')" --reason "chipped on arrival"
+
 echo "Done: $(o list --csv | tail -n +2 | wc -l | tr -d ' ') orders."
 
 step list --limit 12
 step add --customer lea.fischer@example.de --item TEA-SET --item CANDLE:2 --due tomorrow --note "Gift: please wrap"
 ref=$(o list --limit 1 --csv | tail -n 1 | cut -d, -f1)
+echo
+echo "It moves along its lifecycle; each step is checked against the transition table:"
+step ship "$ref" || true
+step confirm "$ref"
+step pay "$ref" --amount 100 --method card
+step ship "$ref" --item TEA-SET --carrier dhl --tracking 1234567890
+step ship "$ref" --item CANDLE:2
 step show "$ref"
+step why "$ref"
 echo
 echo "Stock is checked and reserved when an order comes in; too little is an error:"
 step add --customer hannah.wagner@example.de --item CANDLE:10 || true
 step add --customer hannah.wagner@example.de --item CANDLE:10 --backorder
 step product list
-step list --class international
+step list --class international --limit 6
 step list --overdue
+step list --unpaid --limit 8
+step list --flagged
+step verify
 step customer show anna.schmidt@example.de
 step config list
 step list --since -7d --json --limit 1

@@ -120,7 +120,8 @@ extension OrderStore {
         try db.transaction {
             let p = try requireProduct(sku)
             let note = try note.map { n throws(OrderError) in try Validate.note(n, field: "note") }
-            let before = p.tracksStock ? p.onHand : 0
+            // The ledger continues where it was, even across a spell without tracking.
+            let before = p.onHand
             let target: Int64
             let kind: String
             switch change {

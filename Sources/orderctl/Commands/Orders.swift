@@ -67,6 +67,7 @@ struct ListOrders: ParsableCommand {
               orderctl list --status pending --due-before fri
               orderctl list --since -30d --class high-value --sort total
               orderctl list --overdue
+              orderctl list --unpaid --unshipped
               orderctl list --customer ann@example.com --json
               orderctl list --since 2026-01-01 --csv > orders.csv
             """)
@@ -79,9 +80,12 @@ struct ListOrders: ParsableCommand {
     @Option(parsing: .unconditional, help: "Only orders placed on or before this date.") var until: String?
     @Option(name: .customLong("due-before"), parsing: .unconditional, help: "Only orders due on or before this date.") var dueBefore: String?
     @Flag(help: "Only open orders whose due date has passed.") var overdue = false
+    @Flag(help: "Only orders with an open flag (see 'orderctl flag').") var flagged = false
+    @Flag(help: "Only orders, not cancelled, with money still owed.") var unpaid = false
+    @Flag(help: "Only orders, not cancelled, with units still to ship.") var unshipped = false
     @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: OrderSort = .date
     @Flag(help: "Reverse the sort order.") var reverse = false
-    @Option(help: "Show at most this many orders.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Show at most this many orders.") var limit: Int?
     @OptionGroup var format: FormatOptions
 
     func run() throws {
@@ -89,6 +93,7 @@ struct ListOrders: ParsableCommand {
         var filter = OrderFilter()
         filter.status = status; filter.customer = customer; filter.orderClass = orderClass
         filter.since = since; filter.until = until; filter.dueBefore = dueBefore; filter.overdue = overdue
+        filter.flagged = flagged; filter.unpaid = unpaid; filter.unshipped = unshipped
         filter.sort = sort; filter.reverse = reverse; filter.limit = limit
         let resolved = try store.resolve(filter)
         let orders = try store.orderSummaries(filter)
