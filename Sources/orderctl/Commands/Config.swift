@@ -13,6 +13,10 @@ struct ConfigCommand: ParsableCommand {
               orderctl config set class.bulk.min-quantity 50
               orderctl config set shop.country DE
             Orders keep the class they were given when they came in.
+
+            Tracking links: carrier.NAME.url, with {tracking} for the number:
+              orderctl config set carrier.dhl.url 'https://www.dhl.de/track?piececode={tracking}'
+            
             """,
         subcommands: [List.self, Get.self, Set.self, Unset.self],
         defaultSubcommand: List.self)
@@ -25,7 +29,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore(.existing)
-            let settings = try store.settings()
+            let settings = try store.settings() + store.carrierURLSettings()
             if format.json {
                 Terminal.print(JSON.render(settings.map { ["key": $0.key, "value": orNull($0.value), "default": $0.isDefault, "summary": $0.summary] }))
             } else if format.csv {
