@@ -30,6 +30,57 @@ struct MigrationTests {
         CREATE INDEX items_colour ON items(colour);
         """
 
+    // MARK: the real schema, from an older version
+
+    @Test("a version-1 database with orders reaches the latest version, keeps its data, and its history verifies")
+    func upgradeFromVersionOne() throws {
+        try withTempDir { dir throws in
+            let path = dir + "/v1.db"
+            do {
+                // Build the database as an orderctl of schema version 1 would have left it.
+                let db = try Database(path: path)
+                try Migrations.migrate(db, path: path, steps: Array(Migrations.steps.prefix(1)))
+                #expect(try db.userVersion == 1)
+                try db.execute("""
+                    INSERT INTO settings(key, value) VALUES ('timezone', 'Europe/Berlin'), ('currency', 'EUR');
+                    INSERT INTO customers(id, name, email, created_at) VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00Z');
+                    INSERT INTO products(id, sku, name, price, currency, track_stock, on_hand, reserved, created_at, updated_at)
+                        VALUES (1, 'MUG', 'Mug', 1250, 'EUR', 1, 10, 2, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                    INSERT INTO orders(id, ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
+                                       placed_at, created_at, updated_at)
+                        VALUES (1, 'OLD-1', 1, 'web', 'standard', 'EUR', 2500, 2, 'standard', 'no rule matched',
+                                '2026-01-02T10:00:00Z', '2026-01-02T10:00:00Z', '2026-01-02T10:00:00Z');
+                    INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source, reserved)
+                        VALUES (1, 1, 1, 'MUG', 'Mug', 2, 1250, 2500, 'catalog', 2);
+                    INSERT INTO order_events(order_id, seq, at, kind, new_value, detail) VALUES
+                        (1, 1, '2026-01-02T10:00:00Z', 'created', 'pending', '1 line, 2 units, total 25.00 EUR'),
+                        (1, 2, '2026-01-02T10:00:00Z', 'classified', 'standard', 'no rule matched');
+                    """)
+            }
+            let store = try OrderStore(path: path, mode: .existing, clock: { fixedNow })
+            #expect(store.schemaVersion == OrderStore.latestSchemaVersion)
+            #expect(!store.created)
+            let order = try store.order("OLD-1")
+            #expect(order.summary.total.minor == 2500)
+            #expect(order.events.map(\.kind) == ["created", "classified"])
+            #expect(order.paid.minor == 0)
+            #expect(order.lines.map(\.returned) == [0])
+            // The old events got their hashes, and the chain holds.
+            #expect(try store.db.scalarInt("SELECT count(*) FROM order_events WHERE hash IS NULL OR prev_hash IS NULL") == 0)
+            let report = try store.verifyHistory()
+            #expect(report.problem == nil)
+            #expect(report.eventsChecked == 2)
+            // The append-only guard is back after the backfill.
+            #expect(throws: SQLiteError.self) { try store.db.execute("UPDATE order_events SET detail = 'x' WHERE seq = 1") }
+            // And the order moves on, chained to the old events.
+            _ = try store.confirm("OLD-1")
+            _ = try store.ship("OLD-1")
+            #expect(try store.verifyHistory().problem == nil)
+            #expect(try store.product("MUG").onHand == 8)
+            #expect(try store.product("MUG").reserved == 0)
+        }
+    }
+
     // MARK: the embedded schema
 
     @Test("the embedded schema has consecutive steps, and the latest version is the last step")
