@@ -185,3 +185,6 @@ ALTER TABLE order_events ADD COLUMN prev_hash TEXT;
 ALTER TABLE order_events ADD COLUMN hash      TEXT;
 
 CREATE INDEX orders_flag ON orders(placed_at) WHERE flag IS NOT NULL;
+
+-- An order totalling nothing owes nothing.
+UPDATE orders SET payment_status = 'paid' WHERE total = 0 AND payment_status = 'unpaid';

@@ -54,6 +54,8 @@ struct Orderctl: ParsableCommand {
             switch error {
             case let error as OrderError:
                 Terminal.fail("\(error)")
+            case let error as CommandError:
+                Terminal.fail(error.description)
             case let error as SQLiteError where error.isBusy:
                 Terminal.fail("the database is busy: another orderctl has been writing to it for over 5 seconds; try again (\(error.message))")
             case let error as SQLiteError:

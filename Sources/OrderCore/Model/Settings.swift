@@ -53,7 +53,7 @@ public struct SettingKey: Sendable {
 
     public static func named(_ key: String) throws(OrderError) -> SettingKey {
         guard let found = all.first(where: { $0.key == key.lowercased() }) else {
-            throw .unknownSetting(key: key, known: all.map(\.key))
+            throw .unknownSetting(key: key, known: all.map(\.key) + ["carrier.NAME.url"])
         }
         return found
     }

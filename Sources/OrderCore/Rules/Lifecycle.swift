@@ -39,7 +39,7 @@ public enum Lifecycle {
         Transition(action: .returnItems, from: [.processing, .shipped, .delivered, .completed], to: "unchanged",
                    guardText: "units shipped and not yet returned; restocked units go back on hand"),
         Transition(action: .edit, from: [.pending, .confirmed, .onHold], to: "unchanged",
-                   guardText: "when nothing has shipped; reservations follow the new lines"),
+                   guardText: "due date and shipping; lines only while nothing has shipped, and reservations follow them"),
         Transition(action: .note, from: OrderStatus.allCases, to: "unchanged", guardText: ""),
         Transition(action: .flag, from: OrderStatus.allCases, to: "unchanged", guardText: ""),
     ]
@@ -90,7 +90,7 @@ public enum FulfilmentStatus: String, Sendable, CaseIterable {
     case returned
 
     public static func derive(quantity: Int64, shipped: Int64, returned: Int64) -> FulfilmentStatus {
-        if returned > 0 { return returned >= shipped ? .returned : .partiallyReturned }
+        if returned > 0 { return returned >= shipped && shipped >= quantity ? .returned : .partiallyReturned }
         if shipped == 0 { return .unfulfilled }
         return shipped >= quantity ? .fulfilled : .partial
     }
@@ -100,7 +100,7 @@ public enum FulfilmentStatus: String, Sendable, CaseIterable {
         "partial: some units shipped",
         "fulfilled: every unit shipped",
         "partially_returned: some shipped units came back",
-        "returned: every shipped unit came back",
+        "returned: every unit shipped, and every one came back",
     ]
 }
 
@@ -127,12 +127,14 @@ public struct Carrier: Sendable {
     /// Validates a tracking number against a known carrier's shape (spaces ignored,
     /// letters upper-cased); any non-blank code is accepted for other carriers.
     public static func normaliseTracking(_ tracking: String, carrier: String?) throws(OrderError) -> String {
-        let compact = tracking.filter { !$0.isWhitespace }.uppercased()
-        guard !compact.isEmpty, compact.count <= 64, compact.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.generalCategory != .control }) else {
+        let trimmed = tracking.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 64, trimmed.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.generalCategory != .control }) else {
             throw .invalidValue(field: "tracking", value: tracking, reason: "expected a tracking number of up to 64 ASCII characters")
         }
-        if let carrier, let known = named(carrier),
-           compact.range(of: known.pattern, options: .regularExpression) == nil {
+        guard let carrier, let known = named(carrier) else { return trimmed }  // kept as typed
+        // Known carriers: spaces dropped, letters upper-cased, then the shape checked.
+        let compact = trimmed.filter { !$0.isWhitespace }.uppercased()
+        guard compact.range(of: known.pattern, options: .regularExpression) != nil else {
             throw .invalidValue(field: "tracking", value: tracking, reason: "not a \(known.name.uppercased()) tracking number (e.g. \(known.example))")
         }
         return compact

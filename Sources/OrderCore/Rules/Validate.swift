@@ -66,11 +66,16 @@ public enum Validate {
     }
 
     public static func channel(_ text: String) throws(OrderError) -> String {
+        try word(text, field: "channel", examples: "web, shop or phone")
+    }
+
+    /// A short lower-case word: a channel, a payment method, a carrier.
+    public static func word(_ text: String, field: String, examples: String) throws(OrderError) -> String {
         let lower = text.lowercased()
         guard !lower.isEmpty, lower.count <= 32,
               lower.unicodeScalars.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" })
         else {
-            throw .invalidValue(field: "channel", value: text, reason: "expected a short word such as web, shop or phone (letters, digits, - and _)")
+            throw .invalidValue(field: field, value: text, reason: "expected a short word such as \(examples) (letters, digits, - and _)")
         }
         return lower
     }

@@ -45,6 +45,8 @@ public struct VerifyReport: Sendable, Equatable {
     public var orders: Int
     /// The first problem, in words; nil when the chain is intact.
     public var problem: String?
+    /// The newest event's id and hash: keep it elsewhere to detect a rewritten tail.
+    public var head: String?
 }
 
 /// Appends events to one order's log with consecutive sequence numbers, chaining
@@ -78,6 +80,42 @@ struct EventWriter {
 }
 
 extension OrderStore {
+    /// The orders' current figures must be what their history says: the status of the
+    /// last status event, and the payments and refunds the events record.
+    func crossCheckOrders() throws -> String? {
+        let statuses = try db.query("""
+            SELECT o.ref, o.status,
+                   (SELECT e.new_value FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' ORDER BY e.seq DESC LIMIT 1)
+            FROM orders o ORDER BY o.id
+            """) { ($0.string(0), $0.string(1), $0.optionalString(2) ?? OrderStatus.pending.rawValue) }
+        if let bad = statuses.first(where: { $0.1 != $0.2 }) {
+            return "order \(bad.0) says it is \(bad.1), but its history says \(bad.2): the order row was changed"
+        }
+        let money = try db.query("""
+            SELECT o.id, o.ref, o.currency, o.paid_total, o.refunded_total,
+                   (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment'),
+                   (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'refund')
+            FROM orders o ORDER BY o.id
+            """) { ($0.int64(0), $0.string(1), $0.string(2), $0.int64(3), $0.int64(4), $0.int64(5), $0.int64(6)) }
+        var recorded: [Int64: (paid: Int64, refunded: Int64)] = [:]
+        try db.forEach("SELECT e.order_id, e.kind, e.new_value, o.currency FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.kind IN ('paid', 'refunded')") { r in
+            let text = r.string(2).split(separator: " ").first.map(String.init) ?? ""
+            let amount = (try? Money.parse(text, currency: Currency(code: r.string(3)), field: "amount"))?.minor ?? -1
+            if r.string(1) == "paid" { recorded[r.int64(0), default: (0, 0)].paid += amount }
+            else { recorded[r.int64(0), default: (0, 0)].refunded += amount }
+        }
+        for m in money {
+            let events = recorded[m.0] ?? (0, 0)
+            if m.3 != m.5 || m.3 != events.paid {
+                return "order \(m.1): paid total \(m.3), payments \(m.5), history \(events.paid) (minor units) disagree: payments were changed"
+            }
+            if m.4 != m.6 || m.4 != events.refunded {
+                return "order \(m.1): refunded total \(m.4), refunds \(m.6), history \(events.refunded) (minor units) disagree: refunds were changed"
+            }
+        }
+        return nil
+    }
+
     /// Walks the whole chain and reports the first event that was changed, removed
     /// or inserted other than through orderctl.
     public func verifyHistory() throws -> VerifyReport {
@@ -126,7 +164,8 @@ extension OrderStore {
                 let orphans = try db.scalarInt("SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id)")
                 if orphans > 0 { problem = "\(orphans) order(s) have no history at all: their events were removed" }
             }
-            return VerifyReport(eventsChecked: count, orders: refs.count, problem: problem)
+            if problem == nil { problem = try crossCheckOrders() }
+            return VerifyReport(eventsChecked: count, orders: refs.count, problem: problem, head: last.map { "#\($0.0) \($0.1)" })
         }
     }
 }

@@ -101,18 +101,37 @@ extension OrderStore {
             try events.append("fulfilment", old: state.fulfilmentStatus, new: fulfilment)
             state.fulfilmentStatus = fulfilment
         }
-        if state.status == .delivered && state.paymentStatus == PaymentStatus.paid.rawValue {
+        // Completed once delivered and paid in full; a later refund does not undo the payment.
+        if state.status == .delivered && state.paid >= state.total {
             try setStatus(&state, .completed, &events, detail: "delivered and paid")
         }
     }
 
-    func instant(_ text: String?, field: String, notBefore placed: Date) throws -> Date {
+    /// When something happened: now, or `--at`. A date-time is taken as given; a bare
+    /// date means that day, as late as possible but not after now. Never before
+    /// `notBefore` (the order's placing, or its last shipment), never in the future.
+    func instant(_ text: String?, field: String, notBefore earliest: Date, what: String = "the order was placed") throws -> Date {
         guard let text else { return now }
-        let at = try dateResolver().instant(text, field: field)
-        guard at >= placed else {
-            throw OrderError.invalidValue(field: field, value: text, reason: "before the order was placed (\(Instant.display(placed, in: try timeZone())))")
+        let dates = try dateResolver()
+        var at = try dates.instant(text, field: field)
+        let isDateTime = text.trimmingCharacters(in: .whitespaces).count > 10 && text.lowercased() != "now"
+        if !isDateTime {
+            let endOfDay = try dates.date(text, field: field).adding(days: 1).start(in: dates.zone).addingTimeInterval(-1)
+            at = min(endOfDay, now)
+            if at < earliest && LocalDate(earliest, in: dates.zone) == LocalDate(at, in: dates.zone) { at = max(at, earliest) }
+        }
+        guard at <= now.addingTimeInterval(60) else {
+            throw OrderError.invalidValue(field: field, value: text, reason: "in the future (\(Instant.display(at, in: dates.zone)))")
+        }
+        guard at >= earliest else {
+            throw OrderError.invalidValue(field: field, value: text, reason: "before \(what) (\(Instant.display(earliest, in: dates.zone)))")
         }
         return at
+    }
+
+    /// " on 2026-11-24 15:30" when `--at` was given, to show the resolved time back.
+    func echo(_ text: String?, _ at: Date) throws -> String {
+        text == nil ? "" : " at \(Instant.display(at, in: try timeZone()))"
     }
 
     // MARK: confirm, hold, release
@@ -155,15 +174,15 @@ extension OrderStore {
             guard value <= owed else {
                 throw OrderError.refused(ref: state.ref, action: "pay", reason: "\(state.money(value)) is more than the \(state.money(owed)) still owed")
             }
-            let method = try method.map { m throws(OrderError) in try Validate.channel(m) }
+            let method = try method.map { m throws(OrderError) in try Validate.word(m, field: "method", examples: "card, transfer or cash") }
             let when = try instant(at, field: "at", notBefore: state.placedAt)
             try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, ?, ?)",
                        state.id, value, method, Instant.format(when))
             state.paid += value
             try db.run("UPDATE orders SET paid_total = ? WHERE id = ?", state.paid, state.id)
-            try events.append("paid", new: state.money(value).description, detail: method.map { "by \($0)" })
+            try events.append("paid", new: state.money(value).description, detail: method.map { "by \($0)" }, at: Instant.format(when))
             let rest = state.total - state.paid
-            return "paid \(state.money(value))" + (method.map { " by \($0)" } ?? "") + (rest > 0 ? ", \(state.money(rest)) still owed" : ", paid in full")
+            return "paid \(state.money(value))" + (method.map { " by \($0)" } ?? "") + (try echo(at, when)) + (rest > 0 ? ", \(state.money(rest)) still owed" : ", paid in full")
         }
     }
 
@@ -206,7 +225,7 @@ extension OrderStore {
 
     public func ship(_ ref: String, items: [String] = [], carrier: String? = nil, tracking: String? = nil, at: String? = nil) throws -> ActionResult {
         try act(ref, .ship) { state, events in
-            let carrier = try carrier.map { c throws(OrderError) in try Validate.channel(c) }
+            let carrier = try carrier.map { c throws(OrderError) in try Validate.word(c, field: "carrier", examples: "dhl, ups or dpd") }
             if tracking != nil && carrier == nil {
                 throw OrderError.missingValue(field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")
             }
@@ -227,18 +246,21 @@ extension OrderStore {
                     throw OrderError.refused(ref: state.ref, action: "ship", reason: "\(q) of \(l.sku) asked, only \(l.outstanding) left to ship")
                 }
                 if l.tracksStock && q > l.reserved {
-                    // Backordered units ship once the stock is there: reserve them now.
+                    // Units not reserved (backordered, or ordered while the product did not
+                    // track stock) ship once the stock is there: reserve them now.
                     let available = try db.scalarInt("SELECT on_hand - reserved FROM products WHERE id = ?", l.productID)
                     let extra = q - l.reserved
-                    guard extra <= min(available, l.backordered) else {
+                    guard extra <= max(0, available) else {
+                        let hint = l.reserved > 0 ? "ship fewer with --item \(l.sku):\(l.reserved), or add stock" : "add stock first ('orderctl stock add \(l.sku) N')"
                         throw OrderError.refused(ref: state.ref, action: "ship",
-                            reason: "\(q) of \(l.sku) asked, \(l.reserved) reserved, \(l.backordered) backordered and \(max(0, available)) in stock (ship fewer with --item \(l.sku):\(l.reserved), or add stock)")
+                            reason: "\(q) of \(l.sku) asked, \(l.reserved) reserved and \(max(0, available)) more in stock (\(hint))")
                     }
                     try db.run("UPDATE products SET reserved = reserved + ? WHERE id = ? AND on_hand - reserved >= ?", extra, l.productID, extra)
                     guard db.changes == 1 else { throw OrderError.notEnoughStock(sku: l.sku, requested: extra, available: available) }
-                    try db.run("UPDATE order_lines SET reserved = reserved + ?, backordered = backordered - ? WHERE id = ?", extra, extra, l.id)
+                    let fromBackorder = min(extra, l.backordered)
+                    try db.run("UPDATE order_lines SET reserved = reserved + ?, backordered = backordered - ? WHERE id = ?", extra, fromBackorder, l.id)
                     state.lines[i].reserved += extra
-                    state.lines[i].backordered -= extra
+                    state.lines[i].backordered -= fromBackorder
                 }
             }
             try db.run("INSERT INTO shipments(order_id, carrier, tracking, shipped_at) VALUES (?, ?, ?, ?)",
@@ -256,8 +278,12 @@ extension OrderStore {
                     let onHand = try db.scalarInt("SELECT on_hand FROM products WHERE id = ?", l.productID)
                     try logStock(productID: l.productID, kind: "ship", delta: -q, onHand: onHand, note: nil, orderID: state.id)
                 }
-                try db.run("UPDATE order_lines SET shipped = shipped + ?, reserved = reserved - ? WHERE id = ?",
-                           q, l.tracksStock ? q : 0, l.id)
+                // A backorder never outlives the units it waits for (say, after tracking was switched off).
+                try db.run("""
+                    UPDATE order_lines SET shipped = shipped + ?1, reserved = reserved - ?2,
+                        backordered = max(0, min(backordered, quantity - (shipped + ?1) - (reserved - ?2)))
+                    WHERE id = ?3
+                    """, q, l.tracksStock ? q : 0, l.id)
                 try db.run("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (?, ?, ?)", shipmentID, l.id, q)
                 state.lines[i].shipped += q
                 if l.tracksStock { state.lines[i].reserved -= q }
@@ -265,20 +291,22 @@ extension OrderStore {
                 units += q
             }
             let via = [carrier, tracking].compactMap { $0 }.joined(separator: " ")
-            try events.append("shipped", new: parts.joined(separator: ", "), detail: via.isEmpty ? nil : "via \(via)")
+            try events.append("shipped", new: parts.joined(separator: ", "), detail: via.isEmpty ? nil : "via \(via)", at: Instant.format(when))
             let complete = state.lines.allSatisfy { $0.outstanding == 0 }
             try setStatus(&state, complete ? .shipped : .processing, &events)
-            return "shipped \(units) unit\(units == 1 ? "" : "s") (\(parts.joined(separator: ", ")))" + (via.isEmpty ? "" : " via \(via)")
+            return "shipped \(units) unit\(units == 1 ? "" : "s") (\(parts.joined(separator: ", ")))" + (via.isEmpty ? "" : " via \(via)") + (try echo(at, when))
                 + (complete ? "; all shipped" : "; \(state.lines.reduce(0) { $0 + $1.outstanding }) still to ship")
         }
     }
 
     public func deliver(_ ref: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .deliver) { state, events in
-            let when = try instant(at, field: "at", notBefore: state.placedAt)
+            let lastShipped = try db.scalarString("SELECT max(shipped_at) FROM shipments WHERE order_id = ?", state.id).flatMap(Instant.parse) ?? state.placedAt
+            let when = try instant(at, field: "at", notBefore: lastShipped, what: "the last shipment")
             try db.run("UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL", Instant.format(when), state.id)
             try setStatus(&state, .delivered, &events, detail: "delivered \(Instant.display(when, in: try timeZone()))")
-            return state.total - state.paid > 0 ? "delivered; \(state.money(state.total - state.paid)) still owed" : "delivered"
+            let owed = state.total - state.paid
+            return "delivered" + (try echo(at, when)) + (owed > 0 ? "; \(state.money(owed)) still owed" : "")
         }
     }
 
@@ -288,7 +316,7 @@ extension OrderStore {
         try act(ref, .cancel) { state, events in
             let reason = try Validate.name(reason, field: "reason")
             guard state.shippedUnits == 0 else {
-                throw OrderError.refused(ref: state.ref, action: "cancel", reason: "\(state.shippedUnits) units have shipped (use 'orderctl return')")
+                throw OrderError.refused(ref: state.ref, action: "cancel", reason: "\(state.shippedUnits) unit\(state.shippedUnits == 1 ? " has" : "s have") shipped (use 'orderctl return')")
             }
             var released: [String] = []
             for l in state.lines where l.reserved > 0 || l.backordered > 0 {
@@ -409,14 +437,19 @@ extension OrderStore {
             let header = try db.queryFirst("""
                 SELECT o.shipping, o.due_date, o.class, c.country FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?
                 """, state.id) { ($0.string(0), $0.optionalString(1), $0.string(2), $0.optionalString(3)) }!
+            let lineChanges = !change.add.isEmpty || !change.remove.isEmpty || !change.set.isEmpty
+            if lineChanges && state.shippedUnits > 0 {
+                throw OrderError.refused(ref: state.ref, action: "edit",
+                    reason: "\(state.shippedUnits) unit\(state.shippedUnits == 1 ? " has" : "s have") shipped; only --due and --shipping can still change")
+            }
             var lines: [LineDraft] = []
             for l in state.lines {
                 let found: Product? = try db.queryFirst("SELECT \(Self.productColumns) FROM products WHERE id = ?", l.productID) { r in
                     try self.product(from: r)
                 }
-                let source = try db.scalarString("SELECT price_source FROM order_lines WHERE id = ?", l.id)
+                let kept = try db.queryFirst("SELECT price_source, name FROM order_lines WHERE id = ?", l.id) { ($0.string(0), $0.string(1)) }
                 lines.append(LineDraft(product: found!, quantity: l.quantity, price: Money(minor: l.unitPrice, currency: currency),
-                                       overridden: source == "override"))
+                                       overridden: kept?.0 == "override", name: kept?.1))
             }
             var changes: [String] = []
             for sku in change.remove {
@@ -464,15 +497,21 @@ extension OrderStore {
             }
             let (total, units) = try totals(lines)
 
-            // Give back every reservation, then take them again for the new lines.
-            for l in state.lines where l.reserved > 0 {
-                try db.run("UPDATE products SET reserved = reserved - ?, updated_at = ? WHERE id = ? AND reserved >= ?",
-                           l.reserved, nowText, l.productID, l.reserved)
-            }
-            try db.run("DELETE FROM order_lines WHERE order_id = ?", state.id)
             var stockNotes: [String] = []
-            for (index, line) in lines.enumerated() {
-                if let note = try insertLine(line, orderID: state.id, lineNo: index + 1, backorder: change.backorder) { stockNotes.append(note) }
+            var released: [String] = []
+            if lineChanges {
+                // Give back every reservation, then take them again for the new lines. An
+                // order that already waits for backorders may keep waiting.
+                for l in state.lines where l.reserved > 0 {
+                    try db.run("UPDATE products SET reserved = reserved - ?, updated_at = ? WHERE id = ? AND reserved >= ?",
+                               l.reserved, nowText, l.productID, l.reserved)
+                    released.append("\(l.sku) x\(l.reserved)")
+                }
+                let backorder = change.backorder || state.lines.contains { $0.backordered > 0 }
+                try db.run("DELETE FROM order_lines WHERE order_id = ?", state.id)
+                for (index, line) in lines.enumerated() {
+                    if let note = try insertLine(line, orderID: state.id, lineNo: index + 1, backorder: backorder) { stockNotes.append(note) }
+                }
             }
             let facts = OrderFacts(shipping: shipping, placed: placedDay, due: due, totalQuantity: units,
                                    total: Money(minor: total, currency: currency), customerCountry: header.3)
@@ -482,6 +521,7 @@ extension OrderStore {
             try events.append("edited", old: state.money(state.total).description, new: Money(minor: total, currency: currency).description,
                               detail: changes.joined(separator: "; "))
             if orderClass != header.2 { try events.append("classified", old: header.2, new: orderClass, detail: reason) }
+            if !released.isEmpty { try events.append("stock-released", detail: released.joined(separator: ", ")) }
             if !stockNotes.isEmpty { try events.append("stock-reserved", detail: stockNotes.joined(separator: "; ")) }
             state = try loadState(state.ref)
             var message = "edited: \(changes.joined(separator: "; ")); total \(state.money(total))"

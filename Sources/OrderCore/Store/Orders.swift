@@ -151,6 +151,8 @@ extension OrderStore {
         var quantity: Int64
         var price: Money
         var overridden: Bool
+        /// The name as first ordered, for lines kept by an edit.
+        var name: String? = nil
     }
 
     /// Parses `SKU[:QTY][@PRICE]`, looks the product up and adds it to `lines`,
@@ -217,7 +219,7 @@ extension OrderStore {
             INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total,
                                     price_source, reserved, backordered)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, orderID, lineNo, line.product.id, line.product.sku, line.product.name, line.quantity,
+            """, orderID, lineNo, line.product.id, line.product.sku, line.name ?? line.product.name, line.quantity,
             line.price.minor, line.price.minor * line.quantity, line.overridden ? "override" : "catalog",
             reserved, backordered)
         return note
@@ -299,7 +301,9 @@ extension OrderStore {
             }
             if filter.flagged { conditions.append("o.flag IS NOT NULL") }
             if filter.unpaid { conditions.append("o.status <> 'cancelled' AND o.paid_total < o.total") }
-            if filter.unshipped { conditions.append("o.status <> 'cancelled' AND o.fulfilment_status IN ('unfulfilled', 'partial')") }
+            if filter.unshipped {
+                conditions.append("o.status <> 'cancelled' AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.shipped < l.quantity)")
+            }
             var sql = Self.summarySelect
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             let desc = filter.reverse ? "ASC" : "DESC", asc = filter.reverse ? "DESC" : "ASC"

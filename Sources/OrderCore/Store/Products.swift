@@ -109,6 +109,10 @@ extension OrderStore {
                 UPDATE products SET name = ?, price = ?, reorder_at = ?, track_stock = ?, active = ?, updated_at = ?
                 WHERE id = ?
                 """, p.name, p.price.minor, p.reorderAt, p.tracksStock, p.active, nowText, p.id)
+            if changes.trackStock == false {
+                // Without stock tracking nothing waits for stock: backorders become plain lines to ship.
+                try db.run("UPDATE order_lines SET backordered = 0 WHERE product_id = ? AND backordered > 0", p.id)
+            }
             return try requireProduct(p.sku)
         }
     }

@@ -27,7 +27,8 @@ struct RefsOptions: ParsableArguments {
         let text: String
         if let path {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read --from-file \(path)")
+                let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
+                throw CommandError("cannot read --from-file \(path): \(reason)")
             }
             text = String(decoding: data, as: UTF8.self)
         } else {
@@ -46,8 +47,12 @@ enum Batch {
         try run(global, try refs.all(), body)
     }
 
-    static func run(_ global: GlobalOptions, _ list: [String], _ body: (OrderStore, String) throws -> ActionResult) throws {
-        guard !list.isEmpty else { throw ValidationError("no order refs given") }
+    static func run(_ global: GlobalOptions, _ given: [String], _ body: (OrderStore, String) throws -> ActionResult) throws {
+        guard !given.isEmpty else { throw CommandError("no order refs given (the list or file was empty)") }
+        // Each order once, in the order given: `pay A A` must not pay twice.
+        var seen = Set<String>()
+        let list = given.filter { seen.insert($0.lowercased()).inserted }
+        if list.count < given.count { Terminal.note("note: \(given.count - list.count) repeated ref(s) skipped") }
         let store = try global.openStore(.existing)
         var failed = 0
         for ref in list {
@@ -129,12 +134,13 @@ struct Ship: ParsableCommand {
     @Option(help: "Tracking number.") var tracking: String?
     @Option(parsing: .unconditional, help: "When it shipped, if not now.") var at: String?
 
-    func validate() throws {
-        if tracking != nil && (refs.refs.count > 1 || refs.fromFile != nil) {
+    func run() throws {
+        let list = try refs.all()
+        if tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
             throw ValidationError("a tracking number belongs to one order: ship one ref at a time with --tracking")
         }
+        try Batch.run(global, list) { try $0.ship($1, items: items, carrier: carrier, tracking: tracking, at: at) }
     }
-    func run() throws { try Batch.run(global, refs) { try $0.ship($1, items: items, carrier: carrier, tracking: tracking, at: at) } }
 }
 
 struct Deliver: ParsableCommand {
@@ -281,7 +287,10 @@ struct Verify: ParsableCommand {
         discussion: """
             Every event carries a SHA-256 hash over its content and the previous event's \
             hash. verify walks the chain and names the first event that was changed, \
-            removed or inserted other than through orderctl; then it exits 1.
+            removed or inserted other than through orderctl, and checks that each order's \
+            status, payments and refunds are what its history says; then it exits 1. \
+            It prints the newest event's hash: kept elsewhere (a cron log), it also shows \
+            a rewritten tail of the log.
             """)
     @OptionGroup var global: GlobalOptions
     func run() throws {
@@ -291,5 +300,12 @@ struct Verify: ParsableCommand {
             Terminal.fail("history check failed: \(problem)")
         }
         Terminal.print("history intact: \(report.eventsChecked) events of \(report.orders) orders checked")
+        if let head = report.head { Terminal.print("head: \(head)") }
     }
+}
+
+/// A command-line problem that is not a usage error: exit 1 with its message.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
 }

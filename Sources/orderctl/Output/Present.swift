@@ -170,6 +170,8 @@ enum Present {
         o["refunded"] = d.refunded.decimalString
         o["balance_due"] = d.balanceDue.decimalString
         o["cancel_reason"] = orNull(d.closedReason)
+        o["held_from"] = orNull(d.heldFrom)
+        o["owed_back"] = (d.summary.status == "cancelled" ? d.paid - d.refunded : Money.zero(d.paid.currency)).decimalString
         o["shipments"] = d.shipments.map { sh -> JSONObject in
             ["carrier": orNull(sh.carrier), "tracking": orNull(sh.tracking), "tracking_url": orNull(sh.trackingURL),
              "shipped_at": Instant.format(sh.shippedAt), "delivered_at": orNull(sh.deliveredAt.map(Instant.format)),
@@ -265,7 +267,11 @@ enum Present {
             if d.balanceDue.minor > 0 && s.status != "cancelled" { money += ", \(d.balanceDue) still owed" }
             out.append(money)
         }
-        if let reason = d.closedReason { out.append("Cancelled: \(reason)") }
+        if let reason = d.closedReason {
+            out.append("Cancelled: \(reason)")
+            let owedBack = d.paid - d.refunded
+            if owedBack.minor > 0 { out.append("Owed back: " + Terminal.style(owedBack.description, .red) + " (orderctl refund \(s.ref) --amount \(owedBack.decimalString))") }
+        }
         if let flag = s.flag { out.append("Flag:      " + Terminal.style("! " + flag, .red)) }
         if !d.shipments.isEmpty {
             out.append("")
