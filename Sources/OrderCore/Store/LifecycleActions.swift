@@ -116,7 +116,11 @@ extension OrderStore {
         var at = try dates.instant(text, field: field)
         let isDateTime = text.trimmingCharacters(in: .whitespaces).count > 10 && text.lowercased() != "now"
         if !isDateTime {
-            let endOfDay = try dates.date(text, field: field).adding(days: 1).start(in: dates.zone).addingTimeInterval(-1)
+            let day = try dates.date(text, field: field)
+            guard day <= dates.today else {
+                throw OrderError.invalidValue(field: field, value: text, reason: "in the future (\(day.iso))")
+            }
+            let endOfDay = day.adding(days: 1).start(in: dates.zone).addingTimeInterval(-1)
             at = min(endOfDay, now)
             if at < earliest && LocalDate(earliest, in: dates.zone) == LocalDate(at, in: dates.zone) { at = max(at, earliest) }
         }

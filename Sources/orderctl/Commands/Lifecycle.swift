@@ -137,7 +137,7 @@ struct Ship: ParsableCommand {
     func run() throws {
         let list = try refs.all()
         if tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
-            throw ValidationError("a tracking number belongs to one order: ship one ref at a time with --tracking")
+            throw CommandError("a tracking number belongs to one order: ship one ref at a time with --tracking")
         }
         try Batch.run(global, list) { try $0.ship($1, items: items, carrier: carrier, tracking: tracking, at: at) }
     }
