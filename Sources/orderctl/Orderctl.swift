@@ -57,7 +57,8 @@ struct Orderctl: ParsableCommand {
             case let error as CommandError:
                 Terminal.fail(error.description)
             case let error as SQLiteError where error.isBusy:
-                Terminal.fail("the database is busy: another orderctl has been writing to it for over 5 seconds; try again (\(error.message))")
+                _ = error
+                Terminal.fail(Terminal.busyMessage)
             case let error as SQLiteError:
                 Terminal.fail("\(error)")
             case let error as CocoaError:

@@ -352,9 +352,30 @@ struct SQLiteLayerTests {
         try withDatabase { db, _ throws in
             #expect(try db.scalarString("PRAGMA journal_mode") == "wal")
             #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
-            #expect(try db.scalarInt("PRAGMA busy_timeout") == 5000)
             #expect(Database.busyTimeoutMilliseconds == 5000)
             #expect(try db.scalarInt("PRAGMA synchronous") == 2)
+        }
+    }
+
+    @Test("a writer waits for another connection's write transaction instead of failing")
+    func writerWaitsForLock() throws {
+        try withDatabase { db, path throws in
+            try db.execute("CREATE TABLE t(x INTEGER)")
+            // Used from one thread at a time: this one, then the releasing thread.
+            nonisolated(unsafe) let holder = try Database(path: path)
+            try holder.execute("BEGIN IMMEDIATE")
+            try holder.execute("INSERT INTO t VALUES (1)")
+            let released = DispatchSemaphore(value: 0)
+            // Release the lock a little later, from another thread.
+            Thread.detachNewThread {
+                usleep(300_000)
+                try? holder.execute("COMMIT")
+                released.signal()
+            }
+            // Without a busy handler this would fail at once with SQLITE_BUSY.
+            try db.transaction { try db.run("INSERT INTO t VALUES (2)") }
+            released.wait()
+            #expect(try db.query("SELECT x FROM t ORDER BY x") { $0.int(0) } == [1, 2])
         }
     }
 

@@ -41,7 +41,14 @@ public final class Database {
         }
         self.handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, Self.busyTimeoutMilliseconds)
+        // Wait for another writer in short steps rather than SQLite's default back-off
+        // (up to 100 ms a sleep): a batch of short transactions in another process
+        // leaves the lock free only for moments, and long sleeps miss them all.
+        sqlite3_busy_handler(db, { _, attempt in
+            guard attempt < Database.busyTimeoutMilliseconds else { return 0 }
+            usleep(1000)
+            return 1
+        }, nil)
         // From here on a throw runs deinit, which closes the connection.
         try execute("PRAGMA foreign_keys = ON")
         // Reading the schema fails at once on a file that is not a database.

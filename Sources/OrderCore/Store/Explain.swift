@@ -35,8 +35,9 @@ extension OrderStore {
 
             let payment: String
             switch PaymentStatus(rawValue: s.paymentStatus) ?? .unpaid {
-            case .unpaid: payment = "nothing of \(s.total) is paid"
-            case .partiallyPaid: payment = "\(d.paid) of \(s.total) is paid; \(owed) still owed"
+            case .unpaid: payment = status == .cancelled ? "nothing was paid" : "nothing of \(s.total) is paid"
+            case .partiallyPaid: payment = status == .cancelled ? "\(d.paid) of \(s.total) was paid before it was cancelled"
+                                                                : "\(d.paid) of \(s.total) is paid; \(owed) still owed"
             case .paid: payment = s.total.minor == 0 ? "nothing to pay" : "\(d.paid) paid in full"
             case .partiallyRefunded: payment = "\(d.paid) paid, \(d.refunded) of it refunded"
             case .refunded: payment = "\(d.paid) paid and all of it refunded"

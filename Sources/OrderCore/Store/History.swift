@@ -55,6 +55,8 @@ struct EventWriter {
     let store: OrderStore
     let orderID: Int64
     var nextSeq: Int? = nil
+    /// The time of this action's events when it is not now (`--at`).
+    var defaultAt: String? = nil
 
     init(store: OrderStore, orderID: Int64) {
         self.store = store
@@ -68,7 +70,7 @@ struct EventWriter {
             ($0.int64(0), $0.optionalString(1) ?? "")
         } ?? (0, "")
         let id = lastID + 1
-        let stamp = at ?? store.nowText
+        let stamp = at ?? defaultAt ?? store.nowText
         let hash = HistoryChain.hash(prev: prev, id: id, orderID: orderID, seq: seq, at: stamp, kind: kind, old: old, new: new, detail: detail)
         try db.run("""
             INSERT INTO order_events(id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)

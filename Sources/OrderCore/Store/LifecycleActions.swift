@@ -180,6 +180,7 @@ extension OrderStore {
             }
             let method = try method.map { m throws(OrderError) in try Validate.word(m, field: "method", examples: "card, transfer or cash") }
             let when = try instant(at, field: "at", notBefore: state.placedAt)
+            if at != nil { events.defaultAt = Instant.format(when) }
             try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, ?, ?)",
                        state.id, value, method, Instant.format(when))
             state.paid += value
@@ -235,6 +236,7 @@ extension OrderStore {
             }
             let tracking = try tracking.map { t throws(OrderError) in try Carrier.normaliseTracking(t, carrier: carrier) }
             let when = try instant(at, field: "at", notBefore: state.placedAt)
+            if at != nil { events.defaultAt = Instant.format(when) }
             var plan: [Int: Int64]
             if items.isEmpty {
                 plan = [:]
@@ -307,6 +309,7 @@ extension OrderStore {
         try act(ref, .deliver) { state, events in
             let lastShipped = try db.scalarString("SELECT max(shipped_at) FROM shipments WHERE order_id = ?", state.id).flatMap(Instant.parse) ?? state.placedAt
             let when = try instant(at, field: "at", notBefore: lastShipped, what: "the last shipment")
+            if at != nil { events.defaultAt = Instant.format(when) }
             try db.run("UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL", Instant.format(when), state.id)
             try setStatus(&state, .delivered, &events, detail: "delivered \(Instant.display(when, in: try timeZone()))")
             let owed = state.total - state.paid

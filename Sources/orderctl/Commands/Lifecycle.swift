@@ -62,6 +62,9 @@ enum Batch {
             } catch let error as OrderError {
                 Terminal.note("Error: \(error)")
                 failed += 1
+            } catch let error as SQLiteError where error.isBusy {
+                Terminal.note("Error: \(Terminal.busyMessage) (order \(ref))")
+                failed += 1
             } catch let error as SQLiteError {
                 Terminal.note("Error: order \(ref): \(error)")
                 failed += 1

@@ -212,7 +212,7 @@ enum Present {
             let name = tr.action.rawValue + String(repeating: " ", count: width - tr.action.rawValue.count)
             out.append("  " + Terminal.style(name, .cyan) + "  from \(from)")
             out.append("  " + String(repeating: " ", count: width) + "  to   \(tr.to)")
-            if !tr.guardText.isEmpty { out.append("  " + String(repeating: " ", count: width) + "  only \(tr.guardText)") }
+            if !tr.guardText.isEmpty { out.append("  " + String(repeating: " ", count: width) + "  rule \(tr.guardText)") }
         }
         out.append("")
         out.append(Terminal.style("Payment status follows the money:", .bold))
