@@ -115,4 +115,27 @@ struct OutputFormatTests {
         let customers = try #require(Output.parseCSV(try sb.ok("customer", "list", "--csv").stdout))
         #expect(customers.dropFirst().contains { $0[1] == Self.potter })
     }
+
+    @Test("CSV cells that a spreadsheet would run as formulas are defused; numbers stay numbers")
+    func csvFormulaInjection() throws {
+        let sb = try Sandbox(template: .catalog)
+        let names = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tTabbed", "-12.50", "Plain"]
+        for (i, name) in names.enumerated() where i != 4 {
+            try sb.ok("customer", "add", "--name=\(name)", "--email", "f\(i)@example.com")
+        }
+        #expect(try sb.run("customer", "add", "--name=\(names[4])", "--email", "f4@example.com").exitCode == 1)
+        try sb.ok("stock", "remove", "MUG-01", "2", "--note", "=cmd|' /C calc'!A0")
+        let records = try #require(Output.parseCSV(try sb.ok("customer", "list", "--search", "example.com", "--csv").stdout))
+        let byEmail = Dictionary(uniqueKeysWithValues: records.dropFirst().map { ($0[2], $0[1]) })
+        #expect(byEmail["f0@example.com"] == "'=HYPERLINK(\"http://evil.example\",\"click\")")
+        #expect(byEmail["f1@example.com"] == "'+1+1")
+        #expect(byEmail["f2@example.com"] == "'-2+3")
+        #expect(byEmail["f3@example.com"] == "'@SUM(A1)")
+        #expect(byEmail["f4@example.com"] == nil, "a tab is refused in names, so this customer does not exist")
+        #expect(byEmail["f5@example.com"] == "-12.50", "a plain number is left alone")
+        #expect(byEmail["f6@example.com"] == "Plain")
+        // JSON carries the text as it is.
+        let json = try #require(try sb.json("customer", "list", "--search", "f0@") as? [[String: Any]])
+        #expect(json.first?.string("name") == names[0])
+    }
 }

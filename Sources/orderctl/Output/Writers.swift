@@ -1,10 +1,34 @@
 import Foundation
 
 /// RFC 4180 CSV: fields with commas, quotes or line breaks are quoted; records end in CRLF.
+/// Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+/// CR, and not a plain number) gets a leading apostrophe.
 enum CSV {
     static func field(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let safe = neutralise(text)
+        guard safe.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return safe }
+        return "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Defuses spreadsheet formula injection ("=HYPERLINK(...)" in a customer name);
+    /// numbers such as -2 or -0.50 stay numbers.
+    static func neutralise(_ text: String) -> String {
+        guard let first = text.utf8.first, [61, 43, 45, 64, 9, 13].contains(first) else { return text }  // = + - @ TAB CR
+        if isPlainNumber(text) { return text }
+        return "'" + text
+    }
+
+    static func isPlainNumber(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if let first = bytes.first, first == 45 || first == 43 { bytes = bytes.dropFirst() }
+        guard !bytes.isEmpty else { return false }
+        var seenDot = false, digitsAfterDot = 0, digits = 0
+        for b in bytes {
+            if b >= 48 && b <= 57 { digits += 1; if seenDot { digitsAfterDot += 1 } }
+            else if b == 46 && !seenDot { seenDot = true }
+            else { return false }
+        }
+        return digits > 0 && (!seenDot || digitsAfterDot > 0)
     }
 
     /// Streams a header and rows to stdout.
