@@ -19,7 +19,6 @@ struct HelpSnapshotTests {
         .init(file: "help-list.txt", arguments: ["list", "--help"]),
     ]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
 
     @Test("help output matches the committed snapshot", arguments: snapshots)
     func matchesSnapshot(_ snapshot: Snapshot) throws {
@@ -28,16 +27,7 @@ struct HelpSnapshotTests {
         let r = try sb.run(snapshot.arguments, env: ["COLUMNS": "80"])
         #expect(r.exitCode == 0, "\(r)")
         #expect(!r.stdout.isEmpty)
-        let url = Self.directory.appendingPathComponent(snapshot.file)
-
-        if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
-            try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
-            try Data(r.stdout.utf8).write(to: url)
-            return
-        }
-        let expected = try #require(try? String(contentsOf: url, encoding: .utf8),
-                                    "no snapshot at \(url.path); create it with UPDATE_SNAPSHOTS=1")
-        #expect(r.stdout == expected, "\(snapshot.testDescription) differs from \(url.path):\n\(Self.diff(expected, r.stdout))\nIf the change is intended, run with UPDATE_SNAPSHOTS=1 and commit the snapshot.")
+        try expectSnapshot(r.stdout, file: snapshot.file)
     }
 
     /// A line diff that is easy to read in a test log ("-" snapshot, "+" actual).
@@ -82,4 +72,19 @@ struct BinaryTests {
         #expect(r.exitCode == 0, "\(r)")
         #expect(r.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, "\(r)")
     }
+}
+
+/// Compares output with a committed file under Snapshots/; `UPDATE_SNAPSHOTS=1` rewrites it.
+func expectSnapshot(_ output: String, file: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    let url = directory.appendingPathComponent(file)
+    if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(output.utf8).write(to: url)
+        return
+    }
+    let expected = try #require(try? String(contentsOf: url, encoding: .utf8),
+                                "no snapshot at \(url.path); create it with UPDATE_SNAPSHOTS=1", sourceLocation: sourceLocation)
+    #expect(output == expected, "\(file) differs:\n\(HelpSnapshotTests.diff(expected, output))\nIf the change is intended, run with UPDATE_SNAPSHOTS=1 and commit the snapshot.",
+            sourceLocation: sourceLocation)
 }

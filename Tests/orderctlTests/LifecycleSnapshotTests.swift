@@ -53,7 +53,6 @@ struct LifecycleSnapshotTests {
               arguments: ["history", "W-1"]),
     ]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
 
     @Test("output matches the committed snapshot", arguments: snapshots)
     func matchesSnapshot(_ snapshot: Snapshot) throws {
@@ -64,16 +63,7 @@ struct LifecycleSnapshotTests {
         #expect(r.stderr.isEmpty, "\(r)")
         #expect(!r.stdout.isEmpty)
         #expect(!r.stdout.contains("\u{1B}["), "no color codes with NO_COLOR")
-        let url = Self.directory.appendingPathComponent(snapshot.file)
-
-        if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
-            try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
-            try Data(r.stdout.utf8).write(to: url)
-            return
-        }
-        let expected = try #require(try? String(contentsOf: url, encoding: .utf8),
-                                    "no snapshot at \(url.path); create it with UPDATE_SNAPSHOTS=1")
-        #expect(r.stdout == expected, "\(snapshot.file) differs:\n\(HelpSnapshotTests.diff(expected, r.stdout))\nIf the change is intended, run with UPDATE_SNAPSHOTS=1 and commit the snapshot.")
+        try expectSnapshot(r.stdout, file: snapshot.file)
     }
 
     @Test("states lists every action of the table and every status it names")
