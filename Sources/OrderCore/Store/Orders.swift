@@ -267,8 +267,8 @@ extension OrderStore {
                               today: dates.today)
     }
 
-    public func orderSummaries(_ filter: OrderFilter) throws -> [OrderSummary] {
-        try db.read {
+    /// The WHERE conditions (on `orders o`) and their arguments for a filter.
+    func conditions(for filter: OrderFilter) throws -> (conditions: [String], arguments: [any SQLBindable]) {
             let resolved = try resolve(filter)
             let zone = try timeZone()
             var conditions: [String] = []
@@ -304,6 +304,12 @@ extension OrderStore {
             if filter.unshipped {
                 conditions.append("o.status <> 'cancelled' AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.shipped < l.quantity)")
             }
+            return (conditions, args)
+    }
+
+    public func orderSummaries(_ filter: OrderFilter) throws -> [OrderSummary] {
+        try db.read {
+            var (conditions, args) = try self.conditions(for: filter)
             var sql = Self.summarySelect
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             let desc = filter.reverse ? "ASC" : "DESC", asc = filter.reverse ? "DESC" : "ASC"

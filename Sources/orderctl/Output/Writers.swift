@@ -31,6 +31,10 @@ enum CSV {
         return digits > 0 && (!seenDot || digitsAfterDot > 0)
     }
 
+    static func record(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\r\n"
+    }
+
     /// Streams a header and rows to stdout.
     static func write<T>(header: [String], rows: [T], _ row: (T) -> [String]) {
         var out = Output()
@@ -43,8 +47,12 @@ enum CSV {
 /// Buffered stdout: one write per 64 KiB instead of one per line.
 struct Output {
     private var buffer: [UInt8] = []
+    let fd: Int32
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init(fd: Int32 = STDOUT_FILENO) {
+        self.fd = fd
+        buffer.reserveCapacity(1 << 16)
+    }
 
     mutating func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
@@ -56,7 +64,7 @@ struct Output {
         buffer.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n <= 0 {
                     if n < 0 && errno == EINTR { continue }
                     // (A reader that went away, as in `| head`, ends us by SIGPIPE first.)
@@ -102,6 +110,15 @@ extension Bool: JSONEncodable {
 extension Array: JSONEncodable where Element: JSONEncodable {
     func writeJSON(into out: inout String, indent: Int) {
         if isEmpty { out += "[]"; return }
+        if indent < 0 {  // compact, for JSON Lines
+            out += "["
+            for (i, item) in enumerated() {
+                if i > 0 { out += "," }
+                item.writeJSON(into: &out, indent: -1)
+            }
+            out += "]"
+            return
+        }
         out += "[\n"
         let pad = String(repeating: "  ", count: indent + 1)
         for (i, item) in enumerated() {
@@ -115,6 +132,17 @@ extension Array: JSONEncodable where Element: JSONEncodable {
 extension Dictionary: JSONEncodable where Key == String, Value == any JSONEncodable {
     func writeJSON(into out: inout String, indent: Int) {
         if isEmpty { out += "{}"; return }
+        if indent < 0 {  // compact, for JSON Lines
+            out += "{"
+            for (i, entry) in sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out += "," }
+                JSON.string(entry.key, into: &out)
+                out += ":"
+                entry.value.writeJSON(into: &out, indent: -1)
+            }
+            out += "}"
+            return
+        }
         out += "{\n"
         let pad = String(repeating: "  ", count: indent + 1)
         let entries = sorted { $0.key < $1.key }
@@ -133,6 +161,13 @@ enum JSON {
     static func render(_ value: some JSONEncodable) -> String {
         var out = ""
         value.writeJSON(into: &out, indent: 0)
+        return out
+    }
+
+    /// One line, no spaces: a JSON Lines record.
+    static func compact(_ value: some JSONEncodable) -> String {
+        var out = ""
+        value.writeJSON(into: &out, indent: -1)
         return out
     }
 

@@ -1,0 +1,61 @@
+import Foundation
+
+/// orderctl's own interchange format: one row per order line, the order's fields
+/// repeated on each of its lines. The same fields make the JSON Lines form, one order
+/// per line with a `lines` array.
+public enum NativeFormat {
+    public static let columns = [
+        "ref", "ordered_at", "customer_ref", "customer_email", "customer_name", "country", "sku", "product_name",
+        "quantity", "unit_price", "currency", "channel", "shipping", "status", "payment_status", "due", "paid_at",
+        "shipped_at", "delivered_at", "cancelled_at", "carrier", "tracking", "note",
+    ]
+    /// The columns that belong to a line rather than to the order.
+    public static let lineColumns: Set<String> = ["sku", "product_name", "quantity", "unit_price"]
+}
+
+/// One exported line: values in `NativeFormat.columns` order, nil for empty.
+public struct NativeRow: Sendable {
+    public var orderID: Int64
+    public var values: [String?]
+
+    public subscript(_ column: String) -> String? {
+        NativeFormat.columns.firstIndex(of: column).flatMap { values[$0] }
+    }
+}
+
+extension OrderStore {
+    /// Streams every line of the orders a filter selects, oldest order first, in one
+    /// read snapshot; nothing is held in memory beyond one row.
+    public func exportRows(_ filter: OrderFilter, _ body: (NativeRow) throws -> Void) throws {
+        try db.read {
+            let (conditions, args) = try self.conditions(for: filter)
+            var sql = """
+                SELECT o.id, o.ref, o.placed_at, c.id, c.email, c.name, c.country, l.sku, l.name, l.quantity, l.unit_price,
+                       o.currency, o.channel, o.shipping, o.status, o.payment_status, o.due_date,
+                       (SELECT max(p.at) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment'),
+                       (SELECT max(s.shipped_at) FROM shipments s WHERE s.order_id = o.id),
+                       (SELECT max(s.delivered_at) FROM shipments s WHERE s.order_id = o.id),
+                       (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' AND e.new_value = 'cancelled'),
+                       (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id AND s.carrier IS NOT NULL ORDER BY s.id DESC LIMIT 1),
+                       (SELECT s.tracking FROM shipments s WHERE s.order_id = o.id AND s.tracking IS NOT NULL ORDER BY s.id DESC LIMIT 1),
+                       o.note
+                FROM orders o JOIN customers c ON c.id = o.customer_id JOIN order_lines l ON l.order_id = o.id
+                """
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY o.placed_at, o.id, l.line_no"
+            var currency: Currency?
+            try db.forEach(sql, arguments: args) { r in
+                let code = r.string(11)
+                if currency?.code != code { currency = try Currency(code: code) }
+                let price = Money(minor: r.int64(10), currency: currency!).decimalString
+                let values: [String?] = [
+                    r.string(1), r.string(2), String(r.int64(3)), r.optionalString(4), r.string(5), r.optionalString(6),
+                    r.string(7), r.string(8), String(r.int64(9)), price, code, r.string(12), r.string(13), r.string(14),
+                    r.string(15), r.optionalString(16), r.optionalString(17), r.optionalString(18), r.optionalString(19),
+                    r.optionalString(20), r.optionalString(21), r.optionalString(22), r.optionalString(23),
+                ]
+                try body(NativeRow(orderID: r.int64(0), values: values))
+            }
+        }
+    }
+}
