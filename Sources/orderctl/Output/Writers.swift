@@ -31,6 +31,15 @@ enum CSV {
         return digits > 0 && (!seenDot || digitsAfterDot > 0)
     }
 
+    /// A record with RFC 4180 quoting only: the values exactly as they are (for
+    /// rejected input rows, which must come back as they were read).
+    static func plainRecord(_ fields: [String]) -> String {
+        fields.map { f in
+            f.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 })
+                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+        }.joined(separator: ",") + "\r\n"
+    }
+
     static func record(_ fields: [String]) -> String {
         fields.map(field).joined(separator: ",") + "\r\n"
     }
