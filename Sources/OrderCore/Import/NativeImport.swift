@@ -69,7 +69,7 @@ public final class NativeImporter {
 
     /// Reads everything, in one transaction; `rejected` receives each rejected row.
     public func run(_ csv: RFC4180Reader, rejected: (RejectedRow) throws -> Void) throws -> ImportSummary {
-        guard try csv.next() else { throw OrderError.invalidValue(field: "header", value: "", reason: "the file is empty") }
+        guard try csv.next() else { throw OrderError.missingValue(field: "header row", hint: "the input is empty") }
         try readHeader(csv.fields, line: csv.recordLine)
         do {
             try store.db.transaction {
@@ -89,8 +89,6 @@ public final class NativeImporter {
             summary.committed = true
         } catch is DryRunRollback {
             summary.committed = false
-        } catch let error as CSVReadError {
-            throw OrderError.invalidValue(field: "csv", value: "", reason: error.description)
         }
         return summary
     }

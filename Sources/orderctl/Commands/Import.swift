@@ -39,7 +39,15 @@ struct Import: ParsableCommand {
         do {
             csv = file == "-" ? try RFC4180Reader(fileDescriptor: STDIN_FILENO) : try RFC4180Reader(path: file)
         } catch let error as CSVReadError {
+            if case .io(let code) = error.kind { throw CommandError("cannot read \(file): \(String(cString: strerror(code)))") }
             throw CommandError("cannot read \(file): \(error)")
+        }
+        if file != "-", let handle = FileHandle(forReadingAtPath: file) {
+            let magic = handle.readData(ofLength: 2)
+            try? handle.close()
+            if file.hasSuffix(".gz") || magic == Data([0x1F, 0x8B]) {
+                throw CommandError("\(file) is compressed; .gz input is not supported yet (gunzip -c \(file) | orderctl import -)")
+            }
         }
         let store = try global.openStore(.create)
         var options = ImportOptions()
@@ -56,7 +64,9 @@ struct Import: ParsableCommand {
         defer { if rejectsFD >= 0 { rejectsOut?.flush(); close(rejectsFD) } }
         var wroteHeader = false
         let importer = NativeImporter(store: store, options: options)
-        let summary = try importer.run(csv) { row in
+        let summary: ImportSummary
+        do {
+        summary = try importer.run(csv) { row in
             guard rejectsOut != nil else { return }
             if !wroteHeader {
                 rejectsOut!.write(CSV.plainRecord(importer.headerFields + ["reason"]))
@@ -64,13 +74,18 @@ struct Import: ParsableCommand {
             }
             rejectsOut!.write(CSV.plainRecord(row.fields + ["line \(row.line): \(row.reason)"]))
         }
+        } catch let error as CSVReadError {
+            // Malformed CSV: nothing was imported (the transaction rolled back).
+            Terminal.note("Error: \(file == "-" ? "stdin" : file): \(error); nothing was imported")
+            throw ExitCode(65)
+        }
         for warning in summary.warnings.prefix(50) { Terminal.note("warning: \(warning)") }
         if summary.warnings.count > 50 { Terminal.note("warning: ... and \(summary.warnings.count - 50) more") }
         for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
         if summary.issues.count > 200 { Terminal.note("Error: ... and \(summary.issues.count - 200) more invalid rows") }
 
         func part(_ rows: Int, _ orders: Int) -> String { "\(rows) row\(rows == 1 ? "" : "s") (\(orders) order\(orders == 1 ? "" : "s"))" }
-        Terminal.print("read \(summary.rowsRead) rows: imported \(part(summary.rowsImported, summary.ordersImported)), "
+        Terminal.print("read \(summary.rowsRead) row\(summary.rowsRead == 1 ? "" : "s"): imported \(part(summary.rowsImported, summary.ordersImported)), "
             + "rejected \(part(summary.rowsRejected, summary.ordersRejected)), duplicates \(part(summary.rowsDuplicate, summary.ordersDuplicate)); "
             + "created \(summary.customersCreated) customer\(summary.customersCreated == 1 ? "" : "s"), \(summary.productsCreated) product\(summary.productsCreated == 1 ? "" : "s")")
         if dryRun {
