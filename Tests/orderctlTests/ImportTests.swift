@@ -112,4 +112,20 @@ struct ImportTests {
         #expect(try sb.sql("SELECT note FROM orders WHERE ref = 'R-1'", db: copy) == ["=1+1, \"quoted\""])
         #expect(try sb.ok("--db", copy, "verify").stdout.hasPrefix("history intact"))
     }
+
+    @Test("malformed CSV, a missing file and compressed input are refused, and nothing changes")
+    func unreadable() throws {
+        let sb = try Sandbox(template: .catalog)
+        let before = try sb.dump()
+        let broken = try sb.write("broken.csv", "ref,sku,quantity\r\nI-1,MUG-01,1\r\nI-2,\"MUG-01,1\r\n")
+        let r = try sb.run("import", broken)
+        #expect(r.exitCode == 65)
+        #expect(r.stderrLines == ["Error: \(broken): line 3: field 2: quoted field is not closed before end of file; nothing was imported"])
+        let missing = try sb.run("import", sb.dir.appendingPathComponent("absent.csv").path)
+        #expect(missing.exitCode == 1)
+        #expect(missing.stderr.contains("No such file or directory"))
+        let gz = try sb.write("orders.csv.gz", "\u{1F}\u{8B}")
+        #expect(try sb.run("import", gz).stderrLines.first?.contains("is compressed") == true)
+        #expect(try sb.dump() == before)
+    }
 }
