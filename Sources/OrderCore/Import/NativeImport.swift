@@ -216,8 +216,7 @@ public final class NativeImporter {
         }
 
         if !issues.isEmpty {
-            reject(rows, issues, rejected: rejected)
-            try rows.forEach { row in try rejected(RejectedRow(line: row.line, fields: row.fields, reason: issuesText(issues, row))) }
+            try reject(rows, issues, rejected: rejected)
             return
         }
 
@@ -235,8 +234,7 @@ public final class NativeImporter {
             } else {
                 let conflict = ImportIssue(line: first.line, field: "ref", value: ref,
                                            reason: "conflict: an order with this ref exists with other lines; nothing was changed")
-                reject(rows, [conflict], rejected: rejected)
-                try rows.forEach { row in try rejected(RejectedRow(line: row.line, fields: row.fields, reason: conflict.reason)) }
+                try reject(rows, [conflict], rejected: rejected)
             }
             return
         }
@@ -254,8 +252,7 @@ public final class NativeImporter {
                 summary.customersCreated += 1
             } catch let e as OrderError {
                 let problem = ImportIssue(line: first.line, field: "customer_name", value: name, reason: reason(e))
-                reject(rows, [problem], rejected: rejected)
-                try rows.forEach { row in try rejected(RejectedRow(line: row.line, fields: row.fields, reason: problem.reason)) }
+                try reject(rows, [problem], rejected: rejected)
                 return
             }
         }
@@ -267,8 +264,7 @@ public final class NativeImporter {
             if product == nil {
                 guard let price = l.price else {
                     let problem = ImportIssue(line: rows[i].line, field: "unit_price", value: "", reason: "a new product \(l.sku) needs a price")
-                    reject(rows, [problem], rejected: rejected)
-                    try rows.forEach { row in try rejected(RejectedRow(line: row.line, fields: row.fields, reason: problem.reason)) }
+                    try reject(rows, [problem], rejected: rejected)
                     return
                 }
                 let name = l.name ?? l.sku
@@ -365,10 +361,12 @@ public final class NativeImporter {
         }
     }
 
-    func reject(_ rows: [Row], _ issues: [ImportIssue], rejected: (RejectedRow) throws -> Void) {
+    /// Rejects a whole order: counts its rows, keeps its issues, hands each row on.
+    func reject(_ rows: [Row], _ issues: [ImportIssue], rejected: (RejectedRow) throws -> Void) throws {
         summary.issues += issues
         summary.rowsRejected += rows.count
         summary.ordersRejected += 1
+        for row in rows { try rejected(RejectedRow(line: row.line, fields: row.fields, reason: issuesText(issues, row))) }
     }
 
     func issuesText(_ issues: [ImportIssue], _ row: Row) -> String {
