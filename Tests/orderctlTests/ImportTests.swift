@@ -128,4 +128,16 @@ struct ImportTests {
         #expect(try sb.run("import", gz).stderrLines.first?.contains("is compressed") == true)
         #expect(try sb.dump() == before)
     }
+
+    @Test("rows of one order that disagree on an order field: the first row wins, with a warning naming both lines")
+    func disagreement() throws {
+        let sb = try Sandbox(template: .catalog)
+        let path = try file(sb, [
+            "D-1,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,MUG-01,Mug,1,12.50,EUR,pending,2026-10-05,",
+            "D-1,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,CARD,Card,1,0.50,EUR,pending,2026-10-09,",
+        ])
+        let r = try sb.ok("import", path)
+        #expect(r.stderrLines == ["warning: line 3: due '2026-10-09' differs from line 2 ('2026-10-05'); line 2 wins"])
+        #expect(try sb.sql("SELECT due_date FROM orders WHERE ref = 'D-1'") == ["2026-10-05"])
+    }
 }
