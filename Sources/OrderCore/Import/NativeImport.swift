@@ -55,9 +55,18 @@ public final class NativeImporter {
     public private(set) var headerFields: [String] = []
     var seenRefs: [String: Int] = [:]
 
-    public init(store: OrderStore, options: ImportOptions) {
+    /// The shop's settings, read once per import instead of once per order.
+    struct Shop {
+        var currency: Currency
+        var dates: DateResolver
+        var rules: ClassificationRules
+    }
+    let shop: Shop
+
+    public init(store: OrderStore, options: ImportOptions) throws {
         self.store = store
         self.options = options
+        self.shop = Shop(currency: try store.currency(), dates: try store.dateResolver(), rules: try store.classificationRules())
     }
 
     struct Row {
@@ -156,13 +165,14 @@ public final class NativeImporter {
                 summary.warnings.append("line \(row.line): \(column) '\(OrderError.clip(value(row, column) ?? ""))' differs from line \(first.line) ('\(OrderError.clip(value(first, column) ?? ""))'); line \(first.line) wins")
             }
         }
-        let currency: Currency
-        do { currency = try value(first, "currency").map { c throws(OrderError) in try Currency(code: c) } ?? store.currency() }
-        catch let e as OrderError { issue(first, "currency", value(first, "currency") ?? "", reason(e)); currency = try store.currency() }
-        if currency != (try store.currency()) {
-            issue(first, "currency", currency.code, "the shop keeps \(try store.currency().code); convert before importing")
+        var currency = shop.currency
+        if let code = value(first, "currency") {
+            do { currency = try Currency(code: code) } catch { issue(first, "currency", code, reason(error)) }
         }
-        let dates = try store.dateResolver()
+        if currency != shop.currency {
+            issue(first, "currency", currency.code, "the shop keeps \(shop.currency.code); convert before importing")
+        }
+        let dates = shop.dates
         func instant(_ column: String) -> Date? {
             guard let text = value(first, column) else { return nil }
             do { return try dates.instant(text, field: column) } catch { issue(first, column, text, reason(error)); return nil }
@@ -281,7 +291,7 @@ public final class NativeImporter {
         let placed = orderedAt ?? store.now
         let facts = OrderFacts(shipping: Shipping(rawValue: shipping)!, placed: LocalDate(placed, in: dates.zone), due: due,
                                totalQuantity: units, total: Money(minor: total, currency: currency), customerCountry: country)
-        let (orderClass, classReason) = try store.classificationRules().classify(facts)
+        let (orderClass, classReason) = shop.rules.classify(facts)
         let placedText = Instant.format(placed)
         try store.db.run("""
             INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
@@ -326,7 +336,7 @@ public final class NativeImporter {
             let at = Instant.format(paidAt ?? placed)
             try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, 'import', ?)", orderID, total, at)
             try db.run("UPDATE orders SET paid_total = ?, payment_status = 'paid' WHERE id = ?", total, orderID)
-            let currency = try store.currency()
+            let currency = shop.currency
             try events.append("paid", new: Money(minor: total, currency: currency).description, detail: "imported", at: at)
             try events.append("payment", old: PaymentStatus.unpaid.rawValue, new: PaymentStatus.paid.rawValue, at: at)
         }

@@ -63,7 +63,7 @@ struct Import: ParsableCommand {
         }
         defer { if rejectsFD >= 0 { rejectsOut?.flush(); close(rejectsFD) } }
         var wroteHeader = false
-        let importer = NativeImporter(store: store, options: options)
+        let importer = try NativeImporter(store: store, options: options)
         let summary: ImportSummary
         do {
         summary = try importer.run(csv) { row in
