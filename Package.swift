@@ -18,9 +18,15 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+ // zlib (Debian: zlib1g-dev), to read .gz input directly.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "OrderCore",
-            dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.embedInCode("Resources/schema.sql")]
         ),
         .executableTarget(

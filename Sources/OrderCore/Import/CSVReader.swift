@@ -98,8 +98,13 @@ public final class RFC4180Reader {
         public var chunkSize: Int
         /// Longest record accepted; the buffer never grows past this. Default 16 MiB.
         public var maxRecordBytes: Int
-        public init(strict: Bool = true, chunkSize: Int = 128 * 1024, maxRecordBytes: Int = 16 * 1024 * 1024) {
+        /// The field separator: ',' by default; ';' or tab for other exports. Not a
+        /// quote, CR or LF.
+        public var delimiter: UInt8
+        public init(strict: Bool = true, chunkSize: Int = 128 * 1024, maxRecordBytes: Int = 16 * 1024 * 1024, delimiter: UInt8 = 0x2C) {
+            precondition(delimiter != 0x22 && delimiter != 0x0D && delimiter != 0x0A, "a CSV delimiter cannot be a quote or a line end")
             self.strict = strict
+            self.delimiter = delimiter
             self.chunkSize = max(chunkSize, 16)
             self.maxRecordBytes = max(maxRecordBytes, self.chunkSize)
         }
@@ -107,7 +112,12 @@ public final class RFC4180Reader {
 
     private enum State { case recordStart, fieldStart, unquoted, quoted, afterQuote, tail }
 
+    /// Where bytes come from: read(2) on a descriptor, or a decompressor. Returns the
+    /// number of bytes read, 0 at end of input, or -1 with errno set.
+    public typealias ByteSource = (UnsafeMutablePointer<UInt8>, Int) -> Int
+
     private let fd: Int32
+    private let source: ByteSource?
     private let closeOnDeinit: Bool
     private let options: Options
     private var buf: UnsafeMutablePointer<UInt8>
@@ -136,8 +146,18 @@ public final class RFC4180Reader {
     }
 
     /// Reads from an open descriptor (a file, a pipe, stdin).
-    public init(fileDescriptor: Int32, closeOnDeinit: Bool = false, options: Options = Options()) throws {
-        self.fd = fileDescriptor
+    public convenience init(fileDescriptor: Int32, closeOnDeinit: Bool = false, options: Options = Options()) throws {
+        try self.init(fd: fileDescriptor, source: nil, closeOnDeinit: closeOnDeinit, options: options)
+    }
+
+    /// Reads from any byte source (a gzip stream, say); see `ByteSource`.
+    public convenience init(source: @escaping ByteSource, options: Options = Options()) throws {
+        try self.init(fd: -1, source: source, closeOnDeinit: false, options: options)
+    }
+
+    private init(fd: Int32, source: ByteSource?, closeOnDeinit: Bool, options: Options) throws {
+        self.fd = fd
+        self.source = source
         self.closeOnDeinit = closeOnDeinit
         self.options = options
         self.capacity = options.chunkSize
@@ -174,7 +194,7 @@ public final class RFC4180Reader {
             capacity = newCapacity
         }
         while true {
-            let r = read(fd, buf + end, capacity - end)
+            let r = source.map { $0(buf + end, capacity - end) } ?? read(fd, buf + end, capacity - end)
             if r > 0 { end += r; break }
             if r == 0 { eof = true; break }
             if errno == EINTR { continue }
@@ -204,7 +224,9 @@ public final class RFC4180Reader {
         if let failed { throw failed }
         // The hot loop works on locals only: touching stored properties of a class in
         // it costs a dynamic exclusivity check per access.
-        let comma: UInt8 = 0x2C, quote: UInt8 = 0x22, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
+        let comma: UInt8 = options.delimiter, quote: UInt8 = 0x22, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
+        // Bytes above this one are plain data (for ',' it is the ',' itself).
+        let special = max(comma, quote)
         let strict = options.strict
         var buf = self.buf
         var end = self.end
@@ -301,8 +323,8 @@ public final class RFC4180Reader {
             case .unquoted:
                 while p < end {
                     let b = buf[p]
-                    // All four special bytes are <= ','; most data bytes are above it.
-                    if b <= comma && (b == comma || b == lf || b == cr || b == quote) {
+                    // All four special bytes are <= `special`; most data bytes are above it.
+                    if b <= special && (b == comma || b == lf || b == cr || b == quote) {
                         if b == comma {
                             Self.push(&offs, &ocap, &nf, fs, p)
                             p += 1

@@ -284,6 +284,8 @@ public struct DateResolver: Sendable {
                   hh <= 14, mm < 60 else { return nil }
             offset = (hh * 60 + mm) * 60 * (rest[signIndex] == "-" ? -1 : 1)
             rest = rest[..<signIndex]
+            // Shopify and others write `2024-01-15 10:23:45 -0500`.
+            if rest.last == " " { rest = rest.dropLast() }
         }
         let hms = rest.split(separator: ":", omittingEmptySubsequences: false)
         guard (2...3).contains(hms.count), hms[0].count == 2, hms[1].count == 2,

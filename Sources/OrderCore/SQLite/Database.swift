@@ -179,8 +179,21 @@ public final class Database {
     /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT`; rolls back when it throws.
     /// The write lock is taken up front, so the checks inside `body` see the data that
     /// the commit will change; other writers wait up to the busy timeout.
+    /// Inside another transaction, `body` runs in a savepoint: if it throws, only its
+    /// own changes are undone.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        precondition(!inTransaction, "nested transactions are not supported")
+        if inTransaction {
+            try execute("SAVEPOINT nested")
+            do {
+                let result = try body()
+                try execute("RELEASE nested")
+                return result
+            } catch {
+                try? execute("ROLLBACK TO nested")
+                try? execute("RELEASE nested")
+                throw error
+            }
+        }
         try execute("BEGIN IMMEDIATE")
         inTransaction = true
         defer { inTransaction = false }

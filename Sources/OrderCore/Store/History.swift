@@ -63,12 +63,14 @@ struct EventWriter {
         self.orderID = orderID
     }
 
+    /// Set by a bulk writer (import): the chain's head is kept here instead of being
+    /// read and written per event; the writer saves it once before committing.
+    var chain: ChainCursor? = nil
+
     mutating func append(_ kind: String, old: String? = nil, new: String? = nil, detail: String? = nil, at: String? = nil) throws {
         let db = store.db
         let seq = try nextSeq ?? Int(db.scalarInt("SELECT coalesce(max(seq), 0) + 1 FROM order_events WHERE order_id = ?", orderID))
-        let (lastID, prev) = try db.queryFirst("SELECT id, hash FROM order_events ORDER BY id DESC LIMIT 1") {
-            ($0.int64(0), $0.optionalString(1) ?? "")
-        } ?? (0, "")
+        let (lastID, prev) = try chain.map { ($0.lastID, $0.hash) } ?? ChainCursor.read(db)
         let id = lastID + 1
         let stamp = at ?? defaultAt ?? store.nowText
         let hash = HistoryChain.hash(prev: prev, id: id, orderID: orderID, seq: seq, at: stamp, kind: kind, old: old, new: new, detail: detail)
@@ -76,8 +78,35 @@ struct EventWriter {
             INSERT INTO order_events(id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, id, orderID, seq, stamp, kind, old, new, detail, prev, hash)
-        try store.writeSetting(HistoryChain.headKey, "\(id):\(hash)")
+        if let chain {
+            chain.lastID = id
+            chain.hash = hash
+        } else {
+            try store.writeSetting(HistoryChain.headKey, "\(id):\(hash)")
+        }
         nextSeq = seq + 1
+    }
+}
+
+/// The head of the history chain, held in memory during a bulk write.
+final class ChainCursor {
+    var lastID: Int64
+    var hash: String
+
+    init(_ db: Database) throws { (lastID, hash) = try Self.read(db) }
+
+    static func read(_ db: Database) throws -> (Int64, String) {
+        try db.queryFirst("SELECT id, hash FROM order_events ORDER BY id DESC LIMIT 1") {
+            ($0.int64(0), $0.optionalString(1) ?? "")
+        } ?? (0, "")
+    }
+
+    /// Re-reads the head after events were written without this cursor.
+    func reload(_ db: Database) throws { (lastID, hash) = try Self.read(db) }
+
+    func save(_ store: OrderStore) throws {
+        guard lastID > 0 else { return }
+        try store.writeSetting(HistoryChain.headKey, "\(lastID):\(hash)")
     }
 }
 

@@ -3,56 +3,124 @@ import Foundation
 import OrderCore
 
 enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
-    case native
+    case native, jsonl, shopify
 }
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Bring orders in from orderctl's native CSV; every row is accounted for.",
+        abstract: "Bring orders in from CSV, JSON Lines or a Shopify export; every row is accounted for.",
         discussion: """
-            The file has the columns 'orderctl export' writes (only ref, sku and quantity \
-            are required); the rows of one order must follow each other. All or nothing: \
-            one transaction, and if any row is invalid nothing is imported, the invalid rows \
-            are listed (line, field, value, reason) and the exit code is 65. With \
-            --skip-invalid the valid orders are imported and an order with one invalid row \
-            is rejected whole; --rejects FILE gets the rejected rows with a reason column. \
+            Formats: native (the CSV 'orderctl export' writes; only ref, sku and quantity \
+            are required), jsonl (one order per line, as 'export --format jsonl' writes), \
+            shopify (the Shopify orders export), or any other CSV with --map. Without \
+            --format, a .jsonl file is JSON Lines and a CSV with Shopify's columns is a \
+            Shopify export. Gzip-compressed input (.gz, or a pipe) is read directly. The \
+            rows of one order must follow each other.
+
+            All or nothing: one transaction, and if any row is invalid nothing is imported, \
+            the invalid rows are listed (line, field, value, reason) and the exit code is \
+            65. With --skip-invalid the valid orders are imported and an order with one \
+            invalid row is rejected whole; --rejects FILE gets the rejected rows as read, \
+            with a reason column. The summary accounts for every row: read = imported + \
+            rejected + duplicates.
+
             Importing the same file again adds nothing: orders already present with the \
-            same lines are counted as duplicates; a ref present with other lines is a \
-            conflict and is never overwritten. Historic orders keep their statuses and \
-            times and do not move stock; unknown customers and products are created \
-            (products without stock tracking).
+            same lines and status are duplicates; a ref present with other lines, or in \
+            another status, is a conflict and is never overwritten. --update moves such \
+            orders forward to the file's status (confirm, ship, deliver, cancel) through \
+            the usual rules; lines are never changed by an import. Historic orders keep \
+            their statuses and times and do not move stock; unknown customers and \
+            products are created (products without stock tracking).
+
+            --map FIELD=COLUMN (repeatable) reads another CSV: FIELD is a native column \
+            name, COLUMN a header name. Columns named like a field map to it; other \
+            columns are ignored. --date-format takes %Y %m %d %H %M %S %b %z %F %T, e.g. \
+            '%d/%m/%Y %H:%M'; two-digit years are refused.
             Examples:
               orderctl import orders.csv --dry-run
               orderctl import orders.csv --skip-invalid --rejects rejected.csv
+              orderctl import shop-orders.csv --format shopify
+              orderctl import sales.csv.gz --map ref=Invoice --map sku=StockCode \\
+                  --map quantity=Qty --map unit_price=Price --map ordered_at=Date \\
+                  --date-format '%d/%m/%Y %H:%M' --timezone Europe/London
               orderctl export | orderctl --db copy.db import -
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: ArgumentHelp("The CSV file, or '-' for stdin.", valueName: "file")) var file: String
-    @Option(help: "Input format (native).") var format: ImportFormat = .native
+    @Argument(help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file")) var file: String
+    @Option(help: "Input format: native, jsonl or shopify (default: from the file).") var format: ImportFormat?
+    @Option(name: .customLong("map"), help: ArgumentHelp("Read FIELD from the column named COLUMN (repeatable).", valueName: "field=column"))
+    var maps: [String] = []
+    @Option(help: ArgumentHelp("Currency of amounts when the file has no currency column (must be the shop's).", valueName: "code"))
+    var currency: String?
+    @Option(help: ArgumentHelp("Time zone of times without an offset (default: the shop's), e.g. Europe/London.", valueName: "zone"))
+    var timezone: String?
+    @Option(name: .customLong("date-format"), help: ArgumentHelp("How dates and times are written, e.g. '%d/%m/%Y %H:%M'.", valueName: "format"))
+    var dateFormat: String?
+    @Option(help: ArgumentHelp("Field separator: one character, or 'tab' (default ',').", valueName: "char")) var delimiter: String?
     @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.") var skipInvalid = false
-    @Option(help: ArgumentHelp("Write rejected rows, as read, with a reason column, to this file.", valueName: "file")) var rejects: String?
+    @Option(help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file")) var rejects: String?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing.") var dryRun = false
+    @Flag(help: "Move orders already present forward to the file's status.") var update = false
+    @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).") var noProgress = false
+
+    func validate() throws {
+        if let delimiter, delimiter != "tab", delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!) || delimiter.utf8.first! >= 0x80 {
+            throw ValidationError("--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')")
+        }
+        for m in maps where !m.contains("=") {
+            throw ValidationError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(m)')")
+        }
+        if !maps.isEmpty, let format, format != .native {
+            throw ValidationError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
+        }
+    }
 
     func run() throws {
-        let csv: RFC4180Reader
-        do {
-            csv = file == "-" ? try RFC4180Reader(fileDescriptor: STDIN_FILENO) : try RFC4180Reader(path: file)
-        } catch let error as CSVReadError {
-            if case .io(let code) = error.kind { throw CommandError("cannot read \(file): \(String(cString: strerror(code)))") }
-            throw CommandError("cannot read \(file): \(error)")
-        }
-        if file != "-", let handle = FileHandle(forReadingAtPath: file) {
-            let magic = handle.readData(ofLength: 2)
-            try? handle.close()
-            if file.hasSuffix(".gz") || magic == Data([0x1F, 0x8B]) {
-                throw CommandError("\(file) is compressed; .gz input is not supported yet (gunzip -c \(file) | orderctl import -)")
-            }
-        }
-        let store = try global.openStore(.create)
         var options = ImportOptions()
         options.skipInvalid = skipInvalid
         options.dryRun = dryRun
+        options.update = update
+        if let dateFormat { options.dateFormat = try DateFormat(dateFormat) }
+        if let timezone {
+            guard let zone = TimeZone(identifier: timezone) else {
+                throw CommandError("--timezone: unknown time zone '\(timezone)' (expected a name such as Europe/London or UTC)")
+            }
+            options.timeZone = zone
+        }
+        if let currency { options.currency = try Currency(code: currency) }
+
+        let input = try ImportInput(path: file)
+        let lower = file.lowercased().replacingOccurrences(of: ".gz", with: "", options: [.anchored, .backwards])
+        let chosen = format ?? (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") ? .jsonl : nil)
+        let source: ImportSource
+        var csvSource: CSVImportSource?
+        do {
+            if chosen == .jsonl {
+                source = JSONLImportSource(input)
+            } else {
+                let sep: UInt8 = delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: ",")
+                let mode: CSVImportSource.Mode
+                if !maps.isEmpty {
+                    mode = .mapped(maps.map { m in
+                        let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                        return (String(parts[0]).trimmingCharacters(in: .whitespaces), String(parts[1]))
+                    })
+                } else {
+                    mode = chosen == .shopify ? .shopify : .native
+                }
+                let csv = try CSVImportSource(try input.csvReader(delimiter: sep), mode: mode, detect: format == nil)
+                csvSource = csv
+                source = csv
+            }
+        } catch let error as CSVReadError {
+            Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
+            throw ExitCode(65)
+        }
+        for note in source.notes { Terminal.note("note: \(note)") }
+
+        let store = try global.openStore(.create)
+        let importer = try Importer(store: store, options: options)
 
         var rejectsOut: Output?
         var rejectsFD: Int32 = -1
@@ -63,36 +131,103 @@ struct Import: ParsableCommand {
         }
         defer { if rejectsFD >= 0 { rejectsOut?.flush(); close(rejectsFD) } }
         var wroteHeader = false
-        let importer = try NativeImporter(store: store, options: options)
+        let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(input: input, path: file) : nil
         let summary: ImportSummary
         do {
-        summary = try importer.run(csv) { row in
-            guard rejectsOut != nil else { return }
-            if !wroteHeader {
-                rejectsOut!.write(CSV.plainRecord(importer.headerFields + ["reason"]))
-                wroteHeader = true
-            }
-            rejectsOut!.write(CSV.plainRecord(row.fields + ["line \(row.line): \(row.reason)"]))
-        }
+            summary = try importer.run(source, rejected: { row in
+                guard rejectsOut != nil else { return }
+                if let text = row.text {
+                    let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
+                    rejectsOut!.write("{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
+                    return
+                }
+                if !wroteHeader {
+                    rejectsOut!.write(CSV.plainRecord(source.header + ["reason"]))
+                    wroteHeader = true
+                }
+                rejectsOut!.write(CSV.plainRecord(row.fields + ["line \(row.line): \(row.reason)"]))
+            }, progress: bar.map { bar in { rows in bar.update(rows: rows) } })
         } catch let error as CSVReadError {
-            // Malformed CSV: nothing was imported (the transaction rolled back).
-            Terminal.note("Error: \(file == "-" ? "stdin" : file): \(error); nothing was imported")
+            bar?.finish()
+            // Malformed input: nothing was imported (the transaction rolled back).
+            Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
             throw ExitCode(65)
+        } catch {
+            bar?.finish()
+            throw error
         }
+        bar?.finish()
+        _ = csvSource
         for warning in summary.warnings.prefix(50) { Terminal.note("warning: \(warning)") }
         if summary.warnings.count > 50 { Terminal.note("warning: ... and \(summary.warnings.count - 50) more") }
         for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
-        if summary.issues.count > 200 { Terminal.note("Error: ... and \(summary.issues.count - 200) more invalid rows") }
+        if summary.issues.count > 200 {
+            Terminal.note("Error: ... and \(summary.issues.count - 200) more invalid rows" + (rejects == nil ? " (--rejects FILE lists them all)" : ""))
+        }
 
-        func part(_ rows: Int, _ orders: Int) -> String { "\(rows) row\(rows == 1 ? "" : "s") (\(orders) order\(orders == 1 ? "" : "s"))" }
-        Terminal.print("read \(summary.rowsRead) row\(summary.rowsRead == 1 ? "" : "s"): imported \(part(summary.rowsImported, summary.ordersImported)), "
+        func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        func part(_ rows: Int, _ orders: Int) -> String { "\(s(rows, "row")) (\(s(orders, "order")))" }
+        var line = "read \(s(summary.rowsRead, "row")): imported \(part(summary.rowsImported, summary.ordersImported)), "
             + "rejected \(part(summary.rowsRejected, summary.ordersRejected)), duplicates \(part(summary.rowsDuplicate, summary.ordersDuplicate)); "
-            + "created \(summary.customersCreated) customer\(summary.customersCreated == 1 ? "" : "s"), \(summary.productsCreated) product\(summary.productsCreated == 1 ? "" : "s")")
+            + "created \(s(summary.customersCreated, "customer")), \(s(summary.productsCreated, "product"))"
+        if summary.ordersUpdated > 0 { line += "; \(s(summary.ordersUpdated, "order")) updated (counted as imported)" }
+        Terminal.print(line)
         if dryRun {
             Terminal.print("dry run: nothing was written")
         } else if !summary.committed {
             Terminal.print("nothing was imported: fix the rows above, or use --skip-invalid")
+        } else if summary.rowsRead > 0, summary.rowsDuplicate == summary.rowsRead {
+            Terminal.print("nothing new: every order is already here")
         }
         if !summary.issues.isEmpty { throw ExitCode(65) }
+    }
+
+    func describe(_ error: CSVReadError, _ input: ImportInput) -> String {
+        if case .io = error.kind, let detail = input.lastError {
+            return "cannot read it (line \(error.line)): \(detail)"
+        }
+        return "\(error)"
+    }
+}
+
+/// A progress bar on stderr: rows, rows per second and, for a file, the time left.
+final class Progress {
+    let input: ImportInput
+    let size: Int64
+    let start = Date()
+    var last = Date.distantPast
+
+    init(input: ImportInput, path: String) {
+        self.input = input
+        var info = stat()
+        size = path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int64(info.st_size) : 0
+    }
+
+    func update(rows: Int) {
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 0.2 else { return }
+        last = now
+        let elapsed = max(now.timeIntervalSince(start), 0.001)
+        let rate = Double(rows) / elapsed
+        var text = "\r\(rows) rows, \(Int(rate))/s"
+        if size > 0 {
+            let done = min(1, Double(input.bytesRead) / Double(size))
+            let width = 24
+            let filled = Int(done * Double(width))
+            let eta = done > 0.01 ? elapsed * (1 - done) / done : 0
+            text = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                + "\(Int(done * 100))%  \(rows) rows, \(Int(rate))/s" + (done > 0.01 ? ", \(Self.clock(eta)) left" : "")
+        }
+        FileHandle.standardError.write((text + "\u{1B}[K").data(using: .utf8)!)
+    }
+
+    func finish() {
+        guard last != Date.distantPast else { return }
+        FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!)
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

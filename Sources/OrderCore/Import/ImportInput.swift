@@ -1,0 +1,120 @@
+import CZlib
+import Foundation
+
+/// An import's input: a file or standard input, plain or gzip-compressed. zlib reads
+/// both (plain input passes through), so `.gz` files and `gunzip`-less pipes just work.
+public final class ImportInput {
+    public let name: String
+    private let file: gzFile
+    private var closed = false
+
+    /// Opens `path`, or standard input for "-".
+    public init(path: String) throws(OrderError) {
+        name = path == "-" ? "stdin" : path
+        let fd = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw .invalidValue(field: "file", value: path, reason: "cannot read it: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw .invalidValue(field: "file", value: path, reason: "is a folder, not a file")
+        }
+        guard let file = gzdopen(fd, "rb") else {
+            close(fd)
+            throw .invalidValue(field: "file", value: path, reason: "cannot read it")
+        }
+        gzbuffer(file, 128 * 1024)
+        self.file = file
+    }
+
+    deinit { if !closed { gzclose(file) } }
+
+    /// Reads up to `count` bytes; 0 at the end; -1 with errno set on a read error or
+    /// damaged compressed data (see `lastError`).
+    public func read(_ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+        let n = gzread(file, buffer, UInt32(min(count, Int(Int32.max))))
+        if n < 0 { errno = EIO }
+        // A gzip stream cut short reads as a plain end, with the error kept aside.
+        if n == 0, lastError != nil { errno = EIO; return -1 }
+        return Int(n)
+    }
+
+    /// zlib's description of the last error, if any ("incorrect header check", ...).
+    public var lastError: String? {
+        var code: Int32 = 0
+        guard let message = gzerror(file, &code), code != Z_OK else { return nil }
+        if code == Z_ERRNO { return String(cString: strerror(errno)) }
+        var text = String(cString: message)
+        // zlib puts the file's name first: "<fd:3>: unexpected end of file".
+        if text.hasPrefix("<fd:"), let colon = text.range(of: ": ") { text = String(text[colon.upperBound...]) }
+        return text
+    }
+
+    /// Bytes of the file read so far (compressed bytes for gzip), for progress.
+    public var bytesRead: Int64 { Int64(gzoffset(file)) }
+
+    /// True when the input was gzip-compressed (known after the first read).
+    public var wasCompressed: Bool { gzdirect(file) == 0 }
+
+    /// A CSV reader over this input.
+    public func csvReader(delimiter: UInt8 = 0x2C) throws -> RFC4180Reader {
+        try RFC4180Reader(source: { [unowned self] in self.read($0, $1) }, options: .init(delimiter: delimiter))
+    }
+
+    /// Reads the input line by line (LF or CRLF), for JSON Lines; constant memory apart
+    /// from the longest line.
+    public func lines() -> LineReader { LineReader(input: self) }
+}
+
+/// Splits an input into lines without holding more than one line and one chunk.
+public final class LineReader {
+    let input: ImportInput
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    /// Physical line number (1-based) of the line last returned.
+    public private(set) var lineNumber = 0
+    public static let maxLineBytes = 16 * 1024 * 1024
+
+    init(input: ImportInput) { self.input = input }
+
+    /// The next line's bytes, without the line end; nil at the end of input.
+    public func next() throws -> [UInt8]? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                var end = nl
+                if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Array(buffer[start..<end])
+                start = nl + 1
+                lineNumber += 1
+                if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { return Array(line.dropFirst(3)) }
+                return line
+            }
+            if eof {
+                guard start < buffer.count else { return nil }
+                var line = Array(buffer[start...])
+                if line.last == 0x0D { line.removeLast() }
+                start = buffer.count
+                lineNumber += 1
+                if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
+                return line
+            }
+            if start > 0 { buffer.removeSubrange(0..<start); start = 0 }
+            guard buffer.count <= Self.maxLineBytes else {
+                throw OrderError.invalidValue(field: "line \(lineNumber + 1)", value: "", reason: "longer than 16 MiB")
+            }
+            let chunk = 128 * 1024
+            let old = buffer.count
+            buffer.reserveCapacity(old + chunk)
+            var got = 0
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            buffer.withUnsafeMutableBufferPointer { p in got = input.read(p.baseAddress! + old, chunk) }
+            if got < 0 {
+                throw OrderError.invalidValue(field: "file", value: input.name, reason: "cannot read it: \(input.lastError ?? "read error")")
+            }
+            buffer.removeLast(chunk - got)
+            if got == 0 { eof = true }
+        }
+    }
+}

@@ -1,0 +1,582 @@
+import Foundation
+
+/// One problem with an input row, as `import` reports it.
+public struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var field: String
+    public var value: String
+    public var reason: String
+    public var description: String {
+        value.isEmpty && field != "ref" ? "line \(line): \(field): \(reason)" : "line \(line): \(field) '\(OrderError.clip(value))': \(reason)"
+    }
+}
+
+public struct ImportOptions: Sendable {
+    /// Import the valid orders and report the others, instead of all or nothing.
+    public var skipInvalid = false
+    /// Check everything, change nothing.
+    public var dryRun = false
+    /// Bring orders already present forward to the file's status and payment.
+    public var update = false
+    /// How dates and times are written (`--date-format`); nil: ISO 8601.
+    public var dateFormat: DateFormat?
+    /// The zone of times without an offset (`--timezone`); nil: the shop's.
+    public var timeZone: TimeZone?
+    /// The currency of amounts when the input has no currency (`--currency`).
+    public var currency: Currency?
+    public init() {}
+}
+
+/// Every input row is accounted for: read = imported + rejected + duplicates.
+public struct ImportSummary: Sendable, Equatable {
+    public var rowsRead = 0
+    public var rowsImported = 0
+    public var rowsRejected = 0
+    public var rowsDuplicate = 0
+    public var ordersImported = 0
+    public var ordersRejected = 0
+    public var ordersDuplicate = 0
+    public var ordersUpdated = 0
+    public var rowsUpdated = 0
+    public var customersCreated = 0
+    public var productsCreated = 0
+    public var issues: [ImportIssue] = []
+    public var warnings: [String] = []
+    /// True when the changes were kept (not a dry run, and not refused whole).
+    public var committed = false
+}
+
+/// A rejected input row, to write to the rejects file: the record as read, and why.
+public struct RejectedRow: Sendable {
+    public var line: Int
+    public var fields: [String]
+    /// A JSON line's text.
+    public var text: String?
+    public var reason: String
+}
+
+/// Imports orders from an `ImportSource` (native CSV, mapped CSV, JSON Lines,
+/// Shopify), streaming: only the rows of one order are held at a time, so the rows of
+/// an order must be consecutive. All in one transaction. Historic orders keep their
+/// statuses and times, with matching events; they do not move stock. Unknown
+/// customers and products are created (products without stock tracking).
+public final class Importer {
+    let store: OrderStore
+    let options: ImportOptions
+    var summary = ImportSummary()
+    /// Refs of orders rejected in this run, and the line where each began.
+    var rejectedRefs: [String: Int] = [:]
+    /// Orders with an id above this were created by this run.
+    var firstNewID: Int64 = 0
+    var chain: ChainCursor!
+    /// Products by lower-cased SKU (bounded; cleared when it grows large).
+    var products: [String: Product] = [:]
+    var sparse = false
+
+    /// The shop's settings, read once per import instead of once per order.
+    struct Shop {
+        var currency: Currency
+        var dates: DateResolver
+        var rules: ClassificationRules
+    }
+    let shop: Shop
+
+    public init(store: OrderStore, options: ImportOptions) throws {
+        self.store = store
+        self.options = options
+        var dates = try store.dateResolver()
+        if let zone = options.timeZone { dates = DateResolver(now: dates.now, zone: zone) }
+        shop = Shop(currency: try store.currency(), dates: dates, rules: try store.classificationRules())
+        if let c = options.currency, c != shop.currency {
+            throw OrderError.invalidValue(field: "--currency", value: c.code,
+                                          reason: "the shop keeps its accounts in \(shop.currency.code); convert the amounts before importing")
+        }
+    }
+
+    struct DryRunRollback: Error {}
+
+    /// How many orders stay open for more rows (see `run`), and how many rows at most.
+    static let window = 16
+    static let maxOpenRows = 20_000
+
+    /// Reads everything, in one transaction; `rejected` receives each rejected input
+    /// row, and `progress` the count of rows read, now and then.
+    public func run(_ source: ImportSource, rejected: (RejectedRow) throws -> Void,
+                    progress: ((Int) -> Void)? = nil) throws -> ImportSummary {
+        sparse = source.sparseOrderFields
+        do {
+            try store.db.transaction {
+                chain = try ChainCursor(store.db)
+                firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
+                // Orders still open for more rows, oldest first. Real exports interleave
+                // the rows of neighbouring orders now and then (an invoice that spans two
+                // timestamps); rows join their order while it is among the last
+                // `Self.window` orders begun. Memory stays bounded by that window.
+                var open: [(ref: String, rows: [ImportRow])] = []
+                var openRows = 0
+                func flushOldest() throws {
+                    let group = open.removeFirst()
+                    openRows -= group.rows.count
+                    try process(group.rows, rejected: rejected)
+                }
+                while let row = try source.next() {
+                    summary.rowsRead += row.weight
+                    let ref = row[.ref] ?? ""
+                    if !row.startsOrder, let i = open.lastIndex(where: { $0.ref == ref }) {
+                        open[i].rows.append(row)
+                    } else {
+                        open.append((ref, [row]))
+                    }
+                    openRows += 1
+                    while open.count > Self.window || (openRows > Self.maxOpenRows && open.count > 1) { try flushOldest() }
+                    if let progress, summary.rowsRead & 4095 == 0 { progress(summary.rowsRead) }
+                }
+                while !open.isEmpty { try flushOldest() }
+                try chain.save(store)
+                if options.dryRun || (!summary.issues.isEmpty && !options.skipInvalid) { throw DryRunRollback() }
+            }
+            summary.committed = true
+        } catch is DryRunRollback {
+            summary.committed = false
+        }
+        return summary
+    }
+
+    // MARK: one order
+
+    struct ParsedLine {
+        var sku: String
+        var name: String?
+        var quantity: Int64
+        var price: Money?
+        var shipped: Bool
+    }
+
+    /// What an order's history was, as far as the input tells.
+    struct Plan {
+        var status: OrderStatus
+        var paid: Int64          // 0: nothing paid
+        var paidAt: Date?
+        var refund: Int64
+        var shipAll: Bool
+        var shipLines: [Int]     // line indexes, when not all
+        var shippedAt: Date?
+        var deliveredAt: Date?
+        var cancelledAt: Date?
+        var carrier: String?
+        var tracking: String?
+    }
+
+    func process(_ rows: [ImportRow], rejected: (RejectedRow) throws -> Void) throws {
+        var issues: [ImportIssue] = []
+        func issue(_ row: ImportRow, _ field: ImportField, _ value: String, _ reason: String) {
+            issues.append(ImportIssue(line: row.line, field: field.name, value: value, reason: reason))
+        }
+        let first = rows[0]
+        for row in rows { issues += row.problems; summary.warnings += row.warnings }
+        let ref = first[.ref] ?? ""
+        if ref.isEmpty { issue(first, .ref, "", "must not be empty") }
+        else if let error = catching({ try Validate.code(ref, field: "ref") }) { issue(first, .ref, ref, error) }
+        let key = ref.lowercased()
+        if let earlier = rejectedRefs[key], issues.isEmpty {
+            issue(first, .ref, ref, "the rows of this order are not together (it also appears at line \(earlier))")
+        }
+
+        // Order-level fields come from the first row; others that disagree are warned about.
+        for field in ImportField.allCases where !field.isLineField && field != .ref {
+            let mine = first[field]
+            for row in rows.dropFirst() where row[field] != mine && !(sparse && row[field] == nil) {
+                summary.warnings.append("line \(row.line): \(field.name) '\(OrderError.clip(row[field] ?? ""))' differs from line \(first.line) ('\(OrderError.clip(mine ?? ""))'); line \(first.line) wins")
+            }
+        }
+        var currency = shop.currency
+        if let code = first[.currency] ?? options.currency?.code {
+            do { currency = try Currency(code: code) } catch { issue(first, .currency, code, reason(error)) }
+        }
+        if currency != shop.currency {
+            issue(first, .currency, currency.code, "the shop keeps \(shop.currency.code); convert before importing")
+        }
+        let dates = shop.dates
+        func instant(_ field: ImportField) -> Date? {
+            guard let text = first[field] else { return nil }
+            if let format = options.dateFormat {
+                if let date = format.instant(text, zone: dates.zone) { return date }
+                issue(first, field, text, "does not match --date-format '\(format.pattern)'")
+                return nil
+            }
+            do { return try dates.instant(text, field: field.name) } catch { issue(first, field, text, reason(error)); return nil }
+        }
+        let orderedAt = instant(.orderedAt)
+        let paidAt = instant(.paidAt), shippedAt = instant(.shippedAt)
+        let deliveredAt = instant(.deliveredAt), cancelledAt = instant(.cancelledAt)
+        var due: LocalDate?
+        if let text = first[.due] {
+            if let format = options.dateFormat {
+                due = format.parse(text)?.date
+                if due == nil { issue(first, .due, text, "does not match --date-format '\(format.pattern)'") }
+            } else {
+                do { due = try dates.date(text, field: "due") } catch { issue(first, .due, text, reason(error)) }
+            }
+        }
+        var status = OrderStatus.pending
+        if let text = first[.status] {
+            do { status = try OrderStatus.parse(text) } catch { issue(first, .status, text, reason(error)) }
+        }
+        var payment: PaymentStatus?
+        if let text = first[.paymentStatus] {
+            payment = PaymentStatus(rawValue: text.lowercased())
+            if payment == nil { issue(first, .paymentStatus, text, "expected one of \(PaymentStatus.allCases.map(\.rawValue).joined(separator: ", "))") }
+        }
+        let shipping = first[.shipping].map { $0.lowercased() } ?? "standard"
+        if Shipping(rawValue: shipping) == nil { issue(first, .shipping, shipping, "expected standard or express") }
+        var channel = "import"
+        if let text = first[.channel] {
+            do { channel = try Validate.channel(text) } catch { issue(first, .channel, text, reason(error)) }
+        }
+        var email: String?
+        if let text = first[.customerEmail] {
+            do { email = try Validate.email(text) } catch { issue(first, .customerEmail, text, reason(error)) }
+        }
+        var country: String?
+        if let text = first[.country] {
+            switch CountryNames.resolve(text) {
+            case .code(let code):
+                do { country = try Validate.country(code) } catch { issue(first, .country, text, reason(error)) }
+            case .none:
+                country = nil
+            case .unknownName:
+                issue(first, .country, text, "not a country name orderctl knows; use a two-letter ISO 3166 code such as DE")
+            }
+        }
+        var carrier: String?
+        if let text = first[.carrier] {
+            do { carrier = try Validate.word(text, field: "carrier", examples: "dhl, ups or dpd") } catch { issue(first, .carrier, text, reason(error)) }
+        }
+        func amount(_ field: ImportField) -> Int64? {
+            guard let text = first[field] else { return nil }
+            do { return try Money.parse(text, currency: currency, field: field.name).minor } catch { issue(first, field, text, reason(error)); return nil }
+        }
+        let shopTotal = amount(.shopTotal), outstanding = amount(.shopOutstanding), refundedAmount = amount(.refundedAmount)
+
+        var lines: [ParsedLine] = []
+        var lineRows: [Int] = []   // the row index each line came from
+        for (r, row) in rows.enumerated() {
+            let sku = row[.sku] ?? ""
+            if let error = catching({ try Validate.code(sku, field: "sku") }) { issue(row, .sku, sku, error) }
+            var quantity: Int64 = 0
+            let qtyText = row[.quantity] ?? ""
+            if let q = Int64(qtyText), q > 0, q <= Validate.maxQuantity { quantity = q }
+            else { issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)") }
+            var price: Money?
+            if let text = row[.unitPrice] {
+                do { price = try Money.parse(text, currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
+            }
+            let shipped = row[.lineShipped] == "1"
+            // The same SKU twice in one order is one line, as with `orderctl add`.
+            if let i = lines.firstIndex(where: { $0.sku.caseInsensitiveCompare(sku) == .orderedSame }), !sku.isEmpty {
+                if lines[i].price != price {
+                    issue(row, .sku, sku, "given twice in order \(ref) at different prices (also at line \(rows[lineRows[i]].line))")
+                } else if lines[i].quantity + quantity > Validate.maxQuantity {
+                    issue(row, .quantity, qtyText, "with line \(rows[lineRows[i]].line) of the same SKU, more than \(Validate.maxQuantity)")
+                } else {
+                    lines[i].quantity += quantity
+                    lines[i].shipped = lines[i].shipped && shipped
+                }
+                continue
+            }
+            lines.append(ParsedLine(sku: sku, name: row[.productName], quantity: quantity, price: price, shipped: shipped))
+            lineRows.append(r)
+        }
+
+        if !issues.isEmpty {
+            try reject(rows, issues, rejected: rejected)
+            return
+        }
+
+        // Already there? The same content is a duplicate; other content a conflict.
+        if let existing = try store.db.queryFirst("SELECT id, status FROM orders WHERE ref = ?", ref, row: { ($0.int64(0), $0.string(1)) }) {
+            if existing.0 >= firstNewID {
+                let problem = ImportIssue(line: first.line, field: "ref", value: ref,
+                                          reason: "the rows of this order are not together (an earlier group of rows with this ref was imported above)")
+                try reject(rows, [problem], rejected: rejected)
+                return
+            }
+            let stored = try store.db.query("SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no", existing.0) {
+                "\($0.string(0).lowercased()):\($0.int64(1)):\($0.int64(2))"
+            }
+            let incoming = try lines.map { l in
+                "\(l.sku.lowercased()):\(l.quantity):\(try l.price?.minor ?? product(l.sku)?.price.minor ?? -1)"
+            }
+            if stored != incoming {
+                let conflict = ImportIssue(line: first.line, field: "ref", value: ref,
+                                           reason: "conflict: an order with this ref exists with other lines; nothing was changed")
+                try reject(rows, [conflict], rejected: rejected)
+            } else if existing.1 != status.rawValue {
+                if options.update {
+                    try update(ref: ref, from: existing.1, to: status, rows: rows, rejected: rejected)
+                } else {
+                    let conflict = ImportIssue(line: first.line, field: "status", value: status.rawValue,
+                                               reason: "conflict: order \(ref) is \(existing.1) here; nothing was changed (--update applies the file's status)")
+                    try reject(rows, [conflict], rejected: rejected)
+                }
+            } else {
+                summary.rowsDuplicate += weight(rows)
+                summary.ordersDuplicate += 1
+            }
+            return
+        }
+
+        // Customer: by email, else by exact name, else new.
+        let name = first[.customerName] ?? email.map { String($0.prefix { $0 != "@" }) } ?? first[.customerRef] ?? "Imported customer"
+        var customerID: Int64?
+        if let email { customerID = try store.db.queryFirst("SELECT id FROM customers WHERE email = ?", email) { $0.int64(0) } }
+        if customerID == nil, email == nil {
+            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1", name) { $0.int64(0) }
+        }
+        if customerID == nil {
+            do {
+                customerID = try store.insertCustomer(NewCustomer(name: name, email: email, country: country)).id
+                summary.customersCreated += 1
+            } catch let e as OrderError {
+                let problem = ImportIssue(line: first.line, field: "customer_name", value: name, reason: reason(e))
+                try reject(rows, [problem], rejected: rejected)
+                return
+            }
+        }
+
+        // Products: existing ones by SKU; new ones created without stock tracking.
+        var drafts: [OrderStore.LineDraft] = []
+        for (i, l) in lines.enumerated() {
+            var found = try product(l.sku)
+            if found == nil {
+                guard let price = l.price else {
+                    let problem = ImportIssue(line: rows[lineRows[i]].line, field: "unit_price", value: "", reason: "a new product \(l.sku) needs a price")
+                    try reject(rows, [problem], rejected: rejected)
+                    return
+                }
+                let name: String
+                do { name = try Validate.name(l.name ?? l.sku, field: "product_name") } catch {
+                    let problem = ImportIssue(line: rows[lineRows[i]].line, field: "product_name", value: l.name ?? "", reason: reason(error))
+                    try reject(rows, [problem], rejected: rejected)
+                    return
+                }
+                try store.db.run("""
+                    INSERT INTO products(sku, name, price, currency, track_stock, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)
+                    """, l.sku, name, price.minor, currency.code, store.nowText, store.nowText)
+                found = try product(l.sku, reload: true)
+                summary.productsCreated += 1
+            }
+            let p = found!
+            let price = l.price ?? p.price
+            drafts.append(OrderStore.LineDraft(product: p, quantity: l.quantity, price: price, overridden: price != p.price, name: l.name))
+        }
+        let total: Int64, units: Int64
+        do { (total, units) = try store.totals(drafts) } catch {
+            try reject(rows, [ImportIssue(line: first.line, field: "unit_price", value: "", reason: reason(error))], rejected: rejected)
+            return
+        }
+
+        // The history: payments, shipments, refunds.
+        var paid: Int64 = 0
+        switch payment {
+        case .paid?, .partiallyRefunded?, .refunded?: paid = total
+        case .partiallyPaid?:
+            if let shopTotal, let outstanding { paid = max(0, min(total, shopTotal - outstanding)) }
+            else { summary.warnings.append("line \(first.line): payment_status partially_paid: the file does not say how much; order \(ref) is imported as unpaid") }
+        case .unpaid?: paid = 0
+        case nil: paid = (paidAt != nil || status == .completed) ? total : 0
+        }
+        var refund: Int64 = 0
+        if let refundedAmount, refundedAmount > 0 { refund = min(refundedAmount, paid) }
+        else if payment == .refunded { refund = paid }
+        else if payment == .partiallyRefunded {
+            summary.warnings.append("line \(first.line): payment_status partially_refunded: the file does not say how much; order \(ref) is imported as paid")
+        }
+        var shipLines: [Int] = []
+        if status == .processing { shipLines = lines.indices.filter { lines[$0].shipped } }
+        let plan = Plan(status: status, paid: paid, paidAt: paidAt, refund: refund,
+                        shipAll: [.shipped, .delivered, .completed].contains(status), shipLines: shipLines,
+                        shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
+                        carrier: carrier, tracking: first[.tracking])
+
+        let placed = orderedAt ?? store.now
+        let facts = OrderFacts(shipping: Shipping(rawValue: shipping)!, placed: LocalDate(placed, in: dates.zone), due: due,
+                               totalQuantity: units, total: Money(minor: total, currency: currency), customerCountry: country)
+        let (orderClass, classReason) = shop.rules.classify(facts)
+        let placedText = Instant.format(placed)
+        try store.db.run("""
+            INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
+                               due_date, note, placed_at, created_at, updated_at, payment_status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, ref, customerID!, channel, shipping, currency.code, total, units, orderClass, classReason,
+            due?.iso, first[.note], placedText, store.nowText, store.nowText,
+            PaymentStatus.derive(total: total, paid: 0, refunded: 0).rawValue)
+        let orderID = store.db.lastInsertRowID
+        var events = EventWriter(store: store, orderID: orderID)
+        events.chain = chain
+        events.nextSeq = 1
+        try events.append("created", new: OrderStatus.pending.rawValue, detail: "imported from line \(first.line)", at: placedText)
+        try events.append("classified", new: orderClass, detail: classReason, at: placedText)
+        // Historic lines: no reservation and no stock movement.
+        for (i, d) in drafts.enumerated() {
+            try store.db.run("""
+                INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, orderID, i + 1, d.product.id, d.product.sku, d.name ?? d.product.name, d.quantity, d.price.minor,
+                d.price.minor * d.quantity, d.overridden ? "override" : "catalog")
+        }
+        try applyHistory(orderID: orderID, total: total, placed: placed, plan: plan, lines: lines, events: &events)
+        summary.rowsImported += weight(rows)
+        summary.ordersImported += 1
+    }
+
+    func weight(_ rows: [ImportRow]) -> Int { rows.reduce(0) { $0 + $1.weight } }
+
+    func product(_ sku: String, reload: Bool = false) throws -> Product? {
+        let key = sku.lowercased()
+        if !reload, let p = products[key] { return p }
+        guard let p = try store.findProduct(sku) else { return nil }
+        if products.count > 20_000 { products.removeAll(keepingCapacity: true) }
+        products[key] = p
+        return p
+    }
+
+    /// Brings an imported order to its historic status, with the events, payment,
+    /// shipment and refund records the lifecycle would have written.
+    func applyHistory(orderID: Int64, total: Int64, placed: Date, plan: Plan, lines: [ParsedLine],
+                      events: inout EventWriter) throws {
+        let db = store.db
+        let currency = shop.currency
+        var current = OrderStatus.pending
+        func setStatus(_ new: OrderStatus, at: Date?) throws {
+            guard new != current else { return }
+            try db.run("UPDATE orders SET status = ? WHERE id = ?", new.rawValue, orderID)
+            try events.append("status", old: current.rawValue, new: new.rawValue, detail: "imported", at: Instant.format(at ?? placed))
+            current = new
+        }
+        var paymentStatus = PaymentStatus.derive(total: total, paid: 0, refunded: 0)
+        func settlePayment(paid: Int64, refunded: Int64, at: String) throws {
+            let derived = PaymentStatus.derive(total: total, paid: paid, refunded: refunded)
+            guard derived != paymentStatus else { return }
+            try db.run("UPDATE orders SET payment_status = ? WHERE id = ?", derived.rawValue, orderID)
+            try events.append("payment", old: paymentStatus.rawValue, new: derived.rawValue, at: at)
+            paymentStatus = derived
+        }
+        if plan.paid > 0 {
+            let at = Instant.format(plan.paidAt ?? placed)
+            try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, 'import', ?)", orderID, plan.paid, at)
+            try db.run("UPDATE orders SET paid_total = ? WHERE id = ?", plan.paid, orderID)
+            try events.append("paid", new: Money(minor: plan.paid, currency: currency).description, detail: "imported", at: at)
+            try settlePayment(paid: plan.paid, refunded: 0, at: at)
+        }
+        if plan.status == .cancelled {
+            try db.run("UPDATE orders SET closed_reason = 'imported as cancelled' WHERE id = ?", orderID)
+            try setStatus(.cancelled, at: plan.cancelledAt)
+        } else {
+            if plan.status != .pending { try setStatus(.confirmed, at: placed) }
+            let ship = plan.shipAll ? Array(lines.indices) : plan.shipLines
+            if !ship.isEmpty {
+                let at = Instant.format(plan.shippedAt ?? placed)
+                let delivered = plan.status == .delivered || plan.status == .completed
+                try db.run("INSERT INTO shipments(order_id, carrier, tracking, shipped_at, delivered_at) VALUES (?, ?, ?, ?, ?)",
+                           orderID, plan.carrier, plan.tracking, at,
+                           delivered ? Instant.format(plan.deliveredAt ?? plan.shippedAt ?? placed) : nil)
+                let shipmentID = db.lastInsertRowID
+                for i in ship {
+                    try db.run("UPDATE order_lines SET shipped = quantity WHERE order_id = ? AND line_no = ?", orderID, i + 1)
+                    try db.run("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) SELECT ?, id, quantity FROM order_lines WHERE order_id = ? AND line_no = ?",
+                               shipmentID, orderID, i + 1)
+                }
+                let all = ship.count == lines.count
+                let fulfilment: FulfilmentStatus = all ? .fulfilled : .partial
+                try db.run("UPDATE orders SET fulfilment_status = ? WHERE id = ?", fulfilment.rawValue, orderID)
+                try events.append("shipped", new: all ? "all lines" : ship.map { "\(lines[$0].sku) x\(lines[$0].quantity)" }.joined(separator: ", "),
+                                  detail: "imported", at: at)
+                try setStatus(all ? .shipped : .processing, at: plan.shippedAt)
+                try events.append("fulfilment", old: FulfilmentStatus.unfulfilled.rawValue, new: fulfilment.rawValue, at: at)
+                if all && plan.status != .shipped {
+                    try setStatus(.delivered, at: plan.deliveredAt ?? plan.shippedAt)
+                    if plan.status == .completed { try setStatus(.completed, at: plan.deliveredAt ?? plan.shippedAt) }
+                }
+            } else if plan.status != .confirmed && plan.status != .processing {
+                try setStatus(plan.status, at: placed)
+            }
+        }
+        if plan.refund > 0 {
+            let at = Instant.format([plan.cancelledAt, plan.deliveredAt, plan.shippedAt, plan.paidAt].compactMap { $0 }.max() ?? placed)
+            try db.run("INSERT INTO payments(order_id, kind, amount, reason, at) VALUES (?, 'refund', ?, 'imported', ?)", orderID, plan.refund, at)
+            try db.run("UPDATE orders SET refunded_total = ? WHERE id = ?", plan.refund, orderID)
+            try events.append("refunded", new: Money(minor: plan.refund, currency: currency).description, detail: "imported", at: at)
+            try settlePayment(paid: plan.paid, refunded: plan.refund, at: at)
+        }
+    }
+
+    /// `--update`: moves an order already present forward to the file's status, through
+    /// the ordinary lifecycle actions (so stock, payments and history follow the rules).
+    func update(ref: String, from: String, to status: OrderStatus, rows: [ImportRow], rejected: (RejectedRow) throws -> Void) throws {
+        let first = rows[0]
+        let dates = shop.dates
+        func at(_ field: ImportField) -> String? {
+            guard let text = first[field] else { return nil }
+            if let format = options.dateFormat { return format.instant(text, zone: dates.zone).map(Instant.format) }
+            return (try? dates.instant(text, field: field.name)).map(Instant.format)
+        }
+        do {
+            try store.db.transaction {
+                var state = try store.loadState(ref)
+                let order: [OrderStatus] = [.pending, .confirmed, .processing, .shipped, .delivered, .completed]
+                if status == .cancelled {
+                    _ = try store.cancel(ref, reason: "imported as cancelled")
+                } else if let target = order.firstIndex(of: status), let now = order.firstIndex(of: state.status), target > now {
+                    if state.status == .pending { _ = try store.confirm(ref) }
+                    if target >= order.firstIndex(of: .shipped)! {
+                        state = try store.loadState(ref)
+                        if state.lines.contains(where: { $0.outstanding > 0 }) {
+                            _ = try store.ship(ref, carrier: first[.carrier], tracking: first[.tracking], at: at(.shippedAt))
+                        }
+                    }
+                    if status == .delivered || status == .completed { _ = try store.deliver(ref, at: at(.deliveredAt) ?? at(.shippedAt)) }
+                    state = try store.loadState(ref)
+                    if status == .completed, state.paid < state.total {
+                        _ = try store.pay(ref, amount: nil, method: "import", at: at(.paidAt))
+                    }
+                } else {
+                    throw OrderError.refused(ref: ref, action: "update", reason: "it is \(from) here; the file says \(status.rawValue), which is not a later step")
+                }
+            }
+            try chain.reload(store.db)
+            summary.rowsUpdated += weight(rows)
+            summary.ordersUpdated += 1
+            summary.rowsImported += weight(rows)
+        } catch let error as OrderError {
+            try chain.reload(store.db)
+            try reject(rows, [ImportIssue(line: first.line, field: "status", value: status.rawValue, reason: "cannot update: \(reason(error))")], rejected: rejected)
+        }
+    }
+
+    /// Rejects a whole order: counts its rows, keeps its issues, hands each row on.
+    func reject(_ rows: [ImportRow], _ issues: [ImportIssue], rejected: (RejectedRow) throws -> Void) throws {
+        summary.issues += issues
+        summary.rowsRejected += weight(rows)
+        summary.ordersRejected += 1
+        if let ref = rows[0][.ref], rejectedRefs[ref.lowercased()] == nil { rejectedRefs[ref.lowercased()] = rows[0].line }
+        for row in rows where row.weight > 0 {
+            try rejected(RejectedRow(line: row.line, fields: row.raw, text: row.rawText, reason: issuesText(issues, row)))
+        }
+    }
+
+    func issuesText(_ issues: [ImportIssue], _ row: ImportRow) -> String {
+        let mine = issues.filter { $0.line == row.line }
+        let list = (mine.isEmpty ? issues : mine).map { $0.value.isEmpty && $0.field != "ref" ? "\($0.field): \($0.reason)" : "\($0.field) '\(OrderError.clip($0.value))': \($0.reason)" }
+        return (mine.isEmpty ? "another row of this order is invalid: " : "") + list.joined(separator: "; ")
+    }
+
+    func reason(_ error: Error) -> String {
+        if case let OrderError.invalidValue(_, _, reason) = error { return reason }
+        return "\(error)"
+    }
+
+    func catching(_ body: () throws -> String) -> String? {
+        do { _ = try body(); return nil } catch { return reason(error) }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Country names as other exports write them ("United Kingdom", "EIRE", "USA"),
+/// turned into ISO 3166 codes. Names come from the system's English region names,
+/// plus the usual short forms; anything else is not guessed.
+public enum CountryNames {
+    static let table: [String: String] = {
+        var t: [String: String] = [:]
+        let en = Locale(identifier: "en_US")
+        for region in Locale.Region.isoRegions where region.identifier.count == 2 {
+            if let name = en.localizedString(forRegionCode: region.identifier) { t[fold(name)] = region.identifier }
+        }
+        let aliases = [
+            "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+            "eire": "IE", "republic of ireland": "IE", "usa": "US", "united states of america": "US", "us": "US",
+            "rsa": "ZA", "korea": "KR", "republic of korea": "KR", "hong kong": "HK", "macau": "MO", "macao": "MO",
+            "czech republic": "CZ", "holland": "NL", "the netherlands": "NL", "russia": "RU", "uae": "AE",
+            "vietnam": "VN", "turkey": "TR", "ivory coast": "CI", "swaziland": "SZ", "burma": "MM",
+        ]
+        for (k, v) in aliases { t[k] = v }
+        return t
+    }()
+
+    /// Words that mean the country is not known: read as no country.
+    static let unknown: Set<String> = ["unspecified", "unknown", "n/a", "na", "none", "-"]
+
+    static func fold(_ s: String) -> String {
+        s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+            .split(whereSeparator: { $0 == " " }).joined(separator: " ")
+    }
+
+    public enum Result: Equatable { case code(String), none, unknownName }
+
+    /// A two-letter code stays as it is (validated elsewhere); a name is looked up.
+    public static func resolve(_ text: String) -> Result {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.unicodeScalars.count == 2 { return .code(t) }
+        let key = fold(t)
+        if unknown.contains(key) { return .none }
+        if let code = table[key] { return .code(code) }
+        return .unknownName
+    }
+}
