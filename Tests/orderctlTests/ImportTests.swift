@@ -125,7 +125,8 @@ struct ImportTests {
         #expect(missing.exitCode == 1)
         #expect(missing.stderr.contains("No such file or directory"))
         // A gzip file cut short is an error, not a shorter import.
-        let gz = try sb.write("orders.csv.gz", "\u{1F}\u{8B}")
+        let gz = sb.dir.appendingPathComponent("orders.csv.gz").path
+        try Data([0x1F, 0x8B]).write(to: URL(fileURLWithPath: gz))
         let cut = try sb.run("import", gz)
         #expect(cut.exitCode == 65)
         #expect(cut.stderrLines == ["Error: \(gz): cannot read it (line 1): unexpected end of file; nothing was imported"])

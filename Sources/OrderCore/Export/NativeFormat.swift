@@ -17,6 +17,9 @@ public enum NativeFormat {
 public struct NativeRow: Sendable {
     public var orderID: Int64
     public var values: [String?]
+    /// What was paid and refunded, as decimals: JSON Lines carries them, CSV cannot.
+    public var paidTotal: String
+    public var refundedTotal: String
 
     public subscript(_ column: String) -> String? {
         NativeFormat.columns.firstIndex(of: column).flatMap { values[$0] }
@@ -38,7 +41,7 @@ extension OrderStore {
                        (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' AND e.new_value = 'cancelled'),
                        (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id AND s.carrier IS NOT NULL ORDER BY s.id DESC LIMIT 1),
                        (SELECT s.tracking FROM shipments s WHERE s.order_id = o.id AND s.tracking IS NOT NULL ORDER BY s.id DESC LIMIT 1),
-                       o.note
+                       o.note, o.paid_total, o.refunded_total
                 FROM orders o JOIN customers c ON c.id = o.customer_id JOIN order_lines l ON l.order_id = o.id
                 """
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
@@ -54,7 +57,9 @@ extension OrderStore {
                     r.string(15), r.optionalString(16), r.optionalString(17), r.optionalString(18), r.optionalString(19),
                     r.optionalString(20), r.optionalString(21), r.optionalString(22), r.optionalString(23),
                 ]
-                try body(NativeRow(orderID: r.int64(0), values: values))
+                try body(NativeRow(orderID: r.int64(0), values: values,
+                                   paidTotal: Money(minor: r.int64(24), currency: currency!).decimalString,
+                                   refundedTotal: Money(minor: r.int64(25), currency: currency!).decimalString))
             }
         }
     }

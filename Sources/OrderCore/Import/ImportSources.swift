@@ -6,14 +6,15 @@ public enum ImportField: Int, CaseIterable, Sendable {
     case ref, orderedAt, customerRef, customerEmail, customerName, country, sku, productName, quantity, unitPrice,
          currency, channel, shipping, status, paymentStatus, due, paidAt, shippedAt, deliveredAt, cancelledAt,
          carrier, tracking, note
-    // Shopify only.
-    case shopTotal, shopOutstanding, refundedAmount, lineShipped
+    // Not native CSV columns: JSON Lines (paid_total, refunded_total) and Shopify.
+    case paidTotal, refundedTotal, shopTotal, shopOutstanding, lineShipped
 
     public var name: String {
         switch self {
         case .shopTotal: return "Total"
         case .shopOutstanding: return "Outstanding Balance"
-        case .refundedAmount: return "Refunded Amount"
+        case .paidTotal: return "paid_total"
+        case .refundedTotal: return "refunded_total"
         case .lineShipped: return "Lineitem fulfillment status"
         default: return NativeFormat.columns[rawValue]
         }
@@ -22,6 +23,16 @@ public enum ImportField: Int, CaseIterable, Sendable {
     public init?(column: String) {
         guard let i = NativeFormat.columns.firstIndex(of: column) else { return nil }
         self.init(rawValue: i)
+    }
+
+    /// The keys of a JSON Lines order: the native order fields and the amounts paid
+    /// and refunded, which the CSV form cannot carry.
+    init?(jsonKey: String) {
+        switch jsonKey {
+        case "paid_total": self = .paidTotal
+        case "refunded_total": self = .refundedTotal
+        default: self.init(column: jsonKey)
+        }
     }
 
     static let count = allCases.count
@@ -243,7 +254,7 @@ public final class CSVImportSource: ImportSource {
         row[.shippedAt] = c("fulfilled at")
         row[.shopTotal] = c("total")
         row[.shopOutstanding] = c("outstanding balance")
-        row[.refundedAmount] = c("refunded amount")
+        row[.refundedTotal] = c("refunded amount")
         let fulfilment = c("fulfillment status")?.lowercased()
         let paid = ["paid", "partially_paid", "partially_refunded", "refunded"].contains(financial ?? "")
         var status: String
@@ -324,8 +335,8 @@ public final class JSONLImportSource: ImportSource {
                 }
                 continue
             }
-            guard let field = ImportField(column: key), !field.isLineField else {
-                return fail(key, "", "unknown key (order keys: \(NativeFormat.columns.filter { !NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")), lines)")
+            guard let field = ImportField(jsonKey: key), !field.isLineField else {
+                return fail(key, "", "unknown key (order keys: \(NativeFormat.columns.filter { !NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")), paid_total, refunded_total, lines)")
             }
             switch scalar(v) {
             case .success(let s): base[field] = s

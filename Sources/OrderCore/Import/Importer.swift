@@ -256,7 +256,8 @@ public final class Importer {
             guard let text = first[field] else { return nil }
             do { return try Money.parse(text, currency: currency, field: field.name).minor } catch { issue(first, field, text, reason(error)); return nil }
         }
-        let shopTotal = amount(.shopTotal), outstanding = amount(.shopOutstanding), refundedAmount = amount(.refundedAmount)
+        let shopTotal = amount(.shopTotal), outstanding = amount(.shopOutstanding), refundedTotal = amount(.refundedTotal)
+        let paidTotal = amount(.paidTotal)
 
         var lines: [ParsedLine] = []
         var lineRows: [Int] = []   // the row index each line came from
@@ -382,14 +383,29 @@ public final class Importer {
         case .paid?, .partiallyRefunded?, .refunded?: paid = total
         case .partiallyPaid?:
             if let shopTotal, let outstanding { paid = max(0, min(total, shopTotal - outstanding)) }
-            else { summary.warnings.append("line \(first.line): payment_status partially_paid: the file does not say how much; order \(ref) is imported as unpaid") }
+            else if paidTotal == nil { summary.warnings.append("line \(first.line): payment_status partially_paid: the file does not say how much; order \(ref) is imported as unpaid") }
         case .unpaid?: paid = 0
         case nil: paid = (paidAt != nil || status == .completed) ? total : 0
         }
+        if let paidTotal {
+            guard paidTotal <= total else {
+                try reject(rows, [ImportIssue(line: first.line, field: "paid_total", value: first[.paidTotal] ?? "",
+                                              reason: "more than the order's total \(Money(minor: total, currency: currency))")], rejected: rejected)
+                return
+            }
+            paid = paidTotal
+        }
         var refund: Int64 = 0
-        if let refundedAmount, refundedAmount > 0 { refund = min(refundedAmount, paid) }
-        else if payment == .refunded { refund = paid }
-        else if payment == .partiallyRefunded {
+        if paidTotal != nil, let refundedTotal {
+            guard refundedTotal <= paid else {
+                try reject(rows, [ImportIssue(line: first.line, field: "refunded_total", value: first[.refundedTotal] ?? "",
+                                              reason: "more than was paid (\(Money(minor: paid, currency: currency)))")], rejected: rejected)
+                return
+            }
+            refund = refundedTotal
+        } else if let refundedTotal, refundedTotal > 0 { refund = min(refundedTotal, paid) }
+        else if payment == .refunded && paidTotal == nil { refund = paid }
+        else if payment == .partiallyRefunded && paidTotal == nil {
             summary.warnings.append("line \(first.line): payment_status partially_refunded: the file does not say how much; order \(ref) is imported as paid")
         }
         var shipLines: [Int] = []

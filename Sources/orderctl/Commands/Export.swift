@@ -77,6 +77,8 @@ struct Export: ParsableCommand {
                         for (i, column) in NativeFormat.columns.enumerated() where !NativeFormat.lineColumns.contains(column) {
                             order[column] = orNull(row.values[i])
                         }
+                        order["paid_total"] = row.paidTotal
+                        order["refunded_total"] = row.refundedTotal
                         current = (row.orderID, order, [])
                     }
                     current!.lines.append(line)
