@@ -20,6 +20,8 @@ public struct NativeRow: Sendable {
     /// What was paid and refunded, as decimals: JSON Lines carries them, CSV cannot.
     public var paidTotal: String
     public var refundedTotal: String
+    /// Units of this line shipped (JSON Lines only).
+    public var shipped: Int64
 
     public subscript(_ column: String) -> String? {
         NativeFormat.columns.firstIndex(of: column).flatMap { values[$0] }
@@ -41,7 +43,7 @@ extension OrderStore {
                        (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' AND e.new_value = 'cancelled'),
                        (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id AND s.carrier IS NOT NULL ORDER BY s.id DESC LIMIT 1),
                        (SELECT s.tracking FROM shipments s WHERE s.order_id = o.id AND s.tracking IS NOT NULL ORDER BY s.id DESC LIMIT 1),
-                       o.note, o.paid_total, o.refunded_total
+                       o.note, o.paid_total, o.refunded_total, l.shipped
                 FROM orders o JOIN customers c ON c.id = o.customer_id JOIN order_lines l ON l.order_id = o.id
                 """
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
@@ -59,7 +61,8 @@ extension OrderStore {
                 ]
                 try body(NativeRow(orderID: r.int64(0), values: values,
                                    paidTotal: Money(minor: r.int64(24), currency: currency!).decimalString,
-                                   refundedTotal: Money(minor: r.int64(25), currency: currency!).decimalString))
+                                   refundedTotal: Money(minor: r.int64(25), currency: currency!).decimalString,
+                                   shipped: r.int64(26)))
             }
         }
     }

@@ -15,7 +15,7 @@ public enum ImportField: Int, CaseIterable, Sendable {
         case .shopOutstanding: return "Outstanding Balance"
         case .paidTotal: return "paid_total"
         case .refundedTotal: return "refunded_total"
-        case .lineShipped: return "Lineitem fulfillment status"
+        case .lineShipped: return "shipped"
         default: return NativeFormat.columns[rawValue]
         }
     }
@@ -233,7 +233,7 @@ public final class CSVImportSource: ImportSource {
         row[.productName] = c("lineitem name")
         row[.quantity] = c("lineitem quantity")
         row[.unitPrice] = c("lineitem price")
-        row[.lineShipped] = c("lineitem fulfillment status")?.lowercased() == "fulfilled" ? "1" : "0"
+        row[.lineShipped] = c("lineitem fulfillment status")?.lowercased() == "fulfilled" ? c("lineitem quantity") : "0"
         // Order-level cells are on the order's first row; "Created at" marks it.
         guard let created = c("created at") else { return }
         row[.orderedAt] = created
@@ -350,8 +350,8 @@ public final class JSONLImportSource: ImportSource {
             var seenLine = Set<String>()
             for (key, v) in fields {
                 guard seenLine.insert(key).inserted else { return fail("lines.\(key)", "", "key given twice") }
-                guard let field = ImportField(column: key), field.isLineField else {
-                    return fail("lines.\(key)", "", "unknown key (line keys: \(NativeFormat.columns.filter { NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")))")
+                guard let field = key == "shipped" ? .lineShipped : ImportField(column: key), field.isLineField else {
+                    return fail("lines.\(key)", "", "unknown key (line keys: \(NativeFormat.columns.filter { NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")), shipped)")
                 }
                 switch scalar(v) {
                 case .success(let s): row[field] = s

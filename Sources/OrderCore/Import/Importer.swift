@@ -149,7 +149,8 @@ public final class Importer {
         var name: String?
         var quantity: Int64
         var price: Money?
-        var shipped: Bool
+        /// Units shipped, when the input says (JSON Lines `shipped`, Shopify).
+        var shipped: Int64?
     }
 
     /// What an order's history was, as far as the input tells.
@@ -158,8 +159,8 @@ public final class Importer {
         var paid: Int64          // 0: nothing paid
         var paidAt: Date?
         var refund: Int64
-        var shipAll: Bool
-        var shipLines: [Int]     // line indexes, when not all
+        /// Units to ship per line; all zero: nothing shipped.
+        var ship: [Int64]
         var shippedAt: Date?
         var deliveredAt: Date?
         var cancelledAt: Date?
@@ -272,7 +273,11 @@ public final class Importer {
             if let text = row[.unitPrice] {
                 do { price = try Money.parse(text, currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
             }
-            let shipped = row[.lineShipped] == "1"
+            var shipped: Int64?
+            if let text = row[.lineShipped] {
+                if let n = Int64(text), n >= 0, n <= quantity { shipped = n }
+                else { issue(row, .lineShipped, text, "expected a whole number from 0 to the line's quantity") }
+            }
             // The same SKU twice in one order is one line, as with `orderctl add`.
             if let i = lines.firstIndex(where: { $0.sku.caseInsensitiveCompare(sku) == .orderedSame }), !sku.isEmpty {
                 if lines[i].price != price {
@@ -281,7 +286,7 @@ public final class Importer {
                     issue(row, .quantity, qtyText, "with line \(rows[lineRows[i]].line) of the same SKU, more than \(Validate.maxQuantity)")
                 } else {
                     lines[i].quantity += quantity
-                    lines[i].shipped = lines[i].shipped && shipped
+                    if lines[i].shipped != nil || shipped != nil { lines[i].shipped = (lines[i].shipped ?? 0) + (shipped ?? 0) }
                 }
                 continue
             }
@@ -408,10 +413,18 @@ public final class Importer {
         else if payment == .partiallyRefunded && paidTotal == nil {
             summary.warnings.append("line \(first.line): payment_status partially_refunded: the file does not say how much; order \(ref) is imported as paid")
         }
-        var shipLines: [Int] = []
-        if status == .processing { shipLines = lines.indices.filter { lines[$0].shipped } }
+        // Shipped, delivered and completed orders shipped everything; a processing order
+        // what its lines say (nothing, when they do not say).
+        var ship = lines.map { _ in Int64(0) }
+        if [.shipped, .delivered, .completed].contains(status) { ship = lines.map(\.quantity) }
+        else if status == .processing { ship = lines.map { $0.shipped ?? 0 } }
+        if ship.reduce(0, +) == lines.reduce(0, { $0 + $1.quantity }) && status == .processing {
+            try reject(rows, [ImportIssue(line: first.line, field: "status", value: status.rawValue,
+                                          reason: "processing means partly shipped, but every line is shipped in full")], rejected: rejected)
+            return
+        }
         let plan = Plan(status: status, paid: paid, paidAt: paidAt, refund: refund,
-                        shipAll: [.shipped, .delivered, .completed].contains(status), shipLines: shipLines,
+                        ship: ship,
                         shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
                         carrier: carrier, tracking: first[.tracking])
 
@@ -490,23 +503,23 @@ public final class Importer {
             try setStatus(.cancelled, at: plan.cancelledAt)
         } else {
             if plan.status != .pending { try setStatus(.confirmed, at: placed) }
-            let ship = plan.shipAll ? Array(lines.indices) : plan.shipLines
-            if !ship.isEmpty {
+            let shipping = plan.ship.indices.filter { plan.ship[$0] > 0 }
+            if !shipping.isEmpty {
                 let at = Instant.format(plan.shippedAt ?? placed)
                 let delivered = plan.status == .delivered || plan.status == .completed
                 try db.run("INSERT INTO shipments(order_id, carrier, tracking, shipped_at, delivered_at) VALUES (?, ?, ?, ?, ?)",
                            orderID, plan.carrier, plan.tracking, at,
                            delivered ? Instant.format(plan.deliveredAt ?? plan.shippedAt ?? placed) : nil)
                 let shipmentID = db.lastInsertRowID
-                for i in ship {
-                    try db.run("UPDATE order_lines SET shipped = quantity WHERE order_id = ? AND line_no = ?", orderID, i + 1)
-                    try db.run("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) SELECT ?, id, quantity FROM order_lines WHERE order_id = ? AND line_no = ?",
-                               shipmentID, orderID, i + 1)
+                for i in shipping {
+                    try db.run("UPDATE order_lines SET shipped = ? WHERE order_id = ? AND line_no = ?", plan.ship[i], orderID, i + 1)
+                    try db.run("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) SELECT ?, id, ? FROM order_lines WHERE order_id = ? AND line_no = ?",
+                               shipmentID, plan.ship[i], orderID, i + 1)
                 }
-                let all = ship.count == lines.count
+                let all = plan.ship == lines.map(\.quantity)
                 let fulfilment: FulfilmentStatus = all ? .fulfilled : .partial
                 try db.run("UPDATE orders SET fulfilment_status = ? WHERE id = ?", fulfilment.rawValue, orderID)
-                try events.append("shipped", new: all ? "all lines" : ship.map { "\(lines[$0].sku) x\(lines[$0].quantity)" }.joined(separator: ", "),
+                try events.append("shipped", new: shipping.map { "\(lines[$0].sku) x\(plan.ship[$0])" }.joined(separator: ", "),
                                   detail: "imported", at: at)
                 try setStatus(all ? .shipped : .processing, at: plan.shippedAt)
                 try events.append("fulfilment", old: FulfilmentStatus.unfulfilled.rawValue, new: fulfilment.rawValue, at: at)
@@ -514,7 +527,10 @@ public final class Importer {
                     try setStatus(.delivered, at: plan.deliveredAt ?? plan.shippedAt)
                     if plan.status == .completed { try setStatus(.completed, at: plan.deliveredAt ?? plan.shippedAt) }
                 }
-            } else if plan.status != .confirmed && plan.status != .processing {
+            } else if plan.status != .confirmed {
+                if plan.status == .onHold {
+                    try db.run("UPDATE orders SET held_from = 'confirmed' WHERE id = ?", orderID)
+                }
                 try setStatus(plan.status, at: placed)
             }
         }

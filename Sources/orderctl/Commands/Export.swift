@@ -71,6 +71,7 @@ struct Export: ParsableCommand {
                     for (i, column) in NativeFormat.columns.enumerated() where NativeFormat.lineColumns.contains(column) {
                         line[column] = column == "quantity" ? (Int64(row.values[i] ?? "0") ?? 0) : orNull(row.values[i])
                     }
+                    line["shipped"] = row.shipped
                     if current?.id != row.orderID {
                         flush()
                         var order: JSONObject = [:]
