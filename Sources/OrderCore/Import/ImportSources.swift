@@ -211,6 +211,7 @@ public final class CSVImportSource: ImportSource {
     /// Export puts an apostrophe before text a spreadsheet would run as a formula;
     /// import takes it off again, so export and import round-trip.
     static func undoFormulaGuard(_ text: String) -> String {
+        guard text.utf8.first == 39 else { return text }
         let bytes = Array(text.utf8.prefix(2))
         guard bytes.count == 2, bytes[0] == 39, [61, 43, 45, 64, 9, 13].contains(bytes[1]) else { return text }
         return String(text.dropFirst())
@@ -265,7 +266,7 @@ public final class CSVImportSource: ImportSource {
         }
         if let cancelled = c("cancelled at") {
             if status == "shipped" || status == "processing" {
-                row.warnings.append("line \(row.line): order \(r[.ref] ?? "") was cancelled at \(cancelled) after lines had shipped; it is imported as \(status)")
+                row.warnings.append("line \(row.line): order \(c("name") ?? "") was cancelled at \(cancelled) after lines had shipped; it is imported as \(status)")
             } else {
                 status = "cancelled"
                 row[.cancelledAt] = cancelled

@@ -99,10 +99,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The day an instant falls on in `zone`.
     public init(_ instant: Date, in zone: TimeZone) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day], from: instant)
-        self.init(year: c.year!, month: c.month!, day: c.day!)!
+        // The zone's offset at that instant, then plain arithmetic (imports call this
+        // for every order; a Calendar is slow).
+        let local = instant.timeIntervalSince1970.rounded(.down) + Double(zone.secondsFromGMT(for: instant))
+        self.init(dayNumber: Int((local / 86400).rounded(.down)))
     }
 }
 

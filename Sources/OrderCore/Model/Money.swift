@@ -16,7 +16,8 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
     /// Accepts an optional leading minus sign only when `allowNegative` is set.
     public static func parse(_ text: String, currency: Currency, field: String = "price",
                              allowNegative: Bool = false) throws(OrderError) -> Money {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.utf8.first == 32 || text.utf8.last == 32 || text.utf8.first == 9 || text.utf8.last == 9
+            ? text.trimmingCharacters(in: .whitespaces) : text
         var digits = Substring(trimmed)
         var negative = false
         if digits.first == "-" { negative = true; digits = digits.dropFirst() }

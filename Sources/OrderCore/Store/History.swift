@@ -10,9 +10,29 @@ enum HistoryChain {
     static func hash(prev: String, id: Int64, orderID: Int64, seq: Int, at: String, kind: String,
                      old: String?, new: String?, detail: String?) -> String {
         // Unit separators between fields; NUL marks an absent value.
-        let fields = [prev, String(id), String(orderID), String(seq), at, kind, old ?? "\u{0}", new ?? "\u{0}", detail ?? "\u{0}"]
-        let digest = SHA256.hash(data: Data(fields.joined(separator: "\u{1F}").utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        // Built as bytes: this runs for every event an import writes.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + at.utf8.count + (detail?.utf8.count ?? 0))
+        func add(_ s: String?) {
+            if let s { bytes.append(contentsOf: s.utf8) } else { bytes.append(0) }
+        }
+        for (i, field) in [prev, String(id), String(orderID), String(seq), at, kind, old, new, detail].enumerated() {
+            if i > 0 { bytes.append(0x1F) }
+            add(field)
+        }
+        return hex(SHA256.hash(data: bytes))
+    }
+
+    static let digits = Array("0123456789abcdef".utf8)
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Fills in the hashes of events written before the chain existed (migration step 2).
