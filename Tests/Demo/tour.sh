@@ -143,4 +143,20 @@ step customer show anna.schmidt@example.de
 step config list
 step list --since -7d --json --limit 1
 echo
+echo "Orders from elsewhere come in with import: here a marketplace's CSV with its own columns."
+market="$(dirname "$DEMO_DB")/marketplace.csv"
+cat > "$market" <<'CSV'
+Order;Item;Qty;Unit price;Placed;Buyer;Buyer email
+MP-7001;MUG-01;2;14.50;03/11/2026 09:15;Ida Berg;ida.berg@example.se
+MP-7001;PLATE-D;4;24.00;03/11/2026 09:15;Ida Berg;ida.berg@example.se
+MP-7002;BOWL-S;1;18.00;04/11/2026 17:40;Tom Ruiz;tom.ruiz@example.es
+MP-7003;MUG-02;1,000;14.50;05/11/2026 08:05;Ana Lima;ana.lima@example.pt
+CSV
+cols=(--delimiter ';' --map ref=Order --map sku=Item --map quantity=Qty --map unit_price="Unit price"
+      --map ordered_at=Placed --map customer_name=Buyer --map customer_email="Buyer email" --date-format '%d/%m/%Y %H:%M')
+step import "$market" "${cols[@]}" || true
+step import "$market" "${cols[@]}" --skip-invalid --rejects "$market.rejects" || true
+step import "$market" "${cols[@]}" --skip-invalid || true
+step export --since 2026-11-01 --until 2026-11-05 --format jsonl
+echo
 echo "The demo database stays at $DEMO_DB; try: ORDERCTL_DB=$DEMO_DB $ORDERCTL list --help"

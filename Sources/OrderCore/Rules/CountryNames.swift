@@ -33,6 +33,7 @@ public enum CountryNames {
 
     /// A two-letter code stays as it is (validated elsewhere); a name is looked up.
     public static func resolve(_ text: String) -> Result {
+        if text.utf8.count == 2 { return .code(text) }
         let t = text.trimmingCharacters(in: .whitespaces)
         if t.unicodeScalars.count == 2 { return .code(t) }
         let key = fold(t)

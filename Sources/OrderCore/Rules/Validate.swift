@@ -34,6 +34,9 @@ public enum Validate {
     /// the parts of `--item SKU:QTY@PRICE`).
     public static func code(_ text: String, field: String) throws(OrderError) -> String {
         guard !text.isEmpty else { throw .invalidValue(field: field, value: text, reason: "must not be empty") }
+        // The usual case, plain ASCII letters, digits and punctuation, without the
+        // Unicode property lookups below.
+        if text.utf8.count <= 64, text.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != 58 && $0 != 64 && $0 != 44 }) { return text }
         guard text.count <= 64 else { throw .invalidValue(field: field, value: text, reason: "longer than 64 characters") }
         guard !text.unicodeScalars.contains(where: {
             $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == ":" || $0 == "@" || $0 == ","

@@ -167,9 +167,11 @@ struct Import: ParsableCommand {
 
         func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
         func part(_ rows: Int, _ orders: Int) -> String { "\(s(rows, "row")) (\(s(orders, "order")))" }
-        var line = "read \(s(summary.rowsRead, "row")): imported \(part(summary.rowsImported, summary.ordersImported)), "
+        // Nothing kept (a dry run, or refused whole): say what the import would do.
+        let would = summary.committed ? "" : "would "
+        var line = "read \(s(summary.rowsRead, "row")): \(would)\(would.isEmpty ? "imported" : "import") \(part(summary.rowsImported, summary.ordersImported)), "
             + "rejected \(part(summary.rowsRejected, summary.ordersRejected)), duplicates \(part(summary.rowsDuplicate, summary.ordersDuplicate)); "
-            + "created \(s(summary.customersCreated, "customer")), \(s(summary.productsCreated, "product"))"
+            + "\(would)\(would.isEmpty ? "created" : "create") \(s(summary.customersCreated, "customer")), \(s(summary.productsCreated, "product"))"
         if summary.ordersUpdated > 0 { line += "; \(s(summary.ordersUpdated, "order")) updated (counted as imported)" }
         Terminal.print(line)
         if dryRun {
