@@ -585,7 +585,10 @@ public final class Importer {
                     }
                     if status == .delivered || status == .completed { _ = try store.deliver(ref, at: at(.deliveredAt) ?? at(.shippedAt)) }
                     state = try store.loadState(ref)
-                    if status == .completed, state.paid < state.total {
+                    let payment = first[.paymentStatus]?.lowercased()
+                    let paidInFile = status == .completed || first[.paidAt] != nil
+                        || ["paid", "partially_refunded", "refunded"].contains(payment ?? "")
+                    if paidInFile, state.paid < state.total {
                         _ = try store.pay(ref, amount: nil, method: "import", at: at(.paidAt))
                     }
                 } else {
