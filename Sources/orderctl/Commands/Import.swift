@@ -64,19 +64,17 @@ struct Import: ParsableCommand {
     @Flag(help: "Move orders already present forward to the file's status.") var update = false
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).") var noProgress = false
 
-    func validate() throws {
+    func run() throws {
+        // Bad option values are errors like any other invalid value (exit 1).
         if let delimiter, delimiter != "tab", delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!) || delimiter.utf8.first! >= 0x80 {
-            throw ValidationError("--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')")
+            throw CommandError("--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')")
         }
         for m in maps where !m.contains("=") {
-            throw ValidationError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(m)')")
+            throw CommandError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(m)')")
         }
         if !maps.isEmpty, let format, format != .native {
-            throw ValidationError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
+            throw CommandError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
         }
-    }
-
-    func run() throws {
         var options = ImportOptions()
         options.skipInvalid = skipInvalid
         options.dryRun = dryRun
