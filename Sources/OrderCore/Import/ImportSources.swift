@@ -40,7 +40,7 @@ public enum ImportField: Int, CaseIterable, Sendable {
 }
 
 /// One input record, turned into import fields.
-public struct ImportRow {
+public struct ImportRow: Sendable {
     public var line: Int
     var values: [String?]
     /// The record as read, for the rejects file: CSV fields, or a JSON line's text.

@@ -112,30 +112,7 @@ public final class Importer {
             try store.db.transaction {
                 chain = try ChainCursor(store.db)
                 firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
-                // Orders still open for more rows, oldest first. Real exports interleave
-                // the rows of neighbouring orders now and then (an invoice that spans two
-                // timestamps); rows join their order while it is among the last
-                // `Self.window` orders begun. Memory stays bounded by that window.
-                var open: [(ref: String, rows: [ImportRow])] = []
-                var openRows = 0
-                func flushOldest() throws {
-                    let group = open.removeFirst()
-                    openRows -= group.rows.count
-                    try process(group.rows, rejected: rejected)
-                }
-                while let row = try source.next() {
-                    summary.rowsRead += row.weight
-                    let ref = row[.ref] ?? ""
-                    if !row.startsOrder, let i = open.lastIndex(where: { $0.ref == ref }) {
-                        open[i].rows.append(row)
-                    } else {
-                        open.append((ref, [row]))
-                    }
-                    openRows += 1
-                    while open.count > Self.window || (openRows > Self.maxOpenRows && open.count > 1) { try flushOldest() }
-                    if let progress, summary.rowsRead & 4095 == 0 { progress(summary.rowsRead) }
-                }
-                while !open.isEmpty { try flushOldest() }
+                try pipeline(source, rejected: rejected, progress: progress)
                 try chain.save(store)
                 if options.dryRun || (!summary.issues.isEmpty && !options.skipInvalid) { throw DryRunRollback() }
             }
@@ -146,9 +123,93 @@ public final class Importer {
         return summary
     }
 
+    // MARK: two stages
+
+    /// Reading and checking (stage 1, `OrderParser`) runs on a thread of its own while
+    /// this one writes (stage 2, `commit`): the two take about as long, and the machine
+    /// has a core for each. A bounded queue between them keeps memory flat.
+    func pipeline(_ source: ImportSource, rejected: (RejectedRow) throws -> Void, progress: ((Int) -> Void)?) throws {
+        let parser = OrderParser(currency0: shop.currency, dates: shop.dates, options: options, sparse: source.sparseOrderFields)
+        let queue = OrderQueue(capacity: 8)
+        let input = UncheckedBox(source)
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            defer { finished.signal() }
+            do {
+                try Self.read(input.value, parser: parser, into: queue)
+            } catch {
+                _ = queue.put(.failure(error))
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        defer {
+            queue.close()      // stops the reader if this side stops early
+            finished.wait()
+        }
+        var lastProgress = 0
+        while true {
+            switch queue.take() {
+            case .orders(let batch):
+                for prepared in batch {
+                    summary.rowsRead = prepared.rowsRead
+                    try commit(prepared, rejected: rejected)
+                }
+                if let progress, summary.rowsRead - lastProgress >= 4096 {
+                    lastProgress = summary.rowsRead
+                    progress(summary.rowsRead)
+                }
+            case .end(let rowsRead):
+                summary.rowsRead = rowsRead
+                return
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+
+    /// Stage 1: groups rows into orders and checks them. Orders stay open for more rows,
+    /// oldest first: real exports interleave the rows of neighbouring orders now and then
+    /// (an invoice that spans two timestamps), so rows join their order while it is among
+    /// the last `window` orders begun. Memory stays bounded by that window.
+    static func read(_ source: ImportSource, parser: OrderParser, into queue: OrderQueue) throws {
+        var open: [(ref: String, rows: [ImportRow])] = []
+        var openRows = 0
+        var rowsRead = 0
+        // Orders travel in batches: one handover per order would cost more in thread
+        // wake-ups than it saves.
+        var batch: [Prepared] = []
+        func flushOldest() -> Bool {
+            let group = open.removeFirst()
+            openRows -= group.rows.count
+            batch.append(parser.prepare(group.rows, rowsRead: rowsRead))
+            guard batch.count >= 64 else { return true }
+            defer { batch.removeAll(keepingCapacity: true) }
+            return queue.put(.orders(batch))
+        }
+        while let row = try source.next() {
+            rowsRead += row.weight
+            let ref = row[.ref] ?? ""
+            if !row.startsOrder, let i = open.lastIndex(where: { $0.ref == ref }) {
+                open[i].rows.append(row)
+            } else {
+                open.append((ref, [row]))
+            }
+            openRows += 1
+            while open.count > window || (openRows > maxOpenRows && open.count > 1) {
+                guard flushOldest() else { return }
+            }
+        }
+        while !open.isEmpty {
+            guard flushOldest() else { return }
+        }
+        if !batch.isEmpty { guard queue.put(.orders(batch)) else { return } }
+        _ = queue.put(.end(rowsRead))
+    }
+
     // MARK: one order
 
-    struct ParsedLine {
+    struct ParsedLine: Sendable {
         var sku: String
         var name: String?
         var quantity: Int64
@@ -172,146 +233,27 @@ public final class Importer {
         var tracking: String?
     }
 
-    func process(_ rows: [ImportRow], rejected: (RejectedRow) throws -> Void) throws {
-        var issues: [ImportIssue] = []
-        func issue(_ row: ImportRow, _ field: ImportField, _ value: String, _ reason: String) {
-            issues.append(ImportIssue(line: row.line, field: field.name, value: value, reason: reason))
-        }
+    /// Writes one prepared order: the second stage.
+    func commit(_ p: Prepared, rejected: (RejectedRow) throws -> Void) throws {
+        let rows = p.rows
         let first = rows[0]
-        for row in rows { issues += row.problems; summary.warnings += row.warnings }
-        // A record the source could not read (bad JSON, a wrong number of fields) is
-        // reported for that alone, not for every field it then lacks.
-        if !issues.isEmpty {
-            try reject(rows, issues, rejected: rejected)
+        summary.warnings += p.warnings
+        guard let v = p.values, p.issues.isEmpty else {
+            try reject(rows, p.issues, rejected: rejected)
             return
         }
-        let ref = first[.ref] ?? ""
-        if ref.isEmpty { issue(first, .ref, "", "must not be empty") }
-        else if let error = catching({ try Validate.code(ref, field: "ref") }) { issue(first, .ref, ref, error) }
-        let key = ref.lowercased()
-        if let earlier = rejectedRefs[key], issues.isEmpty {
-            issue(first, .ref, ref, "the rows of this order are not together (it also appears at line \(earlier))")
+        let ref = v.ref
+        if let earlier = rejectedRefs[ref.lowercased()] {
+            try reject(rows, [ImportIssue(line: first.line, field: "ref", value: ref,
+                                          reason: "the rows of this order are not together (it also appears at line \(earlier))")], rejected: rejected)
+            return
         }
-
-        // Order-level fields come from the first row; others that disagree are warned about.
-        for field in ImportField.allCases where !field.isLineField && field != .ref {
-            let mine = first[field]
-            for row in rows.dropFirst() where row[field] != mine && !(sparse && row[field] == nil) {
-                summary.warnings.append("line \(row.line): \(field.name) '\(OrderError.clip(row[field] ?? ""))' differs from line \(first.line) ('\(OrderError.clip(mine ?? ""))'); line \(first.line) wins")
-            }
-        }
-        var currency = shop.currency
-        if let code = first[.currency] ?? options.currency?.code {
-            do { currency = try Currency(code: code) } catch { issue(first, .currency, code, reason(error)) }
-        }
-        if currency != shop.currency {
-            issue(first, .currency, currency.code, "the shop keeps \(shop.currency.code); convert before importing")
-        }
+        let currency = v.currency, orderedAt = v.orderedAt, paidAt = v.paidAt, shippedAt = v.shippedAt
+        let deliveredAt = v.deliveredAt, cancelledAt = v.cancelledAt, due = v.due, status = v.status, payment = v.payment
+        let shipping = v.shipping, channel = v.channel, email = v.email, country = v.country, carrier = v.carrier
+        let shopTotal = v.shopTotal, outstanding = v.outstanding, refundedTotal = v.refundedTotal, paidTotal = v.paidTotal
+        let lines = v.lines, lineRows = v.lineRows
         let dates = shop.dates
-        func instant(_ field: ImportField) -> Date? {
-            guard let text = first[field] else { return nil }
-            if let format = options.dateFormat {
-                if let date = format.instant(text, zone: dates.zone) { return date }
-                issue(first, field, text, "does not match --date-format '\(format.pattern)'")
-                return nil
-            }
-            // Fast path: the stored form, which exports write.
-            if let date = Instant.parse(text), let year = Int(text.prefix(4)), DateResolver.years.contains(year) { return date }
-            do { return try dates.instant(text, field: field.name) } catch { issue(first, field, text, reason(error)); return nil }
-        }
-        let orderedAt = instant(.orderedAt)
-        let paidAt = instant(.paidAt), shippedAt = instant(.shippedAt)
-        let deliveredAt = instant(.deliveredAt), cancelledAt = instant(.cancelledAt)
-        var due: LocalDate?
-        if let text = first[.due] {
-            if let format = options.dateFormat {
-                due = format.parse(text)?.date
-                if due == nil { issue(first, .due, text, "does not match --date-format '\(format.pattern)'") }
-            } else if text.utf8.count == 10, let day = LocalDate(iso: text), DateResolver.years.contains(day.year) {
-                due = day
-            } else {
-                do { due = try dates.date(text, field: "due") } catch { issue(first, .due, text, reason(error)) }
-            }
-        }
-        var status = OrderStatus.pending
-        if let text = first[.status] {
-            do { status = try OrderStatus.parse(text) } catch { issue(first, .status, text, reason(error)) }
-        }
-        var payment: PaymentStatus?
-        if let text = first[.paymentStatus] {
-            payment = PaymentStatus(rawValue: text.lowercased())
-            if payment == nil { issue(first, .paymentStatus, text, "expected one of \(PaymentStatus.allCases.map(\.rawValue).joined(separator: ", "))") }
-        }
-        let shipping = first[.shipping].map { $0.lowercased() } ?? "standard"
-        if Shipping(rawValue: shipping) == nil { issue(first, .shipping, shipping, "expected standard or express") }
-        var channel = "import"
-        if let text = first[.channel] {
-            do { channel = try Validate.channel(text) } catch { issue(first, .channel, text, reason(error)) }
-        }
-        var email: String?
-        if let text = first[.customerEmail] {
-            do { email = try Validate.email(text) } catch { issue(first, .customerEmail, text, reason(error)) }
-        }
-        var country: String?
-        if let text = first[.country] {
-            switch CountryNames.resolve(text) {
-            case .code(let code):
-                do { country = try Validate.country(code) } catch { issue(first, .country, text, reason(error)) }
-            case .none:
-                country = nil
-            case .unknownName:
-                issue(first, .country, text, "not a country name orderctl knows; use a two-letter ISO 3166 code such as DE")
-            }
-        }
-        var carrier: String?
-        if let text = first[.carrier] {
-            do { carrier = try Validate.word(text, field: "carrier", examples: "dhl, ups or dpd") } catch { issue(first, .carrier, text, reason(error)) }
-        }
-        func amount(_ field: ImportField) -> Int64? {
-            guard let text = first[field] else { return nil }
-            do { return try Money.parse(text, currency: currency, field: field.name).minor } catch { issue(first, field, text, reason(error)); return nil }
-        }
-        let shopTotal = amount(.shopTotal), outstanding = amount(.shopOutstanding), refundedTotal = amount(.refundedTotal)
-        let paidTotal = amount(.paidTotal)
-
-        var lines: [ParsedLine] = []
-        var lineRows: [Int] = []   // the row index each line came from
-        for (r, row) in rows.enumerated() {
-            let sku = row[.sku] ?? ""
-            if let error = catching({ try Validate.code(sku, field: "sku") }) { issue(row, .sku, sku, error) }
-            var quantity: Int64 = 0
-            let qtyText = row[.quantity] ?? ""
-            if let q = Int64(qtyText), q > 0, q <= Validate.maxQuantity { quantity = q }
-            else { issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)") }
-            var price: Money?
-            if let text = row[.unitPrice] {
-                do { price = try Money.parse(text, currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
-            }
-            var shipped: Int64?
-            if let text = row[.lineShipped] {
-                if let n = Int64(text), n >= 0, n <= quantity { shipped = n }
-                else { issue(row, .lineShipped, text, "expected a whole number from 0 to the line's quantity") }
-            }
-            // The same SKU twice in one order is one line, as with `orderctl add`.
-            if let i = lines.firstIndex(where: { $0.sku.caseInsensitiveCompare(sku) == .orderedSame }), !sku.isEmpty {
-                if lines[i].price != price {
-                    issue(row, .sku, sku, "given twice in order \(ref) at different prices (also at line \(rows[lineRows[i]].line))")
-                } else if lines[i].quantity + quantity > Validate.maxQuantity {
-                    issue(row, .quantity, qtyText, "with line \(rows[lineRows[i]].line) of the same SKU, more than \(Validate.maxQuantity)")
-                } else {
-                    lines[i].quantity += quantity
-                    if lines[i].shipped != nil || shipped != nil { lines[i].shipped = (lines[i].shipped ?? 0) + (shipped ?? 0) }
-                }
-                continue
-            }
-            lines.append(ParsedLine(sku: sku, name: row[.productName], quantity: quantity, price: price, shipped: shipped))
-            lineRows.append(r)
-        }
-
-        if !issues.isEmpty {
-            try reject(rows, issues, rejected: rejected)
-            return
-        }
 
         // Already there? The same content is a duplicate; other content a conflict.
         if let existing = try store.db.queryFirst("SELECT id, status FROM orders WHERE ref = ?", ref, row: { ($0.int64(0), $0.string(1)) }) {
@@ -447,13 +389,19 @@ public final class Importer {
                                totalQuantity: units, total: Money(minor: total, currency: currency), customerCountry: country)
         let (orderClass, classReason) = shop.rules.classify(facts)
         let placedText = Instant.format(placed)
+        // The order row goes in once, with the figures its history below ends with.
+        let shippedUnits = plan.ship.reduce(0, +)
+        let fulfilment: FulfilmentStatus = shippedUnits == 0 ? .unfulfilled : shippedUnits == units ? .fulfilled : .partial
+        let heldFrom: String? = plan.status == .onHold && shippedUnits == 0 ? OrderStatus.confirmed.rawValue : nil
         try store.db.run("""
             INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
-                               due_date, note, placed_at, created_at, updated_at, payment_status)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               due_date, note, placed_at, created_at, updated_at, status, payment_status, fulfilment_status,
+                               paid_total, refunded_total, closed_reason, held_from)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, ref, customerID!, channel, shipping, currency.code, total, units, orderClass, classReason,
-            due?.iso, first[.note], placedText, store.nowText, store.nowText,
-            PaymentStatus.derive(total: total, paid: 0, refunded: 0).rawValue)
+            due?.iso, first[.note], placedText, store.nowText, store.nowText, plan.status.rawValue,
+            PaymentStatus.derive(total: total, paid: plan.paid, refunded: plan.refund).rawValue, fulfilment.rawValue,
+            plan.paid, plan.refund, plan.status == .cancelled ? "imported as cancelled" : nil, heldFrom)
         let orderID = store.db.lastInsertRowID
         var events = EventWriter(store: store, orderID: orderID)
         events.chain = chain
@@ -492,11 +440,9 @@ public final class Importer {
                       events: inout EventWriter) throws {
         let db = store.db
         let currency = shop.currency
-        // The order row is written once, at the end, with its final figures.
+        // The order row already holds the final figures; this writes the way there.
         var current = OrderStatus.pending
         var paymentStatus = PaymentStatus.derive(total: total, paid: 0, refunded: 0)
-        var fulfilment = FulfilmentStatus.unfulfilled
-        var closedReason: String?, heldFrom: String?
         func setStatus(_ new: OrderStatus, at: Date?) throws {
             guard new != current else { return }
             try events.append("status", old: current.rawValue, new: new.rawValue, detail: "imported", at: Instant.format(at ?? placed))
@@ -515,7 +461,6 @@ public final class Importer {
             try settlePayment(paid: plan.paid, refunded: 0, at: at)
         }
         if plan.status == .cancelled {
-            closedReason = "imported as cancelled"
             try setStatus(.cancelled, at: plan.cancelledAt)
         } else {
             if plan.status != .pending { try setStatus(.confirmed, at: placed) }
@@ -531,7 +476,7 @@ public final class Importer {
                     try db.run("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (?, ?, ?)", shipmentID, lineIDs[i], plan.ship[i])
                 }
                 let all = plan.ship == lines.map(\.quantity)
-                fulfilment = all ? .fulfilled : .partial
+                let fulfilment: FulfilmentStatus = all ? .fulfilled : .partial
                 try events.append("shipped", new: shipping.map { "\(lines[$0].sku) x\(plan.ship[$0])" }.joined(separator: ", "),
                                   detail: "imported", at: at)
                 try setStatus(all ? .shipped : .processing, at: plan.shippedAt)
@@ -541,7 +486,6 @@ public final class Importer {
                     if plan.status == .completed { try setStatus(.completed, at: plan.deliveredAt ?? plan.shippedAt) }
                 }
             } else if plan.status != .confirmed {
-                if plan.status == .onHold { heldFrom = OrderStatus.confirmed.rawValue }
                 try setStatus(plan.status, at: placed)
             }
         }
@@ -551,12 +495,8 @@ public final class Importer {
             try events.append("refunded", new: Money(minor: plan.refund, currency: currency).description, detail: "imported", at: at)
             try settlePayment(paid: plan.paid, refunded: plan.refund, at: at)
         }
-        if current != .pending || plan.paid > 0 || plan.refund > 0 || fulfilment != .unfulfilled {
-            try db.run("""
-                UPDATE orders SET status = ?, payment_status = ?, fulfilment_status = ?, paid_total = ?, refunded_total = ?,
-                                  closed_reason = ?, held_from = ? WHERE id = ?
-                """, current.rawValue, paymentStatus.rawValue, fulfilment.rawValue, plan.paid, plan.refund, closedReason, heldFrom, orderID)
-        }
+        // The row was written with these figures up front; the history must end there.
+        assert(current == plan.status && paymentStatus == PaymentStatus.derive(total: total, paid: plan.paid, refunded: plan.refund))
     }
 
     /// `--update`: moves an order already present forward to the file's status, through
@@ -622,12 +562,240 @@ public final class Importer {
         return (mine.isEmpty ? "another row of this order is invalid: " : "") + list.joined(separator: "; ")
     }
 
-    func reason(_ error: Error) -> String {
+    static func reason(_ error: Error) -> String {
         if case let OrderError.invalidValue(_, _, reason) = error { return reason }
         return "\(error)"
     }
 
-    func catching(_ body: () throws -> String) -> String? {
-        do { _ = try body(); return nil } catch { return reason(error) }
+    func reason(_ error: Error) -> String { Self.reason(error) }
+}
+
+/// One order's rows, read and checked (`OrderParser`), ready to be written.
+struct Prepared: Sendable {
+    var rows: [ImportRow]
+    /// Input rows read when this order was complete, for progress.
+    var rowsRead: Int
+    var issues: [ImportIssue]
+    var warnings: [String]
+    /// Set when there are no issues.
+    var values: Values?
+
+    struct Values: Sendable {
+        var ref: String
+        var currency: Currency
+        var orderedAt, paidAt, shippedAt, deliveredAt, cancelledAt: Date?
+        var due: LocalDate?
+        var status: OrderStatus
+        var payment: PaymentStatus?
+        var shipping: String
+        var channel: String
+        var email, country, carrier: String?
+        var shopTotal, outstanding, refundedTotal, paidTotal: Int64?
+        var lines: [Importer.ParsedLine]
+        var lineRows: [Int]
     }
+}
+
+/// Reads and checks one order's rows without the database: the first stage of an
+/// import, run on its own thread while the second writes.
+struct OrderParser: Sendable {
+    let currency0: Currency
+    let dates: DateResolver
+    let options: ImportOptions
+    let sparse: Bool
+
+    func prepare(_ rows: [ImportRow], rowsRead: Int) -> Prepared {
+        var warnings: [String] = []
+        var issues: [ImportIssue] = []
+        func issue(_ row: ImportRow, _ field: ImportField, _ value: String, _ reason: String) {
+            issues.append(ImportIssue(line: row.line, field: field.name, value: value, reason: reason))
+        }
+        let first = rows[0]
+        for row in rows { issues += row.problems; warnings += row.warnings }
+        // A record the source could not read (bad JSON, a wrong number of fields) is
+        // reported for that alone, not for every field it then lacks.
+        if !issues.isEmpty { return Prepared(rows: rows, rowsRead: rowsRead, issues: issues, warnings: warnings) }
+        let ref = first[.ref] ?? ""
+        if ref.isEmpty { issue(first, .ref, "", "must not be empty") }
+        else if let error = catching({ try Validate.code(ref, field: "ref") }) { issue(first, .ref, ref, error) }
+
+        // Order-level fields come from the first row; others that disagree are warned about.
+        for field in ImportField.allCases where !field.isLineField && field != .ref {
+            let mine = first[field]
+            for row in rows.dropFirst() where row[field] != mine && !(sparse && row[field] == nil) {
+                warnings.append("line \(row.line): \(field.name) '\(OrderError.clip(row[field] ?? ""))' differs from line \(first.line) ('\(OrderError.clip(mine ?? ""))'); line \(first.line) wins")
+            }
+        }
+        var currency = currency0
+        if let code = first[.currency] ?? options.currency?.code {
+            do { currency = try Currency(code: code) } catch { issue(first, .currency, code, reason(error)) }
+        }
+        if currency != currency0 {
+            issue(first, .currency, currency.code, "the shop keeps \(currency0.code); convert before importing")
+        }
+        let dates = self.dates
+        func instant(_ field: ImportField) -> Date? {
+            guard let text = first[field] else { return nil }
+            if let format = options.dateFormat {
+                if let date = format.instant(text, zone: dates.zone) { return date }
+                issue(first, field, text, "does not match --date-format '\(format.pattern)'")
+                return nil
+            }
+            // Fast path: the stored form, which exports write.
+            if let date = Instant.parse(text), let year = Int(text.prefix(4)), DateResolver.years.contains(year) { return date }
+            do { return try dates.instant(text, field: field.name) } catch { issue(first, field, text, reason(error)); return nil }
+        }
+        let orderedAt = instant(.orderedAt)
+        let paidAt = instant(.paidAt), shippedAt = instant(.shippedAt)
+        let deliveredAt = instant(.deliveredAt), cancelledAt = instant(.cancelledAt)
+        var due: LocalDate?
+        if let text = first[.due] {
+            if let format = options.dateFormat {
+                due = format.parse(text)?.date
+                if due == nil { issue(first, .due, text, "does not match --date-format '\(format.pattern)'") }
+            } else if text.utf8.count == 10, let day = LocalDate(iso: text), DateResolver.years.contains(day.year) {
+                due = day
+            } else {
+                do { due = try dates.date(text, field: "due") } catch { issue(first, .due, text, reason(error)) }
+            }
+        }
+        var status = OrderStatus.pending
+        if let text = first[.status] {
+            do { status = try OrderStatus.parse(text) } catch { issue(first, .status, text, reason(error)) }
+        }
+        var payment: PaymentStatus?
+        if let text = first[.paymentStatus] {
+            payment = PaymentStatus(rawValue: text.lowercased())
+            if payment == nil { issue(first, .paymentStatus, text, "expected one of \(PaymentStatus.allCases.map(\.rawValue).joined(separator: ", "))") }
+        }
+        let shipping = first[.shipping].map { $0.lowercased() } ?? "standard"
+        if Shipping(rawValue: shipping) == nil { issue(first, .shipping, shipping, "expected standard or express") }
+        var channel = "import"
+        if let text = first[.channel] {
+            do { channel = try Validate.channel(text) } catch { issue(first, .channel, text, reason(error)) }
+        }
+        var email: String?
+        if let text = first[.customerEmail] {
+            do { email = try Validate.email(text) } catch { issue(first, .customerEmail, text, reason(error)) }
+        }
+        var country: String?
+        if let text = first[.country] {
+            switch CountryNames.resolve(text) {
+            case .code(let code):
+                do { country = try Validate.country(code) } catch { issue(first, .country, text, reason(error)) }
+            case .none:
+                country = nil
+            case .unknownName:
+                issue(first, .country, text, "not a country name orderctl knows; use a two-letter ISO 3166 code such as DE")
+            }
+        }
+        var carrier: String?
+        if let text = first[.carrier] {
+            do { carrier = try Validate.word(text, field: "carrier", examples: "dhl, ups or dpd") } catch { issue(first, .carrier, text, reason(error)) }
+        }
+        func amount(_ field: ImportField) -> Int64? {
+            guard let text = first[field] else { return nil }
+            do { return try Money.parse(text, currency: currency, field: field.name).minor } catch { issue(first, field, text, reason(error)); return nil }
+        }
+        let shopTotal = amount(.shopTotal), outstanding = amount(.shopOutstanding), refundedTotal = amount(.refundedTotal)
+        let paidTotal = amount(.paidTotal)
+
+        var lines: [Importer.ParsedLine] = []
+        var lineRows: [Int] = []   // the row index each line came from
+        for (r, row) in rows.enumerated() {
+            let sku = row[.sku] ?? ""
+            if let error = catching({ try Validate.code(sku, field: "sku") }) { issue(row, .sku, sku, error) }
+            var quantity: Int64 = 0
+            let qtyText = row[.quantity] ?? ""
+            if let q = Int64(qtyText), q > 0, q <= Validate.maxQuantity { quantity = q }
+            else { issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)") }
+            var price: Money?
+            if let text = row[.unitPrice] {
+                do { price = try Money.parse(text, currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
+            }
+            var shipped: Int64?
+            if let text = row[.lineShipped] {
+                if let n = Int64(text), n >= 0, n <= quantity { shipped = n }
+                else { issue(row, .lineShipped, text, "expected a whole number from 0 to the line's quantity") }
+            }
+            // The same SKU twice in one order is one line, as with `orderctl add`.
+            if let i = lines.firstIndex(where: { $0.sku.caseInsensitiveCompare(sku) == .orderedSame }), !sku.isEmpty {
+                if lines[i].price != price {
+                    issue(row, .sku, sku, "given twice in order \(ref) at different prices (also at line \(rows[lineRows[i]].line))")
+                } else if lines[i].quantity + quantity > Validate.maxQuantity {
+                    issue(row, .quantity, qtyText, "with line \(rows[lineRows[i]].line) of the same SKU, more than \(Validate.maxQuantity)")
+                } else {
+                    lines[i].quantity += quantity
+                    if lines[i].shipped != nil || shipped != nil { lines[i].shipped = (lines[i].shipped ?? 0) + (shipped ?? 0) }
+                }
+                continue
+            }
+            lines.append(Importer.ParsedLine(sku: sku, name: row[.productName], quantity: quantity, price: price, shipped: shipped))
+            lineRows.append(r)
+        }
+
+        var p = Prepared(rows: rows, rowsRead: rowsRead, issues: issues, warnings: warnings)
+        p.values = .init(ref: ref, currency: currency, orderedAt: orderedAt, paidAt: paidAt, shippedAt: shippedAt,
+                         deliveredAt: deliveredAt, cancelledAt: cancelledAt, due: due, status: status, payment: payment,
+                         shipping: shipping, channel: channel, email: email, country: country, carrier: carrier,
+                         shopTotal: shopTotal, outstanding: outstanding, refundedTotal: refundedTotal, paidTotal: paidTotal,
+                         lines: lines, lineRows: lineRows)
+        return p
+    }
+
+    func catching(_ body: () throws -> String) -> String? {
+        do { _ = try body(); return nil } catch { return Importer.reason(error) }
+    }
+
+    func reason(_ error: Error) -> String { Importer.reason(error) }
+}
+
+/// The bounded queue between the two stages of an import.
+final class OrderQueue: @unchecked Sendable {
+    enum Item: Sendable {
+        case orders([Prepared])
+        case end(Int)
+        case failure(any Error)
+    }
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var closed = false
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; false when the consumer has gone.
+    func put(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !closed { condition.wait() }
+        guard !closed else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    func take() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()  // a few items at most
+        condition.broadcast()
+        return item
+    }
+
+    /// The consumer is done: wake and stop the producer.
+    func close() {
+        condition.lock()
+        closed = true
+        items.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Hands a value that is used by one thread at a time to another thread.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
