@@ -93,6 +93,26 @@ struct ImportRulesTests {
         #expect(try sb.sql("SELECT DISTINCT c.country FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.ref LIKE 'M-%'") == ["DE"])
     }
 
+    @Test("on a terminal, a progress bar on stderr shows percent, rows per second and time left; not when piped",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pseudo-terminal"))
+    func progressBar() throws {
+        let sb = try Sandbox(template: .catalog)
+        let rows = (1...6000).map { Self.row(["ref": "P-\($0)", "quantity": "1"]) }
+        let path = try sb.write("big.csv", ([Self.header] + rows).joined(separator: "\n") + "\n")
+        // script(1) gives the command a terminal; its output is what the terminal showed.
+        let command = "\(sb.binary.path) import \(path)"
+        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"],
+                               environment: sb.environment(), directory: sb.dir, scratch: sb.scratch, timeout: 300)
+        #expect(r.exitCode == 0, "\(r)")
+        #expect(r.stdout.contains("% "), "\(r.stdout.prefix(500))")
+        #expect(r.stdout.contains("rows/s") || r.stdout.contains("/s"), "\(r.stdout.prefix(500))")
+        #expect(r.stdout.contains("left"), "\(r.stdout.prefix(500))")
+        #expect(r.stdout.contains("read 6000 rows: imported 6000 rows (6000 orders)"))
+        // Piped (as in the other tests), stderr has no bar.
+        let again = try sb.run("import", path, "--dry-run")
+        #expect(!again.stderr.contains("\r"), "\(again.stderr.prefix(200))")
+    }
+
     @Test("--update moves an order forward through the lifecycle; it never rewrites lines or goes back")
     func update() throws {
         let sb = try Sandbox(template: .catalog)
