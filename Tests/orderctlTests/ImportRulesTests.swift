@@ -124,7 +124,7 @@ struct ImportRulesTests {
         let second = try sb.write("day2.csv", Self.header + "\n" + shipped + "\n")
         let conflict = try sb.run("import", second)
         #expect(conflict.exitCode == 65)
-        #expect(conflict.stderrLines == ["Error: line 2: status 'shipped': conflict: order M-1 is pending here; nothing was changed (--update applies the file's status)"])
+        #expect(conflict.stderrLines == ["Error: line 2: status 'shipped': conflict: order M-1 differs here in status (pending here, shipped in the file), payments; nothing was changed (--update applies the file's status and payments)"])
         #expect(try sb.sql("SELECT status FROM orders WHERE ref = 'M-1'") == ["pending"])
 
         let r = try sb.ok("import", second, "--update")

@@ -65,11 +65,19 @@ public struct DateFormat: Sendable, Equatable {
             while n < max, i < s.count, s[i] >= 48, s[i] <= 57 { v = v * 10 + Int(s[i] - 48); i += 1; n += 1 }
             return n >= min ? v : nil
         }
-        for token in tokens {
+        for (k, token) in tokens.enumerated() {
+            // %m and %d may have one digit only between separators (or the ends):
+            // in "%Y%m%d", "2026111" would otherwise be a guess.
+            func apart(_ j: Int) -> Bool {
+                guard j >= 0 && j < tokens.count else { return true }
+                if case .literal(let c) = tokens[j] { return !c.isNumber }
+                return false
+            }
+            let separated = apart(k - 1) && apart(k + 1)
             switch token {
             case .year: guard let v = digits(4, 4) else { return nil }; y = v
-            case .month: guard let v = digits(1, 2) else { return nil }; mo = v
-            case .day: guard let v = digits(1, 2) else { return nil }; d = v
+            case .month: guard let v = digits(separated ? 1 : 2, 2) else { return nil }; mo = v
+            case .day: guard let v = digits(separated ? 1 : 2, 2) else { return nil }; d = v
             case .hour: guard let v = digits(2, 2) else { return nil }; h = v; hasTime = true
             case .minute: guard let v = digits(2, 2) else { return nil }; mi = v; hasTime = true
             case .second: guard let v = digits(2, 2) else { return nil }; sec = v
@@ -86,7 +94,7 @@ public struct DateFormat: Sendable, Equatable {
                 i += 1
                 guard let hh = digits(2, 2) else { return nil }
                 if i < s.count, s[i] == UInt8(ascii: ":") { i += 1 }
-                guard let mm = digits(2, 2), hh <= 14, mm < 60 else { return nil }
+                guard let mm = digits(2, 2), hh < 14 || (hh == 14 && mm == 0), mm < 60 else { return nil }
                 offset = sign * (hh * 3600 + mm * 60)
             case .literal(let c):
                 for b in String(c).utf8 {

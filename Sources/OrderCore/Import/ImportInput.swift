@@ -59,7 +59,8 @@ public final class ImportInput {
 
     /// A CSV reader over this input.
     public func csvReader(delimiter: UInt8 = 0x2C) throws -> RFC4180Reader {
-        try RFC4180Reader(source: { [unowned self] in self.read($0, $1) }, options: .init(delimiter: delimiter))
+        // The reader keeps this input alive (an import reads on a thread of its own).
+        try RFC4180Reader(source: { [self] in self.read($0, $1) }, options: .init(delimiter: delimiter))
     }
 
     /// Reads the input line by line (LF or CRLF), for JSON Lines; constant memory apart
@@ -72,6 +73,7 @@ public final class LineReader {
     let input: ImportInput
     private var buffer: [UInt8] = []
     private var start = 0
+    private var scanned = 0   // bytes from `start` known to hold no line end
     private var eof = false
     /// Physical line number (1-based) of the line last returned.
     public private(set) var lineNumber = 0
@@ -82,7 +84,8 @@ public final class LineReader {
     /// The next line's bytes, without the line end; nil at the end of input.
     public func next() throws -> [UInt8]? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            if let nl = buffer[(start + scanned)...].firstIndex(of: 0x0A) {
+                scanned = 0
                 var end = nl
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 let line = Array(buffer[start..<end])
@@ -100,9 +103,10 @@ public final class LineReader {
                 if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
                 return line
             }
+            scanned = buffer.count - start
             if start > 0 { buffer.removeSubrange(0..<start); start = 0 }
             guard buffer.count <= Self.maxLineBytes else {
-                throw OrderError.invalidValue(field: "line \(lineNumber + 1)", value: "", reason: "longer than 16 MiB")
+                throw CSVReadError(kind: .recordTooLarge, line: lineNumber + 1, recordLine: lineNumber + 1, field: 0)
             }
             let chunk = 128 * 1024
             let old = buffer.count
@@ -111,7 +115,7 @@ public final class LineReader {
             buffer.append(contentsOf: repeatElement(0, count: chunk))
             buffer.withUnsafeMutableBufferPointer { p in got = input.read(p.baseAddress! + old, chunk) }
             if got < 0 {
-                throw OrderError.invalidValue(field: "file", value: input.name, reason: "cannot read it: \(input.lastError ?? "read error")")
+                throw CSVReadError(kind: .io(errno: errno), line: lineNumber + 1, recordLine: lineNumber + 1, field: 0)
             }
             buffer.removeLast(chunk - got)
             if got == 0 { eof = true }

@@ -77,6 +77,9 @@ public protocol ImportSource: AnyObject {
     var sparseOrderFields: Bool { get }
     /// Said once before the import (columns ignored, the format guessed, ...).
     var notes: [String] { get }
+    /// Bytes of the input consumed so far (compressed bytes for gzip), for progress;
+    /// asked on the reading thread.
+    var bytesRead: Int64 { get }
 }
 
 // MARK: CSV: native, mapped, Shopify
@@ -101,10 +104,13 @@ public final class CSVImportSource: ImportSource {
     var map: [(ImportField, Int)] = []
     var shop: [String: Int] = [:]
     let unguard: Bool
+    let input: ImportInput?
+    public var bytesRead: Int64 { input?.bytesRead ?? 0 }
 
     /// With `detect`, a native-mode header with Shopify's columns is read as Shopify.
-    public init(_ csv: RFC4180Reader, mode: Mode, detect: Bool = false) throws {
+    public init(_ csv: RFC4180Reader, mode: Mode, detect: Bool = false, input: ImportInput? = nil) throws {
         self.csv = csv
+        self.input = input
         guard try csv.next() else { throw OrderError.missingValue(field: "header row", hint: "the input is empty") }
         header = csv.fields
         let line = csv.recordLine
@@ -191,7 +197,18 @@ public final class CSVImportSource: ImportSource {
 
     public func next() throws -> ImportRow? {
         guard try csv.next() else { return nil }
-        var row = ImportRow(line: csv.recordLine, raw: csv.fields)
+        var raw: [String] = []
+        raw.reserveCapacity(csv.fieldCount)
+        var notUTF8: Int?
+        for i in 0..<csv.fieldCount {
+            if let text = csv.validatedString(i) { raw.append(text) } else { raw.append(csv.string(i)); notUTF8 = notUTF8 ?? i }
+        }
+        var row = ImportRow(line: csv.recordLine, raw: raw)
+        if let i = notUTF8 {
+            // Never repaired silently: Latin-1 from a spreadsheet would turn "Müller" into "M?ller".
+            row.problems.append(ImportIssue(line: row.line, field: i < header.count ? header[i] : "field \(i + 1)", value: "",
+                                            reason: "is not valid UTF-8 (save the file as UTF-8 and import again)"))
+        }
         if row.raw.count != header.count {
             row.problems.append(ImportIssue(line: row.line, field: "row", value: "\(row.raw.count) fields",
                                             reason: "expected \(header.count) fields, as in the header"))
@@ -296,6 +313,7 @@ public final class JSONLImportSource: ImportSource {
     public let notes: [String] = []
     public var sparseOrderFields: Bool { false }
     var pending: [ImportRow] = []
+    public var bytesRead: Int64 { reader.input.bytesRead }
 
     public init(_ input: ImportInput) { reader = input.lines() }
 

@@ -40,8 +40,13 @@ public struct ImportSummary: Sendable, Equatable {
     public var rowsUpdated = 0
     public var customersCreated = 0
     public var productsCreated = 0
+    /// The first `ImportSummary.kept` issues and warnings; the counts say how many in all.
     public var issues: [ImportIssue] = []
     public var warnings: [String] = []
+    public var issueCount = 0
+    public var warningCount = 0
+    /// Memory stays flat however many rows are bad: only this many are kept to show.
+    public static let kept = 1000
     /// True when the changes were kept (not a dry run, and not refused whole).
     public var committed = false
 }
@@ -102,8 +107,10 @@ public final class Importer {
 
     /// Reads everything, in one transaction; `rejected` receives each rejected input
     /// row, and `progress` the count of rows read, now and then.
+    /// `beforeCommit` runs inside the transaction once every row is done (the rejects
+    /// file is completed there): if it fails, nothing is imported.
     public func run(_ source: ImportSource, rejected: (RejectedRow) throws -> Void,
-                    progress: ((Int) -> Void)? = nil) throws -> ImportSummary {
+                    progress: ((Int, Int64) -> Void)? = nil, beforeCommit: () throws -> Void = {}) throws -> ImportSummary {
         sparse = source.sparseOrderFields
         // A bigger page cache for the one long transaction (SQLite's default is 2 MiB):
         // the indexes being filled stay in memory instead of spilling to the WAL early.
@@ -114,7 +121,8 @@ public final class Importer {
                 firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
                 try pipeline(source, rejected: rejected, progress: progress)
                 try chain.save(store)
-                if options.dryRun || (!summary.issues.isEmpty && !options.skipInvalid) { throw DryRunRollback() }
+                try beforeCommit()
+                if options.dryRun || (summary.issueCount > 0 && !options.skipInvalid) { throw DryRunRollback() }
             }
             summary.committed = true
         } catch is DryRunRollback {
@@ -128,7 +136,7 @@ public final class Importer {
     /// Reading and checking (stage 1, `OrderParser`) runs on a thread of its own while
     /// this one writes (stage 2, `commit`): the two take about as long, and the machine
     /// has a core for each. A bounded queue between them keeps memory flat.
-    func pipeline(_ source: ImportSource, rejected: (RejectedRow) throws -> Void, progress: ((Int) -> Void)?) throws {
+    func pipeline(_ source: ImportSource, rejected: (RejectedRow) throws -> Void, progress: ((Int, Int64) -> Void)?) throws {
         let parser = OrderParser(currency0: shop.currency, dates: shop.dates, options: options, sparse: source.sparseOrderFields)
         let queue = OrderQueue(capacity: 8)
         let input = UncheckedBox(source)
@@ -143,26 +151,31 @@ public final class Importer {
         }
         thread.stackSize = 8 << 20
         thread.start()
+        var readerDone = false
         defer {
-            queue.close()      // stops the reader if this side stops early
-            finished.wait()
+            queue.close()  // stops the reader if this side stops early
+            // Wait for the reader only when it has finished: after a write error it may
+            // be blocked reading a pipe, and the error must not wait for more input.
+            if readerDone { finished.wait() }
         }
         var lastProgress = 0
         while true {
             switch queue.take() {
-            case .orders(let batch):
+            case .orders(let batch, let bytes):
                 for prepared in batch {
                     summary.rowsRead = prepared.rowsRead
                     try commit(prepared, rejected: rejected)
                 }
                 if let progress, summary.rowsRead - lastProgress >= 4096 {
                     lastProgress = summary.rowsRead
-                    progress(summary.rowsRead)
+                    progress(summary.rowsRead, bytes)
                 }
             case .end(let rowsRead):
+                readerDone = true
                 summary.rowsRead = rowsRead
                 return
             case .failure(let error):
+                readerDone = true
                 throw error
             }
         }
@@ -185,11 +198,11 @@ public final class Importer {
             batch.append(parser.prepare(group.rows, rowsRead: rowsRead))
             guard batch.count >= 64 else { return true }
             defer { batch.removeAll(keepingCapacity: true) }
-            return queue.put(.orders(batch))
+            return queue.put(.orders(batch, source.bytesRead))
         }
         while let row = try source.next() {
             rowsRead += row.weight
-            let ref = row[.ref] ?? ""
+            let ref = fold(row[.ref] ?? "")
             if !row.startsOrder, let i = open.lastIndex(where: { $0.ref == ref }) {
                 open[i].rows.append(row)
             } else {
@@ -203,7 +216,7 @@ public final class Importer {
         while !open.isEmpty {
             guard flushOldest() else { return }
         }
-        if !batch.isEmpty { guard queue.put(.orders(batch)) else { return } }
+        if !batch.isEmpty { guard queue.put(.orders(batch, source.bytesRead)) else { return } }
         _ = queue.put(.end(rowsRead))
     }
 
@@ -237,55 +250,147 @@ public final class Importer {
     func commit(_ p: Prepared, rejected: (RejectedRow) throws -> Void) throws {
         let rows = p.rows
         let first = rows[0]
-        summary.warnings += p.warnings
+        for w in p.warnings { warn(w) }
         guard let v = p.values, p.issues.isEmpty else {
             try reject(rows, p.issues, rejected: rejected)
             return
         }
         let ref = v.ref
-        if let earlier = rejectedRefs[ref.lowercased()] {
+        if let earlier = rejectedRefs[Self.fold(ref)] {
             try reject(rows, [ImportIssue(line: first.line, field: "ref", value: ref,
                                           reason: "the rows of this order are not together (it also appears at line \(earlier))")], rejected: rejected)
             return
         }
         let currency = v.currency, orderedAt = v.orderedAt, paidAt = v.paidAt, shippedAt = v.shippedAt
-        let deliveredAt = v.deliveredAt, cancelledAt = v.cancelledAt, due = v.due, status = v.status, payment = v.payment
+        let deliveredAt = v.deliveredAt, cancelledAt = v.cancelledAt, due = v.due, payment = v.payment
         let shipping = v.shipping, channel = v.channel, email = v.email, country = v.country, carrier = v.carrier
         let shopTotal = v.shopTotal, outstanding = v.outstanding, refundedTotal = v.refundedTotal, paidTotal = v.paidTotal
         let lines = v.lines, lineRows = v.lineRows
         let dates = shop.dates
 
-        // Already there? The same content is a duplicate; other content a conflict.
-        if let existing = try store.db.queryFirst("SELECT id, status FROM orders WHERE ref = ?", ref, row: { ($0.int64(0), $0.string(1)) }) {
-            if existing.0 >= firstNewID {
-                let problem = ImportIssue(line: first.line, field: "ref", value: ref,
-                                          reason: "the rows of this order are not together (an earlier group of rows with this ref was imported above)")
-                try reject(rows, [problem], rejected: rejected)
-                return
-            }
-            let stored = try store.db.query("SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no", existing.0) {
-                "\($0.string(0).lowercased()):\($0.int64(1)):\($0.int64(2))"
-            }
-            let incoming = try lines.map { l in
-                "\(l.sku.lowercased()):\(l.quantity):\(try l.price?.minor ?? product(l.sku)?.price.minor ?? -1)"
-            }
-            if stored != incoming {
-                let conflict = ImportIssue(line: first.line, field: "ref", value: ref,
-                                           reason: "conflict: an order with this ref exists with other lines; nothing was changed")
-                try reject(rows, [conflict], rejected: rejected)
-            } else if existing.1 != status.rawValue {
-                if options.update {
-                    try update(ref: ref, from: existing.1, to: status, rows: rows, rejected: rejected)
-                } else {
-                    let conflict = ImportIssue(line: first.line, field: "status", value: status.rawValue,
-                                               reason: "conflict: order \(ref) is \(existing.1) here; nothing was changed (--update applies the file's status)")
-                    try reject(rows, [conflict], rejected: rejected)
+        func refuse(_ line: Int, _ field: String, _ value: String, _ why: String) throws {
+            try reject(rows, [ImportIssue(line: line, field: field, value: value, reason: why)], rejected: rejected)
+        }
+        // Everything is checked before anything is written, so that a rejected order
+        // leaves no customer or product behind.
+        var known: [Product?] = []
+        for (i, l) in lines.enumerated() {
+            let p = try product(l.sku)
+            if p == nil {
+                guard l.price != nil else { return try refuse(rows[lineRows[i]].line, "unit_price", "", "a new product \(l.sku) needs a price") }
+                do { _ = try Validate.name(l.name ?? l.sku, field: "product_name") } catch {
+                    return try refuse(rows[lineRows[i]].line, "product_name", l.name ?? "", reason(error))
                 }
-            } else {
+            }
+            known.append(p)
+        }
+        let prices = lines.indices.map { lines[$0].price ?? known[$0]!.price }
+        var total: Int64 = 0, units: Int64 = 0
+        for (l, price) in zip(lines, prices) {
+            let (lineTotal, o1) = price.minor.multipliedReportingOverflow(by: l.quantity)
+            let (sum, o2) = total.addingReportingOverflow(lineTotal)
+            guard !o1, !o2, sum <= Money.maxMinor else { return try refuse(first.line, "quantity", "", "the order's total is too large") }
+            total = sum
+            units += l.quantity
+        }
+
+        // The history: payments, refunds, shipments, the status.
+        var status = v.status
+        var paid: Int64 = 0
+        switch payment {
+        case .paid?, .partiallyRefunded?, .refunded?: paid = total
+        case .partiallyPaid?:
+            if let shopTotal, let outstanding { paid = max(0, min(total, shopTotal - outstanding)) }
+            else if paidTotal == nil { warn("line \(first.line): payment_status partially_paid: the file does not say how much; order \(ref) is imported as unpaid") }
+        case .unpaid?: paid = 0
+        case nil: paid = (paidAt != nil || status == .completed) ? total : 0
+        }
+        if let paidTotal {
+            guard paidTotal <= total else {
+                return try refuse(first.line, "paid_total", first[.paidTotal] ?? "", "more than the order's total \(Money(minor: total, currency: currency))")
+            }
+            paid = paidTotal
+        }
+        var refund: Int64 = 0
+        if let refundedTotal, refundedTotal > 0 {
+            if refundedTotal > paid {
+                guard paidTotal == nil else {
+                    return try refuse(first.line, "refunded_total", first[.refundedTotal] ?? "", "more than was paid (\(Money(minor: paid, currency: currency)))")
+                }
+                // A full refund also returns shipping and taxes: no news. A partial one
+                // that is more than the goods is worth a word.
+                if payment != .refunded { warn("line \(first.line): order \(ref): a refund of \(Money(minor: refundedTotal, currency: currency)) is more than the \(Money(minor: paid, currency: currency)) of goods paid (shipping and taxes are not in orderctl's totals); imported as \(Money(minor: paid, currency: currency))") }
+            }
+            refund = min(refundedTotal, paid)
+        }
+        else if payment == .refunded && paidTotal == nil { refund = paid }
+        else if payment == .partiallyRefunded && paidTotal == nil {
+            warn("line \(first.line): payment_status partially_refunded: the file does not say how much; order \(ref) is imported as paid")
+        }
+        // Shipped, delivered and completed orders shipped everything; processing and
+        // held orders what their lines say.
+        var ship = lines.map { _ in Int64(0) }
+        if [.shipped, .delivered, .completed].contains(status) { ship = lines.map(\.quantity) }
+        else if status == .processing || status == .onHold { ship = lines.map { $0.shipped ?? 0 } }
+        let shippedUnits = ship.reduce(0, +)
+        if shippedUnits == units && (status == .processing || status == .onHold) {
+            return try refuse(first.line, "status", status.rawValue, "\(status.rawValue) means not everything has shipped, but every line is shipped in full")
+        }
+        if status == .processing && shippedUnits == 0 {
+            warn("line \(first.line): order \(ref) is processing (partly shipped), but the file does not say which units shipped; imported as confirmed")
+            status = .confirmed
+        }
+        if status == .completed && paid < total {
+            return try refuse(first.line, "status", status.rawValue, "completed means delivered and paid in full, but \(Money(minor: paid, currency: currency)) of \(Money(minor: total, currency: currency)) is paid")
+        }
+        // As in the lifecycle, a delivered order that is paid in full is completed.
+        if status == .delivered && paid >= total { status = .completed }
+        let plan = Plan(status: status, paid: paid, paidAt: paidAt, refund: refund, ship: ship,
+                        shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
+                        carrier: carrier, tracking: first[.tracking])
+
+        // Already there? The same content is a duplicate; other content a conflict.
+        if let existing = try store.db.queryFirst("""
+            SELECT o.id, o.status, o.paid_total, o.refunded_total, o.shipping, o.due_date, o.note, o.channel, c.email
+            FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.ref = ?
+            """, ref, row: { r in
+                (id: r.int64(0), status: r.string(1), paid: r.int64(2), refunded: r.int64(3), shipping: r.string(4),
+                 due: r.optionalString(5), note: r.optionalString(6), channel: r.string(7), email: r.optionalString(8))
+            }) {
+            if existing.id >= firstNewID {
+                return try refuse(first.line, "ref", ref, "the rows of this order are further apart than \(Self.window) orders: its earlier rows were imported above, these were not (sort the file by ref)")
+            }
+            let stored = try store.db.query("SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no", existing.id) {
+                (sku: Self.fold($0.string(0)), quantity: $0.int64(1), price: $0.int64(2))
+            }
+            // A line without a price takes the catalog's: any stored price matches it.
+            let sameLines = stored.count == lines.count && zip(stored, lines).allSatisfy { s, l in
+                s.sku == Self.fold(l.sku) && s.quantity == l.quantity && (l.price == nil || l.price!.minor == s.price)
+            }
+            guard sameLines else {
+                return try refuse(first.line, "ref", ref, "conflict: an order with this ref exists with other lines; nothing was changed")
+            }
+            var differs: [String] = []
+            if existing.status != plan.status.rawValue { differs.append("status (\(existing.status) here, \(plan.status.rawValue) in the file)") }
+            if existing.paid != plan.paid || existing.refunded != plan.refund { differs.append("payments") }
+            if existing.shipping != shipping { differs.append("shipping") }
+            if existing.due != due?.iso { differs.append("due") }
+            if existing.note != first[.note] { differs.append("note") }
+            if existing.channel != channel { differs.append("channel") }
+            if let email, existing.email?.lowercased() != email.lowercased() { differs.append("customer_email") }
+            if differs.isEmpty {
                 summary.rowsDuplicate += weight(rows)
                 summary.ordersDuplicate += 1
+                return
             }
-            return
+            let lifecycle = differs.allSatisfy { $0.hasPrefix("status") || $0 == "payments" }
+            if options.update && lifecycle {
+                return try update(ref: ref, plan: plan, rows: rows, rejected: rejected)
+            }
+            let hint = lifecycle ? "--update applies the file's status and payments"
+                : "--update applies status and payments only; change the rest with orderctl edit"
+            return try refuse(first.line, differs[0].hasPrefix("status") ? "status" : "ref", differs[0].hasPrefix("status") ? plan.status.rawValue : ref,
+                              "conflict: order \(ref) differs here in \(differs.joined(separator: ", ")); nothing was changed (\(hint))")
         }
 
         // Customer: by email, else by exact name, else new.
@@ -300,89 +405,24 @@ public final class Importer {
                 customerID = try store.insertCustomer(NewCustomer(name: name, email: email, country: country)).id
                 summary.customersCreated += 1
             } catch let e as OrderError {
-                let problem = ImportIssue(line: first.line, field: "customer_name", value: name, reason: reason(e))
-                try reject(rows, [problem], rejected: rejected)
-                return
+                return try refuse(first.line, "customer_name", name, reason(e))
             }
         }
 
-        // Products: existing ones by SKU; new ones created without stock tracking.
+        // Products: new ones created without stock tracking (checked above).
         var drafts: [OrderStore.LineDraft] = []
         for (i, l) in lines.enumerated() {
-            var found = try product(l.sku)
+            var found = known[i]
             if found == nil {
-                guard let price = l.price else {
-                    let problem = ImportIssue(line: rows[lineRows[i]].line, field: "unit_price", value: "", reason: "a new product \(l.sku) needs a price")
-                    try reject(rows, [problem], rejected: rejected)
-                    return
-                }
-                let name: String
-                do { name = try Validate.name(l.name ?? l.sku, field: "product_name") } catch {
-                    let problem = ImportIssue(line: rows[lineRows[i]].line, field: "product_name", value: l.name ?? "", reason: reason(error))
-                    try reject(rows, [problem], rejected: rejected)
-                    return
-                }
                 try store.db.run("""
                     INSERT INTO products(sku, name, price, currency, track_stock, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)
-                    """, l.sku, name, price.minor, currency.code, store.nowText, store.nowText)
+                    """, l.sku, l.name ?? l.sku, prices[i].minor, currency.code, store.nowText, store.nowText)
                 found = try product(l.sku, reload: true)
                 summary.productsCreated += 1
             }
             let p = found!
-            let price = l.price ?? p.price
-            drafts.append(OrderStore.LineDraft(product: p, quantity: l.quantity, price: price, overridden: price != p.price, name: l.name))
+            drafts.append(OrderStore.LineDraft(product: p, quantity: l.quantity, price: prices[i], overridden: prices[i] != p.price, name: l.name))
         }
-        let total: Int64, units: Int64
-        do { (total, units) = try store.totals(drafts) } catch {
-            try reject(rows, [ImportIssue(line: first.line, field: "unit_price", value: "", reason: reason(error))], rejected: rejected)
-            return
-        }
-
-        // The history: payments, shipments, refunds.
-        var paid: Int64 = 0
-        switch payment {
-        case .paid?, .partiallyRefunded?, .refunded?: paid = total
-        case .partiallyPaid?:
-            if let shopTotal, let outstanding { paid = max(0, min(total, shopTotal - outstanding)) }
-            else if paidTotal == nil { summary.warnings.append("line \(first.line): payment_status partially_paid: the file does not say how much; order \(ref) is imported as unpaid") }
-        case .unpaid?: paid = 0
-        case nil: paid = (paidAt != nil || status == .completed) ? total : 0
-        }
-        if let paidTotal {
-            guard paidTotal <= total else {
-                try reject(rows, [ImportIssue(line: first.line, field: "paid_total", value: first[.paidTotal] ?? "",
-                                              reason: "more than the order's total \(Money(minor: total, currency: currency))")], rejected: rejected)
-                return
-            }
-            paid = paidTotal
-        }
-        var refund: Int64 = 0
-        if paidTotal != nil, let refundedTotal {
-            guard refundedTotal <= paid else {
-                try reject(rows, [ImportIssue(line: first.line, field: "refunded_total", value: first[.refundedTotal] ?? "",
-                                              reason: "more than was paid (\(Money(minor: paid, currency: currency)))")], rejected: rejected)
-                return
-            }
-            refund = refundedTotal
-        } else if let refundedTotal, refundedTotal > 0 { refund = min(refundedTotal, paid) }
-        else if payment == .refunded && paidTotal == nil { refund = paid }
-        else if payment == .partiallyRefunded && paidTotal == nil {
-            summary.warnings.append("line \(first.line): payment_status partially_refunded: the file does not say how much; order \(ref) is imported as paid")
-        }
-        // Shipped, delivered and completed orders shipped everything; a processing order
-        // what its lines say (nothing, when they do not say).
-        var ship = lines.map { _ in Int64(0) }
-        if [.shipped, .delivered, .completed].contains(status) { ship = lines.map(\.quantity) }
-        else if status == .processing { ship = lines.map { $0.shipped ?? 0 } }
-        if ship.reduce(0, +) == lines.reduce(0, { $0 + $1.quantity }) && status == .processing {
-            try reject(rows, [ImportIssue(line: first.line, field: "status", value: status.rawValue,
-                                          reason: "processing means partly shipped, but every line is shipped in full")], rejected: rejected)
-            return
-        }
-        let plan = Plan(status: status, paid: paid, paidAt: paidAt, refund: refund,
-                        ship: ship,
-                        shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
-                        carrier: carrier, tracking: first[.tracking])
 
         let placed = orderedAt ?? store.now
         let facts = OrderFacts(shipping: Shipping(rawValue: shipping)!, placed: LocalDate(placed, in: dates.zone), due: due,
@@ -390,9 +430,8 @@ public final class Importer {
         let (orderClass, classReason) = shop.rules.classify(facts)
         let placedText = Instant.format(placed)
         // The order row goes in once, with the figures its history below ends with.
-        let shippedUnits = plan.ship.reduce(0, +)
         let fulfilment: FulfilmentStatus = shippedUnits == 0 ? .unfulfilled : shippedUnits == units ? .fulfilled : .partial
-        let heldFrom: String? = plan.status == .onHold && shippedUnits == 0 ? OrderStatus.confirmed.rawValue : nil
+        let heldFrom: String? = plan.status == .onHold ? (shippedUnits == 0 ? OrderStatus.confirmed : .processing).rawValue : nil
         try store.db.run("""
             INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
                                due_date, note, placed_at, created_at, updated_at, status, payment_status, fulfilment_status,
@@ -423,10 +462,17 @@ public final class Importer {
         summary.ordersImported += 1
     }
 
+    /// Case folding as SQLite's NOCASE does it: ASCII letters only, so that the import
+    /// matches refs and SKUs exactly as the database's unique indexes do.
+    static func fold(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return text }
+        return String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+    }
+
     func weight(_ rows: [ImportRow]) -> Int { rows.reduce(0) { $0 + $1.weight } }
 
     func product(_ sku: String, reload: Bool = false) throws -> Product? {
-        let key = sku.lowercased()
+        let key = Self.fold(sku)
         if !reload, let p = products[key] { return p }
         guard let p = try store.findProduct(sku) else { return nil }
         if products.count > 20_000 { products.removeAll(keepingCapacity: true) }
@@ -485,6 +531,7 @@ public final class Importer {
                     try setStatus(.delivered, at: plan.deliveredAt ?? plan.shippedAt)
                     if plan.status == .completed { try setStatus(.completed, at: plan.deliveredAt ?? plan.shippedAt) }
                 }
+                if plan.status == .onHold { try setStatus(.onHold, at: plan.shippedAt) }
             } else if plan.status != .confirmed {
                 try setStatus(plan.status, at: placed)
             }
@@ -501,38 +548,42 @@ public final class Importer {
 
     /// `--update`: moves an order already present forward to the file's status, through
     /// the ordinary lifecycle actions (so stock, payments and history follow the rules).
-    func update(ref: String, from: String, to status: OrderStatus, rows: [ImportRow], rejected: (RejectedRow) throws -> Void) throws {
+    func update(ref: String, plan: Plan, rows: [ImportRow], rejected: (RejectedRow) throws -> Void) throws {
         let first = rows[0]
-        let dates = shop.dates
-        func at(_ field: ImportField) -> String? {
-            guard let text = first[field] else { return nil }
-            if let format = options.dateFormat { return format.instant(text, zone: dates.zone).map(Instant.format) }
-            return (try? dates.instant(text, field: field.name)).map(Instant.format)
-        }
+        let status = plan.status
+        func at(_ date: Date?) -> String? { date.map(Instant.format) }
         do {
             try store.db.transaction {
                 var state = try store.loadState(ref)
+                let from = state.status
                 let order: [OrderStatus] = [.pending, .confirmed, .processing, .shipped, .delivered, .completed]
-                if status == .cancelled {
+                if status == .cancelled, from != .cancelled {
                     _ = try store.cancel(ref, reason: "imported as cancelled")
-                } else if let target = order.firstIndex(of: status), let now = order.firstIndex(of: state.status), target > now {
-                    if state.status == .pending { _ = try store.confirm(ref) }
+                } else if status != from {
+                    guard let target = order.firstIndex(of: status), let now = order.firstIndex(of: from), target > now else {
+                        throw OrderError.refused(ref: ref, action: "update", reason: "it is \(from.rawValue) here; the file says \(status.rawValue), which is not a later step")
+                    }
+                    if from == .pending { _ = try store.confirm(ref) }
                     if target >= order.firstIndex(of: .shipped)! {
                         state = try store.loadState(ref)
                         if state.lines.contains(where: { $0.outstanding > 0 }) {
-                            _ = try store.ship(ref, carrier: first[.carrier], tracking: first[.tracking], at: at(.shippedAt))
+                            _ = try store.ship(ref, carrier: first[.carrier], tracking: first[.tracking], at: at(plan.shippedAt))
                         }
                     }
-                    if status == .delivered || status == .completed { _ = try store.deliver(ref, at: at(.deliveredAt) ?? at(.shippedAt)) }
-                    state = try store.loadState(ref)
-                    let payment = first[.paymentStatus]?.lowercased()
-                    let paidInFile = status == .completed || first[.paidAt] != nil
-                        || ["paid", "partially_refunded", "refunded"].contains(payment ?? "")
-                    if paidInFile, state.paid < state.total {
-                        _ = try store.pay(ref, amount: nil, method: "import", at: at(.paidAt))
-                    }
-                } else {
-                    throw OrderError.refused(ref: ref, action: "update", reason: "it is \(from) here; the file says \(status.rawValue), which is not a later step")
+                    if status == .delivered || status == .completed { _ = try store.deliver(ref, at: at(plan.deliveredAt ?? plan.shippedAt)) }
+                }
+                state = try store.loadState(ref)
+                if plan.paid > state.paid {
+                    _ = try store.pay(ref, amount: Money(minor: plan.paid - state.paid, currency: state.currency).decimalString,
+                                      method: "import", at: at(plan.paidAt))
+                }
+                state = try store.loadState(ref)
+                if plan.refund > state.refunded {
+                    _ = try store.refund(ref, amount: Money(minor: plan.refund - state.refunded, currency: state.currency).decimalString, reason: "imported")
+                }
+                state = try store.loadState(ref)
+                guard state.status == status, state.paid == plan.paid, state.refunded == plan.refund else {
+                    throw OrderError.refused(ref: ref, action: "update", reason: "it would end \(state.status.rawValue) with \(Money(minor: state.paid, currency: state.currency)) paid, not \(status.rawValue) with \(Money(minor: plan.paid, currency: state.currency)) as the file says")
                 }
             }
             try chain.reload(store.db)
@@ -546,11 +597,17 @@ public final class Importer {
     }
 
     /// Rejects a whole order: counts its rows, keeps its issues, hands each row on.
+    func warn(_ text: String) {
+        summary.warningCount += 1
+        if summary.warnings.count < ImportSummary.kept { summary.warnings.append(text) }
+    }
+
     func reject(_ rows: [ImportRow], _ issues: [ImportIssue], rejected: (RejectedRow) throws -> Void) throws {
-        summary.issues += issues
+        summary.issueCount += issues.count
+        if summary.issues.count < ImportSummary.kept { summary.issues += issues.prefix(ImportSummary.kept - summary.issues.count) }
         summary.rowsRejected += weight(rows)
         summary.ordersRejected += 1
-        if let ref = rows[0][.ref], rejectedRefs[ref.lowercased()] == nil { rejectedRefs[ref.lowercased()] = rows[0].line }
+        if let ref = rows[0][.ref], rejectedRefs[Self.fold(ref)] == nil, rejectedRefs.count < 100_000 { rejectedRefs[Self.fold(ref)] = rows[0].line }
         for row in rows where row.weight > 0 {
             try rejected(RejectedRow(line: row.line, fields: row.raw, text: row.rawText, reason: issuesText(issues, row)))
         }
@@ -643,6 +700,11 @@ struct OrderParser: Sendable {
             }
             // Fast path: the stored form, which exports write.
             if let date = Instant.parse(text), let year = Int(text.prefix(4)), DateResolver.years.contains(year) { return date }
+            // Dates in a file are ISO 8601, never "yesterday" or "fri" as on the command line.
+            guard text.utf8.count >= 10, LocalDate(iso: String(text.prefix(10))) != nil else {
+                issue(first, field, text, "expected an ISO 8601 date-time such as 2026-11-25T14:30:00Z or 2026-11-25 14:30 (or a date), or give --date-format")
+                return nil
+            }
             do { return try dates.instant(text, field: field.name) } catch { issue(first, field, text, reason(error)); return nil }
         }
         let orderedAt = instant(.orderedAt)
@@ -656,7 +718,7 @@ struct OrderParser: Sendable {
             } else if text.utf8.count == 10, let day = LocalDate(iso: text), DateResolver.years.contains(day.year) {
                 due = day
             } else {
-                do { due = try dates.date(text, field: "due") } catch { issue(first, .due, text, reason(error)) }
+                issue(first, .due, text, "expected a date such as 2026-11-25 (or give --date-format)")
             }
         }
         var status = OrderStatus.pending
@@ -719,7 +781,8 @@ struct OrderParser: Sendable {
                 else { issue(row, .lineShipped, text, "expected a whole number from 0 to the line's quantity") }
             }
             // The same SKU twice in one order is one line, as with `orderctl add`.
-            if let i = lines.firstIndex(where: { $0.sku.caseInsensitiveCompare(sku) == .orderedSame }), !sku.isEmpty {
+            let folded = Importer.fold(sku)
+            if !sku.isEmpty, let i = lines.firstIndex(where: { Importer.fold($0.sku) == folded }) {
                 if lines[i].price != price {
                     issue(row, .sku, sku, "given twice in order \(ref) at different prices (also at line \(rows[lineRows[i]].line))")
                 } else if lines[i].quantity + quantity > Validate.maxQuantity {
@@ -753,7 +816,7 @@ struct OrderParser: Sendable {
 /// The bounded queue between the two stages of an import.
 final class OrderQueue: @unchecked Sendable {
     enum Item: Sendable {
-        case orders([Prepared])
+        case orders([Prepared], Int64)
         case end(Int)
         case failure(any Error)
     }

@@ -279,20 +279,27 @@ public struct DateResolver: Sendable {
         if rest.hasSuffix("Z") || rest.hasSuffix("z") {
             offset = 0; rest = rest.dropLast()
         } else if let signIndex = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
-            let zonePart = rest[rest.index(after: signIndex)...].replacingOccurrences(of: ":", with: "")
-            guard zonePart.count == 4, let hh = Int(zonePart.prefix(2)), let mm = Int(zonePart.suffix(2)),
-                  hh <= 14, mm < 60 else { return nil }
+            // +HH:MM or +HHMM, digits only.
+            let written = rest[rest.index(after: signIndex)...]
+            let zonePart = written.count == 5 && written.dropFirst(2).first == ":" ? written.replacingOccurrences(of: ":", with: "") : String(written)
+            guard zonePart.count == 4, zonePart.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                  let hh = Int(zonePart.prefix(2)), let mm = Int(zonePart.suffix(2)),
+                  hh < 14 || (hh == 14 && mm == 0), mm < 60 else { return nil }
             offset = (hh * 60 + mm) * 60 * (rest[signIndex] == "-" ? -1 : 1)
             rest = rest[..<signIndex]
             // Shopify and others write `2024-01-15 10:23:45 -0500`.
             if rest.last == " " { rest = rest.dropLast() }
         }
         let hms = rest.split(separator: ":", omittingEmptySubsequences: false)
-        guard (2...3).contains(hms.count), hms[0].count == 2, hms[1].count == 2,
+        func digits(_ part: Substring) -> Bool { part.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        guard (2...3).contains(hms.count), hms[0].count == 2, hms[1].count == 2, digits(hms[0]), digits(hms[1]),
               let h = Int(hms[0]), let m = Int(hms[1]), h < 24, m < 60 else { return nil }
         var s = 0.0
         if hms.count == 3 {
-            guard hms[2].count >= 2, let sv = Double(hms[2]), sv >= 0, sv < 60 else { return nil }
+            // SS or SS.fff: digits only (no "1e1", no "+5").
+            let parts = hms[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0].count == 2, digits(parts[0]), parts.count == 1 || (!parts[1].isEmpty && digits(parts[1])),
+                  let sv = Double(hms[2]), sv >= 0, sv < 60 else { return nil }
             s = sv
         }
         if let offset {

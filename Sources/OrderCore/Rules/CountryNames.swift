@@ -7,7 +7,7 @@ public enum CountryNames {
     static let table: [String: String] = {
         var t: [String: String] = [:]
         let en = Locale(identifier: "en_US")
-        for region in Locale.Region.isoRegions where region.identifier.count == 2 {
+        for region in Locale.Region.isoRegions where region.identifier.count == 2 && isCountry(region.identifier) {
             if let name = en.localizedString(forRegionCode: region.identifier) { t[fold(name)] = region.identifier }
         }
         let aliases = [
@@ -21,6 +21,16 @@ public enum CountryNames {
         return t
     }()
 
+    /// Two-letter codes that name groups or reserved ranges, not countries (EU, UN,
+    /// the euro zone, "Outlying Oceania", user-assigned Q* and X* codes except XK).
+    static func isCountry(_ code: String) -> Bool {
+        let c = code.uppercased()
+        if ["EU", "EZ", "UN", "QO", "ZZ", "AA"].contains(c) { return false }
+        if c.hasPrefix("Q") && c >= "QM" { return false }
+        if c.hasPrefix("X") && c != "XK" { return false }
+        return true
+    }
+
     /// Words that mean the country is not known: read as no country.
     static let unknown: Set<String> = ["unspecified", "unknown", "n/a", "na", "none", "-"]
 
@@ -33,9 +43,11 @@ public enum CountryNames {
 
     /// A two-letter code stays as it is (validated elsewhere); a name is looked up.
     public static func resolve(_ text: String) -> Result {
-        if text.utf8.count == 2 { return .code(text) }
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if t.unicodeScalars.count == 2 { return .code(t) }
+        let t = text.utf8.count == 2 ? text : text.trimmingCharacters(in: .whitespaces)
+        if t.unicodeScalars.count == 2 {
+            if t.uppercased() == "UK" { return .code("GB") }  // the usual name, not the ISO code
+            return isCountry(t) ? .code(t) : .unknownName
+        }
         let key = fold(t)
         if unknown.contains(key) { return .none }
         if let code = table[key] { return .code(code) }

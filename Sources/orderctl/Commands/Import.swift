@@ -107,12 +107,19 @@ struct Import: ParsableCommand {
                 } else {
                     mode = chosen == .shopify ? .shopify : .native
                 }
-                let csv = try CSVImportSource(try input.csvReader(delimiter: sep), mode: mode, detect: format == nil)
+                let csv = try CSVImportSource(try input.csvReader(delimiter: sep), mode: mode, detect: format == nil, input: input)
                 csvSource = csv
                 source = csv
             }
         } catch let error as CSVReadError {
             Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
+            throw ExitCode(65)
+        } catch let error as OrderError {
+            // A bad --map is a usage problem (exit 1); an empty file or a header that is
+            // not the format's is bad input (65).
+            if case .invalidValue(let field, _, _) = error, field == "--map" { throw error }
+            if case .missingValue(let field, _) = error, field.hasPrefix("column for") { throw error }
+            Terminal.note("Error: \(input.name): \(error); nothing was imported")
             throw ExitCode(65)
         }
         for note in source.notes { Terminal.note("note: \(note)") }
@@ -120,31 +127,26 @@ struct Import: ParsableCommand {
         let store = try global.openStore(.create)
         let importer = try Importer(store: store, options: options)
 
-        var rejectsOut: Output?
-        var rejectsFD: Int32 = -1
-        if let rejects {
-            rejectsFD = open(rejects, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard rejectsFD >= 0 else { throw CommandError("cannot write --rejects \(rejects): \(String(cString: strerror(errno)))") }
-            rejectsOut = Output(fd: rejectsFD)
-        }
-        defer { if rejectsFD >= 0 { rejectsOut?.flush(); close(rejectsFD) } }
+        let rejectsOut = try rejects.map { try RejectsFile(path: $0, input: file) }
+        defer { rejectsOut?.discard() }
         var wroteHeader = false
         let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(input: input, path: file) : nil
         let summary: ImportSummary
         do {
             summary = try importer.run(source, rejected: { row in
-                guard rejectsOut != nil else { return }
+                guard let out = rejectsOut else { return }
                 if let text = row.text {
                     let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
-                    rejectsOut!.write("{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
+                    try out.write("{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
                     return
                 }
                 if !wroteHeader {
-                    rejectsOut!.write(CSV.plainRecord(source.header + ["reason"]))
+                    try out.write(CSV.plainRecord(source.header + ["reason"]))
                     wroteHeader = true
                 }
-                rejectsOut!.write(CSV.plainRecord(row.fields + ["line \(row.line): \(row.reason)"]))
-            }, progress: bar.map { bar in { rows in bar.update(rows: rows) } })
+                try out.write(CSV.plainRecord(row.fields + ["line \(row.line): \(row.reason)"]))
+            }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
+            beforeCommit: { try rejectsOut?.complete() })
         } catch let error as CSVReadError {
             bar?.finish()
             // Malformed input: nothing was imported (the transaction rolled back).
@@ -157,10 +159,10 @@ struct Import: ParsableCommand {
         bar?.finish()
         _ = csvSource
         for warning in summary.warnings.prefix(50) { Terminal.note("warning: \(warning)") }
-        if summary.warnings.count > 50 { Terminal.note("warning: ... and \(summary.warnings.count - 50) more") }
+        if summary.warningCount > 50 { Terminal.note("warning: ... and \(summary.warningCount - 50) more") }
         for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
-        if summary.issues.count > 200 {
-            Terminal.note("Error: ... and \(summary.issues.count - 200) more invalid rows" + (rejects == nil ? " (--rejects FILE lists them all)" : ""))
+        if summary.issueCount > 200 {
+            Terminal.note("Error: ... and \(summary.issueCount - 200) more" + (rejects == nil ? " (--rejects FILE lists every rejected row)" : ""))
         }
 
         func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
@@ -179,7 +181,7 @@ struct Import: ParsableCommand {
         } else if summary.rowsRead > 0, summary.rowsDuplicate == summary.rowsRead {
             Terminal.print("nothing new: every order is already here")
         }
-        if !summary.issues.isEmpty { throw ExitCode(65) }
+        if summary.issueCount > 0 { throw ExitCode(65) }
     }
 
     func describe(_ error: CSVReadError, _ input: ImportInput) -> String {
@@ -203,7 +205,7 @@ final class Progress {
         size = path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int64(info.st_size) : 0
     }
 
-    func update(rows: Int) {
+    func update(rows: Int, bytes: Int64) {
         let now = Date()
         guard now.timeIntervalSince(last) >= 0.2 else { return }
         last = now
@@ -211,7 +213,7 @@ final class Progress {
         let rate = Double(rows) / elapsed
         var text = "\r\(rows) rows, \(Int(rate))/s"
         if size > 0 {
-            let done = min(1, Double(input.bytesRead) / Double(size))
+            let done = min(1, Double(bytes) / Double(size))
             let width = 24
             let filled = Int(done * Double(width))
             let eta = done > 0.01 ? elapsed * (1 - done) / done : 0
@@ -229,5 +231,65 @@ final class Progress {
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+/// `--rejects FILE`: written beside FILE under a temporary name and renamed into place
+/// inside the import's transaction, before it commits. A write error stops the import
+/// with nothing imported; the input file itself is never overwritten.
+final class RejectsFile {
+    let path: String
+    let temp: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(path: String, input: String) throws {
+        var a = stat(), b = stat()
+        if input != "-", stat(path, &a) == 0, stat(input, &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino {
+            throw CommandError("--rejects \(path) is the input file; name another file for the rejected rows")
+        }
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        temp = dir.isEmpty ? name : "\(dir)/\(name)"
+        fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, buffer.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
+            }
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Everything written and renamed into place.
+    func complete() throws {
+        try flush()
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            fd = -1
+            throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
+        }
+        fd = -1
+        guard rename(temp, path) == 0 else {
+            throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
+        }
+    }
+
+    /// Removes the temporary file if the import did not complete it.
+    func discard() {
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(temp)
     }
 }

@@ -13,7 +13,11 @@ enum CSV {
     /// Defuses spreadsheet formula injection ("=HYPERLINK(...)" in a customer name);
     /// numbers such as -2 or -0.50 stay numbers.
     static func neutralise(_ text: String) -> String {
-        guard let first = text.utf8.first, [61, 43, 45, 64, 9, 13].contains(first) else { return text }  // = + - @ TAB CR
+        // Text that already starts with the guard ('=...) gets another, so that import,
+        // which takes one off, gives back exactly what was written.
+        let bytes = Array(text.utf8.prefix(2))
+        if bytes.count == 2, bytes[0] == 39, [61, 43, 45, 64, 9, 13].contains(bytes[1]) { return "'" + text }
+        guard let first = bytes.first, [61, 43, 45, 64, 9, 13].contains(first) else { return text }  // = + - @ TAB CR
         if isPlainNumber(text) { return text }
         return "'" + text
     }
