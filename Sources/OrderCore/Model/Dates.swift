@@ -155,10 +155,18 @@ public enum Instant {
 
     /// Shows an instant in the business time zone: `2026-11-25 18:04`.
     public static func display(_ date: Date, in zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        // The zone's offset at that instant, then arithmetic: lists call this per row.
+        let local = Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(zone.secondsFromGMT(for: date))
+        let day = LocalDate(dayNumber: Int(floorDiv(local, 86400)))
+        let rem = Int(local - floorDiv(local, 86400) * 86400)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        appendDigits(&bytes, day.year, 4); bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day.month, 2); bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day.day, 2); bytes.append(UInt8(ascii: " "))
+        appendDigits(&bytes, rem / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        appendDigits(&bytes, rem / 60 % 60, 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -11,7 +11,25 @@ enum Migrations {
     /// The embedded schema, split at its `-- step N: title` lines.
     static let steps: [Step] = parse(String(decoding: PackageResources.schema_sql, as: UTF8.self))
 
-    static var latestVersion: Int { steps.last?.version ?? 0 }
+    /// The newest step's number, found without parsing the steps (every open needs
+    /// it; the steps themselves only when a database is behind).
+    static let latestVersion: Int = {
+        let bytes = PackageResources.schema_sql
+        let marker = Array("\n-- step ".utf8)
+        var best = 0
+        var i = 0
+        while i + marker.count < bytes.count {
+            if bytes[i] == 10, bytes[i..<(i + marker.count)].elementsEqual(marker) {
+                var j = i + marker.count, n = 0
+                while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 { n = n * 10 + Int(bytes[j] - 48); j += 1 }
+                best = max(best, n)
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return best
+    }()
 
     /// Work a step needs that SQL cannot do, run in the step's transaction after its SQL.
     static let swiftSteps: [Int: @Sendable (Database) throws -> Void] = [
@@ -63,14 +81,14 @@ enum Migrations {
     /// processes open a new file at once: each step re-checks the version under the
     /// write lock. Returns true when this call created the schema (applied step 1).
     @discardableResult
-    static func migrate(_ db: Database, path: String, steps: [Step] = steps,
+    static func migrate(_ db: Database, path: String, steps given: [Step]? = nil,
                         swiftSteps: [Int: @Sendable (Database) throws -> Void] = [:],
                         afterFirstStep: () throws -> Void = {}) throws -> Bool {
-        let latest = steps.last?.version ?? 0
+        let latest = given.map { $0.last?.version ?? 0 } ?? latestVersion
         try checkOwnership(db, path: path, latest: latest)
         guard try db.userVersion < latest else { return false }
         var created = false
-        for step in steps {
+        for step in given ?? steps {
             try db.transaction {
                 let current = try db.userVersion
                 guard current < step.version else { return }

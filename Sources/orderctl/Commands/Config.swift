@@ -22,7 +22,7 @@ struct ConfigCommand: ParsableCommand {
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every setting with its value.",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every setting with its value.",
             discussion: "Example: orderctl config list --json")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var format: FormatOptions
@@ -53,7 +53,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one setting's value.",
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Print one setting's value.",
             discussion: "Example: orderctl config get order.next-number")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The setting, e.g. currency or class.bulk.min-quantity.") var key: String
@@ -67,7 +67,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a setting.",
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a setting.",
             discussion: "Example: orderctl config set class.high-value.min-total 500")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The setting.") var key: String
@@ -81,7 +81,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Unset: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reset a setting to its default.",
+        static let configuration = CommandConfiguration(commandName: "unset", abstract: "Reset a setting to its default.",
             discussion: "Example: orderctl config unset class.rules")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The setting.") var key: String

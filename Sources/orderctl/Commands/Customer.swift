@@ -11,6 +11,7 @@ struct CustomerCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a customer.",
             discussion: """
                 Examples:
@@ -36,6 +37,7 @@ struct CustomerCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List customers with their order count and total spent.",
             discussion: """
                 Examples:
@@ -58,6 +60,7 @@ struct CustomerCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a customer with their orders and total spent.",
             discussion: """
                 The customer is found by id (12 or #12), email, or exact name (case-insensitive).

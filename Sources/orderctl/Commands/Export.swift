@@ -8,6 +8,7 @@ enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write orders in orderctl's native format: CSV, one row per order line, or JSON Lines, one order per line.",
         discussion: """
             Columns: \(NativeFormat.columns.joined(separator: ", ")). \

@@ -8,6 +8,7 @@ enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Bring orders in from CSV, JSON Lines or a Shopify export; every row is accounted for.",
         discussion: """
             Formats: native (the CSV 'orderctl export' writes; only ref, sku and quantity \

@@ -4,6 +4,7 @@ import OrderCore
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create the database (or show that it exists).",
         discussion: """
             Creates the database file (mode 0600, its folder 0700) with the current schema. \

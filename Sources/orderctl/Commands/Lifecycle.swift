@@ -78,7 +78,7 @@ enum Batch {
 }
 
 struct Confirm: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Confirm pending orders.",
+    static let configuration = CommandConfiguration(commandName: "confirm", abstract: "Confirm pending orders.",
         discussion: "Examples:\n  orderctl confirm 1042 1043\n  orderctl list --status pending --csv | tail -n +2 | cut -d, -f1 | orderctl confirm -")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
@@ -86,7 +86,7 @@ struct Confirm: ParsableCommand {
 }
 
 struct Hold: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Put orders on hold (pending, confirmed or processing).",
+    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Put orders on hold (pending, confirmed or processing).",
         discussion: "Example: orderctl hold 1042 --reason \"waiting for the customer's answer\"")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
@@ -95,14 +95,14 @@ struct Hold: ParsableCommand {
 }
 
 struct Release: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Release orders from hold, back to the status they had.")
+    static let configuration = CommandConfiguration(commandName: "release", abstract: "Release orders from hold, back to the status they had.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     func run() throws { try Batch.run(global, refs) { try $0.release($1) } }
 }
 
 struct Pay: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record a payment; without --amount, everything still owed.",
+    static let configuration = CommandConfiguration(commandName: "pay", abstract: "Record a payment; without --amount, everything still owed.",
         discussion: """
             Payments never exceed what is still owed. The payment status follows: unpaid, \
             partially_paid, paid. A delivered order that becomes fully paid is completed.
@@ -119,7 +119,7 @@ struct Pay: ParsableCommand {
 }
 
 struct Ship: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ship orders, whole or in part.",
+    static let configuration = CommandConfiguration(commandName: "ship", abstract: "Ship orders, whole or in part.",
         discussion: """
             Without --item, every unit still to ship goes. Reserved stock becomes shipped \
             stock; backordered units ship once stock is there. Known carriers (ups, dhl, \
@@ -147,7 +147,7 @@ struct Ship: ParsableCommand {
 }
 
 struct Deliver: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Mark shipped orders delivered (completed when fully paid).")
+    static let configuration = CommandConfiguration(commandName: "deliver", abstract: "Mark shipped orders delivered (completed when fully paid).")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @Option(parsing: .unconditional, help: "When it was delivered, if not now.") var at: String?
@@ -155,7 +155,7 @@ struct Deliver: ParsableCommand {
 }
 
 struct Cancel: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Cancel orders that have not shipped; reserved stock is released.",
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel orders that have not shipped; reserved stock is released.",
         discussion: "A paid order shows the amount owed back; record it with 'orderctl refund'.\nExample: orderctl cancel 1042 --reason \"customer changed their mind\"")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
@@ -182,7 +182,7 @@ struct Return: ParsableCommand {
 }
 
 struct Refund: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Pay money back; never more than was paid.",
+    static let configuration = CommandConfiguration(commandName: "refund", abstract: "Pay money back; never more than was paid.",
         discussion: "Example: orderctl refund 1042 --amount 12.50 --reason \"returned mug\"")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
@@ -192,7 +192,7 @@ struct Refund: ParsableCommand {
 }
 
 struct Note: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a note to an order's history.",
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to an order's history.",
         discussion: "Example: orderctl note 1042 \"customer called: leave at the neighbour's\"")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
@@ -214,7 +214,7 @@ struct FlagOrder: ParsableCommand {
 }
 
 struct Edit: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Change an order that has not shipped: lines, quantities, due date, shipping.",
+    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change an order that has not shipped: lines, quantities, due date, shipping.",
         discussion: """
             Reservations follow the new lines and the order is classified again.
             Examples:
@@ -240,7 +240,7 @@ struct Edit: ParsableCommand {
 
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show every event of an order: time, kind, old and new values.",
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show every event of an order: time, kind, old and new values.",
         discussion: "Example: orderctl history 1042 --json")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
@@ -260,7 +260,7 @@ struct History: ParsableCommand {
 }
 
 struct Why: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Explain an order's statuses in plain words, and what can happen next.")
+    static let configuration = CommandConfiguration(commandName: "why", abstract: "Explain an order's statuses in plain words, and what can happen next.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
     func run() throws {
@@ -270,7 +270,7 @@ struct Why: ParsableCommand {
 }
 
 struct States: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the lifecycle: every action, where it may start and where it leads.")
+    static let configuration = CommandConfiguration(commandName: "states", abstract: "Print the lifecycle: every action, where it may start and where it leads.")
     @OptionGroup var format: JSONOption
     func run() throws {
         if format.json {
@@ -286,7 +286,7 @@ struct States: ParsableCommand {
 }
 
 struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check that no order's history was changed behind orderctl's back.",
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check that no order's history was changed behind orderctl's back.",
         discussion: """
             Every event carries a SHA-256 hash over its content and the previous event's \
             hash. verify walks the chain and names the first event that was changed, \

@@ -11,6 +11,7 @@ struct ProductCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a product to the catalog.",
             discussion: """
                 Giving --stock (or --reorder-at) makes the product track stock: orders then \
@@ -39,6 +40,7 @@ struct ProductCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List products with their stock.",
             discussion: """
                 Available = on hand - reserved by open orders; 'low' marks products at or \
@@ -65,6 +67,7 @@ struct ProductCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a product, its stock moves and the orders holding it.",
             discussion: "Example: orderctl product show MUG-01 --json")
         @OptionGroup var global: GlobalOptions
@@ -89,6 +92,7 @@ struct ProductCommand: ParsableCommand {
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Change a product's name, price, reorder point, stock tracking or status.",
             discussion: """
                 A new price applies to new orders; existing orders keep the price they were taken at.
@@ -157,21 +161,21 @@ struct StockCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set the units on hand (after a stocktake).")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the units on hand (after a stocktake).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
         func run() throws { try StockCommand.apply(global, options, .set(options.quantity)) }
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add units on hand (a delivery).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add units on hand (a delivery).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
         func run() throws { try StockCommand.apply(global, options, .add(options.quantity)) }
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove units on hand (breakage, loss).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove units on hand (breakage, loss).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
         func validate() throws {
