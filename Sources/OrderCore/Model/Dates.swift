@@ -114,17 +114,25 @@ private extension DateComponents {
 public enum Instant {
     // Both run once per row of a listing, so they work on bytes, not Characters.
     public static func format(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        stamp(Int64(date.timeIntervalSince1970.rounded(.down)), stored: true)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` (stored) or `YYYY-MM-DD HH:MM` (shown) for seconds since
+    /// 1970 on the wall clock meant.
+    private static func stamp(_ seconds: Int64, stored: Bool) -> String {
         let day = LocalDate(dayNumber: Int(floorDiv(seconds, 86400)))
         let rem = Int(seconds - floorDiv(seconds, 86400) * 86400)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(20)
         appendDigits(&bytes, day.year, 4); bytes.append(UInt8(ascii: "-"))
         appendDigits(&bytes, day.month, 2); bytes.append(UInt8(ascii: "-"))
-        appendDigits(&bytes, day.day, 2); bytes.append(UInt8(ascii: "T"))
+        appendDigits(&bytes, day.day, 2); bytes.append(UInt8(ascii: stored ? "T" : " "))
         appendDigits(&bytes, rem / 3600, 2); bytes.append(UInt8(ascii: ":"))
-        appendDigits(&bytes, rem / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
-        appendDigits(&bytes, rem % 60, 2); bytes.append(UInt8(ascii: "Z"))
+        appendDigits(&bytes, rem / 60 % 60, 2)
+        if stored {
+            bytes.append(UInt8(ascii: ":"))
+            appendDigits(&bytes, rem % 60, 2); bytes.append(UInt8(ascii: "Z"))
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -156,17 +164,7 @@ public enum Instant {
     /// Shows an instant in the business time zone: `2026-11-25 18:04`.
     public static func display(_ date: Date, in zone: TimeZone) -> String {
         // The zone's offset at that instant, then arithmetic: lists call this per row.
-        let local = Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(zone.secondsFromGMT(for: date))
-        let day = LocalDate(dayNumber: Int(floorDiv(local, 86400)))
-        let rem = Int(local - floorDiv(local, 86400) * 86400)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        appendDigits(&bytes, day.year, 4); bytes.append(UInt8(ascii: "-"))
-        appendDigits(&bytes, day.month, 2); bytes.append(UInt8(ascii: "-"))
-        appendDigits(&bytes, day.day, 2); bytes.append(UInt8(ascii: " "))
-        appendDigits(&bytes, rem / 3600, 2); bytes.append(UInt8(ascii: ":"))
-        appendDigits(&bytes, rem / 60 % 60, 2)
-        return String(decoding: bytes, as: UTF8.self)
+        stamp(Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(zone.secondsFromGMT(for: date)), stored: false)
     }
 }
 
