@@ -117,6 +117,27 @@ struct ImportEdgeTests {
         #expect(try sb.sql("SELECT ref, placed_at FROM orders WHERE ref LIKE 'P-%'") == ["P-2|2026-10-31T23:00:00Z"])
     }
 
+    @Test("a rejects file, corrected, imports as it is: its reason column is ignored; a short row's reason stays in that column")
+    func correctedRejects() throws {
+        let sb = try Sandbox(template: .catalog)
+        let path = try csv(sb, "in.csv", [
+            "F-1,f@example.com,F,DE,MUG-01,Mug,1,12.50,pending,,,",
+            "F-2,g@example.com,G,DE,MUG-01,Mug,two,12.50,pending,,,",
+            "F-3,h@example.com,H,DE,MUG-01",
+        ])
+        let rejects = sb.dir.appendingPathComponent("rejects.csv").path
+        #expect(try sb.run("import", path, "--skip-invalid", "--rejects", rejects).exitCode == 65)
+        let records = try #require(Output.parseCSV(String(contentsOfFile: rejects, encoding: .utf8)))
+        #expect(records.map(\.count) == [13, 13, 13])
+        #expect(records[2][5] == "" && records[2][12].hasPrefix("line 4: row '5 fields'"), "\(records[2])")
+        let fixed = try String(contentsOfFile: rejects, encoding: .utf8).replacingOccurrences(of: ",two,", with: ",2,")
+        let lines = fixed.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init)
+        let again = try sb.write("fixed.csv", ([lines[0], lines[1]]).joined(separator: "\r\n") + "\r\n")
+        let r = try sb.ok("import", again)
+        #expect(r.stderrLines == ["note: ignoring the column reason (a rejects file's)"])
+        #expect(try sb.sql("SELECT item_count FROM orders WHERE ref = 'F-2'") == ["2"])
+    }
+
     @Test("a file without prices stays a duplicate after the catalog price changes")
     func catalogPriceChange() throws {
         let sb = try Sandbox(template: .catalog)

@@ -129,6 +129,11 @@ public final class CSVImportSource: ImportSource {
             var seen = Set<String>()
             for (i, name) in names.enumerated() {
                 let key = name.lowercased()
+                // A rejects file, corrected, comes back with its reason column.
+                if key == "reason" && i == names.count - 1 {
+                    notes.append("ignoring the column reason (a rejects file's)")
+                    continue
+                }
                 guard let field = ImportField(column: key) else {
                     var hint = "known: \(NativeFormat.columns.joined(separator: ", "))"
                     if byName["lineitem quantity"] != nil { hint = "this looks like a Shopify export: use --format shopify" }

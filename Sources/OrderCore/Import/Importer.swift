@@ -60,11 +60,12 @@ public struct RejectedRow: Sendable {
     public var reason: String
 }
 
-/// Imports orders from an `ImportSource` (native CSV, mapped CSV, JSON Lines,
-/// Shopify), streaming: only the rows of one order are held at a time, so the rows of
-/// an order must be consecutive. All in one transaction. Historic orders keep their
-/// statuses and times, with matching events; they do not move stock. Unknown
-/// customers and products are created (products without stock tracking).
+/// Imports orders from an `ImportSource` (native CSV, mapped CSV, JSON Lines, Shopify)
+/// in one transaction, streaming: rows are read and checked on a second thread and
+/// written here, with only a window of recent orders and a short queue in memory (see
+/// `pipeline`). Historic orders keep their statuses and times, with matching events;
+/// they do not move stock. Unknown customers and products are created (products
+/// without stock tracking).
 public final class Importer {
     let store: OrderStore
     let options: ImportOptions
@@ -98,7 +99,9 @@ public final class Importer {
         }
     }
 
-    struct DryRunRollback: Error {}
+    /// Thrown to roll the transaction back: a dry run, or an all-or-nothing import
+    /// with invalid rows.
+    struct KeepNothing: Error {}
 
     /// How many orders stay open for more rows (see `run`), and how many rows at most.
     static let window = 16
@@ -122,10 +125,10 @@ public final class Importer {
                 try pipeline(source, rejected: rejected, progress: progress)
                 try chain.save(store)
                 try beforeCommit()
-                if options.dryRun || (summary.issueCount > 0 && !options.skipInvalid) { throw DryRunRollback() }
+                if options.dryRun || (summary.issueCount > 0 && !options.skipInvalid) { throw KeepNothing() }
             }
             summary.committed = true
-        } catch is DryRunRollback {
+        } catch is KeepNothing {
             summary.committed = false
         }
         return summary

@@ -145,7 +145,9 @@ struct Import: ParsableCommand {
                     try out.write(CSV.plainRecord(source.header + ["reason"]))
                     wroteHeader = true
                 }
-                try out.write(CSV.plainRecord(row.fields + ["line \(row.line): \(row.reason)"]))
+                // A short row is padded so that the reason lands in the reason column.
+                let padding = Array(repeating: "", count: max(0, source.header.count - row.fields.count))
+                try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
             }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
             beforeCommit: { try rejectsOut?.complete() })
         } catch let error as CSVReadError {
