@@ -8,8 +8,8 @@
 #
 # Environment:
 #   BENCH_ORDERS        orders to generate (default 100000; 1000000 is the size)
-#   BENCH_RUNS          runs per case, median reported (default 5)
-#   BENCH_IMPORT_RUNS   runs of the import case (default BENCH_RUNS; 1 or 3 at 1M orders)
+#   BENCH_RUNS          runs of the import case, median reported (default 5)
+#   BENCH_IMPORT_RUNS   the same, when set (1 or 3 at 1M orders, where one run takes ~8 min)
 #   BENCH_QUICK_RUNS    runs of list, show, add and ship (default 21: they take milliseconds)
 #   BENCH_SEED          generator seed (default 42)
 #   BENCH_KEEP=1        keep the work directory (data and databases) and print where
