@@ -93,7 +93,6 @@ struct Import: ParsableCommand {
         let lower = file.lowercased().replacingOccurrences(of: ".gz", with: "", options: [.anchored, .backwards])
         let chosen = format ?? (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") ? .jsonl : nil)
         let source: ImportSource
-        var csvSource: CSVImportSource?
         do {
             if chosen == .jsonl {
                 source = JSONLImportSource(input)
@@ -109,7 +108,6 @@ struct Import: ParsableCommand {
                     mode = chosen == .shopify ? .shopify : .native
                 }
                 let csv = try CSVImportSource(try input.csvReader(delimiter: sep), mode: mode, detect: format == nil, input: input)
-                csvSource = csv
                 source = csv
             }
         } catch let error as CSVReadError {
@@ -131,7 +129,7 @@ struct Import: ParsableCommand {
         let rejectsOut = try rejects.map { try RejectsFile(path: $0, input: file) }
         defer { rejectsOut?.discard() }
         var wroteHeader = false
-        let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(input: input, path: file) : nil
+        let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(path: file) : nil
         let summary: ImportSummary
         do {
             summary = try importer.run(source, rejected: { row in
@@ -160,7 +158,6 @@ struct Import: ParsableCommand {
             throw error
         }
         bar?.finish()
-        _ = csvSource
         for warning in summary.warnings.prefix(50) { Terminal.note("warning: \(warning)") }
         if summary.warningCount > 50 { Terminal.note("warning: ... and \(summary.warningCount - 50) more") }
         for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
@@ -197,13 +194,11 @@ struct Import: ParsableCommand {
 
 /// A progress bar on stderr: rows, rows per second and, for a file, the time left.
 final class Progress {
-    let input: ImportInput
     let size: Int64
     let start = Date()
     var last = Date.distantPast
 
-    init(input: ImportInput, path: String) {
-        self.input = input
+    init(path: String) {
         var info = stat()
         size = path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int64(info.st_size) : 0
     }
