@@ -42,34 +42,16 @@ struct GlobalOptions: ParsableArguments {
     nonisolated(unsafe) static var createdPath: String?
     nonisolated(unsafe) static var announceCreation = false
 
-    var databasePath: String {
-        db ?? Self.hoistedDB ?? OrderStore.defaultPath()
-    }
+    /// The same options as plain values.
+    var values: Globals { Globals(db: db, color: color) }
 
-    var colorChoice: ColorChoice {
-        if let color { return color }
-        if let text = Self.hoistedColor, let c = ColorChoice(rawValue: text) { return c }
-        return .auto
-    }
-
-    /// Opens the store. Commands that only read pass `.existing`, so a mistyped path
-    /// is an error rather than a new empty database.
     func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true) throws -> OrderStore {
-        if databasePath == ":memory:" || databasePath.isEmpty {
-            throw ValidationError("--db needs a file: an in-memory database would vanish when the command ends")
-        }
-        Terminal.configure(color: colorChoice)
-        let store = try OrderStore(path: databasePath, mode: mode, clock: Self.clock())
-        if store.created {
-            Self.createdPath = store.path
-            Self.announceCreation = announce
-        }
-        return store
+        try values.openStore(mode, announce: announce)
     }
 
     /// `ORDERCTL_NOW` (an ISO 8601 instant) fixes the clock, for tests and demos.
     static func clock() -> @Sendable () -> Date {
-        guard let text = ProcessInfo.processInfo.environment["ORDERCTL_NOW"], !text.isEmpty else { return { Date() } }
+        guard let text = Environment.value("ORDERCTL_NOW"), !text.isEmpty else { return { Date() } }
         do {
             let fixed = try DateResolver(zone: TimeZone(identifier: "UTC")!).instant(text, field: "ORDERCTL_NOW")
             return { fixed }
@@ -80,6 +62,38 @@ struct GlobalOptions: ParsableArguments {
 }
 
 /// `--json` and `--csv` for read commands.
+/// `--db` and `--color` as plain values: what `GlobalOptions` parses, and what the fast
+/// argument path (FastPath.swift) fills in directly.
+struct Globals {
+    var db: String?
+    var color: ColorChoice?
+
+    var databasePath: String {
+        db ?? GlobalOptions.hoistedDB ?? OrderStore.defaultPath()
+    }
+
+    var colorChoice: ColorChoice {
+        if let color { return color }
+        if let text = GlobalOptions.hoistedColor, let c = ColorChoice(rawValue: text) { return c }
+        return .auto
+    }
+
+    /// Opens the store. Commands that only read pass `.existing`, so a mistyped path
+    /// is an error rather than a new empty database.
+    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true) throws -> OrderStore {
+        if databasePath == ":memory:" || databasePath.isEmpty {
+            throw ValidationError("--db needs a file: an in-memory database would vanish when the command ends")
+        }
+        Terminal.configure(color: colorChoice)
+        let store = try OrderStore(path: databasePath, mode: mode, clock: GlobalOptions.clock())
+        if store.created {
+            GlobalOptions.createdPath = store.path
+            GlobalOptions.announceCreation = announce
+        }
+        return store
+    }
+}
+
 struct FormatOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON (stable field names; amounts as decimal strings with a currency field).")
     var json = false

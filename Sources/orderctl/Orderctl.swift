@@ -44,8 +44,16 @@ struct Orderctl: ParsableCommand {
             Terminal.fail("invalid value '\(color)' for --color (expected auto, always or never)", code: 64)
         }
         do {
-            var command = try parseAsRoot(arguments)
-            try command.run()
+            if let fast = FastPath.command(arguments) {
+                try fast()
+            } else {
+                if Environment.value("ORDERCTL_FAST_ARGS") == "only" {
+                    // For FastPathTests: proves which path a case takes.
+                    Terminal.fail("ORDERCTL_FAST_ARGS=only: these arguments need the full parser", code: 70)
+                }
+                var command = try parseAsRoot(arguments)
+                try command.run()
+            }
             if let path = GlobalOptions.createdPath, GlobalOptions.announceCreation {
                 Terminal.note("created a new database at \(path)")
             }

@@ -438,6 +438,13 @@ struct LifecycleGuardTests {
         }
     }
 
+    @Test("a tracking number goes into its link percent-encoded: all but ASCII letters and digits, as UTF-8")
+    func trackingLinkEncoding() {
+        #expect(OrderStore.percentEncoded("1Z999AA1") == "1Z999AA1")
+        #expect(OrderStore.percentEncoded("AB 12/é-x?&=") == "AB%2012%2F%C3%A9%2Dx%3F%26%3D")
+        #expect(OrderStore.percentEncoded("") == "")
+    }
+
     @Test("ship: backordered units ship only once stock is there")
     func shipBackordered() throws {
         try withStore { store throws in

@@ -203,7 +203,7 @@ public struct DateResolver: Sendable {
     }
 
     func resolveDate(_ text: String, field: String) throws(OrderError) -> LocalDate {
-        let raw = text.trimmingCharacters(in: .whitespaces)
+        let raw = text.trimmingWhitespace()
         let lower = raw.lowercased()
         let base = today
         switch lower {
@@ -259,7 +259,7 @@ public struct DateResolver: Sendable {
     /// An instant: an ISO 8601 date-time (with `Z` or an offset, else in the business
     /// zone), `now`, or any date expression (meaning the start of that day).
     public func instant(_ text: String, field: String) throws(OrderError) -> Date {
-        let raw = text.trimmingCharacters(in: .whitespaces)
+        let raw = text.trimmingWhitespace()
         if raw.lowercased() == "now" { return now }
         if raw.count > 10, LocalDate(iso: String(raw.prefix(10))) != nil {
             if let date = dateTime(raw) {

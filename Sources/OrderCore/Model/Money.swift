@@ -17,7 +17,7 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
     public static func parse(_ text: String, currency: Currency, field: String = "price",
                              allowNegative: Bool = false) throws(OrderError) -> Money {
         let trimmed = text.utf8.first == 32 || text.utf8.last == 32 || text.utf8.first == 9 || text.utf8.last == 9
-            ? text.trimmingCharacters(in: .whitespaces) : text
+            ? text.trimmingWhitespace() : text
         var digits = Substring(trimmed)
         var negative = false
         if digits.first == "-" { negative = true; digits = digits.dropFirst() }
@@ -112,7 +112,7 @@ public struct Currency: Sendable, Equatable, Hashable, CustomStringConvertible {
         NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS \
         SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYI UYU UYW UZS VED VES VND \
         VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
-        """.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     /// Validates an ISO 4217 code (case-insensitive); its minor digits come from the standard.
     public init(code: String) throws(OrderError) {

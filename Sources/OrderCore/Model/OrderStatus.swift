@@ -11,7 +11,7 @@ public enum OrderStatus: String, Sendable, CaseIterable {
 
     public static func parse(_ text: String) throws(OrderError) -> OrderStatus {
         if let status = OrderStatus(rawValue: text) { return status }
-        let normal = text.lowercased().replacingOccurrences(of: "-", with: "_")
+        let normal = String(text.lowercased().map { $0 == "-" ? "_" : $0 })
         guard let status = OrderStatus(rawValue: normal == "canceled" ? "cancelled" : normal) else {
             throw .invalidValue(field: "status", value: text, reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -49,7 +49,7 @@ extension OrderStore {
     /// Finds a customer by id (digits, or `#12`), email (contains `@`) or exact name
     /// (case-insensitive; must be unique).
     func resolveCustomer(_ text: String) throws -> Customer {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         let idText = trimmed.hasPrefix("#") ? String(trimmed.dropFirst()) : trimmed
         if !idText.isEmpty, idText.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(idText) {
             if let c = try customer(id: id) { return c }

@@ -50,12 +50,12 @@ public final class OrderStore {
 
     /// `$ORDERCTL_DB`, else `$XDG_DATA_HOME/orderctl/orders.db`, else
     /// `~/.local/share/orderctl/orders.db`.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let path = environment["ORDERCTL_DB"], !path.isEmpty { return path }
-        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+    public static func defaultPath(environment: (String) -> String? = Environment.value) -> String {
+        if let path = environment("ORDERCTL_DB"), !path.isEmpty { return path }
+        if let xdg = environment("XDG_DATA_HOME"), xdg.hasPrefix("/") {
             return xdg + "/orderctl/orders.db"
         }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let home = environment("HOME").flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return home + "/.local/share/orderctl/orders.db"
     }
 
@@ -88,8 +88,14 @@ public final class OrderStore {
     }
 
     public func timeZone() throws -> TimeZone {
-        try setting(.timezone).flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
+        let identifier = try setting(.timezone)
+        // TimeZone(identifier:) asks ICU each time; a command may need the zone often.
+        if let cached = cachedZone, cached.identifier == identifier { return cached.zone }
+        let zone = identifier.flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
+        cachedZone = (identifier, zone)
+        return zone
     }
+    private var cachedZone: (identifier: String?, zone: TimeZone)?
 
     public func dateResolver() throws -> DateResolver {
         DateResolver(now: now, zone: try timeZone())

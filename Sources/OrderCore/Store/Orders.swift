@@ -376,7 +376,24 @@ extension OrderStore {
     func trackingURL(carrier: String?, tracking: String?) throws -> String? {
         guard let carrier, let tracking else { return nil }
         let template = try rawSetting("carrier.\(carrier).url") ?? Carrier.named(carrier)?.url
-        return template?.replacingOccurrences(of: "{tracking}", with: tracking.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tracking)
+        guard let template else { return nil }
+        return template.split(separator: "{tracking}", omittingEmptySubsequences: false).joined(separator: Self.percentEncoded(tracking))
+    }
+
+    /// Every byte but ASCII letters and digits as %XX (UTF-8), for a URL's path or query.
+    static func percentEncoded(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public func order(_ ref: String) throws -> OrderDetail { try db.read { try requireOrderDetail(ref) } }

@@ -44,10 +44,14 @@ struct RefsOptions: ParsableArguments {
 /// order; exits 1 when any failed.
 enum Batch {
     static func run(_ global: GlobalOptions, _ refs: RefsOptions, _ body: (OrderStore, String) throws -> ActionResult) throws {
-        try run(global, try refs.all(), body)
+        try run(global.values, try refs.all(), body)
     }
 
     static func run(_ global: GlobalOptions, _ given: [String], _ body: (OrderStore, String) throws -> ActionResult) throws {
+        try run(global.values, given, body)
+    }
+
+    static func run(_ global: Globals, _ given: [String], _ body: (OrderStore, String) throws -> ActionResult) throws {
         guard !given.isEmpty else { throw CommandError("no order refs given (the list or file was empty)") }
         // Each order once, in the order given: `pay A A` must not pay twice.
         var seen = Set<String>()
@@ -138,7 +142,11 @@ struct Ship: ParsableCommand {
     @Option(parsing: .unconditional, help: "When it shipped, if not now.") var at: String?
 
     func run() throws {
-        let list = try refs.all()
+        try Self.run(global.values, try refs.all(), items: items, carrier: carrier, tracking: tracking, at: at)
+    }
+
+    /// The command itself, on plain values (also called by FastPath).
+    static func run(_ global: Globals, _ list: [String], items: [String], carrier: String?, tracking: String?, at: String?) throws {
         if tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
             throw CommandError("a tracking number belongs to one order: ship one ref at a time with --tracking")
         }

@@ -45,14 +45,19 @@ struct AddOrder: ParsableCommand {
     }
 
     func run() throws {
-        let store = try global.openStore(.create)
         var draft = OrderDraft(customer: customer, items: items)
         draft.ref = ref; draft.due = due; draft.channel = channel; draft.shipping = shipping
         draft.note = note; draft.placedAt = date; draft.backorder = backorder
         draft.createCustomer = createCustomer; draft.customerName = customerName; draft.customerCountry = country
+        try Self.run(global.values, draft, json: json.json)
+    }
+
+    /// The command itself, on plain values (also called by FastPath).
+    static func run(_ global: Globals, _ draft: OrderDraft, json: Bool) throws {
+        let store = try global.openStore(.create)
         let (order, createdCustomer) = try store.addOrder(draft)
         if createdCustomer { Terminal.note("created customer #\(order.customer.id): \(order.customer.name) <\(order.customer.email ?? "")>") }
-        if json.json { Terminal.print(JSON.render(Present.json(order))); return }
+        if json { Terminal.print(JSON.render(Present.json(order))); return }
         Terminal.print("Added order \(order.summary.ref)")
         Terminal.print(Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today, history: false))
     }
@@ -89,26 +94,31 @@ struct ListOrders: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func run() throws {
-        let store = try global.openStore(.existing)
         var filter = OrderFilter()
         filter.status = status; filter.customer = customer; filter.orderClass = orderClass
         filter.since = since; filter.until = until; filter.dueBefore = dueBefore; filter.overdue = overdue
         filter.flagged = flagged; filter.unpaid = unpaid; filter.unshipped = unshipped
         filter.sort = sort; filter.reverse = reverse; filter.limit = limit
+        try Self.run(global.values, filter, json: format.json, csv: format.csv)
+    }
+
+    /// The command itself, on plain values (also called by FastPath).
+    static func run(_ global: Globals, _ filter: OrderFilter, json: Bool, csv: Bool) throws {
+        let store = try global.openStore(.existing)
         let resolved = try store.resolve(filter)
         let orders = try store.orderSummaries(filter)
         var echo: [String] = []
         if let d = resolved.since { echo.append("since \(d.iso) (\(d.weekdayName))") }
         if let d = resolved.until { echo.append("until \(d.iso) (\(d.weekdayName))") }
         if let d = resolved.dueBefore { echo.append("due on or before \(d.iso) (\(d.weekdayName))") }
-        if overdue { echo.append("overdue as of \(resolved.today.iso)") }
+        if filter.overdue { echo.append("overdue as of \(resolved.today.iso)") }
         // The resolved dates go to stderr: always beside a table, for JSON and CSV only
         // when a person is watching.
-        if !echo.isEmpty && (!(format.json || format.csv) || Terminal.stderrIsTerminal) {
+        if !echo.isEmpty && (!(json || csv) || Terminal.stderrIsTerminal) {
             Terminal.note("Orders " + echo.joined(separator: ", "))
         }
-        if format.json { Terminal.print(JSON.render(orders.map(Present.json))); return }
-        if format.csv { CSV.write(header: Present.orderCSVHeader, rows: orders, Present.csvRow); return }
+        if json { Terminal.print(JSON.render(orders.map(Present.json))); return }
+        if csv { CSV.write(header: Present.orderCSVHeader, rows: orders, Present.csvRow); return }
         if orders.isEmpty { Terminal.note("No orders match."); return }
         Terminal.print(Present.orderTable(orders, zone: try store.timeZone(), today: resolved.today).render())
         if Terminal.stdoutIsTerminal {
@@ -133,10 +143,13 @@ struct ShowOrder: ParsableCommand {
     @Argument(help: "The order's ref.") var ref: String
     @OptionGroup var json: JSONOption
 
-    func run() throws {
+    func run() throws { try Self.run(global.values, ref: ref, json: json.json) }
+
+    /// The command itself, on plain values (also called by FastPath).
+    static func run(_ global: Globals, ref: String, json: Bool) throws {
         let store = try global.openStore(.existing)
         let order = try store.order(ref)
-        if json.json { Terminal.print(JSON.render(Present.json(order))); return }
+        if json { Terminal.print(JSON.render(Present.json(order))); return }
         Terminal.print(Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today))
     }
 }

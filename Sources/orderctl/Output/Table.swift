@@ -55,7 +55,8 @@ struct Table {
     }
 
     static func oneLine(_ text: String) -> String {
-        text.contains(where: \.isNewline) ? text.map { $0.isNewline ? " " : String($0) }.joined() : text
+        if isPlainASCII(text) { return text }
+        return text.contains(where: \.isNewline) ? text.map { $0.isNewline ? " " : String($0) }.joined() : text
     }
 
     static func pad(_ text: String, _ width: Int, _ align: Align) -> String {
@@ -78,7 +79,14 @@ struct Table {
 
     /// Columns a string takes in a terminal: East Asian wide characters and emoji take two.
     static func displayWidth(_ text: String) -> Int {
-        text.reduce(0) { $0 + charWidth($1) }
+        if isPlainASCII(text) { return text.utf8.count }
+        return text.reduce(0) { $0 + charWidth($1) }
+    }
+
+    /// Printable ASCII only: one column per byte, no line breaks. Most cells are, and
+    /// this spares them the Unicode property tables (which cost start-up time to load).
+    static func isPlainASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     static func charWidth(_ ch: Character) -> Int {
@@ -99,8 +107,9 @@ struct Table {
 
 extension String {
     func trimmingTrailingSpaces() -> String {
-        var s = Substring(self)
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
+        let bytes = utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") { end = bytes.index(before: end) }
+        return end == bytes.endIndex ? self : String(self[..<end])
     }
 }

@@ -14,8 +14,7 @@ enum Terminal {
         case .always: useColor = true
         case .never: useColor = false
         case .auto:
-            let env = ProcessInfo.processInfo.environment
-            useColor = stdoutIsTerminal && env["NO_COLOR"].map(\.isEmpty) ?? true && env["TERM"] != "dumb"
+            useColor = stdoutIsTerminal && Environment.value("NO_COLOR").map(\.isEmpty) ?? true && Environment.value("TERM") != "dumb"
         }
     }
 
@@ -24,7 +23,7 @@ enum Terminal {
         guard stdoutIsTerminal else { return nil }
         var size = winsize()
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        if let cols = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) { return cols }
+        if let cols = Environment.value("COLUMNS").flatMap(Int.init) { return cols }
         return 80
     }
 
