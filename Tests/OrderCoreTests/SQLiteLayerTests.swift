@@ -28,6 +28,37 @@ struct SQLiteLayerTests {
         }
     }
 
+    @Test("BulkInsert writes every row, in order, full statements and partial flushes alike, parents first")
+    func bulkInsert() throws {
+        try withDatabase { db, _ throws in
+            try db.execute("CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT)")
+            try db.execute("CREATE TABLE c(p_id INTEGER NOT NULL REFERENCES p(id), n INTEGER NOT NULL, note TEXT)")
+            let parents = BulkInsert(db, table: "p", columns: ["id", "name"], rowsPerStatement: 4)
+            let children = BulkInsert(db, table: "c", columns: ["p_id", "n", "note"], rowsPerStatement: 3)
+            children.dependsOn = [parents]
+            for i in 1...10 {
+                try parents.add([.integer(Int64(i)), .text("p\(i)")])
+                // A child's parent may still be gathered: the child's flush writes it first.
+                try children.add { v in v.append(.integer(Int64(i))); v.append(.integer(Int64(i * 10))); v.append(i % 2 == 0 ? .null : .text("odd")) }
+            }
+            // Children flushed at 3, 6 and 9 rows, each time writing the parents first.
+            #expect(parents.pendingRows == 1 && children.pendingRows == 1)
+            #expect(try db.scalarInt("SELECT count(*) FROM c") == 9)
+            #expect(try db.scalarInt("SELECT count(*) FROM p") == 9)
+            // Three more parents make four gathered: one full statement.
+            for i in 11...13 { try parents.add([.integer(Int64(i)), .text("p\(i)")]) }
+            #expect(parents.pendingRows == 0)
+            #expect(try db.scalarInt("SELECT count(*) FROM p") == 13)
+            try children.flush()
+            #expect(parents.pendingRows == 0 && children.pendingRows == 0)
+            #expect(try db.query("SELECT id, name FROM p ORDER BY rowid") { "\($0.int64(0)):\($0.string(1))" } == (1...13).map { "\($0):p\($0)" })
+            #expect(try db.query("SELECT p_id, n, coalesce(note, '-') FROM c ORDER BY rowid") { "\($0.int64(0)) \($0.int64(1)) \($0.string(2))" }
+                    == (1...10).map { "\($0) \($0 * 10) \($0 % 2 == 0 ? "-" : "odd")" })
+            try children.flush()  // nothing gathered: nothing written
+            #expect(try db.scalarInt("SELECT count(*) FROM c") == 10)
+        }
+    }
+
     @Test("NOT NULL violation: code 1299 and the SQL")
     func notNullViolation() throws {
         try withDatabase { db, _ throws in

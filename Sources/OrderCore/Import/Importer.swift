@@ -75,6 +75,35 @@ public final class Importer {
     /// Orders with an id above this were created by this run.
     var firstNewID: Int64 = 0
     var chain: ChainCursor!
+    /// The rows of new orders but the order row itself (which the import looks up by
+    /// ref), written many at a time (see BulkInsert), with ids given here.
+    var eventRows: BulkInsert!
+    var orderLineRows: BulkInsert!
+    var paymentRows: BulkInsert!
+    var shipmentRows: BulkInsert!
+    var shipmentLineRows: BulkInsert!
+    var nextLineID: Int64 = 0
+    /// The time of the import, for created_at and updated_at: one for all its rows.
+    lazy var nowText = store.nowText
+    var nextShipmentID: Int64 = 0
+
+    func startBulk() throws {
+        let db = store.db
+        eventRows = BulkInsert(db, table: "order_events", columns: EventWriter.columns)
+        orderLineRows = BulkInsert(db, table: "order_lines", columns: ["id", "order_id", "line_no", "product_id", "sku", "name", "quantity",
+                                                                 "unit_price", "line_total", "price_source", "shipped"])
+        paymentRows = BulkInsert(db, table: "payments", columns: ["order_id", "kind", "amount", "method", "reason", "at"])
+        shipmentRows = BulkInsert(db, table: "shipments", columns: ["id", "order_id", "carrier", "tracking", "shipped_at", "delivered_at"])
+        shipmentLineRows = BulkInsert(db, table: "shipment_lines", columns: ["shipment_id", "order_line_id", "quantity"])
+        shipmentLineRows.dependsOn = [orderLineRows, shipmentRows]
+        nextLineID = try db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM order_lines")
+        nextShipmentID = try db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM shipments")
+    }
+
+    /// Writes every gathered row: before anything reads those tables.
+    func flushBulk() throws {
+        for rows in [eventRows, orderLineRows, paymentRows, shipmentRows, shipmentLineRows] { try rows?.flush() }
+    }
     /// Products by lower-cased SKU (bounded; cleared when it grows large).
     var products: [String: Product] = [:]
     var sparse = false
@@ -118,11 +147,18 @@ public final class Importer {
         // A bigger page cache for the one long transaction (SQLite's default is 2 MiB):
         // the indexes being filled stay in memory instead of spilling to the WAL early.
         try store.db.execute("PRAGMA cache_size = -\(Self.cacheKiB)")
+        // The many-row INSERTs (BulkInsert) each keep a statement journal, the pages they
+        // change as they were, to undo the statement alone on an error. In memory: on
+        // disk (SQLite's default) it cost five times the writes of the import itself.
+        // It holds a few pages per statement, and the process ends with the import.
+        try store.db.execute("PRAGMA temp_store = MEMORY")
         do {
             try store.db.transaction {
                 chain = try ChainCursor(store.db)
+                try startBulk()
                 firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
                 try pipeline(source, rejected: rejected, progress: progress)
+                try flushBulk()
                 try chain.save(store)
                 try beforeCommit()
                 if options.dryRun || (summary.issueCount > 0 && !options.skipInvalid) { throw KeepNothing() }
@@ -388,6 +424,8 @@ public final class Importer {
             }
             let lifecycle = differs.allSatisfy { $0.hasPrefix("status") || $0 == "payments" }
             if options.update && lifecycle {
+                // The lifecycle actions read the order's rows: they must all be written.
+                try flushBulk()
                 return try update(ref: ref, plan: plan, rows: rows, rejected: rejected)
             }
             let hint = lifecycle ? "--update applies the file's status and payments"
@@ -405,7 +443,8 @@ public final class Importer {
         }
         if customerID == nil {
             do {
-                customerID = try store.insertCustomer(NewCustomer(name: name, email: email, country: country)).id
+                // Looked up by email above: no need to check again or read it back.
+                customerID = try store.insertCustomerRow(NewCustomer(name: name, email: email, country: country), emailChecked: true, at: nowText)
                 summary.customersCreated += 1
             } catch let e as OrderError {
                 return try refuse(first.line, "customer_name", name, reason(e))
@@ -419,7 +458,7 @@ public final class Importer {
             if found == nil {
                 try store.db.run("""
                     INSERT INTO products(sku, name, price, currency, track_stock, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)
-                    """, l.sku, l.name ?? l.sku, prices[i].minor, currency.code, store.nowText, store.nowText)
+                    """, l.sku, l.name ?? l.sku, prices[i].minor, currency.code, nowText, nowText)
                 found = try product(l.sku, reload: true)
                 summary.productsCreated += 1
             }
@@ -441,24 +480,28 @@ public final class Importer {
                                paid_total, refunded_total, closed_reason, held_from)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, ref, customerID!, channel, shipping, currency.code, total, units, orderClass, classReason,
-            due?.iso, first[.note], placedText, store.nowText, store.nowText, plan.status.rawValue,
+            due?.iso, first[.note], placedText, nowText, nowText, plan.status.rawValue,
             PaymentStatus.derive(total: total, paid: plan.paid, refunded: plan.refund).rawValue, fulfilment.rawValue,
             plan.paid, plan.refund, plan.status == .cancelled ? "imported as cancelled" : nil, heldFrom)
         let orderID = store.db.lastInsertRowID
         var events = EventWriter(store: store, orderID: orderID)
         events.chain = chain
+        events.bulk = eventRows
         events.nextSeq = 1
         try events.append("created", new: OrderStatus.pending.rawValue, detail: "imported from line \(first.line)", at: placedText)
         try events.append("classified", new: orderClass, detail: classReason, at: placedText)
         // Historic lines: no reservation and no stock movement; shipped as the plan says.
         var lineIDs: [Int64] = []
         for (i, d) in drafts.enumerated() {
-            try store.db.run("""
-                INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source, shipped)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, orderID, i + 1, d.product.id, d.product.sku, d.name ?? d.product.name, d.quantity, d.price.minor,
-                d.price.minor * d.quantity, d.overridden ? "override" : "catalog", plan.ship[i])
-            lineIDs.append(store.db.lastInsertRowID)
+            let id = nextLineID
+            nextLineID += 1
+            let name: String = d.name ?? d.product.name
+            let source: String = d.overridden ? "override" : "catalog"
+            let row: [SQLValue] = [.integer(id), .integer(orderID), .integer(Int64(i + 1)), .integer(d.product.id), .text(d.product.sku),
+                                   .text(name), .integer(d.quantity), .integer(d.price.minor),
+                                   .integer(d.price.minor * d.quantity), .text(source), .integer(plan.ship[i])]
+            try orderLineRows.add(row)
+            lineIDs.append(id)
         }
         try applyHistory(orderID: orderID, total: total, placed: placed, plan: plan, lines: lines, lineIDs: lineIDs, events: &events)
         summary.rowsImported += weight(rows)
@@ -487,7 +530,6 @@ public final class Importer {
     /// shipment and refund records the lifecycle would have written.
     func applyHistory(orderID: Int64, total: Int64, placed: Date, plan: Plan, lines: [ParsedLine], lineIDs: [Int64],
                       events: inout EventWriter) throws {
-        let db = store.db
         let currency = shop.currency
         // The order row already holds the final figures; this writes the way there.
         var current = OrderStatus.pending
@@ -505,7 +547,7 @@ public final class Importer {
         }
         if plan.paid > 0 {
             let at = Instant.format(plan.paidAt ?? placed)
-            try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, 'import', ?)", orderID, plan.paid, at)
+            try paymentRows.add([.integer(orderID), .text("payment"), .integer(plan.paid), .text("import"), .null, .text(at)])
             try events.append("paid", new: Money(minor: plan.paid, currency: currency).description, detail: "imported", at: at)
             try settlePayment(paid: plan.paid, refunded: 0, at: at)
         }
@@ -517,12 +559,13 @@ public final class Importer {
             if !shipping.isEmpty {
                 let at = Instant.format(plan.shippedAt ?? placed)
                 let delivered = plan.status == .delivered || plan.status == .completed
-                try db.run("INSERT INTO shipments(order_id, carrier, tracking, shipped_at, delivered_at) VALUES (?, ?, ?, ?, ?)",
-                           orderID, plan.carrier, plan.tracking, at,
-                           delivered ? Instant.format(plan.deliveredAt ?? plan.shippedAt ?? placed) : nil)
-                let shipmentID = db.lastInsertRowID
+                let shipmentID = nextShipmentID
+                nextShipmentID += 1
+                func text(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+                try shipmentRows.add([.integer(shipmentID), .integer(orderID), text(plan.carrier), text(plan.tracking), .text(at),
+                                      text(delivered ? Instant.format(plan.deliveredAt ?? plan.shippedAt ?? placed) : nil)])
                 for i in shipping {
-                    try db.run("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (?, ?, ?)", shipmentID, lineIDs[i], plan.ship[i])
+                    try shipmentLineRows.add([.integer(shipmentID), .integer(lineIDs[i]), .integer(plan.ship[i])])
                 }
                 let all = plan.ship == lines.map(\.quantity)
                 let fulfilment: FulfilmentStatus = all ? .fulfilled : .partial
@@ -541,7 +584,7 @@ public final class Importer {
         }
         if plan.refund > 0 {
             let at = Instant.format([plan.cancelledAt, plan.deliveredAt, plan.shippedAt, plan.paidAt].compactMap { $0 }.max() ?? placed)
-            try db.run("INSERT INTO payments(order_id, kind, amount, reason, at) VALUES (?, 'refund', ?, 'imported', ?)", orderID, plan.refund, at)
+            try paymentRows.add([.integer(orderID), .text("refund"), .integer(plan.refund), .null, .text("imported"), .text(at)])
             try events.append("refunded", new: Money(minor: plan.refund, currency: currency).description, detail: "imported", at: at)
             try settlePayment(paid: plan.paid, refunded: plan.refund, at: at)
         }

@@ -120,10 +120,26 @@ public enum Instant {
     /// `YYYY-MM-DDTHH:MM:SSZ` (stored) or `YYYY-MM-DD HH:MM` (shown) for seconds since
     /// 1970 on the wall clock meant.
     private static func stamp(_ seconds: Int64, stored: Bool) -> String {
-        let day = LocalDate(dayNumber: Int(floorDiv(seconds, 86400)))
-        let rem = Int(seconds - floorDiv(seconds, 86400) * 86400)
+        let days = floorDiv(seconds, 86400)
+        let day = LocalDate(dayNumber: Int(days))
+        let rem = Int(seconds - days * 86400)
+        let count = stored ? 20 : 16
+        guard (0...9999).contains(day.year) else { return slowStamp(day, rem, stored: stored) }
+        // Written in place: this runs for every stored time (an import writes millions).
+        return String(unsafeUninitializedCapacity: count) { b in
+            func two(_ at: Int, _ v: Int) { b[at] = UInt8(48 + v / 10); b[at + 1] = UInt8(48 + v % 10) }
+            two(0, day.year / 100); two(2, day.year % 100); b[4] = UInt8(ascii: "-")
+            two(5, day.month); b[7] = UInt8(ascii: "-")
+            two(8, day.day); b[10] = UInt8(ascii: stored ? "T" : " ")
+            two(11, rem / 3600); b[13] = UInt8(ascii: ":")
+            two(14, rem / 60 % 60)
+            if stored { b[16] = UInt8(ascii: ":"); two(17, rem % 60); b[19] = UInt8(ascii: "Z") }
+            return count
+        }
+    }
+
+    private static func slowStamp(_ day: LocalDate, _ rem: Int, stored: Bool) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(20)
         appendDigits(&bytes, day.year, 4); bytes.append(UInt8(ascii: "-"))
         appendDigits(&bytes, day.month, 2); bytes.append(UInt8(ascii: "-"))
         appendDigits(&bytes, day.day, 2); bytes.append(UInt8(ascii: stored ? "T" : " "))
@@ -323,6 +339,12 @@ public struct DateResolver: Sendable {
 /// Appends `value` as decimal digits, zero-padded to `width`.
 @inline(__always)
 func appendDigits(_ bytes: inout [UInt8], _ value: Int, _ width: Int) {
+    // The common case without a scratch array: 0 <= value < 10^width, width <= 4.
+    if width <= 4 && value >= 0 && value < [1, 10, 100, 1000, 10000][width] {
+        var div = [1, 1, 10, 100, 1000][width], v = value
+        for _ in 0..<width { bytes.append(UInt8(48 + v / div)); v %= div; div /= 10 }
+        return
+    }
     var digits: [UInt8] = []
     var v = abs(value)
     repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0

@@ -11,6 +11,12 @@ public final class Database {
     private var cache: [String: Statement] = [:]
     private var inTransaction = false
 
+    /// Process-wide settings, made once before the first connection opens.
+    private static let configured: Bool = {
+        _ = orderctl_sqlite_disable_memstatus()
+        return true
+    }()
+
     /// How long a writer waits for another writer before giving up.
     public static let busyTimeoutMilliseconds: Int32 = 5000
 
@@ -29,6 +35,7 @@ public final class Database {
                                   message: "cannot create \(path): \(String(cString: strerror(errno)))")
             }
         }
+        _ = Self.configured
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if readOnly { flags |= SQLITE_OPEN_READONLY } else { flags |= SQLITE_OPEN_READWRITE }

@@ -25,37 +25,49 @@ final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
+    /// Ready to run again. The old bindings stay until the next `bind`, which sets every
+    /// parameter (it refuses a wrong count), so they need no clearing.
     func reset() {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
     }
 
     func bind(_ values: [any SQLBindable]) throws {
+        try checkCount(values.count)
+        for (offset, value) in values.enumerated() { try bind(value.sqlValue, at: Int32(offset + 1)) }
+    }
+
+    /// The same for plain values, without an existential box per value (bulk writes).
+    func bind(_ values: [SQLValue]) throws {
+        try checkCount(values.count)
+        for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
+    }
+
+    private func checkCount(_ given: Int) throws {
         let expected = Int(sqlite3_bind_parameter_count(handle))
-        guard expected == values.count else {
+        guard expected == given else {
             throw SQLiteError(code: SQLiteCode.error,
-                              message: "statement takes \(expected) parameters, \(values.count) given", sql: sql)
+                              message: "statement takes \(expected) parameters, \(given) given", sql: sql)
         }
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let rc: Int32
-            switch value.sqlValue {
-            case .null: rc = sqlite3_bind_null(handle, index)
-            case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
-            case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-            case .text(let v):
-                var copy = v
-                rc = copy.withUTF8 { buf in
-                    sqlite3_bind_text(handle, index, UnsafeRawPointer(buf.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                        .assumingMemoryBound(to: CChar.self), Int32(buf.count), SQLITE_TRANSIENT)
-                }
-            case .blob(let v):
-                rc = v.withUnsafeBytes { buf in
-                    sqlite3_bind_blob(handle, index, buf.baseAddress, Int32(buf.count), SQLITE_TRANSIENT)
-                }
+    }
+
+    private func bind(_ value: SQLValue, at index: Int32) throws {
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(handle, index)
+        case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
+        case .real(let v): rc = sqlite3_bind_double(handle, index, v)
+        case .text(let v):
+            var copy = v
+            rc = copy.withUTF8 { buf in
+                sqlite3_bind_text(handle, index, UnsafeRawPointer(buf.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    .assumingMemoryBound(to: CChar.self), Int32(buf.count), SQLITE_TRANSIENT)
             }
-            guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+        case .blob(let v):
+            rc = v.withUnsafeBytes { buf in
+                sqlite3_bind_blob(handle, index, buf.baseAddress, Int32(buf.count), SQLITE_TRANSIENT)
+            }
         }
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
     }
 
     /// Steps once; true when a row is available.

@@ -78,6 +78,8 @@ struct EventWriter {
     /// The time of this action's events when it is not now (`--at`).
     var defaultAt: String? = nil
 
+    static let columns = ["id", "order_id", "seq", "at", "kind", "old_value", "new_value", "detail", "prev_hash", "hash"]
+
     init(store: OrderStore, orderID: Int64) {
         self.store = store
         self.orderID = orderID
@@ -86,6 +88,8 @@ struct EventWriter {
     /// Set by a bulk writer (import): the chain's head is kept here instead of being
     /// read and written per event; the writer saves it once before committing.
     var chain: ChainCursor? = nil
+    /// Set by a bulk writer with `chain`: events are gathered and written many at a time.
+    var bulk: BulkInsert? = nil
 
     mutating func append(_ kind: String, old: String? = nil, new: String? = nil, detail: String? = nil, at: String? = nil) throws {
         let db = store.db
@@ -94,10 +98,19 @@ struct EventWriter {
         let id = lastID + 1
         let stamp = at ?? defaultAt ?? store.nowText
         let hash = HistoryChain.hash(prev: prev, id: id, orderID: orderID, seq: seq, at: stamp, kind: kind, old: old, new: new, detail: detail)
-        try db.run("""
+        if let bulk {
+            let orderID = orderID
+            try bulk.add { v in
+                v.append(.integer(id)); v.append(.integer(orderID)); v.append(.integer(Int64(seq))); v.append(.text(stamp))
+                v.append(.text(kind)); v.append(old.map(SQLValue.text) ?? .null); v.append(new.map(SQLValue.text) ?? .null)
+                v.append(detail.map(SQLValue.text) ?? .null); v.append(.text(prev)); v.append(.text(hash))
+            }
+        } else {
+            try db.run("""
             INSERT INTO order_events(id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, id, orderID, seq, stamp, kind, old, new, detail, prev, hash)
+        }
         if let chain {
             chain.lastID = id
             chain.hash = hash
