@@ -59,6 +59,32 @@ struct SQLiteLayerTests {
         }
     }
 
+    @Test("ReferenceCheck finds a new row that refers to nothing, and passes new rows that refer to new or old parents")
+    func referenceCheck() throws {
+        try withStore { store in
+            let db = store.db
+            let (old, _) = try store.addOrder(draft(["TEE"], ref: "OLD-1"))
+            try db.execute("PRAGMA foreign_keys = OFF")
+            defer { try? db.execute("PRAGMA foreign_keys = ON") }
+            do { try db.transaction {
+                let check = try ReferenceCheck(db)
+                // New orders (a range without gaps) and rows referring to them and to the old order.
+                let (a, _) = try store.addOrder(draft(["TEE"], ref: "NEW-1"))
+                let (b, _) = try store.addOrder(draft(["TEE:2"], ref: "NEW-2"))
+                for id in [old.summary.id, a.summary.id, b.summary.id] {
+                    try db.run("INSERT INTO payments(order_id, kind, amount, at) VALUES (?, 'payment', 100, '2026-03-04T10:00:00Z')", id)
+                }
+                try check.verify(db)
+                // A payment for an order that does not exist.
+                try db.run("INSERT INTO payments(order_id, kind, amount, at) VALUES (?, 'payment', 100, '2026-03-04T10:00:00Z')", b.summary.id + 50)
+                let error = #expect(throws: SQLiteError.self) { try check.verify(db) }
+                #expect(error?.code == SQLiteCode.constraintForeignKey)
+                #expect(error?.message.contains("payments.order_id refer to no row of orders") == true)
+                throw CancellationError()  // roll back
+            } } catch is CancellationError {}
+        }
+    }
+
     @Test("NOT NULL violation: code 1299 and the SQL")
     func notNullViolation() throws {
         try withDatabase { db, _ throws in

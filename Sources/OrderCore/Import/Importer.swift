@@ -147,18 +147,25 @@ public final class Importer {
         // A bigger page cache for the one long transaction (SQLite's default is 2 MiB):
         // the indexes being filled stay in memory instead of spilling to the WAL early.
         try store.db.execute("PRAGMA cache_size = -\(Self.cacheKiB)")
-        // The many-row INSERTs (BulkInsert) each keep a statement journal, the pages they
-        // change as they were, to undo the statement alone on an error. In memory: on
-        // disk (SQLite's default) it cost five times the writes of the import itself.
-        // It holds a few pages per statement, and the process ends with the import.
+        // A statement journal (the pages a statement changes, as they were, to undo it
+        // alone) stays in memory: on disk, SQLite's default, the many-row INSERTs' journals
+        // cost five times the writes of the import itself. With foreign keys off and
+        // INSERT OR FAIL (BulkInsert) none is needed; this keeps any that is small.
         try store.db.execute("PRAGMA temp_store = MEMORY")
+        // Foreign keys are checked once for all new rows before the commit (see
+        // ReferenceCheck). The pragma is a no-op inside a transaction: a caller's
+        // transaction keeps them on, and the check below is then redundant, not wrong.
+        try store.db.execute("PRAGMA foreign_keys = OFF")
+        defer { try? store.db.execute("PRAGMA foreign_keys = ON") }
         do {
             try store.db.transaction {
                 chain = try ChainCursor(store.db)
+                let references = try ReferenceCheck(store.db)
                 try startBulk()
                 firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
                 try pipeline(source, rejected: rejected, progress: progress)
                 try flushBulk()
+                try references.verify(store.db)
                 try chain.save(store)
                 try beforeCommit()
                 if options.dryRun || (summary.issueCount > 0 && !options.skipInvalid) { throw KeepNothing() }

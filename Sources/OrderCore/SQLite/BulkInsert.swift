@@ -42,7 +42,10 @@ final class BulkInsert {
 
     func sql(rows: Int) -> String {
         let one = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        return "INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
+        // OR FAIL: a failing row stops the statement without undoing the rows before it,
+        // so SQLite keeps no statement journal for it. A bulk write's caller rolls the
+        // whole transaction back on any error.
+        return "INSERT OR FAIL INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
             + Array(repeating: one, count: rows).joined(separator: ", ")
     }
 
