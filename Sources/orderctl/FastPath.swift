@@ -28,13 +28,20 @@ enum FastPath {
         var positionals: ClosedRange<Int> = 0...0
     }
 
+    /// Options in the order given; a few at most, so arrays, not dictionaries (which
+    /// cost more to set up than the search saves).
     struct Parsed {
-        var values: [String: String] = [:]
-        var lists: [String: [String]] = [:]
+        var options: [(name: String, value: String)] = []
         var flags: [String] = []
         var positionals: [String] = []
 
-        func list(_ name: String) -> [String] { lists[name] ?? [] }
+        var values: Values { Values(options: options) }
+        func list(_ name: String) -> [String] { options.filter { $0.name == name }.map(\.value) }
+    }
+
+    struct Values {
+        let options: [(name: String, value: String)]
+        subscript(_ name: String) -> String? { options.first { $0.name == name }?.value }
     }
 
     static let global = ["--db", "--color"]
@@ -74,11 +81,8 @@ enum FastPath {
             }
             // A value that looks like an option is swift-argument-parser's to judge.
             if value.hasPrefix("-") { return nil }
-            if repeatable {
-                parsed.lists[name, default: []].append(value)
-            } else {
-                guard parsed.values.updateValue(value, forKey: name) == nil else { return nil }
-            }
+            if !repeatable && parsed.options.contains(where: { $0.name == name }) { return nil }
+            parsed.options.append((name, value))
         }
         guard spec.positionals.contains(parsed.positionals.count) else { return nil }
         return parsed

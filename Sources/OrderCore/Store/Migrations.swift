@@ -82,7 +82,7 @@ enum Migrations {
     /// write lock. Returns true when this call created the schema (applied step 1).
     @discardableResult
     static func migrate(_ db: Database, path: String, steps given: [Step]? = nil,
-                        swiftSteps: [Int: @Sendable (Database) throws -> Void] = [:],
+                        swiftSteps: @autoclosure () -> [Int: @Sendable (Database) throws -> Void] = [:],
                         afterFirstStep: () throws -> Void = {}) throws -> Bool {
         let latest = given.map { $0.last?.version ?? 0 } ?? latestVersion
         try checkOwnership(db, path: path, latest: latest)
@@ -99,7 +99,7 @@ enum Migrations {
                     }
                 }
                 try db.execute(step.sql)
-                try swiftSteps[step.version]?(db)
+                try swiftSteps()[step.version]?(db)
                 try db.execute("PRAGMA user_version = \(step.version)")
                 if step.version == 1 {
                     try afterFirstStep()
