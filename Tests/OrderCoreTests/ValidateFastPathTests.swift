@@ -7,7 +7,7 @@ import Testing
 struct ValidateFastPathTests {
     /// Random ASCII strings, heavy in the characters the rules care about.
     static func samples(count: Int, seed: UInt64) -> [String] {
-        var rng = SplitMix(seed)
+        var rng = CSVReaderTests.SplitMix64(state: seed)
         let alphabet = Array("aZ09.@@..,<> \t\r\n-_\u{7F}\u{01}\u{1F}x+~'\"")
         var out = ["", " ", "@", "a@b", "a@b.c", "a@b.", "@b.c", "a@@b.c", "a b@c.d", "a@b..c", "a@.b", "ann@example.com",
                    "Ann Lee", "  x  ", "\t", "a\u{7F}", "line\nbreak", "cr\r\nlf", "tab\there"]
@@ -38,17 +38,5 @@ struct ValidateFastPathTests {
         #expect(fastNames > 1000 && fastNotes > 1000)
         #expect(Validate.nameProblem(" ") != nil && !Validate.nameASCIIFast(" "))
         #expect(Validate.nameProblem("a\tb") != nil && !Validate.nameASCIIFast("a\tb"))
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
