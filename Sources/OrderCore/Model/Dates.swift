@@ -84,6 +84,14 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return (w < 0 ? w + 7 : w) + 1
     }
 
+    /// The ISO 8601 week-numbering year and week (weeks start on Monday; week 1 holds
+    /// the year's first Thursday).
+    public var isoWeek: (year: Int, week: Int) {
+        let thursday = adding(days: 4 - isoWeekday)
+        let jan1 = LocalDate(year: thursday.year, month: 1, day: 1)!
+        return (thursday.year, jan1.days(until: thursday) / 7 + 1)
+    }
+
     public var weekdayName: String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][isoWeekday - 1] }
 
     public func days(until other: LocalDate) -> Int { other.dayNumber - dayNumber }

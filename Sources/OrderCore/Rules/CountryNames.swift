@@ -21,6 +21,11 @@ public enum CountryNames {
         return t
     }()
 
+    /// The English name of a two-letter code ("DE" -> "Germany").
+    public static func name(_ code: String) -> String? {
+        Locale(identifier: "en_US").localizedString(forRegionCode: code)
+    }
+
     /// Two-letter codes that name groups or reserved ranges, not countries (EU, UN,
     /// the euro zone, "Outlying Oceania", user-assigned Q* and X* codes except XK).
     static func isCountry(_ code: String) -> Bool {

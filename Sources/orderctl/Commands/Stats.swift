@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import OrderCore
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "How the business is doing: orders, revenue, cancellations, returns and lead times.",
+        discussion: """
+            Orders count in the period they were placed in, with everything that happened \
+            to them since (refunds, returns, shipments). Days, weeks (ISO, from Monday), \
+            months, quarters and years are cut at midnight in the business time zone \
+            (config timezone; --timezone overrides). Amounts in different currencies are \
+            never added up: each currency gets its own rows and total.
+
+            Metrics per group:
+              ORDERS   orders placed, cancelled ones included
+              UNITS    units ordered, in orders not cancelled
+              GROSS    order totals, orders not cancelled
+              REFUNDS  money refunded on them (by product: value of units returned)
+              NET      gross - refunds
+              AVG      gross / orders not cancelled
+              CANC     cancelled orders / orders
+              RET      orders with a returned unit / orders with a shipped unit
+              SHIP d   days from order to first shipment: median/90th percentile
+              DELIV d  days from first shipment to last delivery (orders delivered whole)
+            Lead times are counted in whole hours (nearest-rank percentiles).
+            The Total row is the whole period, not the sum of the rows: an order with two \
+            products counts once, and products or customers beyond --limit count too.
+
+            Examples:
+              orderctl stats                             (the last 12 months)
+              orderctl stats --by month --by channel
+              orderctl stats --from 2026-01-01 --to 2026-03-31 --by week
+              orderctl stats --by product --limit 20
+              orderctl stats --by customer --from -90d --csv > customers.csv
+              orderctl stats --by month --csv --totals | column -s, -t
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago, so 12 months with this one; \(DateResolver.help)).")
+    var from: String?
+    @Option(parsing: .unconditional, help: "Last day, included (default: today).")
+    var to: String?
+    @Option(name: .customLong("by"), help: ArgumentHelp("Group by \(StatsDimension.allCases.map(\.rawValue).joined(separator: ", ")); give it twice for two dimensions (at most one period).", valueName: "dimension"))
+    var by: [String] = []
+    @Option(help: "Only orders in this currency.") var currency: String?
+    @Option(help: "Cut days in this time zone instead of the business time zone (e.g. UTC, America/New_York).") var timezone: String?
+    @Option(help: "By product or customer: the top N per currency by net revenue (default 10; 0 for all).") var limit: Int?
+    @Flag(help: "With --csv: end with a total row per currency (tables always have one).") var totals = false
+    @OptionGroup var format: FormatOptions
+
+    func run() throws {
+        let dims = try by.map { try StatsDimension.parse($0) }
+        let request = StatsRequest(from: from, to: to, by: dims, currency: currency, timeZone: timezone, limit: limit)
+        let store = try global.openStore(.existing)
+        let report = try store.stats(request)
+        if format.json { Terminal.print(StatsOutput.json(report)); return }
+        if format.csv { StatsOutput.csv(report, totals: totals); return }
+        let range = "\(report.from.iso) to \(report.to.iso) (\(report.timeZone))"
+        if report.totals.isEmpty { Terminal.print("No orders placed from \(range)."); return }
+        if Terminal.stdoutIsTerminal { Terminal.note("Orders placed from \(range)") }
+        Terminal.print(StatsOutput.table(report, width: Terminal.width))
+        if report.omitted > 0, let limit = report.limit {
+            Terminal.note("Top \(limit) shown; \(report.omitted) more (--limit 0 shows all).")
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+// `orderctl stats` end to end: the table, --csv (read by Python's csv module) and --json
+// carry the same figures, worked out by hand; an empty period says so; bad input is
+// refused with one line and changes nothing.
+
+@Suite("stats: table, CSV and JSON")
+struct StatsE2ETests {
+    /// The clock is 2026-11-25 (Berlin). By hand, September: O-1 alone (2 units, 25.00;
+    /// shipped after 24 h, delivered 48 h later). October: O-2 (cancelled) and O-3
+    /// (3 units, 6.15). November: none. Whole range: 3 orders, 1 cancelled, 5 units,
+    /// 31.15 gross and net, average 31.15 / 2 = 15.575 -> 15.58.
+    func shop() throws -> Sandbox {
+        let sb = try Sandbox(template: .catalog)
+        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "O-1", "--date", "2026-09-10T10:00:00Z")
+        try sb.ok("pay", "O-1", "--at", "2026-09-10T10:00:00Z")
+        try sb.ok("confirm", "O-1")
+        try sb.ok("ship", "O-1", "--at", "2026-09-11T10:00:00Z")
+        try sb.ok("deliver", "O-1", "--at", "2026-09-13T10:00:00Z")
+        try sb.ok("add", "--customer", "jean@example.fr", "--item", "TEE-M", "--ref", "O-2", "--date", "2026-10-05T10:00:00Z")
+        try sb.ok("cancel", "O-2", "--reason", "changed mind")
+        try sb.ok("add", "--customer", "ann@example.com", "--item", "CARD:3", "--ref", "O-3", "--date", "2026-10-20T10:00:00Z")
+        return sb
+    }
+
+    static let range = ["--from", "2026-09-01", "--to", "2026-11-30"]
+
+    @Test("the table: one row per month, a Total row, the values by hand")
+    func table() throws {
+        let sb = try shop()
+        let out = try sb.ok(["stats", "--by", "month"] + Self.range).stdout
+        let table = try #require(Output.table(in: out, header: "MONTH"), "no table in:\n\(out)")
+        // MONTH ORDERS UNITS GROSS REFUNDS NET AVG CANC RET SHIP-d DELIV-d [bar]
+        #expect(table.rows.map { Array($0.prefix(11)) } == [
+            ["2026-09", "1", "2", "25.00", "0.00", "25.00", "25.00", "0.0%", "0.0%", "1.0/1.0", "2.0/2.0"],
+            ["2026-10", "2", "3", "6.15", "0.00", "6.15", "6.15", "50.0%", "–", "–", "–"],
+            ["2026-11", "0", "0", "0.00", "0.00", "0.00", "–", "–", "–", "–", "–"],
+            ["Total", "3", "5", "31.15", "0.00", "31.15", "15.58", "33.3%", "0.0%", "1.0/1.0", "2.0/2.0"],
+        ])
+        // The bar column: September has the most net revenue, November none.
+        #expect(table.rows[0].count == 12 && table.rows[0][11].hasPrefix("█"))
+        #expect(table.rows[0][11].count > table.rows[1][11].count)
+    }
+
+    @Test("--csv opens with Python's csv module, and its totals equal the table's")
+    func csvMatchesTable() throws {
+        let sb = try shop()
+        let csv = try sb.ok(["stats", "--by", "month", "--csv", "--totals"] + Self.range).stdout
+        let file = sb.dir.appendingPathComponent("stats.csv")
+        try Data(csv.utf8).write(to: file)
+        let python = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"),
+                                    ["-c", "import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='')))))", file.path],
+                                    environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
+        #expect(python.exitCode == 0, "\(python)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as? [[String: String]])
+        #expect(rows.map { $0["month"] ?? "?" } == ["2026-09", "2026-10", "2026-11", "total"])
+        #expect(rows[0]["gross"] == "25.00" && rows[0]["currency"] == "EUR" && rows[0]["ship_hours_median"] == "24")
+        #expect(rows[0]["delivery_hours_p90"] == "48")
+        #expect(rows[1]["cancellation_rate"] == "0.5000" && rows[1]["return_rate"] == "")
+        let total = rows[3]
+        #expect(total["orders"] == "3" && total["units"] == "5" && total["gross"] == "31.15" && total["net"] == "31.15")
+        #expect(total["average_order"] == "15.58" && total["cancellation_rate"] == "0.3333")
+
+        // The same figures as the table's Total row.
+        let table = try #require(Output.table(in: try sb.ok(["stats", "--by", "month"] + Self.range).stdout, header: "MONTH"))
+        let tableTotal = try #require(table.rows.last)
+        #expect([total["orders"], total["units"], total["gross"], total["refunds"], total["net"], total["average_order"]]
+            == tableTotal[1...6].map { Optional($0) })
+
+        // Without --totals: no total row.
+        let plain = try sb.ok(["stats", "--by", "month", "--csv"] + Self.range).stdout
+        #expect(plain.split(whereSeparator: \.isNewline).count == 4)
+    }
+
+    @Test("--json: the same values, amounts as strings")
+    func json() throws {
+        let sb = try shop()
+        let json = try sb.jsonObject("stats", "--by", "customer", "--from", "2026-09-01", "--to", "2026-11-30")
+        #expect(json["from"] as? String == "2026-09-01" && json["time_zone"] as? String == "Europe/Berlin")
+        let groups = try #require(json["groups"] as? [[String: Any]])
+        #expect(groups.count == 2)
+        let ann = try #require(groups.first)
+        #expect((ann["customer"] as? [String: Any])?["email"] as? String == "ann@example.com")
+        #expect(ann["orders"] as? Int == 2 && ann["gross"] as? String == "31.15")
+        #expect((ann["ship_hours"] as? [String: Any])?["median"] as? Int == 24)
+        let jean = groups[1]
+        #expect(jean["cancelled"] as? Int == 1 && jean["average_order"] is NSNull)
+        let totals = try #require(json["totals"] as? [[String: Any]])
+        #expect(totals.count == 1 && totals[0]["net"] as? String == "31.15")
+    }
+
+    @Test("a period without orders says so, in every format")
+    func emptyPeriod() throws {
+        let sb = try shop()
+        let r = try sb.ok("stats", "--from", "2025-01-01", "--to", "2025-01-31")
+        #expect(r.stdout == "No orders placed from 2025-01-01 to 2025-01-31 (Europe/Berlin).\n")
+        let csv = try sb.ok("stats", "--from", "2025-01-01", "--to", "2025-01-31", "--csv", "--totals").stdout
+        #expect(csv.split(whereSeparator: \.isNewline).count == 1)
+        let json = try sb.jsonObject("stats", "--from", "2025-01-01", "--to", "2025-01-31")
+        #expect((json["groups"] as? [Any])?.isEmpty == true && (json["totals"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("default: the last 12 months, up to today")
+    func defaultRange() throws {
+        let sb = try shop()
+        let json = try sb.jsonObject("stats", "--by", "month")
+        #expect(json["from"] as? String == "2025-12-01" && json["to"] as? String == "2026-11-25")
+        #expect((json["groups"] as? [Any])?.count == 12)
+    }
+
+    @Test("bad input: one line naming the option, exit 1 or 64, nothing changed", arguments: [
+        (["stats", "--by", "fortnight"], "by"),
+        (["stats", "--by", "month", "--by", "week"], "by"),
+        (["stats", "--from", "someday"], "from"),
+        (["stats", "--from", "2026-10-01", "--to", "2026-09-01"], "from"),
+        (["stats", "--currency", "EURO"], "currency"),
+        (["stats", "--timezone", "Mars/Olympus"], "timezone"),
+        (["stats", "--limit", "-3"], "limit"),
+        (["stats", "--json", "--csv"], "--json"),
+    ])
+    func badInput(arguments: [String], field: String) throws {
+        let sb = try shop()
+        let before = try sb.dump()
+        let r = try sb.run(arguments)
+        #expect(r.exitCode == 1 || r.exitCode == 64, "\(r)")
+        #expect(r.stdout.isEmpty)
+        let errorLine = r.stderrLines.first ?? ""
+        #expect(errorLine.hasPrefix("Error: ") && errorLine.contains(field), "\(r)")
+        #expect(r.stderrLines.filter { $0.hasPrefix("Error") }.count == 1, "\(r)")
+        #expect(try sb.dump() == before)
+    }
+}
