@@ -188,3 +188,344 @@ CREATE INDEX orders_flag ON orders(placed_at) WHERE flag IS NOT NULL;
 
 -- An order totalling nothing owes nothing.
 UPDATE orders SET payment_status = 'paid' WHERE total = 0 AND payment_status = 'unpaid';
+
+-- step 3: what stats reads: lead times kept with each order, and daily sums kept by triggers
+
+-- Whole hours from the order to its first shipment, and from the first shipment to the
+-- last delivery once every shipment has arrived; NULL until then. Kept by the triggers
+-- on shipments below.
+ALTER TABLE orders ADD COLUMN ship_hours     INTEGER;
+ALTER TABLE orders ADD COLUMN delivery_hours INTEGER;
+
+UPDATE orders SET
+    ship_hours = (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(orders.placed_at)) / 3600
+                    FROM shipments s WHERE s.order_id = orders.id),
+    delivery_hours = (SELECT CASE WHEN count(*) > 0 AND count(*) = count(s.delivered_at)
+                                  THEN (unixepoch(max(s.delivered_at)) - unixepoch(min(s.shipped_at))) / 3600 END
+                        FROM shipments s WHERE s.order_id = orders.id);
+
+CREATE TRIGGER shipments_lead_insert AFTER INSERT ON shipments
+BEGIN
+    UPDATE orders SET
+        ship_hours = (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(orders.placed_at)) / 3600
+                        FROM shipments s WHERE s.order_id = orders.id),
+        delivery_hours = (SELECT CASE WHEN count(*) = count(s.delivered_at)
+                                      THEN (unixepoch(max(s.delivered_at)) - unixepoch(min(s.shipped_at))) / 3600 END
+                            FROM shipments s WHERE s.order_id = orders.id)
+    WHERE id = NEW.order_id;
+END;
+CREATE TRIGGER shipments_lead_update AFTER UPDATE OF order_id, shipped_at, delivered_at ON shipments
+BEGIN
+    UPDATE orders SET
+        ship_hours = (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(orders.placed_at)) / 3600
+                        FROM shipments s WHERE s.order_id = orders.id),
+        delivery_hours = (SELECT CASE WHEN count(*) > 0 AND count(*) = count(s.delivered_at)
+                                      THEN (unixepoch(max(s.delivered_at)) - unixepoch(min(s.shipped_at))) / 3600 END
+                            FROM shipments s WHERE s.order_id = orders.id)
+    WHERE id IN (OLD.order_id, NEW.order_id);
+END;
+CREATE TRIGGER shipments_lead_delete AFTER DELETE ON shipments
+BEGIN
+    UPDATE orders SET
+        ship_hours = (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(orders.placed_at)) / 3600
+                        FROM shipments s WHERE s.order_id = orders.id),
+        delivery_hours = (SELECT CASE WHEN count(*) > 0 AND count(*) = count(s.delivered_at)
+                                      THEN (unixepoch(max(s.delivered_at)) - unixepoch(min(s.shipped_at))) / 3600 END
+                            FROM shipments s WHERE s.order_id = orders.id)
+    WHERE id = OLD.order_id;
+END;
+CREATE TRIGGER orders_lead_placed AFTER UPDATE OF placed_at ON orders WHEN OLD.placed_at IS NOT NEW.placed_at
+BEGIN
+    UPDATE orders SET ship_hours = (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(NEW.placed_at)) / 3600
+                                      FROM shipments s WHERE s.order_id = NEW.id)
+    WHERE id = NEW.id;
+END;
+
+-- Everything stats reads to rank customers by net revenue, so that it never visits the rows.
+CREATE INDEX orders_stats_customer ON orders(placed_at, customer_id, currency, status, total, refunded_total);
+
+-- Sums per UTC day (of placed_at) and currency, the same figures stats computes from the
+-- orders: a report adds up the whole UTC days inside each period and reads orders only
+-- for the hours at its edges. "kept" means not cancelled.
+CREATE TABLE stats_daily (
+    day       TEXT NOT NULL,
+    currency  TEXT NOT NULL,
+    orders    INTEGER NOT NULL,    -- placed
+    cancelled INTEGER NOT NULL,
+    units     INTEGER NOT NULL,    -- item_count of kept orders
+    gross     INTEGER NOT NULL,    -- total of kept orders
+    refunds   INTEGER NOT NULL,    -- refunded_total of kept orders
+    shipped   INTEGER NOT NULL,    -- kept orders with a shipped unit
+    returned  INTEGER NOT NULL,    -- ... and with a returned unit
+    PRIMARY KEY (day, currency)
+) STRICT, WITHOUT ROWID;
+
+-- How many kept orders took so many hours to ship ('ship') or to arrive ('delivery').
+CREATE TABLE stats_daily_lead (
+    day      TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('ship', 'delivery')),
+    hours    INTEGER NOT NULL,
+    orders   INTEGER NOT NULL,
+    PRIMARY KEY (day, currency, kind, hours)
+) STRICT, WITHOUT ROWID;
+
+-- Per product: its lines (one per order), units, value and returned value.
+CREATE TABLE stats_daily_product (
+    day            TEXT NOT NULL,
+    currency       TEXT NOT NULL,
+    product_id     INTEGER NOT NULL,
+    lines          INTEGER NOT NULL,
+    cancelled      INTEGER NOT NULL,
+    units          INTEGER NOT NULL,   -- quantity, kept orders
+    gross          INTEGER NOT NULL,   -- line_total, kept orders
+    returned_value INTEGER NOT NULL,   -- returned * unit_price, kept orders
+    shipped        INTEGER NOT NULL,   -- kept lines with a shipped unit
+    returned       INTEGER NOT NULL,   -- ... and with a returned unit
+    PRIMARY KEY (day, currency, product_id)
+) STRICT, WITHOUT ROWID;
+
+-- The same sums per UTC month, kept from the daily rows by the triggers below, so that
+-- a year's report reads 12 rows per product rather than 365.
+CREATE TABLE stats_monthly (
+    month     TEXT NOT NULL,
+    currency  TEXT NOT NULL,
+    orders    INTEGER NOT NULL,
+    cancelled INTEGER NOT NULL,
+    units     INTEGER NOT NULL,
+    gross     INTEGER NOT NULL,
+    refunds   INTEGER NOT NULL,
+    shipped   INTEGER NOT NULL,
+    returned  INTEGER NOT NULL,
+    PRIMARY KEY (month, currency)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE stats_monthly_lead (
+    month    TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    hours    INTEGER NOT NULL,
+    orders   INTEGER NOT NULL,
+    PRIMARY KEY (month, currency, kind, hours)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE stats_monthly_product (
+    month          TEXT NOT NULL,
+    currency       TEXT NOT NULL,
+    product_id     INTEGER NOT NULL,
+    lines          INTEGER NOT NULL,
+    cancelled      INTEGER NOT NULL,
+    units          INTEGER NOT NULL,
+    gross          INTEGER NOT NULL,
+    returned_value INTEGER NOT NULL,
+    shipped        INTEGER NOT NULL,
+    returned       INTEGER NOT NULL,
+    PRIMARY KEY (month, currency, product_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER stats_daily_to_month_insert AFTER INSERT ON stats_daily
+BEGIN
+    INSERT INTO stats_monthly VALUES (substr(NEW.day, 1, 7), NEW.currency, NEW.orders, NEW.cancelled, NEW.units, NEW.gross,
+            NEW.refunds, NEW.shipped, NEW.returned)
+        ON CONFLICT (month, currency) DO UPDATE SET orders = orders + excluded.orders, cancelled = cancelled + excluded.cancelled,
+            units = units + excluded.units, gross = gross + excluded.gross, refunds = refunds + excluded.refunds,
+            shipped = shipped + excluded.shipped, returned = returned + excluded.returned;
+END;
+CREATE TRIGGER stats_daily_to_month_update AFTER UPDATE ON stats_daily
+BEGIN
+    UPDATE stats_monthly SET orders = orders + NEW.orders - OLD.orders, cancelled = cancelled + NEW.cancelled - OLD.cancelled,
+            units = units + NEW.units - OLD.units, gross = gross + NEW.gross - OLD.gross, refunds = refunds + NEW.refunds - OLD.refunds,
+            shipped = shipped + NEW.shipped - OLD.shipped, returned = returned + NEW.returned - OLD.returned
+        WHERE month = substr(NEW.day, 1, 7) AND currency = NEW.currency;
+END;
+CREATE TRIGGER stats_daily_to_month_delete AFTER DELETE ON stats_daily
+BEGIN
+    UPDATE stats_monthly SET orders = orders - OLD.orders, cancelled = cancelled - OLD.cancelled, units = units - OLD.units,
+            gross = gross - OLD.gross, refunds = refunds - OLD.refunds, shipped = shipped - OLD.shipped, returned = returned - OLD.returned
+        WHERE month = substr(OLD.day, 1, 7) AND currency = OLD.currency;
+END;
+CREATE TRIGGER stats_daily_lead_to_month_insert AFTER INSERT ON stats_daily_lead
+BEGIN
+    INSERT INTO stats_monthly_lead VALUES (substr(NEW.day, 1, 7), NEW.currency, NEW.kind, NEW.hours, NEW.orders)
+        ON CONFLICT (month, currency, kind, hours) DO UPDATE SET orders = orders + excluded.orders;
+END;
+CREATE TRIGGER stats_daily_lead_to_month_update AFTER UPDATE ON stats_daily_lead
+BEGIN
+    UPDATE stats_monthly_lead SET orders = orders + NEW.orders - OLD.orders
+        WHERE month = substr(NEW.day, 1, 7) AND currency = NEW.currency AND kind = NEW.kind AND hours = NEW.hours;
+END;
+CREATE TRIGGER stats_daily_lead_to_month_delete AFTER DELETE ON stats_daily_lead
+BEGIN
+    UPDATE stats_monthly_lead SET orders = orders - OLD.orders
+        WHERE month = substr(OLD.day, 1, 7) AND currency = OLD.currency AND kind = OLD.kind AND hours = OLD.hours;
+END;
+CREATE TRIGGER stats_daily_product_to_month_insert AFTER INSERT ON stats_daily_product
+BEGIN
+    INSERT INTO stats_monthly_product VALUES (substr(NEW.day, 1, 7), NEW.currency, NEW.product_id, NEW.lines, NEW.cancelled,
+            NEW.units, NEW.gross, NEW.returned_value, NEW.shipped, NEW.returned)
+        ON CONFLICT (month, currency, product_id) DO UPDATE SET lines = lines + excluded.lines,
+            cancelled = cancelled + excluded.cancelled, units = units + excluded.units, gross = gross + excluded.gross,
+            returned_value = returned_value + excluded.returned_value, shipped = shipped + excluded.shipped,
+            returned = returned + excluded.returned;
+END;
+CREATE TRIGGER stats_daily_product_to_month_update AFTER UPDATE ON stats_daily_product
+BEGIN
+    UPDATE stats_monthly_product SET lines = lines + NEW.lines - OLD.lines, cancelled = cancelled + NEW.cancelled - OLD.cancelled,
+            units = units + NEW.units - OLD.units, gross = gross + NEW.gross - OLD.gross,
+            returned_value = returned_value + NEW.returned_value - OLD.returned_value,
+            shipped = shipped + NEW.shipped - OLD.shipped, returned = returned + NEW.returned - OLD.returned
+        WHERE month = substr(NEW.day, 1, 7) AND currency = NEW.currency AND product_id = NEW.product_id;
+END;
+CREATE TRIGGER stats_daily_product_to_month_delete AFTER DELETE ON stats_daily_product
+BEGIN
+    UPDATE stats_monthly_product SET lines = lines - OLD.lines, cancelled = cancelled - OLD.cancelled, units = units - OLD.units,
+            gross = gross - OLD.gross, returned_value = returned_value - OLD.returned_value,
+            shipped = shipped - OLD.shipped, returned = returned - OLD.returned
+        WHERE month = substr(OLD.day, 1, 7) AND currency = OLD.currency AND product_id = OLD.product_id;
+END;
+
+INSERT INTO stats_daily
+    SELECT substr(placed_at, 1, 10), currency, count(*), sum(status = 'cancelled'),
+           sum(iif(status <> 'cancelled', item_count, 0)), sum(iif(status <> 'cancelled', total, 0)),
+           sum(iif(status <> 'cancelled', refunded_total, 0)),
+           sum(status <> 'cancelled' AND fulfilment_status <> 'unfulfilled'),
+           sum(status <> 'cancelled' AND fulfilment_status IN ('partially_returned', 'returned'))
+    FROM orders GROUP BY 1, 2;
+INSERT INTO stats_daily_lead
+    SELECT substr(placed_at, 1, 10), currency, 'ship', ship_hours, count(*) FROM orders
+    WHERE status <> 'cancelled' AND ship_hours IS NOT NULL GROUP BY 1, 2, 4;
+INSERT INTO stats_daily_lead
+    SELECT substr(placed_at, 1, 10), currency, 'delivery', delivery_hours, count(*) FROM orders
+    WHERE status <> 'cancelled' AND delivery_hours IS NOT NULL GROUP BY 1, 2, 4;
+INSERT INTO stats_daily_product
+    SELECT substr(o.placed_at, 1, 10), o.currency, l.product_id, count(*), sum(o.status = 'cancelled'),
+           sum(iif(o.status <> 'cancelled', l.quantity, 0)), sum(iif(o.status <> 'cancelled', l.line_total, 0)),
+           sum(iif(o.status <> 'cancelled', l.returned * l.unit_price, 0)),
+           sum(o.status <> 'cancelled' AND l.shipped > 0), sum(o.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0)
+    FROM order_lines l JOIN orders o ON o.id = l.order_id GROUP BY 1, 2, 3;
+
+-- The triggers add an order's (a line's) share to its day's sums and take the old one off.
+CREATE TRIGGER orders_stats_insert AFTER INSERT ON orders
+BEGIN
+    INSERT INTO stats_daily VALUES (substr(NEW.placed_at, 1, 10), NEW.currency, 1, NEW.status = 'cancelled',
+            iif(NEW.status <> 'cancelled', NEW.item_count, 0), iif(NEW.status <> 'cancelled', NEW.total, 0),
+            iif(NEW.status <> 'cancelled', NEW.refunded_total, 0),
+            NEW.status <> 'cancelled' AND NEW.fulfilment_status <> 'unfulfilled',
+            NEW.status <> 'cancelled' AND NEW.fulfilment_status IN ('partially_returned', 'returned'))
+        ON CONFLICT (day, currency) DO UPDATE SET orders = orders + excluded.orders, cancelled = cancelled + excluded.cancelled,
+            units = units + excluded.units, gross = gross + excluded.gross, refunds = refunds + excluded.refunds,
+            shipped = shipped + excluded.shipped, returned = returned + excluded.returned;
+    INSERT INTO stats_daily_lead SELECT substr(NEW.placed_at, 1, 10), NEW.currency, 'ship', NEW.ship_hours, 1
+        WHERE NEW.status <> 'cancelled' AND NEW.ship_hours IS NOT NULL
+        ON CONFLICT (day, currency, kind, hours) DO UPDATE SET orders = orders + 1;
+    INSERT INTO stats_daily_lead SELECT substr(NEW.placed_at, 1, 10), NEW.currency, 'delivery', NEW.delivery_hours, 1
+        WHERE NEW.status <> 'cancelled' AND NEW.delivery_hours IS NOT NULL
+        ON CONFLICT (day, currency, kind, hours) DO UPDATE SET orders = orders + 1;
+END;
+
+CREATE TRIGGER orders_stats_update AFTER UPDATE OF placed_at, currency, status, fulfilment_status, item_count, total,
+        refunded_total, ship_hours, delivery_hours ON orders
+    WHEN OLD.placed_at IS NOT NEW.placed_at OR OLD.currency IS NOT NEW.currency OR OLD.status IS NOT NEW.status
+        OR OLD.fulfilment_status IS NOT NEW.fulfilment_status OR OLD.item_count IS NOT NEW.item_count
+        OR OLD.total IS NOT NEW.total OR OLD.refunded_total IS NOT NEW.refunded_total
+        OR OLD.ship_hours IS NOT NEW.ship_hours OR OLD.delivery_hours IS NOT NEW.delivery_hours
+BEGIN
+    UPDATE stats_daily SET orders = orders - 1, cancelled = cancelled - (OLD.status = 'cancelled'),
+            units = units - iif(OLD.status <> 'cancelled', OLD.item_count, 0),
+            gross = gross - iif(OLD.status <> 'cancelled', OLD.total, 0),
+            refunds = refunds - iif(OLD.status <> 'cancelled', OLD.refunded_total, 0),
+            shipped = shipped - (OLD.status <> 'cancelled' AND OLD.fulfilment_status <> 'unfulfilled'),
+            returned = returned - (OLD.status <> 'cancelled' AND OLD.fulfilment_status IN ('partially_returned', 'returned'))
+        WHERE day = substr(OLD.placed_at, 1, 10) AND currency = OLD.currency;
+    INSERT INTO stats_daily VALUES (substr(NEW.placed_at, 1, 10), NEW.currency, 1, NEW.status = 'cancelled',
+            iif(NEW.status <> 'cancelled', NEW.item_count, 0), iif(NEW.status <> 'cancelled', NEW.total, 0),
+            iif(NEW.status <> 'cancelled', NEW.refunded_total, 0),
+            NEW.status <> 'cancelled' AND NEW.fulfilment_status <> 'unfulfilled',
+            NEW.status <> 'cancelled' AND NEW.fulfilment_status IN ('partially_returned', 'returned'))
+        ON CONFLICT (day, currency) DO UPDATE SET orders = orders + excluded.orders, cancelled = cancelled + excluded.cancelled,
+            units = units + excluded.units, gross = gross + excluded.gross, refunds = refunds + excluded.refunds,
+            shipped = shipped + excluded.shipped, returned = returned + excluded.returned;
+    UPDATE stats_daily_lead SET orders = orders - 1
+        WHERE OLD.status <> 'cancelled' AND day = substr(OLD.placed_at, 1, 10) AND currency = OLD.currency
+          AND ((kind = 'ship' AND hours = OLD.ship_hours) OR (kind = 'delivery' AND hours = OLD.delivery_hours));
+    INSERT INTO stats_daily_lead SELECT substr(NEW.placed_at, 1, 10), NEW.currency, 'ship', NEW.ship_hours, 1
+        WHERE NEW.status <> 'cancelled' AND NEW.ship_hours IS NOT NULL
+        ON CONFLICT (day, currency, kind, hours) DO UPDATE SET orders = orders + 1;
+    INSERT INTO stats_daily_lead SELECT substr(NEW.placed_at, 1, 10), NEW.currency, 'delivery', NEW.delivery_hours, 1
+        WHERE NEW.status <> 'cancelled' AND NEW.delivery_hours IS NOT NULL
+        ON CONFLICT (day, currency, kind, hours) DO UPDATE SET orders = orders + 1;
+END;
+
+-- An order's lines count by its day, currency and whether it was cancelled.
+CREATE TRIGGER orders_stats_product AFTER UPDATE OF placed_at, currency, status ON orders
+    WHEN substr(OLD.placed_at, 1, 10) IS NOT substr(NEW.placed_at, 1, 10) OR OLD.currency IS NOT NEW.currency
+        OR (OLD.status = 'cancelled') IS NOT (NEW.status = 'cancelled')
+BEGIN
+    UPDATE stats_daily_product SET lines = lines - x.n, cancelled = cancelled - x.c, units = units - x.u,
+            gross = gross - x.g, returned_value = returned_value - x.rv, shipped = shipped - x.s, returned = returned - x.r
+        FROM (SELECT l.product_id AS p, count(*) AS n, sum(OLD.status = 'cancelled') AS c,
+                     sum(iif(OLD.status <> 'cancelled', l.quantity, 0)) AS u,
+                     sum(iif(OLD.status <> 'cancelled', l.line_total, 0)) AS g,
+                     sum(iif(OLD.status <> 'cancelled', l.returned * l.unit_price, 0)) AS rv,
+                     sum(OLD.status <> 'cancelled' AND l.shipped > 0) AS s,
+                     sum(OLD.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0) AS r
+              FROM order_lines l WHERE l.order_id = OLD.id GROUP BY l.product_id) AS x
+        WHERE day = substr(OLD.placed_at, 1, 10) AND currency = OLD.currency AND product_id = x.p;
+    INSERT INTO stats_daily_product
+        SELECT substr(NEW.placed_at, 1, 10), NEW.currency, l.product_id, 1, NEW.status = 'cancelled',
+               iif(NEW.status <> 'cancelled', l.quantity, 0), iif(NEW.status <> 'cancelled', l.line_total, 0),
+               iif(NEW.status <> 'cancelled', l.returned * l.unit_price, 0),
+               NEW.status <> 'cancelled' AND l.shipped > 0, NEW.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0
+        FROM order_lines l WHERE l.order_id = NEW.id
+        ON CONFLICT (day, currency, product_id) DO UPDATE SET lines = lines + excluded.lines,
+            cancelled = cancelled + excluded.cancelled, units = units + excluded.units, gross = gross + excluded.gross,
+            returned_value = returned_value + excluded.returned_value, shipped = shipped + excluded.shipped,
+            returned = returned + excluded.returned;
+END;
+
+CREATE TRIGGER order_lines_stats_insert AFTER INSERT ON order_lines
+BEGIN
+    INSERT INTO stats_daily_product
+        SELECT substr(o.placed_at, 1, 10), o.currency, NEW.product_id, 1, o.status = 'cancelled',
+               iif(o.status <> 'cancelled', NEW.quantity, 0), iif(o.status <> 'cancelled', NEW.line_total, 0),
+               iif(o.status <> 'cancelled', NEW.returned * NEW.unit_price, 0),
+               o.status <> 'cancelled' AND NEW.shipped > 0, o.status <> 'cancelled' AND NEW.shipped > 0 AND NEW.returned > 0
+        FROM orders o WHERE o.id = NEW.order_id
+        ON CONFLICT (day, currency, product_id) DO UPDATE SET lines = lines + excluded.lines,
+            cancelled = cancelled + excluded.cancelled, units = units + excluded.units, gross = gross + excluded.gross,
+            returned_value = returned_value + excluded.returned_value, shipped = shipped + excluded.shipped,
+            returned = returned + excluded.returned;
+END;
+
+CREATE TRIGGER order_lines_stats_update AFTER UPDATE OF order_id, product_id, quantity, unit_price, line_total, shipped, returned
+        ON order_lines
+BEGIN
+    UPDATE stats_daily_product SET lines = lines - 1, cancelled = cancelled - (o.status = 'cancelled'),
+            units = units - iif(o.status <> 'cancelled', OLD.quantity, 0),
+            gross = gross - iif(o.status <> 'cancelled', OLD.line_total, 0),
+            returned_value = returned_value - iif(o.status <> 'cancelled', OLD.returned * OLD.unit_price, 0),
+            shipped = shipped - (o.status <> 'cancelled' AND OLD.shipped > 0),
+            returned = returned - (o.status <> 'cancelled' AND OLD.shipped > 0 AND OLD.returned > 0)
+        FROM (SELECT placed_at, currency, status FROM orders WHERE id = OLD.order_id) AS o
+        WHERE day = substr(o.placed_at, 1, 10) AND stats_daily_product.currency = o.currency AND product_id = OLD.product_id;
+    INSERT INTO stats_daily_product
+        SELECT substr(o.placed_at, 1, 10), o.currency, NEW.product_id, 1, o.status = 'cancelled',
+               iif(o.status <> 'cancelled', NEW.quantity, 0), iif(o.status <> 'cancelled', NEW.line_total, 0),
+               iif(o.status <> 'cancelled', NEW.returned * NEW.unit_price, 0),
+               o.status <> 'cancelled' AND NEW.shipped > 0, o.status <> 'cancelled' AND NEW.shipped > 0 AND NEW.returned > 0
+        FROM orders o WHERE o.id = NEW.order_id
+        ON CONFLICT (day, currency, product_id) DO UPDATE SET lines = lines + excluded.lines,
+            cancelled = cancelled + excluded.cancelled, units = units + excluded.units, gross = gross + excluded.gross,
+            returned_value = returned_value + excluded.returned_value, shipped = shipped + excluded.shipped,
+            returned = returned + excluded.returned;
+END;
+
+CREATE TRIGGER order_lines_stats_delete AFTER DELETE ON order_lines
+BEGIN
+    UPDATE stats_daily_product SET lines = lines - 1, cancelled = cancelled - (o.status = 'cancelled'),
+            units = units - iif(o.status <> 'cancelled', OLD.quantity, 0),
+            gross = gross - iif(o.status <> 'cancelled', OLD.line_total, 0),
+            returned_value = returned_value - iif(o.status <> 'cancelled', OLD.returned * OLD.unit_price, 0),
+            shipped = shipped - (o.status <> 'cancelled' AND OLD.shipped > 0),
+            returned = returned - (o.status <> 'cancelled' AND OLD.shipped > 0 AND OLD.returned > 0)
+        FROM (SELECT placed_at, currency, status FROM orders WHERE id = OLD.order_id) AS o
+        WHERE day = substr(o.placed_at, 1, 10) AND stats_daily_product.currency = o.currency AND product_id = OLD.product_id;
+END;

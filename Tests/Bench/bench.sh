@@ -23,6 +23,8 @@
 #   show    `orderctl show REF` against the SELECTs returning the same data
 #   add     `orderctl add` (2 lines, stock reserved) against one sqlite3 transaction
 #   ship    `orderctl ship REF` (stock moved) against one sqlite3 transaction
+#   stats   `orderctl stats --by month|customer|product` over the data's last 12 months,
+#           against the plain SQL aggregate over the order lines (BENCH_STATS_RUNS, default 5)
 # and, for reference, the start-up of each process alone (`--version`).
 set -euo pipefail
 
@@ -314,6 +316,55 @@ quick() { # name, target, orderctl command ..., --, sqlite3 command ...
 quick "start-up only (--version)" "(for reference)" "$ORDERCTL" --version -- sqlite3 --version
 quick "list --limit 20 (newest 20)" "<= 2.00 at 1M" "$ORDERCTL" --db "$base" list --limit 20 -- sqlite3 -batch "$base" "$list_sql"
 quick "show REF" "<= 2.00 at 1M" "$ORDERCTL" --db "$base" show "$show_ref" -- sqlite3 -batch "$base" "$show_text"
+
+# ------------------------------------------------------------------ stats
+# The last 12 calendar months of the data, cut in the business zone. sqlite3 computes the
+# same from the order lines (the plain SQL), with TZ set so that 'localtime' is that zone.
+last_month=$(q "$base" "SELECT substr(max(placed_at), 1, 7) || '-01' FROM orders")
+stats_from=$(q "$base" "SELECT date('$last_month', '-11 months')")
+stats_to=$(q "$base" "SELECT date('$last_month', '+1 month', '-1 day')")
+stats_args=(--from "$stats_from" --to "$stats_to")
+period_sql="o.placed_at >= strftime('%Y-%m-%dT%H:%M:%SZ', '$stats_from', 'utc')
+  AND o.placed_at < strftime('%Y-%m-%dT%H:%M:%SZ', '$stats_to', '+1 day', 'utc')"
+stats_month_sql="SELECT strftime('%Y-%m', o.placed_at, 'localtime') AS month, o.currency, count(DISTINCT o.id),
+       sum(iif(o.status <> 'cancelled', l.quantity, 0)), sum(iif(o.status <> 'cancelled', l.line_total, 0))
+  FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE $period_sql GROUP BY 1, 2 ORDER BY 1, 2"
+stats_customer_sql="SELECT o.customer_id, o.currency, sum(iif(o.status <> 'cancelled', l.line_total, 0)) AS gross
+  FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE $period_sql GROUP BY 1, 2 ORDER BY gross DESC LIMIT 10"
+stats_product_sql="SELECT p.sku, o.currency, sum(iif(o.status <> 'cancelled', l.line_total, 0)) AS gross
+  FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
+  WHERE $period_sql GROUP BY l.product_id, 2 ORDER BY gross DESC LIMIT 10"
+sq_zone() { TZ=$ZONE sqlite3 -batch "$@"; }
+# Same figures: per month orders, units and gross; the top 10 customers' and products' gross.
+# (Amounts in minor units: the CSV's decimals without the point.)
+csv_cols() { python3 -c 'import csv, sys
+cols = sys.argv[1].split(",")
+for r in csv.DictReader(sys.stdin):
+    print(",".join(str(int(r[c].replace(".", ""))) if c in ("orders", "units", "gross") else r[c] for c in cols))' "$1"; }
+a=$("$ORDERCTL" --db "$base" stats --by month "${stats_args[@]}" --csv | csv_cols month,currency,orders,units,gross)
+b=$(sq_zone "$base" "$stats_month_sql" | tr '|' ,)
+[ "$a" = "$b" ] || { diff <(echo "$a") <(echo "$b") | head -n 6 >&2; fail "stats --by month: orderctl (<) and the plain SQL (>) differ"; }
+a=$("$ORDERCTL" --db "$base" stats --by customer "${stats_args[@]}" --csv | csv_cols gross | sort -n)
+b=$(sq_zone "$base" "$stats_customer_sql" | cut -d'|' -f3 | sort -n)
+[ "$a" = "$b" ] || fail "stats --by customer: the top 10 differ from the plain SQL's"
+a=$("$ORDERCTL" --db "$base" stats --by product "${stats_args[@]}" --csv | csv_cols sku,gross)
+b=$(sq_zone "$base" "$stats_product_sql" | awk -F'|' '{ print $1 "," $3 }')
+[ "$a" = "$b" ] || { diff <(echo "$a") <(echo "$b") | head -n 6 >&2; fail "stats --by product: the top 10 differ from the plain SQL's"; }
+checks+=("stats $stats_from..$stats_to: per month orders, units and gross, and the top 10 customers' and products' gross, equal the plain SQL over the lines")
+STATS_RUNS=${BENCH_STATS_RUNS:-5}
+say "stats, $STATS_RUNS runs each ..."
+stats_run() { "$ORDERCTL" --db "$base" stats --by "$1" "${stats_args[@]}" 2> /dev/null; }   # (no "Top 10 shown" note)
+stats_case() { # name, --by, sql
+  local -a to=() tsq=()
+  for _ in $(seq 1 "$STATS_RUNS"); do
+    timed stats_run "$2"; to+=("$took")
+    timed sq_zone "$base" "$3"; tsq+=("$took")
+  done
+  record "$1" "$(median "${to[@]}")" "$(median "${tsq[@]}")" "<= 0.25, <= 0.5 s" "$STATS_RUNS"
+}
+stats_case "stats --by month (12 months)" month "$stats_month_sql"
+stats_case "stats --by customer (top 10)" customer "$stats_customer_sql"
+stats_case "stats --by product (top 10)" product "$stats_product_sql"
 
 # ------------------------------------------------------------------ add, ship
 say "add and ship, $QUICK_RUNS runs each ..."

@@ -159,4 +159,10 @@ step import "$market" "${cols[@]}" --skip-invalid --rejects "$market.rejects" ||
 step import "$market" "${cols[@]}" --skip-invalid || true
 step export --since 2026-11-01 --until 2026-11-05 --format jsonl
 echo
+echo "How the business is doing: by month (periods cut in the business time zone), channel and product."
+step stats --by week --from -8w
+step stats --by channel
+step stats --by product --limit 5
+step stats --by month --csv --totals
+echo
 echo "The demo database stays at $DEMO_DB; try: ORDERCTL_DB=$DEMO_DB $ORDERCTL list --help"

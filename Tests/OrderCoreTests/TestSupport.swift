@@ -86,12 +86,13 @@ func draft(_ customer: String, _ items: [String], ref: String? = nil,
 /// Every row of every table (and the user_version), as text: two equal dumps mean
 /// the database did not change.
 func dump(_ db: Database) throws -> [String: [String]] {
-    let tables = try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
-        $0.string(0)
+    let tables = try db.query("SELECT name, sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+        ($0.string(0), $0.bool(1))
     }
     var result: [String: [String]] = ["user_version": [String(try db.userVersion)]]
-    for table in tables {
-        result[table] = try db.query("SELECT * FROM \"\(table)\" ORDER BY rowid") { row in
+    for (table, withoutRowid) in tables {
+        // Tables without rowid are in primary key order.
+        result[table] = try db.query("SELECT * FROM \"\(table)\"\(withoutRowid ? "" : " ORDER BY rowid")") { row in
             (0..<row.columnCount).map { "\(row.value($0))" }.joined(separator: "|")
         }
     }

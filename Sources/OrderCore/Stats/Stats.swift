@@ -54,8 +54,10 @@ public struct HourHistogram: Sendable, Equatable {
 
     public init() {}
 
+    /// Adds n orders of `hours` (n may be negative: the stats take days off a month's sums).
     public mutating func add(_ hours: Int64, _ n: Int = 1) {
-        counts[hours, default: 0] += n
+        let new = counts[hours, default: 0] + n
+        counts[hours] = new == 0 ? nil : new
         count += n
     }
 
@@ -157,6 +159,11 @@ struct StatsBucket {
 
 extension OrderStore {
     public func stats(_ request: StatsRequest) throws -> StatsReport {
+        try stats(request, summaries: true)
+    }
+
+    /// `summaries: false` computes everything from the orders (tests compare the two).
+    func stats(_ request: StatsRequest, summaries: Bool) throws -> StatsReport {
         let dims = request.by
         if dims.count > 2 {
             throw OrderError.invalidValue(field: "by", value: dims.map(\.rawValue).joined(separator: ","), reason: "at most two dimensions")
@@ -191,9 +198,24 @@ extension OrderStore {
 
         let period = dims.first(where: \.isPeriod)
         let buckets = try Self.buckets(period, from: from, to: to, zone: zone)
+        let limit = request.limit ?? StatsRequest.defaultLimit
+        let whole = try Self.buckets(nil, from: from, to: to, zone: zone)
+        var omitted = 0
         let rows = try db.read {
-            (groups: try statsGroups(dims: dims, buckets: buckets, currency: currency),
-             totals: try statsGroups(dims: [], buckets: try Self.buckets(nil, from: from, to: to, zone: zone), currency: currency))
+            // The top customers are found first, from one lean pass over the period's
+            // orders; only theirs are then read whole.
+            var only: [Int64]?
+            if summaries, dims.contains(.customer), limit > 0 {
+                let top = try topCustomers(whole[0], currency: currency, limit: limit)
+                // (Thousands tied, e.g. at zero: cheaper to read them all.)
+                if top.candidates.count <= 1000 {
+                    only = top.candidates
+                    omitted = top.others
+                }
+            }
+            return (groups: dims.isEmpty ? [] : try statsGroups(dims: dims, buckets: buckets, currency: currency, summaries: summaries,
+                                                              customers: only),
+                    totals: try statsGroups(dims: [], buckets: whole, currency: currency, summaries: summaries))
         }
         var groups = rows.groups
         // Periods without orders show as zero rows, so a series has no gaps.
@@ -207,8 +229,6 @@ extension OrderStore {
             _ = period
         }
         // Top N products or customers per currency, by net revenue over the period.
-        var omitted = 0
-        let limit = request.limit ?? StatsRequest.defaultLimit
         var score: [String: Int64] = [:]  // per dimension index, currency and key value
         func scoreKey(_ i: Int, _ g: StatsGroup) -> String { "\(i)\u{1F}\(g.currency.code)\u{1F}\(g.keys[i].value)" }
         for g in groups { for i in dims.indices where !dims[i].isPeriod { score[scoreKey(i, g), default: 0] += g.net } }
@@ -310,8 +330,119 @@ extension OrderStore {
         return out
     }
 
-    /// Runs the aggregate and the lead-time histograms for `dims` over `buckets`.
-    private func statsGroups(dims: [StatsDimension], buckets: [StatsBucket], currency: Currency?) throws -> [StatsGroup] {
+    /// The figures for `dims` over `buckets`: from the daily sums where they serve (periods
+    /// and products), else from the orders themselves.
+    func statsGroups(dims: [StatsDimension], buckets: [StatsBucket], currency: Currency?, summaries: Bool,
+                     customers: [Int64]? = nil) throws -> [StatsGroup] {
+        var acc = StatsAccumulator()
+        let summarised = summaries && dims.allSatisfy { $0.isPeriod || $0 == .product }
+        guard summarised else {
+            try rawGroups(dims: dims, spans: buckets.map { ($0.key.value, $0.start, $0.end) }, currency: currency,
+                          customers: customers, into: &acc)
+            return acc.groups
+        }
+        // Whole UTC days from the sums; the hours at the edges of each period from the orders.
+        var whole: [(String, String, String)] = []
+        var partial: [(String, String, String)] = []
+        for b in buckets { Self.split(b, whole: &whole, partial: &partial) }
+        let (months, days, minusDays) = Self.monthsAndDays(whole)
+        if !months.isEmpty { try summaryGroups(dims: dims, spans: months, table: "monthly", column: "month", currency: currency, into: &acc) }
+        if !days.isEmpty { try summaryGroups(dims: dims, spans: days, table: "daily", column: "day", currency: currency, into: &acc) }
+        if !minusDays.isEmpty {
+            try summaryGroups(dims: dims, spans: minusDays, table: "daily", column: "day", currency: currency, sign: -1, into: &acc)
+        }
+        if !partial.isEmpty { try rawGroups(dims: dims, spans: partial, currency: currency, into: &acc) }
+        return acc.groups
+    }
+
+    /// Cuts a period into the whole UTC days it covers (first and last day, both included)
+    /// and the stretches before and after them, as (key, from, to).
+    static func split(_ b: StatsBucket, whole: inout [(String, String, String)], partial: inout [(String, String, String)]) {
+        let startDay = String(b.start.prefix(10)), endDay = String(b.end.prefix(10))
+        func midnight(_ stamp: String) -> Bool { stamp.hasSuffix("T00:00:00Z") }
+        func shift(_ day: String, _ n: Int) -> String { LocalDate(iso: day)!.adding(days: n).iso }
+        let key = b.key.value
+        if startDay == endDay { partial.append((key, b.start, b.end)); return }
+        var first = startDay
+        if !midnight(b.start) {
+            first = shift(startDay, 1)
+            partial.append((key, b.start, first + "T00:00:00Z"))
+        }
+        let last = shift(endDay, -1)
+        if !midnight(b.end) { partial.append((key, endDay + "T00:00:00Z", b.end)) }
+        if first <= last { whole.append((key, first, last)) }
+    }
+
+
+    /// Reads runs of whole days (key, first, last) from as few summary rows as it can: a
+    /// calendar month the run covers whole, or more than half of, is read as the month
+    /// (key, "YYYY-MM", "YYYY-MM") less the days of it outside the run; other days as days.
+    /// (Periods cut in a zone east of UTC never cover a whole UTC month: January in Berlin
+    /// is 31 December 23:00 to 31 January 23:00 UTC.)
+    static func monthsAndDays(_ runs: [(String, String, String)])
+        -> (months: [(String, String, String)], days: [(String, String, String)], minusDays: [(String, String, String)]) {
+        var months: [(String, String, String)] = [], days: [(String, String, String)] = [], minus: [(String, String, String)] = []
+        for (key, f, l) in runs {
+            let first = LocalDate(iso: f)!, last = LocalDate(iso: l)!
+            var monthStart = LocalDate(year: first.year, month: first.month, day: 1)!
+            while monthStart <= last {
+                let monthEnd = monthStart.adding(months: 1).adding(days: -1)
+                let from = max(first, monthStart), to = min(last, monthEnd)
+                let covered = from.days(until: to) + 1, length = monthStart.days(until: monthEnd) + 1
+                if covered * 2 > length {
+                    let month = String(monthStart.iso.prefix(7))
+                    months.append((key, month, month))
+                    if monthStart < from { minus.append((key, monthStart.iso, from.adding(days: -1).iso)) }
+                    if to < monthEnd { minus.append((key, to.adding(days: 1).iso, monthEnd.iso)) }
+                } else {
+                    days.append((key, from.iso, to.iso))
+                }
+                monthStart = monthStart.adding(months: 1)
+            }
+        }
+        return (months, days, minus)
+    }
+
+    /// From the orders (and their lines, by product) placed in each span.
+    /// The customers with the largest net revenue over `period`, per currency: the top
+    /// `limit` and any tied with the last of them (the report breaks ties by name), and
+    /// how many customers with orders in the period are left out.
+    private func topCustomers(_ period: StatsBucket, currency: Currency?, limit: Int) throws -> (candidates: [Int64], others: Int) {
+        let codes = try currency.map { [$0.code] }
+            ?? db.query("SELECT DISTINCT currency FROM stats_monthly WHERE orders > 0 ORDER BY 1") { $0.string(0) }
+        // Customer ids are dense: an array per currency, not a dictionary.
+        let maxID = Int(try db.scalarInt("SELECT coalesce(max(id), 0) FROM customers"))
+        var candidates: [Int64] = [], others = 0
+        for code in codes {
+            var sums = [Int64](repeating: 0, count: maxID + 1)
+            var seen = [Bool](repeating: false, count: maxID + 1)
+            // orders_stats_customer holds every column read: the rows are never visited.
+            try db.forEach("""
+                SELECT customer_id, iif(status <> 'cancelled', total - refunded_total, 0) FROM orders INDEXED BY orders_stats_customer
+                WHERE placed_at >= ? AND placed_at < ? AND currency = ?
+                """, arguments: [period.start, period.end, code]) { row in
+                let id = row.int(0)
+                guard id >= 0 && id <= maxID else { return }
+                sums[id] += row.int64(1)
+                seen[id] = true
+            }
+            var values: [Int64] = []
+            for id in 0...maxID where seen[id] { values.append(sums[id]) }
+            guard values.count > limit else {
+                for id in 0...maxID where seen[id] { candidates.append(Int64(id)) }
+                continue
+            }
+            values.sort(by: >)
+            let threshold = values[limit - 1]
+            var kept = 0
+            for id in 0...maxID where seen[id] && sums[id] >= threshold { candidates.append(Int64(id)); kept += 1 }
+            others += values.count - kept
+        }
+        return (candidates, others)
+    }
+
+    private func rawGroups(dims: [StatsDimension], spans: [(String, String, String)], currency: Currency?,
+                           customers: [Int64]? = nil, into acc: inout StatsAccumulator) throws {
         let byProduct = dims.contains(.product)
         var keyExprs: [String] = []
         var joins = ""
@@ -329,92 +460,124 @@ extension OrderStore {
             }
         }
         if byProduct { joins += " JOIN order_lines l ON l.order_id = o.id" }
-        let values = buckets.map { _ in "(?, ?, ?)" }.joined(separator: ", ")
         var args: [any SQLBindable] = []
-        for b in buckets { args.append(b.key.value); args.append(b.start); args.append(b.end) }
-        var filter = ""
-        if let currency { filter = " WHERE o.currency = ?"; args.append(currency.code) }
-        let from = """
-            WITH b(k, s, e) AS (VALUES \(values))
-            SELECT \((keyExprs + ["o.currency"]).enumerated().map { "\($1) AS k\($0)" }.joined(separator: ", ")),
-            """
-        let source = "FROM b JOIN orders o ON o.placed_at >= b.s AND o.placed_at < b.e\(joins)\(filter)"
-        let groupBy = (0...keyExprs.count).map { "k\($0)" }.joined(separator: ", ")
+        for (k, s, e) in spans { args.append(k); args.append(s); args.append(e) }
+        var conditions: [String] = []
+        if let currency { conditions.append("o.currency = ?"); args.append(currency.code) }
+        if let customers {
+            conditions.append("o.customer_id IN (\(customers.map { _ in "?" }.joined(separator: ", ")))")
+            args += customers.map { $0 as any SQLBindable }
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let n = keyExprs.count
         let kept = "o.status <> 'cancelled'"
-        // Per product: its line's units and value; refunds are the value of its returned units.
+        // Per product: its line's units and value; refunds are the value of its returned
+        // units; lead times belong to orders, not products.
         let measures = byProduct
             ? """
-              count(*), sum(o.status = 'cancelled'),
-              sum(CASE WHEN \(kept) THEN l.quantity ELSE 0 END), sum(CASE WHEN \(kept) THEN l.line_total ELSE 0 END),
-              sum(CASE WHEN \(kept) THEN l.returned * l.unit_price ELSE 0 END),
+              NULL, NULL, count(*), sum(o.status = 'cancelled'),
+              sum(iif(\(kept), l.quantity, 0)), sum(iif(\(kept), l.line_total, 0)),
+              sum(iif(\(kept), l.returned * l.unit_price, 0)),
               sum(\(kept) AND l.shipped > 0), sum(\(kept) AND l.shipped > 0 AND l.returned > 0)
               """
             : """
+              iif(\(kept), o.ship_hours, NULL) AS sh, iif(\(kept), o.delivery_hours, NULL) AS dh,
               count(*), sum(o.status = 'cancelled'),
-              sum(CASE WHEN \(kept) THEN o.item_count ELSE 0 END), sum(CASE WHEN \(kept) THEN o.total ELSE 0 END),
-              sum(CASE WHEN \(kept) THEN o.refunded_total ELSE 0 END),
+              sum(iif(\(kept), o.item_count, 0)), sum(iif(\(kept), o.total, 0)), sum(iif(\(kept), o.refunded_total, 0)),
               sum(\(kept) AND o.fulfilment_status <> 'unfulfilled'),
               sum(\(kept) AND o.fulfilment_status IN ('partially_returned', 'returned'))
               """
-        var groups: [String: StatsGroup] = [:]
-        var order: [String] = []
-        let n = keyExprs.count
-        var currencies: [String: Currency] = [:]
-        func currencyOf(_ code: String) throws -> Currency {
-            if let c = currencies[code] { return c }
-            let c = try Currency(code: code)
-            currencies[code] = c
-            return c
+        let keys = (keyExprs + ["o.currency"]).enumerated().map { "\($1) AS k\($0)" }.joined(separator: ", ")
+        let groupBy = (0...n).map { "k\($0)" }.joined(separator: ", ") + (byProduct ? "" : ", sh, dh")
+        let sql = """
+            WITH b(k, s, e) AS (VALUES \(spans.map { _ in "(?, ?, ?)" }.joined(separator: ", ")))
+            SELECT \(keys), \(measures)
+            FROM b JOIN orders o ON o.placed_at >= b.s AND o.placed_at < b.e\(joins)\(filter)
+            GROUP BY \(groupBy)
+            """
+        try db.forEach(sql, arguments: args) { row in
+            try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
+                let count = row.int(n + 3)
+                g.orders += count; g.cancelled += row.int(n + 4)
+                g.units += row.int64(n + 5); g.gross += row.int64(n + 6); g.refunds += row.int64(n + 7)
+                g.shipped += row.int(n + 8); g.returned += row.int(n + 9)
+                if !row.isNull(n + 1) { g.shipLead.add(row.int64(n + 1), count) }
+                if !row.isNull(n + 2) { g.deliveryLead.add(row.int64(n + 2), count) }
+            }
         }
-        func groupKey(_ row: Row) -> String {
-            (0...n).map { row.string($0) }.joined(separator: "\u{1F}")
-        }
-        try db.forEach("\(from) \(measures) \(source) GROUP BY \(groupBy)", arguments: args) { row in
-            let key = groupKey(row)
-            let keys = (0..<n).map { StatsKey(value: row.string($0), label: row.string($0)) }
-            var g = StatsGroup(keys: keys, currency: try currencyOf(row.string(n)))
-            g.orders = row.int(n + 1); g.cancelled = row.int(n + 2)
-            g.units = row.int64(n + 3); g.gross = row.int64(n + 4); g.refunds = row.int64(n + 5)
-            g.shipped = row.int(n + 6); g.returned = row.int(n + 7)
-            groups[key] = g
-            order.append(key)
-        }
-        // Lead times: per order (per order and product), the first shipment and, when every
-        // shipment arrived, the last delivery; counted per whole hour.
-        let perOrder = byProduct ? "o.id, l.product_id" : "o.id"
-        try db.forEach(leadQuery(keyCount: n, values: values, source: source, filter: filter, kept: kept,
-                                  keyExprs: keyExprs, perOrder: perOrder, byProduct: byProduct),
-                       arguments: args) { row in
-            let key = groupKey(row)
-            guard var g = groups[key] else { return }
-            let count = row.int(n + 3)
-            if !row.isNull(n + 1) { g.shipLead.add(row.int64(n + 1), count) }
-            if !row.isNull(n + 2) { g.deliveryLead.add(row.int64(n + 2), count) }
-            groups[key] = g
-        }
-        return order.map { groups[$0]! }
     }
 
-    private func leadQuery(keyCount n: Int, values: String, source: String, filter: String, kept: String,
-                           keyExprs: [String], perOrder: String, byProduct: Bool) -> String {
-        let inner = (keyExprs + ["o.currency"]).enumerated().map { "\($1) AS k\($0)" }.joined(separator: ", ")
-        let keys = (0...n).map { "k\($0)" }.joined(separator: ", ")
-        let shipmentJoin = " JOIN shipments s ON s.order_id = o.id"
-        let sourceWithShipments: String
-        if let range = source.range(of: " WHERE ") {
-            sourceWithShipments = source[..<range.lowerBound] + shipmentJoin + " WHERE " + source[range.upperBound...] + " AND \(kept)"
-        } else {
-            sourceWithShipments = source + shipmentJoin + " WHERE \(kept)"
+    /// From the daily or monthly sums, for whole UTC days or months (key, first, last).
+    private func summaryGroups(dims: [StatsDimension], spans: [(String, String, String)], table: String, column: String,
+                               currency: Currency?, sign: Int = 1, into acc: inout StatsAccumulator) throws {
+        let s64 = Int64(sign)
+        var args: [any SQLBindable] = []
+        for (k, f, l) in spans { args.append(k); args.append(f); args.append(l) }
+        var filter = ""
+        if let currency { filter = " AND d.currency = ?"; args.append(currency.code) }
+        let values = "WITH b(k, f, l) AS (VALUES \(spans.map { _ in "(?, ?, ?)" }.joined(separator: ", ")))"
+        let keyExprs = dims.map { $0 == .product ? "d.product_id" : "b.k" }
+        let n = keyExprs.count
+        let keys = (keyExprs + ["d.currency"]).enumerated().map { "\($1) AS k\($0)" }.joined(separator: ", ")
+        let groupBy = (0...n).map { "k\($0)" }.joined(separator: ", ")
+        if dims.contains(.product) {
+            let sql = """
+                \(values) SELECT \(keys), sum(d.lines), sum(d.cancelled), sum(d.units), sum(d.gross), sum(d.returned_value),
+                       sum(d.shipped), sum(d.returned)
+                FROM b JOIN stats_\(table)_product d ON d.\(column) >= b.f AND d.\(column) <= b.l\(filter)
+                GROUP BY \(groupBy)
+                """
+            try db.forEach(sql, arguments: args) { row in
+                try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
+                    g.orders += sign * row.int(n + 1); g.cancelled += sign * row.int(n + 2); g.units += s64 * row.int64(n + 3)
+                    g.gross += s64 * row.int64(n + 4); g.refunds += s64 * row.int64(n + 5)
+                    g.shipped += sign * row.int(n + 6); g.returned += sign * row.int(n + 7)
+                }
+            }
+            return
         }
-        return """
-            WITH b(k, s, e) AS (VALUES \(values))
-            SELECT \(keys), (unixepoch(f) - unixepoch(p)) / 3600 AS sh,
-                   CASE WHEN u = 0 THEN (unixepoch(d) - unixepoch(f)) / 3600 END AS de, count(*)
-            FROM (SELECT \(inner), o.placed_at AS p, min(s.shipped_at) AS f, max(s.delivered_at) AS d,
-                         count(*) - count(s.delivered_at) AS u
-                  \(sourceWithShipments)
-                  GROUP BY \(perOrder))
-            GROUP BY \(keys), sh, de
+        let sql = """
+            \(values) SELECT \(keys), sum(d.orders), sum(d.cancelled), sum(d.units), sum(d.gross), sum(d.refunds),
+                   sum(d.shipped), sum(d.returned)
+            FROM b JOIN stats_\(table) d ON d.\(column) >= b.f AND d.\(column) <= b.l\(filter)
+            GROUP BY \(groupBy)
             """
+        try db.forEach(sql, arguments: args) { row in
+            try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
+                g.orders += sign * row.int(n + 1); g.cancelled += sign * row.int(n + 2); g.units += s64 * row.int64(n + 3)
+                g.gross += s64 * row.int64(n + 4); g.refunds += s64 * row.int64(n + 5)
+                g.shipped += sign * row.int(n + 6); g.returned += sign * row.int(n + 7)
+            }
+        }
+        let lead = """
+            \(values) SELECT \(keys), d.kind, d.hours, sum(d.orders)
+            FROM b JOIN stats_\(table)_lead d ON d.\(column) >= b.f AND d.\(column) <= b.l\(filter)
+            GROUP BY \(groupBy), d.kind, d.hours
+            """
+        try db.forEach(lead, arguments: args) { row in
+            let count = sign * row.int(n + 3)
+            guard count != 0 else { return }
+            try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
+                if row.string(n + 1) == "ship" { g.shipLead.add(row.int64(n + 2), count) } else { g.deliveryLead.add(row.int64(n + 2), count) }
+            }
+        }
+    }
+}
+
+/// Groups by their key values and currency, in the order first seen.
+struct StatsAccumulator {
+    private var index: [String: Int] = [:]
+    private(set) var groups: [StatsGroup] = []
+    private var currencies: [String: Currency] = [:]
+
+    /// Changes the group for these key values in place (creating it).
+    mutating func update(_ keys: [String], currency code: String, _ change: (inout StatsGroup) -> Void) throws {
+        let key = (keys + [code]).joined(separator: "\u{1F}")
+        if let slot = index[key] { change(&groups[slot]); return }
+        let currency: Currency
+        if let c = currencies[code] { currency = c } else { currency = try Currency(code: code); currencies[code] = currency }
+        groups.append(StatsGroup(keys: keys.map { StatsKey(value: $0, label: $0) }, currency: currency))
+        index[key] = groups.count - 1
+        change(&groups[groups.count - 1])
     }
 }
