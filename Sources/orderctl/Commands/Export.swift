@@ -41,13 +41,8 @@ struct Export: ParsableCommand {
         _ = try store.resolve(filter)  // bad dates fail before any file is touched
 
         let target = file.flatMap { $0 == "-" ? nil : $0 }
-        let temp = target.map { ($0 as NSString).deletingLastPathComponent.isEmpty ? ".\(($0 as NSString).lastPathComponent).tmp-\(getpid())" : "\(($0 as NSString).deletingLastPathComponent)/.\(($0 as NSString).lastPathComponent).tmp-\(getpid())" }
-        var fd = STDOUT_FILENO
-        if let temp {
-            fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw CommandError("cannot write \(target!): \(String(cString: strerror(errno)))") }
-        }
-        var out = Output(fd: fd)
+        let atomic = try target.map { try AtomicFile($0) }
+        var out = Output(fd: atomic?.fd ?? STDOUT_FILENO)
         var orders = 0, lines = 0
         do {
             switch format {
@@ -90,15 +85,11 @@ struct Export: ParsableCommand {
             }
             out.flush()
         } catch {
-            if let temp { close(fd); unlink(temp) }
+            atomic?.abandon()
             throw error
         }
-        if let temp, let target {
-            guard fsync(fd) == 0, close(fd) == 0, rename(temp, target) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temp)
-                throw CommandError("cannot write \(target): \(reason)")
-            }
+        if let atomic, let target {
+            try atomic.commit()
             Terminal.note("wrote \(lines) line\(lines == 1 ? "" : "s")" + (orders >= 0 ? " of \(orders) order\(orders == 1 ? "" : "s")" : "") + " to \(target)")
         }
     }
