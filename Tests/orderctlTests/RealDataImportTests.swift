@@ -28,7 +28,7 @@ struct RealDataImportTests {
         return (whole * 1000 + frac) * (negative ? -1 : 1)
     }
 
-    @Test("--map and --skip-invalid account for all 525,461 rows; imported revenue = the rows not rejected, to the penny",
+    @Test("--map and --skip-invalid account for all 525,461 rows; imported revenue = the rows not rejected, to the penny, and month by month in stats",
           .enabled(if: file != nil, "../shared/data/online-retail-ii is not here"))
     func onlineRetail() throws {
         let source = try #require(Self.file)
@@ -63,6 +63,7 @@ struct RealDataImportTests {
         let csv = try input.csvReader()
         _ = try csv.next()  // header
         var expected: Int64 = 0   // thousandths of a pound
+        var byMonth: [String: Int64] = [:]  // the same, by the month of InvoiceDate (London time, as imported)
         var counted = 0
         while try csv.next() {
             guard !rejectedLines.contains(csv.recordLine) else { continue }
@@ -70,6 +71,7 @@ struct RealDataImportTests {
             let q = try #require(Int64(csv.string(3)), "line \(csv.recordLine)")
             let p = try #require(Self.thousandths(csv.string(5)), "line \(csv.recordLine)")
             expected += q * p
+            byMonth[String(csv.string(4).prefix(7)), default: 0] += q * p
         }
         #expect(counted == imported)
         let stored = try #require(Int64(sb.scalar("SELECT sum(line_total) FROM order_lines")))  // pence
@@ -79,6 +81,20 @@ struct RealDataImportTests {
         // only row has Quantity +1 (see the data's README).
         #expect(try sb.scalar("SELECT count(*) FROM orders WHERE ref LIKE 'C%'") == "1")
         #expect(try sb.ok("verify").stdout.hasPrefix("history intact"))
+
+        // stats: net revenue per month (cut in London time) = the rows imported, month by month.
+        // (Nothing imported is cancelled or refunded, so net is the lines' value.)
+        let months = byMonth.keys.sorted()
+        #expect(months.count == 13, "\(months)")
+        let stats = try sb.ok("stats", "--by", "month", "--from", "\(months.first!)-01", "--to", "\(months.last!)-31", "--csv").stdout
+        var net: [String: Int64] = [:]
+        for line in stats.split(whereSeparator: \.isNewline).dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            try #require(cells.count == 15 && cells[1] == "GBP", "\(line)")
+            net[cells[0]] = Self.thousandths(cells[7])
+        }
+        #expect(net.keys.sorted() == months)
+        for month in months { #expect(net[month] == byMonth[month], "\(month)") }
     }
 
     /// The line numbers of the rejected rows; checks each row has the input's columns
