@@ -272,3 +272,69 @@ struct StatsTests {
         #expect(h.count == 20 && h.median == 10 && h.p90 == 100)
     }
 }
+
+@Suite("stats customers: repeat purchases and RFM, worked out by hand")
+struct CustomerAnalysisTests {
+    /// The stats shop from 1 January to 31 March (ends 2026-03-31T22:00:00Z in Berlin).
+    /// Purchases: Ann A (25.00, 10 Jan 12:00Z) and D (40.00, 5 Feb 10:00Z); Bob B (30.00
+    /// less 5.00 refunded, 20 Jan 09:00Z). Cy's only order is cancelled: not a customer here.
+    @Test("figures, gaps, distribution, scores and segments")
+    func analysis() throws {
+        try withStatsShop { store in
+            let a = try store.customerAnalysis(from: "2026-01-01", to: "2026-03-31", timeZone: nil, currency: nil)
+            #expect(a.blocks.count == 1)
+            let b = a.blocks[0]
+            #expect(b.customers.map(\.name) == ["Ann", "Bob"])
+            let ann = b.customers[0], bob = b.customers[1]
+            #expect(ann.orders == 2 && ann.net == 6500 && ann.first == "2026-01-10T12:00:00Z" && ann.last == "2026-02-05T10:00:00Z")
+            #expect(bob.orders == 1 && bob.net == 2500)
+            // 31 Mar 22:00Z - 5 Feb 10:00Z = 54 days 12 h; - 20 Jan 09:00Z = 70 days 13 h.
+            #expect(ann.recencyDays == 54 && bob.recencyDays == 70)
+            // Two customers: the better one scores 1 + 5 x 1/2 = 3, the other 1.
+            #expect([ann.r, ann.f, ann.m] == [3, 3, 3] && [bob.r, bob.f, bob.m] == [1, 1, 1])
+            #expect(ann.segment == .needAttention && bob.segment == .lost)
+            #expect(b.repeatRate == 0.5)
+            // Ann's gap: 25 days 22 hours.
+            #expect(b.gapDays.count == 1 && b.gapDays.median == 25)
+            #expect(b.distribution.map(\.customers) == [1, 1, 0, 0, 0, 0])
+            #expect(b.top(1).map(\.name) == ["Ann"])
+        }
+    }
+
+    @Test("quintile scores: equal values share one; the best get 5")
+    func quintiles() {
+        var list = [1, 1, 1, 1, 1, 1, 2, 2, 3, 10].enumerated().map { i, n in
+            var c = CustomerFigures(id: Int64(i))
+            c.orders = n; c.net = Int64(n * 100); c.recencyDays = 100 - n
+            return c
+        }
+        OrderStore.score(&list)
+        #expect(list.map(\.f) == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5])
+        #expect(list.map(\.r) == list.map(\.f) && list.map(\.m) == list.map(\.f))
+        #expect(list[9].segment == .champions && list[0].segment == .lost)
+        #expect(RFMSegment.of(r: 3, f: 4, orders: 5) == .loyal)
+        #expect(RFMSegment.of(r: 5, f: 1, orders: 1) == .new)
+        #expect(RFMSegment.of(r: 4, f: 2, orders: 2) == .promising)
+        #expect(RFMSegment.of(r: 2, f: 3, orders: 3) == .atRisk)
+        #expect(RFMSegment.of(r: 2, f: 2, orders: 2) == .hibernating)
+        #expect(RFMSegment.of(r: 3, f: 3, orders: 2) == .needAttention)
+    }
+
+    @Test("one customer's favourite products, by units then net")
+    func preferred() throws {
+        try withStatsShop { store in
+            let (customer, products) = try store.preferredProducts(customer: "ann@example.com", from: "2026-01-01", to: "2026-03-31", timeZone: nil)
+            #expect(customer.name == "Ann")
+            #expect(products.map { "\($0.sku) \($0.orders) \($0.units) \($0.net)" } == ["TEE 1 2 4000", "MUG-01 1 2 2500"])
+            #expect(throws: OrderError.self) { _ = try store.preferredProducts(customer: "nobody@example.com", from: nil, to: nil, timeZone: nil) }
+        }
+    }
+
+    @Test("no purchases: no blocks, no crash")
+    func empty() throws {
+        try withStatsShop { store in
+            let a = try store.customerAnalysis(from: "2025-01-01", to: "2025-01-31", timeZone: nil, currency: nil)
+            #expect(a.blocks.isEmpty)
+        }
+    }
+}

@@ -131,3 +131,44 @@ struct StatsE2ETests {
         #expect(try sb.dump() == before)
     }
 }
+
+@Suite("stats customers")
+struct StatsCustomersE2ETests {
+    /// The stats shop (2026-11-25): Ann bought O-1 (25.00, 10 Sep) and O-3 (6.15, 20 Oct);
+    /// Jean's only order is cancelled, so Ann is the one customer who bought.
+    @Test("text, JSON, CSV and --show agree; bad input is refused")
+    func customers() throws {
+        let sb = try StatsE2ETests().shop()
+        let range = ["--from", "2026-09-01", "--to", "2026-11-30"]
+        let text = try sb.ok(["stats", "customers"] + range).stdout
+        #expect(text.hasPrefix("Customers who bought from 2026-09-01 to 2026-11-30 (Europe/Berlin): 1\n"))
+        #expect(text.contains("Repeat purchase rate: 100.0% (1 bought more than once)"))
+        // 20 Oct 10:00Z - 10 Sep 10:00Z = 40 days.
+        #expect(text.contains("Days between a customer's orders: median 40, 90th percentile 40 (1 gaps)"))
+        #expect(text.contains("champions               0"))
+
+        let json = try sb.jsonObject("stats", "customers", "--from", "2026-09-01", "--to", "2026-11-30")
+        let block = try #require((json["currencies"] as? [[String: Any]])?.first)
+        #expect(block["customers"] as? Int == 1)
+        let top = try #require((block["top"] as? [[String: Any]])?.first)
+        #expect(top["email"] as? String == "ann@example.com" && top["orders"] as? Int == 2 && top["net"] as? String == "31.15")
+        // 30 Nov 23:00Z (the period's end in Berlin) - 20 Oct 10:00Z: 41 days 13 hours.
+        #expect(top["recency_days"] as? Int == 41)
+
+        let csv = try sb.ok(["stats", "customers", "--csv"] + range).stdout.split(whereSeparator: \.isNewline)
+        #expect(csv.count == 2 && csv[0].hasPrefix("customer_id,customer,email,currency,orders,net,"))
+        #expect(csv[1].contains(",Ann Lee,ann@example.com,EUR,2,31.15,"))
+
+        let show = try sb.ok(["stats", "customers", "--show", "ann@example.com"] + range).stdout
+        #expect(show.contains("2 orders, net 31.15 EUR; last order 2026-10-20"))
+        #expect(show.contains("MUG-01"))
+
+        let before = try sb.dump()
+        for bad in [["--show", "nobody@example.com"], ["--top", "0"], ["--from", "someday"], ["--currency", "EURO"]] {
+            let r = try sb.run(["stats", "customers"] + bad)
+            #expect(r.exitCode == 1 || r.exitCode == 64, "\(r)")
+            #expect(r.stderrLines.first?.hasPrefix("Error: ") == true, "\(r)")
+        }
+        #expect(try sb.dump() == before)
+    }
+}

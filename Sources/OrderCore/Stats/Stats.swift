@@ -177,23 +177,7 @@ extension OrderStore {
         if let limit = request.limit, limit < 0 {
             throw OrderError.invalidValue(field: "limit", value: String(limit), reason: "expected 0 (all) or more")
         }
-        let zone: TimeZone
-        if let name = request.timeZone {
-            guard let z = TimeZone(identifier: name) else {
-                throw OrderError.invalidValue(field: "timezone", value: name, reason: "not a known time zone (e.g. Europe/Berlin, America/New_York, UTC)")
-            }
-            zone = z
-        } else {
-            zone = try timeZone()
-        }
-        let resolver = DateResolver(now: now, zone: zone)
-        let today = resolver.today
-        let to = try request.to.map { try resolver.date($0, field: "to") } ?? today
-        let from = try request.from.map { try resolver.date($0, field: "from") }
-            ?? LocalDate(year: today.year, month: today.month, day: 1)!.adding(months: -11)
-        if from > to {
-            throw OrderError.invalidValue(field: "from", value: from.iso, reason: "after --to \(to.iso)")
-        }
+        let (from, to, zone) = try statsFrame(from: request.from, to: request.to, timeZone: request.timeZone)
         let currency = try request.currency.map { try Currency(code: $0) }
 
         let period = dims.first(where: \.isPeriod)
@@ -284,6 +268,29 @@ extension OrderStore {
         return StatsReport(from: from, to: to, timeZone: zone.identifier, dimensions: dims, groups: dims.isEmpty ? totals : groups,
                            totals: totals,
                            omitted: omitted, limit: dims.contains(where: \.isRanked) && limit > 0 ? limit : nil)
+    }
+
+    /// A report's first and last day and its zone: `timeZone` or the business zone; by
+    /// default the 12 calendar months to today.
+    func statsFrame(from: String?, to: String?, timeZone name: String?) throws -> (from: LocalDate, to: LocalDate, zone: TimeZone) {
+        let zone: TimeZone
+        if let name {
+            guard let z = TimeZone(identifier: name) else {
+                throw OrderError.invalidValue(field: "timezone", value: name, reason: "not a known time zone (e.g. Europe/Berlin, America/New_York, UTC)")
+            }
+            zone = z
+        } else {
+            zone = try timeZone()
+        }
+        let resolver = DateResolver(now: now, zone: zone)
+        let today = resolver.today
+        let last = try to.map { try resolver.date($0, field: "to") } ?? today
+        let first = try from.map { try resolver.date($0, field: "from") }
+            ?? LocalDate(year: today.year, month: today.month, day: 1)!.adding(months: -11)
+        if first > last {
+            throw OrderError.invalidValue(field: "from", value: first.iso, reason: "after --to \(last.iso)")
+        }
+        return (first, last, zone)
     }
 
     /// The periods between two days, cut at local midnight in `zone` (a day of 23 or 25

@@ -7,6 +7,25 @@ struct Stats: ParsableCommand {
         commandName: "stats",
         abstract: "How the business is doing: orders, revenue, cancellations, returns and lead times.",
         discussion: """
+            Without a subcommand, 'stats' is 'stats overview': the figures by period or \
+            attribute, with --from, --to, --by, --currency, --timezone, --limit, --totals, \
+            --json and --csv (see 'orderctl stats overview --help' for every metric).
+
+            Examples:
+              orderctl stats --by month
+              orderctl stats --by product --limit 20 --csv
+              orderctl stats customers
+              orderctl stats customers --show ann@example.com
+            """,
+        subcommands: [StatsOverview.self, StatsCustomers.self],
+        defaultSubcommand: StatsOverview.self)
+}
+
+struct StatsOverview: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "overview",
+        abstract: "Orders, revenue, cancellations, returns and lead times, by period or attribute (the default).",
+        discussion: """
             Orders count in the period they were placed in, with everything that happened \
             to them since (refunds, returns, shipments). Days, weeks (ISO, from Monday), \
             months, quarters and years are cut at midnight in the business time zone \
@@ -64,5 +83,55 @@ struct Stats: ParsableCommand {
         if report.omitted > 0, let limit = report.limit {
             Terminal.note("Top \(limit) shown; \(report.omitted) more (--limit 0 shows all).")
         }
+    }
+}
+
+struct StatsCustomers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customers",
+        abstract: "Customers: how often they come back, the top ones, RFM segments; --show: one customer's favourite products.",
+        discussion: """
+            Purchases are the orders placed in the period and not cancelled; net is their \
+            totals less refunds. Prints the customers who bought, how many orders each \
+            placed (1, 2, 3, 4, 5-9, 10+), the repeat-purchase rate (customers with more \
+            than one order), the days between a customer's orders (median and 90th \
+            percentile), the top customers, and RFM segments with the rule for each.
+            \(RFMSegment.scoring).
+            --csv writes one row per customer with their figures, scores and segment (for a \
+            mailing list or a spreadsheet); --json everything.
+
+            Examples:
+              orderctl stats customers
+              orderctl stats customers --from -90d --top 20
+              orderctl stats customers --csv > customers.csv
+              orderctl stats customers --show ann@example.com
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from: String?
+    @Option(parsing: .unconditional, help: "Last day, included (default: today); recency is counted to its end.") var to: String?
+    @Option(help: "Only orders in this currency.") var currency: String?
+    @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
+    @Option(help: "How many top customers (or, with --show, products) to list (default 10).") var top = 10
+    @Option(help: ArgumentHelp("One customer (id, email or exact name): their favourite products and RFM scores.", valueName: "customer"))
+    var show: String?
+    @OptionGroup var format: FormatOptions
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be 1 or more") }
+    }
+
+    func run() throws {
+        let store = try global.openStore(.existing)
+        let analysis = try store.customerAnalysis(from: from, to: to, timeZone: timezone, currency: currency)
+        if let show {
+            let (customer, products) = try store.preferredProducts(customer: show, from: from, to: to, timeZone: timezone, limit: top)
+            let figures = analysis.blocks.flatMap(\.customers).filter { $0.id == customer.id }
+            CustomerOutput.show(customer, figures: figures, products: products, analysis: analysis, json: format.json, csv: format.csv)
+            return
+        }
+        if format.json { Terminal.print(CustomerOutput.json(analysis, top: top)); return }
+        if format.csv { CustomerOutput.csv(analysis); return }
+        Terminal.print(CustomerOutput.text(analysis, top: top))
     }
 }
