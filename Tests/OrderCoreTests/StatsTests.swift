@@ -338,3 +338,38 @@ struct CustomerAnalysisTests {
         }
     }
 }
+
+@Suite("stats products: best sellers, ABC, bought together, worked out by hand")
+struct ProductAnalysisTests {
+    /// Jan-Mar of the stats shop, orders not cancelled: TEE in B (1) and D (2): 60.00;
+    /// MUG-01 in A (2): 25.00; POSTER in B (2, one returned): 10.00 - 5.00 = 5.00. Net 90.00.
+    @Test("figures, shares, classes and pairs")
+    func analysis() throws {
+        try withStatsShop { store in
+            let a = try store.productAnalysis(from: "2026-01-01", to: "2026-03-31", timeZone: nil, currency: nil)
+            #expect(a.blocks.count == 1)
+            let b = a.blocks[0]
+            #expect(b.products.map { "\($0.sku) \($0.orders) \($0.units) \($0.net) \($0.abc)" }
+                    == ["TEE 2 3 6000 A", "MUG-01 1 2 2500 A", "POSTER 1 2 500 B"])
+            // TEE 60/90; MUG-01 starts at 66.7% (< 80%: A); POSTER starts at 94.4% (< 95%: B).
+            #expect(abs(b.products[0].share - 2.0 / 3.0) < 1e-12 && abs(b.products[1].cumulative - 85.0 / 90.0) < 1e-12)
+            #expect(b.byUnits.map(\.sku) == ["TEE", "MUG-01", "POSTER"])
+            #expect(b.pairs.map { "\($0.first)+\($0.second) \($0.orders) \($0.ofFirst) \($0.ofSecond)" } == ["POSTER+TEE 1 1.0 0.5"])
+            let none = try store.productAnalysis(from: "2025-01-01", to: "2025-01-31", timeZone: nil, currency: nil)
+            #expect(none.blocks.isEmpty)
+        }
+    }
+
+    @Test("ABC at the edges: the product crossing 80% is A, crossing 95% is B")
+    func classes() {
+        var list = [70, 15, 10, 4, 1].enumerated().map { i, net in
+            ProductFigures(id: Int64(i), sku: "P\(i)", name: "", orders: 1, units: 1, net: Int64(net))
+        }
+        OrderStore.classify(&list)
+        // Starts at 0%, 70%, 85%, 95%, 99%.
+        #expect(list.map(\.abc) == ["A", "A", "B", "C", "C"])
+        var empty: [ProductFigures] = []
+        OrderStore.classify(&empty)
+        #expect(empty.isEmpty)
+    }
+}

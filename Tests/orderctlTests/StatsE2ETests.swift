@@ -172,3 +172,28 @@ struct StatsCustomersE2ETests {
         #expect(try sb.dump() == before)
     }
 }
+
+@Suite("stats products")
+struct StatsProductsE2ETests {
+    @Test("text, CSV and JSON; bad input refused")
+    func products() throws {
+        let sb = try StatsE2ETests().shop()
+        let range = ["--from", "2026-09-01", "--to", "2026-11-30"]
+        let text = try sb.ok(["stats", "products"] + range).stdout
+        // Kept: O-1 MUG-01 x2 (25.00), O-3 CARD x3 (6.15); O-2 (TEE-M) was cancelled.
+        #expect(text.hasPrefix("Products sold from 2026-09-01 to 2026-11-30 (Europe/Berlin): 2\n"))
+        #expect(text.contains("Bought together: no order had two products."))
+        let csv = try sb.ok(["stats", "products", "--csv"] + range).stdout.split(whereSeparator: \.isNewline).map(String.init)
+        #expect(csv == ["sku,product,currency,orders,units,net,rank_revenue,rank_units,share,cumulative_share,abc",
+                        "MUG-01,Stoneware mug,EUR,1,2,25.00,1,2,0.8026,0.8026,A",
+                        "CARD,Greeting card,EUR,1,3,6.15,2,1,0.1974,1.0000,B"])
+        let json = try sb.jsonObject("stats", "products", "--from", "2026-09-01", "--to", "2026-11-30")
+        let block = try #require((json["currencies"] as? [[String: Any]])?.first)
+        #expect((block["by_units"] as? [[String: Any]])?.first?["sku"] as? String == "CARD")
+        for bad in [["--top", "0"], ["--to", "never"]] {
+            let r = try sb.run(["stats", "products"] + bad)
+            #expect(r.exitCode == 1 || r.exitCode == 64, "\(r)")
+            #expect(r.stderrLines.first?.hasPrefix("Error: ") == true)
+        }
+    }
+}

@@ -16,8 +16,9 @@ struct Stats: ParsableCommand {
               orderctl stats --by product --limit 20 --csv
               orderctl stats customers
               orderctl stats customers --show ann@example.com
+              orderctl stats products
             """,
-        subcommands: [StatsOverview.self, StatsCustomers.self],
+        subcommands: [StatsOverview.self, StatsCustomers.self, StatsProducts.self],
         defaultSubcommand: StatsOverview.self)
 }
 
@@ -133,5 +134,43 @@ struct StatsCustomers: ParsableCommand {
         if format.json { Terminal.print(CustomerOutput.json(analysis, top: top)); return }
         if format.csv { CustomerOutput.csv(analysis); return }
         Terminal.print(CustomerOutput.text(analysis, top: top))
+    }
+}
+
+struct StatsProducts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "products",
+        abstract: "Products: best sellers by units and by revenue, ABC classes, products bought together.",
+        discussion: """
+            Counts the orders placed in the period and not cancelled; net revenue is the \
+            lines' value less the units returned. \(OrderStore.abcRule). Bought together: \
+            the pairs of products found in the most orders, with the share of each one's \
+            orders that also had the other.
+            --csv writes one row per product with its figures, ranks and ABC class.
+
+            Examples:
+              orderctl stats products
+              orderctl stats products --from 2026-01-01 --top 20
+              orderctl stats products --csv > products.csv
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from: String?
+    @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
+    @Option(help: "Only orders in this currency.") var currency: String?
+    @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
+    @Option(help: "How many best sellers and pairs to list (default 10).") var top = 10
+    @OptionGroup var format: FormatOptions
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be 1 or more") }
+    }
+
+    func run() throws {
+        let store = try global.openStore(.existing)
+        let analysis = try store.productAnalysis(from: from, to: to, timeZone: timezone, currency: currency, pairs: top)
+        if format.json { Terminal.print(ProductOutput.json(analysis, top: top)); return }
+        if format.csv { ProductOutput.csv(analysis); return }
+        Terminal.print(ProductOutput.text(analysis, top: top))
     }
 }
