@@ -127,12 +127,6 @@ public struct StatsGroup: Sendable {
     }
     public var cancellationRate: Double? { orders > 0 ? Double(cancelled) / Double(orders) : nil }
     public var returnRate: Double? { shipped > 0 ? Double(returned) / Double(shipped) : nil }
-
-    mutating func add(_ other: StatsGroup) {
-        orders += other.orders; cancelled += other.cancelled; units += other.units
-        gross += other.gross; refunds += other.refunds; shipped += other.shipped; returned += other.returned
-        shipLead.merge(other.shipLead); deliveryLead.merge(other.deliveryLead)
-    }
 }
 
 public struct StatsReport: Sendable {
@@ -203,14 +197,13 @@ extension OrderStore {
         }
         var groups = rows.groups
         // Periods without orders show as zero rows, so a series has no gaps.
-        if dims.count == 1, let period {
+        if dims.count == 1, period != nil {
             let currencies = Set(groups.map(\.currency.code))
             for code in currencies {
                 let c = try Currency(code: code)
                 let present = Set(groups.filter { $0.currency == c }.map { $0.keys[0].value })
                 for b in buckets where !present.contains(b.key.value) { groups.append(StatsGroup(keys: [b.key], currency: c)) }
             }
-            _ = period
         }
         // Top N products or customers per currency, by net revenue over the period.
         var score: [String: Int64] = [:]  // per dimension index, currency and key value
