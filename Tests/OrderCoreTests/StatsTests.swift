@@ -194,6 +194,13 @@ struct StatsTests {
             #expect(rows == ["2026-01 EUR 3", "2026-01 USD 0", "2026-02 EUR 0", "2026-02 USD 1", "2026-03 EUR 0", "2026-03 USD 0"])
             let usd = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.month], currency: "usd"))
             #expect(usd.totals.map(\.currency.code) == ["USD"])
+            // Top customers per currency: EUR Ann and Bob tie at 25.00 (Ann by name), Cy
+            // is left out; in USD Ann alone. Found first by the lean pass, or from all.
+            for summaries in [true, false] {
+                let top = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.customer], limit: 1), summaries: summaries)
+                #expect(Set(top.groups.map { "\($0.currency.code) \($0.keys[0].label) \($0.net)" }) == ["EUR Ann 2500", "USD Ann 4000"])
+                #expect(top.omitted == 2)
+            }
         }
     }
 

@@ -182,11 +182,11 @@ extension OrderStore {
         let rows = try db.read {
             // The top customers are found first, from one lean pass over the period's
             // orders; only theirs are then read whole.
-            var only: [Int64]?
+            var only: [String: [Int64]]?
             if summaries, dims.contains(.customer), limit > 0 {
                 let top = try topCustomers(whole[0], currency: currency, limit: limit)
                 // (Thousands tied, e.g. at zero: cheaper to read them all.)
-                if top.candidates.count <= 1000 {
+                if top.candidates.values.map(\.count).reduce(0, +) <= 1000 {
                     only = top.candidates
                     omitted = top.others
                 }
@@ -333,7 +333,7 @@ extension OrderStore {
     /// The figures for `dims` over `buckets`: from the daily sums where they serve (periods
     /// and products), else from the orders themselves.
     func statsGroups(dims: [StatsDimension], buckets: [StatsBucket], currency: Currency?, summaries: Bool,
-                     customers: [Int64]? = nil) throws -> [StatsGroup] {
+                     customers: [String: [Int64]]? = nil) throws -> [StatsGroup] {
         var acc = StatsAccumulator()
         let summarised = summaries && dims.allSatisfy { $0.isPeriod || $0 == .product }
         guard summarised else {
@@ -407,12 +407,12 @@ extension OrderStore {
     /// The customers with the largest net revenue over `period`, per currency: the top
     /// `limit` and any tied with the last of them (the report breaks ties by name), and
     /// how many customers with orders in the period are left out.
-    private func topCustomers(_ period: StatsBucket, currency: Currency?, limit: Int) throws -> (candidates: [Int64], others: Int) {
+    private func topCustomers(_ period: StatsBucket, currency: Currency?, limit: Int) throws -> (candidates: [String: [Int64]], others: Int) {
         let codes = try currency.map { [$0.code] }
             ?? db.query("SELECT DISTINCT currency FROM stats_monthly WHERE orders > 0 ORDER BY 1") { $0.string(0) }
         // Customer ids are dense: an array per currency, not a dictionary.
         let maxID = Int(try db.scalarInt("SELECT coalesce(max(id), 0) FROM customers"))
-        var candidates: [Int64] = [], others = 0
+        var candidates: [String: [Int64]] = [:], others = 0
         for code in codes {
             var sums = [Int64](repeating: 0, count: maxID + 1)
             var seen = [Bool](repeating: false, count: maxID + 1)
@@ -429,20 +429,20 @@ extension OrderStore {
             var values: [Int64] = []
             for id in 0...maxID where seen[id] { values.append(sums[id]) }
             guard values.count > limit else {
-                for id in 0...maxID where seen[id] { candidates.append(Int64(id)) }
+                for id in 0...maxID where seen[id] { candidates[code, default: []].append(Int64(id)) }
                 continue
             }
             values.sort(by: >)
             let threshold = values[limit - 1]
             var kept = 0
-            for id in 0...maxID where seen[id] && sums[id] >= threshold { candidates.append(Int64(id)); kept += 1 }
+            for id in 0...maxID where seen[id] && sums[id] >= threshold { candidates[code, default: []].append(Int64(id)); kept += 1 }
             others += values.count - kept
         }
         return (candidates, others)
     }
 
     private func rawGroups(dims: [StatsDimension], spans: [(String, String, String)], currency: Currency?,
-                           customers: [Int64]? = nil, into acc: inout StatsAccumulator) throws {
+                           customers: [String: [Int64]]? = nil, into acc: inout StatsAccumulator) throws {
         let byProduct = dims.contains(.product)
         var keyExprs: [String] = []
         var joins = ""
@@ -465,8 +465,14 @@ extension OrderStore {
         var conditions: [String] = []
         if let currency { conditions.append("o.currency = ?"); args.append(currency.code) }
         if let customers {
-            conditions.append("o.customer_id IN (\(customers.map { _ in "?" }.joined(separator: ", ")))")
-            args += customers.map { $0 as any SQLBindable }
+            // Each currency's own top customers only.
+            var alternatives: [String] = []
+            for (code, ids) in customers.sorted(by: { $0.key < $1.key }) where !ids.isEmpty {
+                alternatives.append("(o.currency = ? AND o.customer_id IN (\(ids.map { _ in "?" }.joined(separator: ", "))))")
+                args.append(code)
+                args += ids.map { $0 as any SQLBindable }
+            }
+            conditions.append(alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")")
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let n = keyExprs.count
