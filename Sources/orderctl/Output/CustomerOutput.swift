@@ -3,8 +3,6 @@ import OrderCore
 
 /// `orderctl stats customers` as text, CSV and JSON.
 enum CustomerOutput {
-    static func money(_ minor: Int64, _ c: Currency) -> String { Money(minor: minor, currency: c).decimalString }
-
     static func text(_ a: CustomerAnalysis, top: Int) -> String {
         let range = "\(a.from.iso) to \(a.to.iso) (\(a.timeZone))"
         guard !a.blocks.isEmpty else { return "No purchases from \(range)." }
@@ -30,7 +28,7 @@ enum CustomerOutput {
                               Table.Column(title: "NET \(c.code)", align: .right), Table.Column(title: "LAST ORDER"),
                               Table.Column(title: "R F M"), Table.Column(title: "SEGMENT")])
             for f in b.top(top) {
-                tops.add([f.email.map { "\(f.name) <\($0)>" } ?? f.name, String(f.orders), money(f.net, c), String(f.last.prefix(10)),
+                tops.add([f.email.map { "\(f.name) <\($0)>" } ?? f.name, String(f.orders), StatsOutput.money(f.net, c), String(f.last.prefix(10)),
                           "\(f.r) \(f.f) \(f.m)", f.segment.rawValue])
             }
             out.append(tops.render(width: Terminal.width))
@@ -40,7 +38,7 @@ enum CustomerOutput {
             for s in RFMSegment.allCases {
                 let members = b.segment(s)
                 seg.add([s.rawValue, String(members.count), StatsOutput.percent(Double(members.count) / Double(b.customers.count)),
-                         money(members.map(\.net).reduce(0, +), c), s.rule])
+                         StatsOutput.money(members.map(\.net).reduce(0, +), c), s.rule])
             }
             out.append(seg.render(width: Terminal.width))
             out.append(RFMSegment.scoring + ".")
@@ -53,7 +51,7 @@ enum CustomerOutput {
                             "recency_days", "r", "f", "m", "segment"]
 
     static func csvRow(_ f: CustomerFigures, _ c: Currency) -> [String] {
-        [String(f.id), f.name, f.email ?? "", c.code, String(f.orders), money(f.net, c), f.first, f.last,
+        [String(f.id), f.name, f.email ?? "", c.code, String(f.orders), StatsOutput.money(f.net, c), f.first, f.last,
          String(f.recencyDays), String(f.r), String(f.f), String(f.m), f.segment.rawValue]
     }
 
@@ -63,7 +61,7 @@ enum CustomerOutput {
     }
 
     static func json(_ f: CustomerFigures, _ c: Currency) -> JSONObject {
-        ["id": f.id, "name": f.name, "email": orNull(f.email), "orders": f.orders, "net": money(f.net, c), "currency": c.code,
+        ["id": f.id, "name": f.name, "email": orNull(f.email), "orders": f.orders, "net": StatsOutput.money(f.net, c), "currency": c.code,
          "first_order": f.first, "last_order": f.last, "recency_days": f.recencyDays, "r": f.r, "f": f.f, "m": f.m,
          "segment": f.segment.rawValue]
     }
@@ -72,7 +70,7 @@ enum CustomerOutput {
         let blocks: [JSONObject] = a.blocks.map { b in
             let segments: [JSONObject] = RFMSegment.allCases.map { s in
                 let members = b.segment(s)
-                return ["segment": s.rawValue, "rule": s.rule, "customers": members.count, "net": money(members.map(\.net).reduce(0, +), b.currency)]
+                return ["segment": s.rawValue, "rule": s.rule, "customers": members.count, "net": StatsOutput.money(members.map(\.net).reduce(0, +), b.currency)]
             }
             return [
                 "currency": b.currency.code, "customers": b.customers.count,
@@ -96,13 +94,13 @@ enum CustomerOutput {
                 "from": a.from.iso, "to": a.to.iso,
                 "figures": blocks.map { Self.json($0.1, $0.0) },
                 "products": products.map { ["sku": $0.sku, "name": $0.name, "orders": $0.orders, "units": $0.units,
-                                            "net": money($0.net, $0.currency), "currency": $0.currency.code] as JSONObject },
+                                            "net": StatsOutput.money($0.net, $0.currency), "currency": $0.currency.code] as JSONObject },
             ] as JSONObject))
             return
         }
         if csv {
             CSV.write(header: ["sku", "product", "currency", "orders", "units", "net"], rows: products) {
-                [$0.sku, $0.name, $0.currency.code, String($0.orders), String($0.units), money($0.net, $0.currency)]
+                [$0.sku, $0.name, $0.currency.code, String($0.orders), String($0.units), StatsOutput.money($0.net, $0.currency)]
             }
             return
         }
@@ -110,13 +108,13 @@ enum CustomerOutput {
         if figures.isEmpty { out.append("No purchases in this period.") }
         for b in a.blocks {
             guard let f = b.customers.first(where: { $0.id == customer.id }) else { continue }
-            out.append("\(f.orders) order\(f.orders == 1 ? "" : "s"), net \(money(f.net, b.currency)) \(b.currency.code); last order \(f.last.prefix(10)), \(f.recencyDays) days before the period's end")
+            out.append("\(f.orders) order\(f.orders == 1 ? "" : "s"), net \(StatsOutput.money(f.net, b.currency)) \(b.currency.code); last order \(f.last.prefix(10)), \(f.recencyDays) days before the period's end")
             out.append("R \(f.r), F \(f.f), M \(f.m): \(f.segment.rawValue) (\(f.segment.rule))")
         }
         if !products.isEmpty {
             var t = Table([Table.Column(title: "SKU"), Table.Column(title: "PRODUCT", flexible: true), Table.Column(title: "ORDERS", align: .right),
                            Table.Column(title: "UNITS", align: .right), Table.Column(title: "NET", align: .right)])
-            for p in products { t.add([p.sku, p.name, String(p.orders), String(p.units), money(p.net, p.currency)]) }
+            for p in products { t.add([p.sku, p.name, String(p.orders), String(p.units), StatsOutput.money(p.net, p.currency)]) }
             out.append("")
             out.append(t.render(width: Terminal.width))
         }

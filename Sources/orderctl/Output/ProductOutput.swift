@@ -3,8 +3,6 @@ import OrderCore
 
 /// `orderctl stats products` as text, CSV and JSON.
 enum ProductOutput {
-    static func money(_ minor: Int64, _ c: Currency) -> String { Money(minor: minor, currency: c).decimalString }
-
     static func text(_ a: ProductAnalysis, top: Int) -> String {
         let range = "\(a.from.iso) to \(a.to.iso) (\(a.timeZone))"
         guard !a.blocks.isEmpty else { return "No purchases from \(range)." }
@@ -18,7 +16,7 @@ enum ProductOutput {
                                Table.Column(title: "UNITS", align: .right), Table.Column(title: "NET \(c.code)", align: .right),
                                Table.Column(title: "SHARE", align: .right), Table.Column(title: "ABC")])
                 for p in list.prefix(top) {
-                    t.add([p.sku, p.name, String(p.orders), String(p.units), money(p.net, c), StatsOutput.percent(p.share), p.abc])
+                    t.add([p.sku, p.name, String(p.orders), String(p.units), StatsOutput.money(p.net, c), StatsOutput.percent(p.share), p.abc])
                 }
                 return t.render(width: Terminal.width)
             }
@@ -33,7 +31,7 @@ enum ProductOutput {
                 let members = b.products.filter { $0.abc == cls }
                 let net = members.map(\.net).reduce(0, +)
                 abc.add([cls, String(members.count), StatsOutput.percent(Double(members.count) / Double(max(1, b.products.count))),
-                         money(net, c), StatsOutput.percent(total > 0 ? Double(net) / Double(total) : nil)])
+                         StatsOutput.money(net, c), StatsOutput.percent(total > 0 ? Double(net) / Double(total) : nil)])
             }
             out.append(abc.render())
             out.append(OrderStore.abcRule + ".")
@@ -58,7 +56,7 @@ enum ProductOutput {
         for b in a.blocks {
             let unitRank = Dictionary(uniqueKeysWithValues: b.byUnits.enumerated().map { ($0.element.id, $0.offset + 1) })
             for (i, p) in b.products.enumerated() {
-                rows.append([p.sku, p.name, b.currency.code, String(p.orders), String(p.units), money(p.net, b.currency),
+                rows.append([p.sku, p.name, b.currency.code, String(p.orders), String(p.units), StatsOutput.money(p.net, b.currency),
                              String(i + 1), String(unitRank[p.id] ?? 0), StatsOutput.fraction(p.share), StatsOutput.fraction(p.cumulative), p.abc])
             }
         }
@@ -67,7 +65,7 @@ enum ProductOutput {
     }
 
     static func json(_ p: ProductFigures, _ c: Currency) -> JSONObject {
-        ["sku": p.sku, "name": p.name, "orders": p.orders, "units": p.units, "net": money(p.net, c), "currency": c.code,
+        ["sku": p.sku, "name": p.name, "orders": p.orders, "units": p.units, "net": StatsOutput.money(p.net, c), "currency": c.code,
          "share": JSONNumber(StatsOutput.fraction(p.share)), "abc": p.abc]
     }
 
@@ -75,7 +73,7 @@ enum ProductOutput {
         let blocks: [JSONObject] = a.blocks.map { b in
             let classes: [JSONObject] = ["A", "B", "C"].map { cls in
                 let members = b.products.filter { $0.abc == cls }
-                return ["class": cls, "products": members.count, "net": money(members.map(\.net).reduce(0, +), b.currency)]
+                return ["class": cls, "products": members.count, "net": StatsOutput.money(members.map(\.net).reduce(0, +), b.currency)]
             }
             return [
                 "currency": b.currency.code, "products": b.products.count,
