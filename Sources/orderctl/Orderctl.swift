@@ -39,6 +39,12 @@ struct Orderctl: ParsableCommand {
     )
 
     static func main() {
+        OrderStore.onUpgrade = { path, from, to in
+            // Only where a person waits; scripts and cron see nothing new.
+            if Terminal.stderrIsTerminal {
+                Terminal.note("upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while) ...")
+            }
+        }
         let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))
         if let color = GlobalOptions.hoistedColor, ColorChoice(rawValue: color) == nil {
             Terminal.fail("invalid value '\(color)' for --color (expected auto, always or never)", code: 64)

@@ -32,6 +32,21 @@ struct MigrationTests {
 
     // MARK: the real schema, from an older version
 
+    @Test("an upgrade is announced once, before its first step; creating a database is not")
+    func upgradeAnnounced() throws {
+        try withTempDir { dir throws in
+            let path = dir + "/a.db"
+            let db = try Database(path: path)
+            var calls: [String] = []
+            try Migrations.migrate(db, path: path, steps: Array(Migrations.steps.prefix(1)), upgrading: { calls.append("\($0)->\($1)") })
+            #expect(calls.isEmpty)
+            try Migrations.migrate(db, path: path, upgrading: { calls.append("\($0)->\($1)") })
+            #expect(calls == ["1->\(Migrations.latestVersion)"])
+            try Migrations.migrate(db, path: path, upgrading: { calls.append("\($0)->\($1)") })
+            #expect(calls.count == 1)
+        }
+    }
+
     @Test("a version-1 database with orders reaches the latest version, keeps its data, and its history verifies")
     func upgradeFromVersionOne() throws {
         try withTempDir { dir throws in
@@ -65,6 +80,10 @@ struct MigrationTests {
             #expect(order.events.map(\.kind) == ["created", "classified"])
             #expect(order.paid.minor == 0)
             #expect(order.lines.map(\.returned) == [0])
+            // Step 3 summed the old order into the daily and monthly sums stats reads.
+            #expect(try store.db.scalarString("SELECT day || ' ' || orders || ' ' || units || ' ' || gross FROM stats_daily") == "2026-01-02 1 2 2500")
+            #expect(try store.db.scalarString("SELECT month || ' ' || orders FROM stats_monthly") == "2026-01 1")
+            #expect(try store.db.scalarString("SELECT day || ' ' || lines || ' ' || units FROM stats_daily_product") == "2026-01-02 1 2")
             // The old events got their hashes, and the chain holds.
             #expect(try store.db.scalarInt("SELECT count(*) FROM order_events WHERE hash IS NULL OR prev_hash IS NULL") == 0)
             let report = try store.verifyHistory()

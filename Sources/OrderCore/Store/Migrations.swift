@@ -83,11 +83,13 @@ enum Migrations {
     @discardableResult
     static func migrate(_ db: Database, path: String, steps given: [Step]? = nil,
                         swiftSteps: @autoclosure () -> [Int: @Sendable (Database) throws -> Void] = [:],
-                        afterFirstStep: () throws -> Void = {}) throws -> Bool {
+                        afterFirstStep: () throws -> Void = {},
+                        upgrading: (_ from: Int, _ to: Int) -> Void = { _, _ in }) throws -> Bool {
         let latest = given.map { $0.last?.version ?? 0 } ?? latestVersion
         try checkOwnership(db, path: path, latest: latest)
         guard try db.userVersion < latest else { return false }
         var created = false
+        var announced = false
         for step in given ?? steps {
             try db.transaction {
                 let current = try db.userVersion
@@ -97,6 +99,11 @@ enum Migrations {
                     if tables > 0 {
                         throw OrderError.databaseNotOrderctl(path: path, reason: "it already holds \(tables) table\(tables == 1 ? "" : "s") of something else")
                     }
+                }
+                // An existing database brought up to date (not one being created): once.
+                if current > 0 && !announced {
+                    upgrading(current, latest)
+                    announced = true
                 }
                 try db.execute(step.sql)
                 try swiftSteps()[step.version]?(db)

@@ -18,6 +18,10 @@ public final class OrderStore {
         case create
     }
 
+    /// Called before an existing database is brought to a newer schema (which can take a
+    /// while on a large one): path, its version, the new version. The CLI says so on stderr.
+    nonisolated(unsafe) public static var onUpgrade: ((_ path: String, _ from: Int, _ to: Int) -> Void)?
+
     public init(path: String, mode: OpenMode = .create, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = path
         self.clock = clock
@@ -36,11 +40,11 @@ public final class OrderStore {
             database = try Database(path: path, create: mode == .create, wal: false)
             try Migrations.checkOwnership(database, path: path)
             try database.enableWAL()
-            fresh = try Migrations.migrate(database, path: path, swiftSteps: Migrations.swiftSteps) {
+            fresh = try Migrations.migrate(database, path: path, swiftSteps: Migrations.swiftSteps, afterFirstStep: {
                 // Pin the business time zone so the database means the same on any machine.
                 try database.run("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
                                  SettingKey.timezone.key, TimeZone.current.identifier)
-            }
+            }, upgrading: { from, to in Self.onUpgrade?(path, from, to) })
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
         }
