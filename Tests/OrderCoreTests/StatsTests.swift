@@ -139,6 +139,14 @@ struct StatsTests {
             #expect(poster.shipLead.count == 0 && poster.deliveryLead.count == 0)
             // The total row is the orders', not the lines' sum.
             #expect(r.totals[0].orders == 4 && r.totals[0].refunds == 500)
+            // From 15 January, January is read as the month less its first 14 days: MUG-01,
+            // sold only on the 10th, nets to nothing and is no row (nor one "more").
+            for summaries in [true, false] {
+                let late = try store.stats(StatsRequest(from: "2026-01-15", to: "2026-03-31", by: [.product], limit: 1), summaries: summaries)
+                #expect(late.groups.map(\.keys[0].label) == ["TEE"] && late.omitted == 1, "summaries \(summaries)")
+                let all = try store.stats(StatsRequest(from: "2026-01-15", to: "2026-03-31", by: [.month, .product]), summaries: summaries)
+                #expect(!all.groups.contains { $0.keys[1].label == "MUG-01" }, "summaries \(summaries)")
+            }
         }
     }
 
@@ -154,6 +162,35 @@ struct StatsTests {
             let all = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.customer], limit: 0))
             #expect(all.groups.count == 3 && all.omitted == 0)
             #expect(all.groups[2].orders == 1 && all.groups[2].cancelled == 1 && all.groups[2].net == 0)
+        }
+    }
+
+    @Test("ties in the top N go by name, not by id")
+    func tiesByName() throws {
+        try withStatsShop { store in
+            // Aaron (id 4) spends 25.00, as Bob (id 2) does: Aaron comes first by name.
+            try store.addCustomer(NewCustomer(name: "Aaron", email: "aaron@example.com", country: "DE"))
+            var d = draft("aaron@example.com", ["MUG-01:2"], ref: "E")
+            d.placedAt = "2026-02-10T10:00:00Z"
+            d.backorder = true
+            _ = try store.addOrder(d)
+            for summaries in [true, false] {
+                let r = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.customer], limit: 2), summaries: summaries)
+                #expect(r.groups.map(\.keys[0].label) == ["Ann", "Aaron"], "summaries \(summaries)")
+                #expect(r.omitted == 2)
+            }
+        }
+    }
+
+    @Test("product by customer: the top products, each with its customers")
+    func productByCustomer() throws {
+        try withStatsShop { store in
+            for summaries in [true, false] {
+                let r = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.product, .customer], limit: 1), summaries: summaries)
+                // TEE (60.00) is the top product: Ann bought 2 (40.00), Bob 1 (20.00).
+                #expect(r.groups.map { "\($0.keys[0].label) \($0.keys[1].label) \($0.net)" } == ["TEE Ann 4000", "TEE Bob 2000"], "summaries \(summaries)")
+                #expect(r.omitted == 2)
+            }
         }
     }
 

@@ -183,7 +183,7 @@ extension OrderStore {
             // The top customers are found first, from one lean pass over the period's
             // orders; only theirs are then read whole.
             var only: [String: [Int64]]?
-            if summaries, dims.contains(.customer), limit > 0 {
+            if summaries, dims.first(where: \.isRanked) == .customer, limit > 0 {
                 let top = try topCustomers(whole[0], currency: currency, limit: limit)
                 // (Thousands tied, e.g. at zero: cheaper to read them all.)
                 if top.candidates.values.map(\.count).reduce(0, +) <= 1000 {
@@ -205,27 +205,7 @@ extension OrderStore {
                 for b in buckets where !present.contains(b.key.value) { groups.append(StatsGroup(keys: [b.key], currency: c)) }
             }
         }
-        // Top N products or customers per currency, by net revenue over the period.
-        var score: [String: Int64] = [:]  // per dimension index, currency and key value
-        func scoreKey(_ i: Int, _ g: StatsGroup) -> String { "\(i)\u{1F}\(g.currency.code)\u{1F}\(g.keys[i].value)" }
-        for g in groups { for i in dims.indices where !dims[i].isPeriod { score[scoreKey(i, g), default: 0] += g.net } }
-        if let ranked = dims.firstIndex(where: \.isRanked), limit > 0 {
-            var byCurrency: [String: [(String, Int64, String)]] = [:]
-            for g in groups {
-                let k = scoreKey(ranked, g)
-                byCurrency[g.currency.code, default: []].append((g.keys[ranked].value, score[k]!, g.keys[ranked].label))
-            }
-            var keep = Set<String>()
-            for (code, entries) in byCurrency {
-                var seen = Set<String>()
-                let unique = entries.filter { seen.insert($0.0).inserted }
-                let sorted = unique.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.2 < $1.2 }
-                for e in sorted.prefix(limit) { keep.insert("\(code)\u{1F}\(e.0)") }
-                omitted += max(0, sorted.count - limit)
-            }
-            groups = groups.filter { keep.contains("\($0.currency.code)\u{1F}\($0.keys[ranked].value)") }
-        }
-        // Names for ids and codes.
+        // Names for ids and codes (before ranking: ties go by name).
         for i in dims.indices where dims[i] == .customer || dims[i] == .product || dims[i] == .country {
             let ids = Set(groups.map { $0.keys[i].value })
             var labels: [String: StatsKey] = [:]
@@ -245,6 +225,26 @@ extension OrderStore {
                 }
             }
             for j in groups.indices { if let k = labels[groups[j].keys[i].value] { groups[j].keys[i] = k } }
+        }
+        // Top N products or customers per currency, by net revenue over the period.
+        var score: [String: Int64] = [:]  // per dimension index, currency and key value
+        func scoreKey(_ i: Int, _ g: StatsGroup) -> String { "\(i)\u{1F}\(g.currency.code)\u{1F}\(g.keys[i].value)" }
+        for g in groups { for i in dims.indices where !dims[i].isPeriod { score[scoreKey(i, g), default: 0] += g.net } }
+        if let ranked = dims.firstIndex(where: \.isRanked), limit > 0 {
+            var byCurrency: [String: [(String, Int64, String)]] = [:]
+            for g in groups {
+                let k = scoreKey(ranked, g)
+                byCurrency[g.currency.code, default: []].append((g.keys[ranked].value, score[k]!, g.keys[ranked].label))
+            }
+            var keep = Set<String>()
+            for (code, entries) in byCurrency {
+                var seen = Set<String>()
+                let unique = entries.filter { seen.insert($0.0).inserted }
+                let sorted = unique.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.2 < $1.2 }
+                for e in sorted.prefix(limit) { keep.insert("\(code)\u{1F}\(e.0)") }
+                omitted += max(0, sorted.count - limit)
+            }
+            groups = groups.filter { keep.contains("\($0.currency.code)\u{1F}\($0.keys[ranked].value)") }
         }
         // Periods in order; other values by their net revenue, largest first.
         groups.sort { a, b in
@@ -352,7 +352,8 @@ extension OrderStore {
             try summaryGroups(dims: dims, spans: minusDays, table: "daily", column: "day", currency: currency, sign: -1, into: &acc)
         }
         if !partial.isEmpty { try rawGroups(dims: dims, spans: partial, currency: currency, into: &acc) }
-        return acc.groups
+        // A product (a currency) sold only on days taken off a month nets to no orders: not a row.
+        return minusDays.isEmpty ? acc.groups : acc.groups.filter { $0.orders != 0 }
     }
 
     /// Cuts a period into the whole UTC days it covers (first and last day, both included)
