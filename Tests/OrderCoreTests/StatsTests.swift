@@ -182,6 +182,20 @@ struct StatsTests {
         }
     }
 
+    @Test("many customers: their names come from one pass over the table")
+    func manyNames() throws {
+        try withStore { store in
+            for i in 0..<210 {
+                try store.addCustomer(NewCustomer(name: "C\(i)", email: "c\(i)@example.com"))
+                _ = try store.addOrder(draft("c\(i)@example.com", ["TEE:1"], ref: "M\(i)"))
+            }
+            let r = try store.stats(StatsRequest(by: [.customer], limit: 0))
+            #expect(r.groups.count == 210)
+            #expect(Set(r.groups.map(\.keys[0].label)) == Set((0..<210).map { "C\($0)" }))
+            #expect(r.groups.allSatisfy { $0.keys[0].detail == "\($0.keys[0].label.lowercased())@example.com" })
+        }
+    }
+
     @Test("product by customer: the top products, each with its customers")
     func productByCustomer() throws {
         try withStatsShop { store in

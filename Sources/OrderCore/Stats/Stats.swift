@@ -209,7 +209,15 @@ extension OrderStore {
         for i in dims.indices where dims[i] == .customer || dims[i] == .product || dims[i] == .country {
             let ids = Set(groups.map { $0.keys[i].value })
             var labels: [String: StatsKey] = [:]
-            for id in ids {
+            // Many ids: one pass over the table beats a lookup each.
+            if ids.count > 200 && (dims[i] == .customer || dims[i] == .product) {
+                let sql = dims[i] == .customer ? "SELECT id, name, email FROM customers" : "SELECT id, sku, name FROM products"
+                try db.forEach(sql) { row in
+                    let id = String(row.int64(0))
+                    if ids.contains(id) { labels[id] = StatsKey(value: id, label: row.string(1), detail: row.optionalString(2)) }
+                }
+            }
+            for id in ids where labels[id] == nil {
                 switch dims[i] {
                 case .customer:
                     labels[id] = try db.queryFirst("SELECT name, email FROM customers WHERE id = ?", Int64(id) ?? 0) {
