@@ -535,26 +535,13 @@ extension OrderStore {
         let n = keyExprs.count
         let keys = (keyExprs + ["d.currency"]).enumerated().map { "\($1) AS k\($0)" }.joined(separator: ", ")
         let groupBy = (0...n).map { "k\($0)" }.joined(separator: ", ")
-        if dims.contains(.product) {
-            let sql = """
-                \(values) SELECT \(keys), sum(d.lines), sum(d.cancelled), sum(d.units), sum(d.gross), sum(d.returned_value),
-                       sum(d.shipped), sum(d.returned)
-                FROM b JOIN stats_\(table)_product d ON d.\(column) >= b.f AND d.\(column) <= b.l\(filter)
-                GROUP BY \(groupBy)
-                """
-            try db.forEach(sql, arguments: args) { row in
-                try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
-                    g.orders += sign * row.int(n + 1); g.cancelled += sign * row.int(n + 2); g.units += s64 * row.int64(n + 3)
-                    g.gross += s64 * row.int64(n + 4); g.refunds += s64 * row.int64(n + 5)
-                    g.shipped += sign * row.int(n + 6); g.returned += sign * row.int(n + 7)
-                }
-            }
-            return
-        }
+        // The product sums count lines and returned value where the order sums count
+        // orders and refunds; lead times are kept per order only.
+        let byProduct = dims.contains(.product)
         let sql = """
-            \(values) SELECT \(keys), sum(d.orders), sum(d.cancelled), sum(d.units), sum(d.gross), sum(d.refunds),
-                   sum(d.shipped), sum(d.returned)
-            FROM b JOIN stats_\(table) d ON d.\(column) >= b.f AND d.\(column) <= b.l\(filter)
+            \(values) SELECT \(keys), sum(d.\(byProduct ? "lines" : "orders")), sum(d.cancelled), sum(d.units), sum(d.gross),
+                   sum(d.\(byProduct ? "returned_value" : "refunds")), sum(d.shipped), sum(d.returned)
+            FROM b JOIN stats_\(table)\(byProduct ? "_product" : "") d ON d.\(column) >= b.f AND d.\(column) <= b.l\(filter)
             GROUP BY \(groupBy)
             """
         try db.forEach(sql, arguments: args) { row in
@@ -564,6 +551,7 @@ extension OrderStore {
                 g.shipped += sign * row.int(n + 6); g.returned += sign * row.int(n + 7)
             }
         }
+        if byProduct { return }
         let lead = """
             \(values) SELECT \(keys), d.kind, d.hours, sum(d.orders)
             FROM b JOIN stats_\(table)_lead d ON d.\(column) >= b.f AND d.\(column) <= b.l\(filter)
