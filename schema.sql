@@ -529,3 +529,102 @@ BEGIN
         FROM (SELECT placed_at, currency, status FROM orders WHERE id = OLD.order_id) AS o
         WHERE day = substr(o.placed_at, 1, 10) AND stats_daily_product.currency = o.currency AND product_id = OLD.product_id;
 END;
+
+-- step 4: reminders and predictions: rules, what was shown when, time in status, regions, restock plans
+
+-- When the order entered its current status, and when it first left pending for a
+-- status other than on hold or cancelled (its confirmation). Kept by the trigger on
+-- order_events below, from the history itself.
+ALTER TABLE orders ADD COLUMN status_at    TEXT;
+ALTER TABLE orders ADD COLUMN confirmed_at TEXT;
+
+-- The customer's state, province or region: deliveries inside one country differ by it.
+ALTER TABLE customers ADD COLUMN region TEXT;
+
+-- Restocking: days from ordering more to having it, the share of restock cycles that
+-- should not run out (percent), and how many days of demand one restock should cover.
+-- NULL means the shop-wide setting (reorder.lead-days, reorder.service-level, reorder.cover-days).
+ALTER TABLE products ADD COLUMN lead_days     INTEGER CHECK (lead_days IS NULL OR lead_days BETWEEN 0 AND 3650);
+ALTER TABLE products ADD COLUMN service_level INTEGER CHECK (service_level IS NULL OR service_level BETWEEN 50 AND 99);
+ALTER TABLE products ADD COLUMN cover_days    INTEGER CHECK (cover_days IS NULL OR cover_days BETWEEN 1 AND 3650);
+
+UPDATE orders SET
+    status_at = (SELECT e.at FROM order_events e
+                  WHERE e.order_id = orders.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1),
+    confirmed_at = (SELECT e.at FROM order_events e
+                     WHERE e.order_id = orders.id AND e.kind = 'status' AND e.old_value = 'pending'
+                       AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1);
+UPDATE orders SET status_at = placed_at WHERE status_at IS NULL;
+
+-- How long orders stayed in each status before they left it, in whole hours: what the
+-- `stuck` rule's default limits (a percentile) are read from.
+CREATE TABLE status_durations (
+    status TEXT NOT NULL,
+    hours  INTEGER NOT NULL,
+    orders INTEGER NOT NULL,
+    PRIMARY KEY (status, hours)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO status_durations(status, hours, orders)
+    SELECT old_value, hours, count(*) FROM (
+        SELECT e.kind, e.old_value,
+               max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
+          FROM order_events e WHERE e.kind IN ('created', 'status'))
+     WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL
+     GROUP BY 1, 2;
+
+CREATE TRIGGER order_events_status AFTER INSERT ON order_events WHEN NEW.kind IN ('created', 'status')
+BEGIN
+    INSERT INTO status_durations(status, hours, orders)
+        SELECT NEW.old_value, max(0, (unixepoch(NEW.at) - unixepoch(o.status_at)) / 3600), 1
+          FROM orders o WHERE o.id = NEW.order_id AND NEW.kind = 'status' AND NEW.old_value IS NOT NULL
+                          AND o.status_at IS NOT NULL
+        ON CONFLICT (status, hours) DO UPDATE SET orders = orders + 1;
+    UPDATE orders SET status_at = NEW.at,
+                      confirmed_at = coalesce(confirmed_at,
+                          iif(NEW.kind = 'status' AND NEW.old_value = 'pending' AND NEW.new_value NOT IN ('on_hold', 'cancelled'),
+                              NEW.at, NULL))
+     WHERE id = NEW.order_id;
+END;
+
+-- What remind reads, each a small slice of the orders.
+CREATE INDEX orders_open_due ON orders(due_date)
+    WHERE due_date IS NOT NULL AND status IN ('pending', 'confirmed', 'processing', 'on_hold');
+CREATE INDEX orders_in_status ON orders(status, status_at)
+    WHERE status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped');
+CREATE INDEX orders_unpaid ON orders(confirmed_at)
+    WHERE paid_total < total AND status NOT IN ('pending', 'cancelled');
+-- Recent delivered orders with what a delivery-time prediction groups them by.
+CREATE INDEX orders_delivered ON orders(placed_at, customer_id, shipping, ship_hours, delivery_hours)
+    WHERE delivery_hours IS NOT NULL;
+-- A product's daily sales, for its demand forecast.
+CREATE INDEX stats_daily_product_by_product ON stats_daily_product(product_id, day);
+
+-- The reminder rules remind evaluates. params is a JSON object of strings.
+CREATE TABLE rules (
+    name       TEXT PRIMARY KEY COLLATE NOCASE CHECK (length(name) > 0),
+    kind       TEXT NOT NULL,
+    params     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params)),
+    enabled    INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    builtin    INTEGER NOT NULL DEFAULT 0 CHECK (builtin IN (0, 1)),
+    created_at TEXT NOT NULL
+) STRICT;
+
+INSERT INTO rules(name, kind, params, builtin, created_at) VALUES
+    ('due-soon',      'due-soon',      '{"days":"2"}',  1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('overdue',       'overdue',       '{}',            1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('stuck',         'stuck',         '{}',            1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('unpaid',        'unpaid',        '{"days":"3"}',  1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('low-stock',     'low-stock',     '{}',            1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('stockout-soon', 'stockout-soon', '{}',            1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('flagged',       'flagged',       '{}',            1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+
+-- Each reminder shown, by its stable key (rule:subject): what the situation was then,
+-- so that remind repeats it only when that changes or the cool-down has passed, and
+-- until when the owner snoozed it.
+CREATE TABLE reminder_log (
+    key           TEXT PRIMARY KEY,
+    situation     TEXT NOT NULL,
+    shown_at      TEXT,
+    snoozed_until TEXT
+) STRICT, WITHOUT ROWID;

@@ -33,7 +33,7 @@ struct Orderctl: ParsableCommand {
             Init.self, AddOrder.self, ListOrders.self, ShowOrder.self,
             Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, Deliver.self, Cancel.self,
             Return.self, Refund.self, Edit.self, Note.self, FlagOrder.self, History.self, Why.self, States.self, Verify.self,
-            Import.self, Export.self, Stats.self, Report.self,
+            Import.self, Export.self, Stats.self, Report.self, Remind.self, SnoozeCommand.self, RuleCommand.self, Predict.self, Forecast.self, Reorder.self,
             ProductCommand.self, StockCommand.self, CustomerCommand.self, ConfigCommand.self,
         ]
     )

@@ -46,9 +46,26 @@ public struct SettingKey: Sendable {
 
     }
 
+    public static let remindCooldown = SettingKey(key: "remind.cooldown", summary: "how long remind keeps a reminder quiet once shown, unless its situation changes (whole days count calendar days)", defaultValue: "1d") { v throws(OrderError) in
+        try Span.parse(v, field: "remind.cooldown").code
+    }
+    public static let leadDays = SettingKey(key: "reorder.lead-days", summary: "days from reordering a product to having it in stock (a product's own --lead-days wins)", defaultValue: "14") { v throws(OrderError) in
+        String(try Validate.integer(v, field: "reorder.lead-days", min: 0, max: 3650))
+    }
+    public static let serviceLevel = SettingKey(key: "reorder.service-level", summary: "percent of restock cycles that should not run out, for safety stock (a product's own --service-level wins)", defaultValue: "95") { v throws(OrderError) in
+        String(try Validate.integer(v, field: "reorder.service-level", min: 50, max: 99))
+    }
+    public static let coverDays = SettingKey(key: "reorder.cover-days", summary: "days of demand one reorder should cover (a product's own --cover-days wins)", defaultValue: "28") { v throws(OrderError) in
+        String(try Validate.integer(v, field: "reorder.cover-days", min: 1, max: 3650))
+    }
+    public static let deliveryZones = SettingKey(key: "delivery.zones", summary: "groups of regions that deliver alike, for delivery predictions: NAME:REGION,REGION;NAME:...", defaultValue: nil) { v throws(OrderError) in
+        try DeliveryZones.parse(v).code
+    }
+
     public static let all: [SettingKey] = [
         .currency, .timezone, .shopCountry, .orderPrefix, .nextNumber, .defaultChannel,
         .classRules, .expressDays, .bulkQuantity, .highValueTotal,
+        .remindCooldown, .leadDays, .serviceLevel, .coverDays, .deliveryZones,
     ]
 
     public static func named(_ key: String) throws(OrderError) -> SettingKey {

@@ -20,12 +20,19 @@ public struct ProductChanges: Sendable {
     public var trackStock: Bool?
     public var reorderAt: Int64??
     public var active: Bool?
+    /// Restock plan: lead days, service level (percent), days one reorder covers; .some(nil) resets to the setting.
+    public var leadDays: Int64??
+    public var serviceLevel: Int64??
+    public var coverDays: Int64??
 
     public init(name: String? = nil, price: String? = nil, trackStock: Bool? = nil, reorderAt: Int64?? = nil, active: Bool? = nil) {
         self.name = name; self.price = price; self.trackStock = trackStock; self.reorderAt = reorderAt; self.active = active
     }
 
-    public var isEmpty: Bool { name == nil && price == nil && trackStock == nil && reorderAt == nil && active == nil }
+    public var isEmpty: Bool {
+        name == nil && price == nil && trackStock == nil && reorderAt == nil && active == nil
+            && leadDays == nil && serviceLevel == nil && coverDays == nil
+    }
 }
 
 public enum StockChange: Sendable {
@@ -88,7 +95,7 @@ extension OrderStore {
     public func updateProduct(_ sku: String, _ changes: ProductChanges) throws -> Product {
         try db.transaction {
             guard !changes.isEmpty else {
-                throw OrderError.missingValue(field: "change", hint: "give at least one of --name, --price, --reorder-at, --track-stock, --no-track-stock, --active, --discontinue")
+                throw OrderError.missingValue(field: "change", hint: "give at least one of --name, --price, --reorder-at, --track-stock, --no-track-stock, --active, --discontinue, --lead-days, --service-level, --cover-days")
             }
             var p = try requireProduct(sku)
             if let name = changes.name { p.name = try Validate.name(name, field: "name") }
@@ -109,6 +116,15 @@ extension OrderStore {
                 UPDATE products SET name = ?, price = ?, reorder_at = ?, track_stock = ?, active = ?, updated_at = ?
                 WHERE id = ?
                 """, p.name, p.price.minor, p.reorderAt, p.tracksStock, p.active, nowText, p.id)
+            for (column, value, range) in [("lead_days", changes.leadDays, 0...3650), ("service_level", changes.serviceLevel, 50...99),
+                                           ("cover_days", changes.coverDays, 1...3650)] {
+                guard let value else { continue }
+                if let v = value, !range.contains(Int(v)) {
+                    throw OrderError.invalidValue(field: column.replacingOccurrences(of: "_", with: "-"), value: String(v),
+                                                  reason: "expected \(range.lowerBound) to \(range.upperBound), or 'default'")
+                }
+                try db.run("UPDATE products SET \(column) = ? WHERE id = ?", value, p.id)
+            }
             if changes.trackStock == false {
                 // Without stock tracking nothing waits for stock: backorders become plain lines to ship.
                 try db.run("UPDATE order_lines SET backordered = 0 WHERE product_id = ? AND backordered > 0", p.id)

@@ -106,6 +106,9 @@ struct ProductCommand: ParsableCommand {
         @Option(help: "New name.") var name: String?
         @Option(parsing: .unconditional, help: "New unit price.") var price: String?
         @Option(name: .customLong("reorder-at"), parsing: .unconditional, help: "New low-stock threshold, or 'none'.") var reorderAt: String?
+        @Option(name: .customLong("lead-days"), help: "Days from reordering to having stock, or 'default' (reorder.lead-days).") var leadDays: String?
+        @Option(name: .customLong("service-level"), help: "Percent of restock cycles that should not run out (50-99), or 'default'.") var serviceLevel: String?
+        @Option(name: .customLong("cover-days"), help: "Days of demand one reorder should cover, or 'default'.") var coverDays: String?
         @Flag(name: .customLong("track-stock"), inversion: .prefixedNo, help: "Track stock for this product (or stop).") var trackStock: Bool?
         @Flag(help: "Sell the product again.") var active = false
         @Flag(help: "Stop selling the product; it stays in old orders.") var discontinue = false
@@ -118,6 +121,14 @@ struct ProductCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore(.existing)
             var changes = ProductChanges(name: name, price: price, trackStock: trackStock)
+            func plan(_ text: String?, _ field: String) throws -> Int64?? {
+                guard let text else { return nil }
+                if text.lowercased() == "default" { return .some(nil) }
+                return .some(try Validate.integer(text, field: field, min: 0, max: 3650))
+            }
+            changes.leadDays = try plan(leadDays, "lead-days")
+            changes.serviceLevel = try plan(serviceLevel, "service-level")
+            changes.coverDays = try plan(coverDays, "cover-days")
             if let reorderAt {
                 if reorderAt.lowercased() == "none" { changes.reorderAt = .some(nil) }
                 else { changes.reorderAt = .some(try Validate.integer(reorderAt, field: "reorder-at", min: 0, max: 1_000_000_000)) }

@@ -169,5 +169,7 @@ enum StatsOutput {
 struct JSONNumber: JSONEncodable {
     let text: String
     init(_ text: String) { self.text = text }
+    /// A rounded number; NaN and infinities are null.
+    init(_ value: Double, digits: Int) { text = value.isFinite ? String(format: "%.\(digits)f", value) : "null" }
     func writeJSON(into out: inout String, indent: Int) { out += text }
 }

@@ -1,0 +1,304 @@
+import Foundation
+import Testing
+@testable import OrderCore
+
+/// A clock a test can move.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Date
+    init(_ start: Date) { value = start }
+    var now: Date { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ text: String) { lock.lock(); value = utc(text); lock.unlock() }
+    func advance(hours: Double) { lock.lock(); value = value.addingTimeInterval(hours * 3600); lock.unlock() }
+}
+
+/// A store like `withStore`'s, on a clock the test moves.
+func withClockedStore<T>(_ start: String, _ body: (OrderStore, TestClock) throws -> T) throws -> T {
+    let clock = TestClock(utc(start))
+    return try withTempDir { dir throws in
+        let store = try OrderStore(path: dir + "/orders.db", clock: { clock.now })
+        try store.setSetting("timezone", "Europe/Berlin")
+        try store.setSetting("shop.country", "DE")
+        try store.addProduct(NewProduct(sku: "MUG-01", name: "Mug", price: "12.50", stock: 5, reorderAt: 2))
+        try store.addProduct(NewProduct(sku: "TEE", name: "T-shirt", price: "20.00"))
+        try store.addCustomer(NewCustomer(name: "Ann", email: "ann@example.com", country: "DE"))
+        return try body(store, clock)
+    }
+}
+
+func keys(_ store: OrderStore, all: Bool = true, rules: [String] = []) throws -> [String] {
+    try store.reminders(all: all, rules: rules).shown.map(\.key)
+}
+
+@Suite("remind: each rule fires exactly when it should")
+struct RemindRuleTests {
+    @Test("due-soon fires two days ahead and not three; overdue the day after the due date, not on it")
+    func dueDates() throws {
+        try withClockedStore("2026-03-05T08:00:00Z") { store, clock throws in
+            _ = try store.addOrder(draft(["TEE"], ref: "D-1", due: "2026-03-08"))
+            // Thursday 09:00 in Berlin: due Sunday is 3 days ahead.
+            #expect(try keys(store, rules: ["due-soon", "overdue"]) == [])
+            clock.set("2026-03-05T23:30:00Z")  // Friday 00:30 in Berlin: 2 days ahead
+            let r = try store.reminders(all: true, rules: ["due-soon"]).shown
+            #expect(r.map(\.key) == ["due-soon:D-1"])
+            #expect(r.first?.message == "order D-1 (Ann) is due in 2 days, 2026-03-08, and is still pending (due-soon within 2 days)")
+            clock.set("2026-03-08T22:59:00Z")  // Sunday 23:59: due today, not overdue
+            #expect(try keys(store, rules: ["due-soon", "overdue"]) == ["due-soon:D-1"])
+            clock.set("2026-03-08T23:00:00Z")  // Monday 00:00
+            let o = try store.reminders(all: true, rules: ["due-soon", "overdue"]).shown
+            #expect(o.map(\.key) == ["overdue:D-1"])
+            #expect(o.first?.message == "order D-1 (Ann) is 1 day overdue (due 2026-03-08) and is still pending")
+            #expect(o.first?.urgency == .urgent)
+            // A grace of 2 days moves it two days later.
+            _ = try store.setRule("overdue", params: [("grace", "2d")])
+            clock.set("2026-03-10T22:59:00Z")
+            #expect(try keys(store, rules: ["overdue"]) == [])
+            clock.set("2026-03-10T23:00:00Z")
+            #expect(try keys(store, rules: ["overdue"]) == ["overdue:D-1"])
+            // Shipped orders are not overdue.
+            _ = try store.confirm("D-1")
+            _ = try store.ship("D-1")
+            #expect(try keys(store, rules: ["overdue", "due-soon"]) == [])
+        }
+    }
+
+    @Test("stuck: the default limit without history, then the learned percentile, never below the floor")
+    func stuck() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            _ = try store.addOrder(draft(["TEE"], ref: "S-1"))
+            _ = try store.confirm("S-1")
+            // Confirmed: 3 days by default while fewer than 20 orders have left confirmed.
+            clock.advance(hours: 71)
+            #expect(try keys(store, rules: ["stuck"]) == [])
+            clock.advance(hours: 1)
+            let r = try store.reminders(all: true, rules: ["stuck"]).shown
+            #expect(r.map(\.key) == ["stuck:S-1"])
+            #expect(r.first?.message == "order S-1 (Ann) has been confirmed and not shipped for 3 days (limit 3 days: the default until 20 orders have left confirmed (0 so far))")
+            // 20 orders that each waited 30 hours in confirmed: the 90th percentile is 30 hours.
+            for i in 0..<20 {
+                _ = try store.addOrder(draft(["TEE"], ref: "H-\(i)"))
+                _ = try store.confirm("H-\(i)")
+                clock.advance(hours: 30)
+                _ = try store.ship("H-\(i)")
+            }
+            let limits = try store.stuckLimits(try store.rule(named: "stuck"))
+            let confirmed = try #require(limits.first { $0.status == .confirmed })
+            #expect(confirmed.span == Span(hours: 30))
+            #expect(confirmed.why == ": the 90th percentile of 20 stays")
+            // Shipped orders have no history of leaving shipped: the 2-week default.
+            #expect(limits.first { $0.status == .shipped }?.span == Span(days: 14))
+            // A floor above the percentile wins.
+            try store.setRule("stuck", params: [("floor", "2d")])
+            let floored = try store.stuckLimits(try store.rule(named: "stuck")).first { $0.status == .confirmed }
+            #expect(floored?.span == Span(days: 2))
+            // A limit set by hand wins over both.
+            try store.setRule("stuck", params: [("confirmed", "12h")])
+            _ = try store.addOrder(draft(["TEE"], ref: "S-2"))
+            _ = try store.confirm("S-2")
+            clock.advance(hours: 11)
+            #expect(try keys(store, rules: ["stuck"]).contains("stuck:S-2") == false)
+            clock.advance(hours: 1)
+            #expect(try keys(store, rules: ["stuck"]).contains("stuck:S-2"))
+        }
+    }
+
+    @Test("unpaid: confirmed and not fully paid, counted from the confirmation")
+    func unpaid() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            _ = try store.addOrder(draft(["TEE"], ref: "U-1"))
+            clock.advance(hours: 48)  // pending time does not count
+            _ = try store.confirm("U-1")
+            _ = try store.pay("U-1", amount: "5.00", method: nil)
+            clock.advance(hours: 71)
+            #expect(try keys(store, rules: ["unpaid"]) == [])
+            clock.advance(hours: 1)
+            let r = try store.reminders(all: true, rules: ["unpaid"]).shown
+            #expect(r.first?.message == "order U-1 (Ann) still owes 15.00 EUR of 20.00 EUR 3 days after it was confirmed (limit 3 days)")
+            _ = try store.pay("U-1", amount: nil, method: nil)
+            #expect(try keys(store, rules: ["unpaid"]) == [])
+        }
+    }
+
+    @Test("low-stock at the reorder level and not above; flagged orders")
+    func lowStockAndFlagged() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, _ throws in
+            _ = try store.addOrder(draft(["MUG-01:2"], ref: "L-1"))  // 3 available, level 2
+            #expect(try keys(store, rules: ["low-stock"]) == [])
+            _ = try store.addOrder(draft(["MUG-01:1"], ref: "L-2"))  // 2 available
+            let r = try store.reminders(all: true, rules: ["low-stock"]).shown
+            #expect(r.map(\.message) == ["MUG-01 (Mug): 2 available, at or below its reorder level of 2"])
+            _ = try store.flag("L-1", reason: "address unclear")
+            #expect(try keys(store, rules: ["flagged"]) == ["flagged:L-1"])
+            try store.enableRule("flagged", false)
+            #expect(try keys(store).contains("flagged:L-1") == false)
+        }
+    }
+
+    @Test("a reminder shows once, again the next calendar day or when its situation changes; snoozes hide it")
+    func cooldownAndSnooze() throws {
+        try withClockedStore("2026-03-05T06:00:00Z") { store, clock throws in
+            _ = try store.addOrder(draft(["TEE"], ref: "C-1", due: "2026-03-06"))
+            var r = try store.reminders(rules: ["due-soon"])
+            #expect(r.shown.map(\.key) == ["due-soon:C-1"])
+            #expect(r.shown.first?.state == .new)
+            try store.recordShown(r.shown)
+            // Later the same day: quiet.
+            clock.advance(hours: 10)
+            r = try store.reminders(rules: ["due-soon"])
+            #expect(r.shown.isEmpty && r.quiet == 1)
+            #expect(try store.reminders(all: true, rules: ["due-soon"]).shown.first?.state == .quiet)
+            // The next morning, a minute earlier than yesterday's run: a new calendar day.
+            clock.set("2026-03-06T05:59:00Z")
+            r = try store.reminders(rules: ["due-soon"])
+            #expect(r.shown.first?.state == .again)
+            try store.recordShown(r.shown)
+            // A new due date is a new situation: shown at once.
+            var e = OrderEdit(); e.due = "2026-03-07"
+            _ = try store.edit("C-1", e)
+            r = try store.reminders(rules: ["due-soon"])
+            #expect(r.shown.first?.state == .changed)
+            try store.recordShown(r.shown)
+            // Snoozed for 3 days: hidden through them, even on later days.
+            let s = try store.snooze("DUE-SOON:c-1", until: clock.now.addingTimeInterval(3 * 86400))
+            #expect(s.key == "due-soon:C-1")
+            clock.advance(hours: 24)
+            r = try store.reminders(rules: ["due-soon"])
+            #expect(r.shown.isEmpty && r.snoozed == 1)
+            #expect(try store.snoozes().map(\.key) == ["due-soon:C-1"])
+            #expect(try store.unsnooze("due-soon:C-1"))
+            #expect(try store.reminders(rules: ["due-soon"]).shown.count == 1)
+            // Keys are checked.
+            #expect(throws: OrderError.unknownOrder(ref: "NOPE")) { try store.snooze("overdue:NOPE", until: clock.now.addingTimeInterval(60)) }
+            #expect(throws: OrderError.unknownProduct(sku: "NOPE")) { try store.snooze("low-stock:NOPE", until: clock.now.addingTimeInterval(60)) }
+        }
+    }
+
+    @Test("rules: parameters are checked, defaults restored, default rules kept")
+    func ruleParameters() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, _ throws in
+            #expect(try store.rules().map(\.name) == ["due-soon", "overdue", "stuck", "unpaid", "low-stock", "stockout-soon", "flagged"])
+            _ = try expectInvalid(store, field: "within") { try store.setRule("due-soon", params: [("within", "36h")]) }
+            _ = try expectInvalid(store, field: "parameter") { try store.setRule("due-soon", params: [("days", "3")]) }
+            _ = try expectInvalid(store, field: "urgency") { try store.setRule("due-soon", params: [("urgency", "loud")]) }
+            #expect(try store.setRule("due-soon", params: [("within", "1w")]).value("within") == "1w")
+            #expect(try store.setRule("due-soon", params: [("within", "")]).value("within") == "2d")
+            let added = try store.addRule(name: "due-week", kind: .dueSoon, params: [("within", "7"), ("urgency", "notice")])
+            #expect(added.value("within") == "1w")
+            _ = try expectInvalid(store, field: "rule name") { try store.addRule(name: "due-week", kind: .overdue, params: []) }
+            _ = try expectInvalid(store, field: "rule") { try store.removeRule("overdue") }
+            try store.removeRule("due-week")
+            #expect(try store.rules().count == 7)
+        }
+    }
+}
+
+@Suite("predictions on histories with known answers")
+struct PredictionTests {
+    @Test("constant demand of 5 a week forecasts 5 with a range of 5 to 5; too little history says so")
+    func constantDemand() throws {
+        try withClockedStore("2026-03-04T10:00:00Z") { store, _ throws in
+            #expect(try store.forecasts().isEmpty)
+            let none = try store.forecasts(skus: ["TEE"])
+            #expect(none.first?.notEnough == "not enough history (no sales yet, need 8 weeks)")
+            // 13 Mondays, 2025-12-01 to 2026-02-23, 5 units each.
+            for w in 0..<13 {
+                var d = draft(["TEE:5"], ref: "W-\(w)")
+                d.placedAt = LocalDate(year: 2025, month: 12, day: 1)!.adding(days: 7 * w).iso + "T10:00:00Z"
+                _ = try store.addOrder(d)
+            }
+            let f = try #require(try store.forecasts(skus: ["TEE"]).first)
+            #expect(f.notEnough == nil)
+            #expect(f.weeks == 13 && f.weeksWithSales == 13)
+            #expect(abs(f.perWeek - 5) < 1e-9 && abs(f.low - 5) < 1e-9 && abs(f.high - 5) < 1e-9)
+        }
+    }
+
+    @Test("TSB: intermittent demand, decay after sales stop, and the range")
+    func model() {
+        // One week in four sells 8: the long-run forecast is about 2 a week.
+        let history = (0..<52).map { $0 % 4 == 0 ? 8.0 : 0 }
+        let f = DemandModel.forecast(history)
+        #expect(f > 1.2 && f < 3.0)
+        // Sales stopping makes the forecast fall, unlike Croston's.
+        let stopped = history + Array(repeating: 0, count: 12)
+        #expect(DemandModel.forecast(stopped) < f / 4)
+        let r = DemandModel.range(history, point: f)
+        #expect(r.low == 0 && r.high == 8)
+        #expect(DemandModel.weibull([1, 2, 3, 4], 0.5) == 2.5)
+    }
+
+    @Test("reorder: lead-time demand plus safety stock; the quantity covers the cover days")
+    func reorder() throws {
+        try withClockedStore("2026-03-04T10:00:00Z") { store, _ throws in
+            try store.addProduct(NewProduct(sku: "BOX", name: "Box", price: "3.00", stock: 200))
+            for w in 0..<13 {
+                var d = draft(["BOX:5"], ref: "B-\(w)")
+                d.placedAt = LocalDate(year: 2025, month: 12, day: 1)!.adding(days: 7 * w).iso + "T10:00:00Z"
+                _ = try store.addOrder(d)
+                _ = try store.confirm("B-\(w)")
+                _ = try store.ship("B-\(w)")
+            }
+            _ = try store.changeStock("BOX", .set(8), note: nil)
+            let line = try #require(try store.reorderPlan().first { $0.forecast.sku == "BOX" })
+            // 5 a week over 14 days = 10; no error, so no safety stock; 8 available.
+            #expect(abs(line.leadDemand - 10) < 1e-9 && line.safetyStock == 0)
+            #expect(line.reorderPoint == 10)
+            #expect(line.orderQuantity == 22)  // 10 + 5 x 28 / 7 - 8
+            #expect(abs(OrderStore.z(0.95) - 1.6449) < 1e-4)
+            // Stockout-soon: 8 units at 5 a week last 11.2 days, within the 14-day lead time.
+            let r = try store.reminders(all: true, rules: ["stockout-soon"]).shown
+            #expect(r.map(\.key) == ["stockout-soon:BOX"])
+            var c = ProductChanges(); c.leadDays = .some(10)
+            _ = try store.updateProduct("BOX", c)
+            #expect(try keys(store, rules: ["stockout-soon"]) == [])
+        }
+    }
+
+    @Test("deliveries that always take 3 days predict 3 days; 29 delivered orders are not enough")
+    func threeDays() throws {
+        try withClockedStore("2025-12-01T10:00:00Z") { store, clock throws in
+            func deliverOne(_ i: Int) throws {
+                _ = try store.addOrder(draft(["TEE"], ref: "P-\(i)"))
+                _ = try store.confirm("P-\(i)")
+                clock.advance(hours: 24)
+                _ = try store.ship("P-\(i)", carrier: "dhl")
+                clock.advance(hours: 48)
+                _ = try store.deliver("P-\(i)")
+            }
+            for i in 0..<29 { try deliverOne(i) }
+            _ = try store.addOrder(draft(["TEE"], ref: "NEW"))
+            #expect(try store.predictions(["NEW"]).first?.note == "not enough history (29 delivered orders, need 30)")
+            try deliverOne(29)
+            clock.set("2026-03-04T10:00:00Z")
+            _ = try store.addOrder(draft(["TEE"], ref: "NEXT"))
+            let p = try #require(try store.predictions(["NEXT"]).first)
+            #expect(p.note == nil)
+            #expect(p.ship?.expected == utc("2026-03-05T10:00:00Z"))
+            #expect(p.delivery?.expected == utc("2026-03-07T10:00:00Z"))
+            #expect(p.delivery?.low == p.delivery?.expected && p.delivery?.high == p.delivery?.expected)
+            #expect(p.group == "standard to DE")
+            // Never before now: the older open order is already past its usual date.
+            let old = try #require(try store.predictions(["NEW"]).first)
+            #expect(old.delivery?.expected == clock.now)
+            // Shipped: the delivery leg, learned by carrier.
+            _ = try store.confirm("NEXT")
+            _ = try store.ship("NEXT", carrier: "dhl")
+            let shipped = try #require(try store.predictions(["NEXT"]).first)
+            #expect(shipped.delivery?.expected == utc("2026-03-06T10:00:00Z"))
+            #expect(shipped.group == "dhl to DE")
+            // The backtest: every prediction exact.
+            let b = try store.deliveryBacktest()
+            #expect(b.orders == 30 && b.predicted == 0)  // each was placed before 30 had arrived
+        }
+    }
+
+    @Test("an empty database: no crash, clear answers")
+    func empty() throws {
+        try withClockedStore("2026-03-04T10:00:00Z") { store, _ throws in
+            #expect(try store.reminders(all: true).shown.isEmpty)
+            #expect(try store.deliveryBacktest().predicted == 0)
+            #expect(try store.demandBacktest().weeks == 0)
+            #expect(try store.reorderPlan().first { $0.forecast.sku == "MUG-01" }?.forecast.notEnough != nil)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+// `orderctl remind` as cron runs it: silent when nothing is new, --exit-code, --exec with
+// the reminder as JSON and no shell injection, --mail-to through sendmail, snooze.
+
+@Suite("remind end to end")
+struct RemindE2ETests {
+    /// The clock is 2026-11-25 10:00 UTC. Order R-1 for a customer named `$(touch pwned)`
+    /// is due 2026-11-24: one day overdue.
+    func shop() throws -> Sandbox {
+        let sb = try Sandbox(template: .catalog)
+        try sb.ok("customer", "add", "--name", "$(touch pwned)", "--email", "evil@example.com", "--country", "DE")
+        try sb.ok("add", "--customer", "evil@example.com", "--item", "TEE-M", "--ref", "R-1", "--date", "2026-11-20T10:00:00Z", "--due", "2026-11-24")
+        return sb
+    }
+
+    @Test("prints the reminder once, then nothing; --exit-code gives 3 only when something is shown")
+    func cronRun() throws {
+        let sb = try shop()
+        let first = try sb.run("remind", "--exit-code", "--rule", "overdue")
+        #expect(first.exitCode == 3)
+        #expect(first.stdout == "Urgent (1)\n  overdue:R-1  order R-1 ($(touch pwned)) is 1 day overdue (due 2026-11-24) and is still pending\n")
+        let second = try sb.run("remind", "--exit-code")
+        #expect(second.exitCode == 0 && second.stdout.isEmpty && second.stderr.isEmpty)
+        // The next day it is news again; --all shows it anyway.
+        let all = try sb.ok("remind", "--all", "--rule", "overdue")
+        #expect(all.stdout.contains("overdue:R-1"))
+        let tomorrow = try sb.run(["remind", "--rule", "overdue"], env: ["ORDERCTL_NOW": "2026-11-26T06:00:00Z"])
+        #expect(tomorrow.stdout.contains("is 2 days overdue"))
+        // Snoozed: quiet until then.
+        try sb.ok("snooze", "overdue:R-1", "--for", "3d")
+        let snoozed = try sb.run(["remind", "--rule", "overdue"], env: ["ORDERCTL_NOW": "2026-11-27T06:00:00Z"])
+        #expect(snoozed.exitCode == 0 && snoozed.stdout.isEmpty)
+    }
+
+    @Test("--exec gets the reminder as JSON on stdin and in the environment; no shell injection")
+    func exec() throws {
+        let sb = try shop()
+        let out = sb.dir.appendingPathComponent("got.json").path
+        let env = sb.dir.appendingPathComponent("env.txt").path
+        let r = try sb.run("remind", "--rule", "overdue", "--exec",
+                           "cat > '\(out)'; printf '%s|%s|%s' \"$ORDERCTL_REMINDER_KEY\" \"$ORDERCTL_REMINDER_CUSTOMER\" \"$ORDERCTL_REMINDER_URGENCY\" > '\(env)'")
+        #expect(r.exitCode == 0 && r.stdout.isEmpty, "\(r)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        #expect(json["key"] as? String == "overdue:R-1")
+        #expect(json["customer"] as? String == "$(touch pwned)")
+        #expect(json["order"] as? String == "R-1")
+        #expect(json["urgency"] as? String == "urgent")
+        #expect(try String(contentsOfFile: env, encoding: .utf8) == "overdue:R-1|$(touch pwned)|urgent")
+        #expect(!FileManager.default.fileExists(atPath: sb.dir.appendingPathComponent("pwned").path))
+        // Delivered, so not again today.
+        #expect(try sb.run("remind", "--rule", "overdue").stdout.isEmpty)
+    }
+
+    @Test("--exec that fails: exit 1, and the reminder is tried again next time")
+    func execFails() throws {
+        let sb = try shop()
+        let r = try sb.run("remind", "--rule", "overdue", "--exec", "exit 2")
+        #expect(r.exitCode == 1)
+        #expect(r.stderr.contains("--exec command exited with status 2 for overdue:R-1"))
+        #expect(try sb.run("remind", "--rule", "overdue").stdout.contains("overdue:R-1"))
+    }
+
+    @Test("--mail-to pipes one message to sendmail -t; without sendmail it fails clearly and marks nothing")
+    func mail() throws {
+        let sb = try shop()
+        let bin = sb.dir.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let mailbox = sb.dir.appendingPathComponent("mail.txt").path
+        let fake = bin.appendingPathComponent("sendmail").path
+        try "#!/bin/sh\necho \"args: $*\" > '\(mailbox)'\ncat >> '\(mailbox)'\n".write(toFile: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
+        let missing = try sb.run(["remind", "--mail-to", "owner@example.com"], env: ["PATH": "/nonexistent"])
+        #expect(missing.exitCode == 1)
+        #expect(missing.stderr.hasPrefix("Error: --mail-to needs sendmail"))
+        let sent = try sb.run(["remind", "--rule", "overdue", "--mail-to", "owner@example.com"], env: ["PATH": bin.path + ":/usr/bin:/bin"])
+        #expect(sent.exitCode == 0 && sent.stdout.isEmpty, "\(sent)")
+        let mail = try String(contentsOfFile: mailbox, encoding: .utf8)
+        #expect(mail.hasPrefix("args: -t\nTo: owner@example.com\nSubject: orderctl: 1 reminder (1 urgent)\n"))
+        #expect(mail.contains("overdue:R-1  order R-1 ($(touch pwned)) is 1 day overdue"))
+        let bad = try sb.run("remind", "--mail-to", "owner@example.com\nBcc: x@y")
+        #expect(bad.exitCode == 64)
+    }
+
+    @Test("an empty shop: remind prints nothing; predict, forecast and reorder say there is not enough history")
+    func empty() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let r = try sb.run("remind", "--exit-code")
+        #expect(r.exitCode == 0 && r.stdout.isEmpty)
+        #expect(try sb.ok("predict", "A-100").stdout.contains("not enough history (0 delivered orders, need 30)"))
+        #expect(try sb.ok("predict", "--backtest").stdout.hasPrefix("No prediction could be made: not enough history"))
+        #expect(try sb.ok("forecast", "CARD").stdout.contains("not enough history (no sales yet, need 8 weeks)"))
+        #expect(try sb.ok("forecast", "--backtest").stdout.hasPrefix("No forecast could be replayed"))
+        #expect(try sb.ok("reorder", "--all").stdout.contains("not enough history"))
+    }
+
+    @Test("bad input: one line, non-zero exit, nothing changed")
+    func badInput() throws {
+        let sb = try shop()
+        let before = try sb.dump()
+        for args in [["rule", "set", "due-soon", "within=3h"], ["rule", "set", "nope", "within=3d"], ["rule", "set", "due-soon", "within"],
+                     ["rule", "add", "x", "--kind", "nope"], ["rule", "remove", "overdue"], ["snooze", "overdue:NOPE", "--for", "1d"],
+                     ["snooze", "overdue:R-1", "--for", "3x"], ["snooze", "nokey"], ["remind", "--rule", "nope"],
+                     ["predict", "NOPE"], ["forecast", "NOPE"],
+                     ["product", "update", "CARD", "--service-level", "100"]] {
+            let r = try sb.run(args)
+            #expect(r.exitCode != 0, "\(args) should fail")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("Error: "), "\(args): \(r.stderr)")
+        }
+        // Usage errors come from the argument parser: exit 64, the error first.
+        let usage = try sb.run("forecast", "--weeks", "0")
+        #expect(usage.exitCode == 64 && usage.stderr.hasPrefix("Error: invalid --weeks 0: expected 1 to 52\n"))
+        #expect(try sb.dump() == before)
+    }
+}
