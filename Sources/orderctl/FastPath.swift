@@ -117,7 +117,7 @@ enum FastPath {
     static func list(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
         let spec = Spec(
             values: ["--status", "--customer", "--class", "--since", "--until", "--due-before", "--sort", "--limit"],
-            flags: ["--overdue", "--flagged", "--unpaid", "--unshipped", "--reverse", "--json", "--csv"])
+            flags: ["--overdue", "--flagged", "--unpaid", "--unshipped", "--open", "--reverse", "--json", "--csv"])
         guard let p = parse(arguments, spec), let global = globals(p) else { return nil }
         let json = p.flags.contains("--json"), csv = p.flags.contains("--csv")
         if json && csv { return nil }
@@ -132,6 +132,8 @@ enum FastPath {
         filter.flagged = p.flags.contains("--flagged")
         filter.unpaid = p.flags.contains("--unpaid")
         filter.unshipped = p.flags.contains("--unshipped")
+        filter.open = p.flags.contains("--open")
+        if filter.open && filter.status != nil { return nil }
         filter.reverse = p.flags.contains("--reverse")
         if let text = p.values["--sort"] {
             guard let sort = OrderSort(rawValue: text) else { return nil }

@@ -23,6 +23,8 @@
 #   show    `orderctl show REF` against the SELECTs returning the same data
 #   add     `orderctl add` (2 lines, stock reserved) against one sqlite3 transaction
 #   ship    `orderctl ship REF` (stock moved) against one sqlite3 transaction
+#   remind  `orderctl remind` with the clock at the data's end: first run, a silent
+#           repeat, and the next day (absolute times; the target is 0.3 s)
 #   stats   `orderctl stats --by month|customer|product` over the data's last 12 months,
 #           against the plain SQL aggregate over the order lines (BENCH_STATS_RUNS, default 5)
 # and, for reference, the start-up of each process alone (`--version`).
@@ -409,6 +411,32 @@ b=$(q "$work/add-sqlite3.db" "SELECT group_concat(ref || ':' || sku || ':' || qu
 [ "$a" = "$b" ] || fail "add: the added lines differ"
 checks+=("add: $need orders each side; afterwards both copies hold the same counts of orders, lines, events and stock")
 checks+=("ship: $need orders each side; afterwards both copies hold the same shipments, stock moves, stock and statuses")
+
+# ------------------------------------------------------------------ remind
+# remind as cron runs it, the clock at the data's last order: the first run (everything
+# is new: written out up to 50 per rule, the rest counted, all recorded), a run later
+# the same day (nothing new: silent), and the next morning (the cool-down over: all again).
+say "remind, $STATS_RUNS runs of the silent case ..."
+cp "$base" "$work/remind.db"
+rnow=$(q "$base" "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(placed_at)) FROM orders")
+rnext=$(q "$base" "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', '$rnow', '+1 day')")
+remind_run() { ORDERCTL_NOW=$1 "$ORDERCTL" --db "$work/remind.db" remind; }
+firing=$(ORDERCTL_NOW=$rnow "$ORDERCTL" --db "$work/remind.db" remind --peek --json --limit 0 | grep -c '"key"' || true)
+out=$work/remind-first.txt; timed remind_run "$rnow"; first=$took
+written=$(grep -c '^  [a-z-]*:' "$out" || true)
+counted=$(grep -o '\.\.\. and [0-9]* more' "$out" | awk '{ s += $3 } END { print s + 0 }')
+[ $((written + counted)) -eq "$firing" ] || fail "remind: $written written + $counted counted, but $firing reminders fire"
+declare -a tr=()
+out=$work/remind-again.txt
+for _ in $(seq 1 "$STATS_RUNS"); do timed remind_run "$rnow"; tr+=("$took"); [ -s "$out" ] && fail "remind: a second run the same day printed something"; done
+out=$work/remind-next.txt; timed remind_run "$rnext"; next=$took
+[ -s "$out" ] || fail "remind: the next day's run printed nothing"
+out=/dev/null
+record_abs() { table+=("$1|$2|-|-|$3|$4"); }
+record_abs "remind, first run ($firing fire)" "$(median "$first")" "<= 0.3 s" 1
+record_abs "remind, again the same day (silent)" "$(median "${tr[@]}")" "<= 0.3 s" "$STATS_RUNS"
+record_abs "remind, next day (all again)" "$(median "$next")" "<= 0.3 s" 1
+checks+=("remind at $rnow: $firing reminders fire; the first run writes $written and counts $counted in its '... and N more' lines; a run later that day prints nothing; the next day's prints again")
 
 # ------------------------------------------------------------------ report
 echo "$ORDERS orders; median wall time of whole processes in seconds (process start included)"

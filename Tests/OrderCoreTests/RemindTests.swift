@@ -141,7 +141,7 @@ struct RemindRuleTests {
             var r = try store.reminders(rules: ["due-soon"])
             #expect(r.shown.map(\.key) == ["due-soon:C-1"])
             #expect(r.shown.first?.state == .new)
-            try store.recordShown(r.shown)
+            try store.record(r)
             // Later the same day: quiet.
             clock.advance(hours: 10)
             r = try store.reminders(rules: ["due-soon"])
@@ -151,13 +151,13 @@ struct RemindRuleTests {
             clock.set("2026-03-06T05:59:00Z")
             r = try store.reminders(rules: ["due-soon"])
             #expect(r.shown.first?.state == .again)
-            try store.recordShown(r.shown)
+            try store.record(r)
             // A new due date is a new situation: shown at once.
             var e = OrderEdit(); e.due = "2026-03-07"
             _ = try store.edit("C-1", e)
             r = try store.reminders(rules: ["due-soon"])
             #expect(r.shown.first?.state == .changed)
-            try store.recordShown(r.shown)
+            try store.record(r)
             // Snoozed for 3 days: hidden through them, even on later days.
             let s = try store.snooze("DUE-SOON:c-1", until: clock.now.addingTimeInterval(3 * 86400))
             #expect(s.key == "due-soon:C-1")
@@ -170,6 +170,59 @@ struct RemindRuleTests {
             // Keys are checked.
             #expect(throws: OrderError.unknownOrder(ref: "NOPE")) { try store.snooze("overdue:NOPE", until: clock.now.addingTimeInterval(60)) }
             #expect(throws: OrderError.unknownProduct(sku: "NOPE")) { try store.snooze("low-stock:NOPE", until: clock.now.addingTimeInterval(60)) }
+        }
+    }
+
+    @Test("over the limit: the most pressing are written out, the rest counted, and all of them marked shown")
+    func limit() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            for (i, due) in ["2026-03-05", "2026-03-03", "2026-03-04"].enumerated() {
+                _ = try store.addOrder(draft(["TEE"], ref: "O-\(i)", due: due))
+            }
+            clock.set("2026-03-10T08:00:00Z")
+            let r = try store.reminders(rules: ["overdue"], limit: 2)
+            #expect(r.shown.map(\.key) == ["overdue:O-1", "overdue:O-2"])  // 7 and 6 days late
+            #expect(r.more.map(\.rule) == ["overdue"] && r.more.map(\.count) == [1])
+            #expect(r.firing == 3)
+            try store.record(r)
+            let again = try store.reminders(rules: ["overdue"], limit: 2)
+            #expect(again.shown.isEmpty && again.quiet == 3 && again.more.isEmpty)
+            // Without a limit, all three; --all shows the quiet ones.
+            #expect(try store.reminders(all: true, rules: ["overdue"]).shown.count == 3)
+        }
+    }
+
+    @Test("schema step 4: the backfill from the history equals what the trigger keeps")
+    func stepFourBackfill() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            for i in 0..<12 {
+                _ = try store.addOrder(draft(["TEE"], ref: "B-\(i)"))
+                clock.advance(hours: Double(i + 1))
+                if i % 4 == 3 { _ = try store.hold("B-\(i)", reason: "check"); clock.advance(hours: 5); _ = try store.release("B-\(i)") }
+                if i % 3 == 0 { continue }
+                _ = try store.confirm("B-\(i)")
+                clock.advance(hours: Double(2 * i))
+                if i % 3 == 1 { _ = try store.ship("B-\(i)"); clock.advance(hours: 30); _ = try store.deliver("B-\(i)") }
+            }
+            _ = try store.cancel("B-0", reason: "test")
+            func state() throws -> [String] {
+                try store.db.query("SELECT ref, status, status_at, coalesce(confirmed_at, '-') FROM orders ORDER BY ref") { "\($0.string(0)) \($0.string(1)) \($0.string(2)) \($0.string(3))" }
+                    + store.db.query("SELECT status, hours, orders FROM status_durations ORDER BY 1, 2") { "\($0.string(0)) \($0.int(1)) \($0.int(2))" }
+            }
+            let kept = try state()
+            #expect(kept.contains { $0.hasPrefix("confirmed ") } && kept.contains { $0.hasPrefix("on_hold ") })
+            try store.db.execute("UPDATE orders SET status_at = NULL, confirmed_at = NULL; DELETE FROM status_durations;")
+            let step = try #require(Migrations.steps.first { $0.version == 4 })
+            let lines = step.sql.components(separatedBy: "\n")
+            func part(from start: String, to end: String) throws -> String {
+                let i = try #require(lines.firstIndex { $0.hasPrefix(start) })
+                let j = try #require(lines[i...].firstIndex { $0.hasPrefix(end) })
+                return lines[i..<j].joined(separator: "\n")
+            }
+            try store.db.execute(try part(from: "UPDATE orders SET", to: "-- How long") + "\n"
+                                 + part(from: "INSERT INTO status_durations", to: "CREATE TRIGGER"))
+            let rebuilt = try state()
+            #expect(rebuilt == kept, "\(Array(Set(rebuilt).symmetricDifference(Set(kept))).sorted())")
         }
     }
 

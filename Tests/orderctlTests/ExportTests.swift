@@ -3,7 +3,7 @@ import Testing
 
 @Suite("export: the native format, CSV and JSON Lines")
 struct ExportTests {
-    static let header = "ref,ordered_at,customer_ref,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,channel,shipping,status,payment_status,due,paid_at,shipped_at,delivered_at,cancelled_at,carrier,tracking,note"
+    static let header = "ref,ordered_at,customer_ref,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,channel,shipping,status,payment_status,due,paid_at,shipped_at,delivered_at,cancelled_at,carrier,tracking,note,region"
 
     /// Two orders: a shipped 2-line one with a tracking number, and a cancelled one
     /// whose note would be a spreadsheet formula.

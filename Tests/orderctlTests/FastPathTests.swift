@@ -26,6 +26,7 @@ struct FastPathTests {
         ["list", "--limit=1", "--reverse"],
         ["list", "--status", "pending", "--json"],
         ["list", "--csv", "--sort", "total"],
+        ["list", "--open", "--csv"],
         ["list", "--sort=due", "--csv"],
         ["list", "--customer", "ann@example.com", "--since", "2026-01-01", "--until", "2026-12-31"],
         ["list", "--due-before", "fri", "--overdue"],
@@ -144,7 +145,7 @@ struct FastPathTests {
     /// which the fast path then does by itself, and list it here).
     static let declared: [String: Set<String>] = [
         "list": ["option db", "option color", "option status", "option customer", "option class", "option since",
-                 "option until", "option due-before", "flag overdue", "flag flagged", "flag unpaid", "flag unshipped",
+                 "option until", "option due-before", "flag overdue", "flag flagged", "flag unpaid", "flag unshipped", "flag open",
                  "option sort", "flag reverse", "option limit", "flag json", "flag csv"],
         "show": ["option db", "option color", "positional ref", "flag json"],
         "add": ["option db", "option color", "option customer", "option item repeating", "option due", "option ref",

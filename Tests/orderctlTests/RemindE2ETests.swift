@@ -28,10 +28,15 @@ struct RemindE2ETests {
         #expect(all.stdout.contains("overdue:R-1"))
         let tomorrow = try sb.run(["remind", "--rule", "overdue"], env: ["ORDERCTL_NOW": "2026-11-26T06:00:00Z"])
         #expect(tomorrow.stdout.contains("is 2 days overdue"))
+        // Over --limit: one line counts the rest.
+        try sb.ok("add", "--customer", "evil@example.com", "--item", "TEE-M", "--ref", "R-2", "--date", "2026-11-20T10:00:00Z", "--due", "2026-11-23")
+        let limited = try sb.run(["remind", "--rule", "overdue", "--limit", "1", "--all"], env: ["ORDERCTL_NOW": "2026-11-26T06:00:00Z"])
+        #expect(limited.stdout == "Urgent (2)\n  overdue:R-2  order R-2 ($(touch pwned)) is 3 days overdue (due 2026-11-23) and is still pending\n"
+                + "  ... and 1 more overdue (orderctl remind --all --rule overdue --limit 0 lists every one)\n")
         // Snoozed: quiet until then.
         try sb.ok("snooze", "overdue:R-1", "--for", "3d")
         let snoozed = try sb.run(["remind", "--rule", "overdue"], env: ["ORDERCTL_NOW": "2026-11-27T06:00:00Z"])
-        #expect(snoozed.exitCode == 0 && snoozed.stdout.isEmpty)
+        #expect(snoozed.exitCode == 0 && !snoozed.stdout.contains("R-1") && snoozed.stdout.contains("overdue:R-2"))
     }
 
     @Test("--exec gets the reminder as JSON on stdin and in the environment; no shell injection")
@@ -112,5 +117,72 @@ struct RemindE2ETests {
         let usage = try sb.run("forecast", "--weeks", "0")
         #expect(usage.exitCode == 64 && usage.stderr.hasPrefix("Error: invalid --weeks 0: expected 1 to 52\n"))
         #expect(try sb.dump() == before)
+    }
+}
+
+@Suite("predictions end to end")
+struct PredictE2ETests {
+    /// 30 orders to region BY in DE, each shipped a day after it was placed and delivered
+    /// two days later, imported with their region; then an open order O-NEW to BY.
+    func shop() throws -> Sandbox {
+        let sb = try Sandbox(template: .catalog)
+        var csv = "ref,ordered_at,customer_email,customer_name,country,region,sku,quantity,status,paid_at,shipped_at,delivered_at\n"
+        for i in 0..<30 {
+            let day = LocalDay.add("2026-09-01", i)
+            csv += "H-\(i),\(day)T10:00:00Z,h\(i)@example.com,Buyer \(i),DE,BY,TEE-M,1,delivered,\(day)T10:00:00Z,"
+                + "\(LocalDay.add(day, 1))T10:00:00Z,\(LocalDay.add(day, 3))T10:00:00Z\n"
+        }
+        let path = sb.dir.appendingPathComponent("history.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        try sb.ok("import", path)
+        try sb.ok("customer", "add", "--name", "Bea", "--email", "bea@example.com", "--country", "DE", "--region", "BY")
+        try sb.ok("add", "--customer", "bea@example.com", "--item", "TEE-M", "--ref", "O-NEW", "--date", "2026-11-25T09:00:00Z")
+        return sb
+    }
+
+    @Test("predict, show and list --open give the 3 days the history always took, from the region's group")
+    func eta() throws {
+        let sb = try shop()
+        let p = try sb.ok("predict", "O-NEW").stdout
+        #expect(p.contains("ships      Thu 2026-11-26 (80% range 2026-11-26 to 2026-11-26)"), "\(p)")
+        #expect(p.contains("arrives    Sat 2026-11-28 (80% range 2026-11-28 to 2026-11-28)"))
+        #expect(p.contains("learned from the newest 30 delivered orders of standard to BY, DE"))
+        let show = try sb.ok("show", "O-NEW").stdout
+        #expect(show.contains("Arrives:   Sat 2026-11-28"))
+        let list = try sb.ok("list", "--open").stdout
+        let table = try #require(Output.table(in: list, header: "REF"))
+        #expect(table.header.last == "ETA")
+        #expect(table.rows.first?.last == "Sat 11-28")
+        let json = try #require(try sb.json("list", "--open") as? [[String: Any]])
+        #expect(((json.first?["eta"] as? [String: Any])?["delivery"] as? [String: Any])?["expected"] as? String == "2026-11-28T09:00:00Z")
+        // A delivered order: no ETA lines and no eta in JSON.
+        #expect(!(try sb.ok("show", "H-1").stdout.contains("Arrives:")))
+        #expect(try sb.jsonObject("show", "H-1")["eta"] == nil)
+        // The backtest replays only what was known: when H-29 was placed, 27 had arrived.
+        let b = try sb.jsonObject("predict", "--backtest")
+        #expect(b.int("orders") == 30 && b.int("predicted") == 0)
+    }
+
+    @Test("region: imported, shown, exported")
+    func region() throws {
+        let sb = try shop()
+        #expect(try sb.ok("customer", "show", "h3@example.com").stdout.contains("Region:   BY"))
+        let out = try sb.ok("export", "--format", "csv").stdout
+        let rows = try #require(Output.parseCSV(out))
+        #expect(rows.first?.last == "region")
+        #expect(rows.dropFirst().allSatisfy { $0.last == "BY" })
+        let bad = try sb.run("customer", "add", "--name", "X", "--region", "a;b")
+        #expect(bad.exitCode == 1 && bad.stderr.hasPrefix("Error: invalid region 'a;b'"))
+    }
+}
+
+/// Date arithmetic on YYYY-MM-DD for building test data.
+enum LocalDay {
+    static func add(_ iso: String, _ days: Int) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd"
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return f.string(from: f.date(from: iso)!.addingTimeInterval(Double(days) * 86400))
     }
 }

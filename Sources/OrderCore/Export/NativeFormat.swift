@@ -7,7 +7,7 @@ public enum NativeFormat {
     public static let columns = [
         "ref", "ordered_at", "customer_ref", "customer_email", "customer_name", "country", "sku", "product_name",
         "quantity", "unit_price", "currency", "channel", "shipping", "status", "payment_status", "due", "paid_at",
-        "shipped_at", "delivered_at", "cancelled_at", "carrier", "tracking", "note",
+        "shipped_at", "delivered_at", "cancelled_at", "carrier", "tracking", "note", "region",
     ]
     /// The columns that belong to a line rather than to the order.
     public static let lineColumns: Set<String> = ["sku", "product_name", "quantity", "unit_price"]
@@ -43,7 +43,7 @@ extension OrderStore {
                        (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' AND e.new_value = 'cancelled'),
                        (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id AND s.carrier IS NOT NULL ORDER BY s.id DESC LIMIT 1),
                        (SELECT s.tracking FROM shipments s WHERE s.order_id = o.id AND s.tracking IS NOT NULL ORDER BY s.id DESC LIMIT 1),
-                       o.note, o.paid_total, o.refunded_total, l.shipped
+                       o.note, o.paid_total, o.refunded_total, l.shipped, c.region
                 FROM orders o JOIN customers c ON c.id = o.customer_id JOIN order_lines l ON l.order_id = o.id
                 """
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
@@ -58,6 +58,7 @@ extension OrderStore {
                     r.string(7), r.string(8), String(r.int64(9)), price, code, r.string(12), r.string(13), r.string(14),
                     r.string(15), r.optionalString(16), r.optionalString(17), r.optionalString(18), r.optionalString(19),
                     r.optionalString(20), r.optionalString(21), r.optionalString(22), r.optionalString(23),
+                    r.optionalString(27),
                 ]
                 try body(NativeRow(orderID: r.int64(0), values: values,
                                    paidTotal: Money(minor: r.int64(24), currency: currency!).decimalString,

@@ -5,7 +5,7 @@ import Foundation
 public enum ImportField: Int, CaseIterable, Sendable {
     case ref, orderedAt, customerRef, customerEmail, customerName, country, sku, productName, quantity, unitPrice,
          currency, channel, shipping, status, paymentStatus, due, paidAt, shippedAt, deliveredAt, cancelledAt,
-         carrier, tracking, note
+         carrier, tracking, note, region
     // Not native CSV columns: JSON Lines (paid_total, refunded_total) and Shopify.
     case paidTotal, refundedTotal, shopTotal, shopOutstanding, lineShipped
 
@@ -263,6 +263,7 @@ public final class CSVImportSource: ImportSource {
         row[.customerEmail] = c("email")
         row[.customerName] = c("billing name") ?? c("shipping name")
         row[.country] = c("shipping country") ?? c("billing country")
+        row[.region] = c("shipping province") ?? c("billing province")
         row[.currency] = c("currency")
         row[.channel] = "shopify"
         if let method = c("shipping method") {

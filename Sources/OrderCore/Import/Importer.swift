@@ -309,7 +309,7 @@ public final class Importer {
         }
         let currency = v.currency, orderedAt = v.orderedAt, paidAt = v.paidAt, shippedAt = v.shippedAt
         let deliveredAt = v.deliveredAt, cancelledAt = v.cancelledAt, due = v.due, payment = v.payment
-        let shipping = v.shipping, channel = v.channel, email = v.email, country = v.country, carrier = v.carrier
+        let shipping = v.shipping, channel = v.channel, email = v.email, country = v.country, region = v.region, carrier = v.carrier
         let shopTotal = v.shopTotal, outstanding = v.outstanding, refundedTotal = v.refundedTotal, paidTotal = v.paidTotal
         let lines = v.lines, lineRows = v.lineRows
         let dates = shop.dates
@@ -451,7 +451,7 @@ public final class Importer {
         if customerID == nil {
             do {
                 // Looked up by email above: no need to check again or read it back.
-                customerID = try store.insertCustomerRow(NewCustomer(name: name, email: email, country: country), emailChecked: true, at: nowText)
+                customerID = try store.insertCustomerRow(NewCustomer(name: name, email: email, country: country, region: region), emailChecked: true, at: nowText)
                 summary.customersCreated += 1
             } catch let e as OrderError {
                 return try refuse(first.line, "customer_name", name, reason(e))
@@ -699,7 +699,7 @@ struct Prepared: Sendable {
         var payment: PaymentStatus?
         var shipping: String
         var channel: String
-        var email, country, carrier: String?
+        var email, country, region, carrier: String?
         var shopTotal, outstanding, refundedTotal, paidTotal: Int64?
         var lines: [Importer.ParsedLine]
         var lineRows: [Int]
@@ -804,6 +804,10 @@ struct OrderParser: Sendable {
                 issue(first, .country, text, "not a country name orderctl knows; use a two-letter ISO 3166 code such as DE")
             }
         }
+        var region: String?
+        if let text = first[.region] {
+            do { region = try Validate.region(text) } catch { issue(first, .region, text, reason(error)) }
+        }
         var carrier: String?
         if let text = first[.carrier] {
             do { carrier = try Validate.word(text, field: "carrier", examples: "dhl, ups or dpd") } catch { issue(first, .carrier, text, reason(error)) }
@@ -853,7 +857,7 @@ struct OrderParser: Sendable {
         var p = Prepared(rows: rows, rowsRead: rowsRead, issues: issues, warnings: warnings)
         p.values = .init(ref: ref, currency: currency, orderedAt: orderedAt, paidAt: paidAt, shippedAt: shippedAt,
                          deliveredAt: deliveredAt, cancelledAt: cancelledAt, due: due, status: status, payment: payment,
-                         shipping: shipping, channel: channel, email: email, country: country, carrier: carrier,
+                         shipping: shipping, channel: channel, email: email, country: country, region: region, carrier: carrier,
                          shopTotal: shopTotal, outstanding: outstanding, refundedTotal: refundedTotal, paidTotal: paidTotal,
                          lines: lines, lineRows: lineRows)
         return p

@@ -39,6 +39,8 @@ public struct Customer: Sendable, Equatable {
     public var address: String?
     public var note: String?
     public var createdAt: Date
+    /// State, province or region.
+    public var region: String? = nil
 }
 
 public struct CustomerSummary: Sendable, Equatable {

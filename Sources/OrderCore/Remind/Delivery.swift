@@ -135,22 +135,31 @@ public struct LeadModel: Sendable {
         public var high: Double
     }
 
-    static func range(_ hours: [Double]) -> Range {
-        let sorted = hours.sorted()
+    /// The range of `hours`; for an order already `elapsed` hours along, of the ones at
+    /// least that long when there are `minConditional` of them (an order late against
+    /// the usual is predicted from the late ones, not moved to now).
+    static let minConditional = 10
+    static func range(_ hours: [Double], elapsed: Double = 0) -> Range {
+        var sorted = hours.sorted()
+        if elapsed > 0 {
+            let later = sorted.filter { $0 >= elapsed }
+            if later.count >= minConditional { sorted = later }
+        }
         return Range(low: DemandModel.quantile(sorted, lowQuantile), expected: DemandModel.quantile(sorted, 0.5),
                      high: DemandModel.quantile(sorted, highQuantile))
     }
 
     /// Hours from the order to delivery (and to shipping), or nil without enough history.
-    public func predictTotal(_ q: LeadQuery) -> (group: String, level: String, size: Int, ship: Range, total: Range)? {
+    public func predictTotal(_ q: LeadQuery, elapsed: Double = 0) -> (group: String, level: String, size: Int, ship: Range, total: Range)? {
         guard let (label, level, samples) = group(q, shipped: false) else { return nil }
-        return (label, level, samples.count, Self.range(samples.map { Double($0.shipHours) }), Self.range(samples.map { Double($0.totalHours) }))
+        return (label, level, samples.count, Self.range(samples.map { Double($0.shipHours) }, elapsed: elapsed),
+                Self.range(samples.map { Double($0.totalHours) }, elapsed: elapsed))
     }
 
     /// Hours from shipping to delivery, for an order that has shipped.
-    public func predictDelivery(_ q: LeadQuery) -> (group: String, size: Int, delivery: Range)? {
+    public func predictDelivery(_ q: LeadQuery, elapsed: Double = 0) -> (group: String, size: Int, delivery: Range)? {
         guard let (label, _, samples) = group(q, shipped: true) else { return nil }
-        return (label, samples.count, Self.range(samples.map { Double($0.deliveryHours) }))
+        return (label, samples.count, Self.range(samples.map { Double($0.deliveryHours) }, elapsed: elapsed))
     }
 }
 
@@ -223,14 +232,18 @@ extension OrderStore {
                 if delivered || status == .delivered || status == .completed { out.append(p); continue }
                 if shippedAt != nil && (status == .shipped) {
                     if modelWithCarrier == nil { modelWithCarrier = try leadModel(withCarrier: true) }
-                    guard let m = modelWithCarrier, let d = m.predictDelivery(query) else {
+                    let elapsed = max(0, now.timeIntervalSince(shippedAt!) / 3600)
+                    guard let m = modelWithCarrier, let d = m.predictDelivery(query, elapsed: elapsed) else {
                         p.note = notEnough(modelWithCarrier!.known); out.append(p); continue
                     }
                     p.group = d.group; p.groupSize = d.size
                     p.delivery = dates(from: shippedAt!, d.delivery)
                 } else {
                     if model == nil { model = try leadModel(withCarrier: false) }
-                    guard let m = model, let t = m.predictTotal(query) else {
+                    // Not shipped yet: the ship time is conditioned on what has passed; so is
+                    // the delivery, on the time since the order.
+                    let elapsed = max(0, now.timeIntervalSince(placed) / 3600)
+                    guard let m = model, let t = m.predictTotal(query, elapsed: elapsed) else {
                         p.note = notEnough(model!.known); out.append(p); continue
                     }
                     p.group = t.group; p.groupSize = t.size

@@ -33,7 +33,11 @@ public struct RemindResult: Sendable {
     public var shown: [Reminder]
     public var quiet: Int
     public var snoozed: Int
-    public var firing: Int { shown.count + quiet + snoozed }
+    /// Per rule, reminders over the limit: counted, not written out.
+    public var more: [(rule: String, count: Int)] = []
+    public var firing: Int { shown.count + quiet + snoozed + more.reduce(0) { $0 + $1.count } }
+    /// The queries of rules with reminders over the limit, to mark those shown in bulk.
+    var overflow: [(prefix: String, over: String, queries: [(sql: String, args: [String])])] = []
 }
 
 /// A snoozed reminder.
@@ -45,51 +49,52 @@ public struct Snooze: Sendable, Equatable {
 extension OrderStore {
     static let openStatusList = "'pending', 'confirmed', 'processing', 'on_hold'"
 
-    /// Evaluates every enabled rule, then sorts out what the log says was already shown.
-    /// Reads only; `recordShown` marks what was delivered.
-    public func reminders(all: Bool = false, rules only: [String] = []) throws -> RemindResult {
+    /// Evaluates every enabled rule (or the ones named) and sorts out what the log says
+    /// was shown already. At most `limit` reminders per rule are written out, the most
+    /// pressing first; the rest are counted. Reads only; `record` marks what was delivered.
+    public func reminders(all: Bool = false, rules only: [String] = [], limit: Int? = nil) throws -> RemindResult {
         try db.read {
-            var rules = try self.rules().filter(\.enabled)
-            if !only.isEmpty {
+            var rules = try self.rules()
+            if only.isEmpty {
+                rules = rules.filter(\.enabled)
+            } else {
                 let wanted = try only.map { try requireRule($0).name.lowercased() }
-                rules = try self.rules().filter { wanted.contains($0.name.lowercased()) }
+                rules = rules.filter { wanted.contains($0.name.lowercased()) }
             }
             let zone = try timeZone()
             let now = self.now
-            var fired: [Reminder] = []
-            for (i, rule) in rules.enumerated() {
-                var found = try evaluate(rule, now: now, zone: zone)
-                for j in found.indices { found[j].ruleIndex = i }
-                fired += found
-            }
-            let cooldownDefault = try Span.parse(try setting(.remindCooldown) ?? "1d", field: "remind.cooldown")
-            let cooldowns = Dictionary(uniqueKeysWithValues: rules.map { ($0.name.lowercased(), $0.params["cooldown"].flatMap { try? Span.parse($0, field: "cooldown") } ?? cooldownDefault) })
-            let log = try reminderLog()
-            var result = RemindResult(shown: [], quiet: 0, snoozed: 0)
             let today = LocalDate(now, in: zone)
-            for var r in fired {
-                let entry = log[r.key]
-                r.lastShown = entry?.shownAt
-                r.snoozedUntil = entry?.snoozedUntil.flatMap { $0 > now ? $0 : nil }
-                if r.snoozedUntil != nil {
-                    r.state = .snoozed
-                } else if let shown = entry?.shownAt {
-                    if entry!.situation != r.situation {
-                        r.state = .changed
-                    } else {
-                        let cooldown = cooldowns[r.rule.lowercased()] ?? cooldownDefault
-                        // Whole days count calendar days, so a daily cron job a minute
-                        // early still sees yesterday's reminders again.
-                        let over = cooldown.isWholeDays
-                            ? LocalDate(shown, in: zone).adding(days: cooldown.days) <= today
-                            : shown.addingTimeInterval(cooldown.seconds) <= now
-                        r.state = over ? .again : .quiet
-                    }
+            let cooldownDefault = try Span.parse(try setting(.remindCooldown) ?? "1d", field: "remind.cooldown")
+            let names = NameCache()
+            var result = RemindResult(shown: [], quiet: 0, snoozed: 0)
+            for (i, rule) in rules.enumerated() {
+                let cooldown = rule.params["cooldown"].flatMap { try? Span.parse($0, field: "cooldown") } ?? cooldownDefault
+                // Shown at or before this instant means the cool-down is over. Whole days
+                // count calendar days, so a daily cron job a minute early still sees
+                // yesterday's reminders again.
+                let over = Instant.format(cooldown.isWholeDays
+                    ? today.adding(days: 1 - cooldown.days).start(in: zone).addingTimeInterval(-1)
+                    : now.addingTimeInterval(-cooldown.seconds))
+                let scan = RuleScan(rule: rule, now: Instant.format(now), over: over, all: all, limit: limit)
+                try candidates(scan, now: now, today: today, names: names)
+                var hits = scan.hits.sorted { $0.weight > $1.weight }
+                if let limit, hits.count > limit {
+                    scan.more += hits.count - limit
+                    hits.removeLast(hits.count - limit)
                 }
-                switch r.state {
-                case .quiet where !all: result.quiet += 1
-                case .snoozed where !all: result.snoozed += 1
-                default: result.shown.append(r)
+                result.quiet += scan.quiet
+                result.snoozed += scan.snoozed
+                if scan.more > 0 {
+                    result.more.append((rule.name, scan.more))
+                    result.overflow.append((rule.name + ":", over, scan.queries))
+                }
+                for c in hits {
+                    var r = try c.make()
+                    r.key = rule.name + ":" + c.subject; r.rule = rule.name; r.kind = rule.kind; r.urgency = rule.urgency
+                    r.situation = c.situation; r.weight = c.weight; r.ruleIndex = i; r.state = c.state
+                    r.lastShown = c.shownAt.flatMap(Instant.parse)
+                    r.snoozedUntil = c.state == .snoozed ? c.snoozedUntil.flatMap(Instant.parse) : nil
+                    result.shown.append(r)
                 }
             }
             result.shown.sort { a, b in
@@ -102,31 +107,122 @@ extension OrderStore {
         }
     }
 
-    struct LogEntry { var situation: String; var shownAt: Date?; var snoozedUntil: Date? }
-
-    func reminderLog() throws -> [String: LogEntry] {
-        var log: [String: LogEntry] = [:]
-        try db.forEach("SELECT key, situation, shown_at, snoozed_until FROM reminder_log") { r in
-            log[r.string(0)] = LogEntry(situation: r.string(1), shownAt: r.optionalString(2).flatMap(Instant.parse),
-                                        snoozedUntil: r.optionalString(3).flatMap(Instant.parse))
+    /// One rule's evaluation: its hits, what stayed quiet, what went over the limit.
+    final class RuleScan {
+        let rule: Rule
+        let now: String
+        let over: String
+        let all: Bool
+        let limit: Int?
+        var hits: [Candidate] = []
+        var quiet = 0, snoozed = 0, more = 0
+        var queries: [(sql: String, args: [String])] = []
+        var queryHits = 0
+        init(rule: Rule, now: String, over: String, all: Bool, limit: Int?) {
+            self.rule = rule; self.now = now; self.over = over; self.all = all; self.limit = limit
         }
-        return log
+
+        /// How the log sees a hit, worked out by SQLite beside the rule's own query (a
+        /// lookup per hit, no Swift string per hit): 0 new, 1 changed, 2 again, 3 quiet, 4 snoozed.
+        static let stateSQL = """
+            CASE WHEN l.snoozed_until > :now_ THEN 4 WHEN l.shown_at IS NULL THEN 0 WHEN l.situation IS NOT h.situation_ THEN 1
+                 WHEN l.shown_at <= :over_ THEN 2 ELSE 3 END
+            """
+        static let states: [Reminder.State] = [.new, .changed, .again, .quiet, .snoozed]
+
+        /// Runs `inner` (which ends its columns with subject_ and situation_) and makes a
+        /// candidate of each hit the log does not silence, up to the limit.
+        func scan(_ db: Database, _ inner: String, _ args: [String], _ make: (Row) throws -> Candidate) throws {
+            queries.append((inner, args))
+            queryHits = 0
+            let sql = "SELECT h.*, \(Self.stateSQL), l.shown_at, l.snoozed_until FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_"
+            try db.forEach(sql, arguments: [now, over] + args + [rule.name + ":"]) { r in
+                let n = r.columnCount
+                let state = Self.states[r.int(n - 3)]
+                if !all && state == .quiet { quiet += 1; return }
+                if !all && state == .snoozed { snoozed += 1; return }
+                if let limit, queryHits >= limit { more += 1; return }
+                queryHits += 1
+                var c = try make(r)
+                c.situation = r.string(n - 4)
+                c.state = state
+                c.shownAt = r.optionalString(n - 2)
+                c.snoozedUntil = r.optionalString(n - 1)
+                hits.append(c)
+            }
+        }
+
+        /// The same for hits worked out in Swift: the log is read per key.
+        func add(_ db: Database, _ c: Candidate) throws {
+            let row = try db.queryFirst("SELECT situation, shown_at, snoozed_until FROM reminder_log WHERE key = ?", rule.name + ":" + c.subject) {
+                ($0.string(0), $0.optionalString(1), $0.optionalString(2))
+            }
+            var c = c
+            if let (situation, shown, until) = row {
+                c.shownAt = shown; c.snoozedUntil = until
+                if let until, until > now { c.state = .snoozed }
+                else if let shown { c.state = situation != c.situation ? .changed : shown <= over ? .again : .quiet }
+            }
+            if !all && c.state == .quiet { quiet += 1; return }
+            if !all && c.state == .snoozed { snoozed += 1; return }
+            hits.append(c)
+        }
     }
 
-    /// Marks reminders as shown now, in one transaction, and forgets entries so old
-    /// that any cool-down has passed.
-    public func recordShown(_ reminders: [Reminder]) throws {
+    /// Marks reminders as delivered now, in one transaction: each shown one, and every
+    /// hit a rule had over the limit (they were counted in its summary line). Forgets
+    /// entries so old that any cool-down has passed.
+    public func record(_ result: RemindResult, only delivered: [Reminder]? = nil) throws {
         try db.transaction {
             let now = nowText
-            for r in reminders {
+            for r in delivered ?? result.shown {
                 try db.run("""
                     INSERT INTO reminder_log(key, situation, shown_at) VALUES (?, ?, ?)
                     ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
                         snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
                     """, r.key, r.situation, now)
             }
+            if delivered == nil {
+                for rule in result.overflow {
+                    for q in rule.queries {
+                        try db.run("""
+                            INSERT INTO reminder_log(key, situation, shown_at)
+                            SELECT :rule_ || h.subject_, h.situation_, :now_ FROM (\(q.sql)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
+                             WHERE \(RuleScan.stateSQL) IN (0, 1, 2)
+                            ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
+                                snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
+                            """, arguments: [rule.prefix, now] + q.args + [rule.over])
+                    }
+                }
+            }
             let cutoff = Instant.format(self.now.addingTimeInterval(-400 * 86400))
             try db.run("DELETE FROM reminder_log WHERE shown_at < ? AND (snoozed_until IS NULL OR snoozed_until < ?)", cutoff, now)
+        }
+    }
+
+    /// A rule's hit before its message is written: what the log needs, and how to
+    /// write the rest when it is shown.
+    struct Candidate {
+        var subject: String
+        var situation: String
+        var weight: Double
+        var make: () throws -> Reminder
+        var state = Reminder.State.new
+        var shownAt: String?
+        var snoozedUntil: String?
+        init(subject: String, situation: String, weight: Double, make: @escaping () throws -> Reminder) {
+            self.subject = subject; self.situation = situation; self.weight = weight; self.make = make
+        }
+    }
+
+    /// Customer names by id, looked up only for reminders that are shown.
+    final class NameCache {
+        var names: [Int64: String] = [:]
+        func name(_ id: Int64, _ db: Database) throws -> String {
+            if let n = names[id] { return n }
+            let n = try db.scalarString("SELECT name FROM customers WHERE id = ?", id) ?? "?"
+            names[id] = n
+            return n
         }
     }
 
@@ -183,112 +279,120 @@ extension OrderStore {
 
     // MARK: - The rules
 
-    func evaluate(_ rule: Rule, now: Date, zone: TimeZone) throws -> [Reminder] {
-        let today = LocalDate(now, in: zone)
-        func reminder(_ subject: String, order: String? = nil, customer: String? = nil, sku: String? = nil,
-                      message: String, value: String, threshold: String, situation: String, weight: Double) -> Reminder {
-            Reminder(key: "\(rule.name):\(subject)", rule: rule.name, kind: rule.kind, urgency: rule.urgency, message: message,
-                     value: value, threshold: threshold, situation: situation, orderRef: order, customer: customer, sku: sku,
-                     weight: weight)
+    /// Each rule reads only what an index holds (ref, customer id, the measured
+    /// columns); names and messages come later, for what is shown.
+    func candidates(_ scan: RuleScan, now: Date, today: LocalDate, names: NameCache) throws {
+        let db = self.db
+        let rule = scan.rule
+        func message(_ text: String, value: String, threshold: String, order: String? = nil, customer: String? = nil,
+                     sku: String? = nil) -> Reminder {
+            Reminder(key: "", rule: "", kind: rule.kind, urgency: rule.urgency, message: text, value: value,
+                     threshold: threshold, situation: "", orderRef: order, customer: customer, sku: sku)
         }
         func days(_ n: Int) -> String { Span.count(n, "day") }
         switch rule.kind {
         case .dueSoon:
             let within = rule.span("within").days
-            return try db.query("""
-                SELECT o.ref, c.name, o.due_date, o.status FROM orders o JOIN customers c ON c.id = o.customer_id
+            try scan.scan(db, """
+                SELECT o.ref, o.customer_id, o.due_date, o.status, o.ref AS subject_, 'due ' || o.due_date AS situation_
+                  FROM orders o INDEXED BY orders_open_due
                  WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date >= ? AND o.due_date <= ?
-                """, today.iso, today.adding(days: within).iso) { r in
-                let due = LocalDate(iso: r.string(2))!
+                """, [today.iso, today.adding(days: within).iso]) { r in
+                let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
+                let due = LocalDate(iso: dueText)!
                 let left = today.days(until: due)
-                let when = left == 0 ? "today" : left == 1 ? "tomorrow" : "in \(days(left))"
-                return reminder(r.string(0), order: r.string(0), customer: r.string(1),
-                                message: "order \(r.string(0)) (\(r.string(1))) is due \(when), \(due.iso), and is still \(r.string(3)) (due-soon within \(days(within)))",
-                                value: days(left), threshold: "within \(days(within))", situation: "due \(due.iso)", weight: Double(-left))
+                return Candidate(subject: ref, situation: "due \(dueText)", weight: Double(-left)) {
+                    let name = try names.name(customer, db)
+                    let when = left == 0 ? "today" : left == 1 ? "tomorrow" : "in \(days(left))"
+                    return message("order \(ref) (\(name)) is due \(when), \(dueText), and is still \(status) (due-soon within \(days(within)))",
+                                   value: days(left), threshold: "within \(days(within))", order: ref, customer: name)
+                }
             }
         case .overdue:
             let grace = rule.span("grace").days
-            return try db.query("""
-                SELECT o.ref, c.name, o.due_date, o.status FROM orders o JOIN customers c ON c.id = o.customer_id
+            try scan.scan(db, """
+                SELECT o.ref, o.customer_id, o.due_date, o.status, o.ref AS subject_, 'due ' || o.due_date AS situation_
+                  FROM orders o INDEXED BY orders_open_due
                  WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date < ?
-                """, today.adding(days: -grace).iso) { r in
-                let due = LocalDate(iso: r.string(2))!
-                let late = due.days(until: today)
-                return reminder(r.string(0), order: r.string(0), customer: r.string(1),
-                                message: "order \(r.string(0)) (\(r.string(1))) is \(days(late)) overdue (due \(due.iso)) and is still \(r.string(3))"
-                                    + (grace > 0 ? " (grace \(days(grace)))" : ""),
-                                value: days(late), threshold: grace > 0 ? "grace \(days(grace))" : "due date", situation: "due \(due.iso)",
-                                weight: Double(late))
-            }
-        case .stuck:
-            var out: [Reminder] = []
-            for limit in try stuckLimits(rule) {
-                let status = limit.status.rawValue
-                out += try db.query("""
-                    SELECT o.ref, c.name, o.status_at FROM orders o JOIN customers c ON c.id = o.customer_id
-                     WHERE o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')
-                       AND o.status = '\(status)' AND o.status_at <= ?
-                    """, Instant.format(now.addingTimeInterval(-limit.span.seconds))) { r in
-                    let since = Instant.parse(r.string(2)) ?? now
-                    let elapsed = now.timeIntervalSince(since)
-                    return reminder(r.string(0), order: r.string(0), customer: r.string(1),
-                                    message: "order \(r.string(0)) (\(r.string(1))) \(Self.stuckPhrase(limit.status)) for \(Span.elapsed(elapsed)) (limit \(limit.span)\(limit.why))",
-                                    value: Span.elapsed(elapsed), threshold: "\(limit.span)", situation: "\(status) since \(r.string(2))",
-                                    weight: elapsed / limit.span.seconds)
+                """, [today.adding(days: -grace).iso]) { r in
+                let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
+                let late = LocalDate(iso: dueText)!.days(until: today)
+                return Candidate(subject: ref, situation: "due \(dueText)", weight: Double(late)) {
+                    let name = try names.name(customer, db)
+                    return message("order \(ref) (\(name)) is \(days(late)) overdue (due \(dueText)) and is still \(status)"
+                                       + (grace > 0 ? " (grace \(days(grace)))" : ""),
+                                   value: days(late), threshold: grace > 0 ? "grace \(days(grace))" : "due date", order: ref, customer: name)
                 }
             }
-            return out
+        case .stuck:
+            for limit in try stuckLimits(rule) {
+                let status = limit.status.rawValue
+                try scan.scan(db, """
+                    SELECT o.ref, o.customer_id, o.status_at, o.ref AS subject_, o.status || ' since ' || o.status_at AS situation_
+                      FROM orders o INDEXED BY orders_in_status
+                     WHERE o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')
+                       AND o.status = '\(status)' AND o.status_at <= ?
+                    """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))]) { r in
+                    let (ref, customer, since) = (r.string(0), r.int64(1), r.string(2))
+                    let elapsed = now.timeIntervalSince(Instant.parse(since) ?? now)
+                    return Candidate(subject: ref, situation: "\(status) since \(since)", weight: elapsed / limit.span.seconds) {
+                        let name = try names.name(customer, db)
+                        return message("order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(Span.elapsed(elapsed)) (limit \(limit.span)\(limit.why))",
+                                       value: Span.elapsed(elapsed), threshold: "\(limit.span)", order: ref, customer: name)
+                    }
+                }
+            }
         case .unpaid:
             let after = rule.span("after")
-            return try db.query("""
-                SELECT o.ref, c.name, o.total, o.paid_total, o.currency, o.confirmed_at FROM orders o JOIN customers c ON c.id = o.customer_id
+            try scan.scan(db, """
+                SELECT o.ref, o.customer_id, o.total, o.paid_total, o.currency, o.confirmed_at, o.ref AS subject_,
+                       'paid ' || o.paid_total AS situation_
+                  FROM orders o INDEXED BY orders_unpaid
                  WHERE o.paid_total < o.total AND o.status NOT IN ('pending', 'cancelled') AND o.confirmed_at <= ?
-                """, Instant.format(now.addingTimeInterval(-after.seconds))) { r in
-                let currency = try Currency(code: r.string(4))
-                let owed = Money(minor: r.int64(2) - r.int64(3), currency: currency)
-                let elapsed = now.timeIntervalSince(Instant.parse(r.string(5)) ?? now)
-                return reminder(r.string(0), order: r.string(0), customer: r.string(1),
-                                message: "order \(r.string(0)) (\(r.string(1))) still owes \(owed) of \(Money(minor: r.int64(2), currency: currency)) \(Span.elapsed(elapsed)) after it was confirmed (limit \(after))",
-                                value: Span.elapsed(elapsed), threshold: "\(after)", situation: "paid \(r.int64(3))", weight: elapsed)
+                """, [Instant.format(now.addingTimeInterval(-after.seconds))]) { r in
+                let (ref, customer, total, paid, currency, confirmed) = (r.string(0), r.int64(1), r.int64(2), r.int64(3), r.string(4), r.string(5))
+                let elapsed = now.timeIntervalSince(Instant.parse(confirmed) ?? now)
+                return Candidate(subject: ref, situation: "paid \(paid)", weight: elapsed) {
+                    let name = try names.name(customer, db)
+                    let c = try Currency(code: currency)
+                    return message("order \(ref) (\(name)) still owes \(Money(minor: total - paid, currency: c)) of \(Money(minor: total, currency: c)) \(Span.elapsed(elapsed)) after it was confirmed (limit \(after))",
+                                   value: Span.elapsed(elapsed), threshold: "\(after)", order: ref, customer: name)
+                }
             }
         case .lowStock:
-            return try db.query("""
-                SELECT sku, name, on_hand - reserved, reorder_at, on_hand FROM products
-                 WHERE track_stock = 1 AND active = 1 AND on_hand - reserved <= coalesce(reorder_at, 0)
-                """) { r in
-                let available = r.int64(2)
-                let level = r.optionalInt64(3)
-                let what = available <= 0 ? "none available (\(r.int64(4)) on hand, all reserved)" : "\(available) available"
-                let why = level.map { "at or below its reorder level of \($0)" } ?? "and no reorder level set"
-                return reminder(r.string(0), sku: r.string(0),
-                                message: "\(r.string(0)) (\(r.string(1))): \(available <= 0 && r.int64(4) <= 0 ? "out of stock" : what), \(why)",
-                                value: "\(available)", threshold: level.map(String.init) ?? "0", situation: "available \(available)",
-                                weight: Double(-available))
+            try scan.scan(db, """
+                SELECT sku, name, on_hand - reserved, reorder_at, on_hand, sku AS subject_, 'available ' || (on_hand - reserved) AS situation_
+                  FROM products WHERE track_stock = 1 AND active = 1 AND on_hand - reserved <= coalesce(reorder_at, 0)
+                """, []) { r in
+                let (sku, name, available, level, onHand) = (r.string(0), r.string(1), r.int64(2), r.optionalInt64(3), r.int64(4))
+                return Candidate(subject: sku, situation: "available \(available)", weight: Double(-available)) {
+                    let what = available <= 0 && onHand <= 0 ? "out of stock"
+                        : available <= 0 ? "none available (\(onHand) on hand, all reserved)" : "\(available) available"
+                    let why = level.map { "at or below its reorder level of \($0)" } ?? "and no reorder level set"
+                    return message("\(sku) (\(name)): \(what), \(why)", value: "\(available)", threshold: level.map(String.init) ?? "0", sku: sku)
+                }
             }
         case .stockoutSoon:
-            let minWeeks = rule.int("min-weeks")
-            var out: [Reminder] = []
-            for p in try stockoutCandidates(today: today, minWeeks: minWeeks) {
-                guard p.daysLeft <= Double(p.leadDays) else { continue }
-                let runOut = today.adding(days: Int(p.daysLeft.rounded(.down)))
-                out.append(reminder(p.sku, sku: p.sku,
-                                    message: "\(p.sku) (\(p.name)) will run out in about \(days(Int(p.daysLeft.rounded(.down)))) (around \(runOut.iso): \(p.available) available, selling about \(Self.rate(p.weekly)) a week), within its \(p.leadDays)-day restock lead time",
-                                    value: days(Int(p.daysLeft.rounded(.down))), threshold: "\(p.leadDays) days", situation: "available \(p.available)",
-                                    weight: -p.daysLeft))
+            for p in try stockoutCandidates(today: today, minWeeks: rule.int("min-weeks")) where p.daysLeft <= Double(p.leadDays) {
+                let left = Int(p.daysLeft.rounded(.down))
+                try scan.add(db, Candidate(subject: p.sku, situation: "available \(p.available)", weight: -p.daysLeft) {
+                    message("\(p.sku) (\(p.name)) will run out in about \(days(left)) (around \(today.adding(days: left).iso): \(p.available) available, selling about \(Self.rate(p.weekly)) a week), within its \(p.leadDays)-day restock lead time",
+                            value: days(left), threshold: "\(p.leadDays) days", sku: p.sku)
+                })
             }
-            return out
         case .flagged:
-            return try db.query("""
-                SELECT o.ref, c.name, o.flag, o.status,
-                       (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'flagged')
-                  FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.flag IS NOT NULL
-                """) { r in
-                let since = r.optionalString(4).flatMap(Instant.parse)
-                return reminder(r.string(0), order: r.string(0), customer: r.string(1),
-                                message: "order \(r.string(0)) (\(r.string(1))) is flagged: \(r.string(2))"
-                                    + (since.map { " (for \(Span.elapsed(now.timeIntervalSince($0))); \(r.string(3)))" } ?? " (\(r.string(3)))"),
-                                value: r.string(2), threshold: "open flag", situation: "flag \(r.string(2))",
-                                weight: since.map { now.timeIntervalSince($0) } ?? 0)
+            try scan.scan(db, """
+                SELECT o.ref, o.customer_id, o.flag, o.status, o.id, o.ref AS subject_, 'flag ' || o.flag AS situation_
+                  FROM orders o INDEXED BY orders_flag WHERE o.flag IS NOT NULL
+                """, []) { r in
+                let (ref, customer, flag, status, id) = (r.string(0), r.int64(1), r.string(2), r.string(3), r.int64(4))
+                return Candidate(subject: ref, situation: "flag \(flag)", weight: 0) {
+                    let name = try names.name(customer, db)
+                    let since = try db.scalarString("SELECT max(at) FROM order_events WHERE order_id = ? AND kind = 'flagged'", id).flatMap(Instant.parse)
+                    return message("order \(ref) (\(name)) is flagged: \(flag)"
+                                       + (since.map { " (for \(Span.elapsed(now.timeIntervalSince($0))); \(status))" } ?? " (\(status))"),
+                                   value: flag, threshold: "open flag", order: ref, customer: name)
+                }
             }
         }
     }

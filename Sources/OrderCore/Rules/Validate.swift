@@ -99,6 +99,15 @@ public enum Validate {
     }
 
     /// ISO 3166-1 alpha-2, normalised to upper case.
+    /// A state, province or region: a code (SP, CA) or a name, one line, at most 60 characters.
+    public static func region(_ text: String) throws(OrderError) -> String {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, t.count <= 60, !t.contains(where: { $0.isNewline || $0 == ";" || $0 == ":" || $0 == "," }) else {
+            throw .invalidValue(field: "region", value: text, reason: "expected a state, province or region code or name (one line, at most 60 characters, no , ; or :)")
+        }
+        return t
+    }
+
     public static func country(_ text: String) throws(OrderError) -> String {
         let upper = text.uppercased()
         guard text.unicodeScalars.count == 2, text.unicodeScalars.allSatisfy({ $0.isASCII }),

@@ -5,21 +5,25 @@ public struct NewCustomer: Sendable {
     public var email: String?
     public var phone: String?
     public var country: String?
+    /// State, province or region: deliveries within a country are predicted by it.
+    public var region: String?
     public var address: String?
     public var note: String?
 
-    public init(name: String, email: String? = nil, phone: String? = nil, country: String? = nil, address: String? = nil, note: String? = nil) {
-        self.name = name; self.email = email; self.phone = phone; self.country = country; self.address = address; self.note = note
+    public init(name: String, email: String? = nil, phone: String? = nil, country: String? = nil, region: String? = nil,
+                address: String? = nil, note: String? = nil) {
+        self.name = name; self.email = email; self.phone = phone; self.country = country; self.region = region
+        self.address = address; self.note = note
     }
 }
 
 extension OrderStore {
-    static let customerColumns = "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at"
+    static let customerColumns = "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at, c.region"
 
     func customer(from r: Row) -> Customer {
         Customer(id: r.int64(0), name: r.string(1), email: r.optionalString(2), phone: r.optionalString(3),
                  country: r.optionalString(4), address: r.optionalString(5), note: r.optionalString(6),
-                 createdAt: date(r.string(7)))
+                 createdAt: date(r.string(7)), region: r.optionalString(8))
     }
 
     func insertCustomer(_ new: NewCustomer) throws -> Customer {
@@ -32,14 +36,15 @@ extension OrderStore {
         let name = try Validate.name(new.name, field: "name")
         let email = try new.email.map { e throws(OrderError) in try Validate.email(e) }
         let country = try new.country.map { c throws(OrderError) in try Validate.country(c) }
+        let region = try new.region.flatMap { $0.isEmpty ? nil : $0 }.map { r throws(OrderError) in try Validate.region(r) }
         let phone = try new.phone.map { p throws(OrderError) in try Validate.name(p, field: "phone") }
         let address = try new.address.flatMap { $0.isEmpty ? nil : $0 }.map { a throws(OrderError) in try Validate.note(a, field: "address") }
         let note = try new.note.flatMap { $0.isEmpty ? nil : $0 }.map { n throws(OrderError) in try Validate.note(n, field: "note") }
         if let email, !emailChecked, try db.scalarInt("SELECT count(*) FROM customers WHERE email = ?", email) > 0 {
             throw OrderError.duplicateEmail(email: email)
         }
-        try db.run("INSERT INTO customers(name, email, phone, country, address, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   name, email, phone, country, address, note, at ?? nowText)
+        try db.run("INSERT INTO customers(name, email, phone, country, region, address, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   name, email, phone, country, region, address, note, at ?? nowText)
         return db.lastInsertRowID
     }
 

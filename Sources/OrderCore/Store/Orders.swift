@@ -39,6 +39,8 @@ public struct OrderFilter: Sendable {
     public var unpaid = false
     /// Only orders not cancelled with units still to ship.
     public var unshipped = false
+    /// Only orders not yet delivered, cancelled or completed (pending to shipped).
+    public var open = false
     public var sort: OrderSort = .date
     public var reverse = false
     public var limit: Int?
@@ -300,6 +302,7 @@ extension OrderStore {
                 conditions.append("o.due_date < ? AND o.status IN (\(open))"); args.append(resolved.today.iso)
             }
             if filter.flagged { conditions.append("o.flag IS NOT NULL") }
+            if filter.open { conditions.append("o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')") }
             if filter.unpaid { conditions.append("o.status <> 'cancelled' AND o.paid_total < o.total") }
             if filter.unshipped {
                 conditions.append("o.status <> 'cancelled' AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.shipped < l.quantity)")

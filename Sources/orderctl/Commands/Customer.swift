@@ -22,6 +22,7 @@ struct CustomerCommand: ParsableCommand {
         @Option(help: "Full name.") var name: String
         @Option(help: "Email address (unique).") var email: String?
         @Option(help: "Country, ISO 3166 alpha-2 (e.g. DE).") var country: String?
+        @Option(help: "State, province or region (e.g. CA, Bavaria): delivery predictions group by it.") var region: String?
         @Option(help: "Phone number.") var phone: String?
         @Option(help: "Postal address (may span lines).") var address: String?
         @Option(help: "A note about the customer.") var note: String?
@@ -29,7 +30,7 @@ struct CustomerCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore(.create)
-            let c = try store.addCustomer(NewCustomer(name: name, email: email, phone: phone, country: country, address: address, note: note))
+            let c = try store.addCustomer(NewCustomer(name: name, email: email, phone: phone, country: country, region: region, address: address, note: note))
             if json.json { Terminal.print(JSON.render(Present.json(c))); return }
             Terminal.print("Added customer #\(c.id): \(c.name)" + (c.email.map { " <\($0)>" } ?? ""))
         }
@@ -87,6 +88,7 @@ struct CustomerCommand: ParsableCommand {
             if let e = c.email { lines.append("Email:    \(e)") }
             if let p = c.phone { lines.append("Phone:    \(p)") }
             if let k = c.country { lines.append("Country:  \(k)") }
+            if let r = c.region { lines.append("Region:   \(r)") }
             if let a = c.address { lines.append("Address:  " + a.replacingOccurrences(of: "\n", with: "\n          ")) }
             if let n = c.note { lines.append("Note:     \(n)") }
             lines.append("Since:    \(LocalDate(c.createdAt, in: zone).iso)")

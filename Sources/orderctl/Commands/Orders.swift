@@ -73,6 +73,7 @@ struct ListOrders: ParsableCommand {
               orderctl list --since -30d --class high-value --sort total
               orderctl list --overdue
               orderctl list --unpaid --unshipped
+              orderctl list --open              (with each order's ETA)
               orderctl list --customer ann@example.com --json
               orderctl list --since 2026-01-01 --csv > orders.csv
             """)
@@ -88,16 +89,21 @@ struct ListOrders: ParsableCommand {
     @Flag(help: "Only orders with an open flag (see 'orderctl flag').") var flagged = false
     @Flag(help: "Only orders, not cancelled, with money still owed.") var unpaid = false
     @Flag(help: "Only orders, not cancelled, with units still to ship.") var unshipped = false
+    @Flag(help: "Only open orders (pending to shipped), with the predicted delivery date (ETA; see 'orderctl predict').") var open = false
     @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: OrderSort = .date
     @Flag(help: "Reverse the sort order.") var reverse = false
     @Option(parsing: .unconditional, help: "Show at most this many orders.") var limit: Int?
     @OptionGroup var format: FormatOptions
 
+    func validate() throws {
+        if open && status != nil { throw ValidationError("--open and --status cannot be used together") }
+    }
+
     func run() throws {
         var filter = OrderFilter()
         filter.status = status; filter.customer = customer; filter.orderClass = orderClass
         filter.since = since; filter.until = until; filter.dueBefore = dueBefore; filter.overdue = overdue
-        filter.flagged = flagged; filter.unpaid = unpaid; filter.unshipped = unshipped
+        filter.flagged = flagged; filter.unpaid = unpaid; filter.unshipped = unshipped; filter.open = open
         filter.sort = sort; filter.reverse = reverse; filter.limit = limit
         try Self.run(global.values, filter, json: format.json, csv: format.csv)
     }
@@ -117,10 +123,31 @@ struct ListOrders: ParsableCommand {
         if !echo.isEmpty && (!(json || csv) || Terminal.stderrIsTerminal) {
             Terminal.note("Orders " + echo.joined(separator: ", "))
         }
-        if json { Terminal.print(JSON.render(orders.map(Present.json))); return }
-        if csv { CSV.write(header: Present.orderCSVHeader, rows: orders, Present.csvRow); return }
+        let zone = try store.timeZone()
+        // Open orders come with their ETA: one model for the whole list.
+        let etas = filter.open ? try store.predictions(orders.map(\.ref)) : []
+        if json {
+            var list = orders.map(Present.json)
+            for (i, p) in etas.enumerated() { list[i]["eta"] = Present.eta(p) }
+            Terminal.print(JSON.render(list)); return
+        }
+        if csv {
+            if filter.open {
+                CSV.write(header: Present.orderCSVHeader + ["eta", "eta_low", "eta_high"], rows: Array(zip(orders, etas))) { o, p in
+                    Present.csvRow(o) + [p.delivery?.expected, p.delivery?.low, p.delivery?.high].map { $0.map { LocalDate($0, in: zone).iso } ?? "" }
+                }
+            } else {
+                CSV.write(header: Present.orderCSVHeader, rows: orders, Present.csvRow)
+            }
+            return
+        }
         if orders.isEmpty { Terminal.note("No orders match."); return }
-        Terminal.print(Present.orderTable(orders, zone: try store.timeZone(), today: resolved.today).render())
+        var table = Present.orderTable(orders, zone: zone, today: resolved.today)
+        if filter.open {
+            table.columns.append(.init(title: "ETA"))
+            for (i, p) in etas.enumerated() { table.rows[i].append(p.delivery.map { Present.etaCell($0, zone) } ?? "–") }
+        }
+        Terminal.print(table.render())
         if Terminal.stdoutIsTerminal {
             var total: Int64 = 0
             var overflow = false
@@ -149,8 +176,17 @@ struct ShowOrder: ParsableCommand {
     static func run(_ global: Globals, ref: String, json: Bool) throws {
         let store = try global.openStore(.existing)
         let order = try store.order(ref)
-        if json { Terminal.print(JSON.render(Present.json(order))); return }
-        Terminal.print(Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today))
+        // Only an open order is predicted: a delivered or cancelled one costs nothing more.
+        let open = ["pending", "confirmed", "processing", "on_hold", "shipped"].contains(order.summary.status)
+        let eta = open ? try store.predictions([order.summary.ref]).first : nil
+        if json {
+            var o = Present.json(order)
+            if let eta { o["eta"] = Present.eta(eta) }
+            Terminal.print(JSON.render(o)); return
+        }
+        var text = Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today)
+        if let eta { text += "\n" + Present.etaLines(eta, zone: try store.timeZone()) }
+        Terminal.print(text)
     }
 }
 

@@ -108,14 +108,10 @@ struct Predict: ParsableCommand {
     }
 
     static func json(_ p: DeliveryPrediction) -> JSONObject {
-        func dates(_ d: DeliveryPrediction.Dates?) -> any JSONEncodable {
-            guard let d else { return JSONNull() }
-            return ["expected": Instant.format(d.expected), "low": Instant.format(d.low), "high": Instant.format(d.high)] as JSONObject
-        }
-        return ["ref": p.ref, "status": p.status.rawValue, "placed_at": Instant.format(p.placed),
-                "shipped_at": orNull(p.shippedAt.map(Instant.format)), "delivered_at": orNull(p.deliveredAt.map(Instant.format)),
-                "ship": dates(p.ship), "delivery": dates(p.delivery), "group": orNull(p.group), "group_size": p.groupSize,
-                "note": orNull(p.note)]
+        var o = Present.eta(p)
+        o["ref"] = p.ref; o["status"] = p.status.rawValue; o["placed_at"] = Instant.format(p.placed)
+        o["shipped_at"] = orNull(p.shippedAt.map(Instant.format)); o["delivered_at"] = orNull(p.deliveredAt.map(Instant.format))
+        return o
     }
 }
 

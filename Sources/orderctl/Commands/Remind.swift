@@ -39,6 +39,7 @@ struct Remind: ParsableCommand {
     @Flag(help: "Show every reminder that fires, including quiet (within their cool-down) and snoozed ones.") var all = false
     @Flag(help: "Show what is new without marking it shown.") var peek = false
     @Option(name: .customLong("rule"), help: "Only this rule (repeatable).") var rules: [String] = []
+    @Option(help: "At most this many reminders per rule, the most pressing first; the rest are counted in one line and marked shown (0: no limit; default 50, none for --json and --exec).") var limit: Int?
     @Flag(name: .customLong("exit-code"), help: "Exit with 3 when at least one reminder is shown.") var exitCode = false
     @Option(name: .customLong("exec"), help: "Run this shell command once per reminder, with the reminder as JSON on stdin.") var exec: String?
     @Option(name: .customLong("mail-to"), help: "Mail the reminders to this address through sendmail -t.") var mailTo: String?
@@ -46,6 +47,7 @@ struct Remind: ParsableCommand {
 
     func validate() throws {
         if exec != nil && mailTo != nil { throw ValidationError("--exec and --mail-to cannot be used together") }
+        if let limit, limit < 0 || limit > 1_000_000_000 { throw ValidationError("invalid --limit \(limit): expected 0 (no limit) or a positive number") }
         if json.json && (exec != nil || mailTo != nil) { throw ValidationError("--json prints to stdout; it cannot be used with --exec or --mail-to") }
         if let to = mailTo {
             let ok = to.count <= 254 && !to.contains(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == ">" || $0 == "\"" })
@@ -58,31 +60,31 @@ struct Remind: ParsableCommand {
         let store = try global.openStore(.existing)
         // Fail before anything is marked shown.
         let sendmail = try mailTo.map { _ in try Self.findSendmail() }
-        let result = try store.reminders(all: all, rules: rules)
+        let perRule = limit.map { $0 == 0 ? nil : $0 } ?? (json.json || exec != nil ? nil : 50)
+        let result = try store.reminders(all: all, rules: rules, limit: perRule)
         let zone = try store.timeZone()
-        var delivered: [Reminder] = []
+        var delivered: [Reminder]? = nil  // nil: all that was shown, and what was counted
         var failures = 0
         if let command = exec {
+            var ok: [Reminder] = []
             for r in result.shown {
                 let status = try Self.run(command, with: r, zone: zone)
-                if status == 0 { delivered.append(r) } else {
+                if status == 0 { ok.append(r) } else {
                     failures += 1
                     Terminal.warn("--exec command exited with status \(status) for \(r.key); it will be tried again next time")
                 }
             }
+            delivered = ok
         } else if let to = mailTo, let sendmail {
             if !result.shown.isEmpty {
-                try Self.mail(result.shown, to: to, sendmail: sendmail, zone: zone)
-                delivered = result.shown
+                try Self.mail(result, to: to, sendmail: sendmail, zone: zone)
             }
         } else if json.json {
             Terminal.print(JSON.render(result.shown.map { Self.json($0, zone: zone) }))
-            delivered = result.shown
         } else {
-            if !result.shown.isEmpty { Terminal.print(Self.text(result.shown, color: true)) }
-            delivered = result.shown
+            if !result.shown.isEmpty { Terminal.print(Self.text(result, color: true)) }
         }
-        if !peek && !delivered.isEmpty { try store.recordShown(delivered) }
+        if !peek && !(delivered ?? result.shown).isEmpty { try store.record(result, only: delivered) }
         if Terminal.stderrIsTerminal && !json.json && (result.quiet + result.snoozed > 0 || result.firing == 0) {
             var parts: [String] = []
             if result.quiet > 0 { parts.append("\(result.quiet) quiet (shown within their cool-down)") }
@@ -93,21 +95,27 @@ struct Remind: ParsableCommand {
         if exitCode && !result.shown.isEmpty { throw ExitCode(3) }
     }
 
-    static func text(_ reminders: [Reminder], color: Bool) -> String {
+    static func text(_ result: RemindResult, color: Bool) -> String {
+        let reminders = result.shown
+        let more = Dictionary(result.more.map { ($0.rule, $0.count) }, uniquingKeysWith: +)
         let width = min(28, reminders.map { $0.key.count }.max() ?? 0)
         var lines: [String] = []
         var group: Urgency?
-        for r in reminders {
+        for (i, r) in reminders.enumerated() {
             if r.urgency != group {
                 if group != nil { lines.append("") }
                 group = r.urgency
-                let count = reminders.filter { $0.urgency == r.urgency }.count
+                let inGroup = reminders.filter { $0.urgency == r.urgency }
+                let count = inGroup.count + Set(inGroup.map(\.rule)).reduce(0) { $0 + (more[$1] ?? 0) }
                 let title = "\(r.urgency.title) (\(count))"
                 lines.append(!color ? title : r.urgency == .urgent ? Terminal.style(title, .bold, .red)
                              : r.urgency == .warning ? Terminal.style(title, .bold, .yellow) : Terminal.style(title, .bold))
             }
             let key = r.key.count >= width ? r.key : r.key + String(repeating: " ", count: width - r.key.count)
             lines.append("  \(key)  \(r.message)")
+            if let n = more[r.rule], i + 1 == reminders.count || reminders[i + 1].rule != r.rule {
+                lines.append("  ... and \(n) more \(r.rule) (orderctl remind --all --rule \(r.rule) --limit 0 lists every one)")
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -157,9 +165,10 @@ struct Remind: ParsableCommand {
         return found
     }
 
-    static func mail(_ reminders: [Reminder], to: String, sendmail: String, zone: TimeZone) throws {
-        let urgent = reminders.filter { $0.urgency == .urgent }.count
-        let subject = "orderctl: \(reminders.count) reminder\(reminders.count == 1 ? "" : "s")" + (urgent > 0 ? " (\(urgent) urgent)" : "")
+    static func mail(_ result: RemindResult, to: String, sendmail: String, zone: TimeZone) throws {
+        let count = result.shown.count + result.more.reduce(0) { $0 + $1.count }
+        let urgent = result.shown.filter { $0.urgency == .urgent }.count
+        let subject = "orderctl: \(count) reminder\(count == 1 ? "" : "s")" + (urgent > 0 ? " (\(urgent) urgent)" : "")
         let message = """
             To: \(to)
             Subject: \(subject)
@@ -167,7 +176,7 @@ struct Remind: ParsableCommand {
             Content-Type: text/plain; charset=utf-8
             Content-Transfer-Encoding: 8bit
 
-            \(text(reminders, color: false))
+            \(text(result, color: false))
 
             -- 
             orderctl remind; 'orderctl snooze KEY --for 3d' quiets one.
@@ -282,6 +291,11 @@ struct RuleCommand: ParsableCommand {
         }
     }
 
+    static func turn(_ name: String, on: Bool, _ global: GlobalOptions) throws {
+        let rule = try global.openStore(.existing).enableRule(name, on)
+        Terminal.print("\(rule.name) is \(on ? "enabled" : "disabled")")
+    }
+
     static func describe(_ rule: Rule) -> String {
         rule.parameters.compactMap { p in
             guard let v = rule.value(p.name) else { return nil }
@@ -378,20 +392,14 @@ struct RuleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "enable", abstract: "Turn a rule on.", discussion: "Example: orderctl rule enable stockout-soon")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The rule's name.") var name: String
-        func run() throws {
-            let rule = try global.openStore(.existing).enableRule(name, true)
-            Terminal.print("\(rule.name) is enabled")
-        }
+        func run() throws { try RuleCommand.turn(name, on: true, global) }
     }
 
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "disable", abstract: "Turn a rule off.", discussion: "Example: orderctl rule disable stockout-soon")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The rule's name.") var name: String
-        func run() throws {
-            let rule = try global.openStore(.existing).enableRule(name, false)
-            Terminal.print("\(rule.name) is disabled")
-        }
+        func run() throws { try RuleCommand.turn(name, on: false, global) }
     }
 
     struct Add: ParsableCommand {

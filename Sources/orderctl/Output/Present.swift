@@ -81,7 +81,7 @@ enum Present {
     // MARK: customers
 
     static func json(_ c: Customer) -> JSONObject {
-        ["id": c.id, "name": c.name, "email": orNull(c.email), "phone": orNull(c.phone), "country": orNull(c.country),
+        ["id": c.id, "name": c.name, "email": orNull(c.email), "phone": orNull(c.phone), "country": orNull(c.country), "region": orNull(c.region),
          "address": orNull(c.address), "note": orNull(c.note), "created_at": Instant.format(c.createdAt)]
     }
 
@@ -148,6 +148,38 @@ enum Present {
         t.stylers[8] = { $0.hasSuffix("overdue") ? Terminal.style($0, .red) : $0 }
         t.stylers[9] = { Terminal.style($0, .red) }
         return t
+    }
+
+    /// The ETA of an open order, for --json: expected ship and delivery instants with
+    /// their 80% range, the group learned from, or why there is none.
+    static func eta(_ p: DeliveryPrediction) -> JSONObject {
+        func dates(_ d: DeliveryPrediction.Dates?) -> any JSONEncodable {
+            guard let d else { return JSONNull() }
+            return ["expected": Instant.format(d.expected), "low": Instant.format(d.low), "high": Instant.format(d.high)] as JSONObject
+        }
+        return ["ship": dates(p.ship), "delivery": dates(p.delivery), "group": orNull(p.group), "group_size": p.groupSize,
+                "note": orNull(p.note)]
+    }
+
+    /// `Mon 11-30` with the range when it spans days: `Mon 11-30 (11-29..12-02)`.
+    static func etaCell(_ d: DeliveryPrediction.Dates, _ zone: TimeZone) -> String {
+        let e = LocalDate(d.expected, in: zone), lo = LocalDate(d.low, in: zone), hi = LocalDate(d.high, in: zone)
+        func md(_ x: LocalDate) -> String { String(x.iso.dropFirst(5)) }
+        return "\(e.weekdayName) \(md(e))" + (lo == hi ? "" : " (\(md(lo))..\(md(hi)))")
+    }
+
+    /// The lines `show` adds for an open order.
+    static func etaLines(_ p: DeliveryPrediction, zone: TimeZone) -> String {
+        func line(_ label: String, _ d: DeliveryPrediction.Dates) -> String {
+            let e = LocalDate(d.expected, in: zone)
+            return "\(label)\(e.weekdayName) \(e.iso) (80% range \(LocalDate(d.low, in: zone).iso) to \(LocalDate(d.high, in: zone).iso))"
+        }
+        var lines: [String] = []
+        if let note = p.note { return "ETA:       \(note)" }
+        if let s = p.ship { lines.append(line("Ships:     ", s)) }
+        if let d = p.delivery { lines.append(line("Arrives:   ", d)) }
+        if let g = p.group { lines.append("           learned from the newest \(p.groupSize) delivered orders of \(g) (orderctl predict)") }
+        return lines.joined(separator: "\n")
     }
 
     static func json(_ d: OrderDetail) -> JSONObject {
