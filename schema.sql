@@ -629,3 +629,12 @@ CREATE TABLE reminder_log (
     shown_at      TEXT,
     snoozed_until TEXT
 ) STRICT, WITHOUT ROWID;
+
+-- The last run of each rule whose reminders were all delivered: every reminder the rule
+-- had due then counts as shown at `at` (`over` was its cool-down edge), so a run writes
+-- only its new and changed reminders, not each repeated one.
+CREATE TABLE reminder_runs (
+    rule TEXT PRIMARY KEY COLLATE NOCASE,
+    at   TEXT NOT NULL,
+    over TEXT NOT NULL
+) STRICT;

@@ -192,6 +192,58 @@ struct RemindRuleTests {
         }
     }
 
+    @Test("a recorded run counts for every reminder it repeated: no write each, and still exact over a two-day cool-down")
+    func recordedRuns() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            // Z is always the most overdue, so with --limit 1 it is written out and A counted.
+            _ = try store.addOrder(draft(["TEE"], ref: "Z", due: "2026-03-02"))
+            _ = try store.addOrder(draft(["TEE"], ref: "A", due: "2026-03-03"))
+            _ = try store.setRule("overdue", params: [("cooldown", "2d")])
+            func run(_ at: String) throws -> String {
+                clock.set(at)
+                let r = try store.reminders(rules: ["overdue"], limit: 1)
+                try store.record(r)
+                return (r.shown.map { "\($0.key) \($0.state.rawValue)" } + ["+\(r.more.first?.count ?? 0)"]).joined(separator: ", ")
+            }
+            #expect(try run("2026-03-04T06:00:00Z") == "overdue:Z new, +1")    // day 1: A counted
+            #expect(try run("2026-03-05T06:00:00Z") == "+0")                   // day 2: both within 2 days
+            #expect(try run("2026-03-06T06:00:00Z") == "overdue:Z again, +1")  // day 3: A counted again, not written
+            var b = draft(["TEE"], ref: "B", due: "2026-03-05")
+            b.placedAt = "2026-03-02T08:00:00Z"
+            _ = try store.addOrder(b)
+            #expect(try run("2026-03-07T06:00:00Z") == "overdue:B new, +0")    // day 4: Z and A quiet since day 3
+            // Day 5: Z and A are due (shown on day 3), B is not. A must not be taken as
+            // shown by day 4's run, which replaced day 3's as the rule's last run.
+            #expect(try run("2026-03-08T06:00:00Z") == "overdue:Z again, +1")
+            #expect(try run("2026-03-08T09:00:00Z") == "+0")                   // later that day
+            #expect(try run("2026-03-09T06:00:00Z") == "overdue:B again, +0")  // day 6
+        }
+    }
+
+    @Test("over the limit, recorded in bulk: the next day every one is due again, and the log is written only for new ones")
+    func bulkNextDay() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            for i in 0..<5 { _ = try store.addOrder(draft(["TEE"], ref: "N-\(i)", due: "2026-03-0\(3 + i % 2)")) }
+            clock.set("2026-03-06T06:00:00Z")
+            var r = try store.reminders(rules: ["overdue"], limit: 2)
+            #expect(r.shown.count == 2 && r.more.first?.count == 3)
+            try store.record(r)
+            #expect(try store.db.scalarInt("SELECT count(*) FROM reminder_log") == 5)
+            let before = try store.db.query("SELECT key, shown_at FROM reminder_log ORDER BY key") { "\($0.string(0)) \($0.string(1))" }
+            clock.advance(hours: 3)
+            #expect(try store.reminders(rules: ["overdue"], limit: 2).quiet == 5)
+            clock.set("2026-03-07T06:00:00Z")
+            r = try store.reminders(rules: ["overdue"], limit: 2)
+            #expect(r.shown.map(\.state) == [.again, .again] && r.more.first?.count == 3)
+            try store.record(r)
+            // The two written out are written; the three counted are not: the run stands for them.
+            let after = try store.db.query("SELECT key, shown_at FROM reminder_log ORDER BY key") { "\($0.string(0)) \($0.string(1))" }
+            #expect(zip(before, after).filter { $0 != $1 }.count == 2)
+            clock.advance(hours: 1)
+            #expect(try store.reminders(rules: ["overdue"], limit: 2).quiet == 5)
+        }
+    }
+
     @Test("schema step 4: the backfill from the history equals what the trigger keeps")
     func stepFourBackfill() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in

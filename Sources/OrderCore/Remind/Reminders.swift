@@ -36,8 +36,19 @@ public struct RemindResult: Sendable {
     /// Per rule, reminders over the limit: counted, not written out.
     public var more: [(rule: String, count: Int)] = []
     public var firing: Int { shown.count + quiet + snoozed + more.reduce(0) { $0 + $1.count } }
-    /// The queries of rules with reminders over the limit, to mark those shown in bulk.
-    var overflow: [(prefix: String, over: String, queries: [(sql: String, args: [String])])] = []
+    /// Each evaluated rule's run, for `record`.
+    var runs: [RuleRun] = []
+
+    /// What `record` needs of one rule's evaluation.
+    struct RuleRun: Sendable {
+        var rule: String
+        var over: String
+        var todayStart: String
+        var wholeDays: Bool
+        var bulk: (at: String, over: String)?
+        /// New or changed hits over the limit (key, situation): written one by one.
+        var fresh: [(key: String, situation: String)]
+    }
 }
 
 /// A snoozed reminder.
@@ -67,6 +78,9 @@ extension OrderStore {
             let cooldownDefault = try Span.parse(try setting(.remindCooldown) ?? "1d", field: "remind.cooldown")
             let names = NameCache()
             var result = RemindResult(shown: [], quiet: 0, snoozed: 0)
+            var bulk: [String: (at: String, over: String)] = [:]
+            try db.forEach("SELECT rule, at, over FROM reminder_runs") { bulk[$0.string(0).lowercased()] = ($0.string(1), $0.string(2)) }
+            let todayStart = Instant.format(today.start(in: zone))
             for (i, rule) in rules.enumerated() {
                 let cooldown = rule.params["cooldown"].flatMap { try? Span.parse($0, field: "cooldown") } ?? cooldownDefault
                 // Shown at or before this instant means the cool-down is over. Whole days
@@ -75,19 +89,22 @@ extension OrderStore {
                 let over = Instant.format(cooldown.isWholeDays
                     ? today.adding(days: 1 - cooldown.days).start(in: zone).addingTimeInterval(-1)
                     : now.addingTimeInterval(-cooldown.seconds))
-                let scan = RuleScan(rule: rule, now: Instant.format(now), over: over, all: all, limit: limit)
+                let scan = RuleScan(rule: rule, now: Instant.format(now), over: over, all: all, limit: limit,
+                                    bulk: bulk[rule.name.lowercased()])
                 try candidates(scan, now: now, today: today, names: names)
                 var hits = scan.hits.sorted { $0.weight > $1.weight }
                 if let limit, hits.count > limit {
                     scan.more += hits.count - limit
+                    for c in hits[limit...] where c.state == .new || c.state == .changed {
+                        scan.fresh.append((rule.name + ":" + c.subject, c.situation))
+                    }
                     hits.removeLast(hits.count - limit)
                 }
                 result.quiet += scan.quiet
                 result.snoozed += scan.snoozed
-                if scan.more > 0 {
-                    result.more.append((rule.name, scan.more))
-                    result.overflow.append((rule.name + ":", over, scan.queries))
-                }
+                if scan.more > 0 { result.more.append((rule.name, scan.more)) }
+                result.runs.append(.init(rule: rule.name, over: over, todayStart: todayStart, wholeDays: cooldown.isWholeDays,
+                                         bulk: scan.bulk, fresh: scan.fresh))
                 for c in hits {
                     var r = try c.make()
                     r.key = rule.name + ":" + c.subject; r.rule = rule.name; r.kind = rule.kind; r.urgency = rule.urgency
@@ -115,39 +132,65 @@ extension OrderStore {
         let all: Bool
         let limit: Int?
         var hits: [Candidate] = []
+        /// The rule's last recorded run, and its cool-down edge then.
+        let bulk: (at: String, over: String)?
         var quiet = 0, snoozed = 0, more = 0
-        var queries: [(sql: String, args: [String])] = []
+        var fresh: [(key: String, situation: String)] = []
         var queryHits = 0
-        init(rule: Rule, now: String, over: String, all: Bool, limit: Int?) {
-            self.rule = rule; self.now = now; self.over = over; self.all = all; self.limit = limit
+        init(rule: Rule, now: String, over: String, all: Bool, limit: Int?, bulk: (at: String, over: String)?) {
+            self.rule = rule; self.now = now; self.over = over; self.all = all; self.limit = limit; self.bulk = bulk
         }
 
+        /// When a hit was last shown. A recorded run of the rule showed every hit of the
+        /// rule that was due then (its log entry older than the run and past the
+        /// cool-down edge of that run, and not snoozed): those take the run's time, so
+        /// that a run writes only its new and changed hits, not every repeated one.
+        static let shownSQL = """
+            CASE WHEN l.shown_at < :bat_ AND l.shown_at <= :bov_ AND NOT coalesce(l.snoozed_until > :bat_, 0) THEN :bat_ ELSE l.shown_at END
+            """
         /// How the log sees a hit, worked out by SQLite beside the rule's own query (a
         /// lookup per hit, no Swift string per hit): 0 new, 1 changed, 2 again, 3 quiet, 4 snoozed.
         static let stateSQL = """
             CASE WHEN l.snoozed_until > :now_ THEN 4 WHEN l.shown_at IS NULL THEN 0 WHEN l.situation IS NOT h.situation_ THEN 1
-                 WHEN l.shown_at <= :over_ THEN 2 ELSE 3 END
+                 WHEN \(shownSQL) <= :over_ THEN 2 ELSE 3 END
             """
+        /// `shownSQL` in Swift, for the few hits that are written out.
+        func shown(own: String, snoozedUntil: String?) -> String {
+            guard let bulk, own < bulk.at, own <= bulk.over, !(snoozedUntil.map { $0 > bulk.at } ?? false) else { return own }
+            return bulk.at
+        }
+
+        /// The parameters the two above use, in order of first appearance after :rule_.
+        var logArguments: [String] { [now, bulk?.at ?? "", bulk?.over ?? "", over] }
         static let states: [Reminder.State] = [.new, .changed, .again, .quiet, .snoozed]
 
         /// Runs `inner` (which ends its columns with subject_ and situation_) and makes a
         /// candidate of each hit the log does not silence, up to the limit.
         func scan(_ db: Database, _ inner: String, _ args: [String], _ make: (Row) throws -> Candidate) throws {
-            queries.append((inner, args))
             queryHits = 0
-            let sql = "SELECT h.*, \(Self.stateSQL), l.shown_at, l.snoozed_until FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_"
-            try db.forEach(sql, arguments: [now, over] + args + [rule.name + ":"]) { r in
+            // Named parameters are numbered in order of first appearance: :rule_ first, then
+            // those of the state, then the rule query's own.
+            let sql = """
+                SELECT h.*, :rule_ AS prefix_, \(Self.stateSQL), l.shown_at, l.snoozed_until
+                  FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
+                """
+            let prefix = rule.name + ":"
+            try db.forEach(sql, arguments: [prefix] + logArguments + args) { r in
                 let n = r.columnCount
                 let state = Self.states[r.int(n - 3)]
                 if !all && state == .quiet { quiet += 1; return }
                 if !all && state == .snoozed { snoozed += 1; return }
-                if let limit, queryHits >= limit { more += 1; return }
+                if let limit, queryHits >= limit {
+                    more += 1
+                    if state == .new || state == .changed { fresh.append((prefix + r.string(n - 6), r.string(n - 5))) }
+                    return
+                }
                 queryHits += 1
                 var c = try make(r)
-                c.situation = r.string(n - 4)
+                c.situation = r.string(n - 5)
                 c.state = state
-                c.shownAt = r.optionalString(n - 2)
                 c.snoozedUntil = r.optionalString(n - 1)
+                c.shownAt = r.optionalString(n - 2).map { shown(own: $0, snoozedUntil: c.snoozedUntil) }
                 hits.append(c)
             }
         }
@@ -158,7 +201,8 @@ extension OrderStore {
                 ($0.string(0), $0.optionalString(1), $0.optionalString(2))
             }
             var c = c
-            if let (situation, shown, until) = row {
+            if let (situation, ownShown, until) = row {
+                let shown = ownShown.map { self.shown(own: $0, snoozedUntil: until) }
                 c.shownAt = shown; c.snoozedUntil = until
                 if let until, until > now { c.state = .snoozed }
                 else if let shown { c.state = situation != c.situation ? .changed : shown <= over ? .again : .quiet }
@@ -169,35 +213,50 @@ extension OrderStore {
         }
     }
 
-    /// Marks reminders as delivered now, in one transaction: each shown one, and every
-    /// hit a rule had over the limit (they were counted in its summary line). Forgets
-    /// entries so old that any cool-down has passed.
+    /// Marks reminders as delivered now, in one transaction. Without `delivered` (all of
+    /// them were: stdout, mail) the run is recorded per rule, so that the hits it showed
+    /// again, and those over the limit it counted, need no write each; new and changed
+    /// ones are written. With `delivered` (--exec) exactly those are written.
+    /// Forgets entries so old that any cool-down has passed.
     public func record(_ result: RemindResult, only delivered: [Reminder]? = nil) throws {
         try db.transaction {
             let now = nowText
-            for r in delivered ?? result.shown {
-                try db.run("""
-                    INSERT INTO reminder_log(key, situation, shown_at) VALUES (?, ?, ?)
-                    ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
-                        snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
-                    """, r.key, r.situation, now)
-            }
             if delivered == nil {
-                for rule in result.overflow {
-                    for q in rule.queries {
+                for run in result.runs {
+                    let prefix = run.rule + ":", end = run.rule + ";"
+                    // The previous run's showings that still count (within the cool-down)
+                    // are written out before this run replaces it; on the same calendar day
+                    // of a whole-day cool-down the day is all that counts.
+                    if let b = run.bulk, b.at > run.over, !(run.wholeDays && b.at >= run.todayStart) {
                         try db.run("""
-                            INSERT INTO reminder_log(key, situation, shown_at)
-                            SELECT :rule_ || h.subject_, h.situation_, :now_ FROM (\(q.sql)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
-                             WHERE \(RuleScan.stateSQL) IN (0, 1, 2)
-                            ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
-                                snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
-                            """, arguments: [rule.prefix, now] + q.args + [rule.over])
+                            UPDATE reminder_log SET shown_at = ?1
+                             WHERE key >= ?3 AND key < ?4 AND shown_at < ?1 AND shown_at <= ?2 AND NOT coalesce(snoozed_until > ?1, 0)
+                            """, b.at, b.over, prefix, end)
                     }
+                    for f in run.fresh {
+                        try logShown(f.key, f.situation, now)
+                    }
+                    try db.run("""
+                        INSERT INTO reminder_runs(rule, at, over) VALUES (?, ?, ?)
+                        ON CONFLICT (rule) DO UPDATE SET at = excluded.at, over = excluded.over
+                        """, run.rule, now, run.over)
                 }
+            }
+            for r in delivered ?? result.shown {
+                try logShown(r.key, r.situation, now)
             }
             let cutoff = Instant.format(self.now.addingTimeInterval(-400 * 86400))
             try db.run("DELETE FROM reminder_log WHERE shown_at < ? AND (snoozed_until IS NULL OR snoozed_until < ?)", cutoff, now)
         }
+    }
+
+    /// One reminder shown at `at`; a snooze that has ended is forgotten.
+    func logShown(_ key: String, _ situation: String, _ at: String) throws {
+        try db.run("""
+            INSERT INTO reminder_log(key, situation, shown_at) VALUES (?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
+                snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
+            """, key, situation, at)
     }
 
     /// A rule's hit before its message is written: what the log needs, and how to

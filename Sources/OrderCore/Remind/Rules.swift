@@ -243,6 +243,7 @@ extension OrderStore {
             }
             try db.run("DELETE FROM rules WHERE name = ?", rule.name)
             try db.run("DELETE FROM reminder_log WHERE key >= ? AND key < ?", rule.name + ":", rule.name + ";")
+            try db.run("DELETE FROM reminder_runs WHERE rule = ?", rule.name)
         }
     }
 }
