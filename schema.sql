@@ -548,14 +548,6 @@ ALTER TABLE products ADD COLUMN lead_days     INTEGER CHECK (lead_days IS NULL O
 ALTER TABLE products ADD COLUMN service_level INTEGER CHECK (service_level IS NULL OR service_level BETWEEN 50 AND 99);
 ALTER TABLE products ADD COLUMN cover_days    INTEGER CHECK (cover_days IS NULL OR cover_days BETWEEN 1 AND 3650);
 
-UPDATE orders SET
-    status_at = (SELECT e.at FROM order_events e
-                  WHERE e.order_id = orders.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1),
-    confirmed_at = (SELECT e.at FROM order_events e
-                     WHERE e.order_id = orders.id AND e.kind = 'status' AND e.old_value = 'pending'
-                       AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1);
-UPDATE orders SET status_at = placed_at WHERE status_at IS NULL;
-
 -- How long orders stayed in each status before they left it, in whole hours: what the
 -- `stuck` rule's default limits (a percentile) are read from.
 CREATE TABLE status_durations (
@@ -565,15 +557,14 @@ CREATE TABLE status_durations (
     PRIMARY KEY (status, hours)
 ) STRICT, WITHOUT ROWID;
 
-INSERT INTO status_durations(status, hours, orders)
-    SELECT old_value, hours, count(*) FROM (
-        SELECT e.kind, e.old_value,
-               max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
-          FROM order_events e WHERE e.kind IN ('created', 'status'))
-     WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL
-     GROUP BY 1, 2;
+-- status_at, confirmed_at and status_durations of the orders already here are filled
+-- from their history by orderctl right after this step (StatusTimes.fill; an import
+-- fills its new orders the same way, in one pass instead of a trigger per event).
 
-CREATE TRIGGER order_events_status AFTER INSERT ON order_events WHEN NEW.kind IN ('created', 'status')
+-- An import of new orders turns it off for its transaction (the settings row below) and
+-- fills their status times in one pass instead.
+CREATE TRIGGER order_events_status AFTER INSERT ON order_events
+WHEN NEW.kind IN ('created', 'status') AND NOT EXISTS (SELECT 1 FROM settings WHERE key = 'import.status-times')
 BEGIN
     INSERT INTO status_durations(status, hours, orders)
         SELECT NEW.old_value, max(0, (unixepoch(NEW.at) - unixepoch(o.status_at)) / 3600), 1
@@ -598,8 +589,8 @@ CREATE INDEX orders_unpaid ON orders(confirmed_at, ref, customer_id, total, paid
 -- Recent delivered orders with what a delivery-time prediction groups them by.
 CREATE INDEX orders_delivered ON orders(placed_at, customer_id, shipping, ship_hours, delivery_hours)
     WHERE delivery_hours IS NOT NULL;
--- A product's daily sales, for its demand forecast.
-CREATE INDEX stats_daily_product_by_product ON stats_daily_product(product_id, day);
+-- A product's daily sales, for its demand forecast (units included: the rows are not read).
+CREATE INDEX stats_daily_product_by_product ON stats_daily_product(product_id, day, units);
 
 -- The reminder rules remind evaluates. params is a JSON object of strings.
 CREATE TABLE rules (

@@ -117,7 +117,8 @@ check_import() {
   [ "$(q "$odb" 'SELECT count(*) FROM orders')" = "$ORDERS" ] || fail "import: not all $ORDERS orders imported ($oc)"
   [ "$(q "$odb" 'SELECT count(*) FROM order_lines')" = "$rows" ] || fail "import: not all $rows lines imported ($oc)"
   local cols="ref, customer_id, status, payment_status, fulfilment_status, channel, shipping, total, item_count,
-      class, class_reason, due_date, note, placed_at, paid_total, refunded_total, closed_reason, held_from"
+      class, class_reason, due_date, note, placed_at, paid_total, refunded_total, closed_reason, held_from,
+      status_at, confirmed_at"
   q "$odb" "SELECT $cols FROM orders ORDER BY id" > "$work/orders-orderctl.txt"
   q "$sdb" "SELECT $cols FROM orders ORDER BY id" > "$work/orders-sqlite3.txt"
   cmp -s "$work/orders-orderctl.txt" "$work/orders-sqlite3.txt" || {
@@ -125,6 +126,9 @@ check_import() {
     fail "import: the orders differ between orderctl (<) and the sqlite3 floor (>)"
   }
   rm -f "$work/orders-orderctl.txt" "$work/orders-sqlite3.txt"
+  [ "$(q "$odb" 'SELECT group_concat(status || hours || orders) FROM status_durations')" = \
+    "$(q "$sdb" 'SELECT group_concat(status || hours || orders) FROM status_durations')" ] ||
+    fail "import: status_durations differ between orderctl and the sqlite3 floor"
   q "$odb" "PRAGMA integrity_check" | grep -qx ok || fail "import: orderctl's database fails PRAGMA integrity_check"
 }
 declare -a ti=() ts=() rss=() srss=()
@@ -158,7 +162,7 @@ record "import (init + import FILE, empty db)" "$(median "${ti[@]}")" "$(median 
 peak=$(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)
 speak=$(printf '%s\n' "${srss[@]}" | sort -n | tail -n 1)
 checks=("import: orderctl said: $(grep -m 1 -i 'rows' "$work/import.out" || head -n 1 "$work/import.out")"
-        "import: both wrote $oc; orders identical in every column but created_at/updated_at")
+        "import: both wrote $oc; orders identical in every column but created_at/updated_at; the same status_durations")
 rm -f "$sdb" "$sdb-wal" "$sdb-shm"
 
 # ------------------------------------------------------------------ fixture

@@ -153,6 +153,9 @@ INSERT INTO temp.ev (order_id, seq, at, kind, old_value, new_value, detail)
   ) ORDER BY order_id, k;
 
 -- ... and chained: each event's hash covers the previous event's hash and its own fields.
+-- As orderctl's import does, the status trigger is off while they go in (the settings
+-- row it checks), and the status times are filled in one pass afterwards (StatusTimes.fill).
+INSERT INTO settings (key, value) VALUES ('import.status-times', 'deferred');
 INSERT INTO order_events (id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)
   WITH RECURSIVE chain (id, order_id, seq, at, kind, old_value, new_value, detail, prev, hash) AS (
     SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ''
@@ -167,3 +170,21 @@ INSERT INTO order_events (id, order_id, seq, at, kind, old_value, new_value, det
 
 INSERT OR REPLACE INTO settings (key, value)
   SELECT 'history.head', id || ':' || hash FROM order_events ORDER BY id DESC LIMIT 1;
+
+-- Status times from the history, for the new orders (the same statements as StatusTimes.fill).
+UPDATE orders SET
+    status_at = coalesce((SELECT e.at FROM order_events e
+                           WHERE e.order_id = orders.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1),
+                         placed_at),
+    confirmed_at = (SELECT e.at FROM order_events e
+                     WHERE e.order_id = orders.id AND e.kind = 'status' AND e.old_value = 'pending'
+                       AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1);
+INSERT INTO status_durations(status, hours, orders)
+    SELECT old_value, hours, count(*) FROM (
+        SELECT e.kind, e.old_value,
+               max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
+          FROM order_events e WHERE e.kind IN ('created', 'status'))
+     WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL
+     GROUP BY 1, 2
+ON CONFLICT (status, hours) DO UPDATE SET orders = orders + excluded.orders;
+DELETE FROM settings WHERE key = 'import.status-times';

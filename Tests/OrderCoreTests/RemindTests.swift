@@ -244,7 +244,7 @@ struct RemindRuleTests {
         }
     }
 
-    @Test("schema step 4: the backfill from the history equals what the trigger keeps")
+    @Test("schema step 4 and imports: filling status times from the history equals what the trigger keeps")
     func stepFourBackfill() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
             for i in 0..<12 {
@@ -264,15 +264,7 @@ struct RemindRuleTests {
             let kept = try state()
             #expect(kept.contains { $0.hasPrefix("confirmed ") } && kept.contains { $0.hasPrefix("on_hold ") })
             try store.db.execute("UPDATE orders SET status_at = NULL, confirmed_at = NULL; DELETE FROM status_durations;")
-            let step = try #require(Migrations.steps.first { $0.version == 4 })
-            let lines = step.sql.components(separatedBy: "\n")
-            func part(from start: String, to end: String) throws -> String {
-                let i = try #require(lines.firstIndex { $0.hasPrefix(start) })
-                let j = try #require(lines[i...].firstIndex { $0.hasPrefix(end) })
-                return lines[i..<j].joined(separator: "\n")
-            }
-            try store.db.execute(try part(from: "UPDATE orders SET", to: "-- How long") + "\n"
-                                 + part(from: "INSERT INTO status_durations", to: "CREATE TRIGGER"))
+            try StatusTimes.fill(store.db)
             let rebuilt = try state()
             #expect(rebuilt == kept, "\(Array(Set(rebuilt).symmetricDifference(Set(kept))).sorted())")
         }

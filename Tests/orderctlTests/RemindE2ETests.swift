@@ -163,6 +163,20 @@ struct PredictE2ETests {
         #expect(b.int("orders") == 30 && b.int("predicted") == 0)
     }
 
+    @Test("an import fills the status times in one pass, as the trigger would have, and turns the trigger back on")
+    func importStatusTimes() throws {
+        let sb = try shop()
+        // Each imported order's status time is its last status event's; the trigger is on again.
+        #expect(try sb.scalar("""
+            SELECT count(*) FROM orders o WHERE o.ref LIKE 'H-%' AND o.status_at IS NOT
+              (SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1)
+            """) == "0")
+        #expect(try sb.scalar("SELECT count(*) FROM settings WHERE key = 'import.status-times'") == "0")
+        #expect(try sb.scalar("SELECT sum(orders) FROM status_durations") != "")
+        try sb.ok("confirm", "O-NEW")
+        #expect(try sb.scalar("SELECT status_at = confirmed_at AND status_at = '\(fixedNow)' FROM orders WHERE ref = 'O-NEW'") == "1")
+    }
+
     @Test("region: imported, shown, exported")
     func region() throws {
         let sb = try shop()

@@ -163,8 +163,12 @@ public final class Importer {
                 let references = try ReferenceCheck(store.db)
                 try startBulk()
                 firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
+                // New orders get their status times in one pass at the end; --update moves
+                // existing orders through the lifecycle, which needs the trigger.
+                if !options.update { try StatusTimes.defer(store.db) }
                 try pipeline(source, rejected: rejected, progress: progress)
                 try flushBulk()
+                if !options.update { try StatusTimes.fill(store.db, fromOrderID: firstNewID, resume: true) }
                 try references.verify(store.db)
                 try chain.save(store)
                 try beforeCommit()

@@ -109,10 +109,10 @@ public struct LeadModel: Sendable {
         known += 1
         let q = LeadQuery(country: s.country, region: s.region, shipping: s.shipping, carrier: s.carrier)
         for (key, _) in keys(q, shipped: s.carrier != nil) {
-            var list = groups[key, default: []]
-            list.append(s)
-            if list.count > 2 * Self.window { list.removeFirst(list.count - Self.window) }
-            groups[key] = list
+            // In place (a copy per add would make a long backtest quadratic); trimmed
+            // now and then rather than on every add.
+            groups[key, default: []].append(s)
+            if groups[key]!.count > 2 * Self.window { groups[key]!.removeFirst(Self.window) }
         }
     }
 

@@ -34,6 +34,7 @@ enum Migrations {
     /// Work a step needs that SQL cannot do, run in the step's transaction after its SQL.
     static let swiftSteps: [Int: @Sendable (Database) throws -> Void] = [
         2: HistoryChain.backfill,
+        4: { try StatusTimes.fill($0) },
     ]
 
     static func parse(_ text: String) -> [Step] {
