@@ -172,7 +172,15 @@ struct PredictE2ETests {
               (SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1)
             """) == "0")
         #expect(try sb.scalar("SELECT count(*) FROM settings WHERE key = 'import.status-times'") == "0")
-        #expect(try sb.scalar("SELECT sum(orders) FROM status_durations") != "")
+        // The stays it added up are those the history gives (StatusTimes.fill's query).
+        #expect(try sb.scalar("SELECT group_concat(status || ' ' || hours || ' ' || orders, ', ') FROM (SELECT * FROM status_durations ORDER BY 1, 2)") == sb.scalar("""
+            SELECT group_concat(s, ', ') FROM (SELECT old_value || ' ' || hours || ' ' || count(*) AS s FROM (
+                SELECT e.kind, e.old_value,
+                       max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
+                  FROM order_events e WHERE e.kind IN ('created', 'status'))
+             WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL GROUP BY old_value, hours ORDER BY old_value, hours)
+            """))
+        #expect(try sb.scalar("SELECT sum(orders) FROM status_durations") == "120")  // 30 orders, 4 status steps each
         try sb.ok("confirm", "O-NEW")
         #expect(try sb.scalar("SELECT status_at = confirmed_at AND status_at = '\(fixedNow)' FROM orders WHERE ref = 'O-NEW'") == "1")
     }

@@ -104,6 +104,7 @@ public final class Importer {
     func flushBulk() throws {
         for rows in [eventRows, orderLineRows, paymentRows, shipmentRows, shipmentLineRows] { try rows?.flush() }
     }
+    var statusDurations: [StatusStay: Int] = [:]
     /// Products by lower-cased SKU (bounded; cleared when it grows large).
     var products: [String: Product] = [:]
     var sparse = false
@@ -163,12 +164,14 @@ public final class Importer {
                 let references = try ReferenceCheck(store.db)
                 try startBulk()
                 firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
-                // New orders get their status times in one pass at the end; --update moves
-                // existing orders through the lifecycle, which needs the trigger.
+                // New orders get their status times as their history is written (see
+                // applyHistory); --update moves existing orders through the lifecycle,
+                // which needs the trigger.
                 if !options.update { try StatusTimes.defer(store.db) }
                 try pipeline(source, rejected: rejected, progress: progress)
                 try flushBulk()
-                if !options.update { try StatusTimes.fill(store.db, fromOrderID: firstNewID, resume: true) }
+                try flushStatusDurations()
+                if !options.update { try StatusTimes.resume(store.db) }
                 try references.verify(store.db)
                 try chain.save(store)
                 try beforeCommit()
@@ -545,9 +548,21 @@ public final class Importer {
         // The order row already holds the final figures; this writes the way there.
         var current = OrderStatus.pending
         var paymentStatus = PaymentStatus.derive(total: total, paid: 0, refunded: 0)
+        // What the status trigger keeps, worked out here as the history is written (the
+        // trigger is off for the import): when the order entered its status, when it
+        // was confirmed, and how long it stayed in each status it left.
+        var statusAt = Instant.format(placed), confirmedAt: String?
+        var since = Int64(placed.timeIntervalSince1970.rounded(.down))
         func setStatus(_ new: OrderStatus, at: Date?) throws {
             guard new != current else { return }
-            try events.append("status", old: current.rawValue, new: new.rawValue, detail: "imported", at: Instant.format(at ?? placed))
+            let when = at ?? placed
+            let stamp = Instant.format(when)
+            try events.append("status", old: current.rawValue, new: new.rawValue, detail: "imported", at: stamp)
+            let seconds = Int64(when.timeIntervalSince1970.rounded(.down))
+            statusDurations[StatusStay(status: current.rawValue, hours: max(0, (seconds - since) / 3600)), default: 0] += 1
+            if current == .pending && new != .onHold && new != .cancelled && confirmedAt == nil { confirmedAt = stamp }
+            statusAt = stamp
+            since = seconds
             current = new
         }
         func settlePayment(paid: Int64, refunded: Int64, at: String) throws {
@@ -601,6 +616,21 @@ public final class Importer {
         }
         // The row was written with these figures up front; the history must end there.
         assert(current == plan.status && paymentStatus == PaymentStatus.derive(total: total, paid: plan.paid, refunded: plan.refund))
+        try store.db.run("UPDATE orders SET status_at = ?, confirmed_at = ? WHERE id = ?", statusAt, confirmedAt, orderID)
+    }
+
+    /// One status left after a number of whole hours (a row of status_durations).
+    struct StatusStay: Hashable { var status: String; var hours: Int64 }
+
+    /// Adds the stays of the imported orders to status_durations.
+    func flushStatusDurations() throws {
+        for (stay, count) in statusDurations {
+            try store.db.run("""
+                INSERT INTO status_durations(status, hours, orders) VALUES (?, ?, ?)
+                ON CONFLICT (status, hours) DO UPDATE SET orders = orders + excluded.orders
+                """, stay.status, stay.hours, count)
+        }
+        statusDurations.removeAll()
     }
 
     /// `--update`: moves an order already present forward to the file's status, through

@@ -14,7 +14,9 @@ struct Remind: ParsableCommand {
             A reminder is not repeated: it shows again when its situation changes (a new \
             due date, another status, a different stock level) or once its cool-down is over \
             (remind.cooldown, default 1d; whole days are calendar days). --all shows every \
-            reminder that fires, quiet and snoozed ones too.
+            reminder that fires, quiet and snoozed ones too. At most 50 reminders per rule \
+            are written out, the most pressing first; one line counts the rest, which count \
+            as shown too (--limit N; 0 for no limit; --json and --exec have none).
 
             Delivery: stdout; or --exec CMD, run once per reminder by /bin/sh with the \
             reminder as JSON on stdin and in ORDERCTL_REMINDER_* environment variables \
