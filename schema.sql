@@ -629,3 +629,26 @@ CREATE TABLE reminder_runs (
     at   TEXT NOT NULL,
     over TEXT NOT NULL
 ) STRICT;
+
+-- step 5: remind skips the log for reminders that were due, unchanged, at the rule's last run
+
+-- The thresholds the run used, per query of the rule (a JSON object of arrays), when its
+-- cool-down was one calendar day: a reminder of an order that was already due under
+-- them, and has not changed since, counts as shown at that run without a look at
+-- reminder_log. NULL when the run cannot be used that way.
+ALTER TABLE reminder_runs ADD COLUMN args TEXT CHECK (args IS NULL OR json_valid(args));
+
+-- The covering indexes of due-soon, overdue and unpaid also hold updated_at, which
+-- tells whether an order changed since that run.
+DROP INDEX orders_open_due;
+CREATE INDEX orders_open_due ON orders(due_date, status, ref, customer_id, updated_at)
+    WHERE due_date IS NOT NULL AND status IN ('pending', 'confirmed', 'processing', 'on_hold');
+DROP INDEX orders_unpaid;
+CREATE INDEX orders_unpaid ON orders(confirmed_at, ref, customer_id, total, paid_total, currency, status, updated_at)
+    WHERE paid_total < total AND status NOT IN ('pending', 'cancelled');
+
+-- Snoozes, current and ended (an ended or cleared one keeps its end, and a failed --exec
+-- delivery is one that ended a second after its run): what such a run must still look
+-- up. And the log by age, for forgetting old entries without reading it all.
+CREATE INDEX reminder_log_snoozed ON reminder_log(snoozed_until) WHERE snoozed_until IS NOT NULL;
+CREATE INDEX reminder_log_shown ON reminder_log(shown_at);

@@ -104,11 +104,11 @@ extension OrderStore {
         var daily: [Int64: [(Int, Int64)]] = [:]
         let filter = productIDs.map { ids in "AND product_id IN (\(ids.map(String.init).joined(separator: ",")))" } ?? ""
         try db.forEach("""
-            SELECT product_id, day, sum(units) FROM stats_daily_product
+            SELECT product_id, unixepoch(day) / 86400, sum(units) FROM stats_daily_product
              WHERE day < ? AND units > 0 \(filter) GROUP BY product_id, day
             """, arguments: [thisWeek.iso]) { r in
-            guard let day = LocalDate(iso: r.string(1)) else { return }
-            daily[r.int64(0), default: []].append((day.dayNumber, r.int64(2)))
+            // Days since 1970-01-01, as LocalDate counts them (no date string per row).
+            daily[r.int64(0), default: []].append((r.int(1), r.int64(2)))
         }
         var out: [Int64: (first: LocalDate, weeks: [Double])] = [:]
         for (id, days) in daily {

@@ -35,6 +35,9 @@ public struct RemindResult: Sendable {
     public var snoozed: Int
     /// Per rule, reminders over the limit: counted, not written out.
     public var more: [(rule: String, count: Int)] = []
+    /// Reminders settled from their rule's last run, without a look at the log: due
+    /// then under that run's thresholds, and unchanged since.
+    public var fromLastRun = 0
     public var firing: Int { shown.count + quiet + snoozed + more.reduce(0) { $0 + $1.count } }
     /// Each evaluated rule's run, for `record`.
     var runs: [RuleRun] = []
@@ -45,9 +48,20 @@ public struct RemindResult: Sendable {
         var over: String
         var todayStart: String
         var wholeDays: Bool
-        var bulk: (at: String, over: String)?
+        var bulk: LastRun?
         /// New or changed hits over the limit (key, situation): written one by one.
         var fresh: [(key: String, situation: String)]
+        /// The thresholds of each of the rule's queries, kept when the cool-down is one
+        /// calendar day (JSON), so that the next run can tell what was due at this one.
+        var args: String?
+    }
+
+    /// A rule's last recorded run: when, its cool-down edge then, and the thresholds its
+    /// queries used (nil when the run cannot settle reminders by itself).
+    struct LastRun: Sendable {
+        var at: String
+        var over: String
+        var args: [String: [String]]?
     }
 }
 
@@ -78,8 +92,22 @@ extension OrderStore {
             let cooldownDefault = try Span.parse(try setting(.remindCooldown) ?? "1d", field: "remind.cooldown")
             let names = NameCache()
             var result = RemindResult(shown: [], quiet: 0, snoozed: 0)
-            var bulk: [String: (at: String, over: String)] = [:]
-            try db.forEach("SELECT rule, at, over FROM reminder_runs") { bulk[$0.string(0).lowercased()] = ($0.string(1), $0.string(2)) }
+            var bulk: [String: RemindResult.LastRun] = [:]
+            try db.forEach("SELECT rule, at, over, args FROM reminder_runs") { r in
+                let args = r.optionalString(3).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: [String]] }
+                bulk[r.string(0).lowercased()] = .init(at: r.string(1), over: r.string(2), args: args)
+            }
+            // Reminders snoozed through a run or since (ended snoozes keep their end): such
+            // a run did not show them, so they are looked up.
+            var snoozedSince: [String: [String]] = [:]
+            if let oldest = bulk.values.filter({ $0.args != nil }).map(\.at).min() {
+                try db.forEach("SELECT key, snoozed_until FROM reminder_log WHERE snoozed_until >= ?", arguments: [oldest]) { r in
+                    let key = r.string(0)
+                    guard let colon = key.firstIndex(of: ":") else { return }
+                    let rule = key[..<colon].lowercased()
+                    if let at = bulk[rule]?.at, r.string(1) >= at { snoozedSince[rule, default: []].append(String(key[key.index(after: colon)...])) }
+                }
+            }
             let todayStart = Instant.format(today.start(in: zone))
             for (i, rule) in rules.enumerated() {
                 let cooldown = rule.params["cooldown"].flatMap { try? Span.parse($0, field: "cooldown") } ?? cooldownDefault
@@ -89,8 +117,14 @@ extension OrderStore {
                 let over = Instant.format(cooldown.isWholeDays
                     ? today.adding(days: 1 - cooldown.days).start(in: zone).addingTimeInterval(-1)
                     : now.addingTimeInterval(-cooldown.seconds))
-                let scan = RuleScan(rule: rule, now: Instant.format(now), over: over, all: all, limit: limit,
-                                    bulk: bulk[rule.name.lowercased()])
+                // The last run settles what was due then, unchanged, when its cool-down was
+                // one calendar day (what it kept quiet was shown that day) and this one
+                // counts calendar days too.
+                let last = bulk[rule.name.lowercased()]
+                let oneDay = cooldown.isWholeDays && cooldown.days == 1
+                let scan = RuleScan(rule: rule, now: Instant.format(now), over: over, all: all, limit: limit, bulk: last,
+                                    settles: cooldown.isWholeDays && last?.args?[Self.kindArg] == [rule.kind.rawValue],
+                                    oneDay: oneDay, skip: snoozedSince[rule.name.lowercased()] ?? [])
                 try candidates(scan, now: now, today: today, names: names)
                 var hits = scan.hits.sorted { $0.weight > $1.weight }
                 if let limit, hits.count > limit {
@@ -102,9 +136,14 @@ extension OrderStore {
                 }
                 result.quiet += scan.quiet
                 result.snoozed += scan.snoozed
+                result.fromLastRun += scan.fromLastRun
                 if scan.more > 0 { result.more.append((rule.name, scan.more)) }
+                scan.args[Self.kindArg] = [rule.kind.rawValue]
+                let args = oneDay
+                    ? (try? JSONSerialization.data(withJSONObject: scan.args, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
+                    : nil
                 result.runs.append(.init(rule: rule.name, over: over, todayStart: todayStart, wholeDays: cooldown.isWholeDays,
-                                         bulk: scan.bulk, fresh: scan.fresh))
+                                         bulk: scan.bulk, fresh: scan.fresh, args: args))
                 for c in hits {
                     var r = try c.make()
                     r.key = rule.name + ":" + c.subject; r.rule = rule.name; r.kind = rule.kind; r.urgency = rule.urgency
@@ -124,6 +163,10 @@ extension OrderStore {
         }
     }
 
+    /// In a run's thresholds, the rule's kind then (a rule removed and added again with
+    /// another kind does not inherit them).
+    static let kindArg = "#kind"
+
     /// One rule's evaluation: its hits, what stayed quiet, what went over the limit.
     final class RuleScan {
         let rule: Rule
@@ -133,12 +176,23 @@ extension OrderStore {
         let limit: Int?
         var hits: [Candidate] = []
         /// The rule's last recorded run, and its cool-down edge then.
-        let bulk: (at: String, over: String)?
-        var quiet = 0, snoozed = 0, more = 0
+        let bulk: RemindResult.LastRun?
+        /// Whether that run settles the hits that were due at it and have not changed.
+        let settles: Bool
+        /// Whether this run's cool-down is one calendar day, so that the next run can
+        /// settle what it counted without a log entry each.
+        let oneDay: Bool
+        /// Subjects snoozed at or since that run: looked up all the same.
+        let skip: [String]
+        var quiet = 0, snoozed = 0, more = 0, fromLastRun = 0
         var fresh: [(key: String, situation: String)] = []
+        /// The thresholds of each query (by its id), for the next run.
+        var args: [String: [String]] = [:]
         var queryHits = 0
-        init(rule: Rule, now: String, over: String, all: Bool, limit: Int?, bulk: (at: String, over: String)?) {
+        init(rule: Rule, now: String, over: String, all: Bool, limit: Int?, bulk: RemindResult.LastRun?,
+             settles: Bool = false, oneDay: Bool = false, skip: [String] = []) {
             self.rule = rule; self.now = now; self.over = over; self.all = all; self.limit = limit; self.bulk = bulk
+            self.settles = settles; self.oneDay = oneDay; self.skip = skip
         }
 
         /// When a hit was last shown. A recorded run of the rule showed every hit of the
@@ -146,43 +200,76 @@ extension OrderStore {
         /// cool-down edge of that run, and not snoozed): those take the run's time, so
         /// that a run writes only its new and changed hits, not every repeated one.
         static let shownSQL = """
-            CASE WHEN l.shown_at < :bat_ AND l.shown_at <= :bov_ AND NOT coalesce(l.snoozed_until > :bat_, 0) THEN :bat_ ELSE l.shown_at END
+            CASE WHEN l.shown_at < :bat_ AND l.shown_at <= :bov_ AND NOT coalesce(l.snoozed_until >= :bat_, 0) THEN :bat_ ELSE l.shown_at END
             """
         /// How the log sees a hit, worked out by SQLite beside the rule's own query (a
-        /// lookup per hit, no Swift string per hit): 0 new, 1 changed, 2 again, 3 quiet, 4 snoozed.
+        /// lookup per hit, no Swift string per hit): 0 new, 1 changed, 2 again, 3 quiet,
+        /// 4 snoozed; 5 again and 6 quiet when the last run settled it without the log.
         static let stateSQL = """
             CASE WHEN l.snoozed_until > :now_ THEN 4 WHEN l.shown_at IS NULL THEN 0 WHEN l.situation IS NOT h.situation_ THEN 1
                  WHEN \(shownSQL) <= :over_ THEN 2 ELSE 3 END
             """
         /// `shownSQL` in Swift, for the few hits that are written out.
         func shown(own: String, snoozedUntil: String?) -> String {
-            guard let bulk, own < bulk.at, own <= bulk.over, !(snoozedUntil.map { $0 > bulk.at } ?? false) else { return own }
+            guard let bulk, own < bulk.at, own <= bulk.over, !(snoozedUntil.map { $0 >= bulk.at } ?? false) else { return own }
             return bulk.at
         }
 
-        /// The parameters the two above use, in order of first appearance after :rule_.
-        var logArguments: [String] { [now, bulk?.at ?? "", bulk?.over ?? "", over] }
-        static let states: [Reminder.State] = [.new, .changed, .again, .quiet, .snoozed]
+        static let states: [Reminder.State] = [.new, .changed, .again, .quiet, .snoozed, .again, .quiet]
 
         /// Runs `inner` (which ends its columns with subject_ and situation_) and makes a
-        /// candidate of each hit the log does not silence, up to the limit.
-        func scan(_ db: Database, _ inner: String, _ args: [String], _ make: (Row) throws -> Candidate) throws {
+        /// candidate of each hit the log does not silence, up to the limit. `id` names
+        /// the query among the rule's; `args` are its thresholds, in order. `due`, when
+        /// given, tells in SQL over `h` whether a hit was already due, unchanged, at the
+        /// last run, whose thresholds are :b1_, :b2_, ... and time :bat_: such a hit was
+        /// shown then (or earlier that day) and needs no look at the log.
+        func scan(_ db: Database, id: String = "", _ inner: String, _ args: [String], due: String? = nil,
+                  _ make: (Row) throws -> Candidate) throws {
             queryHits = 0
-            // Named parameters are numbered in order of first appearance: :rule_ first, then
-            // those of the state, then the rule query's own.
-            let sql = """
-                SELECT h.*, :rule_ AS prefix_, \(Self.stateSQL), l.shown_at, l.snoozed_until
-                  FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
-                """
+            self.args[id] = args
             let prefix = rule.name + ":"
-            try db.forEach(sql, arguments: [prefix] + logArguments + args) { r in
+            var named: [String: any SQLBindable] = [
+                "rule_": prefix, "now_": now, "bat_": bulk?.at ?? "", "bov_": bulk?.over ?? "", "over_": over,
+            ]
+            let sql: String
+            if let due, settles, let bulk, let before = bulk.args?[id], before.count == args.count {
+                for (i, value) in before.enumerated() { named["b\(i + 1)_"] = value }
+                named["settled_"] = bulk.at <= over ? 5 : 6
+                var test = "(\(due))"
+                if !skip.isEmpty {
+                    test += " AND h.subject_ NOT IN (SELECT value FROM json_each(:skip_))"
+                    named["skip_"] = String(decoding: (try? JSONSerialization.data(withJSONObject: skip)) ?? Data("[]".utf8), as: UTF8.self)
+                }
+                // Scalar subqueries, not a join: SQLite seeks the log only for the hits
+                // the test leaves.
+                let log = "FROM reminder_log l WHERE l.key = :rule_ || h.subject_"
+                sql = """
+                    SELECT h.*, :rule_ AS prefix_,
+                           CASE WHEN \(test) THEN :settled_ ELSE coalesce((SELECT \(Self.stateSQL) \(log)), 0) END,
+                           CASE WHEN \(test) THEN :bat_ ELSE (SELECT l.shown_at \(log)) END,
+                           CASE WHEN \(test) THEN NULL ELSE (SELECT l.snoozed_until \(log)) END
+                      FROM (\(inner)) h
+                    """
+            } else {
+                sql = """
+                    SELECT h.*, :rule_ AS prefix_, \(Self.stateSQL), l.shown_at, l.snoozed_until
+                      FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
+                    """
+            }
+            // A new hit only counted, not written out, needs no log entry when the next
+            // run can settle it from this one's thresholds; a changed one does (its entry
+            // holds the old situation).
+            let logNew = due == nil || !oneDay
+            try db.forEach(sql, arguments: args, named: named) { r in
                 let n = r.columnCount
-                let state = Self.states[r.int(n - 3)]
+                let code = r.int(n - 3)
+                if code >= 5 { fromLastRun += 1 }
+                let state = Self.states[code]
                 if !all && state == .quiet { quiet += 1; return }
                 if !all && state == .snoozed { snoozed += 1; return }
                 if let limit, queryHits >= limit {
                     more += 1
-                    if state == .new || state == .changed { fresh.append((prefix + r.string(n - 6), r.string(n - 5))) }
+                    if state == .changed || (state == .new && logNew) { fresh.append((prefix + r.string(n - 6), r.string(n - 5))) }
                     return
                 }
                 queryHits += 1
@@ -213,51 +300,66 @@ extension OrderStore {
         }
     }
 
-    /// Marks reminders as delivered now, in one transaction. Without `delivered` (all of
-    /// them were: stdout, mail) the run is recorded per rule, so that the hits it showed
-    /// again, and those over the limit it counted, need no write each; new and changed
-    /// ones are written. With `delivered` (--exec) exactly those are written.
-    /// Forgets entries so old that any cool-down has passed.
-    public func record(_ result: RemindResult, only delivered: [Reminder]? = nil) throws {
+    /// Marks a run's reminders as delivered now, in one transaction: each rule's run is
+    /// recorded, so that the reminders it showed again, and those over the limit it
+    /// counted, need no write each; new and changed ones are written. Those in `failed`
+    /// (an --exec command that failed) are marked not shown: snoozed through the run, a
+    /// snooze that ends as it is recorded, which keeps the run from counting them (see
+    /// shownSQL) and shows them next time. Forgets entries so old that any cool-down has
+    /// passed.
+    public func record(_ result: RemindResult, failed: [Reminder] = []) throws {
         try db.transaction {
             let now = nowText
-            if delivered == nil {
-                for run in result.runs {
-                    let prefix = run.rule + ":", end = run.rule + ";"
-                    // The previous run's showings that still count (within the cool-down)
-                    // are written out before this run replaces it; on the same calendar day
-                    // of a whole-day cool-down the day is all that counts.
-                    if let b = run.bulk, b.at > run.over, !(run.wholeDays && b.at >= run.todayStart) {
-                        try db.run("""
-                            UPDATE reminder_log SET shown_at = ?1
-                             WHERE key >= ?3 AND key < ?4 AND shown_at < ?1 AND shown_at <= ?2 AND NOT coalesce(snoozed_until > ?1, 0)
-                            """, b.at, b.over, prefix, end)
-                    }
-                    for f in run.fresh {
-                        try logShown(f.key, f.situation, now)
-                    }
+            let failedKeys = Set(failed.map(\.key))
+            // Many rows at a time: a first run can have a hundred thousand to write.
+            let log = BulkInsert(db, table: "reminder_log", columns: ["key", "situation", "shown_at"], onConflict: Self.logShownConflict)
+            func logShown(_ key: String, _ situation: String) throws {
+                try log.add { $0 += [.text(key), .text(situation), .text(now)] }
+            }
+            for run in result.runs {
+                let prefix = run.rule + ":", end = run.rule + ";"
+                // The previous run's showings that still count (within the cool-down)
+                // are written out before this run replaces it; on the same calendar day
+                // of a whole-day cool-down the day is all that counts.
+                if let b = run.bulk, b.at > run.over, !(run.wholeDays && b.at >= run.todayStart) {
                     try db.run("""
-                        INSERT INTO reminder_runs(rule, at, over) VALUES (?, ?, ?)
-                        ON CONFLICT (rule) DO UPDATE SET at = excluded.at, over = excluded.over
-                        """, run.rule, now, run.over)
+                        UPDATE reminder_log SET shown_at = ?1
+                         WHERE key >= ?3 AND key < ?4 AND shown_at < ?1 AND shown_at <= ?2 AND NOT coalesce(snoozed_until >= ?1, 0)
+                        """, b.at, b.over, prefix, end)
                 }
+                for f in run.fresh {
+                    try logShown(f.key, f.situation)
+                }
+                try db.run("""
+                    INSERT INTO reminder_runs(rule, at, over, args) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (rule) DO UPDATE SET at = excluded.at, over = excluded.over, args = excluded.args
+                    """, run.rule, now, run.over, run.args)
             }
-            for r in delivered ?? result.shown {
-                try logShown(r.key, r.situation, now)
+            // Shown again, unchanged: the run just recorded counts for them.
+            for r in result.shown where r.state != .again && !failedKeys.contains(r.key) {
+                try logShown(r.key, r.situation)
             }
+            try log.flush()
+            let end = now
+            for r in failed {
+                try db.run("""
+                    INSERT INTO reminder_log(key, situation, snoozed_until) VALUES (?, '', ?2)
+                    ON CONFLICT (key) DO UPDATE SET snoozed_until = max(coalesce(snoozed_until, ''), ?2)
+                    """, r.key, end)
+            }
+            // Both by index: a run should not read the whole log.
             let cutoff = Instant.format(self.now.addingTimeInterval(-400 * 86400))
-            try db.run("DELETE FROM reminder_log WHERE shown_at < ? AND (snoozed_until IS NULL OR snoozed_until < ?)", cutoff, now)
+            try db.run("DELETE FROM reminder_log WHERE shown_at < ?1 AND coalesce(snoozed_until, '') < ?1", cutoff)
+            try db.run("DELETE FROM reminder_log WHERE snoozed_until < ?1 AND shown_at IS NULL", cutoff)
         }
     }
 
-    /// One reminder shown at `at`; a snooze that has ended is forgotten.
-    func logShown(_ key: String, _ situation: String, _ at: String) throws {
-        try db.run("""
-            INSERT INTO reminder_log(key, situation, shown_at) VALUES (?, ?, ?)
-            ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
-                snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
-            """, key, situation, at)
-    }
+    /// A reminder shown: its situation and time replace the old; a snooze that has ended
+    /// is forgotten.
+    static let logShownConflict = """
+        ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
+            snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
+        """
 
     /// A rule's hit before its message is written: what the log needs, and how to
     /// write the rest when it is shown.
@@ -306,7 +408,9 @@ extension OrderStore {
         try db.transaction {
             let key = try checkedKey(key)
             let was = try db.scalarInt("SELECT count(*) FROM reminder_log WHERE key = ? AND snoozed_until > ?", key, nowText) > 0
-            try db.run("UPDATE reminder_log SET snoozed_until = NULL WHERE key = ?", key)
+            // The snooze ends now, not never: a run of the rule while it lasted did not
+            // show the reminder, which the end tells (see shownSQL).
+            if was { try db.run("UPDATE reminder_log SET snoozed_until = ? WHERE key = ?", nowText, key) }
             return was
         }
     }
@@ -353,10 +457,11 @@ extension OrderStore {
         case .dueSoon:
             let within = rule.span("within").days
             try scan.scan(db, """
-                SELECT o.ref, o.customer_id, o.due_date, o.status, o.ref AS subject_, 'due ' || o.due_date AS situation_
+                SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
                   FROM orders o INDEXED BY orders_open_due
                  WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date >= ? AND o.due_date <= ?
-                """, [today.iso, today.adding(days: within).iso]) { r in
+                """, [today.iso, today.adding(days: within).iso],
+                due: "h.updated_at < :bat_ AND h.due_date >= :b1_ AND h.due_date <= :b2_") { r in
                 let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
                 let due = LocalDate(iso: dueText)!
                 let left = today.days(until: due)
@@ -370,10 +475,10 @@ extension OrderStore {
         case .overdue:
             let grace = rule.span("grace").days
             try scan.scan(db, """
-                SELECT o.ref, o.customer_id, o.due_date, o.status, o.ref AS subject_, 'due ' || o.due_date AS situation_
+                SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
                   FROM orders o INDEXED BY orders_open_due
                  WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date < ?
-                """, [today.adding(days: -grace).iso]) { r in
+                """, [today.adding(days: -grace).iso], due: "h.updated_at < :bat_ AND h.due_date < :b1_") { r in
                 let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
                 let late = LocalDate(iso: dueText)!.days(until: today)
                 return Candidate(subject: ref, situation: "due \(dueText)", weight: Double(late)) {
@@ -386,12 +491,13 @@ extension OrderStore {
         case .stuck:
             for limit in try stuckLimits(rule) {
                 let status = limit.status.rawValue
-                try scan.scan(db, """
+                // In the same status since before the last run's limit: unchanged since.
+                try scan.scan(db, id: status, """
                     SELECT o.ref, o.customer_id, o.status_at, o.ref AS subject_, o.status || ' since ' || o.status_at AS situation_
                       FROM orders o INDEXED BY orders_in_status
                      WHERE o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')
                        AND o.status = '\(status)' AND o.status_at <= ?
-                    """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))]) { r in
+                    """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))], due: "h.status_at <= :b1_") { r in
                     let (ref, customer, since) = (r.string(0), r.int64(1), r.string(2))
                     let elapsed = now.timeIntervalSince(Instant.parse(since) ?? now)
                     return Candidate(subject: ref, situation: "\(status) since \(since)", weight: elapsed / limit.span.seconds) {
@@ -404,11 +510,12 @@ extension OrderStore {
         case .unpaid:
             let after = rule.span("after")
             try scan.scan(db, """
-                SELECT o.ref, o.customer_id, o.total, o.paid_total, o.currency, o.confirmed_at, o.ref AS subject_,
+                SELECT o.ref, o.customer_id, o.total, o.paid_total, o.currency, o.confirmed_at, o.updated_at, o.ref AS subject_,
                        'paid ' || o.paid_total AS situation_
                   FROM orders o INDEXED BY orders_unpaid
                  WHERE o.paid_total < o.total AND o.status NOT IN ('pending', 'cancelled') AND o.confirmed_at <= ?
-                """, [Instant.format(now.addingTimeInterval(-after.seconds))]) { r in
+                """, [Instant.format(now.addingTimeInterval(-after.seconds))],
+                due: "h.updated_at < :bat_ AND h.confirmed_at <= :b1_") { r in
                 let (ref, customer, total, paid, currency, confirmed) = (r.string(0), r.int64(1), r.int64(2), r.int64(3), r.string(4), r.string(5))
                 let elapsed = now.timeIntervalSince(Instant.parse(confirmed) ?? now)
                 return Candidate(subject: ref, situation: "paid \(paid)", weight: elapsed) {

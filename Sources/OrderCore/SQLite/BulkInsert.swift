@@ -9,6 +9,8 @@ final class BulkInsert {
     let table: String
     let columns: [String]
     let rowsPerStatement: Int
+    /// An upsert clause (`ON CONFLICT (...) DO UPDATE ...`) after the rows, if any.
+    let onConflict: String
     private var values: [SQLValue] = []
     /// Prepared statements by row count: the full one, and the shorter ones a flush of
     /// fewer rows needs (at most `rowsPerStatement` of them).
@@ -16,8 +18,9 @@ final class BulkInsert {
     /// Tables this one refers to (foreign keys), flushed before it.
     var dependsOn: [BulkInsert] = []
 
-    init(_ db: Database, table: String, columns: [String], rowsPerStatement: Int = 32) {
+    init(_ db: Database, table: String, columns: [String], rowsPerStatement: Int = 32, onConflict: String = "") {
         self.db = db
+        self.onConflict = onConflict
         self.table = table
         self.columns = columns
         self.rowsPerStatement = rowsPerStatement
@@ -46,7 +49,7 @@ final class BulkInsert {
         // so SQLite keeps no statement journal for it. A bulk write's caller rolls the
         // whole transaction back on any error.
         return "INSERT OR FAIL INTO \(table)(\(columns.joined(separator: ", "))) VALUES "
-            + Array(repeating: one, count: rows).joined(separator: ", ")
+            + Array(repeating: one, count: rows).joined(separator: ", ") + (onConflict.isEmpty ? "" : " " + onConflict)
     }
 
     /// Writes the rows gathered so far.

@@ -172,6 +172,16 @@ public final class Database {
         }
     }
 
+    /// The same with `:name` parameters bound by name and `?` ones from `arguments`.
+    public func forEach(_ sql: String, arguments: [any SQLBindable] = [], named: [String: any SQLBindable],
+                        _ body: (Row) throws -> Void) throws {
+        let stmt = try prepare(sql)
+        stmt.inUse = true
+        defer { stmt.inUse = false; stmt.reset() }
+        try stmt.bind(arguments, named: named)
+        while try stmt.step() { try body(Row(handle: stmt.handle)) }
+    }
+
     public func scalarInt(_ sql: String, _ args: any SQLBindable...) throws -> Int64 {
         try queryFirst(sql, arguments: args) { $0.int64(0) } ?? 0
     }

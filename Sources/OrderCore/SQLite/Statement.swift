@@ -42,6 +42,28 @@ final class Statement {
         for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
     }
 
+    /// Binds `:name` parameters by name (the map's keys are without the colon) and the
+    /// anonymous `?` ones from `positional`, in order. Every parameter must be given.
+    func bind(_ positional: [any SQLBindable], named: [String: any SQLBindable]) throws {
+        var next = positional.makeIterator()
+        for index in stride(from: Int32(1), through: sqlite3_bind_parameter_count(handle), by: 1) {
+            let value: (any SQLBindable)?
+            if let name = sqlite3_bind_parameter_name(handle, index) {
+                value = named[String(String(cString: name).dropFirst())]
+            } else {
+                value = next.next()
+            }
+            guard let value else {
+                let name = sqlite3_bind_parameter_name(handle, index).map { String(cString: $0) } ?? "?\(index)"
+                throw SQLiteError(code: SQLiteCode.error, message: "no value given for parameter \(name)", sql: sql)
+            }
+            try bind(value.sqlValue, at: index)
+        }
+        if next.next() != nil {
+            throw SQLiteError(code: SQLiteCode.error, message: "more positional values given than the statement takes", sql: sql)
+        }
+    }
+
     private func checkCount(_ given: Int) throws {
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard expected == given else {

@@ -65,18 +65,15 @@ struct Remind: ParsableCommand {
         let perRule = limit.map { $0 == 0 ? nil : $0 } ?? (json.json || exec != nil ? nil : 50)
         let result = try store.reminders(all: all, rules: rules, limit: perRule)
         let zone = try store.timeZone()
-        var delivered: [Reminder]? = nil  // nil: all that was shown, and what was counted
-        var failures = 0
+        var failed: [Reminder] = []
         if let command = exec {
-            var ok: [Reminder] = []
             for r in result.shown {
                 let status = try Self.run(command, with: r, zone: zone)
-                if status == 0 { ok.append(r) } else {
-                    failures += 1
+                if status != 0 {
+                    failed.append(r)
                     Terminal.warn("--exec command exited with status \(status) for \(r.key); it will be tried again next time")
                 }
             }
-            delivered = ok
         } else if let to = mailTo, let sendmail {
             if !result.shown.isEmpty {
                 try Self.mail(result, to: to, sendmail: sendmail, zone: zone)
@@ -86,14 +83,14 @@ struct Remind: ParsableCommand {
         } else {
             if !result.shown.isEmpty { Terminal.print(Self.text(result, color: true)) }
         }
-        if !peek && !(delivered ?? result.shown).isEmpty { try store.record(result, only: delivered) }
+        if !peek && !result.shown.isEmpty { try store.record(result, failed: failed) }
         if Terminal.stderrIsTerminal && !json.json && (result.quiet + result.snoozed > 0 || result.firing == 0) {
             var parts: [String] = []
             if result.quiet > 0 { parts.append("\(result.quiet) quiet (shown within their cool-down)") }
             if result.snoozed > 0 { parts.append("\(result.snoozed) snoozed") }
             Terminal.note(result.firing == 0 ? "Nothing needs attention." : "Also firing: " + parts.joined(separator: ", ") + "; --all shows them.")
         }
-        if failures > 0 { throw CommandError("--exec failed for \(failures) of \(result.shown.count) reminders") }
+        if !failed.isEmpty { throw CommandError("--exec failed for \(failed.count) of \(result.shown.count) reminders") }
         if exitCode && !result.shown.isEmpty { throw ExitCode(3) }
     }
 
