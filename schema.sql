@@ -632,14 +632,17 @@ CREATE TABLE reminder_runs (
 
 -- step 5: remind skips the log for reminders that were due, unchanged, at the rule's last run
 
--- The thresholds the run used, per query of the rule (a JSON object of arrays), when its
--- cool-down was one calendar day: a reminder of an order that was already due under
--- them, and has not changed since, counts as shown at that run without a look at
--- reminder_log. NULL when the run cannot be used that way.
+-- The thresholds the run used, per query of the rule (a JSON object of arrays): a
+-- reminder of an order that was already due under them, and has not changed since,
+-- was shown or counted by that run and needs no entry in reminder_log. NULL when the
+-- run cannot be used that way (another writer, such as an import, overlapped it).
 ALTER TABLE reminder_runs ADD COLUMN args TEXT CHECK (args IS NULL OR json_valid(args));
 
--- The covering indexes of due-soon, overdue and unpaid also hold updated_at, which
--- tells whether an order changed since that run.
+-- The covering indexes of due-soon, overdue, stuck and unpaid also hold updated_at,
+-- which tells whether an order changed since that run.
+DROP INDEX orders_in_status;
+CREATE INDEX orders_in_status ON orders(status, status_at, ref, customer_id, updated_at)
+    WHERE status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped');
 DROP INDEX orders_open_due;
 CREATE INDEX orders_open_due ON orders(due_date, status, ref, customer_id, updated_at)
     WHERE due_date IS NOT NULL AND status IN ('pending', 'confirmed', 'processing', 'on_hold');
@@ -647,8 +650,12 @@ DROP INDEX orders_unpaid;
 CREATE INDEX orders_unpaid ON orders(confirmed_at, ref, customer_id, total, paid_total, currency, status, updated_at)
     WHERE paid_total < total AND status NOT IN ('pending', 'cancelled');
 
--- Snoozes, current and ended (an ended or cleared one keeps its end, and a failed --exec
--- delivery is one that ended a second after its run): what such a run must still look
--- up. And the log by age, for forgetting old entries without reading it all.
+-- When a snooze began: a run while it lasted did not show the reminder. An ended or
+-- cleared snooze keeps its start and end; a failed --exec delivery is a snooze through
+-- its run.
+ALTER TABLE reminder_log ADD COLUMN snoozed_at TEXT;
+
+-- Snoozes, current and ended: what such a run must still look up. And the log by age,
+-- for forgetting old entries without reading it all.
 CREATE INDEX reminder_log_snoozed ON reminder_log(snoozed_until) WHERE snoozed_until IS NOT NULL;
 CREATE INDEX reminder_log_shown ON reminder_log(shown_at);

@@ -24,6 +24,8 @@ public struct Reminder: Sendable, Equatable {
     /// Sorts reminders of one rule: larger first (days overdue, hours stuck, ...).
     var weight: Double = 0
     var ruleIndex = 0
+    /// The log entry's own time, when the run read it (see `record`).
+    var ownShownAt: String?
 
     public enum State: String, Sendable { case new, changed, again, quiet, snoozed }
 }
@@ -41,6 +43,10 @@ public struct RemindResult: Sendable {
     public var firing: Int { shown.count + quiet + snoozed + more.reduce(0) { $0 + $1.count } }
     /// Each evaluated rule's run, for `record`.
     var runs: [RuleRun] = []
+    /// When the rules were read (what `record` marks shown), and SQLite's data_version
+    /// then: if another connection wrote in between, the runs keep no thresholds.
+    var at = ""
+    var dataVersion: Int64 = 0
 
     /// What `record` needs of one rule's evaluation.
     struct RuleRun: Sendable {
@@ -49,10 +55,10 @@ public struct RemindResult: Sendable {
         var todayStart: String
         var wholeDays: Bool
         var bulk: LastRun?
-        /// New or changed hits over the limit (key, situation): written one by one.
-        var fresh: [(key: String, situation: String)]
-        /// The thresholds of each of the rule's queries, kept when the cool-down is one
-        /// calendar day (JSON), so that the next run can tell what was due at this one.
+        /// Log entries to write (key, situation, shown at; nil: this run).
+        var fresh: [(key: String, situation: String, at: String?)]
+        /// The thresholds of each of the rule's queries (JSON), so that the next run can
+        /// tell what was due at this one.
         var args: String?
     }
 
@@ -92,6 +98,8 @@ extension OrderStore {
             let cooldownDefault = try Span.parse(try setting(.remindCooldown) ?? "1d", field: "remind.cooldown")
             let names = NameCache()
             var result = RemindResult(shown: [], quiet: 0, snoozed: 0)
+            result.at = Instant.format(now)
+            result.dataVersion = try db.scalarInt("PRAGMA data_version")
             var bulk: [String: RemindResult.LastRun] = [:]
             try db.forEach("SELECT rule, at, over, args FROM reminder_runs") { r in
                 let args = r.optionalString(3).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: [String]] }
@@ -100,12 +108,17 @@ extension OrderStore {
             // Reminders snoozed through a run or since (ended snoozes keep their end): such
             // a run did not show them, so they are looked up.
             var snoozedSince: [String: [String]] = [:]
+            let nowText = Instant.format(now)
             if let oldest = bulk.values.filter({ $0.args != nil }).map(\.at).min() {
-                try db.forEach("SELECT key, snoozed_until FROM reminder_log WHERE snoozed_until >= ?", arguments: [oldest]) { r in
+                try db.forEach("SELECT key, snoozed_until, snoozed_at FROM reminder_log WHERE snoozed_until >= ?", arguments: [oldest]) { r in
                     let key = r.string(0)
                     guard let colon = key.firstIndex(of: ":") else { return }
                     let rule = key[..<colon].lowercased()
-                    if let at = bulk[rule]?.at, r.string(1) >= at { snoozedSince[rule, default: []].append(String(key[key.index(after: colon)...])) }
+                    guard let at = bulk[rule]?.at else { return }
+                    let until = r.string(1), from = r.optionalString(2) ?? ""
+                    if until > nowText || (until >= at && from <= at) {
+                        snoozedSince[rule, default: []].append(String(key[key.index(after: colon)...]))
+                    }
                 }
             }
             let todayStart = Instant.format(today.start(in: zone))
@@ -117,20 +130,19 @@ extension OrderStore {
                 let over = Instant.format(cooldown.isWholeDays
                     ? today.adding(days: 1 - cooldown.days).start(in: zone).addingTimeInterval(-1)
                     : now.addingTimeInterval(-cooldown.seconds))
-                // The last run settles what was due then, unchanged, when its cool-down was
-                // one calendar day (what it kept quiet was shown that day) and this one
-                // counts calendar days too.
-                let last = bulk[rule.name.lowercased()]
+                // What the last run's thresholds tell (see RuleScan.scan).
+                var last = bulk[rule.name.lowercased()]
+                if last?.args?[Self.kindArg] != [rule.kind.rawValue] { last?.args = nil }
                 let oneDay = cooldown.isWholeDays && cooldown.days == 1
-                let scan = RuleScan(rule: rule, now: Instant.format(now), over: over, all: all, limit: limit, bulk: last,
-                                    settles: cooldown.isWholeDays && last?.args?[Self.kindArg] == [rule.kind.rawValue],
+                let scan = RuleScan(rule: rule, now: nowText, over: over, all: all, limit: limit, bulk: last,
+                                    settles: oneDay && last?.args?[Self.oneDayArg] == ["1"],
                                     oneDay: oneDay, skip: snoozedSince[rule.name.lowercased()] ?? [])
                 try candidates(scan, now: now, today: today, names: names)
                 var hits = scan.hits.sorted { $0.weight > $1.weight }
                 if let limit, hits.count > limit {
                     scan.more += hits.count - limit
-                    for c in hits[limit...] where c.state == .new || c.state == .changed {
-                        scan.fresh.append((rule.name + ":" + c.subject, c.situation))
+                    for c in hits[limit...] where (c.state == .new && c.logNew) || c.state == .changed {
+                        scan.fresh.append((rule.name + ":" + c.subject, c.situation, nil))
                     }
                     hits.removeLast(hits.count - limit)
                 }
@@ -139,16 +151,15 @@ extension OrderStore {
                 result.fromLastRun += scan.fromLastRun
                 if scan.more > 0 { result.more.append((rule.name, scan.more)) }
                 scan.args[Self.kindArg] = [rule.kind.rawValue]
-                let args = oneDay
-                    ? (try? JSONSerialization.data(withJSONObject: scan.args, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
-                    : nil
+                scan.args[Self.oneDayArg] = [oneDay ? "1" : "0"]
+                let args = (try? JSONSerialization.data(withJSONObject: scan.args, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
                 result.runs.append(.init(rule: rule.name, over: over, todayStart: todayStart, wholeDays: cooldown.isWholeDays,
                                          bulk: scan.bulk, fresh: scan.fresh, args: args))
                 for c in hits {
                     var r = try c.make()
                     r.key = rule.name + ":" + c.subject; r.rule = rule.name; r.kind = rule.kind; r.urgency = rule.urgency
                     r.situation = c.situation; r.weight = c.weight; r.ruleIndex = i; r.state = c.state
-                    r.lastShown = c.shownAt.flatMap(Instant.parse)
+                    r.lastShown = c.shownAt.flatMap(Instant.parse); r.ownShownAt = c.ownShownAt
                     r.snoozedUntil = c.state == .snoozed ? c.snoozedUntil.flatMap(Instant.parse) : nil
                     result.shown.append(r)
                 }
@@ -164,8 +175,8 @@ extension OrderStore {
     }
 
     /// In a run's thresholds, the rule's kind then (a rule removed and added again with
-    /// another kind does not inherit them).
-    static let kindArg = "#kind"
+    /// another kind does not inherit them), and whether its cool-down was one calendar day.
+    static let kindArg = "#kind", oneDayArg = "#one-day"
 
     /// One rule's evaluation: its hits, what stayed quiet, what went over the limit.
     final class RuleScan {
@@ -177,15 +188,15 @@ extension OrderStore {
         var hits: [Candidate] = []
         /// The rule's last recorded run, and its cool-down edge then.
         let bulk: RemindResult.LastRun?
-        /// Whether that run settles the hits that were due at it and have not changed.
+        /// Whether that run and this one have a cool-down of one calendar day: the hits
+        /// due at that run and unchanged since are settled without the log.
         let settles: Bool
-        /// Whether this run's cool-down is one calendar day, so that the next run can
-        /// settle what it counted without a log entry each.
+        /// Whether this run's cool-down is one calendar day.
         let oneDay: Bool
-        /// Subjects snoozed at or since that run: looked up all the same.
+        /// Subjects snoozed through that run or now: looked up all the same.
         let skip: [String]
         var quiet = 0, snoozed = 0, more = 0, fromLastRun = 0
-        var fresh: [(key: String, situation: String)] = []
+        var fresh: [(key: String, situation: String, at: String?)] = []
         /// The thresholds of each query (by its id), for the next run.
         var args: [String: [String]] = [:]
         var queryHits = 0
@@ -197,32 +208,41 @@ extension OrderStore {
 
         /// When a hit was last shown. A recorded run of the rule showed every hit of the
         /// rule that was due then (its log entry older than the run and past the
-        /// cool-down edge of that run, and not snoozed): those take the run's time, so
-        /// that a run writes only its new and changed hits, not every repeated one.
+        /// cool-down edge of that run, and not snoozed through it): those take the run's
+        /// time, so that a run writes only its new and changed hits, not every repeated one.
         static let shownSQL = """
-            CASE WHEN l.shown_at < :bat_ AND l.shown_at <= :bov_ AND NOT coalesce(l.snoozed_until >= :bat_, 0) THEN :bat_ ELSE l.shown_at END
+            CASE WHEN l.shown_at < :bat_ AND l.shown_at <= :bov_
+                      AND NOT coalesce(l.snoozed_until >= :bat_ AND coalesce(l.snoozed_at, '') <= :bat_, 0) THEN :bat_
+                 ELSE l.shown_at END
             """
         /// How the log sees a hit, worked out by SQLite beside the rule's own query (a
         /// lookup per hit, no Swift string per hit): 0 new, 1 changed, 2 again, 3 quiet,
-        /// 4 snoozed; 5 again and 6 quiet when the last run settled it without the log.
+        /// 4 snoozed; 5 again and 6 quiet when the last run settled it without the log;
+        /// 7 again and 8 quiet when it has no entry and was due at the last run.
         static let stateSQL = """
             CASE WHEN l.snoozed_until > :now_ THEN 4 WHEN l.shown_at IS NULL THEN 0 WHEN l.situation IS NOT h.situation_ THEN 1
                  WHEN \(shownSQL) <= :over_ THEN 2 ELSE 3 END
             """
         /// `shownSQL` in Swift, for the few hits that are written out.
-        func shown(own: String, snoozedUntil: String?) -> String {
-            guard let bulk, own < bulk.at, own <= bulk.over, !(snoozedUntil.map { $0 >= bulk.at } ?? false) else { return own }
+        func shown(own: String, snoozedUntil: String?, snoozedAt: String?) -> String {
+            guard let bulk, own < bulk.at, own <= bulk.over,
+                  !(snoozedUntil.map { $0 >= bulk.at && (snoozedAt ?? "") <= bulk.at } ?? false) else { return own }
             return bulk.at
         }
 
-        static let states: [Reminder.State] = [.new, .changed, .again, .quiet, .snoozed, .again, .quiet]
+        static let states: [Reminder.State] = [.new, .changed, .again, .quiet, .snoozed, .again, .quiet, .again, .quiet]
 
         /// Runs `inner` (which ends its columns with subject_ and situation_) and makes a
         /// candidate of each hit the log does not silence, up to the limit. `id` names
-        /// the query among the rule's; `args` are its thresholds, in order. `due`, when
-        /// given, tells in SQL over `h` whether a hit was already due, unchanged, at the
-        /// last run, whose thresholds are :b1_, :b2_, ... and time :bat_: such a hit was
-        /// shown then (or earlier that day) and needs no look at the log.
+        /// the query among the rule's; `args` are its thresholds, in order. `due` tells in
+        /// SQL over `h` whether a hit was already due at the rule's last recorded run
+        /// (under that run's thresholds :b1_, :b2_, ...) and its order has not changed
+        /// since (updated before :bat_, the time that run read the orders). Such a hit
+        /// was shown or counted by that run, so it needs no log entry of its own:
+        /// - both runs with a cool-down of one calendar day: it is settled without a look
+        ///   at the log (shown at the run, or earlier that day);
+        /// - otherwise, when the log has no entry for it, it counts as shown at that run;
+        ///   quiet ones get an entry with that time here, which the next run needs.
         func scan(_ db: Database, id: String = "", _ inner: String, _ args: [String], due: String? = nil,
                   _ make: (Row) throws -> Candidate) throws {
             queryHits = 0
@@ -231,15 +251,18 @@ extension OrderStore {
             var named: [String: any SQLBindable] = [
                 "rule_": prefix, "now_": now, "bat_": bulk?.at ?? "", "bov_": bulk?.over ?? "", "over_": over,
             ]
-            let sql: String
-            if let due, settles, let bulk, let before = bulk.args?[id], before.count == args.count {
+            var test: String?
+            if let due, let bulk, let before = bulk.args?[id], before.count == args.count {
                 for (i, value) in before.enumerated() { named["b\(i + 1)_"] = value }
-                named["settled_"] = bulk.at <= over ? 5 : 6
-                var test = "(\(due))"
+                test = "(\(due))"
                 if !skip.isEmpty {
-                    test += " AND h.subject_ NOT IN (SELECT value FROM json_each(:skip_))"
+                    test! += " AND h.subject_ NOT IN (SELECT value FROM json_each(:skip_))"
                     named["skip_"] = String(decoding: (try? JSONSerialization.data(withJSONObject: skip)) ?? Data("[]".utf8), as: UTF8.self)
                 }
+            }
+            let sql: String
+            if let test, settles, let bulk {
+                named["settled_"] = bulk.at <= over ? 5 : 6
                 // Scalar subqueries, not a join: SQLite seeks the log only for the hits
                 // the test leaves.
                 let log = "FROM reminder_log l WHERE l.key = :rule_ || h.subject_"
@@ -247,50 +270,62 @@ extension OrderStore {
                     SELECT h.*, :rule_ AS prefix_,
                            CASE WHEN \(test) THEN :settled_ ELSE coalesce((SELECT \(Self.stateSQL) \(log)), 0) END,
                            CASE WHEN \(test) THEN :bat_ ELSE (SELECT l.shown_at \(log)) END,
-                           CASE WHEN \(test) THEN NULL ELSE (SELECT l.snoozed_until \(log)) END
+                           CASE WHEN \(test) THEN NULL ELSE (SELECT l.snoozed_until \(log)) END,
+                           CASE WHEN \(test) THEN NULL ELSE (SELECT l.snoozed_at \(log)) END
                       FROM (\(inner)) h
+                    """
+            } else if let test, let bulk {
+                named["unlogged_"] = bulk.at <= over ? 7 : 8
+                sql = """
+                    SELECT h.*, :rule_ AS prefix_,
+                           CASE WHEN l.key IS NULL AND \(test) THEN :unlogged_ ELSE \(Self.stateSQL) END,
+                           CASE WHEN l.key IS NULL AND \(test) THEN :bat_ ELSE l.shown_at END, l.snoozed_until, l.snoozed_at
+                      FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
                     """
             } else {
                 sql = """
-                    SELECT h.*, :rule_ AS prefix_, \(Self.stateSQL), l.shown_at, l.snoozed_until
+                    SELECT h.*, :rule_ AS prefix_, \(Self.stateSQL), l.shown_at, l.snoozed_until, l.snoozed_at
                       FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
                     """
             }
             // A new hit only counted, not written out, needs no log entry when the next
-            // run can settle it from this one's thresholds; a changed one does (its entry
-            // holds the old situation).
-            let logNew = due == nil || !oneDay
+            // run can tell from this one's thresholds that it was due; a changed one does
+            // (its entry holds the old situation).
+            let logNew = due == nil
             try db.forEach(sql, arguments: args, named: named) { r in
                 let n = r.columnCount
-                let code = r.int(n - 3)
+                let code = r.int(n - 4)
                 if code >= 5 { fromLastRun += 1 }
+                if code == 8 && !oneDay { fresh.append((prefix + r.string(n - 7), r.string(n - 6), bulk?.at)) }
                 let state = Self.states[code]
                 if !all && state == .quiet { quiet += 1; return }
                 if !all && state == .snoozed { snoozed += 1; return }
                 if let limit, queryHits >= limit {
                     more += 1
-                    if state == .changed || (state == .new && logNew) { fresh.append((prefix + r.string(n - 6), r.string(n - 5))) }
+                    if state == .changed || (state == .new && logNew) { fresh.append((prefix + r.string(n - 7), r.string(n - 6), nil)) }
                     return
                 }
                 queryHits += 1
                 var c = try make(r)
-                c.situation = r.string(n - 5)
+                c.situation = r.string(n - 6)
                 c.state = state
-                c.snoozedUntil = r.optionalString(n - 1)
-                c.shownAt = r.optionalString(n - 2).map { shown(own: $0, snoozedUntil: c.snoozedUntil) }
+                c.logNew = logNew
+                c.snoozedUntil = r.optionalString(n - 2)
+                c.ownShownAt = code >= 5 ? nil : r.optionalString(n - 3)
+                c.shownAt = r.optionalString(n - 3).map { shown(own: $0, snoozedUntil: c.snoozedUntil, snoozedAt: r.optionalString(n - 1)) }
                 hits.append(c)
             }
         }
 
         /// The same for hits worked out in Swift: the log is read per key.
         func add(_ db: Database, _ c: Candidate) throws {
-            let row = try db.queryFirst("SELECT situation, shown_at, snoozed_until FROM reminder_log WHERE key = ?", rule.name + ":" + c.subject) {
-                ($0.string(0), $0.optionalString(1), $0.optionalString(2))
+            let row = try db.queryFirst("SELECT situation, shown_at, snoozed_until, snoozed_at FROM reminder_log WHERE key = ?", rule.name + ":" + c.subject) {
+                ($0.string(0), $0.optionalString(1), $0.optionalString(2), $0.optionalString(3))
             }
             var c = c
-            if let (situation, ownShown, until) = row {
-                let shown = ownShown.map { self.shown(own: $0, snoozedUntil: until) }
-                c.shownAt = shown; c.snoozedUntil = until
+            if let (situation, ownShown, until, from) = row {
+                let shown = ownShown.map { self.shown(own: $0, snoozedUntil: until, snoozedAt: from) }
+                c.shownAt = shown; c.snoozedUntil = until; c.ownShownAt = ownShown
                 if let until, until > now { c.state = .snoozed }
                 else if let shown { c.state = situation != c.situation ? .changed : shown <= over ? .again : .quiet }
             }
@@ -300,21 +335,24 @@ extension OrderStore {
         }
     }
 
-    /// Marks a run's reminders as delivered now, in one transaction: each rule's run is
-    /// recorded, so that the reminders it showed again, and those over the limit it
-    /// counted, need no write each; new and changed ones are written. Those in `failed`
-    /// (an --exec command that failed) are marked not shown: snoozed through the run, a
-    /// snooze that ends as it is recorded, which keeps the run from counting them (see
-    /// shownSQL) and shows them next time. Forgets entries so old that any cool-down has
-    /// passed.
+    /// Marks a run's reminders as delivered at the time the run read the rules, in one
+    /// transaction: each rule's run is recorded, with the thresholds it used, so that the
+    /// reminders it showed again, and those over the limit it counted, need no write each;
+    /// new and changed ones are written. Those in `failed` (an --exec command that failed)
+    /// are marked not shown: snoozed through the run, which keeps the run from counting
+    /// them (see shownSQL) and shows them next time. Forgets entries so old that any
+    /// cool-down has passed.
     public func record(_ result: RemindResult, failed: [Reminder] = []) throws {
         try db.transaction {
-            let now = nowText
+            let at = result.at
+            // Another connection wrote since the rules were read: its orders may carry an
+            // earlier updated_at than the run, so the thresholds would settle them unseen.
+            let unchanged = try db.scalarInt("PRAGMA data_version") == result.dataVersion
             let failedKeys = Set(failed.map(\.key))
-            // Many rows at a time: a first run can have a hundred thousand to write.
+            // Many rows at a time: a first run can have many to write.
             let log = BulkInsert(db, table: "reminder_log", columns: ["key", "situation", "shown_at"], onConflict: Self.logShownConflict)
-            func logShown(_ key: String, _ situation: String) throws {
-                try log.add { $0 += [.text(key), .text(situation), .text(now)] }
+            func logShown(_ key: String, _ situation: String, _ shownAt: String) throws {
+                try log.add { $0 += [.text(key), .text(situation), .text(shownAt)] }
             }
             for run in result.runs {
                 let prefix = run.rule + ":", end = run.rule + ";"
@@ -324,28 +362,31 @@ extension OrderStore {
                 if let b = run.bulk, b.at > run.over, !(run.wholeDays && b.at >= run.todayStart) {
                     try db.run("""
                         UPDATE reminder_log SET shown_at = ?1
-                         WHERE key >= ?3 AND key < ?4 AND shown_at < ?1 AND shown_at <= ?2 AND NOT coalesce(snoozed_until >= ?1, 0)
+                         WHERE key >= ?3 AND key < ?4 AND shown_at < ?1 AND shown_at <= ?2
+                           AND NOT coalesce(snoozed_until >= ?1 AND coalesce(snoozed_at, '') <= ?1, 0)
                         """, b.at, b.over, prefix, end)
                 }
                 for f in run.fresh {
-                    try logShown(f.key, f.situation)
+                    try logShown(f.key, f.situation, f.at ?? at)
                 }
                 try db.run("""
                     INSERT INTO reminder_runs(rule, at, over, args) VALUES (?, ?, ?, ?)
                     ON CONFLICT (rule) DO UPDATE SET at = excluded.at, over = excluded.over, args = excluded.args
-                    """, run.rule, now, run.over, run.args)
+                    """, run.rule, at, run.over, unchanged ? run.args : nil)
             }
-            // Shown again, unchanged: the run just recorded counts for them.
-            for r in result.shown where r.state != .again && !failedKeys.contains(r.key) {
-                try logShown(r.key, r.situation)
+            // Shown again, unchanged: the run just recorded counts for them. An entry
+            // close to being forgotten is written all the same.
+            let stale = Instant.format(self.now.addingTimeInterval(-200 * 86400))
+            for r in result.shown where !failedKeys.contains(r.key) && (r.state != .again || (r.ownShownAt.map { $0 < stale } ?? false)) {
+                try logShown(r.key, r.situation, at)
             }
             try log.flush()
-            let end = now
             for r in failed {
                 try db.run("""
-                    INSERT INTO reminder_log(key, situation, snoozed_until) VALUES (?, '', ?2)
-                    ON CONFLICT (key) DO UPDATE SET snoozed_until = max(coalesce(snoozed_until, ''), ?2)
-                    """, r.key, end)
+                    INSERT INTO reminder_log(key, situation, snoozed_until, snoozed_at) VALUES (?, '', ?2, ?2)
+                    ON CONFLICT (key) DO UPDATE SET snoozed_at = iif(snoozed_until >= ?2, coalesce(snoozed_at, ''), ?2),
+                                                    snoozed_until = max(coalesce(snoozed_until, ''), ?2)
+                    """, r.key, at)
             }
             // Both by index: a run should not read the whole log.
             let cutoff = Instant.format(self.now.addingTimeInterval(-400 * 86400))
@@ -358,6 +399,7 @@ extension OrderStore {
     /// is forgotten.
     static let logShownConflict = """
         ON CONFLICT (key) DO UPDATE SET situation = excluded.situation, shown_at = excluded.shown_at,
+            snoozed_at = iif(snoozed_until > excluded.shown_at, snoozed_at, NULL),
             snoozed_until = iif(snoozed_until > excluded.shown_at, snoozed_until, NULL)
         """
 
@@ -370,7 +412,11 @@ extension OrderStore {
         var make: () throws -> Reminder
         var state = Reminder.State.new
         var shownAt: String?
+        /// The log entry's own time, when it was read.
+        var ownShownAt: String?
         var snoozedUntil: String?
+        /// Whether a new hit needs a log entry (see RuleScan.scan).
+        var logNew = true
         init(subject: String, situation: String, weight: Double, make: @escaping () throws -> Reminder) {
             self.subject = subject; self.situation = situation; self.weight = weight; self.make = make
         }
@@ -395,10 +441,12 @@ extension OrderStore {
             guard until > now else {
                 throw OrderError.invalidValue(field: "until", value: Instant.format(until), reason: "not in the future")
             }
+            // A snooze still running keeps its start: the runs since did not show it.
             try db.run("""
-                INSERT INTO reminder_log(key, situation, snoozed_until) VALUES (?, '', ?)
-                ON CONFLICT (key) DO UPDATE SET snoozed_until = excluded.snoozed_until
-                """, key, Instant.format(until))
+                INSERT INTO reminder_log(key, situation, snoozed_until, snoozed_at) VALUES (?, '', ?, ?)
+                ON CONFLICT (key) DO UPDATE SET snoozed_until = excluded.snoozed_until,
+                    snoozed_at = iif(snoozed_until > excluded.snoozed_at, coalesce(snoozed_at, ''), excluded.snoozed_at)
+                """, key, Instant.format(until), nowText)
             return Snooze(key: key, until: until)
         }
     }
@@ -409,7 +457,7 @@ extension OrderStore {
             let key = try checkedKey(key)
             let was = try db.scalarInt("SELECT count(*) FROM reminder_log WHERE key = ? AND snoozed_until > ?", key, nowText) > 0
             // The snooze ends now, not never: a run of the rule while it lasted did not
-            // show the reminder, which the end tells (see shownSQL).
+            // show the reminder, which its start and end tell (see shownSQL).
             if was { try db.run("UPDATE reminder_log SET snoozed_until = ? WHERE key = ?", nowText, key) }
             return was
         }
@@ -491,13 +539,13 @@ extension OrderStore {
         case .stuck:
             for limit in try stuckLimits(rule) {
                 let status = limit.status.rawValue
-                // In the same status since before the last run's limit: unchanged since.
                 try scan.scan(db, id: status, """
-                    SELECT o.ref, o.customer_id, o.status_at, o.ref AS subject_, o.status || ' since ' || o.status_at AS situation_
+                    SELECT o.ref, o.customer_id, o.status_at, o.updated_at, o.ref AS subject_, o.status || ' since ' || o.status_at AS situation_
                       FROM orders o INDEXED BY orders_in_status
                      WHERE o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')
                        AND o.status = '\(status)' AND o.status_at <= ?
-                    """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))], due: "h.status_at <= :b1_") { r in
+                    """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))],
+                    due: "h.updated_at < :bat_ AND h.status_at <= :b1_") { r in
                     let (ref, customer, since) = (r.string(0), r.int64(1), r.string(2))
                     let elapsed = now.timeIntervalSince(Instant.parse(since) ?? now)
                     return Candidate(subject: ref, situation: "\(status) since \(since)", weight: elapsed / limit.span.seconds) {
