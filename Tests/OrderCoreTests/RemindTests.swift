@@ -271,8 +271,7 @@ struct RemindRuleTests {
             _ = try store.edit("N-2", e)
             r = try run("2026-03-06T11:00:00Z")
             #expect(shown(r) == ["overdue:N-2 changed"] && r.quiet == 4 && r.fromLastRun == 4)
-            // Snoozed after the run: snoozed while it lasts; cleared, quiet again (the run
-            // before the snooze showed it).
+            // Snoozed after the run: snoozed while it lasts.
             _ = try store.snooze("overdue:N-3", until: clock.now.addingTimeInterval(7 * 86400))
             r = try run("2026-03-06T12:00:00Z")
             #expect(r.snoozed == 1 && r.quiet == 4 && r.shown.isEmpty)
@@ -320,7 +319,7 @@ struct RemindRuleTests {
         }
     }
 
-    @Test("a run recorded while another connection wrote, or an import ran, settles nothing")
+    @Test("a run during which another connection wrote (an import, say, stamped before the run) is not recorded: what it showed is written out")
     func overlappingWriters() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
             for i in 0..<3 { _ = try store.addOrder(draft(["TEE"], ref: "W-\(i)", due: "2026-03-03")) }
@@ -333,10 +332,52 @@ struct RemindRuleTests {
             late.placedAt = "2026-03-02T08:00:00Z"
             _ = try other.addOrder(late)
             try store.record(r)
-            #expect(try store.db.scalarString("SELECT args FROM reminder_runs WHERE rule = 'overdue'") == nil)
+            #expect(try store.db.scalarInt("SELECT count(*) FROM reminder_runs WHERE rule = 'overdue'") == 0)
+            #expect(try store.db.scalarInt("SELECT count(*) FROM reminder_log WHERE key LIKE 'overdue:W-%'") == 3)
             clock.set("2026-03-06T07:00:00Z")
-            let next = try store.reminders(rules: ["overdue"])
+            var next = try store.reminders(rules: ["overdue"])
             #expect(next.shown.map(\.key) == ["overdue:W-9"] && next.quiet == 3 && next.fromLastRun == 0)
+            try store.record(next)
+            next = try store.reminders(rules: ["overdue"])
+            #expect(next.shown.isEmpty && next.quiet == 4)
+        }
+    }
+
+    @Test("stuck: a status time set in the past after the run is looked up, not settled")
+    func stuckBackdated() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            _ = try store.addOrder(draft(["TEE"], ref: "B-1"))
+            _ = try store.confirm("B-1")
+            clock.set("2026-03-20T06:00:00Z")
+            var r = try store.reminders(rules: ["stuck"])
+            #expect(r.shown.map(\.key) == ["stuck:B-1"])
+            try store.record(r)
+            // Shipped, dated 16 days back: in transit past the two weeks the same morning.
+            clock.set("2026-03-20T06:10:00Z")
+            _ = try store.ship("B-1", at: "2026-03-04T06:00:00Z")
+            clock.set("2026-03-20T07:00:00Z")
+            r = try store.reminders(rules: ["stuck"])
+            #expect(r.shown.map { "\($0.key) \($0.state.rawValue)" } == ["stuck:B-1 changed"], "\(r.shown.map(\.message))")
+        }
+    }
+
+    @Test("a snooze again after one that lasted through the last run keeps its start")
+    func resnooze() throws {
+        try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
+            for i in 0..<2 { _ = try store.addOrder(draft(["TEE"], ref: "Z-\(i)", due: "2026-03-03")) }
+            clock.set("2026-03-06T06:00:00Z")
+            try store.record(try store.reminders(rules: ["overdue"]))
+            clock.set("2026-03-07T07:00:00Z")
+            _ = try store.snooze("overdue:Z-0", until: utc("2026-03-07T08:00:00Z"))
+            clock.set("2026-03-07T07:30:00Z")  // the run while it lasts shows Z-1 only
+            var r = try store.reminders(rules: ["overdue"])
+            #expect(r.shown.map(\.key) == ["overdue:Z-1"] && r.snoozed == 1)
+            try store.record(r)
+            clock.set("2026-03-07T08:30:00Z")
+            _ = try store.snooze("overdue:Z-0", until: utc("2026-03-07T09:00:00Z"))
+            clock.set("2026-03-07T09:30:00Z")  // both snoozes over: Z-0 was not shown today
+            r = try store.reminders(rules: ["overdue"])
+            #expect(r.shown.map(\.key) == ["overdue:Z-0"] && r.quiet == 1)
         }
     }
 

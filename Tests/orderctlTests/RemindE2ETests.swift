@@ -58,21 +58,6 @@ struct RemindE2ETests {
         #expect(try sb.run("remind", "--rule", "overdue").stdout.isEmpty)
     }
 
-    @Test("an import that ran while remind recorded its run: the imported orders are news all the same")
-    func importDuringRun() throws {
-        let sb = try shop()
-        #expect(try sb.run("remind", "--rule", "overdue").stdout.contains("overdue:R-1"))
-        // An import that began at 09:00, before the 10:00 run, and committed after it:
-        // its orders carry 09:00 as their last change.
-        let path = sb.dir.appendingPathComponent("late.csv").path
-        try "ref,ordered_at,customer_email,customer_name,country,sku,quantity,due\nR-7,2026-11-20T10:00:00Z,late@example.com,Late,DE,TEE-M,1,2026-11-22\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        let imported = try sb.run(["import", path], env: ["ORDERCTL_NOW": "2026-11-25T09:00:00Z"])
-        #expect(imported.exitCode == 0, "\(imported)")
-        let after = try sb.run(["remind", "--rule", "overdue"], env: ["ORDERCTL_NOW": "2026-11-25T11:00:00Z"])
-        #expect(after.stdout.contains("overdue:R-7") && !after.stdout.contains("overdue:R-1"), "\(after)")
-    }
-
     @Test("--exec that fails: exit 1, and the reminder is tried again next time")
     func execFails() throws {
         let sb = try shop()

@@ -174,9 +174,6 @@ public final class Importer {
                 if !options.update { try StatusTimes.resume(store.db) }
                 try references.verify(store.db)
                 try chain.save(store)
-                // The orders written here carry the import's start as updated_at: a remind
-                // run recorded since did not see them, so its thresholds settle nothing.
-                try store.db.run("UPDATE reminder_runs SET args = NULL WHERE at >= ?", nowText)
                 try beforeCommit()
                 if options.dryRun || (summary.issueCount > 0 && !options.skipInvalid) { throw KeepNothing() }
             }

@@ -241,8 +241,9 @@ extension OrderStore {
         /// was shown or counted by that run, so it needs no log entry of its own:
         /// - both runs with a cool-down of one calendar day: it is settled without a look
         ///   at the log (shown at the run, or earlier that day);
-        /// - otherwise, when the log has no entry for it, it counts as shown at that run;
-        ///   quiet ones get an entry with that time here, which the next run needs.
+        /// - otherwise, when the log has no showing of it (no entry, or only a snooze that
+        ///   ended before that run), it counts as shown at that run; quiet ones get an
+        ///   entry with that time here, which the next run needs.
         func scan(_ db: Database, id: String = "", _ inner: String, _ args: [String], due: String? = nil,
                   _ make: (Row) throws -> Candidate) throws {
             queryHits = 0
@@ -278,8 +279,8 @@ extension OrderStore {
                 named["unlogged_"] = bulk.at <= over ? 7 : 8
                 sql = """
                     SELECT h.*, :rule_ AS prefix_,
-                           CASE WHEN l.key IS NULL AND \(test) THEN :unlogged_ ELSE \(Self.stateSQL) END,
-                           CASE WHEN l.key IS NULL AND \(test) THEN :bat_ ELSE l.shown_at END, l.snoozed_until, l.snoozed_at
+                           CASE WHEN l.shown_at IS NULL AND \(test) THEN :unlogged_ ELSE \(Self.stateSQL) END,
+                           CASE WHEN l.shown_at IS NULL AND \(test) THEN :bat_ ELSE l.shown_at END, l.snoozed_until, l.snoozed_at
                       FROM (\(inner)) h LEFT JOIN reminder_log l ON l.key = :rule_ || h.subject_
                     """
             } else {
@@ -342,19 +343,22 @@ extension OrderStore {
     /// are marked not shown: snoozed through the run, which keeps the run from counting
     /// them (see shownSQL) and shows them next time. Forgets entries so old that any
     /// cool-down has passed.
+    ///
+    /// When another connection wrote since the rules were read, its orders may carry an
+    /// earlier updated_at than the run's time, and the run's thresholds would settle them
+    /// unseen: then the runs are not recorded, and every reminder shown is written out
+    /// (those only counted may be counted again next time).
     public func record(_ result: RemindResult, failed: [Reminder] = []) throws {
         try db.transaction {
             let at = result.at
-            // Another connection wrote since the rules were read: its orders may carry an
-            // earlier updated_at than the run, so the thresholds would settle them unseen.
-            let unchanged = try db.scalarInt("PRAGMA data_version") == result.dataVersion
+            let recordRuns = try db.scalarInt("PRAGMA data_version") == result.dataVersion
             let failedKeys = Set(failed.map(\.key))
             // Many rows at a time: a first run can have many to write.
             let log = BulkInsert(db, table: "reminder_log", columns: ["key", "situation", "shown_at"], onConflict: Self.logShownConflict)
             func logShown(_ key: String, _ situation: String, _ shownAt: String) throws {
                 try log.add { $0 += [.text(key), .text(situation), .text(shownAt)] }
             }
-            for run in result.runs {
+            for run in result.runs where recordRuns {
                 let prefix = run.rule + ":", end = run.rule + ";"
                 // The previous run's showings that still count (within the cool-down)
                 // are written out before this run replaces it; on the same calendar day
@@ -372,12 +376,13 @@ extension OrderStore {
                 try db.run("""
                     INSERT INTO reminder_runs(rule, at, over, args) VALUES (?, ?, ?, ?)
                     ON CONFLICT (rule) DO UPDATE SET at = excluded.at, over = excluded.over, args = excluded.args
-                    """, run.rule, at, run.over, unchanged ? run.args : nil)
+                    """, run.rule, at, run.over, run.args)
             }
             // Shown again, unchanged: the run just recorded counts for them. An entry
             // close to being forgotten is written all the same.
             let stale = Instant.format(self.now.addingTimeInterval(-200 * 86400))
-            for r in result.shown where !failedKeys.contains(r.key) && (r.state != .again || (r.ownShownAt.map { $0 < stale } ?? false)) {
+            for r in result.shown where !failedKeys.contains(r.key)
+                && (!recordRuns || r.state != .again || (r.ownShownAt.map { $0 < stale } ?? false)) {
                 try logShown(r.key, r.situation, at)
             }
             try log.flush()
@@ -441,12 +446,16 @@ extension OrderStore {
             guard until > now else {
                 throw OrderError.invalidValue(field: "until", value: Instant.format(until), reason: "not in the future")
             }
-            // A snooze still running keeps its start: the runs since did not show it.
+            // A snooze still running, or one that lasted through the rule's last run, keeps
+            // its start: that run did not show the reminder.
+            let rule = String(key[..<key.firstIndex(of: ":")!])
             try db.run("""
-                INSERT INTO reminder_log(key, situation, snoozed_until, snoozed_at) VALUES (?, '', ?, ?)
+                INSERT INTO reminder_log(key, situation, snoozed_until, snoozed_at) VALUES (?1, '', ?2, ?3)
                 ON CONFLICT (key) DO UPDATE SET snoozed_until = excluded.snoozed_until,
-                    snoozed_at = iif(snoozed_until > excluded.snoozed_at, coalesce(snoozed_at, ''), excluded.snoozed_at)
-                """, key, Instant.format(until), nowText)
+                    snoozed_at = iif(snoozed_until > excluded.snoozed_at
+                                     OR snoozed_until >= coalesce((SELECT at FROM reminder_runs WHERE rule = ?4), '~'),
+                                     coalesce(snoozed_at, ''), excluded.snoozed_at)
+                """, key, Instant.format(until), nowText, rule)
             return Snooze(key: key, until: until)
         }
     }
