@@ -295,25 +295,20 @@ struct RemindRuleTests {
             try store.record(r)
             // A two-day cool-down from here on: the log is looked up, and what has no
             // entry counts as shown at the last run; quiet ones get an entry then.
+            // Each run: shown, counted, quiet.
+            func runs(_ expected: [(String, String)]) throws {
+                for (at, want) in expected {
+                    let r = try run(at)
+                    #expect("\(r.shown.count) shown, \(r.more.first?.count ?? 0) counted, \(r.quiet) quiet" == want, "at \(at)")
+                }
+            }
             _ = try store.setRule("overdue", params: [("cooldown", "2d")])
-            r = try run("2026-03-09T06:00:00Z")
-            #expect(r.shown.isEmpty && r.quiet == 5)
-            r = try run("2026-03-09T07:00:00Z")
-            #expect(r.shown.isEmpty && r.quiet == 5)
-            r = try run("2026-03-10T06:00:00Z")
-            #expect(r.shown.count == 2 && r.more.first?.count == 3)
-            r = try run("2026-03-10T07:00:00Z")
-            #expect(r.shown.isEmpty && r.quiet == 5)
-            r = try run("2026-03-11T06:00:00Z")
-            #expect(r.shown.isEmpty && r.quiet == 5)
-            r = try run("2026-03-12T06:00:00Z")
-            #expect(r.shown.count == 2 && r.more.first?.count == 3)
+            try runs([("2026-03-09T06:00:00Z", "0 shown, 0 counted, 5 quiet"), ("2026-03-09T07:00:00Z", "0 shown, 0 counted, 5 quiet"),
+                      ("2026-03-10T06:00:00Z", "2 shown, 3 counted, 0 quiet"), ("2026-03-10T07:00:00Z", "0 shown, 0 counted, 5 quiet"),
+                      ("2026-03-11T06:00:00Z", "0 shown, 0 counted, 5 quiet"), ("2026-03-12T06:00:00Z", "2 shown, 3 counted, 0 quiet")])
             // And back to one day.
             _ = try store.setRule("overdue", params: [("cooldown", "")])
-            r = try run("2026-03-12T07:00:00Z")
-            #expect(r.shown.isEmpty && r.quiet == 5)
-            r = try run("2026-03-13T06:00:00Z")
-            #expect(r.shown.count == 2 && r.more.first?.count == 3)
+            try runs([("2026-03-12T07:00:00Z", "0 shown, 0 counted, 5 quiet"), ("2026-03-13T06:00:00Z", "2 shown, 3 counted, 0 quiet")])
             r = try run("2026-03-13T07:00:00Z")
             #expect(r.shown.isEmpty && r.quiet == 5 && r.fromLastRun == 5)
         }
