@@ -165,4 +165,16 @@ step stats --by channel
 step stats --by product --limit 5
 step stats --by month --csv --totals
 echo
+echo "Every morning cron runs remind: what needs attention, and why. A second run the same day"
+echo "prints nothing (cron mails only news); snooze quiets one reminder for a while."
+step remind --limit 3
+step remind
+key=$(o remind --all --limit 1 | awk '/^  [a-z-]+:/ { print $1; exit }')
+if [ -n "$key" ]; then step snooze "$key" --for 2d; fi
+step rule show stuck
+echo
+echo "Predictions come from the shop's own history, and say so when it is too short:"
+step predict "$ref"
+step forecast MUG-01 --weeks 4
+echo
 echo "The demo database stays at $DEMO_DB; try: ORDERCTL_DB=$DEMO_DB $ORDERCTL list --help"
