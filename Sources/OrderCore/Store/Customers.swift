@@ -19,6 +19,8 @@ public struct NewCustomer: Sendable {
 
 extension OrderStore {
     static let customerColumns = "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at, c.region"
+    /// How many columns `customerColumns` selects: what a query appends to them starts here.
+    static let customerColumnCount = customerColumns.split(separator: ",").count
 
     func customer(from r: Row) -> Customer {
         Customer(id: r.int64(0), name: r.string(1), email: r.optionalString(2), phone: r.optionalString(3),
@@ -87,9 +89,10 @@ extension OrderStore {
         """
 
     func summary(from r: Row, currency: Currency) -> CustomerSummary {
-        CustomerSummary(customer: customer(from: r), orderCount: r.int(8),
-                        totalSpent: Money(minor: r.int64(9), currency: currency),
-                        lastOrderAt: r.optionalString(10).map(date))
+        let n = Self.customerColumnCount
+        return CustomerSummary(customer: customer(from: r), orderCount: r.int(n),
+                               totalSpent: Money(minor: r.int64(n + 1), currency: currency),
+                               lastOrderAt: r.optionalString(n + 2).map(date))
     }
 
     public func customers(search: String? = nil) throws -> [CustomerSummary] {
