@@ -116,15 +116,18 @@ enum FastPath {
 
     static func list(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
         let spec = Spec(
-            values: ["--status", "--customer", "--class", "--since", "--until", "--due-before", "--sort", "--limit"],
+            values: ["--customer", "--since", "--until", "--due-before", "--sort", "--limit"],
+            repeatable: ["--status", "--class"],
             flags: ["--overdue", "--flagged", "--unpaid", "--unshipped", "--open", "--reverse", "--json", "--csv"])
         guard let p = parse(arguments, spec), let global = globals(p) else { return nil }
         let json = p.flags.contains("--json"), csv = p.flags.contains("--csv")
         if json && csv { return nil }
         var filter = OrderFilter()
-        filter.status = p.values["--status"]
+        filter.statuses = p.list("--status")
         filter.customer = p.values["--customer"]
-        filter.orderClass = p.values["--class"]
+        filter.classes = p.list("--class")
+        // A value the parser would refuse is its to refuse, with its usage message.
+        guard (try? OrderFilter.statuses(filter.statuses)) != nil, (try? OrderFilter.classes(filter.classes)) != nil else { return nil }
         filter.since = p.values["--since"]
         filter.until = p.values["--until"]
         filter.dueBefore = p.values["--due-before"]
@@ -133,7 +136,7 @@ enum FastPath {
         filter.unpaid = p.flags.contains("--unpaid")
         filter.unshipped = p.flags.contains("--unshipped")
         filter.open = p.flags.contains("--open")
-        if filter.open && filter.status != nil { return nil }
+        if filter.open && !filter.statuses.isEmpty { return nil }
         filter.reverse = p.flags.contains("--reverse")
         if let text = p.values["--sort"] {
             guard let sort = OrderSort(rawValue: text) else { return nil }

@@ -600,7 +600,7 @@ struct LifecycleGuardTests {
     func editGuards() throws {
         try withStore { store throws in
             try LifecycleFixture.drive(store, to: .confirmed)
-            try expectRefused(store, .missingValue(field: "change", hint: "give --add, --remove, --set, --due or --shipping")) {
+            try expectRefused(store, .missingValue(field: "change", hint: "give --add, --remove, --set, --due, --shipping, --date, --customer or --channel")) {
                 _ = try store.edit(ref, OrderEdit())
             }
             var all = OrderEdit()
@@ -889,10 +889,14 @@ struct LifecycleFilterTests {
             #expect(try refs { $0.flagged = true } == ["F-SHIPPED", "F-CANCEL"])
             #expect(try refs { $0.unpaid = true } == ["F-PENDING", "F-PART", "F-HOLD"])
             #expect(try refs { $0.unshipped = true } == ["F-PENDING", "F-PAID", "F-PART", "F-HOLD"])
-            #expect(try refs { $0.status = "on_hold" } == ["F-HOLD"])
-            #expect(try refs { $0.status = "on-hold" } == ["F-HOLD"])
-            #expect(try refs { $0.status = "processing" } == ["F-PART"])
-            #expect(try refs { $0.status = "canceled" } == ["F-CANCEL"])
+            #expect(try refs { $0.statuses = ["on_hold"] } == ["F-HOLD"])
+            #expect(try refs { $0.statuses = ["on-hold"] } == ["F-HOLD"])
+            #expect(try refs { $0.statuses = ["processing"] } == ["F-PART"])
+            #expect(try refs { $0.statuses = ["canceled"] } == ["F-CANCEL"])
+            // Repeated values and comma lists mean any of them.
+            #expect(try refs { $0.statuses = ["processing", "on-hold"] } == ["F-PART", "F-HOLD"])
+            #expect(try refs { $0.statuses = ["processing,canceled", "processing"] } == ["F-PART", "F-CANCEL"])
+            #expect(throws: OrderError.self) { try refs { $0.statuses = ["processing,bogus"] } }
             #expect(try refs { $0.unpaid = true; $0.unshipped = true } == ["F-PENDING", "F-PART", "F-HOLD"])
         }
     }

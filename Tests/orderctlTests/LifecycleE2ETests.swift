@@ -154,7 +154,7 @@ struct LifecycleE2ETests {
         // Nothing is left to ship; delivery completes nothing while unpaid.
         let again = try sb.run("ship", "PS-1")
         #expect(again.exitCode == 1)
-        #expect(again.stderrLines == ["Error: cannot ship order PS-1: it is shipped (allowed next: pay, deliver, refund, return, note, flag)"])
+        #expect(again.stderrLines == ["Error: cannot ship order PS-1: it is shipped (allowed next: pay, deliver, return, note, flag)"])
         #expect(try sb.ok("deliver", "PS-1").stdout == "PS-1: delivered; 51.05 EUR still owed\n")
         #expect(try sb.statuses("PS-1") == "delivered/unpaid/fulfilled")
         #expect(try sb.ok("pay", "PS-1").stdout == "PS-1: paid 51.05 EUR, paid in full\n")
@@ -286,7 +286,7 @@ struct LifecycleBatchTests {
         let r = try sb.run("confirm", "B-1", "B-2", "B-3")
         #expect(r.exitCode == 1, "\(r)")
         #expect(r.stdoutLines == ["B-1: confirmed", "B-3: confirmed"])
-        #expect(r.stderrLines == ["Error: cannot confirm order B-2: it is confirmed (allowed next: hold, pay, ship, cancel, refund, edit, note, flag)",
+        #expect(r.stderrLines == ["Error: cannot confirm order B-2: it is confirmed (allowed next: hold, pay, ship, cancel, edit, note, flag)",
                                   "1 of 3 orders failed; the others are done"])
         #expect(r.stderrLines.filter { $0.hasPrefix("Error:") }.count == 1)
         #expect(try sb.sql("SELECT ref || ' ' || status FROM orders ORDER BY ref") == ["B-1 confirmed", "B-2 confirmed", "B-3 confirmed"])
@@ -462,7 +462,7 @@ struct LifecycleGuardE2ETests {
         .init(label: "ship a line the order does not have", setup: [["confirm", "G"]], arguments: ["ship", "G", "--item", "NOPE:1"],
               error: "Error: invalid item 'NOPE': order G has no line with this SKU (it has MUG-01, TEE-M, CARD)"),
         .init(label: "ship a pending order", setup: [], arguments: ["ship", "G"],
-              error: "Error: cannot ship order G: it is pending (allowed next: confirm, hold, pay, cancel, refund, edit, note, flag)"),
+              error: "Error: cannot ship order G: it is pending (allowed next: confirm, hold, pay, cancel, edit, note, flag)"),
         .init(label: "pay more than owed", setup: [], arguments: ["pay", "G", "--amount", "51.06"],
               error: "Error: cannot pay order G: 51.06 EUR is more than the 51.05 EUR still owed"),
         .init(label: "pay a paid order", setup: [["pay", "G"]], arguments: ["pay", "G"],
@@ -477,22 +477,22 @@ struct LifecycleGuardE2ETests {
               arguments: ["return", "G", "--item", "MUG-01:2"],
               error: "Error: cannot return order G: 2 of MUG-01 returned, but only 1 shipped and not yet returned"),
         .init(label: "return from an order that has not shipped", setup: [["confirm", "G"]], arguments: ["return", "G", "--item", "MUG-01:1"],
-              error: "Error: cannot return order G: it is confirmed (allowed next: hold, pay, ship, cancel, refund, edit, note, flag)"),
+              error: "Error: cannot return order G: it is confirmed (allowed next: hold, pay, ship, cancel, edit, note, flag)"),
         .init(label: "edit after shipping", setup: [["confirm", "G"], ["ship", "G", "--item", "MUG-01:1"]],
               arguments: ["edit", "G", "--due", "+3d"],
-              error: "Error: cannot edit order G: it is processing (allowed next: hold, pay, ship, refund, return, note, flag)"),
+              error: "Error: cannot edit order G: it is processing (allowed next: hold, pay, ship, return, note, flag)"),
         .init(label: "edit after shipping everything", setup: [["confirm", "G"], ["ship", "G"]],
               arguments: ["edit", "G", "--add", "CARD:1"],
-              error: "Error: cannot edit order G: it is shipped (allowed next: pay, deliver, refund, return, note, flag)"),
+              error: "Error: cannot edit order G: it is shipped (allowed next: pay, deliver, return, note, flag)"),
         .init(label: "cancel after shipping", setup: [["confirm", "G"], ["ship", "G"]], arguments: ["cancel", "G", "--reason", "too late"],
-              error: "Error: cannot cancel order G: it is shipped (allowed next: pay, deliver, refund, return, note, flag)"),
+              error: "Error: cannot cancel order G: it is shipped (allowed next: pay, deliver, return, note, flag)"),
         .init(label: "cancel after a partial shipment", setup: [["confirm", "G"], ["ship", "G", "--item", "CARD:1"]],
               arguments: ["cancel", "G", "--reason", "too late"],
-              error: "Error: cannot cancel order G: it is processing (allowed next: hold, pay, ship, refund, return, note, flag)"),
+              error: "Error: cannot cancel order G: it is processing (allowed next: hold, pay, ship, return, note, flag)"),
         .init(label: "deliver before shipping", setup: [["confirm", "G"]], arguments: ["deliver", "G"],
-              error: "Error: cannot deliver order G: it is confirmed (allowed next: hold, pay, ship, cancel, refund, edit, note, flag)"),
+              error: "Error: cannot deliver order G: it is confirmed (allowed next: hold, pay, ship, cancel, edit, note, flag)"),
         .init(label: "release an order not on hold", setup: [], arguments: ["release", "G"],
-              error: "Error: cannot release order G: it is pending (allowed next: confirm, hold, pay, cancel, refund, edit, note, flag)"),
+              error: "Error: cannot release order G: it is pending (allowed next: confirm, hold, pay, cancel, edit, note, flag)"),
         .init(label: "hold without --reason", setup: [], arguments: ["hold", "G"], exitCode: 64,
               error: "Error: Missing expected argument '--reason <reason>'"),
         .init(label: "cancel without --reason", setup: [], arguments: ["cancel", "G"], exitCode: 64,
@@ -521,7 +521,7 @@ struct LifecycleGuardE2ETests {
         .init(label: "edit lines after a partial shipment, on hold",
               setup: [["confirm", "G"], ["ship", "G", "--item", "MUG-01:1"], ["hold", "G", "--reason", "dispute"]],
               arguments: ["edit", "G", "--set", "CARD:1"],
-              error: "Error: cannot edit order G: 1 unit has shipped; only --due and --shipping can still change"),
+              error: "Error: cannot edit order G: 1 unit has shipped, so the lines can no longer change; only --due and --shipping can"),
         .init(label: "cancel after a partial shipment, on hold",
               setup: [["confirm", "G"], ["ship", "G", "--item", "CARD:2"], ["hold", "G", "--reason", "dispute"]],
               arguments: ["cancel", "G", "--reason", "too late"],

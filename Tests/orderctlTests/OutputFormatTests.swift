@@ -69,8 +69,8 @@ struct OutputFormatTests {
         #expect(customer.string("email") == "ann@example.com")
         #expect(json.string("customer_email") == "ann@example.com")
         #expect(Output.field("Customer:", in: text) == "Ann Lee (#\(customer.int("id") ?? -1), ann@example.com, DE)")
-        #expect(json.string("due") == "2026-11-30")
-        #expect(Output.field("Due:", in: text)?.hasPrefix("2026-11-30 ") == true)
+        #expect(json.string("due") == "2026-11-28")
+        #expect(Output.field("Due:", in: text)?.hasPrefix("2026-11-28 ") == true)
 
         let rows = try #require(Output.table(in: text, header: "#  SKU")).rows
         let lines = json.objects("lines")
@@ -107,7 +107,7 @@ struct OutputFormatTests {
         #expect(byRef["O-2"]?["class"] == "express")
         #expect(byRef["O-2"]?["total"] == "12.50")
         #expect(byRef["O-1"]?["total"] == "87.20")
-        #expect(byRef["O-1"]?["due"] == "2026-11-30")
+        #expect(byRef["O-1"]?["due"] == "2026-11-28")
         #expect(byRef["O-3"]?["due"] == "")
         #expect(byRef["O-3"]?["currency"] == "EUR")
 

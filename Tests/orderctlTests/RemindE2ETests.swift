@@ -146,7 +146,7 @@ struct PredictE2ETests {
         let p = try sb.ok("predict", "O-NEW").stdout
         #expect(p.contains("ships      Thu 2026-11-26 (80% range 2026-11-26 to 2026-11-26)"), "\(p)")
         #expect(p.contains("arrives    Sat 2026-11-28 (80% range 2026-11-28 to 2026-11-28)"))
-        #expect(p.contains("learned from the newest 30 delivered orders of standard to BY, DE"))
+        #expect(p.contains("learned from the newest 30 delivered orders sent standard to BY, DE"))
         let show = try sb.ok("show", "O-NEW").stdout
         #expect(show.contains("Arrives:   Sat 2026-11-28"))
         let list = try sb.ok("list", "--open").stdout

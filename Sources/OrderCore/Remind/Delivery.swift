@@ -87,20 +87,21 @@ public struct LeadModel: Sendable {
         let country = q.country ?? "?"
         if shipped, let carrier = q.carrier?.lowercased() {
             if let region = q.region?.uppercased() {
-                out.append(("c|\(carrier)|\(country)|\(region)", "\(q.carrier!) to \(region), \(country)"))
+                out.append(("c|\(carrier)|\(country)|\(region)", "sent by \(q.carrier!) to \(region), \(country)"))
             }
-            out.append(("c|\(carrier)|\(country)", "\(q.carrier!) to \(country)"))
-            out.append(("c|\(carrier)", "\(q.carrier!)"))
+            out.append(("c|\(carrier)|\(country)", "sent by \(q.carrier!) to \(country)"))
+            out.append(("c|\(carrier)", "sent by \(q.carrier!)"))
         }
         if let region = q.region?.uppercased() {
-            out.append(("r|\(country)|\(region)|\(q.shipping)", "\(q.shipping) to \(region), \(country)"))
+            out.append(("r|\(country)|\(region)|\(q.shipping)", "sent \(q.shipping) to \(region), \(country)"))
             if let zone = zones?.zone(of: region) {
-                out.append(("z|\(country)|\(zone)|\(q.shipping)", "\(q.shipping) to zone \(zone), \(country)"))
+                out.append(("z|\(country)|\(zone)|\(q.shipping)", "sent \(q.shipping) to zone \(zone), \(country)"))
             }
         }
-        out.append(("n|\(country)|\(q.shipping)", "\(q.shipping) to \(country)"))
-        out.append(("s|\(q.shipping)", "all \(q.shipping) orders"))
-        out.append(("all", "all orders"))
+        // Labels follow "delivered orders": "standard" is the shipping option, never the class.
+        out.append(("n|\(country)|\(q.shipping)", "sent \(q.shipping) to \(country)"))
+        out.append(("s|\(q.shipping)", "sent \(q.shipping), to any country"))
+        out.append(("all", "of every kind"))
         return out
     }
 
@@ -138,28 +139,52 @@ public struct LeadModel: Sendable {
     /// The range of `hours`; for an order already `elapsed` hours along, of the ones at
     /// least that long when there are `minConditional` of them (an order late against
     /// the usual is predicted from the late ones, not moved to now).
+    /// Nil when fewer than `minConditional` past orders took that long: the order is
+    /// later than nearly all of them, and they cannot say when it will end (taking all
+    /// of them instead predicted "today, range today to today").
     static let minConditional = 10
-    static func range(_ hours: [Double], elapsed: Double = 0) -> Range {
+    static func range(_ hours: [Double], elapsed: Double = 0) -> Range? {
         var sorted = hours.sorted()
         if elapsed > 0 {
             let later = sorted.filter { $0 >= elapsed }
-            if later.count >= minConditional { sorted = later }
+            guard later.count >= minConditional else { return nil }
+            sorted = later
         }
         return Range(low: DemandModel.quantile(sorted, lowQuantile), expected: DemandModel.quantile(sorted, 0.5),
                      high: DemandModel.quantile(sorted, highQuantile))
     }
 
-    /// Hours from the order to delivery (and to shipping), or nil without enough history.
-    public func predictTotal(_ q: LeadQuery, elapsed: Double = 0) -> (group: String, level: String, size: Int, ship: Range, total: Range)? {
-        guard let (label, level, samples) = group(q, shipped: false) else { return nil }
-        return (label, level, samples.count, Self.range(samples.map { Double($0.shipHours) }, elapsed: elapsed),
-                Self.range(samples.map { Double($0.totalHours) }, elapsed: elapsed))
+    /// A prediction for an order not yet delivered, and how many past orders it is later than.
+    public struct Total: Sendable {
+        public var group: String
+        public var level: String
+        public var size: Int
+        /// From the order; nil when it is later than nearly every past order to ship.
+        public var ship: Range?
+        /// From the order; nil when it is later than nearly every past order to arrive.
+        public var total: Range?
+        /// The leg from shipping to delivery, of every past order in the group.
+        public var delivery: Range
+        /// How many of the group's orders took less than the time already passed.
+        public var shorter: Int
     }
 
-    /// Hours from shipping to delivery, for an order that has shipped.
-    public func predictDelivery(_ q: LeadQuery, elapsed: Double = 0) -> (group: String, size: Int, delivery: Range)? {
+    /// Hours from the order to delivery (and to shipping), or nil without enough history.
+    public func predictTotal(_ q: LeadQuery, elapsed: Double = 0) -> Total? {
+        guard let (label, level, samples) = group(q, shipped: false) else { return nil }
+        return Total(group: label, level: level, size: samples.count,
+                     ship: Self.range(samples.map { Double($0.shipHours) }, elapsed: elapsed),
+                     total: Self.range(samples.map { Double($0.totalHours) }, elapsed: elapsed),
+                     delivery: Self.range(samples.map { Double($0.deliveryHours) })!,
+                     shorter: samples.filter { Double($0.totalHours) < elapsed }.count)
+    }
+
+    /// Hours from shipping to delivery, for an order that has shipped; `delivery` nil when
+    /// it has been on its way longer than nearly every past order.
+    public func predictDelivery(_ q: LeadQuery, elapsed: Double = 0) -> (group: String, size: Int, delivery: Range?, shorter: Int)? {
         guard let (label, _, samples) = group(q, shipped: true) else { return nil }
-        return (label, samples.count, Self.range(samples.map { Double($0.deliveryHours) }, elapsed: elapsed))
+        return (label, samples.count, Self.range(samples.map { Double($0.deliveryHours) }, elapsed: elapsed),
+                samples.filter { Double($0.deliveryHours) < elapsed }.count)
     }
 }
 
@@ -182,6 +207,8 @@ public struct DeliveryPrediction: Sendable {
     public var groupSize = 0
     /// "not enough history (N delivered orders, need M)", or why there is no prediction.
     public var note: String?
+    /// Why the prediction counts from now: the order is later than nearly every past one.
+    public var late: String?
 }
 
 extension OrderStore {
@@ -237,7 +264,11 @@ extension OrderStore {
                         p.note = notEnough(modelWithCarrier!.known); out.append(p); continue
                     }
                     p.group = d.group; p.groupSize = d.size
-                    p.delivery = dates(from: shippedAt!, d.delivery)
+                    if let range = d.delivery {
+                        p.delivery = dates(from: shippedAt!, range)
+                    } else {
+                        p.note = "no estimate: on its way longer than \(d.shorter) of the \(d.size) past orders \(d.group)"
+                    }
                 } else {
                     if model == nil { model = try leadModel(withCarrier: false) }
                     // Not shipped yet: the ship time is conditioned on what has passed; so is
@@ -247,8 +278,16 @@ extension OrderStore {
                         p.note = notEnough(model!.known); out.append(p); continue
                     }
                     p.group = t.group; p.groupSize = t.size
-                    if shippedAt == nil { p.ship = dates(from: placed, t.ship) }
-                    p.delivery = dates(from: placed, t.total)
+                    if shippedAt == nil, let ship = t.ship { p.ship = dates(from: placed, ship) }
+                    if let total = t.total {
+                        p.delivery = dates(from: placed, total)
+                    } else if shippedAt == nil {
+                        // Later than nearly every past order: if it ships now, the usual time on the way.
+                        p.delivery = dates(from: now, t.delivery)
+                        p.late = "later than \(t.shorter) of the \(t.size) past orders \(t.group): if it ships today, the usual time on the way"
+                    } else {
+                        p.note = "no estimate: later than \(t.shorter) of the \(t.size) past orders \(t.group)"
+                    }
                 }
                 out.append(p)
             }

@@ -16,6 +16,21 @@ public struct ReorderLine: Sendable {
     public var reorderPoint: Int64
     /// Enough to reach the reorder point plus `coverDays` of demand; 0 when not due.
     public var orderQuantity: Int64
+    /// The owner's reorder level (`product update --reorder-at`), if set.
+    public var reorderLevel: Int64? = nil
+    /// Without history enough for a forecast, the plan follows the reorder level (as
+    /// the low-stock reminder does): reorder at it, up to twice it.
+    public var byLevel = false
+    /// Available stock is at or below the reorder point.
+    public var due: Bool { available <= reorderPoint }
+    /// Why the line is what it is, when it is not a forecast's plan.
+    public var note: String? {
+        guard let notEnough = forecast.notEnough else { return nil }
+        guard let level = reorderLevel, level > 0 else {
+            return "\(notEnough); no reorder level set, so at 0 available (set one: orderctl product update \(forecast.sku) --reorder-at N)"
+        }
+        return "\(notEnough); by your reorder level \(level), up to twice it"
+    }
 }
 
 /// Backtest of delivery-time predictions.
@@ -150,16 +165,23 @@ extension OrderStore {
             let service = Int(try setting(.serviceLevel) ?? "95") ?? 95
             let cover = Int(try setting(.coverDays) ?? "28") ?? 28
             let products = try db.query("""
-                SELECT id, sku, name, on_hand - reserved, lead_days, service_level, cover_days FROM products
+                SELECT id, sku, name, on_hand - reserved, lead_days, service_level, cover_days, reorder_at FROM products
                  WHERE track_stock = 1 AND active = 1 ORDER BY sku
-                """) { r in (r.int64(0), r.string(1), r.string(2), r.int64(3), r.optionalInt(4) ?? lead, r.optionalInt(5) ?? service, r.optionalInt(6) ?? cover) }
+                """) { r in (r.int64(0), r.string(1), r.string(2), r.int64(3), r.optionalInt(4) ?? lead, r.optionalInt(5) ?? service,
+                             r.optionalInt(6) ?? cover, r.optionalInt64(7)) }
             let demand = try weeklyDemand(productIDs: products.map(\.0), today: today)
-            return products.map { id, sku, name, available, lead, service, cover in
+            return products.map { id, sku, name, available, lead, service, cover, level in
                 let d = demand[id]
                 let f = Self.forecast(sku: sku, name: name, first: d?.first, weeks: d?.weeks ?? [], minWeeks: minWeeks)
                 var line = ReorderLine(forecast: f, available: available, leadDays: lead, serviceLevel: service, coverDays: cover,
-                                       leadDemand: 0, safetyStock: 0, reorderPoint: 0, orderQuantity: 0)
-                guard f.notEnough == nil else { return line }
+                                       leadDemand: 0, safetyStock: 0, reorderPoint: 0, orderQuantity: 0, reorderLevel: level)
+                guard f.notEnough == nil else {
+                    // No forecast yet: the owner's level, where the low-stock reminder warns.
+                    line.byLevel = true
+                    line.reorderPoint = level ?? 0
+                    if line.due { line.orderQuantity = max(2 * line.reorderPoint, line.reorderPoint + 1) - available }
+                    return line
+                }
                 let leadWeeks = Double(lead) / 7
                 line.leadDemand = f.perWeek * leadWeeks
                 line.safetyStock = max(0, Self.z(Double(service) / 100) * f.errorSpread * leadWeeks.squareRoot())
@@ -203,14 +225,14 @@ extension OrderStore {
                 if let from, s.placed < from { continue }
                 result.orders += 1
                 let q = LeadQuery(country: s.country, region: s.region, shipping: s.shipping)
-                guard let p = model.predictTotal(q), let base = median.median else { continue }
+                guard let t = model.predictTotal(q), let p = t.total, let base = median.median else { continue }
                 let actual = Double(s.totalHours)
                 result.predicted += 1
-                result.absoluteError += abs(p.total.expected - actual) / 24
-                result.signedError += (p.total.expected - actual) / 24
+                result.absoluteError += abs(p.expected - actual) / 24
+                result.signedError += (p.expected - actual) / 24
                 result.baselineError += abs(base - actual) / 24
-                if actual >= p.total.low && actual <= p.total.high { result.inside += 1 }
-                result.levels[p.level, default: 0] += 1
+                if actual >= p.low && actual <= p.high { result.inside += 1 }
+                result.levels[t.level, default: 0] += 1
                 if let due = s.due {
                     result.promised += 1
                     result.promiseError += abs(due.start(in: zone).timeIntervalSince(s.delivered)) / 86400

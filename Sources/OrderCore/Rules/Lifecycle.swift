@@ -53,11 +53,15 @@ public enum Lifecycle {
         table.filter { $0.from.contains(status) }.map(\.action)
     }
 
-    /// Throws `illegalTransition` unless `action` may start from `status`.
-    public static func check(_ action: OrderAction, ref: String, status: OrderStatus) throws(OrderError) {
+    /// Throws `illegalTransition` unless `action` may start from `status`. The actions
+    /// it offers instead leave out paying an order with nothing owed and refunding one
+    /// with nothing paid: the status alone allows them, the amounts would refuse them.
+    public static func check(_ action: OrderAction, ref: String, status: OrderStatus,
+                             owed: Bool = true, refundable: Bool = true) throws(OrderError) {
         guard transition(action).from.contains(status) else {
+            let offered = allowed(from: status).filter { ($0 != .pay || owed) && ($0 != .refund || refundable) }
             throw .illegalTransition(ref: ref, action: action.rawValue, status: status.rawValue,
-                                     allowed: allowed(from: status).map(\.rawValue))
+                                     allowed: offered.map(\.rawValue))
         }
     }
 }

@@ -71,7 +71,7 @@ extension OrderStore {
                 case .cancel: next.append(("cancel it", "orderctl cancel \(ref) --reason TEXT"))
                 case .refund where netPaid.minor > 0: next.append(("refund up to \(netPaid)", "orderctl refund \(ref) --amount X"))
                 case .returnItems where d.shippedUnits > d.returnedUnits: next.append(("take back shipped units", "orderctl return \(ref) --item SKU:QTY"))
-                case .edit: next.append(("change lines or dates", "orderctl edit \(ref) --add/--remove/--set/--due/--shipping"))
+                case .edit: next.append(("change lines or dates", "orderctl edit \(ref) --add/--remove/--set/--due/--shipping/--date/--customer/--channel"))
                 default: break
                 }
             }

@@ -70,7 +70,7 @@ extension OrderStore {
     func act(_ ref: String, _ action: OrderAction, _ body: (inout OrderState, inout EventWriter) throws -> String) throws -> ActionResult {
         try db.transaction {
             var state = try loadState(ref)
-            try Lifecycle.check(action, ref: state.ref, status: state.status)
+            try Lifecycle.check(action, ref: state.ref, status: state.status, owed: state.paid < state.total, refundable: state.netPaid > 0)
             var events = EventWriter(store: self, orderID: state.id)
             let message = try body(&state, &events)
             try settleDerivedStatuses(&state, &events)
@@ -133,6 +133,23 @@ extension OrderStore {
         return at
     }
 
+    /// When an action on `state` happened: now, or `--at` (checked as `instant` checks
+    /// it). Done now, the order's own times must lie behind us: an order placed (or
+    /// shipped) in the future by a typing mistake is corrected before anything follows
+    /// it. With `--at`, every event the action writes carries that time.
+    func actionTime(_ at: String?, _ state: OrderState, _ events: inout EventWriter, action: String,
+                    notBefore: Date? = nil, what: String = "the order was placed") throws -> Date {
+        let earliest = notBefore ?? state.placedAt
+        if at == nil && now.addingTimeInterval(60) < earliest {
+            let shown = Instant.display(earliest, in: try timeZone())
+            throw OrderError.refused(ref: state.ref, action: action,
+                reason: "\(what) at \(shown), later than now (correct the order's date with 'orderctl edit \(state.ref) --date DATE', or give --at)")
+        }
+        let when = try instant(at, field: "at", notBefore: earliest, what: what)
+        if at != nil { events.defaultAt = Instant.format(when) }
+        return max(when, earliest)
+    }
+
     /// " on 2026-11-24 15:30" when `--at` was given, to show the resolved time back.
     func echo(_ text: String?, _ at: Date) throws -> String {
         text == nil ? "" : " at \(Instant.display(at, in: try timeZone()))"
@@ -140,28 +157,31 @@ extension OrderStore {
 
     // MARK: confirm, hold, release
 
-    public func confirm(_ ref: String) throws -> ActionResult {
+    public func confirm(_ ref: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .confirm) { state, events in
+            let when = try actionTime(at, state, &events, action: "confirm")
             try setStatus(&state, .confirmed, &events)
-            return "confirmed"
+            return "confirmed" + (try echo(at, when))
         }
     }
 
-    public func hold(_ ref: String, reason: String) throws -> ActionResult {
+    public func hold(_ ref: String, reason: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .hold) { state, events in
             let reason = try Validate.name(reason, field: "reason")
+            let when = try actionTime(at, state, &events, action: "hold")
             try db.run("UPDATE orders SET held_from = ? WHERE id = ?", state.status.rawValue, state.id)
             try setStatus(&state, .onHold, &events, detail: reason)
-            return "on hold (\(reason))"
+            return "on hold (\(reason))" + (try echo(at, when))
         }
     }
 
-    public func release(_ ref: String) throws -> ActionResult {
+    public func release(_ ref: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .release) { state, events in
+            let when = try actionTime(at, state, &events, action: "release")
             let back = state.heldFrom.flatMap(OrderStatus.init(rawValue:)) ?? .pending
             try db.run("UPDATE orders SET held_from = NULL WHERE id = ?", state.id)
             try setStatus(&state, back, &events, detail: "released from hold")
-            return "released, \(back.rawValue) again"
+            return "released, \(back.rawValue) again" + (try echo(at, when))
         }
     }
 
@@ -179,8 +199,7 @@ extension OrderStore {
                 throw OrderError.refused(ref: state.ref, action: "pay", reason: "\(state.money(value)) is more than the \(state.money(owed)) still owed")
             }
             let method = try method.map { m throws(OrderError) in try Validate.word(m, field: "method", examples: "card, transfer or cash") }
-            let when = try instant(at, field: "at", notBefore: state.placedAt)
-            if at != nil { events.defaultAt = Instant.format(when) }
+            let when = try actionTime(at, state, &events, action: "pay")
             try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, ?, ?)",
                        state.id, value, method, Instant.format(when))
             state.paid += value
@@ -191,7 +210,7 @@ extension OrderStore {
         }
     }
 
-    public func refund(_ ref: String, amount: String, reason: String?) throws -> ActionResult {
+    public func refund(_ ref: String, amount: String, reason: String?, at: String? = nil) throws -> ActionResult {
         try act(ref, .refund) { state, events in
             let refundable = state.netPaid
             guard refundable > 0 else {
@@ -203,12 +222,14 @@ extension OrderStore {
                 throw OrderError.refused(ref: state.ref, action: "refund", reason: "\(state.money(value)) is more than the \(state.money(refundable)) paid and not yet refunded")
             }
             let reason = try reason.map { r throws(OrderError) in try Validate.name(r, field: "reason") }
+            let lastPaid = try db.scalarString("SELECT max(at) FROM payments WHERE order_id = ? AND kind = 'payment'", state.id).flatMap(Instant.parse)
+            let when = try actionTime(at, state, &events, action: "refund", notBefore: lastPaid, what: "the last payment")
             try db.run("INSERT INTO payments(order_id, kind, amount, reason, at) VALUES (?, 'refund', ?, ?, ?)",
-                       state.id, value, reason, nowText)
+                       state.id, value, reason, Instant.format(when))
             state.refunded += value
             try db.run("UPDATE orders SET refunded_total = ? WHERE id = ?", state.refunded, state.id)
             try events.append("refunded", new: state.money(value).description, detail: reason)
-            return "refunded \(state.money(value)); \(state.money(state.netPaid)) paid and kept"
+            return "refunded \(state.money(value))" + (try echo(at, when)) + "; \(state.money(state.netPaid)) paid and kept"
         }
     }
 
@@ -235,8 +256,7 @@ extension OrderStore {
                 throw OrderError.missingValue(field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")
             }
             let tracking = try tracking.map { t throws(OrderError) in try Carrier.normaliseTracking(t, carrier: carrier) }
-            let when = try instant(at, field: "at", notBefore: state.placedAt)
-            if at != nil { events.defaultAt = Instant.format(when) }
+            let when = try actionTime(at, state, &events, action: "ship")
             var plan: [Int: Int64]
             if items.isEmpty {
                 plan = [:]
@@ -308,8 +328,7 @@ extension OrderStore {
     public func deliver(_ ref: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .deliver) { state, events in
             let lastShipped = try db.scalarString("SELECT max(shipped_at) FROM shipments WHERE order_id = ?", state.id).flatMap(Instant.parse) ?? state.placedAt
-            let when = try instant(at, field: "at", notBefore: lastShipped, what: "the last shipment")
-            if at != nil { events.defaultAt = Instant.format(when) }
+            let when = try actionTime(at, state, &events, action: "deliver", notBefore: lastShipped, what: "the last shipment")
             try db.run("UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL", Instant.format(when), state.id)
             try setStatus(&state, .delivered, &events, detail: "delivered \(Instant.display(when, in: try timeZone()))")
             let owed = state.total - state.paid
@@ -319,9 +338,10 @@ extension OrderStore {
 
     // MARK: cancel and return
 
-    public func cancel(_ ref: String, reason: String) throws -> ActionResult {
+    public func cancel(_ ref: String, reason: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .cancel) { state, events in
             let reason = try Validate.name(reason, field: "reason")
+            let when = try actionTime(at, state, &events, action: "cancel")
             guard state.shippedUnits == 0 else {
                 throw OrderError.refused(ref: state.ref, action: "cancel", reason: "\(state.shippedUnits) unit\(state.shippedUnits == 1 ? " has" : "s have") shipped (use 'orderctl return')")
             }
@@ -338,7 +358,7 @@ extension OrderStore {
             try db.run("UPDATE orders SET closed_reason = ?, held_from = NULL WHERE id = ?", reason, state.id)
             try setStatus(&state, .cancelled, &events, detail: reason)
             if !released.isEmpty { try events.append("stock-released", detail: released.joined(separator: ", ")) }
-            var message = "cancelled (\(reason))"
+            var message = "cancelled (\(reason))" + (try echo(at, when))
             if !released.isEmpty { message += "; released \(released.joined(separator: ", "))" }
             if state.netPaid > 0 {
                 message += "; \(state.money(state.netPaid)) was paid and is owed back (orderctl refund \(state.ref) --amount \(state.money(state.netPaid).decimalString))"
@@ -347,7 +367,7 @@ extension OrderStore {
         }
     }
 
-    public func returnItems(_ ref: String, items: [String], restock: Bool, reason: String?) throws -> ActionResult {
+    public func returnItems(_ ref: String, items: [String], restock: Bool, reason: String?, at: String? = nil) throws -> ActionResult {
         try act(ref, .returnItems) { state, events in
             guard !items.isEmpty else { throw OrderError.missingValue(field: "item", hint: "name what came back with --item SKU:QTY") }
             let plan = try quantities(items, in: state, field: "item")
@@ -358,7 +378,9 @@ extension OrderStore {
                     throw OrderError.refused(ref: state.ref, action: "return", reason: "\(q) of \(l.sku) returned, but only \(l.shipped - l.returned) shipped and not yet returned")
                 }
             }
-            try db.run("INSERT INTO returns(order_id, restock, reason, at) VALUES (?, ?, ?, ?)", state.id, restock, reason, nowText)
+            let lastShipped = try db.scalarString("SELECT max(shipped_at) FROM shipments WHERE order_id = ?", state.id).flatMap(Instant.parse)
+            let when = try actionTime(at, state, &events, action: "return", notBefore: lastShipped, what: "the last shipment")
+            try db.run("INSERT INTO returns(order_id, restock, reason, at) VALUES (?, ?, ?, ?)", state.id, restock, reason, Instant.format(when))
             let returnID = db.lastInsertRowID
             var parts: [String] = []
             var value: Int64 = 0
@@ -377,7 +399,7 @@ extension OrderStore {
             }
             try events.append("returned", new: parts.joined(separator: ", "),
                               detail: [restock ? "restocked" : "not restocked", reason].compactMap { $0 }.joined(separator: "; "))
-            var message = "returned \(parts.joined(separator: ", ")) (\(restock ? "restocked" : "not restocked")), worth \(state.money(value))"
+            var message = "returned \(parts.joined(separator: ", ")) (\(restock ? "restocked" : "not restocked"))" + (try echo(at, when)) + ", worth \(state.money(value))"
             if state.netPaid > 0 {
                 message += " (refund with: orderctl refund \(state.ref) --amount \(state.money(min(value, state.netPaid)).decimalString))"
             }
@@ -387,31 +409,33 @@ extension OrderStore {
 
     // MARK: notes and flags
 
-    public func addNote(_ ref: String, text: String) throws -> ActionResult {
+    public func addNote(_ ref: String, text: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .note) { state, events in
+            let when = try actionTime(at, state, &events, action: "note")
             let text = try Validate.note(text, field: "note")
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw OrderError.invalidValue(field: "note", value: text, reason: "must not be empty")
             }
             try events.append("note", detail: text)
-            return "noted"
+            return "noted" + (try echo(at, when))
         }
     }
 
     /// Sets (or with nil, clears) the order's flag.
-    public func flag(_ ref: String, reason: String?) throws -> ActionResult {
+    public func flag(_ ref: String, reason: String?, at: String? = nil) throws -> ActionResult {
         try act(ref, .flag) { state, events in
+            let when = try actionTime(at, state, &events, action: reason == nil ? "unflag" : "flag")
             let old = try db.scalarString("SELECT flag FROM orders WHERE id = ?", state.id)
             if let reason {
                 let reason = try Validate.name(reason, field: "reason")
                 try db.run("UPDATE orders SET flag = ? WHERE id = ?", reason, state.id)
                 try events.append("flagged", old: old, new: reason)
-                return "flagged: \(reason)"
+                return "flagged: \(reason)" + (try echo(at, when))
             }
             guard let old else { throw OrderError.refused(ref: state.ref, action: "unflag", reason: "it is not flagged") }
             try db.run("UPDATE orders SET flag = NULL WHERE id = ?", state.id)
             try events.append("unflagged", old: old)
-            return "flag cleared"
+            return "flag cleared" + (try echo(at, when))
         }
     }
 }
@@ -425,10 +449,17 @@ public struct OrderEdit: Sendable {
     public var due: String?
     public var shipping: String?
     public var backorder = false
+    /// When the order was placed (a date or date-time), for an order entered with the wrong date.
+    public var placedAt: String?
+    /// Another customer (id, email or name), for an order entered for the wrong one.
+    public var customer: String?
+    public var channel: String?
 
     public init() {}
 
-    public var isEmpty: Bool { add.isEmpty && remove.isEmpty && set.isEmpty && due == nil && shipping == nil }
+    public var isEmpty: Bool {
+        add.isEmpty && remove.isEmpty && set.isEmpty && due == nil && shipping == nil && placedAt == nil && customer == nil && channel == nil
+    }
 }
 
 extension OrderStore {
@@ -438,17 +469,50 @@ extension OrderStore {
     public func edit(_ ref: String, _ change: OrderEdit) throws -> ActionResult {
         try act(ref, .edit) { state, events in
             guard !change.isEmpty else {
-                throw OrderError.missingValue(field: "change", hint: "give --add, --remove, --set, --due or --shipping")
+                throw OrderError.missingValue(field: "change", hint: "give --add, --remove, --set, --due, --shipping, --date, --customer or --channel")
             }
             let currency = state.currency
             let header = try db.queryFirst("""
-                SELECT o.shipping, o.due_date, o.class, c.country FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?
-                """, state.id) { ($0.string(0), $0.optionalString(1), $0.string(2), $0.optionalString(3)) }!
+                SELECT o.shipping, o.due_date, o.class, c.country, o.customer_id, c.name, o.channel
+                FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?
+                """, state.id) { ($0.string(0), $0.optionalString(1), $0.string(2), $0.optionalString(3), $0.int64(4), $0.string(5), $0.string(6)) }!
             let lineChanges = !change.add.isEmpty || !change.remove.isEmpty || !change.set.isEmpty
-            if lineChanges && state.shippedUnits > 0 {
+            let headerChanges = [change.placedAt.map { _ in "--date" }, change.customer.map { _ in "--customer" }, change.channel.map { _ in "--channel" }].compactMap { $0 }
+            if (lineChanges || !headerChanges.isEmpty) && state.shippedUnits > 0 {
+                let what = lineChanges ? "the lines" : headerChanges.joined(separator: ", ")
                 throw OrderError.refused(ref: state.ref, action: "edit",
-                    reason: "\(state.shippedUnits) unit\(state.shippedUnits == 1 ? " has" : "s have") shipped; only --due and --shipping can still change")
+                    reason: "\(state.shippedUnits) unit\(state.shippedUnits == 1 ? " has" : "s have") shipped, so \(what) can no longer change; only --due and --shipping can")
             }
+            let dates = try dateResolver()
+            // The placing: not in the future, and not after anything the history says followed it.
+            var placedAt = state.placedAt
+            if let text = change.placedAt {
+                let new = try dates.instant(text, field: "date")
+                guard new <= now.addingTimeInterval(60) else {
+                    throw OrderError.invalidValue(field: "date", value: text, reason: "in the future (\(Instant.display(new, in: dates.zone)))")
+                }
+                let later = try db.queryFirst("""
+                    SELECT min(at) FROM (SELECT at FROM order_events WHERE order_id = ?1
+                                           AND kind NOT IN ('created', 'classified', 'edited', 'placed', 'customer', 'channel', 'stock-reserved', 'stock-released')
+                                         UNION ALL SELECT at FROM payments WHERE order_id = ?1)
+                    """, state.id) { $0.optionalString(0) }.flatMap { $0 }.flatMap(Instant.parse)
+                if let later, new > later {
+                    throw OrderError.invalidValue(field: "date", value: text,
+                        reason: "after the order's history goes on (\(Instant.display(later, in: dates.zone))); date that too with --at, or choose an earlier date")
+                }
+                placedAt = new
+            }
+            var customerID = header.4, customerCountry = header.3
+            var customerChange: (old: String, new: String)?
+            if let text = change.customer {
+                let c = try resolveCustomer(text)
+                if c.id != header.4 {
+                    customerChange = ("#\(header.4) \(header.5)", "#\(c.id) \(c.name)")
+                    customerID = c.id; customerCountry = c.country
+                }
+            }
+            var channel = header.6
+            if let text = change.channel { channel = try Validate.channel(text) }
             var lines: [LineDraft] = []
             for l in state.lines {
                 let found: Product? = try db.queryFirst("SELECT \(Self.productColumns) FROM products WHERE id = ?", l.productID) { r in
@@ -484,8 +548,7 @@ extension OrderStore {
             guard !lines.isEmpty else {
                 throw OrderError.refused(ref: state.ref, action: "edit", reason: "an order needs at least one line (cancel it instead)")
             }
-            let dates = try dateResolver()
-            let placedDay = LocalDate(state.placedAt, in: dates.zone)
+            let placedDay = LocalDate(placedAt, in: dates.zone)
             var due = header.1.flatMap(LocalDate.init(iso:))
             if let text = change.due {
                 if text.lowercased() == "none" { due = nil } else {
@@ -493,6 +556,8 @@ extension OrderStore {
                     if let d = due, d < placedDay { throw OrderError.dueBeforeOrder(due: d.iso, placed: placedDay.iso) }
                 }
                 changes.append("due \(header.1 ?? "none") -> \(due?.iso ?? "none")")
+            } else if change.placedAt != nil, let d = due, d < placedDay {
+                throw OrderError.dueBeforeOrder(due: d.iso, placed: placedDay.iso)
             }
             var shipping = Shipping(rawValue: header.0) ?? .standard
             if let text = change.shipping {
@@ -521,17 +586,36 @@ extension OrderStore {
                 }
             }
             let facts = OrderFacts(shipping: shipping, placed: placedDay, due: due, totalQuantity: units,
-                                   total: Money(minor: total, currency: currency), customerCountry: header.3)
+                                   total: Money(minor: total, currency: currency), customerCountry: customerCountry)
             let (orderClass, reason) = try classificationRules().classify(facts)
-            try db.run("UPDATE orders SET total = ?, item_count = ?, due_date = ?, shipping = ?, class = ?, class_reason = ? WHERE id = ?",
-                       total, units, due?.iso, shipping.rawValue, orderClass, reason, state.id)
-            try events.append("edited", old: state.money(state.total).description, new: Money(minor: total, currency: currency).description,
-                              detail: changes.joined(separator: "; "))
+            try db.run("""
+                UPDATE orders SET total = ?, item_count = ?, due_date = ?, shipping = ?, class = ?, class_reason = ?,
+                                  placed_at = ?, customer_id = ?, channel = ? WHERE id = ?
+                """, total, units, due?.iso, shipping.rawValue, orderClass, reason,
+                Instant.format(placedAt), customerID, channel, state.id)
+            // Each header change is an event of its own; lines, due date and shipping one "edited".
+            var corrected: [String] = []
+            if placedAt != state.placedAt {
+                try events.append("placed", old: Instant.format(state.placedAt), new: Instant.format(placedAt), detail: "placement date corrected")
+                corrected.append("placed \(Instant.display(state.placedAt, in: dates.zone)) -> \(Instant.display(placedAt, in: dates.zone))")
+            }
+            if let customerChange {
+                try events.append("customer", old: customerChange.old, new: customerChange.new, detail: "customer corrected")
+                corrected.append("customer \(customerChange.old) -> \(customerChange.new)")
+            }
+            if channel != header.6 {
+                try events.append("channel", old: header.6, new: channel, detail: "channel corrected")
+                corrected.append("channel \(header.6) -> \(channel)")
+            }
+            if lineChanges || change.due != nil || change.shipping != nil {
+                try events.append("edited", old: state.money(state.total).description, new: Money(minor: total, currency: currency).description,
+                                  detail: changes.joined(separator: "; "))
+            }
             if orderClass != header.2 { try events.append("classified", old: header.2, new: orderClass, detail: reason) }
             if !released.isEmpty { try events.append("stock-released", detail: released.joined(separator: ", ")) }
             if !stockNotes.isEmpty { try events.append("stock-reserved", detail: stockNotes.joined(separator: "; ")) }
             state = try loadState(state.ref)
-            var message = "edited: \(changes.joined(separator: "; ")); total \(state.money(total))"
+            var message = "edited: \((corrected + changes).joined(separator: "; ")); total \(state.money(total))"
             if orderClass != header.2 { message += "; class \(header.2) -> \(orderClass)" }
             if state.netPaid > total { message += "; \(state.money(state.netPaid - total)) paid beyond the new total is owed back" }
             return message

@@ -26,9 +26,11 @@ public enum OrderSort: String, Sendable, CaseIterable {
 }
 
 public struct OrderFilter: Sendable {
-    public var status: String?
+    /// Any of these statuses (each may be a comma list); empty: any status.
+    public var statuses: [String] = []
     public var customer: String?
-    public var orderClass: String?
+    /// Any of these classes (each may be a comma list); empty: any class.
+    public var classes: [String] = []
     public var since: String?
     public var until: String?
     public var dueBefore: String?
@@ -46,6 +48,38 @@ public struct OrderFilter: Sendable {
     public var limit: Int?
 
     public init() {}
+}
+
+extension OrderFilter {
+    /// The classes an order can have.
+    public static let knownClasses = [ClassificationRules.standardClass] + ClassRule.allCases.map(\.rawValue)
+
+    /// Repeated values and comma lists, each checked, without repeats.
+    static func items(_ given: [String]) -> [String] {
+        given.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    public static func statuses(_ given: [String]) throws(OrderError) -> [OrderStatus] {
+        var out: [OrderStatus] = []
+        for text in items(given) {
+            let s = try OrderStatus.parse(text)
+            if !out.contains(s) { out.append(s) }
+        }
+        return out
+    }
+
+    public static func classes(_ given: [String]) throws(OrderError) -> [String] {
+        var out: [String] = []
+        for text in items(given) {
+            let k = text.lowercased()
+            guard knownClasses.contains(k) else {
+                throw OrderError.invalidValue(field: "class", value: text, reason: "expected one of \(knownClasses.joined(separator: ", "))")
+            }
+            if !out.contains(k) { out.append(k) }
+        }
+        return out
+    }
 }
 
 /// The dates a filter resolved to, so the command can show them back.
@@ -88,8 +122,13 @@ extension OrderStore {
 
             // Header fields.
             let placedAt = try draft.placedAt.map { t throws(OrderError) in try dates.instant(t, field: "date") } ?? now
+            if let text = draft.placedAt, placedAt > now.addingTimeInterval(60) {
+                throw OrderError.invalidValue(field: "date", value: text, reason: "in the future (\(Instant.display(placedAt, in: dates.zone)))")
+            }
             let placedDay = LocalDate(placedAt, in: dates.zone)
-            let due = try draft.due.map { t throws(OrderError) in try dates.date(t, field: "due date") }
+            // A relative due date (+3d, fri) counts from the placing, as an order entered late reads.
+            let dueDates = draft.placedAt == nil ? dates : DateResolver(now: placedAt, zone: dates.zone)
+            let due = try draft.due.map { t throws(OrderError) in try dueDates.date(t, field: "due date") }
             if let due, due < placedDay { throw OrderError.dueBeforeOrder(due: due.iso, placed: placedDay.iso) }
             let channel = try Validate.channel(draft.channel ?? setting(.defaultChannel) ?? "web")
             let shippingText = draft.shipping ?? "standard"
@@ -275,18 +314,18 @@ extension OrderStore {
             let zone = try timeZone()
             var conditions: [String] = []
             var args: [any SQLBindable] = []
-            if let s = filter.status {
-                conditions.append("o.status = ?"); args.append(try OrderStatus.parse(s).rawValue)
+            let statuses = try OrderFilter.statuses(filter.statuses)
+            if !statuses.isEmpty {
+                conditions.append("o.status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))")
+                args += statuses.map(\.rawValue)
             }
             if let c = filter.customer {
                 conditions.append("o.customer_id = ?"); args.append(try resolveCustomer(c).id)
             }
-            if let k = filter.orderClass {
-                let known = [ClassificationRules.standardClass] + ClassRule.allCases.map(\.rawValue)
-                guard known.contains(k.lowercased()) else {
-                    throw OrderError.invalidValue(field: "class", value: k, reason: "expected one of \(known.joined(separator: ", "))")
-                }
-                conditions.append("o.class = ?"); args.append(k.lowercased())
+            let classes = try OrderFilter.classes(filter.classes)
+            if !classes.isEmpty {
+                conditions.append("o.class IN (\(Array(repeating: "?", count: classes.count).joined(separator: ", ")))")
+                args += classes
             }
             if let since = resolved.since {
                 conditions.append("o.placed_at >= ?"); args.append(Instant.format(since.start(in: zone)))
@@ -296,6 +335,8 @@ extension OrderStore {
             }
             if let d = resolved.dueBefore {
                 conditions.append("o.due_date <= ?"); args.append(d.iso)
+                // What is due is still to do: finished orders only when a --status asks for them.
+                if statuses.isEmpty { conditions.append("o.status NOT IN ('completed', 'cancelled')") }
             }
             if filter.overdue {
                 let open = OrderStatus.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")

@@ -26,7 +26,9 @@ struct Export: ParsableCommand {
     @Option(help: "csv (default) or jsonl.") var format: ExportFormat = .csv
     @Option(parsing: .unconditional, help: "Only orders placed on or after this date.") var since: String?
     @Option(parsing: .unconditional, help: "Only orders placed on or before this date.") var until: String?
-    @Option(help: "Only orders in this status.") var status: String?
+    @Option(help: ArgumentHelp("Only orders in this status; repeat it or give a comma list for any of several.", valueName: "status"),
+            completion: .list(OrderStatus.allCases.map(\.rawValue)), transform: FilterValues.status)
+    var status: [String] = []
     @Flag(help: "Start the CSV with a UTF-8 byte order mark, for Excel.") var bom = false
     @Argument(help: ArgumentHelp("Where to write ('-' or nothing: stdout).", valueName: "file")) var file: String?
 
@@ -37,7 +39,7 @@ struct Export: ParsableCommand {
     func run() throws {
         let store = try global.openStore(.existing)
         var filter = OrderFilter()
-        filter.since = since; filter.until = until; filter.status = status
+        filter.since = since; filter.until = until; filter.statuses = status
         _ = try store.resolve(filter)  // bad dates fail before any file is touched
 
         let target = file.flatMap { $0 == "-" ? nil : $0 }

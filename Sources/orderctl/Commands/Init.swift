@@ -5,11 +5,14 @@ import OrderCore
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create the database (or show that it exists).",
+        abstract: "Create the database (an existing one is shown, never changed).",
         discussion: """
             Creates the database file (mode 0600, its folder 0700) with the current schema. \
             Any command that writes also creates a missing database with default settings; \
-            commands that only read refuse a missing file, so a mistyped --db is an error.
+            commands that only read refuse a missing file, so a mistyped --db is an error. \
+            On an existing database init changes nothing: a --currency, --timezone or \
+            --country that differs from its settings is named, with the 'orderctl config \
+            set' command that changes it, and init exits 1.
 
             Examples:
               orderctl init --currency EUR --timezone Europe/Berlin --country DE
@@ -33,6 +36,22 @@ struct Init: ParsableCommand {
         if let currency { changes.append(("currency", currency)) }
         if let timezone { changes.append(("timezone", timezone)) }
         if let country { changes.append(("shop.country", country)) }
+        if !store.created {
+            // An existing database is never changed by init: a value that differs is
+            // said, with the command that would change it.
+            let settings = try store.settings()
+            let differ = changes.compactMap { change -> String? in
+                let current = settings.first { $0.key == change.key }?.value
+                guard let given = change.value, current?.caseInsensitiveCompare(given) != .orderedSame else { return nil }
+                return "\(change.key) is \(current ?? "not set"), not \(given) (change it with 'orderctl config set \(change.key) \(given)')"
+            }
+            if !differ.isEmpty {
+                Terminal.note("Database already exists at \(store.path); init changed nothing:")
+                for line in differ { Terminal.note("  \(line)") }
+                throw ExitCode(1)
+            }
+            changes = []
+        }
         do {
             try store.setSettings(changes)
         } catch {

@@ -81,12 +81,19 @@ enum Batch {
     }
 }
 
+/// `--at` for the verbs that record only an event: when it happened, if not now.
+struct AtOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "When it happened, if not now: a date (that day, as late as now allows) or an ISO 8601 date-time; never before the order was placed, never in the future.")
+    var at: String?
+}
+
 struct Confirm: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "confirm", abstract: "Confirm pending orders.",
         discussion: "Examples:\n  orderctl confirm 1042 1043\n  orderctl list --status pending --csv | tail -n +2 | cut -d, -f1 | orderctl confirm -")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
-    func run() throws { try Batch.run(global, refs) { try $0.confirm($1) } }
+    @OptionGroup var when: AtOption
+    func run() throws { try Batch.run(global, refs) { try $0.confirm($1, at: when.at) } }
 }
 
 struct Hold: ParsableCommand {
@@ -95,14 +102,16 @@ struct Hold: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @Option(help: "Why the order waits.") var reason: String
-    func run() throws { try Batch.run(global, refs) { try $0.hold($1, reason: reason) } }
+    @OptionGroup var when: AtOption
+    func run() throws { try Batch.run(global, refs) { try $0.hold($1, reason: reason, at: when.at) } }
 }
 
 struct Release: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "release", abstract: "Release orders from hold, back to the status they had.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
-    func run() throws { try Batch.run(global, refs) { try $0.release($1) } }
+    @OptionGroup var when: AtOption
+    func run() throws { try Batch.run(global, refs) { try $0.release($1, at: when.at) } }
 }
 
 struct Pay: ParsableCommand {
@@ -168,7 +177,8 @@ struct Cancel: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @Option(help: "Why the order is cancelled.") var reason: String
-    func run() throws { try Batch.run(global, refs) { try $0.cancel($1, reason: reason) } }
+    @OptionGroup var when: AtOption
+    func run() throws { try Batch.run(global, refs) { try $0.cancel($1, reason: reason, at: when.at) } }
 }
 
 struct Return: ParsableCommand {
@@ -183,9 +193,10 @@ struct Return: ParsableCommand {
     var items: [String] = []
     @Flag(inversion: .prefixedNo, help: "Put the units back on hand.") var restock = true
     @Option(help: "Why they came back.") var reason: String?
+    @OptionGroup var when: AtOption
     func validate() throws { if items.isEmpty { throw ValidationError("name what came back with --item SKU:QTY") } }
     func run() throws {
-        try Batch.run(global, [ref]) { try $0.returnItems($1, items: items, restock: restock, reason: reason) }
+        try Batch.run(global, [ref]) { try $0.returnItems($1, items: items, restock: restock, reason: reason, at: when.at) }
     }
 }
 
@@ -196,7 +207,8 @@ struct Refund: ParsableCommand {
     @Argument(help: "The order's ref.") var ref: String
     @Option(parsing: .unconditional, help: "Amount refunded.") var amount: String
     @Option(help: "Why.") var reason: String?
-    func run() throws { try Batch.run(global, [ref]) { try $0.refund($1, amount: amount, reason: reason) } }
+    @OptionGroup var when: AtOption
+    func run() throws { try Batch.run(global, [ref]) { try $0.refund($1, amount: amount, reason: reason, at: when.at) } }
 }
 
 struct Note: ParsableCommand {
@@ -205,7 +217,8 @@ struct Note: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
     @Argument(help: "The note.") var text: String
-    func run() throws { try Batch.run(global, [ref]) { try $0.addNote($1, text: text) } }
+    @OptionGroup var when: AtOption
+    func run() throws { try Batch.run(global, [ref]) { try $0.addNote($1, text: text, at: when.at) } }
 }
 
 struct FlagOrder: ParsableCommand {
@@ -215,20 +228,26 @@ struct FlagOrder: ParsableCommand {
     @OptionGroup var refs: RefsOptions
     @Option(help: "What is wrong.") var reason: String?
     @Flag(help: "Clear the flag.") var clear = false
+    @OptionGroup var when: AtOption
     func validate() throws {
         if (reason == nil) == !clear { throw ValidationError("give either --reason TEXT or --clear") }
     }
-    func run() throws { try Batch.run(global, refs) { try $0.flag($1, reason: clear ? nil : reason) } }
+    func run() throws { try Batch.run(global, refs) { try $0.flag($1, reason: clear ? nil : reason, at: when.at) } }
 }
 
 struct Edit: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change an order that has not shipped: lines, quantities, due date, shipping.",
+    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change an unshipped order: lines, due date, shipping, date, customer, channel.",
         discussion: """
-            Reservations follow the new lines and the order is classified again.
+            Reservations follow the new lines and the order is classified again. The \
+            placement date, customer and channel correct an order entered wrongly; each \
+            such change is an event of its own in the history. A new date is never in \
+            the future, nor after anything the history records as following it. Once a \
+            unit has shipped, only --due and --shipping can change.
             Examples:
               orderctl edit 1042 --add VASE:1 --set MUG-01:3
               orderctl edit 1042 --remove TEE-M --due fri --shipping express
               orderctl edit 1042 --due none
+              orderctl edit 1042 --date 2026-05-01 --customer ann@example.com --channel shop
             """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
@@ -238,10 +257,14 @@ struct Edit: ParsableCommand {
     @Option(parsing: .unconditional, help: "New due date, or 'none'.") var due: String?
     @Option(help: "standard or express.") var shipping: String?
     @Flag(help: "Accept quantities beyond available stock as backordered.") var backorder = false
+    @Option(parsing: .unconditional, help: "When the order was placed (a date or ISO 8601 date-time), to correct it.") var date: String?
+    @Option(help: "The order's customer (id, email or exact name), to correct it.") var customer: String?
+    @Option(help: "The sales channel (web, shop, phone, ...), to correct it.") var channel: String?
     func run() throws {
         var change = OrderEdit()
         change.add = add; change.remove = remove; change.set = set; change.due = due
         change.shipping = shipping; change.backorder = backorder
+        change.placedAt = date; change.customer = customer; change.channel = channel
         try Batch.run(global, [ref]) { try $0.edit($1, change) }
     }
 }

@@ -79,12 +79,16 @@ struct ListOrders: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only orders in this status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))).") var status: String?
+    @Option(help: ArgumentHelp("Only orders in this status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))); repeat it or give a comma list for any of several.", valueName: "status"),
+            completion: .list(OrderStatus.allCases.map(\.rawValue)), transform: FilterValues.status)
+    var status: [String] = []
     @Option(help: "Only this customer's orders (id, email or exact name).") var customer: String?
-    @Option(name: .customLong("class"), help: "Only orders of this class (standard, express, international, high-value, bulk).") var orderClass: String?
+    @Option(name: .customLong("class"), help: ArgumentHelp("Only orders of this class (\(OrderFilter.knownClasses.joined(separator: ", "))); repeat it or give a comma list for any of several.", valueName: "class"),
+            completion: .list(OrderFilter.knownClasses), transform: FilterValues.orderClass)
+    var orderClass: [String] = []
     @Option(parsing: .unconditional, help: "Only orders placed on or after this date.") var since: String?
     @Option(parsing: .unconditional, help: "Only orders placed on or before this date.") var until: String?
-    @Option(name: .customLong("due-before"), parsing: .unconditional, help: "Only orders due on or before this date.") var dueBefore: String?
+    @Option(name: .customLong("due-before"), parsing: .unconditional, help: "Only orders due on or before this date (completed and cancelled ones only with --status).") var dueBefore: String?
     @Flag(help: "Only open orders whose due date has passed.") var overdue = false
     @Flag(help: "Only orders with an open flag (see 'orderctl flag').") var flagged = false
     @Flag(help: "Only orders, not cancelled, with money still owed.") var unpaid = false
@@ -96,12 +100,12 @@ struct ListOrders: ParsableCommand {
     @OptionGroup var format: FormatOptions
 
     func validate() throws {
-        if open && status != nil { throw ValidationError("--open and --status cannot be used together") }
+        if open && !status.isEmpty { throw ValidationError("--open and --status cannot be used together") }
     }
 
     func run() throws {
         var filter = OrderFilter()
-        filter.status = status; filter.customer = customer; filter.orderClass = orderClass
+        filter.statuses = status; filter.customer = customer; filter.classes = orderClass
         filter.since = since; filter.until = until; filter.dueBefore = dueBefore; filter.overdue = overdue
         filter.flagged = flagged; filter.unpaid = unpaid; filter.unshipped = unshipped; filter.open = open
         filter.sort = sort; filter.reverse = reverse; filter.limit = limit
@@ -191,3 +195,23 @@ struct ShowOrder: ParsableCommand {
 }
 
 extension OrderSort: ExpressibleByArgument {}
+
+/// Checks of the filter values the parser can judge alone (a usage error, exit 64):
+/// each value may be a comma list; the value is kept as given.
+enum FilterValues {
+    static func status(_ text: String) throws -> String {
+        do { _ = try OrderFilter.statuses([text]) } catch { throw ValidationError(reason(error)) }
+        return text
+    }
+
+    static func orderClass(_ text: String) throws -> String {
+        do { _ = try OrderFilter.classes([text]) } catch { throw ValidationError(reason(error)) }
+        return text
+    }
+
+    /// "expected one of ..." from "invalid status 'x': expected one of ...".
+    static func reason(_ error: OrderError) -> String {
+        if case let .invalidValue(_, _, reason) = error { return reason }
+        return error.description
+    }
+}

@@ -103,7 +103,8 @@ struct Predict: ParsableCommand {
         if let s = p.shippedAt { lines.append("  shipped    \(day(s, zone))") }
         if let s = p.ship { lines.append("  ships      \(range(s, zone))") }
         if let d = p.delivery { lines.append("  arrives    \(range(d, zone))") }
-        if let g = p.group { lines.append("  learned from the newest \(p.groupSize) delivered orders of \(g)") }
+        if let late = p.late { lines.append("  (\(late))") }
+        if let g = p.group { lines.append("  learned from the newest \(p.groupSize) delivered orders \(g)") }
         return lines.joined(separator: "\n")
     }
 
@@ -238,6 +239,11 @@ struct Reorder: ParsableCommand {
             demand. Per product: 'orderctl product update SKU --lead-days 10 --service-level 98 \
             --cover-days 42'; shop-wide: reorder.lead-days, reorder.service-level, reorder.cover-days.
 
+            A product without the 8 weeks of sales a forecast needs follows the reorder level \
+            you set ('orderctl product update SKU --reorder-at N', where the low-stock reminder \
+            warns): at or below it, the plan orders up to twice it, and says so in NOTE \
+            (basis "reorder level" in --csv and --json).
+
             Examples:
               orderctl reorder
               orderctl reorder --csv > purchase-plan.csv
@@ -250,21 +256,23 @@ struct Reorder: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore(.existing)
-        let plan = try store.reorderPlan().filter { all || $0.orderQuantity > 0 }
+        let plan = try store.reorderPlan().filter { all || $0.due }
         func n(_ x: Double) -> String { String(format: "%.1f", x) }
         if format.json {
             Terminal.print(JSON.render(plan.map { l -> JSONObject in
                 ["sku": l.forecast.sku, "name": l.forecast.name, "available": l.available, "per_week": JSONNumber(l.forecast.perWeek, digits: 3),
                  "lead_days": l.leadDays, "service_level": l.serviceLevel, "cover_days": l.coverDays,
                  "lead_demand": JSONNumber(l.leadDemand, digits: 3), "safety_stock": JSONNumber(l.safetyStock, digits: 3),
-                 "reorder_point": l.reorderPoint, "order_quantity": l.orderQuantity, "note": orNull(l.forecast.notEnough)]
+                 "reorder_point": l.reorderPoint, "order_quantity": l.orderQuantity, "reorder_level": orNull(l.reorderLevel),
+                 "basis": l.byLevel ? "reorder level" : "forecast", "note": orNull(l.note)]
             }))
             return
         }
         if format.csv {
-            CSV.write(header: ["sku", "name", "order_quantity", "available", "reorder_point", "per_week", "lead_days", "service_level", "safety_stock"], rows: plan) { l in
+            CSV.write(header: ["sku", "name", "order_quantity", "available", "reorder_point", "per_week", "lead_days", "service_level", "safety_stock", "basis"], rows: plan) { l in
                 [l.forecast.sku, l.forecast.name, String(l.orderQuantity), String(l.available), String(l.reorderPoint),
-                 String(format: "%.2f", l.forecast.perWeek), String(l.leadDays), String(l.serviceLevel), String(format: "%.1f", l.safetyStock)]
+                 String(format: "%.2f", l.forecast.perWeek), String(l.leadDays), String(l.serviceLevel), String(format: "%.1f", l.safetyStock),
+                 l.byLevel ? "reorder level" : "forecast"]
             }
             return
         }
@@ -277,8 +285,9 @@ struct Reorder: ParsableCommand {
                        .init(title: "SAFETY", align: .right), .init(title: "REORDER AT", align: .right), .init(title: "ORDER", align: .right),
                        .init(title: "NOTE", flexible: true)])
         for l in plan {
-            if let note = l.forecast.notEnough {
-                t.add([l.forecast.sku, l.forecast.name, String(l.available), "", "\(l.leadDays)d", "\(l.serviceLevel)%", "", "", "", note])
+            if l.byLevel {
+                t.add([l.forecast.sku, l.forecast.name, String(l.available), "", "\(l.leadDays)d", "\(l.serviceLevel)%", "",
+                       String(l.reorderPoint), l.orderQuantity > 0 ? String(l.orderQuantity) : "", l.note ?? ""])
             } else {
                 t.add([l.forecast.sku, l.forecast.name, String(l.available), n(l.forecast.perWeek), "\(l.leadDays)d", "\(l.serviceLevel)%",
                        n(l.safetyStock), String(l.reorderPoint), l.orderQuantity > 0 ? String(l.orderQuantity) : "", ""])

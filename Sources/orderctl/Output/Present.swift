@@ -158,7 +158,7 @@ enum Present {
             return ["expected": Instant.format(d.expected), "low": Instant.format(d.low), "high": Instant.format(d.high)] as JSONObject
         }
         return ["ship": dates(p.ship), "delivery": dates(p.delivery), "group": orNull(p.group), "group_size": p.groupSize,
-                "note": orNull(p.note)]
+                "note": orNull(p.note ?? p.late)]
     }
 
     /// `Mon 11-30` with the range when it spans days: `Mon 11-30 (11-29..12-02)`.
@@ -178,7 +178,8 @@ enum Present {
         if let note = p.note { return "ETA:       \(note)" }
         if let s = p.ship { lines.append(line("Ships:     ", s)) }
         if let d = p.delivery { lines.append(line("Arrives:   ", d)) }
-        if let g = p.group { lines.append("           learned from the newest \(p.groupSize) delivered orders of \(g) (orderctl predict)") }
+        if let late = p.late { lines.append("           (\(late))") }
+        if let g = p.group { lines.append("           learned from the newest \(p.groupSize) delivered orders \(g) (orderctl predict)") }
         return lines.joined(separator: "\n")
     }
 

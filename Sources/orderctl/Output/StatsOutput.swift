@@ -99,7 +99,8 @@ enum StatsOutput {
     /// Hours as days with one decimal: "1.5".
     static func days(_ hours: Int64?) -> String {
         guard let hours else { return "–" }
-        let tenths = (hours * 10 + 12) / 24
+        // Times are checked to follow the placing; one recorded before it reads as none.
+        let tenths = (max(0, hours) * 10 + 12) / 24
         return "\(tenths / 10).\(tenths % 10)"
     }
 
