@@ -659,3 +659,27 @@ ALTER TABLE reminder_log ADD COLUMN snoozed_at TEXT;
 -- for forgetting old entries without reading it all.
 CREATE INDEX reminder_log_snoozed ON reminder_log(snoozed_until) WHERE snoozed_until IS NOT NULL;
 CREATE INDEX reminder_log_shown ON reminder_log(shown_at);
+
+-- step 6: corrections and imported customers: a customer's history, external references, the anonymous placeholder
+
+-- What 'orderctl customer update' changed: one row per field, with the old and new value.
+CREATE TABLE customer_events (
+    id          INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    at          TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    old_value   TEXT,
+    new_value   TEXT
+) STRICT;
+CREATE INDEX customer_events_customer ON customer_events(customer_id, id);
+
+-- The customer's id in the shop or file they came from (an import's customer_ref):
+-- every --customer finds them by it (ext:17530, or 17530 when no customer has that id).
+ALTER TABLE customers ADD COLUMN external_ref TEXT;
+CREATE UNIQUE INDEX customers_external_ref ON customers(external_ref) WHERE external_ref IS NOT NULL;
+
+-- The one customer an import gives orders with no customer at all ("Imported
+-- customer"): it is nobody, so rankings, RFM and repeat rates leave it out.
+ALTER TABLE customers ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1));
+UPDATE customers SET anonymous = 1 WHERE name = 'Imported customer' AND email IS NULL;
+CREATE INDEX customers_anonymous ON customers(id) WHERE anonymous = 1;

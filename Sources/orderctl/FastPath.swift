@@ -183,13 +183,13 @@ enum FastPath {
     }
 
     static func ship(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
-        let spec = Spec(values: ["--carrier", "--tracking", "--at"], repeatable: ["--item"], positionals: 1...Int.max)
+        let spec = Spec(values: ["--carrier", "--tracking", "--at"], repeatable: ["--item"], flags: ["--carrier-unchecked"], positionals: 1...Int.max)
         guard let p = parse(arguments, spec), let global = globals(p) else { return nil }
         // '-' reads refs from stdin: RefsOptions does that.
         if p.positionals.contains("-") { return nil }
         return {
             try Ship.run(global, p.positionals, items: p.list("--item"), carrier: p.values["--carrier"],
-                         tracking: p.values["--tracking"], at: p.values["--at"])
+                         tracking: p.values["--tracking"], at: p.values["--at"], carrierUnchecked: p.flags.contains("--carrier-unchecked"))
         }
     }
 }

@@ -31,7 +31,7 @@ struct Orderctl: ParsableCommand {
         version: version,
         subcommands: [
             Init.self, AddOrder.self, ListOrders.self, ShowOrder.self,
-            Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, Deliver.self, Cancel.self,
+            Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, ShipmentCommand.self, Deliver.self, Cancel.self,
             Return.self, Refund.self, Edit.self, Note.self, FlagOrder.self, History.self, Why.self, States.self, Verify.self,
             Import.self, Export.self, Stats.self, Report.self, Remind.self, SnoozeCommand.self, RuleCommand.self, Predict.self, Forecast.self, Reorder.self,
             ProductCommand.self, StockCommand.self, CustomerCommand.self, ConfigCommand.self,
@@ -57,6 +57,7 @@ struct Orderctl: ParsableCommand {
                     // For FastPathTests: proves which path a case takes.
                     Terminal.fail("ORDERCTL_FAST_ARGS=only: these arguments need the full parser", code: 70)
                 }
+                if let problem = UnknownCommand.check(arguments, root: Orderctl.self) { Terminal.fail(problem, code: 64) }
                 var command = try parseAsRoot(arguments)
                 try command.run()
             }

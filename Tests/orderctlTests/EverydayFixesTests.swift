@@ -301,6 +301,260 @@ struct EverydayFixesTests {
         #expect(card.int("order_quantity") == 0 && card.int("reorder_point") == 0 && card.string("basis") == "reorder level")
         #expect(card.string("note")?.contains("no reorder level set") == true)
     }
+
+    // MARK: 7. customer update
+
+    @Test("customer update: checked like add, each change recorded, orders kept; bad input changes nothing")
+    func customerUpdate() throws {
+        let s = try Sandbox(template: .withOrder)
+        let r = try s.ok("customer", "update", "ann@example.com", "--email", "ann.lee@example.com", "--country", "Austria",
+                         "--phone", "+43 1 234", "--name", "Ann Lee-Smith")
+        #expect(r.stdout == "Updated customer #1: name 'Ann Lee' -> 'Ann Lee-Smith'; email 'ann@example.com' -> 'ann.lee@example.com'; phone none -> '+43 1 234'; country 'DE' -> 'AT'\n", "\(r)")
+        #expect(try s.sql("SELECT name, email, phone, country FROM customers WHERE id = 1") == ["Ann Lee-Smith|ann.lee@example.com|+43 1 234|AT"])
+        #expect(try s.sql("SELECT field, coalesce(old_value, '-'), new_value FROM customer_events WHERE customer_id = 1 ORDER BY id") == [
+            "name|Ann Lee|Ann Lee-Smith", "email|ann@example.com|ann.lee@example.com", "phone|-|+43 1 234", "country|DE|AT",
+        ])
+        // The orders stay with the customer, found by the new email.
+        let show = try s.ok("customer", "show", "ann.lee@example.com").stdout
+        #expect(show.contains("Orders:   1, total spent 19.90 EUR"), "\(show)")
+        #expect(show.contains("email: ann@example.com -> ann.lee@example.com"), "\(show)")
+        // An empty value clears an optional field.
+        try s.ok("customer", "update", "1", "--phone", "")
+        #expect(try s.scalar("SELECT coalesce(phone, 'NULL') FROM customers WHERE id = 1") == "NULL")
+        let before = try s.dump()
+        for (args, message) in [
+            (["--email", "jean@example.fr"], "Error: a customer with email 'jean@example.fr' already exists"),
+            (["--email", "not-an-email"], nil),
+            (["--country", "Narnia"], "Error: invalid country 'Narnia': expected a two-letter ISO 3166 code such as DE, or a country's English name such as Germany"),
+            (["--name", ""], nil),
+            ([String](), "Error: missing change (give --name, --email, --phone, --country, --region, --address or --note)"),
+        ] {
+            let r = try s.run(["customer", "update", "1"] + args)
+            #expect(r.exitCode == 1, "\(r)")
+            #expect(r.stderrLines.count == 1, "\(r)")
+            if let message { #expect(r.stderrLines == [message], "\(r)") }
+        }
+        let unknown = try s.run("customer", "update", "99", "--name", "X")
+        #expect(unknown.exitCode == 1 && unknown.stderrLines == ["Error: no customer matches '99' (see 'orderctl customer list')"], "\(unknown)")
+        #expect(try s.dump() == before)
+    }
+
+    @Test("a country's name is accepted wherever a country is")
+    func countryNames() throws {
+        let s = try Sandbox(template: .catalog)
+        try s.ok("customer", "add", "--name", "Hans", "--country", "Germany")
+        try s.ok("customer", "add", "--name", "Kate", "--country", "united kingdom")
+        try s.ok("add", "--customer", "x@example.us", "--create-customer", "--country", "USA", "--item", "TEE-M")
+        try s.ok("config", "set", "shop.country", "Austria")
+        #expect(try s.sql("SELECT name || ' ' || country FROM customers WHERE id > 2 ORDER BY id") == ["Hans DE", "Kate GB", "x US"])
+        #expect(try s.scalar("SELECT value FROM settings WHERE key = 'shop.country'") == "AT")
+    }
+
+    // MARK: 8. shipment update
+
+    @Test("shipment update corrects carrier, tracking and date: checked as ship checks, recorded, lead times follow")
+    func shipmentUpdate() throws {
+        let s = try Sandbox(template: .catalog)
+        try s.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "S-1", "--date", "2026-11-20T10:00:00Z")
+        try s.ok("confirm", "S-1")
+        try s.ok("ship", "S-1", "--item", "MUG-01:1", "--carrier", "dhl", "--tracking", "1234567890", "--at", "2026-11-21T10:00:00Z")
+        try s.ok("ship", "S-1", "--carrier", "dhl", "--at", "2026-11-22T10:00:00Z")
+        let r = try s.ok("shipment", "update", "S-1", "1", "--carrier", "ups", "--tracking", "1Z999AA10123456784", "--at", "2026-11-20T16:00:00Z")
+        #expect(r.stdout == "S-1: shipment 1: carrier dhl -> ups; tracking 1234567890 -> 1Z999AA10123456784; shipped 2026-11-21 11:00 -> 2026-11-20 17:00\n", "\(r)")
+        #expect(try s.sql("SELECT carrier, tracking, shipped_at FROM shipments ORDER BY id") == [
+            "ups|1Z999AA10123456784|2026-11-20T16:00:00Z", "dhl||2026-11-22T10:00:00Z",
+        ])
+        // The first shipment is now 6 hours after the order.
+        #expect(try s.scalar("SELECT ship_hours FROM orders WHERE ref = 'S-1'") == "6")
+        #expect(try s.sql("SELECT kind, new_value, detail FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.ref = 'S-1' AND kind = 'shipment-updated'") == [
+            "shipment-updated|shipment 1|carrier dhl -> ups; tracking 1234567890 -> 1Z999AA10123456784; shipped 2026-11-21 11:00 -> 2026-11-20 17:00",
+        ])
+        #expect(try s.ok("show", "S-1").stdout.contains("https://www.ups.com/track?tracknum=1Z999AA10123456784"))
+        try s.ok("verify")
+        let before = try s.dump()
+        for (args, message) in [
+            (["S-1", "--tracking", "1234567890"], "Error: missing shipment (order S-1 has 2 shipments; name one: orderctl shipment update S-1 N)"),
+            (["S-1", "3", "--tracking", "1234567890"], "Error: invalid shipment '3': order S-1 has shipments 1 to 2"),
+            (["S-1", "2", "--tracking", "12"], "Error: invalid tracking '12': not a DHL tracking number (e.g. 1234567890)"),
+            (["S-1", "1", "--carrier", "dhl"], "Error: invalid tracking '1Z999AA10123456784': not a DHL tracking number (e.g. 1234567890)"),
+            (["S-1", "2", "--at", "2026-11-19"], "Error: invalid at '2026-11-19': before the order was placed (2026-11-20 11:00)"),
+            (["S-1", "2", "--carrier", "dhll"], nil),
+            (["NOPE", "--at", "today"], "Error: no order with ref 'NOPE' (see 'orderctl list')"),
+        ] {
+            let r = try s.run(["shipment", "update"] + args)
+            #expect(r.exitCode == 1, "\(r)")
+            if let message { #expect(r.stderrLines == [message], "\(r)") } else { #expect(r.stderrLines.count == 1, "\(r)") }
+        }
+        let usage = try s.run("shipment", "update", "S-1")
+        #expect(usage.exitCode == 64, "\(usage)")
+        #expect(try s.dump() == before)
+    }
+
+    // MARK: 11. unknown carriers
+
+    @Test("an unknown carrier is refused with the known ones and the nearest; a set URL or --carrier-unchecked lets it through")
+    func unknownCarrier() throws {
+        let s = try Sandbox(template: .withOrder)
+        try s.ok("confirm", "A-100")
+        let before = try s.dump()
+        let r = try s.run("ship", "A-100", "--carrier", "dhll")
+        #expect(r.exitCode == 1, "\(r)")
+        #expect(r.stderrLines == ["Error: invalid carrier 'dhll': not a carrier orderctl knows (known: dhl, dpd, fedex, gls, hermes, royalmail, ups, usps; did you mean 'dhl'?); set carrier.dhll.url for its tracking links, or give --carrier-unchecked"], "\(r)")
+        #expect(try s.dump() == before)
+        try s.ok("config", "set", "carrier.postnl.url", "https://postnl.example/track/{tracking}")
+        try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "A-101")
+        try s.ok("confirm", "A-101")
+        try s.ok("ship", "A-101", "--carrier", "postnl", "--tracking", "3S123")
+        try s.ok("ship", "A-100", "--carrier", "Correos", "--carrier-unchecked")
+        #expect(try s.sql("SELECT carrier FROM shipments ORDER BY id") == ["postnl", "correos"])
+        // Once shipped with, a carrier is known to this shop.
+        try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "A-102")
+        try s.ok("confirm", "A-102")
+        try s.ok("ship", "A-102", "--carrier", "correos")
+    }
+
+    // MARK: 19. typos
+
+    @Test("a misspelled command, help topic, SKU or customer gets the nearest names; exit 64 for commands")
+    func typos() throws {
+        let s = try Sandbox(template: .withOrder)
+        for (args, line) in [
+            (["lsit"], "Error: unknown command 'lsit'; did you mean 'list'?"),
+            (["help", "lsit"], "Error: unknown command 'lsit'; did you mean 'list'?"),
+            (["customer", "lsit"], "Error: unknown customer command 'lsit'; did you mean 'list'?"),
+            (["help", "customer", "lsit"], "Error: unknown customer command 'lsit'; did you mean 'list'?"),
+            (["stats", "custmers"], "Error: unknown stats command 'custmers'; did you mean 'customers'?"),
+            (["frobnicate"], "Error: unknown command 'frobnicate' (see 'orderctl --help')"),
+        ] {
+            let r = try s.run(args)
+            #expect(r.exitCode == 64, "\(r)")
+            #expect(r.stderrLines == [line], "\(r)")
+            #expect(r.stdout.isEmpty)
+        }
+        let sku = try s.run("add", "--customer", "ann@example.com", "--item", "MUG01")
+        #expect(sku.stderrLines == ["Error: unknown SKU 'MUG01'; did you mean 'MUG-01'? (see 'orderctl product list', or add it with 'orderctl product add')"], "\(sku)")
+        let name = try s.run("add", "--customer", "Ann Le", "--item", "TEE-M")
+        #expect(name.stderrLines == ["Error: no customer matches 'Ann Le'; did you mean 'Ann Lee'? (see 'orderctl customer list')"], "\(name)")
+        let email = try s.run("list", "--customer", "ann@exmaple.com")
+        #expect(email.stderrLines == ["Error: no customer with email 'ann@exmaple.com'; did you mean 'ann@example.com'? (add --create-customer to create one, or 'orderctl customer add')"], "\(email)")
+        // Help for a real topic still works.
+        #expect(try s.ok("help", "customer", "update").stdout.contains("Correct a customer's details"))
+    }
+
+    // MARK: 12, 14, 15. imports as people run them
+
+    @Test("Ctrl-C or a kill during an import: exit 128+signal, one line, no temporary rejects file, nothing imported",
+          arguments: [SIGINT, SIGTERM])
+    func interruptedImport(_ sig: Int32) throws {
+        let s = try Sandbox(template: .catalog)
+        var csv = "ref,ordered_at,customer_email,sku,quantity,unit_price\n"
+        for i in 0..<150_000 {
+            csv += "K-\(i),2026-10-01T10:00:00Z,k\(i % 500)@example.com,TEE-M,\(i % 7 == 0 ? "-1" : "1"),19.90\n"
+        }
+        let path = s.dir.appendingPathComponent("big.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let before = try s.dump()
+        let rejects = s.dir.appendingPathComponent("rejects.csv").path
+        let p = try launch(s.binary, ["import", path, "--skip-invalid", "--rejects", rejects], environment: s.environment(),
+                           directory: s.dir, scratch: s.scratch)
+        // Wait until the import is under way: its temporary rejects file exists.
+        let temp = s.dir.appendingPathComponent(".rejects.csv.tmp-\(p.process.processIdentifier)").path
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: temp) && Date() < deadline && p.process.isRunning { usleep(2000) }
+        try #require(FileManager.default.fileExists(atPath: temp), "the import never started writing its rejects")
+        usleep(100_000)
+        kill(p.process.processIdentifier, sig)
+        let r = try p.wait()
+        #expect(r.exitCode == 128 + sig, "\(r)")
+        #expect(r.stderrLines.last == "interrupted: nothing was imported", "\(r)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: s.dir.path).filter { $0.contains(".tmp-") || $0 == "rejects.csv" }
+        #expect(left.isEmpty, "left behind: \(left)")
+        #expect(try s.dump() == before)
+        try s.ok("verify")
+    }
+
+    @Test("import exit codes: rows skipped as asked 0, nothing new 0 (and says so), invalid and nothing imported 65")
+    func importExitCodes() throws {
+        let s = try Sandbox(template: .catalog)
+        let header = "ref,ordered_at,customer_email,sku,quantity,unit_price\n"
+        let good = "G-1,2026-10-01T10:00:00Z,g@example.com,TEE-M,1,19.90\nG-2,2026-10-02T10:00:00Z,g@example.com,TEE-M,2,19.90\n"
+        let bad = "B-1,2026-10-03T10:00:00Z,g@example.com,TEE-M,-1,19.90\nB-1,2026-10-03T10:00:00Z,g@example.com,CARD,1,2.05\n"
+        let mixed = s.dir.appendingPathComponent("mixed.csv").path
+        try (header + good + bad).write(toFile: mixed, atomically: true, encoding: .utf8)
+        let rejects = s.dir.appendingPathComponent("rejects.csv").path
+        // All or nothing: invalid input, nothing imported.
+        let strict = try s.run("import", mixed)
+        #expect(strict.exitCode == 65, "\(strict)")
+        #expect(try s.scalar("SELECT count(*) FROM orders") == "0")
+        // Skipped as asked: imported, 0, and a count per reason.
+        let first = try s.run("import", mixed, "--skip-invalid", "--rejects", rejects)
+        #expect(first.exitCode == 0, "\(first)")
+        #expect(first.stderrLines == ["rejected 1 order (2 rows), every row written to \(rejects) with its reason:",
+                                      "       1  quantity: expected a whole number from 1 to 1000000"], "\(first)")
+        #expect(try s.sql("SELECT ref FROM orders ORDER BY ref") == ["G-1", "G-2"])
+        let rows = try String(contentsOfFile: rejects, encoding: .utf8).split(whereSeparator: \.isNewline).map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.map { $0.last! } == ["reason", "line 4: quantity '-1': expected a whole number from 1 to 1000000", "line 5: order B-1 rejected: see line 4"])
+        // The daily re-import: nothing new, 0, said.
+        let again = try s.run("import", mixed, "--skip-invalid", "--rejects", rejects)
+        #expect(again.exitCode == 0, "\(again)")
+        #expect(again.stdoutLines.last == "nothing new: every valid order is already here", "\(again)")
+        let clean = s.dir.appendingPathComponent("clean.csv").path
+        try (header + good).write(toFile: clean, atomically: true, encoding: .utf8)
+        let same = try s.run("import", clean)
+        #expect(same.exitCode == 0 && same.stdoutLines.last == "nothing new: every order is already here", "\(same)")
+        // Only invalid rows, even with --skip-invalid: nothing imported, 65.
+        let onlyBad = s.dir.appendingPathComponent("bad.csv").path
+        try (header + bad).write(toFile: onlyBad, atomically: true, encoding: .utf8)
+        let none = try s.run("import", onlyBad, "--skip-invalid")
+        #expect(none.exitCode == 65, "\(none)")
+    }
+
+    // MARK: 16. imported customers have an external reference; the placeholder is nobody
+
+    @Test("customer_ref becomes an external reference every --customer accepts; 'Imported customer' is out of the rankings")
+    func externalRefs() throws {
+        let s = try Sandbox(template: .catalog)
+        let csv = """
+            ref,ordered_at,customer_ref,sku,quantity,unit_price
+            U-1,2026-10-01T10:00:00Z,17530,TEE-M,1,19.90
+            U-2,2026-10-05T10:00:00Z,17530,TEE-M,2,19.90
+            U-3,2026-10-06T10:00:00Z,2,TEE-M,1,19.90
+            U-4,2026-10-07T10:00:00Z,,TEE-M,50,19.90
+            U-5,2026-10-08T10:00:00Z,,TEE-M,50,19.90
+
+            """
+        let path = s.dir.appendingPathComponent("u.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        try s.ok("import", path)
+        #expect(try s.sql("SELECT id, name, coalesce(external_ref, '-'), anonymous FROM customers WHERE id > 2 ORDER BY id") == [
+            "3|Customer 17530|17530|0", "4|Customer 2|2|0", "5|Imported customer|-|1",
+        ])
+        // Digits: the internal id, else the external reference; ext: says which.
+        for given in ["17530", "ext:17530", "Customer 17530", "#3"] {
+            let rows = Output.parseCSV(try s.ok("list", "--customer", given, "--csv").stdout)!.dropFirst().map { $0[0] }
+            #expect(Set(rows) == ["U-1", "U-2"], "\(given)")
+        }
+        // "2" is customer #2's id and customer #4's reference: never silently one of them.
+        let both = try s.run("list", "--customer", "2")
+        #expect(both.exitCode == 1)
+        #expect(both.stderrLines == ["Error: invalid customer '2': is the id of customer #2 and the external reference of customer #4; say #2 or ext:2"], "\(both)")
+        #expect(Output.parseCSV(try s.ok("list", "--customer", "ext:2", "--csv").stdout)!.dropFirst().map { $0[0] } == ["U-3"])
+        #expect(try s.ok("customer", "show", "ext:17530").stdout.contains("Ext ref:  17530"))
+        #expect(try s.jsonObject("customer", "show", "17530").string("external_ref") == "17530")
+        // The placeholder has the most revenue, but it is nobody: not ranked, not scored.
+        let ranked = try #require(Output.parseCSV(try s.ok("stats", "customers", "--from", "2026-10-01", "--to", "2026-10-31", "--csv").stdout))
+        let column = try #require(ranked.first?.firstIndex(of: "customer"), "\(ranked)")
+        let names = ranked.dropFirst().map { $0[column] }
+        #expect(Set(names) == ["Customer 17530", "Customer 2"], "\(ranked)")
+        let text = try s.ok("stats", "customers", "--from", "2026-10-01", "--to", "2026-10-31").stdout
+        #expect(!text.contains("Imported customer"), "\(text)")
+        // A second import of the same refs finds the same customers.
+        let again = s.dir.appendingPathComponent("u2.csv").path
+        try "ref,ordered_at,customer_ref,sku,quantity,unit_price\nU-6,2026-10-09T10:00:00Z,17530,TEE-M,1,19.90\nU-7,2026-10-09T11:00:00Z,,TEE-M,1,19.90\n"
+            .write(toFile: again, atomically: true, encoding: .utf8)
+        try s.ok("import", again)
+        #expect(try s.sql("SELECT o.ref, o.customer_id FROM orders o WHERE ref IN ('U-6', 'U-7') ORDER BY ref") == ["U-6|3", "U-7|5"])
+    }
 }
 
 let dateHelp = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w, +1m, +1y, mon..sun, eow, eom"

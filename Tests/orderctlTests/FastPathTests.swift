@@ -57,6 +57,8 @@ struct FastPathTests {
         ["ship", "B-1", "A-100"],
         ["ship", "A-100", "NOPE"],
         ["ship", "B-1", "b-1"],
+        ["ship", "B-1", "--carrier", "dhll"],
+        ["ship", "B-1", "--carrier", "dhll", "--carrier-unchecked"],
     ]
 
     /// Cases left to swift-argument-parser: help, usage errors, what the fast path does
@@ -156,7 +158,7 @@ struct FastPathTests {
                 "option channel", "option shipping", "option note", "option date", "flag backorder",
                 "flag create-customer", "option customer-name", "option country", "flag json"],
         "ship": ["option db", "option color", "positional ref repeating", "option from-file", "option item repeating",
-                 "option carrier", "option tracking", "option at"],
+                 "option carrier", "flag carrier-unchecked", "option tracking", "option at"],
     ]
 
     @Test("the fast path's options are the ones swift-argument-parser declares", arguments: ["list", "show", "add", "ship"])

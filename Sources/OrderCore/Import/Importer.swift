@@ -49,6 +49,11 @@ public struct ImportSummary: Sendable, Equatable {
     public static let kept = 1000
     /// True when the changes were kept (not a dry run, and not refused whole).
     public var committed = false
+    /// How many issues there were of each kind ("quantity: expected a whole number"),
+    /// the first `reasonsKept` kinds; the rest count under `otherReasons`.
+    public var reasons: [String: Int] = [:]
+    public var otherReasons = 0
+    public static let reasonsKept = 500
 }
 
 /// A rejected input row, to write to the rejects file: the record as read, and why.
@@ -448,17 +453,30 @@ public final class Importer {
                               "conflict: order \(ref) differs here in \(differs.joined(separator: ", ")); nothing was changed (\(hint))")
         }
 
-        // Customer: by email, else by exact name, else new.
-        let name = first[.customerName] ?? email.map { String($0.prefix { $0 != "@" }) } ?? first[.customerRef] ?? "Imported customer"
+        // Customer: by email, else by external reference (customer_ref), else by exact
+        // name, else new. Orders with no customer at all go to one anonymous placeholder.
+        let externalRef = first[.customerRef]
+        if let externalRef, externalRef.count > 64 || externalRef.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
+            return try refuse(first.line, "customer_ref", externalRef, "expected a customer number or code of at most 64 characters on one line")
+        }
+        let anonymous = first[.customerName] == nil && email == nil && externalRef == nil
+        let name = first[.customerName] ?? email.map { String($0.prefix { $0 != "@" }) } ?? externalRef.map { "Customer \($0)" } ?? "Imported customer"
         var customerID: Int64?
         if let email { customerID = try store.db.queryFirst("SELECT id FROM customers WHERE email = ?", email) { $0.int64(0) } }
-        if customerID == nil, email == nil {
-            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1", name) { $0.int64(0) }
+        if customerID == nil, let externalRef {
+            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE external_ref = ?", externalRef) { $0.int64(0) }
+        }
+        if customerID == nil, email == nil, externalRef == nil {
+            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE name = ? COLLATE NOCASE AND anonymous = ? ORDER BY id LIMIT 1",
+                                                 name, anonymous) { $0.int64(0) }
         }
         if customerID == nil {
             do {
                 // Looked up by email above: no need to check again or read it back.
                 customerID = try store.insertCustomerRow(NewCustomer(name: name, email: email, country: country, region: region), emailChecked: true, at: nowText)
+                if externalRef != nil || anonymous {
+                    try store.db.run("UPDATE customers SET external_ref = ?, anonymous = ? WHERE id = ?", externalRef, anonymous, customerID!)
+                }
                 summary.customersCreated += 1
             } catch let e as OrderError {
                 return try refuse(first.line, "customer_name", name, reason(e))
@@ -654,7 +672,7 @@ public final class Importer {
                     if target >= order.firstIndex(of: .shipped)! {
                         state = try store.loadState(ref)
                         if state.lines.contains(where: { $0.outstanding > 0 }) {
-                            _ = try store.ship(ref, carrier: first[.carrier], tracking: first[.tracking], at: at(plan.shippedAt))
+                            _ = try store.ship(ref, carrier: first[.carrier], tracking: first[.tracking], at: at(plan.shippedAt), carrierUnchecked: true)
                         }
                     }
                     if status == .delivered || status == .completed { _ = try store.deliver(ref, at: at(plan.deliveredAt ?? plan.shippedAt)) }
@@ -692,6 +710,14 @@ public final class Importer {
     func reject(_ rows: [ImportRow], _ issues: [ImportIssue], rejected: (RejectedRow) throws -> Void) throws {
         summary.issueCount += issues.count
         if summary.issues.count < ImportSummary.kept { summary.issues += issues.prefix(ImportSummary.kept - summary.issues.count) }
+        for issue in issues {
+            let kind = "\(issue.field): \(Self.kind(of: issue.reason))"
+            if summary.reasons[kind] != nil || summary.reasons.count < ImportSummary.reasonsKept {
+                summary.reasons[kind, default: 0] += 1
+            } else {
+                summary.otherReasons += 1
+            }
+        }
         summary.rowsRejected += weight(rows)
         summary.ordersRejected += 1
         if let ref = rows[0][.ref], rejectedRefs[Self.fold(ref)] == nil, rejectedRefs.count < 100_000 { rejectedRefs[Self.fold(ref)] = rows[0].line }
@@ -700,10 +726,26 @@ public final class Importer {
         }
     }
 
+    /// A row's own problems; a row rejected only because another row of its order is
+    /// invalid points to that row instead of repeating its problems.
     func issuesText(_ issues: [ImportIssue], _ row: ImportRow) -> String {
         let mine = issues.filter { $0.line == row.line }
-        let list = (mine.isEmpty ? issues : mine).map { $0.value.isEmpty && $0.field != "ref" ? "\($0.field): \($0.reason)" : "\($0.field) '\(OrderError.clip($0.value))': \($0.reason)" }
-        return (mine.isEmpty ? "another row of this order is invalid: " : "") + list.joined(separator: "; ")
+        guard !mine.isEmpty else {
+            let ref = row[.ref].map { "order \(OrderError.clip($0))" } ?? "its order"
+            return "\(ref) rejected: see line \(issues.map(\.line).min() ?? row.line)"
+        }
+        return mine.map { $0.value.isEmpty && $0.field != "ref" ? "\($0.field): \($0.reason)" : "\($0.field) '\(OrderError.clip($0.value))': \($0.reason)" }
+            .joined(separator: "; ")
+    }
+
+    /// A reason without what names one order or line ("given twice in order 5142 at
+    /// different prices (also at line 2555)" -> "given twice in an order at different
+    /// prices"), so that the summary counts kinds of problem.
+    static func kind(of reason: String) -> String {
+        var out = reason.replacingOccurrences(of: #" \([^()]*\)"#, with: "", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"\border \S+"#, with: "an order", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"\bline \d+"#, with: "another line", options: .regularExpression)
+        return out
     }
 
     static func reason(_ error: Error) -> String {

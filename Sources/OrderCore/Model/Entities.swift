@@ -41,6 +41,10 @@ public struct Customer: Sendable, Equatable {
     public var createdAt: Date
     /// State, province or region.
     public var region: String? = nil
+    /// The customer's id where they came from (an import's customer_ref).
+    public var externalRef: String? = nil
+    /// The placeholder an import gives orders without a customer: left out of rankings.
+    public var anonymous = false
 }
 
 public struct CustomerSummary: Sendable, Equatable {

@@ -3,9 +3,9 @@
 public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidValue(field: String, value: String, reason: String)
     case missingValue(field: String, hint: String)
-    case unknownProduct(sku: String)
-    case unknownCustomer(String)
-    case unknownCustomerEmail(String)
+    case unknownProduct(sku: String, near: [String] = [])
+    case unknownCustomer(String, near: [String] = [])
+    case unknownCustomerEmail(String, near: [String] = [])
     case ambiguousCustomer(String, matches: Int)
     case unknownOrder(ref: String)
     case duplicateRef(ref: String)
@@ -31,12 +31,12 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid \(field) '\(Self.clip(value))': \(reason)"
         case let .missingValue(field, hint):
             return "missing \(field)" + (hint.isEmpty ? "" : " (\(hint))")
-        case let .unknownProduct(sku):
-            return "unknown SKU '\(Self.clip(sku))' (see 'orderctl product list', or add it with 'orderctl product add')"
-        case let .unknownCustomer(text):
-            return "no customer matches '\(Self.clip(text))' (see 'orderctl customer list')"
-        case let .unknownCustomerEmail(email):
-            return "no customer with email '\(Self.clip(email))' (add --create-customer to create one, or 'orderctl customer add')"
+        case let .unknownProduct(sku, near):
+            return "unknown SKU '\(Self.clip(sku))'" + Self.nearText(near) + " (see 'orderctl product list', or add it with 'orderctl product add')"
+        case let .unknownCustomer(text, near):
+            return "no customer matches '\(Self.clip(text))'" + Self.nearText(near) + " (see 'orderctl customer list')"
+        case let .unknownCustomerEmail(email, near):
+            return "no customer with email '\(Self.clip(email))'" + Self.nearText(near) + " (add --create-customer to create one, or 'orderctl customer add')"
         case let .ambiguousCustomer(text, matches):
             return "'\(Self.clip(text))' matches \(matches) customers by name; use the customer's id or email"
         case let .unknownOrder(ref):
@@ -74,6 +74,13 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .newerSchema(path, version, supported):
             return "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
         }
+    }
+
+    /// "; did you mean 'MUG-01'?" for the nearest known names, or nothing.
+    static func nearText(_ near: [String]) -> String {
+        guard !near.isEmpty else { return "" }
+        let quoted = near.map { "'\(clip($0))'" }
+        return "; did you mean " + (quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!) + "?"
     }
 
     /// Keeps error lines one line long and readable, whatever the user typed.

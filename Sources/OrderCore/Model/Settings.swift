@@ -19,7 +19,7 @@ public struct SettingKey: Sendable {
         return v  // as given: Foundation would turn "UTC" into "GMT"
     }
     public static let shopCountry = SettingKey(key: "shop.country", summary: "the shop's country (ISO 3166 alpha-2); other countries are international", defaultValue: nil) { v throws(OrderError) in
-        try Validate.country(v)
+        try Validate.countryOrName(v)
     }
     public static let orderPrefix = SettingKey(key: "order.prefix", summary: "text before generated order numbers", defaultValue: "") { v throws(OrderError) in
         guard !v.isEmpty else { return v }

@@ -144,7 +144,7 @@ extension OrderStore {
                 products = try db.query("SELECT id, sku, name FROM products WHERE active = 1 ORDER BY sku") { ($0.int64(0), $0.string(1), $0.string(2)) }
             } else {
                 for sku in skus {
-                    guard let p = try findProduct(sku) else { throw OrderError.unknownProduct(sku: sku) }
+                    guard let p = try findProduct(sku) else { throw try unknownProduct(sku) }
                     products.append((p.id, p.sku, p.name))
                 }
             }
@@ -251,7 +251,7 @@ extension OrderStore {
             var chosen: [(Int64, String)] = []
             if !skus.isEmpty {
                 for sku in skus {
-                    guard let p = try findProduct(sku) else { throw OrderError.unknownProduct(sku: sku) }
+                    guard let p = try findProduct(sku) else { throw try unknownProduct(sku) }
                     chosen.append((p.id, p.sku))
                 }
             } else {

@@ -117,6 +117,14 @@ public enum Validate {
         return upper
     }
 
+    /// A two-letter code, or a country's English name ("Germany", "United Kingdom",
+    /// "USA") as exports write it: what an import accepts, every command accepts.
+    public static func countryOrName(_ text: String) throws(OrderError) -> String {
+        if text.unicodeScalars.count == 2 { return try country(text) }
+        if case .code(let code) = CountryNames.resolve(text) { return try country(code) }
+        throw .invalidValue(field: "country", value: text, reason: "expected a two-letter ISO 3166 code such as DE, or a country's English name such as Germany")
+    }
+
     public static func channel(_ text: String) throws(OrderError) -> String {
         try word(text, field: "channel", examples: "web, shop or phone")
     }

@@ -98,12 +98,15 @@ extension OrderStore {
             if let currency { filter = " AND currency = ?"; args.append(try Currency(code: currency).code) }
             var byCurrency: [String: [Int64: CustomerFigures]] = [:]
             var gaps: [String: HourHistogram] = [:]
+            // The placeholder for orders without a customer is nobody: no rank, no RFM.
+            let nobody = Set(try db.query("SELECT id FROM customers INDEXED BY customers_anonymous WHERE anonymous = 1") { $0.int64(0) })
             // In order placed, from an index that holds every column read.
             try db.forEach("""
                 SELECT currency, customer_id, placed_at, total - refunded_total FROM orders INDEXED BY orders_stats_customer
                 WHERE placed_at >= ? AND placed_at < ? AND status <> 'cancelled'\(filter)
                 """, arguments: args) { row in
                 let code = row.string(0), id = row.int64(1), placed = row.string(2)
+                if nobody.contains(id) { return }
                 var c = byCurrency[code]?[id] ?? CustomerFigures(id: id)
                 if c.orders > 0, let a = Instant.parse(c.last), let b = Instant.parse(placed) {
                     gaps[code, default: HourHistogram()].add(Int64((b.timeIntervalSince(a) / 86400).rounded(.down)))

@@ -17,15 +17,22 @@ public struct NewCustomer: Sendable {
     }
 }
 
+/// What `customer update` changes: nil leaves a field; an empty text clears an optional one.
+public struct CustomerChanges: Sendable {
+    public var name, email, phone, country, region, address, note: String?
+    public init() {}
+    public var isEmpty: Bool { [name, email, phone, country, region, address, note].allSatisfy { $0 == nil } }
+}
+
 extension OrderStore {
-    static let customerColumns = "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at, c.region"
+    static let customerColumns = "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at, c.region, c.external_ref, c.anonymous"
     /// How many columns `customerColumns` selects: what a query appends to them starts here.
     static let customerColumnCount = customerColumns.split(separator: ",").count
 
     func customer(from r: Row) -> Customer {
         Customer(id: r.int64(0), name: r.string(1), email: r.optionalString(2), phone: r.optionalString(3),
                  country: r.optionalString(4), address: r.optionalString(5), note: r.optionalString(6),
-                 createdAt: date(r.string(7)), region: r.optionalString(8))
+                 createdAt: date(r.string(7)), region: r.optionalString(8), externalRef: r.optionalString(9), anonymous: r.bool(10))
     }
 
     func insertCustomer(_ new: NewCustomer) throws -> Customer {
@@ -37,7 +44,7 @@ extension OrderStore {
     func insertCustomerRow(_ new: NewCustomer, emailChecked: Bool = false, at: String? = nil) throws -> Int64 {
         let name = try Validate.name(new.name, field: "name")
         let email = try new.email.map { e throws(OrderError) in try Validate.email(e) }
-        let country = try new.country.map { c throws(OrderError) in try Validate.country(c) }
+        let country = try new.country.map { c throws(OrderError) in try Validate.countryOrName(c) }
         let region = try new.region.flatMap { $0.isEmpty ? nil : $0 }.map { r throws(OrderError) in try Validate.region(r) }
         let phone = try new.phone.map { p throws(OrderError) in try Validate.name(p, field: "phone") }
         let address = try new.address.flatMap { $0.isEmpty ? nil : $0 }.map { a throws(OrderError) in try Validate.note(a, field: "address") }
@@ -59,28 +66,100 @@ extension OrderStore {
         try db.transaction { try insertCustomer(new) }
     }
 
-    /// Finds a customer by id (digits, or `#12`), email (contains `@`) or exact name
+    /// Finds a customer by id (digits, or `#12`), external reference (`ext:17530`, or
+    /// digits no customer has as id), email (contains `@`) or exact name
     /// (case-insensitive; must be unique).
     func resolveCustomer(_ text: String) throws -> Customer {
         let trimmed = text.trimmingWhitespace()
-        let idText = trimmed.hasPrefix("#") ? String(trimmed.dropFirst()) : trimmed
-        if !idText.isEmpty, idText.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(idText) {
-            if let c = try customer(id: id) { return c }
+        if trimmed.lowercased().hasPrefix("ext:") {
+            let ref = String(trimmed.dropFirst(4)).trimmingWhitespace()
+            if let c = try customer(externalRef: ref) { return c }
             throw OrderError.unknownCustomer(text)
         }
+        let idText = trimmed.hasPrefix("#") ? String(trimmed.dropFirst()) : trimmed
+        if !idText.isEmpty, idText.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(idText) {
+            let byID = try customer(id: id)
+            // Plain digits may also be a shop's customer number: never silently the wrong one.
+            let byRef = trimmed.hasPrefix("#") ? nil : try customer(externalRef: idText)
+            if let byID, let byRef, byID.id != byRef.id {
+                throw OrderError.invalidValue(field: "customer", value: text,
+                    reason: "is the id of customer #\(byID.id) and the external reference of customer #\(byRef.id); say #\(idText) or ext:\(idText)")
+            }
+            if let c = byID ?? byRef { return c }
+            throw OrderError.unknownCustomer(text)
+        }
+        if let c = try customer(externalRef: trimmed) { return c }
         if trimmed.contains("@") {
             if let c = try db.queryFirst("SELECT \(Self.customerColumns) FROM customers c WHERE c.email = ?", trimmed, row: customer(from:)) {
                 return c
             }
-            throw OrderError.unknownCustomerEmail(trimmed)
+            let emails = try db.query("SELECT email FROM customers WHERE email IS NOT NULL LIMIT 100000") { $0.string(0) }
+            throw OrderError.unknownCustomerEmail(trimmed, near: Suggest.nearest(trimmed, in: emails))
         }
         let matches = try db.query("SELECT \(Self.customerColumns) FROM customers c WHERE c.name = ? COLLATE NOCASE LIMIT 10", trimmed, row: customer(from:))
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 { throw OrderError.ambiguousCustomer(text, matches: matches.count) }
-        throw OrderError.unknownCustomer(text)
+        let names = try db.query("SELECT name FROM customers WHERE anonymous = 0 LIMIT 100000") { $0.string(0) }
+        throw OrderError.unknownCustomer(text, near: Suggest.nearest(trimmed, in: Array(Set(names))))
     }
 
     public func customer(_ text: String) throws -> Customer { try db.read { try resolveCustomer(text) } }
+
+    func customer(externalRef ref: String) throws -> Customer? {
+        guard !ref.isEmpty else { return nil }
+        return try db.queryFirst("SELECT \(Self.customerColumns) FROM customers c WHERE c.external_ref = ?", ref, row: customer(from:))
+    }
+
+    /// Changes a customer's details, each checked as `customer add` checks it, each
+    /// change recorded in `customer_events`. An empty value clears an optional field.
+    /// Orders stay with the customer (they refer to the id, not the email).
+    public func updateCustomer(_ text: String, _ change: CustomerChanges) throws -> (customer: Customer, changed: [String]) {
+        try db.transaction {
+            guard !change.isEmpty else {
+                throw OrderError.missingValue(field: "change", hint: "give --name, --email, --phone, --country, --region, --address or --note")
+            }
+            let old = try resolveCustomer(text)
+            func optional(_ value: String?, _ check: (String) throws -> String) throws -> String?? {
+                guard let value else { return .none }
+                let trimmed = value.trimmingWhitespace()
+                return .some(trimmed.isEmpty ? nil : try check(trimmed))
+            }
+            let name = try change.name.map { n throws(OrderError) in try Validate.name(n, field: "name") }
+            let email = try optional(change.email) { try Validate.email($0) }
+            let phone = try optional(change.phone) { try Validate.name($0, field: "phone") }
+            let country = try optional(change.country) { try Validate.countryOrName($0) }
+            let region = try optional(change.region) { try Validate.region($0) }
+            let address = try optional(change.address) { try Validate.note($0, field: "address") }
+            let note = try optional(change.note) { try Validate.note($0, field: "note") }
+            if case .some(.some(let e)) = email, e.lowercased() != old.email?.lowercased(),
+               try db.scalarInt("SELECT count(*) FROM customers WHERE email = ? AND id <> ?", e, old.id) > 0 {
+                throw OrderError.duplicateEmail(email: e)
+            }
+            var changed: [String] = []
+            func apply(_ field: String, _ column: String, _ before: String?, _ after: String??) throws {
+                guard case .some(let value) = after, value != before else { return }
+                try db.run("UPDATE customers SET \(column) = ? WHERE id = ?", value, old.id)
+                try db.run("INSERT INTO customer_events(customer_id, at, field, old_value, new_value) VALUES (?, ?, ?, ?, ?)",
+                           old.id, nowText, field, before, value)
+                changed.append("\(field) \(before.map { "'\(OrderError.clip($0))'" } ?? "none") -> \(value.map { "'\(OrderError.clip($0))'" } ?? "none")")
+            }
+            try apply("name", "name", old.name, name.map { .some($0) } ?? .none)
+            try apply("email", "email", old.email, email)
+            try apply("phone", "phone", old.phone, phone)
+            try apply("country", "country", old.country, country)
+            try apply("region", "region", old.region, region)
+            try apply("address", "address", old.address, address)
+            try apply("note", "note", old.note, note)
+            return (try customer(id: old.id)!, changed)
+        }
+    }
+
+    /// A customer's recorded changes, oldest first.
+    public func customerHistory(_ id: Int64) throws -> [(at: Date, field: String, old: String?, new: String?)] {
+        try db.query("SELECT at, field, old_value, new_value FROM customer_events WHERE customer_id = ? ORDER BY id", id) {
+            (date($0.string(0)), $0.string(1), $0.optionalString(2), $0.optionalString(3))
+        }
+    }
 
     static let summaryJoin = """
         SELECT \(customerColumns),

@@ -249,9 +249,27 @@ extension OrderStore {
         return result
     }
 
-    public func ship(_ ref: String, items: [String] = [], carrier: String? = nil, tracking: String? = nil, at: String? = nil) throws -> ActionResult {
+    /// A carrier name: a known one, one with a `carrier.NAME.url` setting, one this shop
+    /// has shipped with before, or (with `unchecked`) any word. A typo is refused with
+    /// the nearest names.
+    func checkedCarrier(_ text: String?, unchecked: Bool) throws -> String? {
+        guard let text else { return nil }
+        let name = try Validate.word(text, field: "carrier", examples: "dhl, ups or dpd")
+        if unchecked || Carrier.named(name) != nil { return name }
+        if try rawSetting("carrier.\(name).url") != nil { return name }
+        if try db.scalarInt("SELECT EXISTS (SELECT 1 FROM shipments WHERE carrier = ?)", name) == 1 { return name }
+        let configured = try db.query("SELECT substr(key, 9, length(key) - 12) FROM settings WHERE key LIKE 'carrier.%.url'") { $0.string(0) }
+        let used = try db.query("SELECT DISTINCT carrier FROM shipments WHERE carrier IS NOT NULL LIMIT 1000") { $0.string(0) }
+        let known = Array(Set(Carrier.known.map(\.name) + configured + used)).sorted()
+        throw OrderError.invalidValue(field: "carrier", value: text,
+            reason: "not a carrier orderctl knows (known: \(known.joined(separator: ", "))\(Suggest.hint(name, in: known))); "
+                + "set carrier.\(name).url for its tracking links, or give --carrier-unchecked")
+    }
+
+    public func ship(_ ref: String, items: [String] = [], carrier: String? = nil, tracking: String? = nil, at: String? = nil,
+                     carrierUnchecked: Bool = false) throws -> ActionResult {
         try act(ref, .ship) { state, events in
-            let carrier = try carrier.map { c throws(OrderError) in try Validate.word(c, field: "carrier", examples: "dhl, ups or dpd") }
+            let carrier = try checkedCarrier(carrier, unchecked: carrierUnchecked)
             if tracking != nil && carrier == nil {
                 throw OrderError.missingValue(field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")
             }
@@ -322,6 +340,61 @@ extension OrderStore {
             try setStatus(&state, complete ? .shipped : .processing, &events)
             return "shipped \(units) unit\(units == 1 ? "" : "s") (\(parts.joined(separator: ", ")))" + (via.isEmpty ? "" : " via \(via)") + (try echo(at, when))
                 + (complete ? "; all shipped" : "; \(state.lines.reduce(0) { $0 + $1.outstanding }) still to ship")
+        }
+    }
+
+    /// Corrects a shipment's carrier, tracking number or date (`number`: 1 for the
+    /// order's first shipment; needed when it has several). Recorded as a
+    /// `shipment-updated` event; the tracking is checked as `ship` checks it.
+    public func updateShipment(_ ref: String, number: Int?, carrier: String?, tracking: String?, at: String?,
+                               carrierUnchecked: Bool = false) throws -> ActionResult {
+        try db.transaction {
+            guard carrier != nil || tracking != nil || at != nil else {
+                throw OrderError.missingValue(field: "change", hint: "give --carrier, --tracking or --at")
+            }
+            let state = try loadState(ref)
+            let rows = try db.query("SELECT id, carrier, tracking, shipped_at, delivered_at FROM shipments WHERE order_id = ? ORDER BY id", state.id) {
+                (id: $0.int64(0), carrier: $0.optionalString(1), tracking: $0.optionalString(2), shippedAt: $0.string(3), deliveredAt: $0.optionalString(4))
+            }
+            guard !rows.isEmpty else { throw OrderError.refused(ref: state.ref, action: "update a shipment of", reason: "it has not shipped") }
+            let index: Int
+            if let number {
+                guard number >= 1, number <= rows.count else {
+                    throw OrderError.invalidValue(field: "shipment", value: String(number), reason: "order \(state.ref) has \(rows.count == 1 ? "1 shipment" : "shipments 1 to \(rows.count)")")
+                }
+                index = number - 1
+            } else {
+                guard rows.count == 1 else {
+                    throw OrderError.missingValue(field: "shipment", hint: "order \(state.ref) has \(rows.count) shipments; name one: orderctl shipment update \(state.ref) N")
+                }
+                index = 0
+            }
+            let old = rows[index]
+            let newCarrier = try carrier.map { try checkedCarrier($0, unchecked: carrierUnchecked) } ?? old.carrier
+            if tracking != nil && newCarrier == nil {
+                throw OrderError.missingValue(field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")
+            }
+            // A new carrier checks the kept tracking number too.
+            let newTracking = try (tracking ?? old.tracking).map { t throws(OrderError) in try Carrier.normaliseTracking(t, carrier: newCarrier) }
+            var shippedAt = old.shippedAt
+            if let at {
+                let delivered = old.deliveredAt.flatMap(Instant.parse)
+                let when = try instant(at, field: "at", notBefore: state.placedAt)
+                if let delivered, when > delivered {
+                    throw OrderError.invalidValue(field: "at", value: at, reason: "after its delivery (\(Instant.display(delivered, in: try timeZone())))")
+                }
+                shippedAt = Instant.format(when)
+            }
+            var changes: [String] = []
+            if newCarrier != old.carrier { changes.append("carrier \(old.carrier ?? "none") -> \(newCarrier ?? "none")") }
+            if newTracking != old.tracking { changes.append("tracking \(old.tracking ?? "none") -> \(newTracking ?? "none")") }
+            if shippedAt != old.shippedAt { changes.append("shipped \(Instant.display(date(old.shippedAt), in: try timeZone())) -> \(Instant.display(date(shippedAt), in: try timeZone()))") }
+            guard !changes.isEmpty else { return ActionResult(ref: state.ref, message: "shipment \(index + 1): nothing changed") }
+            try db.run("UPDATE shipments SET carrier = ?, tracking = ?, shipped_at = ? WHERE id = ?", newCarrier, newTracking, shippedAt, old.id)
+            var events = EventWriter(store: self, orderID: state.id)
+            try events.append("shipment-updated", new: "shipment \(index + 1)", detail: changes.joined(separator: "; "))
+            try db.run("UPDATE orders SET updated_at = ? WHERE id = ?", nowText, state.id)
+            return ActionResult(ref: state.ref, message: "shipment \(index + 1): \(changes.joined(separator: "; "))")
         }
     }
 

@@ -105,7 +105,7 @@ extension OrderStore {
             let customer: Customer
             do {
                 customer = try resolveCustomer(draft.customer)
-            } catch OrderError.unknownCustomerEmail(let email) where draft.createCustomer {
+            } catch OrderError.unknownCustomerEmail(let email, _) where draft.createCustomer {
                 let name = draft.customerName ?? String(email.prefix { $0 != "@" })
                 customer = try insertCustomer(NewCustomer(name: name, email: email, country: draft.customerCountry))
                 createdCustomer = true
@@ -115,7 +115,7 @@ extension OrderStore {
                 if let name = draft.customerName, name != customer.name {
                     throw OrderError.invalidValue(field: "customer-name", value: name, reason: "customer #\(customer.id) exists already, named '\(OrderError.clip(customer.name))'")
                 }
-                if let country = draft.customerCountry, try Validate.country(country) != customer.country {
+                if let country = draft.customerCountry, try Validate.countryOrName(country) != customer.country {
                     throw OrderError.invalidValue(field: "country", value: country, reason: "customer #\(customer.id) exists already, in \(customer.country ?? "no country")")
                 }
             }

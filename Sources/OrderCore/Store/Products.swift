@@ -55,8 +55,14 @@ extension OrderStore {
     }
 
     func requireProduct(_ sku: String) throws -> Product {
-        guard let p = try findProduct(sku) else { throw OrderError.unknownProduct(sku: sku) }
+        guard let p = try findProduct(sku) else { throw try unknownProduct(sku) }
         return p
+    }
+
+    /// The error for an unknown SKU, with the nearest known ones.
+    func unknownProduct(_ sku: String) throws -> OrderError {
+        let skus = try db.query("SELECT sku FROM products LIMIT 100000") { $0.string(0) }
+        return .unknownProduct(sku: sku, near: Suggest.nearest(sku, in: skus))
     }
 
     static func checkStockFigure(_ value: Int64, field: String) throws(OrderError) {

@@ -5,8 +5,8 @@ import OrderCore
 struct CustomerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer",
-        abstract: "Keep customers: add, list, show.",
-        subcommands: [Add.self, List.self, Show.self],
+        abstract: "Keep customers: add, list, show, update.",
+        subcommands: [Add.self, List.self, Show.self, Update.self],
         defaultSubcommand: List.self)
 
     struct Add: ParsableCommand {
@@ -21,7 +21,7 @@ struct CustomerCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Full name.") var name: String
         @Option(help: "Email address (unique).") var email: String?
-        @Option(help: "Country, ISO 3166 alpha-2 (e.g. DE).") var country: String?
+        @Option(help: "Country: ISO 3166 alpha-2 (e.g. DE) or its English name (Germany).") var country: String?
         @Option(help: "State, province or region (e.g. CA, Bavaria): delivery predictions group by it.") var region: String?
         @Option(help: "Phone number.") var phone: String?
         @Option(help: "Postal address (may span lines).") var address: String?
@@ -59,6 +59,41 @@ struct CustomerCommand: ParsableCommand {
         }
     }
 
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "update",
+            abstract: "Correct a customer's details; each change is recorded.",
+            discussion: """
+                Each value is checked as 'customer add' checks it; an empty value ("") clears \
+                an optional field. A changed email keeps the customer's orders. 'customer show' \
+                lists the recorded changes.
+                Examples:
+                  orderctl customer update 12 --email ann.lee@example.com
+                  orderctl customer update ann@example.com --country Austria --region "" --phone "+43 1 234"
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Customer id, ext:REF, email or exact name.") var customer: String
+        @Option(help: "Full name.") var name: String?
+        @Option(help: "Email address (unique); \"\" clears it.") var email: String?
+        @Option(help: "Country code or English name; \"\" clears it.") var country: String?
+        @Option(help: "State, province or region; \"\" clears it.") var region: String?
+        @Option(help: "Phone number; \"\" clears it.") var phone: String?
+        @Option(help: "Postal address; \"\" clears it.") var address: String?
+        @Option(help: "A note about the customer; \"\" clears it.") var note: String?
+        @OptionGroup var json: JSONOption
+
+        func run() throws {
+            let store = try global.openStore(.existing)
+            var change = CustomerChanges()
+            change.name = name; change.email = email; change.country = country; change.region = region
+            change.phone = phone; change.address = address; change.note = note
+            let (c, changed) = try store.updateCustomer(customer, change)
+            if json.json { Terminal.print(JSON.render(Present.json(c))); return }
+            Terminal.print(changed.isEmpty ? "Customer #\(c.id): nothing changed (the values are the ones it has)"
+                                           : "Updated customer #\(c.id): \(changed.joined(separator: "; "))")
+        }
+    }
+
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
@@ -70,7 +105,7 @@ struct CustomerCommand: ParsableCommand {
                   orderctl customer show "Ann Lee" --json
                 """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Customer id, email or exact name.") var customer: String
+        @Argument(help: "Customer id, ext:REF, email or exact name.") var customer: String
         @OptionGroup var json: JSONOption
 
         func run() throws {
@@ -91,8 +126,16 @@ struct CustomerCommand: ParsableCommand {
             if let r = c.region { lines.append("Region:   \(r)") }
             if let a = c.address { lines.append("Address:  " + a.replacingOccurrences(of: "\n", with: "\n          ")) }
             if let n = c.note { lines.append("Note:     \(n)") }
+            if let x = c.externalRef { lines.append("Ext ref:  \(x) (find with ext:\(x))") }
             lines.append("Since:    \(LocalDate(c.createdAt, in: zone).iso)")
             lines.append("Orders:   \(summary.orderCount), total spent \(summary.totalSpent) (cancelled orders not counted)")
+            let history = try store.customerHistory(c.id)
+            if !history.isEmpty {
+                lines.append("Changed:")
+                for h in history {
+                    lines.append("  \(Instant.display(h.at, in: zone))  \(h.field): \(h.old ?? "none") -> \(h.new ?? "none")")
+                }
+            }
             Terminal.print(lines.joined(separator: "\n"))
             if !orders.isEmpty {
                 Terminal.print("")

@@ -128,6 +128,10 @@ struct Import: ParsableCommand {
 
         let rejectsOut = try rejects.map { try RejectsFile(path: $0, input: file) }
         defer { rejectsOut?.discard() }
+        // Ctrl-C or a kill: the transaction is never committed, the temporary rejects
+        // file goes, and the user is told.
+        Interruption.arm(tempFile: rejectsOut?.temp)
+        defer { Interruption.disarm() }
         var wroteHeader = false
         let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(path: file) : nil
         let summary: ImportSummary
@@ -158,11 +162,19 @@ struct Import: ParsableCommand {
             throw error
         }
         bar?.finish()
-        for warning in summary.warnings.prefix(50) { Terminal.note("warning: \(warning)") }
-        if summary.warningCount > 50 { Terminal.note("warning: ... and \(summary.warningCount - 50) more") }
-        for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
-        if summary.issueCount > 200 {
-            Terminal.note("Error: ... and \(summary.issueCount - 200) more" + (rejects == nil ? " (--rejects FILE lists every rejected row)" : ""))
+        // A cron import that skips and keeps its rejects is told in a few lines.
+        let brief = skipInvalid && rejects != nil
+        let shownWarnings = brief ? 3 : 50
+        for warning in summary.warnings.prefix(shownWarnings) { Terminal.note("warning: \(warning)") }
+        if summary.warningCount > shownWarnings { Terminal.note("warning: ... and \(summary.warningCount - shownWarnings) more") }
+        if brief, let rejects, summary.issueCount > 0 {
+            // Asked to skip and keep the rows: a count per reason, not a line per row.
+            Self.reasonSummary(summary, rejects: rejects)
+        } else {
+            for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
+            if summary.issueCount > 200 {
+                Terminal.note("Error: ... and \(summary.issueCount - 200) more" + (rejects == nil ? " (--rejects FILE lists every rejected row)" : ""))
+            }
         }
 
         func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
@@ -174,14 +186,30 @@ struct Import: ParsableCommand {
             + "\(would)\(would.isEmpty ? "created" : "create") \(s(summary.customersCreated, "customer")), \(s(summary.productsCreated, "product"))"
         if summary.ordersUpdated > 0 { line += "; \(s(summary.ordersUpdated, "order")) updated (counted as imported)" }
         Terminal.print(line)
+        let nothingNew = summary.ordersImported == 0 && summary.ordersUpdated == 0 && summary.ordersDuplicate > 0
         if dryRun {
             Terminal.print("dry run: nothing was written")
         } else if !summary.committed {
             Terminal.print("nothing was imported: fix the rows above, or use --skip-invalid")
-        } else if summary.rowsRead > 0, summary.rowsDuplicate == summary.rowsRead {
-            Terminal.print("nothing new: every order is already here")
+        } else if nothingNew {
+            Terminal.print(summary.issueCount == 0 ? "nothing new: every order is already here" : "nothing new: every valid order is already here")
         }
-        if summary.issueCount > 0 { throw ExitCode(65) }
+        // 0: imported (some rows rejected, as --skip-invalid asked), or nothing new;
+        // 65: invalid input and nothing imported, or all or nothing refused.
+        if summary.issueCount > 0 {
+            let keptSome = summary.ordersImported > 0 || summary.ordersUpdated > 0 || summary.ordersDuplicate > 0
+            if !skipInvalid || !keptSome { throw ExitCode(65) }
+        }
+    }
+
+    /// stderr's account of a --skip-invalid import: each reason with its count, most first.
+    static func reasonSummary(_ summary: ImportSummary, rejects: String) {
+        func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        Terminal.note("rejected \(s(summary.ordersRejected, "order")) (\(s(summary.rowsRejected, "row"))), every row written to \(rejects) with its reason:")
+        let sorted = summary.reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        for (reason, count) in sorted.prefix(10) { Terminal.note(String(format: "%8d  ", count) + reason) }
+        let rest = sorted.dropFirst(10).reduce(0) { $0 + $1.value } + summary.otherReasons
+        if rest > 0 { Terminal.note(String(format: "%8d  ", rest) + "other reasons (see \(rejects))") }
     }
 
     func describe(_ error: CSVReadError, _ input: ImportInput) -> String {
@@ -189,6 +217,39 @@ struct Import: ParsableCommand {
             return "cannot read it (line \(error.line)): \(detail)"
         }
         return "\(error)"
+    }
+}
+
+/// SIGINT and SIGTERM during an import: the temporary rejects file is removed, one line
+/// says nothing was imported (the open transaction dies with the process, and SQLite
+/// rolls it back), and the exit code is 128 + the signal (130 for Ctrl-C). Only
+/// async-signal-safe calls in the handler: unlink, write, _exit.
+enum Interruption {
+    nonisolated(unsafe) static var temp: UnsafeMutablePointer<CChar>?
+    static let message: StaticString = "\ninterrupted: nothing was imported\n"
+
+    static func arm(tempFile: String?) {
+        temp = tempFile.map { strdup($0) }
+        for sig in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in
+                if let t = Interruption.temp { unlink(t) }
+                _ = Foundation.write(2, Interruption.message.utf8Start, Interruption.message.utf8CodeUnitCount)
+                _exit(128 + sig)
+            }
+            sigemptyset(&action.sa_mask)
+            sigaction(sig, &action, nil)
+        }
+        // A parent may have started us with them blocked (some test runners do).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    static func disarm() {
+        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
     }
 }
 

@@ -42,7 +42,9 @@ struct Init: ParsableCommand {
             let settings = try store.settings()
             let differ = changes.compactMap { change -> String? in
                 let current = settings.first { $0.key == change.key }?.value
-                guard let given = change.value, current?.caseInsensitiveCompare(given) != .orderedSame else { return nil }
+                guard let text = change.value else { return nil }
+                let given = change.key == "shop.country" ? ((try? Validate.countryOrName(text)) ?? text) : text
+                guard current?.caseInsensitiveCompare(given) != .orderedSame else { return nil }
                 return "\(change.key) is \(current ?? "not set"), not \(given) (change it with 'orderctl config set \(change.key) \(given)')"
             }
             if !differ.isEmpty {

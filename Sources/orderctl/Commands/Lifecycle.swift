@@ -146,20 +146,57 @@ struct Ship: ParsableCommand {
     @OptionGroup var refs: RefsOptions
     @Option(name: .customLong("item"), help: ArgumentHelp("Ship only this much of a line: SKU[:QTY]; repeatable.", valueName: "sku[:qty]"))
     var items: [String] = []
-    @Option(help: "Carrier, e.g. dhl, ups, dpd.") var carrier: String?
+    @Option(help: ArgumentHelp("Carrier: \(Carrier.known.map(\.name).joined(separator: ", ")), one with a carrier.NAME.url setting, or one shipped with before.", valueName: "carrier"),
+            completion: .list(Carrier.known.map(\.name))) var carrier: String?
+    @Flag(name: .customLong("carrier-unchecked"), help: "Accept a --carrier orderctl does not know (no tracking link, no check of the number).") var carrierUnchecked = false
     @Option(help: "Tracking number.") var tracking: String?
     @Option(parsing: .unconditional, help: "When it shipped, if not now.") var at: String?
 
     func run() throws {
-        try Self.run(global.values, try refs.all(), items: items, carrier: carrier, tracking: tracking, at: at)
+        try Self.run(global.values, try refs.all(), items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked)
     }
 
     /// The command itself, on plain values (also called by FastPath).
-    static func run(_ global: Globals, _ list: [String], items: [String], carrier: String?, tracking: String?, at: String?) throws {
+    static func run(_ global: Globals, _ list: [String], items: [String], carrier: String?, tracking: String?, at: String?,
+                    carrierUnchecked: Bool = false) throws {
         if tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
             throw CommandError("a tracking number belongs to one order: ship one ref at a time with --tracking")
         }
-        try Batch.run(global, list) { try $0.ship($1, items: items, carrier: carrier, tracking: tracking, at: at) }
+        try Batch.run(global, list) { try $0.ship($1, items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked) }
+    }
+}
+
+struct ShipmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "shipment", abstract: "Correct a shipment: carrier, tracking number, date.",
+        subcommands: [Update.self])
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Correct a shipment's carrier, tracking number or date.",
+            discussion: """
+                N is the shipment's number in the order (1 for the first, as 'show' lists them); \
+                it may be left out when the order has one shipment. The tracking number is \
+                checked as 'ship' checks it, against the new carrier if one is given. The \
+                change is an event in the order's history.
+                Examples:
+                  orderctl shipment update 1042 --tracking 1234567890
+                  orderctl shipment update 1042 2 --carrier ups --tracking 1Z999AA10123456784
+                  orderctl shipment update 1042 --at 2026-11-24
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The order's ref.") var ref: String
+        @Argument(help: ArgumentHelp("The shipment's number in the order (1, 2, ...).", valueName: "n")) var number: Int?
+        @Option(help: ArgumentHelp("The carrier (see 'orderctl ship --help').", valueName: "carrier"), completion: .list(Carrier.known.map(\.name)))
+        var carrier: String?
+        @Flag(name: .customLong("carrier-unchecked"), help: "Accept a --carrier orderctl does not know.") var carrierUnchecked = false
+        @Option(help: "The tracking number.") var tracking: String?
+        @Option(parsing: .unconditional, help: "When it shipped (a date or ISO 8601 date-time): not before the order, not after its delivery.") var at: String?
+        func validate() throws {
+            if carrier == nil && tracking == nil && at == nil { throw ValidationError("give --carrier, --tracking or --at") }
+            if let number, number < 1 { throw ValidationError("the shipment number starts at 1") }
+        }
+        func run() throws {
+            try Batch.run(global, [ref]) { try $0.updateShipment($1, number: number, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked) }
+        }
     }
 }
 

@@ -82,7 +82,8 @@ enum Present {
 
     static func json(_ c: Customer) -> JSONObject {
         ["id": c.id, "name": c.name, "email": orNull(c.email), "phone": orNull(c.phone), "country": orNull(c.country), "region": orNull(c.region),
-         "address": orNull(c.address), "note": orNull(c.note), "created_at": Instant.format(c.createdAt)]
+         "address": orNull(c.address), "note": orNull(c.note), "created_at": Instant.format(c.createdAt),
+         "external_ref": orNull(c.externalRef)]
     }
 
     static func json(_ s: CustomerSummary) -> JSONObject {
