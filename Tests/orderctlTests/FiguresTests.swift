@@ -797,10 +797,11 @@ struct FigCustomer {
         [String(id), name, email, phone.hasPrefix("+") ? "'" + phone : phone, country, String(orders), Fmt.money(spent), "EUR", lastOrderAt]
     }
 
-    static let jsonKeys = ["id", "name", "email", "phone", "country", "region", "address", "note", "created_at",
+    static let jsonKeys = ["id", "name", "email", "phone", "country", "region", "address", "note", "created_at", "external_ref",
                            "order_count", "total_spent", "currency", "last_order_at"]
+    /// No customer of the shop came from an import: external_ref is null for all.
     var jsonCells: [String] {
-        [String(id), name, email, phone, country, region, address, note, createdAt, String(orders), Fmt.money(spent), "EUR", lastOrderAt]
+        [String(id), name, email, phone, country, region, address, note, createdAt, "", String(orders), Fmt.money(spent), "EUR", lastOrderAt]
     }
 }
 

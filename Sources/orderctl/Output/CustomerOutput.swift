@@ -3,6 +3,12 @@ import OrderCore
 
 /// `orderctl stats customers` as text, CSV and JSON.
 enum CustomerOutput {
+    /// A stored UTC instant as its day in the analysis's time zone (not its UTC date).
+    static func localDay(_ instant: String, _ a: CustomerAnalysis) -> String {
+        guard let at = Instant.parse(instant), let zone = TimeZone(identifier: a.timeZone) else { return String(instant.prefix(10)) }
+        return LocalDate(at, in: zone).iso
+    }
+
     static func text(_ a: CustomerAnalysis, top: Int) -> String {
         let range = "\(a.from.iso) to \(a.to.iso) (\(a.timeZone))"
         guard !a.blocks.isEmpty else { return "No purchases from \(range)." }
@@ -28,7 +34,7 @@ enum CustomerOutput {
                               Table.Column(title: "NET \(c.code)", align: .right), Table.Column(title: "LAST ORDER"),
                               Table.Column(title: "R F M"), Table.Column(title: "SEGMENT")])
             for f in b.top(top) {
-                tops.add([f.email.map { "\(f.name) <\($0)>" } ?? f.name, String(f.orders), StatsOutput.money(f.net, c), String(f.last.prefix(10)),
+                tops.add([f.email.map { "\(f.name) <\($0)>" } ?? f.name, String(f.orders), StatsOutput.money(f.net, c), localDay(f.last, a),
                           "\(f.r) \(f.f) \(f.m)", f.segment.rawValue])
             }
             out.append(tops.render(width: Terminal.width))
@@ -108,7 +114,7 @@ enum CustomerOutput {
         if figures.isEmpty { out.append("No purchases in this period.") }
         for b in a.blocks {
             guard let f = b.customers.first(where: { $0.id == customer.id }) else { continue }
-            out.append("\(f.orders) order\(f.orders == 1 ? "" : "s"), net \(StatsOutput.money(f.net, b.currency)) \(b.currency.code); last order \(f.last.prefix(10)), \(f.recencyDays) days before the period's end")
+            out.append("\(f.orders) order\(f.orders == 1 ? "" : "s"), net \(StatsOutput.money(f.net, b.currency)) \(b.currency.code); last order \(localDay(f.last, a)), \(f.recencyDays) days before the period's end")
             out.append("R \(f.r), F \(f.f), M \(f.m): \(f.segment.rawValue) (\(f.segment.rule))")
         }
         if !products.isEmpty {
