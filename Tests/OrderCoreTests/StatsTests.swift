@@ -431,3 +431,64 @@ struct ProductAnalysisTests {
         #expect(empty.isEmpty)
     }
 }
+
+@Suite("report: a shop younger than the period")
+struct StatsBusinessReportTests {
+    @Test("the months start at the month of the shop's first order; every figure is stats'")
+    func youngShop() throws {
+        try withStatsShop { store in
+            // The shop's first order, A, was placed on 2026-01-10: October to December are
+            // left out, the period (and every total) stays as asked.
+            let r = try store.businessReport(from: "2025-10-01", to: "2026-03-31", timeZone: nil)
+            #expect(r.firstOrder == day("2026-01-10"))
+            #expect(r.firstMonth == "2026-01" && r.startsAtFirstOrder)
+            #expect(r.months.from == day("2025-10-01") && r.months.to == day("2026-03-31"))
+            // March, after the first order and without orders, stays: a gap is a gap.
+            #expect(r.months.groups.map(\.keys[0].value) == ["2026-01", "2026-02", "2026-03"])
+            let stats = try store.stats(StatsRequest(from: "2025-10-01", to: "2026-03-31", by: [.month]))
+            #expect(stats.groups.map(\.keys[0].value) == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"])
+            for g in r.months.groups {
+                let same = try #require(stats.groups.first { $0.keys[0].value == g.keys[0].value })
+                #expect(g.orders == same.orders && g.net == same.net && g.units == same.units && g.cancelled == same.cancelled)
+            }
+            #expect(stats.groups.prefix(3).allSatisfy { $0.orders == 0 && $0.gross == 0 && $0.refunds == 0 })
+            #expect(r.totals.map(\.orders) == [4] && r.totals.map(\.net) == [9000])
+            // Products, customers and statuses are not by month: unchanged.
+            #expect(r.products.groups.count == 3 && r.statuses.groups.map(\.orders).reduce(0, +) == 4)
+
+            // A period that starts after the first order: its own first month.
+            let later = try store.businessReport(from: "2026-02-01", to: "2026-03-31", timeZone: nil)
+            #expect(later.firstOrder == day("2026-01-10") && later.firstMonth == "2026-02" && !later.startsAtFirstOrder)
+            #expect(later.months.groups.map(\.keys[0].value) == ["2026-02", "2026-03"])
+            // Started in the month of the first order, days before it: nothing is cut.
+            let sameMonth = try store.businessReport(from: "2026-01-05", to: "2026-01-31", timeZone: nil)
+            #expect(!sameMonth.startsAtFirstOrder && sameMonth.months.groups.map(\.keys[0].value) == ["2026-01"])
+        }
+    }
+
+    @Test("the first order's month is that of the report's time zone")
+    func firstOrderInZone() throws {
+        try withStore { store in
+            // 2025-12-31 23:30 UTC is 2026-01-01 00:30 in Berlin.
+            var d = draft(["TEE:1"], ref: "NY")
+            d.placedAt = "2025-12-31T23:30:00Z"
+            _ = try store.addOrder(d)
+            let berlin = try store.businessReport(from: "2025-11-01", to: "2026-02-28", timeZone: nil)
+            #expect(berlin.firstOrder == day("2026-01-01"))
+            #expect(berlin.months.groups.map(\.keys[0].value) == ["2026-01", "2026-02"])
+            let utc = try store.businessReport(from: "2025-11-01", to: "2026-02-28", timeZone: "UTC")
+            #expect(utc.firstOrder == day("2025-12-31"))
+            #expect(utc.months.groups.map(\.keys[0].value) == ["2025-12", "2026-01", "2026-02"])
+            #expect(utc.months.groups.first?.orders == 1 && berlin.months.groups.first?.orders == 1)
+        }
+    }
+
+    @Test("a shop without orders: no first order, the period's months")
+    func noOrders() throws {
+        try withStore { store in
+            let r = try store.businessReport(from: "2026-01-01", to: "2026-02-28", timeZone: nil)
+            #expect(r.firstOrder == nil && r.firstMonth == "2026-01" && !r.startsAtFirstOrder)
+            #expect(r.totals.isEmpty && r.months.groups.isEmpty)
+        }
+    }
+}
