@@ -1499,6 +1499,8 @@ struct FiguresReportTests {
     static func text(_ html: Substring) -> String {
         var s = String(html).replacingOccurrences(of: #"<span class="detail">"#, with: " ")
         s = s.replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
+        // A no-break space keeps "(p90 2.0)" together on a phone; as text it is a space.
+        s = s.replacingOccurrences(of: "\u{00A0}", with: " ")
         for (entity, char) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
             s = s.replacingOccurrences(of: entity, with: char)
         }
