@@ -555,6 +555,35 @@ struct EverydayFixesTests {
         try s.ok("import", again)
         #expect(try s.sql("SELECT o.ref, o.customer_id FROM orders o WHERE ref IN ('U-6', 'U-7') ORDER BY ref") == ["U-6|3", "U-7|5"])
     }
+
+    // MARK: 17. other tools' statuses
+
+    @Test("statuses of other tools: the clear ones are read as orderctl's and said; --map-status reads the rest")
+    func otherStatuses() throws {
+        let s = try Sandbox(template: .catalog)
+        let csv = """
+            ref,ordered_at,customer_email,sku,quantity,unit_price,status
+            W-1,2026-10-01T10:00:00Z,w@example.com,TEE-M,1,19.90,failed
+            W-2,2026-10-01T10:00:00Z,w@example.com,TEE-M,1,19.90,On Hold
+            W-3,2026-10-01T10:00:00Z,w@example.com,TEE-M,1,19.90,refunded
+            W-4,2026-10-01T10:00:00Z,w@example.com,TEE-M,1,19.90,pending-payment
+            W-5,2026-10-01T10:00:00Z,w@example.com,TEE-M,1,19.90,trash
+
+            """
+        let path = s.dir.appendingPathComponent("woo.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let before = try s.dump()
+        let refused = try s.run("import", path)
+        #expect(refused.exitCode == 65, "\(refused)")
+        #expect(refused.stderr.contains("Error: line 4: status 'refunded': expected one of pending, confirmed, processing, shipped, delivered, completed, on_hold, cancelled; map another tool's status with --map-status refunded=STATUS"), "\(refused)")
+        #expect(try s.dump() == before)
+        let r = try s.run("import", path, "--map-status", "refunded=cancelled")
+        #expect(r.exitCode == 0, "\(r)")
+        #expect(r.stderrLines.first == "note: statuses read as orderctl's: failed -> cancelled (1 order), on-hold -> on_hold (1 order), pending-payment -> pending (1 order), refunded -> cancelled (1 order), trash -> cancelled (1 order) (--map-status FROM=TO to read them otherwise)", "\(r)")
+        #expect(try s.sql("SELECT ref || ' ' || status FROM orders ORDER BY ref") == ["W-1 cancelled", "W-2 on_hold", "W-3 cancelled", "W-4 pending", "W-5 cancelled"])
+        let bad = try s.run("import", path, "--map-status", "refunded=gone")
+        #expect(bad.exitCode == 1 && bad.stderrLines.count == 1 && bad.stderrLines[0].hasPrefix("Error: --map-status refunded=gone: invalid status 'gone'"), "\(bad)")
+    }
 }
 
 let dateHelp = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w, +1m, +1y, mon..sun, eow, eom"

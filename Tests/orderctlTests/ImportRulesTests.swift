@@ -52,7 +52,7 @@ struct ImportRulesTests {
         ("country", "Germanyland", "not a country name orderctl knows"),
         ("currency", "EURO", ""),
         ("currency", "USD", "the shop keeps EUR"),
-        ("status", "sent", "expected one of"),
+        ("status", "gone", "expected one of"),
         ("payment_status", "maybe", "expected one of"),
         ("shipping", "overnight", "expected standard or express"),
         ("channel", "web shop", "expected a short word"),

@@ -24,7 +24,36 @@ public struct ImportOptions: Sendable {
     public var timeZone: TimeZone?
     /// The currency of amounts when the input has no currency (`--currency`).
     public var currency: Currency?
+    /// `--map-status FROM=TO`: statuses of other tools, folded (see `statusKey`).
+    public var statusMap: [String: OrderStatus] = [:]
     public init() {}
+
+    /// "On Hold", "on_hold", "on-hold" alike.
+    public static func statusKey(_ text: String) -> String {
+        String(text.trimmingCharacters(in: .whitespaces).lowercased().map { $0 == "_" || $0 == " " ? "-" : $0 })
+    }
+
+    /// The statuses other order tools write whose meaning here is clear (WooCommerce,
+    /// Shopify, marketplaces). `refunded` and `returned` are not among them: an order is
+    /// refunded or returned before or after it ships, so --map-status says which.
+    public static let statusAliases: [String: OrderStatus] = [
+        "failed": .cancelled, "trash": .cancelled, "void": .cancelled, "voided": .cancelled, "declined": .cancelled,
+        "pending-payment": .pending, "awaiting-payment": .pending, "checkout-draft": .pending, "draft": .pending, "new": .pending,
+        "paid": .confirmed, "accepted": .confirmed, "approved": .confirmed, "awaiting-fulfillment": .confirmed, "awaiting-shipment": .confirmed,
+        "partially-shipped": .processing, "partially-fulfilled": .processing,
+        "fulfilled": .shipped, "sent": .shipped, "dispatched": .shipped, "in-transit": .shipped,
+        "complete": .completed, "closed": .completed,
+        "onhold": .onHold, "on-hold": .onHold,
+    ]
+
+    /// A status as a file writes it: orderctl's own, then --map-status, then the aliases.
+    /// The second value is set when it was mapped.
+    public func status(_ text: String) -> (status: OrderStatus, mapped: Bool)? {
+        if let s = try? OrderStatus.parse(text) { return (s, false) }
+        let key = Self.statusKey(text)
+        if let s = statusMap[key] ?? Self.statusAliases[key] { return (s, true) }
+        return nil
+    }
 }
 
 /// Every input row is accounted for: read = imported + rejected + duplicates.
@@ -53,6 +82,8 @@ public struct ImportSummary: Sendable, Equatable {
     /// the first `reasonsKept` kinds; the rest count under `otherReasons`.
     public var reasons: [String: Int] = [:]
     public var otherReasons = 0
+    /// Statuses read as another ("failed -> cancelled"), with how many orders.
+    public var statusesMapped: [String: Int] = [:]
     public static let reasonsKept = 500
 }
 
@@ -309,6 +340,7 @@ public final class Importer {
         let rows = p.rows
         let first = rows[0]
         for w in p.warnings { warn(w) }
+        if let m = p.mappedStatus, summary.statusesMapped.count < 100 || summary.statusesMapped[m] != nil { summary.statusesMapped[m, default: 0] += 1 }
         guard let v = p.values, p.issues.isEmpty else {
             try reject(rows, p.issues, rejected: rejected)
             return
@@ -765,6 +797,8 @@ struct Prepared: Sendable {
     var warnings: [String]
     /// Set when there are no issues.
     var values: Values?
+    /// "failed -> cancelled" when the file's status was mapped.
+    var mappedStatus: String?
 
     struct Values: Sendable {
         var ref: String
@@ -851,8 +885,14 @@ struct OrderParser: Sendable {
             }
         }
         var status = OrderStatus.pending
+        var mappedStatus: String?
         if let text = first[.status] {
-            do { status = try OrderStatus.parse(text) } catch { issue(first, .status, text, reason(error)) }
+            if let found = options.status(text) {
+                status = found.status
+                if found.mapped { mappedStatus = "\(ImportOptions.statusKey(text)) -> \(found.status.rawValue)" }
+            } else {
+                issue(first, .status, text, "expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")); map another tool's status with --map-status \(OrderError.clip(text))=STATUS")
+            }
         }
         var payment: PaymentStatus?
         if let text = first[.paymentStatus] {
@@ -931,6 +971,7 @@ struct OrderParser: Sendable {
         }
 
         var p = Prepared(rows: rows, rowsRead: rowsRead, issues: issues, warnings: warnings)
+        p.mappedStatus = mappedStatus
         p.values = .init(ref: ref, currency: currency, orderedAt: orderedAt, paidAt: paidAt, shippedAt: shippedAt,
                          deliveredAt: deliveredAt, cancelledAt: cancelledAt, due: due, status: status, payment: payment,
                          shipping: shipping, channel: channel, email: email, country: country, region: region, carrier: carrier,

@@ -37,6 +37,11 @@ struct Import: ParsableCommand {
             name, COLUMN a header name. Columns named like a field map to it; other \
             columns are ignored. --date-format takes %Y %m %d %H %M %S %b %z %F %T, e.g. \
             '%d/%m/%Y %H:%M'; two-digit years are refused.
+
+            Statuses of other tools whose meaning is clear are read as orderctl's (failed \
+            and trash as cancelled, complete as completed, fulfilled as shipped, \
+            pending-payment as pending, ...; the summary says which); --map-status FROM=TO \
+            reads the rest, such as refunded or returned, whose meaning depends on the shop.
             Examples:
               orderctl import orders.csv --dry-run
               orderctl import orders.csv --skip-invalid --rejects rejected.csv
@@ -59,6 +64,8 @@ struct Import: ParsableCommand {
     @Option(name: .customLong("date-format"), help: ArgumentHelp("How dates and times are written, e.g. '%d/%m/%Y %H:%M'.", valueName: "format"))
     var dateFormat: String?
     @Option(help: ArgumentHelp("Field separator: one character, or 'tab' (default ',').", valueName: "char")) var delimiter: String?
+    @Option(name: .customLong("map-status"), help: ArgumentHelp("Read another tool's status FROM as orderctl's TO, e.g. refunded=cancelled (repeatable).", valueName: "from=to"))
+    var mapStatus: [String] = []
     @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.") var skipInvalid = false
     @Option(help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file")) var rejects: String?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing.") var dryRun = false
@@ -77,6 +84,15 @@ struct Import: ParsableCommand {
             throw CommandError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
         }
         var options = ImportOptions()
+        for m in mapStatus {
+            let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw CommandError("--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(m)')")
+            }
+            do { options.statusMap[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(parts[1].trimmingCharacters(in: .whitespaces)) } catch {
+                throw CommandError("--map-status \(m): \(error)")
+            }
+        }
         options.skipInvalid = skipInvalid
         options.dryRun = dryRun
         options.update = update
@@ -165,6 +181,10 @@ struct Import: ParsableCommand {
         // A cron import that skips and keeps its rejects is told in a few lines.
         let brief = skipInvalid && rejects != nil
         let shownWarnings = brief ? 3 : 50
+        if !summary.statusesMapped.isEmpty {
+            let list = summary.statusesMapped.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) order\($0.value == 1 ? "" : "s"))" }
+            Terminal.note("note: statuses read as orderctl's: \(list.joined(separator: ", ")) (--map-status FROM=TO to read them otherwise)")
+        }
         for warning in summary.warnings.prefix(shownWarnings) { Terminal.note("warning: \(warning)") }
         if summary.warningCount > shownWarnings { Terminal.note("warning: ... and \(summary.warningCount - shownWarnings) more") }
         if brief, let rejects, summary.issueCount > 0 {
