@@ -85,13 +85,27 @@ struct Globals {
             throw ValidationError("--db needs a file: an in-memory database would vanish when the command ends")
         }
         Terminal.configure(color: colorChoice)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: databasePath, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CommandError("\(databasePath) is a directory; --db (or ORDERCTL_DB) names the database file, e.g. \((databasePath as NSString).appendingPathComponent("orders.db"))")
+        }
         let store = try OrderStore(path: databasePath, mode: mode, clock: GlobalOptions.clock())
+        CSV.setting = { (try? store.decimalComma()) ?? false }
         if store.created {
             GlobalOptions.createdPath = store.path
             GlobalOptions.announceCreation = announce
         }
         return store
     }
+}
+
+/// `--decimal-comma`: CSV for a spreadsheet whose locale writes 12,50 (the
+/// `csv.decimal-comma` setting makes it the default).
+struct DecimalCommaOption: ParsableArguments {
+    @Flag(name: .customLong("decimal-comma"), help: "CSV with decimal commas (12,50) and ';' between fields, for spreadsheets in German, French, ... (default: the csv.decimal-comma setting).")
+    var decimalComma = false
+
+    func apply() { if decimalComma { CSV.forced = true } }
 }
 
 struct FormatOptions: ParsableArguments {

@@ -584,6 +584,155 @@ struct EverydayFixesTests {
         let bad = try s.run("import", path, "--map-status", "refunded=gone")
         #expect(bad.exitCode == 1 && bad.stderrLines.count == 1 && bad.stderrLines[0].hasPrefix("Error: --map-status refunded=gone: invalid status 'gone'"), "\(bad)")
     }
+
+    // MARK: 21. numbers and units
+
+    @Test("stock: a negative quantity is named as such, remove echoes the number given; --limit/--top 0 mean all")
+    func numbersAndUnits() throws {
+        let s = try Sandbox(template: .catalog)
+        let before = try s.dump()
+        let negative = try s.run("stock", "set", "MUG-01", "-1")
+        #expect(negative.exitCode == 64, "\(negative)")
+        #expect(negative.stderrLines.first == "Error: quantity must not be negative (got -1); take units off with 'orderctl stock remove'", "\(negative)")
+        let tooMany = try s.run("stock", "remove", "CARD", "999")
+        #expect(tooMany.exitCode == 1)
+        #expect(tooMany.stderrLines == ["Error: invalid quantity '999': CARD has 10 on hand; cannot remove more than that"], "\(tooMany)")
+        let zero = try s.run("stock", "add", "CARD", "0")
+        #expect(zero.exitCode == 64 && zero.stderrLines.first == "Error: quantity must be more than zero", "\(zero)")
+        #expect(try s.dump() == before)
+        #expect(try s.ok("stock", "remove", "CARD", "3").stdout == "CARD: 7 on hand, 0 reserved, 7 available\n")
+        #expect(try s.scalar("SELECT kind || ' ' || delta FROM stock_moves ORDER BY id DESC LIMIT 1") == "remove -3")
+        // --limit 0: all orders; negative: refused.
+        for i in 1...3 { try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "L-\(i)") }
+        #expect(Output.parseCSV(try s.ok("list", "--limit", "0", "--csv").stdout)!.count == 4)
+        #expect(Output.parseCSV(try s.ok("list", "--limit", "2", "--csv").stdout)!.count == 3)
+        #expect(try s.run("list", "--limit", "-1").exitCode == 64)
+        // --top 0: every customer.
+        try s.ok("add", "--customer", "jean@example.fr", "--item", "TEE-M")
+        let all = try #require(try s.jsonObject("stats", "customers", "--top", "0").objects("currencies").first)
+        let one = try #require(try s.jsonObject("stats", "customers", "--top", "1").objects("currencies").first)
+        #expect(all.objects("top").count == 2 && one.objects("top").count == 1, "\(all)")
+    }
+
+    @Test("a reminder compares like with like: days with days, hours with hours; a fresh flag is 'just now'; --all marks snoozed")
+    func reminderUnits() throws {
+        let s = try Sandbox(template: .catalog)
+        // Placed 18 days ago: its time pending starts then (the history says so), not when it was typed.
+        try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "S-1", "--date", "2026-11-07T10:00:00Z")
+        #expect(try s.sql("SELECT e.kind || ' ' || e.at FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.ref = 'S-1' ORDER BY seq") == [
+            "created 2026-11-07T10:00:00Z", "classified 2026-11-07T10:00:00Z",
+        ])
+        try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "S-2", "--date", "2026-11-24T00:00:00Z")
+        try s.ok("rule", "set", "stuck", "pending=108h")
+        let days = try s.ok("remind", "--rule", "stuck").stdout
+        #expect(days.contains("stuck:S-1  order S-1 (Ann Lee) has waited to be confirmed for 18 days (limit 4.5 days, set by the rule)"), "\(days)")
+        try s.ok("rule", "set", "stuck", "pending=30h")
+        let hours = try s.ok("remind", "--rule", "stuck").stdout
+        #expect(hours.contains("order S-2 (Ann Lee) has waited to be confirmed for 34 hours (limit 30 hours, set by the rule)"), "\(hours)")
+        try s.ok("flag", "S-2", "--reason", "address unknown")
+        let flagged = try s.ok("remind", "--rule", "flagged").stdout
+        #expect(flagged.contains("order S-2 (Ann Lee) is flagged: address unknown (flagged just now; pending)"), "\(flagged)")
+        try s.ok("snooze", "flagged:S-2", "--for", "2d")
+        let all = try s.ok("remind", "--all", "--rule", "flagged").stdout
+        #expect(all.contains("(flagged just now; pending)  [snoozed until 2026-11-27 11:00]"), "\(all)")
+    }
+
+    // MARK: 26. smaller things
+
+    @Test("--db naming a directory, stats outside the period, a young shop's forecast: one clear line each")
+    func smallerThings() throws {
+        let s = try Sandbox(template: .catalog)
+        let dir = s.dir.appendingPathComponent("shop", isDirectory: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for args in [["list"], ["add", "--customer", "ann@example.com", "--item", "TEE-M"]] {
+            let r = try s.run(["--db", dir.path] + args)
+            #expect(r.exitCode == 1, "\(r)")
+            #expect(r.stderrLines == ["Error: \(dir.path) is a directory; --db (or ORDERCTL_DB) names the database file, e.g. \(dir.path)/orders.db"], "\(r)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        // Every order lies before the default period (the last 12 months).
+        try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--date", "2024-03-05")
+        try s.ok("add", "--customer", "ann@example.com", "--item", "MUG-01", "--date", "2024-06-20")
+        #expect(try s.ok("stats").stdoutLines == [
+            "No orders placed from 2025-12-01 to 2026-11-25 (Europe/Berlin).",
+            "The orders lie from 2024-03-05 to 2024-06-20: orderctl stats --from 2024-03-05 --to 2024-06-20",
+        ])
+        // Products sold for a week: one line, not a row each saying the same.
+        let young = try Sandbox(template: .catalog)
+        try young.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--item", "MUG-01", "--item", "CARD", "--date", "2026-11-18")
+        let f = try young.ok("forecast")
+        #expect(f.stdoutLines == ["No forecast yet: 3 products have sales, the longest for 1 week; a forecast needs 8 weeks from a product's first sale (--json lists each)."], "\(f)")
+    }
+
+    // MARK: 22. a terminal of 80 columns and 24 rows
+
+    @Test("list on an 80-column terminal fits, and shows a screenful with how to see more; show has no nested parentheses")
+    func terminalList() throws {
+        let s = try Sandbox(template: .catalog)
+        try s.ok("customer", "add", "--name", "Bartholomew Featherstonehaugh-Cholmondeley", "--email", "bart@example.co.uk", "--country", "GB")
+        for i in 1...30 {
+            try s.ok("add", "--customer", i % 2 == 0 ? "bart@example.co.uk" : "ann@example.com", "--item", "TEE-M:\(i)",
+                     "--ref", "ORDER-\(1000 + i)", "--due", "2026-11-20", "--date", "2026-11-0\(1 + i % 9)T10:00:00Z")
+        }
+        try s.ok("pay", "ORDER-1030", "--amount", "1")
+        try s.ok("flag", "ORDER-1030", "--reason", "customer asked to change the address twice")
+        // `script` gives the command a terminal; COLUMNS and LINES its size.
+        let script = URL(fileURLWithPath: "/usr/bin/script")
+        try #require(FileManager.default.isExecutableFile(atPath: script.path), "util-linux script is missing")
+        let r = try runProcess(script, ["-qec", "\(s.binary.path) list", "/dev/null"],
+                               environment: s.environment(["COLUMNS": "80", "LINES": "24"]), directory: s.dir, scratch: s.scratch)
+        #expect(r.exitCode == 0, "\(r)")
+        let lines = r.stdout.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.count <= 80 }, "wider than 80: \(lines.filter { $0.count > 80 })")
+        #expect(lines.first?.hasPrefix("REF         PLACED") == true, "\(lines.first ?? "")")
+        #expect(lines.filter { $0.hasPrefix("ORDER-") }.count == 20, "\(r.stdout)")
+        #expect(lines[1].hasPrefix("ORDER-1"), "\(lines)")
+        #expect(lines.last == "the newest 20 shown; more match: --limit 0 shows all", "\(lines)")
+        // The status and total columns stay; the ones show also has may go.
+        let header = Output.cells(lines[0])
+        #expect(header.contains("STATUS") && header.contains("TOTAL") && header.contains("DUE") && header.contains("CUSTOMER"), "\(header)")
+        // In a pipe: everything, every column.
+        let piped = try s.ok("list")
+        #expect(piped.stdoutLines.count == 31)
+        #expect(Output.cells(piped.stdoutLines[0]) == ["REF", "PLACED", "CUSTOMER", "STATUS", "PAYMENT", "CLASS", "ITEMS", "TOTAL", "DUE", "FLAG"])
+        let show = try s.ok("show", "ORDER-1001").stdout
+        #expect(Output.field("Class:", in: show) == "standard (no rule matched; tried express, international, high-value, bulk)", "\(show)")
+    }
+
+    // MARK: 24. decimal commas
+
+    @Test("--decimal-comma: export and stats CSV as a German spreadsheet reads them, and import takes them back")
+    func decimalComma() throws {
+        let s = try Sandbox(template: .catalog)
+        try s.ok("product", "add", "2.5", "--name", "2.5", "--price", "3.10")
+        try s.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2@12.35", "--item", "2.5", "--ref", "D-1", "--date", "2026-11-02")
+        let export = try s.ok("export", "--decimal-comma").stdout
+        let rows = export.split(separator: "\r\n").map { $0.split(separator: ";", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows[0].count == 24 && rows[0][8] == "quantity" && rows[0][9] == "unit_price", "\(rows[0])")
+        // Amounts with a comma; a SKU or name that looks like a number stays as it is.
+        #expect(rows[1][6] == "MUG-01" && rows[1][8] == "2" && rows[1][9] == "12,35", "\(rows[1])")
+        #expect(rows[2][6] == "2.5" && rows[2][7] == "2.5" && rows[2][9] == "3,10", "\(rows[2])")
+        let statsCSV = try s.ok("stats", "--from", "2026-11-01", "--to", "2026-11-30", "--csv", "--decimal-comma").stdout
+        let stats = statsCSV.split(separator: "\r\n").map { $0.split(separator: ";").map(String.init) }
+        let net = try #require(stats[0].firstIndex(of: "net"), "\(stats[0])")
+        #expect(stats[1][net] == "27,80", "\(statsCSV)")
+        // The setting makes it the default for every CSV.
+        try s.ok("config", "set", "csv.decimal-comma", "true")
+        #expect(try s.ok("list", "--csv").stdout.contains(";27,80;"))
+        // Back in: another database reads the export with --decimal-comma, to the cent.
+        let path = s.dir.appendingPathComponent("de.csv").path
+        try export.write(toFile: path, atomically: true, encoding: .utf8)
+        let other = try Sandbox(template: .catalog)
+        try other.ok("import", path, "--decimal-comma")
+        #expect(try other.sql("SELECT sku, quantity, unit_price FROM order_lines ORDER BY line_no") == ["MUG-01|2|1235", "2.5|1|310"])
+        // Without it, 12,35 is no amount: refused, never a guess.
+        let third = try Sandbox(template: .catalog)
+        #expect(try third.run("import", path, "--delimiter", ";").exitCode == 65)
+        let dotted = s.dir.appendingPathComponent("dotted.csv").path
+        try "ref;sku;quantity;unit_price\r\nT-1;MUG-01;1;1.234,50\r\n".write(toFile: dotted, atomically: true, encoding: .utf8)
+        let thousands = try third.run("import", dotted, "--decimal-comma")
+        #expect(thousands.exitCode == 65 && thousands.stderr.contains("unit_price '1.234,50'"), "\(thousands)")
+    }
 }
 
 let dateHelp = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w, +1m, +1y, mon..sun, eow, eom"

@@ -213,7 +213,7 @@ struct HTMLReportTests {
     @Test("bad input: one line, non-zero exit, no file written", arguments: [
         (["--from", "someday"], Int32(1)),
         (["--timezone", "Mars/Olympus"], Int32(1)),
-        (["--top", "0"], Int32(64)),
+        (["--top", "-1"], Int32(64)),
     ])
     func badInput(extra: [String], code: Int32) throws {
         let sb = try reportShop()

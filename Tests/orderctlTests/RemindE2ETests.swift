@@ -21,7 +21,7 @@ struct RemindE2ETests {
         let first = try sb.run("remind", "--exit-code", "--rule", "overdue")
         #expect(first.exitCode == 3)
         #expect(first.stdout == "Urgent (1)\n  overdue:R-1  order R-1 ($(touch pwned)) is 1 day overdue (due 2026-11-24) and is still pending\n")
-        let second = try sb.run("remind", "--exit-code")
+        let second = try sb.run("remind", "--exit-code", "--rule", "overdue")
         #expect(second.exitCode == 0 && second.stdout.isEmpty && second.stderr.isEmpty)
         // The next day it is news again; --all shows it anyway.
         let all = try sb.ok("remind", "--all", "--rule", "overdue")

@@ -94,7 +94,9 @@ struct StatsE2ETests {
     func emptyPeriod() throws {
         let sb = try shop()
         let r = try sb.ok("stats", "--from", "2025-01-01", "--to", "2025-01-31")
-        #expect(r.stdout == "No orders placed from 2025-01-01 to 2025-01-31 (Europe/Berlin).\n")
+        let span = try sb.sql("SELECT min(date(placed_at, '+1 hour')), max(date(placed_at, '+1 hour')) FROM orders")[0].split(separator: "|")
+        #expect(r.stdout == "No orders placed from 2025-01-01 to 2025-01-31 (Europe/Berlin).\n"
+                + "The orders lie from \(span[0]) to \(span[1]): orderctl stats --from \(span[0]) --to \(span[1])\n")
         let csv = try sb.ok("stats", "--from", "2025-01-01", "--to", "2025-01-31", "--csv", "--totals").stdout
         #expect(csv.split(whereSeparator: \.isNewline).count == 1)
         let json = try sb.jsonObject("stats", "--from", "2025-01-01", "--to", "2025-01-31")
@@ -164,7 +166,7 @@ struct StatsCustomersE2ETests {
         #expect(show.contains("MUG-01"))
 
         let before = try sb.dump()
-        for bad in [["--show", "nobody@example.com"], ["--top", "0"], ["--from", "someday"], ["--currency", "EURO"]] {
+        for bad in [["--show", "nobody@example.com"], ["--top", "-1"], ["--from", "someday"], ["--currency", "EURO"]] {
             let r = try sb.run(["stats", "customers"] + bad)
             #expect(r.exitCode == 1 || r.exitCode == 64, "\(r)")
             #expect(r.stderrLines.first?.hasPrefix("Error: ") == true, "\(r)")

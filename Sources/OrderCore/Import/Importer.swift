@@ -26,6 +26,14 @@ public struct ImportOptions: Sendable {
     public var currency: Currency?
     /// `--map-status FROM=TO`: statuses of other tools, folded (see `statusKey`).
     public var statusMap: [String: OrderStatus] = [:]
+    /// `--decimal-comma`: amounts written 12,50. A point as well (1.234,50) is refused,
+    /// as thousands separators always are.
+    public var decimalComma = false
+
+    /// An amount's text as Money.parse reads it.
+    func amountText(_ text: String) -> String {
+        decimalComma && !text.contains(".") ? text.replacingOccurrences(of: ",", with: ".") : text
+    }
     public init() {}
 
     /// "On Hold", "on_hold", "on-hold" alike.
@@ -930,7 +938,7 @@ struct OrderParser: Sendable {
         }
         func amount(_ field: ImportField) -> Int64? {
             guard let text = first[field] else { return nil }
-            do { return try Money.parse(text, currency: currency, field: field.name).minor } catch { issue(first, field, text, reason(error)); return nil }
+            do { return try Money.parse(options.amountText(text), currency: currency, field: field.name).minor } catch { issue(first, field, text, reason(error)); return nil }
         }
         let shopTotal = amount(.shopTotal), outstanding = amount(.shopOutstanding), refundedTotal = amount(.refundedTotal)
         let paidTotal = amount(.paidTotal)
@@ -946,7 +954,7 @@ struct OrderParser: Sendable {
             else { issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)") }
             var price: Money?
             if let text = row[.unitPrice] {
-                do { price = try Money.parse(text, currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
+                do { price = try Money.parse(options.amountText(text), currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
             }
             var shipped: Int64?
             if let text = row[.lineShipped] {

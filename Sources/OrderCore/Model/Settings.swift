@@ -62,10 +62,18 @@ public struct SettingKey: Sendable {
         try DeliveryZones.parse(v).code
     }
 
+    public static let decimalComma = SettingKey(key: "csv.decimal-comma", summary: "CSV written and read with decimal commas and ; between fields, as spreadsheets in German, French, ... expect (true or false)", defaultValue: "false") { v throws(OrderError) in
+        switch v.lowercased() {
+        case "true", "yes", "on", "1": return "true"
+        case "false", "no", "off", "0": return "false"
+        default: throw .invalidValue(field: "csv.decimal-comma", value: v, reason: "expected true or false")
+        }
+    }
+
     public static let all: [SettingKey] = [
         .currency, .timezone, .shopCountry, .orderPrefix, .nextNumber, .defaultChannel,
         .classRules, .expressDays, .bulkQuantity, .highValueTotal,
-        .remindCooldown, .leadDays, .serviceLevel, .coverDays, .deliveryZones,
+        .remindCooldown, .leadDays, .serviceLevel, .coverDays, .deliveryZones, .decimalComma,
     ]
 
     public static func named(_ key: String) throws(OrderError) -> SettingKey {

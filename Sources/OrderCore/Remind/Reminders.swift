@@ -559,8 +559,9 @@ extension OrderStore {
                     let elapsed = now.timeIntervalSince(Instant.parse(since) ?? now)
                     return Candidate(subject: ref, situation: "\(status) since \(since)", weight: elapsed / limit.span.seconds) {
                         let name = try names.name(customer, db)
-                        return message("order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(Span.elapsed(elapsed)) (limit \(limit.span)\(limit.why))",
-                                       value: Span.elapsed(elapsed), threshold: "\(limit.span)", order: ref, customer: name)
+                        let shown = Span.compared(elapsed: elapsed, limit: limit.span)
+                        return message("order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(shown.elapsed) (limit \(shown.limit)\(limit.why))",
+                                       value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
                     }
                 }
             }
@@ -578,8 +579,9 @@ extension OrderStore {
                 return Candidate(subject: ref, situation: "paid \(paid)", weight: elapsed) {
                     let name = try names.name(customer, db)
                     let c = try Currency(code: currency)
-                    return message("order \(ref) (\(name)) still owes \(Money(minor: total - paid, currency: c)) of \(Money(minor: total, currency: c)) \(Span.elapsed(elapsed)) after it was confirmed (limit \(after))",
-                                   value: Span.elapsed(elapsed), threshold: "\(after)", order: ref, customer: name)
+                    let shown = Span.compared(elapsed: elapsed, limit: after)
+                    return message("order \(ref) (\(name)) still owes \(Money(minor: total - paid, currency: c)) of \(Money(minor: total, currency: c)) \(shown.elapsed) after it was confirmed (limit \(shown.limit))",
+                                   value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
                 }
             }
         case .lowStock:
@@ -613,7 +615,10 @@ extension OrderStore {
                     let name = try names.name(customer, db)
                     let since = try db.scalarString("SELECT max(at) FROM order_events WHERE order_id = ? AND kind = 'flagged'", id).flatMap(Instant.parse)
                     return message("order \(ref) (\(name)) is flagged: \(flag)"
-                                       + (since.map { " (for \(Span.elapsed(now.timeIntervalSince($0))); \(status))" } ?? " (\(status))"),
+                                       + (since.map { s in
+                                           let age = now.timeIntervalSince(s)
+                                           return age < 3600 ? " (flagged just now; \(status))" : " (for \(Span.elapsed(age)); \(status))"
+                                       } ?? " (\(status))"),
                                    value: flag, threshold: "open flag", order: ref, customer: name)
                 }
             }

@@ -55,5 +55,20 @@ public struct Span: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     static func count(_ n: Int, _ unit: String) -> String { "\(n) \(unit)\(n == 1 ? "" : "s")" }
 
+    /// An elapsed time and a limit in one unit, so they compare at a glance: "18 days"
+    /// against "4.5 days", "20 hours" against "36 hours" (below two days, hours).
+    public static func compared(elapsed seconds: TimeInterval, limit: Span) -> (elapsed: String, limit: String) {
+        let h = Int((max(0, seconds) / 3600).rounded(.down))
+        guard h >= 48 else { return (count(h, "hour"), count(limit.hours, "hour")) }
+        let limitText: String
+        if limit.hours % 24 == 0 {
+            limitText = count(limit.hours / 24, "day")
+        } else {
+            let tenths = (limit.hours * 10 + 12) / 24
+            limitText = tenths % 10 == 0 ? count(tenths / 10, "day") : "\(tenths / 10).\(tenths % 10) days"
+        }
+        return (count(h / 24, "day"), limitText)
+    }
+
     public static func < (a: Span, b: Span) -> Bool { a.hours < b.hours }
 }

@@ -126,6 +126,9 @@ public final class OrderStore {
         return try Money.parse(String(trimmed), currency: currency, field: SettingKey.highValueTotal.key)
     }
 
+    /// `csv.decimal-comma`: CSV with decimal commas and `;` between fields.
+    public func decimalComma() throws -> Bool { try setting(.decimalComma) == "true" }
+
     public func settings() throws -> [SettingValue] {
         try SettingKey.all.map { key in
             let raw = try rawSetting(key.key)

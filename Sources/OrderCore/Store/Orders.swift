@@ -171,6 +171,9 @@ extension OrderStore {
                 PaymentStatus.derive(total: total, paid: 0, refunded: 0).rawValue)
             let orderID = db.lastInsertRowID
             var events = EventWriter(store: self, orderID: orderID)
+            // An order entered late came in when it was placed: its history, its time
+            // pending (stuck, status_durations) start then, not when it was typed.
+            if draft.placedAt != nil { events.defaultAt = Instant.format(placedAt) }
             try events.append("created", new: OrderStatus.pending.rawValue,
                               detail: "\(lines.count) \(lines.count == 1 ? "line" : "lines"), \(units) \(units == 1 ? "unit" : "units"), total \(totalMoney)")
             try events.append("classified", new: orderClass, detail: reason)
@@ -362,8 +365,9 @@ extension OrderStore {
             case .due: sql += " ORDER BY o.due_date IS NULL, o.due_date \(asc), o.placed_at \(asc), o.id \(asc)"
             case .total: sql += " ORDER BY o.total \(desc), o.placed_at \(desc), o.id \(desc)"
             }
-            if let limit = filter.limit {
-                guard limit > 0 else { throw OrderError.invalidValue(field: "limit", value: String(limit), reason: "must be a positive whole number") }
+            // --limit 0 means all, as everywhere in orderctl.
+            if let limit = filter.limit, limit != 0 {
+                guard limit > 0 else { throw OrderError.invalidValue(field: "limit", value: String(limit), reason: "must not be negative (0 means all)") }
                 sql += " LIMIT ?"; args.append(limit)
             }
             return try db.query(sql, arguments: args) { try orderSummary(from: $0) }
@@ -441,4 +445,16 @@ extension OrderStore {
     }
 
     public func order(_ ref: String) throws -> OrderDetail { try db.read { try requireOrderDetail(ref) } }
+
+    /// The days of the first and last order placed, in `zone` (default the business
+    /// zone); nil without orders.
+    public func placedRange(zone: TimeZone? = nil) throws -> (first: LocalDate, last: LocalDate)? {
+        try db.read {
+            let zone = try zone ?? timeZone()
+            return try db.queryFirst("SELECT min(placed_at), max(placed_at) FROM orders") { r -> (LocalDate, LocalDate)? in
+                guard let a = r.optionalString(0).flatMap(Instant.parse), let b = r.optionalString(1).flatMap(Instant.parse) else { return nil }
+                return (LocalDate(a, in: zone), LocalDate(b, in: zone))
+            } ?? nil
+        }
+    }
 }

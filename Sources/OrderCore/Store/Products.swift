@@ -38,6 +38,8 @@ public struct ProductChanges: Sendable {
 public enum StockChange: Sendable {
     case set(Int64)
     case add(Int64)
+    /// Units taken off (breakage, loss): a positive number, echoed as given.
+    case remove(Int64)
 }
 
 extension OrderStore {
@@ -154,6 +156,14 @@ extension OrderStore {
             case .set(let v):
                 try Self.checkStockFigure(v, field: "quantity")
                 target = v; kind = "set"
+            case .remove(let n):
+                guard n > 0 else { throw OrderError.invalidValue(field: "quantity", value: String(n), reason: "must be more than zero") }
+                guard n <= 1_000_000_000 else { throw OrderError.invalidValue(field: "quantity", value: String(n), reason: "must be at most 1000000000") }
+                target = before - n; kind = "remove"
+                if target < 0 {
+                    throw OrderError.invalidValue(field: "quantity", value: String(n),
+                        reason: "\(p.sku) has \(before) on hand; cannot remove more than that")
+                }
             case .add(let d):
                 guard d != 0 else { throw OrderError.invalidValue(field: "quantity", value: "0", reason: "must not be zero") }
                 guard d.magnitude <= 1_000_000_000 else { throw OrderError.invalidValue(field: "quantity", value: String(d), reason: "must be at most 1000000000") }

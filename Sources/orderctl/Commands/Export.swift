@@ -30,13 +30,18 @@ struct Export: ParsableCommand {
             completion: .list(OrderStatus.allCases.map(\.rawValue)), transform: FilterValues.status)
     var status: [String] = []
     @Flag(help: "Start the CSV with a UTF-8 byte order mark, for Excel.") var bom = false
+    @OptionGroup var decimal: DecimalCommaOption
     @Argument(help: ArgumentHelp("Where to write ('-' or nothing: stdout).", valueName: "file")) var file: String?
+
+    /// Quantity and unit price: the cells a decimal comma applies to.
+    static let numberColumns: Set<Int> = Set(["quantity", "unit_price"].compactMap { NativeFormat.columns.firstIndex(of: $0) })
 
     func validate() throws {
         if bom && format != .csv { throw ValidationError("--bom only applies to --format csv") }
     }
 
     func run() throws {
+        decimal.apply()
         let store = try global.openStore(.existing)
         var filter = OrderFilter()
         filter.since = since; filter.until = until; filter.statuses = status
@@ -52,7 +57,7 @@ struct Export: ParsableCommand {
                 if bom { out.write("\u{FEFF}") }
                 out.write(CSV.record(NativeFormat.columns))
                 try store.exportRows(filter) { row in
-                    out.write(CSV.record(row.values.map { $0 ?? "" }))
+                    out.write(CSV.record(row.values.map { $0 ?? "" }, numbers: Self.numberColumns))
                     lines += 1
                 }
                 orders = -1

@@ -66,6 +66,7 @@ struct Import: ParsableCommand {
     @Option(help: ArgumentHelp("Field separator: one character, or 'tab' (default ',').", valueName: "char")) var delimiter: String?
     @Option(name: .customLong("map-status"), help: ArgumentHelp("Read another tool's status FROM as orderctl's TO, e.g. refunded=cancelled (repeatable).", valueName: "from=to"))
     var mapStatus: [String] = []
+    @Flag(name: .customLong("decimal-comma"), help: "Amounts are written 12,50 (and fields are separated by ';' unless --delimiter says otherwise).") var decimalComma = false
     @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.") var skipInvalid = false
     @Option(help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file")) var rejects: String?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing.") var dryRun = false
@@ -94,6 +95,7 @@ struct Import: ParsableCommand {
             }
         }
         options.skipInvalid = skipInvalid
+        options.decimalComma = decimalComma
         options.dryRun = dryRun
         options.update = update
         if let dateFormat { options.dateFormat = try DateFormat(dateFormat) }
@@ -113,7 +115,7 @@ struct Import: ParsableCommand {
             if chosen == .jsonl {
                 source = JSONLImportSource(input)
             } else {
-                let sep: UInt8 = delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: ",")
+                let sep: UInt8 = delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: decimalComma ? ";" : ",")
                 let mode: CSVImportSource.Mode
                 if !maps.isEmpty {
                     mode = .mapped(maps.map { m in

@@ -96,11 +96,12 @@ struct ListOrders: ParsableCommand {
     @Flag(help: "Only open orders (pending to shipped), with the predicted delivery date (ETA; see 'orderctl predict').") var open = false
     @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: OrderSort = .date
     @Flag(help: "Reverse the sort order.") var reverse = false
-    @Option(parsing: .unconditional, help: "Show at most this many orders.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Show at most this many orders (0: all).") var limit: Int?
     @OptionGroup var format: FormatOptions
 
     func validate() throws {
         if open && !status.isEmpty { throw ValidationError("--open and --status cannot be used together") }
+        if let limit, limit < 0 { throw ValidationError("--limit must not be negative (0 lists all)") }
     }
 
     func run() throws {
@@ -116,7 +117,17 @@ struct ListOrders: ParsableCommand {
     static func run(_ global: Globals, _ filter: OrderFilter, json: Bool, csv: Bool) throws {
         let store = try global.openStore(.existing)
         let resolved = try store.resolve(filter)
-        let orders = try store.orderSummaries(filter)
+        var filter = filter
+        // A person at a terminal gets a screenful, newest first, and is told how to see
+        // the rest (as git pages); a pipe, JSON and CSV get everything.
+        var screenful: Int?
+        if !json && !csv && filter.limit == nil, let rows = Terminal.height {
+            screenful = max(5, rows - 4)
+            filter.limit = screenful! + 1
+        }
+        var orders = try store.orderSummaries(filter)
+        var more = false
+        if let screenful, orders.count > screenful { orders.removeLast(orders.count - screenful); more = true }
         var echo: [String] = []
         if let d = resolved.since { echo.append("since \(d.iso) (\(d.weekdayName))") }
         if let d = resolved.until { echo.append("until \(d.iso) (\(d.weekdayName))") }
@@ -159,7 +170,11 @@ struct ListOrders: ParsableCommand {
                 let (sum, o1) = total.addingReportingOverflow(o.total.minor)
                 total = sum; overflow = overflow || o1
             }
-            Terminal.note("\(orders.count) order\(orders.count == 1 ? "" : "s")" + (overflow ? "" : ", \(Money(minor: total, currency: orders[0].total.currency))"))
+            if more {
+                Terminal.note("the \(filter.sort == .date && !filter.reverse ? "newest" : "first") \(orders.count) shown; more match: --limit 0 shows all")
+            } else {
+                Terminal.note("\(orders.count) order\(orders.count == 1 ? "" : "s")" + (overflow ? "" : ", \(Money(minor: total, currency: orders[0].total.currency))"))
+            }
         }
     }
 }

@@ -211,6 +211,12 @@ struct Forecast: ParsableCommand {
             return
         }
         if forecasts.isEmpty { Terminal.note("No product has sales yet: not enough history to forecast."); return }
+        // A young shop: one line, not a row per product that all say the same.
+        if forecasts.count > 1, forecasts.allSatisfy({ $0.notEnough != nil }) {
+            let longest = forecasts.map(\.weeks).max() ?? 0
+            Terminal.print("No forecast yet: \(forecasts.count) products have sales, the longest for \(longest) week\(longest == 1 ? "" : "s"); a forecast needs 8 weeks from a product's first sale (--json lists each).")
+            return
+        }
         var t = Table([.init(title: "SKU"), .init(title: "NAME", flexible: true), .init(title: "PER WEEK", align: .right),
                        .init(title: "80% RANGE", align: .right), .init(title: "NEXT \(weeks) WEEKS", align: .right),
                        .init(title: "HISTORY", align: .right), .init(title: "NOTE", flexible: true)])

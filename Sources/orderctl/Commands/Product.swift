@@ -160,8 +160,21 @@ struct StockCommand: ParsableCommand {
 
     struct Options: ParsableArguments {
         @Argument(help: "The SKU.") var sku: String
-        @Argument(help: "Number of units.") var quantity: Int64
+        // Every word left over, so that "-1" reaches the check below instead of being
+        // taken for an option ("Missing expected argument").
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Number of units.", valueName: "quantity")) var words: [String] = []
         @Option(help: "Why the stock changed (shown in 'product show').") var note: String?
+
+        /// The quantity; with `positive`, more than zero.
+        func quantity(positive: Bool) throws -> Int64 {
+            guard words.count == 1 else {
+                throw ValidationError(words.isEmpty ? "missing the number of units" : "expected one number of units, got '\(words.joined(separator: " "))'")
+            }
+            guard let n = Int64(words[0]) else { throw ValidationError("quantity '\(words[0])' is not a whole number") }
+            if n < 0 { throw ValidationError("quantity must not be negative (got \(n))" + (positive ? "" : "; take units off with 'orderctl stock remove'")) }
+            if positive && n == 0 { throw ValidationError("quantity must be more than zero") }
+            return n
+        }
     }
 
     static func apply(_ global: GlobalOptions, _ o: Options, _ change: StockChange) throws {
@@ -175,25 +188,25 @@ struct StockCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the units on hand (after a stocktake).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
-        func run() throws { try StockCommand.apply(global, options, .set(options.quantity)) }
+        func validate() throws { _ = try options.quantity(positive: false) }
+        func run() throws { try StockCommand.apply(global, options, .set(try options.quantity(positive: false))) }
     }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add units on hand (a delivery).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
-        func run() throws { try StockCommand.apply(global, options, .add(options.quantity)) }
+        func validate() throws { _ = try options.quantity(positive: true) }
+        func run() throws { try StockCommand.apply(global, options, .add(try options.quantity(positive: true))) }
     }
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove units on hand (breakage, loss).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
-        func validate() throws {
-            guard options.quantity > 0 else { throw ValidationError("quantity must be a positive whole number") }
-        }
+        func validate() throws { _ = try options.quantity(positive: true) }
         func run() throws {
-            try StockCommand.apply(global, options, .add(-options.quantity))
+            try StockCommand.apply(global, options, .remove(try options.quantity(positive: true)))
         }
     }
 }

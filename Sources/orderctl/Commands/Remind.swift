@@ -81,7 +81,7 @@ struct Remind: ParsableCommand {
         } else if json.json {
             Terminal.print(JSON.render(result.shown.map { Self.json($0, zone: zone) }))
         } else {
-            if !result.shown.isEmpty { Terminal.print(Self.text(result, color: true)) }
+            if !result.shown.isEmpty { Terminal.print(Self.text(result, color: true, zone: zone)) }
         }
         if !peek && !result.shown.isEmpty { try store.record(result, failed: failed) }
         if Terminal.stderrIsTerminal && !json.json && (result.quiet + result.snoozed > 0 || result.firing == 0) {
@@ -94,7 +94,7 @@ struct Remind: ParsableCommand {
         if exitCode && !result.shown.isEmpty { throw ExitCode(3) }
     }
 
-    static func text(_ result: RemindResult, color: Bool) -> String {
+    static func text(_ result: RemindResult, color: Bool, zone: TimeZone) -> String {
         let reminders = result.shown
         let more = Dictionary(result.more.map { ($0.rule, $0.count) }, uniquingKeysWith: +)
         let width = min(28, reminders.map { $0.key.count }.max() ?? 0)
@@ -111,7 +111,10 @@ struct Remind: ParsableCommand {
                              : r.urgency == .warning ? Terminal.style(title, .bold, .yellow) : Terminal.style(title, .bold))
             }
             let key = r.key.count >= width ? r.key : r.key + String(repeating: " ", count: width - r.key.count)
-            lines.append("  \(key)  \(r.message)")
+            // --all shows what a snooze hides: say so, and until when.
+            var mark = ""
+            if r.state == .snoozed, let until = r.snoozedUntil { mark = "  [snoozed until \(Instant.display(until, in: zone))]" }
+            lines.append("  \(key)  \(r.message)" + mark)
             if let n = more[r.rule], i + 1 == reminders.count || reminders[i + 1].rule != r.rule {
                 lines.append("  ... and \(n) more \(r.rule) (orderctl remind --all --rule \(r.rule) --limit 0 lists every one)")
             }
@@ -175,7 +178,7 @@ struct Remind: ParsableCommand {
             Content-Type: text/plain; charset=utf-8
             Content-Transfer-Encoding: 8bit
 
-            \(text(result, color: false))
+            \(text(result, color: false, zone: zone))
 
             -- 
             orderctl remind; 'orderctl snooze KEY --for 3d' quiets one.

@@ -69,8 +69,10 @@ struct StatsOverview: ParsableCommand {
     @Option(help: "By product or customer: the top N per currency by net revenue (default 10; 0 for all).") var limit: Int?
     @Flag(help: "With --csv: end with a total row per currency (tables always have one).") var totals = false
     @OptionGroup var format: FormatOptions
+    @OptionGroup var decimal: DecimalCommaOption
 
     func run() throws {
+        decimal.apply()
         let dims = try by.map { try StatsDimension.parse($0) }
         let request = StatsRequest(from: from, to: to, by: dims, currency: currency, timeZone: timezone, limit: limit)
         let store = try global.openStore(.existing)
@@ -78,7 +80,14 @@ struct StatsOverview: ParsableCommand {
         if format.json { Terminal.print(StatsOutput.json(report)); return }
         if format.csv { StatsOutput.csv(report, totals: totals); return }
         let range = "\(report.from.iso) to \(report.to.iso) (\(report.timeZone))"
-        if report.totals.isEmpty { Terminal.print("No orders placed from \(range)."); return }
+        if report.totals.isEmpty {
+            Terminal.print("No orders placed from \(range).")
+            // Orders elsewhere in time (an import of last year's sales): say where.
+            if let span = try store.placedRange(zone: TimeZone(identifier: report.timeZone)) {
+                Terminal.print("The orders lie from \(span.first.iso) to \(span.last.iso): orderctl stats --from \(span.first.iso) --to \(span.last.iso)")
+            }
+            return
+        }
         if Terminal.stdoutIsTerminal { Terminal.note("Orders placed from \(range)") }
         Terminal.print(StatsOutput.table(report, width: Terminal.width))
         if report.omitted > 0, let limit = report.limit {
@@ -113,24 +122,27 @@ struct StatsCustomers: ParsableCommand {
     @Option(parsing: .unconditional, help: "Last day, included (default: today); recency is counted to its end.") var to: String?
     @Option(help: "Only orders in this currency.") var currency: String?
     @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
-    @Option(help: "How many top customers (or, with --show, products) to list (default 10).") var top = 10
+    @Option(help: "How many top customers (or, with --show, products) to list (default 10; 0: all).") var top = 10
     @Option(help: ArgumentHelp("One customer (id, email or exact name): their favourite products and RFM scores.", valueName: "customer"))
     var show: String?
     @OptionGroup var format: FormatOptions
+    @OptionGroup var decimal: DecimalCommaOption
 
     func validate() throws {
-        if top < 1 { throw ValidationError("--top must be 1 or more") }
+        if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
     }
 
     func run() throws {
+        decimal.apply()
         let store = try global.openStore(.existing)
         let analysis = try store.customerAnalysis(from: from, to: to, timeZone: timezone, currency: currency)
         if let show {
-            let (customer, products) = try store.preferredProducts(customer: show, from: from, to: to, timeZone: timezone, limit: top)
+            let (customer, products) = try store.preferredProducts(customer: show, from: from, to: to, timeZone: timezone, limit: top == 0 ? 1_000_000 : top)
             let figures = analysis.blocks.flatMap(\.customers).filter { $0.id == customer.id }
             CustomerOutput.show(customer, figures: figures, products: products, analysis: analysis, json: format.json, csv: format.csv)
             return
         }
+        let top = self.top == 0 ? Int.max : self.top
         if format.json { Terminal.print(CustomerOutput.json(analysis, top: top)); return }
         if format.csv { CustomerOutput.csv(analysis); return }
         Terminal.print(CustomerOutput.text(analysis, top: top))
@@ -161,12 +173,14 @@ struct StatsProducts: ParsableCommand {
     @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
     @Option(help: "How many best sellers and pairs to list (default 10).") var top = 10
     @OptionGroup var format: FormatOptions
+    @OptionGroup var decimal: DecimalCommaOption
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be 1 or more") }
     }
 
     func run() throws {
+        decimal.apply()
         let store = try global.openStore(.existing)
         let analysis = try store.productAnalysis(from: from, to: to, timeZone: timezone, currency: currency, pairs: top)
         if format.json { Terminal.print(ProductOutput.json(analysis, top: top)); return }

@@ -134,9 +134,19 @@ enum Present {
          String(o.lineCount), o.total.decimalString, o.total.currency.code, o.dueDate?.iso ?? "", o.flag ?? ""]
     }
 
+    /// "no rule matched (tried a, b)" as "no rule matched; tried a, b": no parentheses
+    /// inside the ones `show` puts around a reason.
+    static func unnested(_ reason: String) -> String {
+        guard reason.hasSuffix(")"), let open = reason.range(of: " (", options: .backwards) else { return reason }
+        return reason[..<open.lowerBound] + "; " + reason[open.upperBound...].dropLast()
+    }
+
     static func orderTable(_ list: [OrderSummary], zone: TimeZone, today: LocalDate) -> Table {
-        var t = Table([.init(title: "REF"), .init(title: "PLACED"), .init(title: "CUSTOMER", flexible: true),
-                       .init(title: "STATUS"), .init(title: "PAYMENT"), .init(title: "CLASS"), .init(title: "ITEMS", align: .right),
+        // On a narrow terminal (80 columns) the time goes first, then CLASS, ITEMS and
+        // PAYMENT (show has them all).
+        var t = Table([.init(title: "REF"), .init(title: "PLACED", shorten: { String($0.prefix(10)) }), .init(title: "CUSTOMER", flexible: true),
+                       .init(title: "STATUS"), .init(title: "PAYMENT", dropPriority: 3), .init(title: "CLASS", dropPriority: 1),
+                       .init(title: "ITEMS", align: .right, dropPriority: 2),
                        .init(title: "TOTAL", align: .right), .init(title: "DUE"), .init(title: "FLAG", flexible: true)])
         for o in list {
             var due = o.dueDate?.iso ?? ""
@@ -273,7 +283,7 @@ enum Present {
             let overdue = days < 0 && OrderStatus.open.map(\.rawValue).contains(s.status)
             out.append("Due:       \(due.iso) (\(due.weekdayName), \(when))" + (overdue ? "  " + Terminal.style("OVERDUE", .red) : ""))
         }
-        out.append("Class:     " + Terminal.style(s.orderClass, .cyan) + " (\(d.classReason))")
+        out.append("Class:     " + Terminal.style(s.orderClass, .cyan) + " (\(Self.unnested(d.classReason)))")
         if let note = d.note { out.append("Note:      " + note) }
         out.append("")
         var t = Table([.init(title: "#", align: .right), .init(title: "SKU"), .init(title: "NAME", flexible: true),

@@ -10,6 +10,11 @@ struct Table {
         var align: Align = .left
         /// May be shortened to fit the terminal.
         var flexible = false
+        /// A shorter form of each cell, used when shrinking flexible columns was not
+        /// enough (a time dropped from a date-time).
+        var shorten: ((String) -> String)? = nil
+        /// Left out, lowest first, when the table still does not fit.
+        var dropPriority: Int? = nil
     }
 
     var columns: [Column]
@@ -22,20 +27,42 @@ struct Table {
     mutating func add(_ row: [String]) { rows.append(row) }
 
     func render(width: Int? = Terminal.width) -> String {
-        let cells = rows.map { $0.map(Self.oneLine) }
-        var widths = columns.indices.map { i in
-            max(Self.displayWidth(columns[i].title), cells.map { Self.displayWidth($0[i]) }.max() ?? 0)
+        var columns = self.columns
+        var cells = rows.map { $0.map(Self.oneLine) }
+        func measure() -> [Int] {
+            columns.indices.map { i in max(Self.displayWidth(columns[i].title), cells.map { Self.displayWidth($0[i]) }.max() ?? 0) }
         }
+        var widths = measure()
         if let width {
-            let gaps = 2 * (columns.count - 1)
-            var overflow = widths.reduce(0, +) + gaps - width
-            // Shrink flexible columns, widest first, but not below 12 characters.
-            while overflow > 0 {
-                guard let i = columns.indices.filter({ columns[$0].flexible && widths[$0] > 12 }).max(by: { widths[$0] < widths[$1] }) else { break }
-                let cut = min(overflow, widths[i] - 12)
-                widths[i] -= cut
-                overflow -= cut
+            func overflow() -> Int { widths.reduce(0, +) + 2 * (columns.count - 1) - width }
+            // Shrink flexible columns, widest first, but not below 12 characters (6 as a
+            // last resort, once nothing else can go).
+            func shrink(to least: Int = 12) {
+                var over = overflow()
+                while over > 0 {
+                    guard let i = columns.indices.filter({ columns[$0].flexible && widths[$0] > least }).max(by: { widths[$0] < widths[$1] }) else { break }
+                    let cut = min(over, widths[i] - least)
+                    widths[i] -= cut
+                    over -= cut
+                }
             }
+            shrink()
+            // Then the shorter forms, then leave columns out, until the table fits.
+            for i in columns.indices where overflow() > 0 {
+                guard let shorten = columns[i].shorten else { continue }
+                for r in cells.indices { cells[r][i] = shorten(cells[r][i]) }
+                widths = measure(); shrink()
+            }
+            while overflow() > 0, let i = columns.indices.filter({ columns[$0].dropPriority != nil }).min(by: { columns[$0].dropPriority! < columns[$1].dropPriority! }) {
+                columns.remove(at: i)
+                for r in cells.indices { cells[r].remove(at: i) }
+                widths = measure(); shrink()
+            }
+            shrink(to: 6)
+        }
+        var stylers: [Int: (String) -> String] = [:]
+        for (i, column) in columns.enumerated() {
+            if let original = self.columns.firstIndex(where: { $0.title == column.title }), let s = self.stylers[original] { stylers[i] = s }
         }
         var lines: [String] = []
         let header = columns.indices.map { i in Self.pad(columns[i].title, widths[i], columns[i].align) }

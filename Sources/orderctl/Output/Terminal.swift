@@ -27,6 +27,15 @@ enum Terminal {
         return 80
     }
 
+    /// Rows of the terminal, or nil when stdout is not one.
+    static var height: Int? {
+        guard stdoutIsTerminal else { return nil }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+        if let rows = Environment.value("LINES").flatMap(Int.init) { return rows }
+        return 24
+    }
+
     static func print(_ text: String) {
         var out = Output()
         out.write(text)

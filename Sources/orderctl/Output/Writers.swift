@@ -4,9 +4,31 @@ import Foundation
 /// Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
 /// CR, and not a plain number) gets a leading apostrophe.
 enum CSV {
-    static func field(_ text: String) -> String {
-        let safe = neutralise(text)
-        guard safe.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return safe }
+    /// `--decimal-comma` or `csv.decimal-comma`: numbers as 12,50 and `;` between fields,
+    /// so a German (French, ...) spreadsheet reads numbers as numbers. The setting is
+    /// read at the first CSV cell, not by every command that opens the database.
+    nonisolated(unsafe) static var forced: Bool?
+    nonisolated(unsafe) static var setting: (() -> Bool)?
+    nonisolated(unsafe) private static var cached: Bool?
+    static var decimalComma: Bool {
+        if let forced { return forced }
+        if let cached { return cached }
+        let value = setting?() ?? false
+        cached = value
+        return value
+    }
+    static var separator: String { decimalComma ? ";" : "," }
+
+    static func field(_ text: String) -> String { field(text, number: true) }
+
+    /// `number`: a cell that is a plain decimal number gets the decimal comma when asked.
+    static func field(_ text: String, number: Bool) -> String {
+        var safe = neutralise(text)
+        if decimalComma && number && safe.utf8.contains(46) && isPlainNumber(safe) {
+            safe = safe.replacingOccurrences(of: ".", with: ",")
+        }
+        let sep: UInt8 = decimalComma ? 59 : 44
+        guard safe.utf8.contains(where: { $0 == sep || $0 == 34 || $0 == 10 || $0 == 13 }) else { return safe }
         return "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
@@ -39,20 +61,26 @@ enum CSV {
     /// rejected input rows, which must come back as they were read).
     static func plainRecord(_ fields: [String]) -> String {
         fields.map { f in
-            f.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 })
+            f.utf8.contains(where: { $0 == (decimalComma ? 59 : 44) || $0 == 34 || $0 == 10 || $0 == 13 })
                 ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
-        }.joined(separator: ",") + "\r\n"
+        }.joined(separator: separator) + "\r\n"
     }
 
     static func record(_ fields: [String]) -> String {
-        fields.map(field).joined(separator: ",") + "\r\n"
+        fields.map(field).joined(separator: separator) + "\r\n"
+    }
+
+    /// A record whose numbers are only those in `numbers` (export: amounts and
+    /// quantities; a product named "2.5" stays as it is).
+    static func record(_ fields: [String], numbers: Set<Int>) -> String {
+        fields.enumerated().map { field($0.element, number: numbers.contains($0.offset)) }.joined(separator: separator) + "\r\n"
     }
 
     /// Streams a header and rows to stdout.
     static func write<T>(header: [String], rows: [T], _ row: (T) -> [String]) {
         var out = Output()
-        out.write(header.map(field).joined(separator: ",") + "\r\n")
-        for item in rows { out.write(row(item).map(field).joined(separator: ",") + "\r\n") }
+        out.write(header.map { field($0, number: false) }.joined(separator: separator) + "\r\n")
+        for item in rows { out.write(row(item).map(field).joined(separator: separator) + "\r\n") }
         out.flush()
     }
 }
