@@ -95,8 +95,9 @@ n=0
 while IFS=, read -r ref placed; do
   n=$((n + 1))
   age=$(( ( $(date +%s) - $(date -d "$placed" +%s) ) / 86400 ))
-  if (( age >= 6 )); then quiet confirm "$ref"; fi
-  if (( age >= 8 )); then quiet pay "$ref" --method "$( (( n % 3 )) && echo card || echo transfer)"; fi
+  # Recorded when it happened (--at), so the history and the learned limits are true.
+  if (( age >= 6 )); then quiet confirm "$ref" --at "$(date -d "$placed + 4 hours" +%FT%H:%M)"; fi
+  if (( age >= 8 )); then quiet pay "$ref" --method "$( (( n % 3 )) && echo card || echo transfer)" --at "$(date -d "$placed + 1 day" +%FT%H:%M)"; fi
   if (( age >= 9 )); then
     case ${carriers[n % 3]} in
       dhl) tracking=$(printf '%010d' $(( 3000000000 + n * 7919 ))) ;;
@@ -125,16 +126,22 @@ echo "It moves along its lifecycle; each step is checked against the transition 
 step ship "$ref" || true
 step confirm "$ref"
 step pay "$ref" --amount 100 --method card
+step ship "$ref" --item TEA-SET --carrier dhll --tracking 1234567890 || true
 step ship "$ref" --item TEA-SET --carrier dhl --tracking 1234567890
 step ship "$ref" --item CANDLE:2
+echo
+echo "Honest mistakes can be corrected, and each correction is in the history:"
+step shipment update "$ref" 1 --tracking 1234567891
+step customer update lea.fischer@example.de --phone "+49 30 1234567"
 step show "$ref"
 step why "$ref"
+step lsit || true
 echo
 echo "Stock is checked and reserved when an order comes in; too little is an error:"
 step add --customer hannah.wagner@example.de --item CANDLE:10 || true
 step add --customer hannah.wagner@example.de --item CANDLE:10 --backorder
 step product list
-step list --class international --limit 6
+step list --class international,express --limit 6
 step list --overdue
 step list --unpaid --limit 8
 step list --flagged
