@@ -298,6 +298,31 @@ struct SQLiteLayerTests {
         }
     }
 
+    @Test("forEachIntegerPair hands over every row in the index's order, binds its arguments, and can run again")
+    func integerPairs() throws {
+        try withDatabase { db, _ throws in
+            try db.execute("CREATE TABLE t(a INTEGER NOT NULL, b INTEGER NOT NULL)")
+            try db.execute("CREATE INDEX t_ab ON t(a, b)")
+            for (a, b) in [(3, 30), (1, 11), (2, 20), (1, 10), (-5, Int(Int64.max))] { try db.run("INSERT INTO t VALUES (?, ?)", a, b) }
+            func rows(_ rest: String, _ arguments: [any SQLBindable]) throws -> [String] {
+                var seen: [String] = []
+                try withUnsafeMutablePointer(to: &seen) { seen in
+                    try db.forEachIntegerPair("a", "b", from: rest, arguments: arguments, context: seen) { seen, a, b in
+                        seen.assumingMemoryBound(to: [String].self).pointee.append("\(a):\(b)")
+                    }
+                }
+                return seen
+            }
+            #expect(try rows("t WHERE a BETWEEN ? AND ?", [1, 2]) == ["1:10", "1:11", "2:20"])
+            #expect(try rows("t WHERE a >= ?", [-10]) == ["-5:\(Int64.max)", "1:10", "1:11", "2:20", "3:30"])
+            #expect(try rows("t WHERE a > ?", [99]).isEmpty)
+            #expect(throws: SQLiteError.self) { _ = try rows("nowhere", []) }
+            #expect(try rows("t WHERE a = 3", []) == ["3:30"])
+            // Only for queries orderctl runs itself: not from the schema.
+            #expect(throws: SQLiteError.self) { try db.execute("CREATE VIEW v AS SELECT orderctl_row_feed(a, b) FROM t; SELECT * FROM v") }
+        }
+    }
+
     // MARK: values round trip
 
     static let hostileTexts: [String] = [

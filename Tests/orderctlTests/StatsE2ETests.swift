@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OrderCore
 
 // `orderctl stats` end to end: the table, --csv (read by Python's csv module) and --json
 // carry the same figures, worked out by hand; an empty period says so; bad input is
@@ -196,6 +197,103 @@ struct StatsProductsE2ETests {
             let r = try sb.run(["stats", "products"] + bad)
             #expect(r.exitCode == 1 || r.exitCode == 64, "\(r)")
             #expect(r.stderrLines.first?.hasPrefix("Error: ") == true)
+        }
+    }
+}
+
+/// Random shops imported from CSV: `stats products` prints, in the table and in JSON, the
+/// pairs a self-join over the database's order lines finds, and its CSV (one row per
+/// product, no pairs) does not depend on --top.
+@Suite("stats products: bought together against a self-join")
+struct StatsProductsPairsE2ETests {
+    /// A small deterministic generator (SplitMix64).
+    struct Random: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// `StatsOutput.fraction` and `percent`.
+    static func fraction(_ r: Double) -> String {
+        let scaled = Int((r * 10000).rounded())
+        let s = String(scaled % 10000)
+        return "\(scaled / 10000)." + String(repeating: "0", count: 4 - s.count) + s
+    }
+    static func percent(_ r: Double) -> String {
+        let tenths = Int((r * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+
+    /// The pairs of the orders placed in [start, end), not cancelled: first, second,
+    /// orders, share of the first's orders, of the second's.
+    static func selfJoin(_ db: Database, start: String, end: String, limit: Int) throws -> [(String, String, Int, Double, Double)] {
+        let orders = Dictionary(uniqueKeysWithValues: try db.query("""
+            SELECT l.product_id, count(*) FROM orders o JOIN order_lines l ON l.order_id = o.id
+            WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled' GROUP BY l.product_id
+            """, arguments: [start, end]) { ($0.int64(0), $0.int(1)) })
+        return try db.query("""
+            SELECT pa.sku, pb.sku, a.product_id, b.product_id, count(*) FROM orders o
+            JOIN order_lines a ON a.order_id = o.id JOIN order_lines b ON b.order_id = o.id AND b.product_id > a.product_id
+            JOIN products pa ON pa.id = a.product_id JOIN products pb ON pb.id = b.product_id
+            WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled'
+            GROUP BY a.product_id, b.product_id ORDER BY count(*) DESC, a.product_id, b.product_id LIMIT ?
+            """, arguments: [start, end, limit]) { row in
+            let n = row.int(4)
+            return (row.string(0), row.string(1), n, Double(n) / Double(orders[row.int64(2)] ?? 1), Double(n) / Double(orders[row.int64(3)] ?? 1))
+        }
+    }
+
+    @Test("table and JSON: the pairs of a self-join; CSV the same whatever --top", arguments: 1...4)
+    func boughtTogether(seed: Int) throws {
+        var rng = Random(state: UInt64(seed))
+        let sb = try Sandbox(template: .catalog)
+        // Winter (Berlin is UTC+1): 300 orders from 2025-11-01 to 2026-02-27, some at a
+        // period's edge, 1 to 10 lines of 25 products (a few much more often), a tenth cancelled.
+        var csv = "ref,ordered_at,customer_email,customer_name,sku,product_name,quantity,unit_price,status,cancelled_at\n"
+        let start = 1_761_955_200   // 2025-11-01T00:00:00Z
+        for i in 0..<300 {
+            let at = Int.random(in: 0..<8, using: &rng) == 0
+                ? ["2025-12-09T23:00:00Z", "2025-12-09T22:59:59Z", "2026-01-09T23:00:00Z", "2026-01-09T22:59:59Z"].randomElement(using: &rng)!
+                : ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(start + Int.random(in: 0..<(118 * 86400), using: &rng))))
+            let cancelled = Int.random(in: 0..<10, using: &rng) == 0
+            var skus: Set<Int> = []
+            for _ in 0..<Int.random(in: 1...10, using: &rng) {
+                let r = Double.random(in: 0..<1, using: &rng)
+                skus.insert(Int(25 * r * r))
+            }
+            for s in skus.sorted() {
+                csv += "S-\(i),\(at),c\(i % 40)@example.com,Customer \(i % 40),SKU-\(s),Product \(s),\(1 + s % 3),\(s + 1).25,"
+                    + (cancelled ? "cancelled,\(at)\n" : "pending,\n")
+            }
+        }
+        let path = sb.dir.appendingPathComponent("orders.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        try sb.ok("import", path)
+        let db = try Database(path: sb.dbPath, readOnly: true)
+        let periods = [("2025-11-01", "2026-02-28", "2025-10-31T23:00:00Z", "2026-02-28T23:00:00Z"),
+                       ("2025-12-10", "2026-01-09", "2025-12-09T23:00:00Z", "2026-01-09T23:00:00Z")]
+        for (from, to, periodStart, periodEnd) in periods {
+            var csvs: Set<String> = []
+            for top in [1, 7, 40, 1000] {
+                let args = ["stats", "products", "--from", from, "--to", to, "--top", String(top)]
+                let expected = try Self.selfJoin(db, start: periodStart, end: periodEnd, limit: top)
+                #expect(!expected.isEmpty)
+                let text = try sb.ok(args).stdout
+                let table = try #require(Output.table(in: text, header: "BOUGHT TOGETHER"), "\(text)")
+                #expect(table.rows == expected.map { [$0.0, $0.1, String($0.2), Self.percent($0.3), Self.percent($0.4)] }, "\(from)..\(to) --top \(top)")
+                let json = try JSONSerialization.jsonObject(with: Data(try sb.ok(args + ["--json"]).stdout.utf8)) as? [String: Any]
+                let block = try #require((json?["currencies"] as? [[String: Any]])?.first)
+                let pairs = try #require(block["bought_together"] as? [[String: Any]])
+                #expect(pairs.map { "\($0["first"] ?? "") \($0["second"] ?? "") \($0["orders"] ?? "") \(($0["of_first"] as? NSNumber)?.doubleValue ?? -1) \(($0["of_second"] as? NSNumber)?.doubleValue ?? -1)" }
+                        == expected.map { "\($0.0) \($0.1) \($0.2) \(Double(Self.fraction($0.3))!) \(Double(Self.fraction($0.4))!)" }, "\(from)..\(to) --top \(top)")
+                csvs.insert(try sb.ok(args + ["--csv"]).stdout)
+            }
+            #expect(csvs.count == 1)
         }
     }
 }

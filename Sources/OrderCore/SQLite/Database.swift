@@ -10,6 +10,9 @@ public final class Database {
     public let path: String
     private var cache: [String: Statement] = [:]
     private var inTransaction = false
+    /// Where `forEachIntegerPair`'s SQL function hands the rows: made when the function is
+    /// registered, on first use; SQLite frees it with the function.
+    private var rowFeed: UnsafeMutablePointer<RowFeed>?
 
     /// Process-wide settings, made once before the first connection opens.
     private static let configured: Bool = {
@@ -172,6 +175,36 @@ public final class Database {
         }
     }
 
+    /// Hands the two integers `first` and `second` of every row of `SELECT first, second
+    /// FROM rest` to `body`, with `context`, from inside SQLite's own loop: the query runs
+    /// as an aggregate over a function that passes each row on, which saves a
+    /// `sqlite3_step` and a result row per row (1.5 million rows of an index: 0.17 s
+    /// against 0.23 s stepped). A C function and a raw context, so that no reference is
+    /// counted per row. The rows come in the order the query plan reads them (an ORDER BY
+    /// in `rest` orders nothing).
+    func forEachIntegerPair(_ first: String, _ second: String, from rest: String, arguments: [any SQLBindable] = [],
+                            context: UnsafeMutableRawPointer, _ body: @convention(c) (UnsafeMutableRawPointer, Int64, Int64) -> Void) throws {
+        let feed: UnsafeMutablePointer<RowFeed>
+        if let rowFeed {
+            feed = rowFeed
+        } else {
+            feed = .allocate(capacity: 1)
+            feed.initialize(to: RowFeed())
+            // On failure too SQLite calls the destructor, which frees `feed`.
+            let rc = sqlite3_create_function_v2(handle, "orderctl_row_feed", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, feed, nil, { context, _, values in
+                guard let context, let values, let feed = sqlite3_user_data(context)?.assumingMemoryBound(to: RowFeed.self),
+                      let body = feed.pointee.body, let target = feed.pointee.context else { return }
+                body(target, sqlite3_value_int64(values[0]), sqlite3_value_int64(values[1]))
+            }, { context in sqlite3_result_null(context) }, { feed in feed?.assumingMemoryBound(to: RowFeed.self).deallocate() })
+            if rc != SQLITE_OK { throw error(rc, sql: nil) }
+            rowFeed = feed
+        }
+        precondition(feed.pointee.body == nil, "forEachIntegerPair inside another's body")
+        feed.pointee = RowFeed(context: context, body: body)
+        defer { feed.pointee = RowFeed() }
+        try with("SELECT orderctl_row_feed(\(first), \(second)) FROM \(rest)", arguments) { stmt in while try stmt.step() {} }
+    }
+
     /// The same with `:name` parameters bound by name and `?` ones from `arguments`.
     public func forEach(_ sql: String, arguments: [any SQLBindable] = [], named: [String: any SQLBindable],
                         _ body: (Row) throws -> Void) throws {
@@ -247,4 +280,10 @@ public final class Database {
     }
 
     public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// What `forEachIntegerPair` calls, while it runs.
+private struct RowFeed {
+    var context: UnsafeMutableRawPointer?
+    var body: (@convention(c) (UnsafeMutableRawPointer, Int64, Int64) -> Void)?
 }
