@@ -171,17 +171,19 @@ struct StatsProducts: ParsableCommand {
     @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
     @Option(help: "Only orders in this currency.") var currency: String?
     @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
-    @Option(help: "How many best sellers and pairs to list (default 10).") var top = 10
+    @Option(help: "How many best sellers and pairs to list (default 10; 0: all).") var top = 10
     @OptionGroup var format: FormatOptions
     @OptionGroup var decimal: DecimalCommaOption
 
     func validate() throws {
-        if top < 1 { throw ValidationError("--top must be 1 or more") }
+        if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
     }
 
     func run() throws {
         decimal.apply()
         let store = try global.openStore(.existing)
+        // 0: every product and every pair found together.
+        let top = self.top == 0 ? 1_000_000 : self.top
         let analysis = try store.productAnalysis(from: from, to: to, timeZone: timezone, currency: currency, pairs: top)
         if format.json { Terminal.print(ProductOutput.json(analysis, top: top)); return }
         if format.csv { ProductOutput.csv(analysis); return }
