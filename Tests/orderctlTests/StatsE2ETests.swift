@@ -193,7 +193,7 @@ struct StatsProductsE2ETests {
         let json = try sb.jsonObject("stats", "products", "--from", "2026-09-01", "--to", "2026-11-30")
         let block = try #require((json["currencies"] as? [[String: Any]])?.first)
         #expect((block["by_units"] as? [[String: Any]])?.first?["sku"] as? String == "CARD")
-        for bad in [["--top", "0"], ["--to", "never"]] {
+        for bad in [["--top", "-1"], ["--to", "never"]] {
             let r = try sb.run(["stats", "products"] + bad)
             #expect(r.exitCode == 1 || r.exitCode == 64, "\(r)")
             #expect(r.stderrLines.first?.hasPrefix("Error: ") == true)
