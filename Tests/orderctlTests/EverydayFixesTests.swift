@@ -612,6 +612,12 @@ struct EverydayFixesTests {
         let all = try #require(try s.jsonObject("stats", "customers", "--top", "0").objects("currencies").first)
         let one = try #require(try s.jsonObject("stats", "customers", "--top", "1").objects("currencies").first)
         #expect(all.objects("top").count == 2 && one.objects("top").count == 1, "\(all)")
+        // stats products --top 0: every product sold, as the lines say.
+        try s.ok("add", "--customer", "ann@example.com", "--item", "MUG-01", "--item", "CARD")
+        let products = try #require(try s.jsonObject("stats", "products", "--top", "0").objects("currencies").first)
+        let sold = try s.sql("SELECT DISTINCT l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status <> 'cancelled' ORDER BY 1")
+        #expect(products.objects("by_units").map { $0.string("sku") ?? "" }.sorted() == sold, "\(products)")
+        #expect(try s.jsonObject("stats", "products", "--top", "1").objects("currencies").first?.objects("by_units").count == 1)
     }
 
     @Test("a reminder compares like with like: days with days, hours with hours; a fresh flag is 'just now'; --all marks snoozed")
