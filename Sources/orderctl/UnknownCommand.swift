@@ -27,6 +27,7 @@ enum UnknownCommand {
         var words = arguments[...]
         var isHelp = false
         if words.first == "help" { isHelp = true; words = words.dropFirst() }
+        if isHelp, words.first == "help" { return nil }
         var command = root
         var path: [String] = []
         while let word = words.first, !word.hasPrefix("-") {

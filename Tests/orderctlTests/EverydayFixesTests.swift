@@ -31,7 +31,7 @@ struct EverydayFixesTests {
         for args in [["confirm", "A-100"], ["pay", "A-100"], ["note", "A-100", "called"], ["cancel", "A-100", "--reason", "x"]] {
             let r = try s.run(args)
             #expect(r.exitCode == 1, "\(r)")
-            #expect(r.stderrLines == ["Error: cannot \(args[0]) order A-100: the order was placed at 2027-05-01 10:00, later than now (correct the order's date with 'orderctl edit A-100 --date DATE', or give --at)"], "\(r)")
+            #expect(r.stderrLines == ["Error: cannot \(args[0]) order A-100: the order was placed at 2027-05-01 10:00, later than now (correct the order's date with 'orderctl edit A-100 --date DATE')"], "\(r)")
         }
         #expect(try s.dump() == before)
         // The fix it names works, and then the action does.
@@ -158,7 +158,7 @@ struct EverydayFixesTests {
         let before = try s.dump()
         for (args, message) in [
             (["--date", "2027-01-01"], "Error: invalid date '2027-01-01': in the future (2027-01-01 00:00)"),
-            (["--date", "2026-11-05"], "Error: invalid date '2026-11-05': after the order's history goes on (2026-11-03 23:59); date that too with --at, or choose an earlier date"),
+            (["--date", "2026-11-05"], "Error: invalid date '2026-11-05': after what its history records next (2026-11-03 23:59); choose a date before that"),
             (["--customer", "nobody@example.com"], "Error: no customer with email 'nobody@example.com' (add --create-customer to create one, or 'orderctl customer add')"),
             (["--date", "2026-11-02", "--due", "2026-11-01"], "Error: invalid due date 2026-11-01: before the order date 2026-11-02"),
         ] {
@@ -738,6 +738,53 @@ struct EverydayFixesTests {
         try "ref;sku;quantity;unit_price\r\nT-1;MUG-01;1;1.234,50\r\n".write(toFile: dotted, atomically: true, encoding: .utf8)
         let thousands = try third.run("import", dotted, "--decimal-comma")
         #expect(thousands.exitCode == 65 && thousands.stderr.contains("unit_price '1.234,50'"), "\(thousands)")
+    }
+
+    // MARK: review findings
+
+    @Test("export writes the external reference as customer_ref, so a round trip keeps customers apart; a ref joins a customer found by email")
+    func exportKeepsReferences() throws {
+        let s = try Sandbox(template: .catalog)
+        let csv = "ref,ordered_at,customer_ref,customer_email,sku,quantity,unit_price\n"
+            + "X-1,2026-10-01T10:00:00Z,500,ann@example.com,TEE-M,1,19.90\nX-2,2026-10-02T10:00:00Z,500,,TEE-M,1,19.90\n"
+            + "X-3,2026-10-03T10:00:00Z,,,TEE-M,1,19.90\n"
+        let path = s.dir.appendingPathComponent("x.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        try s.ok("import", path)
+        // Found by email, Ann takes the file's reference: X-2 (reference only) is hers too.
+        #expect(try s.sql("SELECT o.ref, o.customer_id FROM orders o ORDER BY ref") == ["X-1|1", "X-2|1", "X-3|3"])
+        #expect(try s.scalar("SELECT external_ref FROM customers WHERE id = 1") == "500")
+        let export = try #require(Output.parseCSV(try s.ok("export").stdout))
+        let column = try #require(export[0].firstIndex(of: "customer_ref"))
+        #expect(export.dropFirst().map { $0[column] } == ["500", "500", ""], "\(export)")
+        // Into a database whose ids differ: no customer is mistaken for another.
+        let other = try Sandbox(template: .catalog)
+        try other.ok("customer", "add", "--name", "Zed")
+        let back = other.dir.appendingPathComponent("back.csv").path
+        try s.ok("export").stdout.write(toFile: back, atomically: true, encoding: .utf8)
+        try other.ok("import", back)
+        #expect(try other.ok("customer", "show", "2").stdout.hasPrefix("Customer #2: Jean Dupont"))
+        #expect(try other.sql("SELECT name, anonymous FROM customers WHERE name = 'Imported customer'") == ["Imported customer|1"])
+    }
+
+    @Test("--map-status wins over orderctl's own names; help help; a limit under a day in hours; edit --date re-dates a pending order's wait")
+    func reviewFixes() throws {
+        let s = try Sandbox(template: .catalog)
+        let path = s.dir.appendingPathComponent("m.csv").path
+        try "ref,ordered_at,customer_email,sku,quantity,unit_price,status\nM-1,2026-10-01T10:00:00Z,m@example.com,TEE-M,1,19.90,confirmed\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        try s.ok("import", path, "--map-status", "confirmed=pending")
+        #expect(try s.scalar("SELECT status FROM orders WHERE ref = 'M-1'") == "pending")
+        #expect(try s.ok("help", "help").exitCode == 0)
+        // Added 24 days ago by mistake, then corrected to yesterday: pending since yesterday.
+        try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "E-1", "--date", "2026-11-01")
+        try s.ok("edit", "E-1", "--date", "2026-11-24T09:00")
+        #expect(try s.scalar("SELECT status_at FROM orders WHERE ref = 'E-1'") == "2026-11-24T08:00:00Z")
+        #expect(try s.ok("edit", "E-1", "--channel", "web").stdout == "E-1: nothing changed (the values given are the order's own)\n")
+        try s.ok("rule", "set", "stuck", "pending=1h")
+        try s.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "E-2", "--date", "2026-11-20")
+        let r = try s.ok("remind", "--rule", "stuck").stdout
+        #expect(r.contains("order E-2 (Ann Lee) has waited to be confirmed for 5 days (limit 1 hour, set by the rule)"), "\(r)")
     }
 }
 

@@ -43,7 +43,7 @@ extension OrderStore {
                        (SELECT max(e.at) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' AND e.new_value = 'cancelled'),
                        (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id AND s.carrier IS NOT NULL ORDER BY s.id DESC LIMIT 1),
                        (SELECT s.tracking FROM shipments s WHERE s.order_id = o.id AND s.tracking IS NOT NULL ORDER BY s.id DESC LIMIT 1),
-                       o.note, o.paid_total, o.refunded_total, l.shipped, c.region
+                       o.note, o.paid_total, o.refunded_total, l.shipped, c.region, c.external_ref
                 FROM orders o JOIN customers c ON c.id = o.customer_id JOIN order_lines l ON l.order_id = o.id
                 """
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
@@ -54,7 +54,9 @@ extension OrderStore {
                 if currency?.code != code { currency = try Currency(code: code) }
                 let price = Money(minor: r.int64(10), currency: currency!).decimalString
                 let values: [String?] = [
-                    r.string(1), r.string(2), String(r.int64(3)), r.optionalString(4), r.string(5), r.optionalString(6),
+                    // customer_ref: the customer's reference where they came from; the
+                    // internal id would mean another customer in another database.
+                    r.string(1), r.string(2), r.optionalString(28), r.optionalString(4), r.string(5), r.optionalString(6),
                     r.string(7), r.string(8), String(r.int64(9)), price, code, r.string(12), r.string(13), r.string(14),
                     r.string(15), r.optionalString(16), r.optionalString(17), r.optionalString(18), r.optionalString(19),
                     r.optionalString(20), r.optionalString(21), r.optionalString(22), r.optionalString(23),

@@ -57,9 +57,10 @@ public struct ImportOptions: Sendable {
     /// A status as a file writes it: orderctl's own, then --map-status, then the aliases.
     /// The second value is set when it was mapped.
     public func status(_ text: String) -> (status: OrderStatus, mapped: Bool)? {
-        if let s = try? OrderStatus.parse(text) { return (s, false) }
         let key = Self.statusKey(text)
-        if let s = statusMap[key] ?? Self.statusAliases[key] { return (s, true) }
+        if let s = statusMap[key] { return (s, true) }
+        if let s = try? OrderStatus.parse(text) { return (s, false) }
+        if let s = Self.statusAliases[key] { return (s, true) }
         return nil
     }
 }
@@ -499,10 +500,15 @@ public final class Importer {
         if let externalRef, externalRef.count > 64 || externalRef.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
             return try refuse(first.line, "customer_ref", externalRef, "expected a customer number or code of at most 64 characters on one line")
         }
-        let anonymous = first[.customerName] == nil && email == nil && externalRef == nil
+        let anonymous = (first[.customerName] == nil || first[.customerName] == "Imported customer") && email == nil && externalRef == nil
         let name = first[.customerName] ?? email.map { String($0.prefix { $0 != "@" }) } ?? externalRef.map { "Customer \($0)" } ?? "Imported customer"
         var customerID: Int64?
         if let email { customerID = try store.db.queryFirst("SELECT id FROM customers WHERE email = ?", email) { $0.int64(0) } }
+        if let id = customerID, let externalRef {
+            // Found by email: the file's reference is theirs too, unless another has it.
+            try store.db.run("UPDATE customers SET external_ref = ? WHERE id = ? AND external_ref IS NULL AND NOT EXISTS (SELECT 1 FROM customers WHERE external_ref = ?)",
+                             externalRef, id, externalRef)
+        }
         if customerID == nil, let externalRef {
             customerID = try store.db.queryFirst("SELECT id FROM customers WHERE external_ref = ?", externalRef) { $0.int64(0) }
         }

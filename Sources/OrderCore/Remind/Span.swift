@@ -60,6 +60,7 @@ public struct Span: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func compared(elapsed seconds: TimeInterval, limit: Span) -> (elapsed: String, limit: String) {
         let h = Int((max(0, seconds) / 3600).rounded(.down))
         guard h >= 48 else { return (count(h, "hour"), count(limit.hours, "hour")) }
+        if limit.hours < 24 { return (count(h / 24, "day"), count(limit.hours, "hour")) }
         let limitText: String
         if limit.hours % 24 == 0 {
             limitText = count(limit.hours / 24, "day")

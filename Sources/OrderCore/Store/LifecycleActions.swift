@@ -142,8 +142,9 @@ extension OrderStore {
         let earliest = notBefore ?? state.placedAt
         if at == nil && now.addingTimeInterval(60) < earliest {
             let shown = Instant.display(earliest, in: try timeZone())
-            throw OrderError.refused(ref: state.ref, action: action,
-                reason: "\(what) at \(shown), later than now (correct the order's date with 'orderctl edit \(state.ref) --date DATE', or give --at)")
+            let fix = what == "the last shipment" ? "correct the shipment's date with 'orderctl shipment update \(state.ref) N --at DATE'"
+                : "correct the order's date with 'orderctl edit \(state.ref) --date DATE'"
+            throw OrderError.refused(ref: state.ref, action: action, reason: "\(what) at \(shown), later than now (\(fix))")
         }
         let when = try instant(at, field: "at", notBefore: earliest, what: what)
         if at != nil { events.defaultAt = Instant.format(when) }
@@ -571,7 +572,7 @@ extension OrderStore {
                     """, state.id) { $0.optionalString(0) }.flatMap { $0 }.flatMap(Instant.parse)
                 if let later, new > later {
                     throw OrderError.invalidValue(field: "date", value: text,
-                        reason: "after the order's history goes on (\(Instant.display(later, in: dates.zone))); date that too with --at, or choose an earlier date")
+                        reason: "after what its history records next (\(Instant.display(later, in: dates.zone))); choose a date before that")
                 }
                 placedAt = new
             }
@@ -670,6 +671,10 @@ extension OrderStore {
             var corrected: [String] = []
             if placedAt != state.placedAt {
                 try events.append("placed", old: Instant.format(state.placedAt), new: Instant.format(placedAt), detail: "placement date corrected")
+                // Still pending as it came in: it has been pending since the true placing.
+                if state.status == .pending, try db.scalarInt("SELECT count(*) FROM order_events WHERE order_id = ? AND kind = 'status'", state.id) == 0 {
+                    try db.run("UPDATE orders SET status_at = ? WHERE id = ?", Instant.format(placedAt), state.id)
+                }
                 corrected.append("placed \(Instant.display(state.placedAt, in: dates.zone)) -> \(Instant.display(placedAt, in: dates.zone))")
             }
             if let customerChange {
@@ -688,6 +693,7 @@ extension OrderStore {
             if !released.isEmpty { try events.append("stock-released", detail: released.joined(separator: ", ")) }
             if !stockNotes.isEmpty { try events.append("stock-reserved", detail: stockNotes.joined(separator: "; ")) }
             state = try loadState(state.ref)
+            if corrected.isEmpty && changes.isEmpty { return "nothing changed (the values given are the order's own)" }
             var message = "edited: \((corrected + changes).joined(separator: "; ")); total \(state.money(total))"
             if orderClass != header.2 { message += "; class \(header.2) -> \(orderClass)" }
             if state.netPaid > total { message += "; \(state.money(state.netPaid - total)) paid beyond the new total is owed back" }

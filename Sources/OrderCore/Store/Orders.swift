@@ -104,7 +104,8 @@ extension OrderStore {
             var createdCustomer = false
             let customer: Customer
             do {
-                customer = try resolveCustomer(draft.customer)
+                // A new email to be created needs no "did you mean".
+                customer = try resolveCustomer(draft.customer, suggest: !draft.createCustomer)
             } catch OrderError.unknownCustomerEmail(let email, _) where draft.createCustomer {
                 let name = draft.customerName ?? String(email.prefix { $0 != "@" })
                 customer = try insertCustomer(NewCustomer(name: name, email: email, country: draft.customerCountry))

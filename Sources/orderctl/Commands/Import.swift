@@ -169,7 +169,11 @@ struct Import: ParsableCommand {
                 let padding = Array(repeating: "", count: max(0, source.header.count - row.fields.count))
                 try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
             }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
-            beforeCommit: { try rejectsOut?.complete() })
+            beforeCommit: {
+                try rejectsOut?.complete()
+                // From here the import commits: an interrupt no longer means "nothing imported".
+                Interruption.disarm()
+            })
         } catch let error as CSVReadError {
             bar?.finish()
             // Malformed input: nothing was imported (the transaction rolled back).

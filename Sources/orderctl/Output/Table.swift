@@ -35,13 +35,15 @@ struct Table {
         var widths = measure()
         if let width {
             func overflow() -> Int { widths.reduce(0, +) + 2 * (columns.count - 1) - width }
-            // Shrink flexible columns, widest first, but not below 12 characters (6 as a
-            // last resort, once nothing else can go).
-            func shrink(to least: Int = 12) {
+            // Shrink flexible columns, widest first, but not below 12 characters (the
+            // title's width as a last resort, once nothing else can go).
+            func shrink(to least: Int? = nil) {
+                // Not below 12 characters, or (last resort) the column's title.
+                func floor(_ i: Int) -> Int { least == nil ? 12 : max(4, Self.displayWidth(columns[i].title)) }
                 var over = overflow()
                 while over > 0 {
-                    guard let i = columns.indices.filter({ columns[$0].flexible && widths[$0] > least }).max(by: { widths[$0] < widths[$1] }) else { break }
-                    let cut = min(over, widths[i] - least)
+                    guard let i = columns.indices.filter({ columns[$0].flexible && widths[$0] > floor($0) }).max(by: { widths[$0] < widths[$1] }) else { break }
+                    let cut = min(over, widths[i] - floor(i))
                     widths[i] -= cut
                     over -= cut
                 }
@@ -58,14 +60,14 @@ struct Table {
                 for r in cells.indices { cells[r].remove(at: i) }
                 widths = measure(); shrink()
             }
-            shrink(to: 6)
+            shrink(to: 0)
         }
         var stylers: [Int: (String) -> String] = [:]
         for (i, column) in columns.enumerated() {
             if let original = self.columns.firstIndex(where: { $0.title == column.title }), let s = self.stylers[original] { stylers[i] = s }
         }
         var lines: [String] = []
-        let header = columns.indices.map { i in Self.pad(columns[i].title, widths[i], columns[i].align) }
+        let header = columns.indices.map { i in Self.pad(Self.truncate(columns[i].title, to: widths[i]), widths[i], columns[i].align) }
         lines.append(Terminal.style(header.joined(separator: "  ").trimmingTrailingSpaces(), .bold))
         for row in cells {
             let parts = columns.indices.map { i -> String in
