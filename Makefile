@@ -47,7 +47,16 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
+# The tests also need tmux (CompletionTests types into bash through it); plain
+# `swift test` skips what is missing.
 test: build
+	@missing=""; \
+	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 	$(SWIFT) test $(SWIFT_FLAGS)
 
 # The HTML report rendered in headless Chromium (Debian: chromium): screenshots not

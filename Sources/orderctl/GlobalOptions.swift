@@ -9,7 +9,7 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 /// Options every command takes. `orderctl --db X list` works as well as
 /// `orderctl list --db X`: `hoist` moves leading globals into the environment.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file (default: $ORDERCTL_DB, else $XDG_DATA_HOME/orderctl/orders.db).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The database file (default: $ORDERCTL_DB, else $XDG_DATA_HOME/orderctl/orders.db).", valueName: "path"), completion: .file())
     var db: String?
 
     @Option(name: .long, help: "Colored output: auto (only on a terminal), always, never. NO_COLOR is honoured.")

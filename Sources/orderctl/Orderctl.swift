@@ -39,6 +39,8 @@ struct Orderctl: ParsableCommand {
     )
 
     static func main() {
+        // From a tree that knows the global options before the command (Completion.swift).
+        if CompletionRoot.isRequest(Array(CommandLine.arguments.dropFirst())) { CompletionRoot.main(); return }
         OrderStore.onUpgrade = { path, from, to in
             // Only where a person waits; scripts and cron see nothing new.
             if Terminal.stderrIsTerminal {

@@ -56,7 +56,7 @@ struct ConfigCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "get", abstract: "Print one setting's value.",
             discussion: "Example: orderctl config get order.next-number")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The setting, e.g. currency or class.bulk.min-quantity.") var key: String
+        @Argument(help: "The setting, e.g. currency or class.bulk.min-quantity.", completion: .list(CompletionValues.settingKeys)) var key: String
 
         func run() throws {
             let store = try global.openStore(.existing)
@@ -70,7 +70,7 @@ struct ConfigCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a setting.",
             discussion: "Example: orderctl config set class.high-value.min-total 500")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The setting.") var key: String
+        @Argument(help: "The setting.", completion: .list(CompletionValues.settingKeys)) var key: String
         @Argument(help: "Its new value.") var value: String
 
         func run() throws {
@@ -84,7 +84,7 @@ struct ConfigCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "unset", abstract: "Reset a setting to its default.",
             discussion: "Example: orderctl config unset class.rules")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The setting.") var key: String
+        @Argument(help: "The setting.", completion: .list(CompletionValues.settingKeys)) var key: String
 
         func run() throws {
             let store = try global.openStore(.existing)

@@ -31,7 +31,7 @@ struct Export: ParsableCommand {
     var status: [String] = []
     @Flag(help: "Start the CSV with a UTF-8 byte order mark, for Excel.") var bom = false
     @OptionGroup var decimal: DecimalCommaOption
-    @Argument(help: ArgumentHelp("Where to write ('-' or nothing: stdout).", valueName: "file")) var file: String?
+    @Argument(help: ArgumentHelp("Where to write ('-' or nothing: stdout).", valueName: "file"), completion: .file()) var file: String?
 
     /// Quantity and unit price: the cells a decimal comma applies to.
     static let numberColumns: Set<Int> = Set(["quantity", "unit_price"].compactMap { NativeFormat.columns.firstIndex(of: $0) })

@@ -53,7 +53,7 @@ struct Import: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file")) var file: String
+    @Argument(help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file"), completion: .file()) var file: String
     @Option(help: "Input format: native, jsonl or shopify (default: from the file).") var format: ImportFormat?
     @Option(name: .customLong("map"), help: ArgumentHelp("Read FIELD from the column named COLUMN (repeatable).", valueName: "field=column"))
     var maps: [String] = []
@@ -68,7 +68,7 @@ struct Import: ParsableCommand {
     var mapStatus: [String] = []
     @Flag(name: .customLong("decimal-comma"), help: "Amounts are written 12,50 (and fields are separated by ';' unless --delimiter says otherwise).") var decimalComma = false
     @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.") var skipInvalid = false
-    @Option(help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file")) var rejects: String?
+    @Option(help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file"), completion: .file()) var rejects: String?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing.") var dryRun = false
     @Flag(help: "Move orders already present forward to the file's status.") var update = false
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).") var noProgress = false

@@ -7,7 +7,7 @@ struct RefsOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Order refs ('-' reads them from stdin, one per line).", valueName: "ref"))
     var refs: [String] = []
 
-    @Option(name: .customLong("from-file"), help: ArgumentHelp("Read refs from a file, one per line ('-' for stdin; blank lines and # comments skipped).", valueName: "file"))
+    @Option(name: .customLong("from-file"), help: ArgumentHelp("Read refs from a file, one per line ('-' for stdin; blank lines and # comments skipped).", valueName: "file"), completion: .file())
     var fromFile: String?
 
     func validate() throws {
@@ -292,7 +292,7 @@ struct Edit: ParsableCommand {
     @Option(help: ArgumentHelp("Remove the line with this SKU; repeatable.", valueName: "sku")) var remove: [String] = []
     @Option(help: ArgumentHelp("Change a line's quantity: SKU:QTY; repeatable.", valueName: "sku:qty")) var set: [String] = []
     @Option(parsing: .unconditional, help: "New due date, or 'none'.") var due: String?
-    @Option(help: "standard or express.") var shipping: String?
+    @Option(help: "standard or express.", completion: .list(Shipping.allCases.map(\.rawValue))) var shipping: String?
     @Flag(help: "Accept quantities beyond available stock as backordered.") var backorder = false
     @Option(parsing: .unconditional, help: "When the order was placed (a date or ISO 8601 date-time), to correct it.") var date: String?
     @Option(help: "The order's customer (id, email or exact name), to correct it.") var customer: String?

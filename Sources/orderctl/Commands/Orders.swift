@@ -28,7 +28,7 @@ struct AddOrder: ParsableCommand {
     @Option(parsing: .unconditional, help: "Due date (\(DateResolver.help)).") var due: String?
     @Option(help: "Order reference (default: the next number, see 'config get order.next-number').") var ref: String?
     @Option(help: "Sales channel, e.g. web, shop, phone (default: config order.default-channel).") var channel: String?
-    @Option(help: "standard or express.") var shipping: String?
+    @Option(help: "standard or express.", completion: .list(Shipping.allCases.map(\.rawValue))) var shipping: String?
     @Option(help: "A note on the order.") var note: String?
     @Option(parsing: .unconditional, help: "When the order was placed, if not now (a date or ISO 8601 date-time).") var date: String?
     @Flag(help: "Accept lines beyond available stock and record the shortfall as backordered.") var backorder = false

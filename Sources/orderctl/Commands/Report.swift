@@ -19,7 +19,7 @@ struct Report: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("html"), help: ArgumentHelp("Write the HTML report here ('-': stdout).", valueName: "file"))
+    @Option(name: .customLong("html"), help: ArgumentHelp("Write the HTML report here ('-': stdout).", valueName: "file"), completion: .file())
     var file: String
     @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from: String?
     @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?

@@ -62,7 +62,8 @@ struct StatsOverview: ParsableCommand {
     var from: String?
     @Option(parsing: .unconditional, help: "Last day, included (default: today).")
     var to: String?
-    @Option(name: .customLong("by"), help: ArgumentHelp("Group by \(StatsDimension.allCases.map(\.rawValue).joined(separator: ", ")); give it twice for two dimensions (at most one period).", valueName: "dimension"))
+    @Option(name: .customLong("by"), help: ArgumentHelp("Group by \(StatsDimension.allCases.map(\.rawValue).joined(separator: ", ")); give it twice for two dimensions (at most one period).", valueName: "dimension"),
+            completion: .list(StatsDimension.allCases.map(\.rawValue)))
     var by: [String] = []
     @Option(help: "Only orders in this currency.") var currency: String?
     @Option(help: "Cut days in this time zone instead of the business time zone (e.g. UTC, America/New_York).") var timezone: String?
