@@ -17,7 +17,7 @@ BIN          := .build/debug/orderctl
 # through the system's NSS modules, which Debian 12's libc6 provides.
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld
 
-.PHONY: all build test test-browser demo install uninstall bench clean deps help
+.PHONY: all build test test-browser demo install uninstall bench clean deps help man
 
 all: build
 
@@ -25,6 +25,7 @@ help:
 	@echo "make build    debug build of orderctl (.build/debug/orderctl)"
 	@echo "make test     build and run every test"
 	@echo "make test-browser  install Chromium and render the HTML report in it (headless)"
+	@echo "make man      the man page, from a debug build (.build/orderctl.1; man -l .build/orderctl.1)"
 	@echo "make demo     build, create a demo database and walk through the main commands"
 	@echo "make bench    time orderctl against the sqlite3 tool on the same data"
 	@echo "make install  release build to \$$PREFIX/bin (default /usr/local) with man page and completions"
@@ -47,17 +48,31 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
-# The tests also need tmux (CompletionTests types into bash through it); plain
-# `swift test` skips what is missing.
-test: build
+# The tests also need tmux (CompletionTests types into bash through it), man-db and
+# mandoc (ManPageTests reads the page with both) and the man page tool that `make man`
+# builds; plain `swift test` skips what is missing.
+test: build man
 	@missing=""; \
 	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
+	command -v man >/dev/null 2>&1 || missing="$$missing man-db"; \
+	command -v mandoc >/dev/null 2>&1 || missing="$$missing mandoc"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	$(SWIFT) test $(SWIFT_FLAGS)
+
+# The man page: swift-argument-parser's GenerateManual plugin builds its generate-manual
+# tool (beside orderctl, where ManPageTests finds it) and writes the page from
+# `orderctl --experimental-dump-help`; Tests/Man/finish-man.sh adds ENVIRONMENT, FILES
+# and the exit codes and keeps the examples as examples. `make install` does the same
+# with the release build.
+MAN_RAW := .build/plugins/GenerateManual/outputs/orderctl/orderctl.1
+man: build
+	$(SWIFT) package plugin generate-manual --configuration debug
+	bash Tests/Man/finish-man.sh $(MAN_RAW) .build/orderctl.1
+	@echo "man page: .build/orderctl.1 (read it with: man -l .build/orderctl.1)"
 
 # The HTML report rendered in headless Chromium (Debian: chromium): screenshots not
 # blank, no console errors. `make test` runs the same test when Chromium is there and
@@ -102,7 +117,8 @@ install: deps
 	$(RELEASE_DIR)/release/orderctl --generate-completion-script zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_orderctl"
 	$(RELEASE_DIR)/release/orderctl --generate-completion-script fish > "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/orderctl.fish"
 	$(SWIFT) package --scratch-path $(RELEASE_DIR) plugin generate-manual
-	install -m 0644 $(RELEASE_DIR)/plugins/GenerateManual/outputs/orderctl/orderctl.1 "$(DESTDIR)$(PREFIX)/share/man/man1/orderctl.1"
+	bash Tests/Man/finish-man.sh $(RELEASE_DIR)/plugins/GenerateManual/outputs/orderctl/orderctl.1 $(RELEASE_DIR)/orderctl.1
+	install -m 0644 $(RELEASE_DIR)/orderctl.1 "$(DESTDIR)$(PREFIX)/share/man/man1/orderctl.1"
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/orderctl"
 
 uninstall:

@@ -19,7 +19,14 @@ struct Orderctl: ParsableCommand {
               --color auto|always|never colored output (NO_COLOR is honoured)
 
             Dates: \(DateResolver.help).
-            Exit codes: 0 success, 1 error, 64 usage error.
+
+            Exit codes:
+              0         success
+              1         error, told on stderr (batch commands: any order failed)
+              3         remind --exit-code: at least one reminder was shown
+              64        usage error: unknown command or option, bad or missing argument
+              65        import: invalid rows, conflicts or malformed input; none imported
+              130, 143  import interrupted by Ctrl-C (SIGINT) or SIGTERM; none imported
 
             Getting started:
               orderctl init --currency EUR --timezone Europe/Berlin
