@@ -138,22 +138,7 @@ enum FigShop {
         return url
     }()
 
-    static let built: Result<String, HarnessError> = {
-        do {
-            let binary = try Binary.url()
-            let db = root.appendingPathComponent("orders.db").path
-            let env = ["ORDERCTL_DB": db, "ORDERCTL_NOW": fixedNow, "NO_COLOR": "1", "HOME": root.path, "TZ": "UTC"]
-            for step in steps {
-                let r = try runProcess(binary, step, environment: env, directory: root, scratch: root)
-                guard r.exitCode == 0 else { return .failure(.setupFailed("\(r)")) }
-            }
-            return .success(db)
-        } catch let e as HarnessError {
-            return .failure(e)
-        } catch {
-            return .failure(.setupFailed("\(error)"))
-        }
-    }()
+    static let built: Result<String, HarnessError> = Template.buildDatabase(in: root, steps)
 
     /// A fresh sandbox holding a copy of the shop.
     static func sandbox() throws -> Sandbox {

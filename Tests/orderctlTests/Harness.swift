@@ -297,25 +297,30 @@ enum Template: Sendable {
         ["add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "A-100"],
     ]
 
+    /// Runs `steps` with the binary on a new `orders.db` in `dir`, at the fixed clock;
+    /// the database's path, or why a step failed.
+    static func buildDatabase(in dir: URL, _ steps: [[String]]) -> Result<String, HarnessError> {
+        do {
+            let binary = try Binary.url()
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let db = dir.appendingPathComponent("orders.db").path
+            let env = ["ORDERCTL_DB": db, "ORDERCTL_NOW": fixedNow, "NO_COLOR": "1", "HOME": dir.path, "TZ": "UTC"]
+            for step in steps {
+                let r = try runProcess(binary, step, environment: env, directory: dir, scratch: dir)
+                guard r.exitCode == 0 else { return .failure(.setupFailed("\(r)")) }
+            }
+            return .success(db)
+        } catch let e as HarnessError {
+            return .failure(e)
+        } catch {
+            return .failure(.setupFailed("\(error)"))
+        }
+    }
+
     static let built: [String: Result<String, HarnessError>] = {
         var out: [String: Result<String, HarnessError>] = [:]
         func build(_ name: String, _ steps: [[String]]) -> Result<String, HarnessError> {
-            do {
-                let binary = try Binary.url()
-                let dir = root.appendingPathComponent(name, isDirectory: true)
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                let db = dir.appendingPathComponent("orders.db").path
-                let env = ["ORDERCTL_DB": db, "ORDERCTL_NOW": fixedNow, "NO_COLOR": "1", "HOME": dir.path, "TZ": "UTC"]
-                for step in steps {
-                    let r = try runProcess(binary, step, environment: env, directory: dir, scratch: dir)
-                    guard r.exitCode == 0 else { return .failure(.setupFailed("\(r)")) }
-                }
-                return .success(db)
-            } catch let e as HarnessError {
-                return .failure(e)
-            } catch {
-                return .failure(.setupFailed("\(error)"))
-            }
+            buildDatabase(in: root.appendingPathComponent(name, isDirectory: true), steps)
         }
         out["catalog"] = build("catalog", catalogSetup)
         out["withOrder"] = build("withOrder", catalogSetup + orderSetup)
