@@ -56,6 +56,20 @@ struct EverydayFixesTests {
         #expect(!r.stdout.contains(".-") && !r.stdout.contains(" -"), "\(r)")
     }
 
+    @Test("import refuses a date in the future, as add does: the line, field and value named, nothing imported")
+    func importFutureDates() throws {
+        let s = try Sandbox(template: .catalog)
+        let before = try s.dump()
+        let path = s.dir.appendingPathComponent("f.csv").path
+        try "ref,ordered_at,customer_email,sku,quantity,unit_price,status,shipped_at\nF-1,2027-05-01T10:00:00Z,f@example.com,TEE-M,1,19.90,pending,\nF-2,2026-11-01T10:00:00Z,f@example.com,TEE-M,1,19.90,shipped,2026-12-24T10:00:00Z\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try s.run("import", path)
+        #expect(r.exitCode == 65, "\(r)")
+        #expect(r.stderrLines.contains("Error: line 2: ordered_at '2027-05-01T10:00:00Z': in the future (2027-05-01 12:00)"), "\(r)")
+        #expect(r.stderrLines.contains("Error: line 3: shipped_at '2026-12-24T10:00:00Z': in the future (2026-12-24 11:00)"), "\(r)")
+        #expect(try s.dump() == before)
+    }
+
     @Test("add --date D --due +3d counts from D")
     func dueCountsFromPlacement() throws {
         let s = try Sandbox(template: .catalog)

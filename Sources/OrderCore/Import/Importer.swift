@@ -884,9 +884,19 @@ struct OrderParser: Sendable {
             }
             do { return try dates.instant(text, field: field.name) } catch { issue(first, field, text, reason(error)); return nil }
         }
-        let orderedAt = instant(.orderedAt)
-        let paidAt = instant(.paidAt), shippedAt = instant(.shippedAt)
-        let deliveredAt = instant(.deliveredAt), cancelledAt = instant(.cancelledAt)
+        // What happened cannot lie in the future (as add --date and --at refuse it):
+        // a year typed wrong would put the order ahead of everything done to it later.
+        func past(_ field: ImportField) -> Date? {
+            guard let at = instant(field) else { return nil }
+            guard at <= dates.now.addingTimeInterval(60) else {
+                issue(first, field, first[field] ?? "", "in the future (\(Instant.display(at, in: dates.zone)))")
+                return nil
+            }
+            return at
+        }
+        let orderedAt = past(.orderedAt)
+        let paidAt = past(.paidAt), shippedAt = past(.shippedAt)
+        let deliveredAt = past(.deliveredAt), cancelledAt = past(.cancelledAt)
         var due: LocalDate?
         if let text = first[.due] {
             if let format = options.dateFormat {
