@@ -257,6 +257,11 @@ enum Interruption {
     static func arm(tempFile: String?) {
         temp = tempFile.map { strdup($0) }
         for sig in [SIGINT, SIGTERM] {
+            // A signal the caller ignores (nohup, a background job) stays ignored.
+            var old = sigaction()
+            sigaction(sig, nil, &old)
+            if let handler = old.__sigaction_handler.sa_handler, case let ignore = SIG_IGN,
+               unsafeBitCast(handler, to: UInt.self) == unsafeBitCast(ignore, to: UInt.self) { continue }
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
                 if let t = Interruption.temp { unlink(t) }
@@ -265,6 +270,7 @@ enum Interruption {
             }
             sigemptyset(&action.sa_mask)
             sigaction(sig, &action, nil)
+            armed.append(sig)
         }
         // A parent may have started us with them blocked (some test runners do).
         var set = sigset_t()
@@ -274,8 +280,11 @@ enum Interruption {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
+    nonisolated(unsafe) static var armed: [Int32] = []
+
     static func disarm() {
-        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
+        for sig in armed { signal(sig, SIG_DFL) }
+        armed = []
     }
 }
 
