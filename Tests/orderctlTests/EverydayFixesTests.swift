@@ -595,6 +595,8 @@ struct EverydayFixesTests {
         #expect(r.exitCode == 0, "\(r)")
         #expect(r.stderrLines.first == "note: statuses read as orderctl's: failed -> cancelled (1 order), on-hold -> on_hold (1 order), pending-payment -> pending (1 order), refunded -> cancelled (1 order), trash -> cancelled (1 order) (--map-status FROM=TO to read them otherwise)", "\(r)")
         #expect(try s.sql("SELECT ref || ' ' || status FROM orders ORDER BY ref") == ["W-1 cancelled", "W-2 on_hold", "W-3 cancelled", "W-4 pending", "W-5 cancelled"])
+        let huge = try s.run("import", path, "--map-status", String(repeating: "x", count: 100_000))
+        #expect(huge.exitCode == 1 && huge.stderrLines.count == 1 && huge.stderr.count < 300, "one short line for a huge value")
         let bad = try s.run("import", path, "--map-status", "refunded=gone")
         #expect(bad.exitCode == 1 && bad.stderrLines.count == 1 && bad.stderrLines[0].hasPrefix("Error: --map-status refunded=gone: invalid status 'gone'"), "\(bad)")
     }

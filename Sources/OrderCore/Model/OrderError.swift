@@ -84,7 +84,7 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Keeps error lines one line long and readable, whatever the user typed.
-    static func clip(_ text: String) -> String {
+    public static func clip(_ text: String) -> String {
         var oneLine = ""
         for scalar in text.unicodeScalars {
             if scalar == "\n" || scalar == "\r" || scalar == "\t" { oneLine.append(" ") }

@@ -79,7 +79,7 @@ struct Import: ParsableCommand {
             throw CommandError("--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')")
         }
         for m in maps where !m.contains("=") {
-            throw CommandError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(m)')")
+            throw CommandError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(OrderError.clip(m))')")
         }
         if !maps.isEmpty, let format, format != .native {
             throw CommandError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
@@ -88,10 +88,10 @@ struct Import: ParsableCommand {
         for m in mapStatus {
             let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw CommandError("--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(m)')")
+                throw CommandError("--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(OrderError.clip(m))')")
             }
             do { options.statusMap[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(parts[1].trimmingCharacters(in: .whitespaces)) } catch {
-                throw CommandError("--map-status \(m): \(error)")
+                throw CommandError("--map-status \(OrderError.clip(m)): \(error)")
             }
         }
         options.skipInvalid = skipInvalid
