@@ -510,9 +510,14 @@ struct LifecycleGuardTests {
             var d = draft(["POSTER"], ref: "T")
             d.placedAt = "2026-03-03T08:00"
             _ = try store.addOrder(d)
-            _ = try store.confirm("T")
             try expectRefused(store, .invalidValue(field: "at", value: "2026-03-03T07:59", reason: "before the order was placed (2026-03-03 08:00)")) {
-                _ = try store.ship("T", at: "2026-03-03T07:59")
+                _ = try store.confirm("T", at: "2026-03-03T07:59")
+            }
+            _ = try store.confirm("T", at: "2026-03-03T09:00")
+            // A status change is never before the order entered its current status.
+            try expectRefused(store, .invalidValue(field: "at", value: "2026-03-03T08:30",
+                                                   reason: "before the order became confirmed (2026-03-03 09:00); give that step an earlier --at too")) {
+                _ = try store.ship("T", at: "2026-03-03T08:30")
             }
             try expectRefused(store, .invalidValue(field: "at", value: "2026-03-04T12:00", reason: "in the future (2026-03-04 12:00)")) {
                 _ = try store.ship("T", at: "2026-03-04T12:00")

@@ -38,7 +38,7 @@ struct StatsSummaryTests {
                 }
                 if fate == 2 { continue }  // stays pending
                 _ = try store.pay(ref, amount: nil, method: "card", at: at(0))
-                _ = try store.confirm(ref)
+                _ = try store.confirm(ref, at: at(0))
                 if fate == 3 { _ = try store.cancel(ref, reason: "out of stock"); continue }
                 let shipAfter = Int.random(in: 0...72, using: &rng)
                 let detail = try store.order(ref)

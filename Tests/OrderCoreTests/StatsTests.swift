@@ -29,13 +29,13 @@ func withStatsShop<T>(_ body: (OrderStore) throws -> T) throws -> T {
         }
         try order("ann@example.com", ["MUG-01:2"], "A", "2026-01-10T12:00:00Z")
         _ = try store.pay("A", amount: "25.00", method: "card", at: "2026-01-10T12:00:00Z")
-        _ = try store.confirm("A")
+        _ = try store.confirm("A", at: "2026-01-11T12:00:00Z")
         _ = try store.ship("A", at: "2026-01-11T12:00:00Z")
         _ = try store.deliver("A", at: "2026-01-13T12:00:00Z")
 
         try order("bob@example.com", ["TEE:1", "POSTER:2"], "B", "2026-01-20T09:00:00Z")
         _ = try store.pay("B", amount: "30.00", method: "card", at: "2026-01-20T09:00:00Z")
-        _ = try store.confirm("B")
+        _ = try store.confirm("B", at: "2026-01-20T15:00:00Z")
         _ = try store.ship("B", at: "2026-01-20T15:00:00Z")
         _ = try store.deliver("B", at: "2026-01-25T15:00:00Z")
         _ = try store.returnItems("B", items: ["POSTER:1"], restock: true, reason: "broken")

@@ -232,6 +232,27 @@ struct EverydayFixesTests {
             #expect(r.stderrLines == [message], "\(r)")
         }
         #expect(try s.dump() == before)
+        // Confirmed now, a later step cannot be dated before that: the history would read
+        // "held before it was confirmed" and teach stuck a stay of 0 hours.
+        try s.ok("confirm", "B-2", "--at", "2026-11-24T09:00")
+        let confirmed = try s.dump()
+        for (args, message) in [
+            (["hold", "B-2", "--reason", "x", "--at", "2026-11-23"],
+             "Error: invalid at '2026-11-23': before the order became confirmed (2026-11-24 09:00); give that step an earlier --at too"),
+            (["ship", "B-2", "--at", "2026-11-24T08:59"],
+             "Error: invalid at '2026-11-24T08:59': before the order became confirmed (2026-11-24 09:00); give that step an earlier --at too"),
+            (["cancel", "B-2", "--reason", "x", "--at", "2026-11-21T12:00"],
+             "Error: invalid at '2026-11-21T12:00': before the order became confirmed (2026-11-24 09:00); give that step an earlier --at too"),
+        ] {
+            let r = try s.run(args)
+            #expect(r.exitCode == 1, "\(r)")
+            #expect(r.stderrLines == [message], "\(r)")
+        }
+        #expect(try s.dump() == confirmed)
+        // A note, a payment or a flag may be about earlier times; a hold after it is fine.
+        try s.ok("note", "B-2", "asked on the phone", "--at", "2026-11-21T12:00")
+        try s.ok("hold", "B-2", "--reason", "waiting", "--at", "2026-11-24T10:00")
+        #expect(try s.sql("SELECT status, hours, orders FROM status_durations WHERE status = 'confirmed' ORDER BY hours") == ["confirmed|1|2", "confirmed|23|1"], "B-1: 1 h and 23 h, B-2: 1 h, never 0")
     }
 
     @Test("an unpaid order's lifecycle error does not offer refund; a paid one's does not offer pay")
@@ -276,7 +297,7 @@ struct EverydayFixesTests {
         #expect(!p.contains("all standard orders"), "a group name that reads like a class: \(p)")
         // On its way 10 days, longer than any past delivery: no estimate, said plainly.
         try sb.ok("add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "LOST", "--date", "2026-11-10T09:00:00Z")
-        try sb.ok("confirm", "LOST")
+        try sb.ok("confirm", "LOST", "--at", "2026-11-15T09:00:00Z")
         try sb.ok("ship", "LOST", "--at", "2026-11-15T09:00:00Z")
         let lost = try sb.ok("predict", "LOST").stdout
         #expect(lost.contains("no estimate: on its way longer than 32 of the 32 past orders sent standard to DE"), "\(lost)")
@@ -370,7 +391,7 @@ struct EverydayFixesTests {
     func shipmentUpdate() throws {
         let s = try Sandbox(template: .catalog)
         try s.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "S-1", "--date", "2026-11-20T10:00:00Z")
-        try s.ok("confirm", "S-1")
+        try s.ok("confirm", "S-1", "--at", "2026-11-20T12:00:00Z")
         try s.ok("ship", "S-1", "--item", "MUG-01:1", "--carrier", "dhl", "--tracking", "1234567890", "--at", "2026-11-21T10:00:00Z")
         try s.ok("ship", "S-1", "--carrier", "dhl", "--at", "2026-11-22T10:00:00Z")
         let r = try s.ok("shipment", "update", "S-1", "1", "--carrier", "ups", "--tracking", "1Z999AA10123456784", "--at", "2026-11-20T16:00:00Z")
@@ -391,7 +412,7 @@ struct EverydayFixesTests {
             (["S-1", "3", "--tracking", "1234567890"], "Error: invalid shipment '3': order S-1 has shipments 1 to 2"),
             (["S-1", "2", "--tracking", "12"], "Error: invalid tracking '12': not a DHL tracking number (e.g. 1234567890)"),
             (["S-1", "1", "--carrier", "dhl"], "Error: invalid tracking '1Z999AA10123456784': not a DHL tracking number (e.g. 1234567890)"),
-            (["S-1", "2", "--at", "2026-11-19"], "Error: invalid at '2026-11-19': before the order was placed (2026-11-20 11:00)"),
+            (["S-1", "2", "--at", "2026-11-19"], "Error: invalid at '2026-11-19': before the order was confirmed (2026-11-20 13:00)"),
             (["S-1", "2", "--carrier", "dhll"], nil),
             (["NOPE", "--at", "today"], "Error: no order with ref 'NOPE' (see 'orderctl list')"),
         ] {

@@ -60,13 +60,13 @@ enum FigShop {
 
         ["add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--ref", "O-01", "--date", "2026-06-10T09:00:00Z", "--channel", "web"],
         ["pay", "O-01", "--at", "2026-06-10T09:30:00Z", "--method", "card"],
-        ["confirm", "O-01"],
+        ["confirm", "O-01", "--at", "2026-06-10T10:00:00Z"],
         ["ship", "O-01", "--at", "2026-06-11T12:00:00Z", "--carrier", "dhl", "--tracking", "1234567890"],
         ["deliver", "O-01", "--at", "2026-06-13T12:00:00Z"],
 
         ["add", "--customer", "ann@example.com", "--item", "VASE", "--ref", "O-02", "--date", "2026-08-14T10:00:00Z", "--channel", "web", "--shipping", "express"],
         ["pay", "O-02", "--at", "2026-08-14T10:05:00Z"],
-        ["confirm", "O-02"],
+        ["confirm", "O-02", "--at", "2026-08-14T11:00:00Z"],
         ["ship", "O-02", "--at", "2026-08-15T10:00:00Z"],
         ["deliver", "O-02", "--at", "2026-08-16T16:00:00Z"],
         ["return", "O-02", "--item", "VASE:1", "--reason", "broken"],
@@ -74,20 +74,20 @@ enum FigShop {
 
         ["add", "--customer", "jean@example.fr", "--item", "CARD:3", "--ref", "O-03", "--date", "2026-09-03T08:00:00Z", "--channel", "shop"],
         ["pay", "O-03", "--amount", "2.00", "--at", "2026-09-03T08:00:00Z", "--method", "cash"],
-        ["confirm", "O-03"],
+        ["confirm", "O-03", "--at", "2026-09-03T09:00:00Z"],
 
         ["add", "--customer", "jean@example.fr", "--item", "TEE-M:2@15.00", "--ref", "O-04", "--date", "2026-09-20T12:00:00Z", "--channel", "phone"],
         ["cancel", "O-04", "--reason", "changed mind"],
 
         ["add", "--customer", "mia@example.it", "--item", "MUG-01:4", "--item", "CARD:2", "--ref", "O-05", "--date", "2026-09-30T22:30:00Z", "--channel", "web"],
         ["pay", "O-05", "--at", "2026-09-30T22:40:00Z"],
-        ["confirm", "O-05"],
+        ["confirm", "O-05", "--at", "2026-09-30T23:30:00Z"],
         ["ship", "O-05", "--at", "2026-10-01T22:30:00Z"],
         ["flag", "O-05", "--reason", "address problem"],
 
         ["add", "--customer", "mia@example.it", "--item", "MUG-01:3", "--ref", "O-06", "--date", "2026-10-12T15:00:00Z", "--channel", "web"],
         ["pay", "O-06", "--at", "2026-10-12T15:00:00Z"],
-        ["confirm", "O-06"],
+        ["confirm", "O-06", "--at", "2026-10-12T16:00:00Z"],
         ["ship", "O-06", "--at", "2026-10-14T09:00:00Z"],
         ["deliver", "O-06", "--at", "2026-10-17T09:00:00Z"],
         ["return", "O-06", "--item", "MUG-01:1", "--no-restock", "--reason", "scratched"],
@@ -103,16 +103,16 @@ enum FigShop {
         ["add", "--customer", "mia@example.it", "--item", "VASE:2", "--item", "POSTER:3@6.50", "--ref", "O-09", "--date", "2026-11-20T13:00:00Z",
          "--channel", "shop", "--due", "2026-11-30"],
         ["pay", "O-09", "--at", "2026-11-20T13:00:00Z"],
-        ["confirm", "O-09"],
+        ["confirm", "O-09", "--at", "2026-11-20T14:00:00Z"],
 
         ["add", "--customer", "ann@example.com", "--item", "MUG-01:5", "--ref", "O-10", "--date", "2026-11-22T23:30:00Z", "--channel", "web"],
-        ["confirm", "O-10"],
+        ["confirm", "O-10", "--at", "2026-11-23T00:30:00Z"],
         ["pay", "O-10", "--amount", "30"],
         ["ship", "O-10", "--item", "MUG-01:2", "--at", "2026-11-24T23:30:00Z"],
 
         ["add", "--customer", "jean@example.fr", "--item", "POSTER", "--ref", "O-11", "--date", "2025-11-15T10:00:00Z", "--channel", "shop"],
         ["pay", "O-11", "--at", "2025-11-15T10:00:00Z"],
-        ["confirm", "O-11"],
+        ["confirm", "O-11", "--at", "2025-11-15T11:00:00Z"],
         ["ship", "O-11", "--at", "2025-11-16T10:00:00Z"],
         ["deliver", "O-11", "--at", "2025-11-18T10:00:00Z"],
 

@@ -11,7 +11,7 @@ func reportShop() throws -> Sandbox {
     try sb.ok("customer", "add", "--name", "<script>alert('x')</script> & \"Co\"", "--email", "evil@example.com", "--country", "DE")
     try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "O-1", "--date", "2026-09-10T10:00:00Z")
     try sb.ok("pay", "O-1", "--at", "2026-09-10T10:00:00Z")
-    try sb.ok("confirm", "O-1")
+    try sb.ok("confirm", "O-1", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("ship", "O-1", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("deliver", "O-1", "--at", "2026-09-13T10:00:00Z")
     try sb.ok("add", "--customer", "evil@example.com", "--item", "TEE-M:60", "--ref", "O-2", "--date", "2026-10-05T10:00:00Z")
@@ -50,7 +50,7 @@ func youngShop() throws -> Sandbox {
     try sb.ok("add", "--customer", "marie-christine.delacroix@atelier-example.fr", "--item", "TEE-M:100@43.37", "--ref", "Y-3",
               "--date", "2026-09-09T09:00:00Z")
     try sb.ok("pay", "Y-3", "--at", "2026-09-09T10:00:00Z")
-    try sb.ok("confirm", "Y-3")
+    try sb.ok("confirm", "Y-3", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("ship", "Y-3", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("deliver", "Y-3", "--at", "2026-09-14T10:00:00Z")
     try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:20", "--ref", "Y-4", "--date", "2026-10-02T09:00:00Z")

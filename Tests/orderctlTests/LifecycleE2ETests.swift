@@ -88,7 +88,7 @@ struct LifecycleE2ETests {
         #expect(try sb.stock("MUG-01") == "40/2")
         #expect(try sb.stock("CARD") == "10/3")
         try sb.expectStockAddsUp("add")
-        #expect(try sb.ok("confirm", "PS-1").stdout == "PS-1: confirmed\n")
+        #expect(try sb.ok("confirm", "PS-1", "--at", "2026-11-24T09:30").stdout == "PS-1: confirmed at 2026-11-24 09:30\n")
         try sb.expectStockAddsUp("confirm")
 
         // First shipment yesterday afternoon: one mug and all the cards, with tracking.

@@ -45,7 +45,7 @@ struct LifecycleSnapshotTests {
                       ["return", "W-1", "--item", "MUG-01:2", "--item", "TEE-M", "--item", "CARD:3"], ["refund", "W-1", "--amount", "51.05"]],
               arguments: ["why", "W-1"]),
         .init(file: "history-completed.txt",
-              setup: [order + ["--date", "2026-11-24T09:00"], ["confirm", "W-1"], ["pay", "W-1", "--amount", "20", "--method", "card", "--at", "2026-11-24T10:00"],
+              setup: [order + ["--date", "2026-11-24T09:00"], ["confirm", "W-1", "--at", "2026-11-24T16:00"], ["pay", "W-1", "--amount", "20", "--method", "card", "--at", "2026-11-24T10:00"],
                       ["ship", "W-1", "--item", "MUG-01:1", "--carrier", "dhl", "--tracking", "1234567890", "--at", "2026-11-24T16:00"],
                       ["ship", "W-1"], ["deliver", "W-1"], ["pay", "W-1", "--method", "transfer"],
                       ["return", "W-1", "--item", "CARD:1", "--reason", "bent"], ["refund", "W-1", "--amount", "2.05", "--reason", "bent card"],

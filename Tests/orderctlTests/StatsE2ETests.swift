@@ -16,7 +16,7 @@ struct StatsE2ETests {
         let sb = try Sandbox(template: .catalog)
         try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "O-1", "--date", "2026-09-10T10:00:00Z")
         try sb.ok("pay", "O-1", "--at", "2026-09-10T10:00:00Z")
-        try sb.ok("confirm", "O-1")
+        try sb.ok("confirm", "O-1", "--at", "2026-09-11T10:00:00Z")
         try sb.ok("ship", "O-1", "--at", "2026-09-11T10:00:00Z")
         try sb.ok("deliver", "O-1", "--at", "2026-09-13T10:00:00Z")
         try sb.ok("add", "--customer", "jean@example.fr", "--item", "TEE-M", "--ref", "O-2", "--date", "2026-10-05T10:00:00Z")

@@ -714,8 +714,10 @@ public final class Importer {
                     guard let target = order.firstIndex(of: status), let now = order.firstIndex(of: from), target > now else {
                         throw OrderError.refused(ref: ref, action: "update", reason: "it is \(from.rawValue) here; the file says \(status.rawValue), which is not a later step")
                     }
-                    if from == .pending { _ = try store.confirm(ref) }
-                    if target >= order.firstIndex(of: .shipped)! {
+                    // Confirmed no later than it shipped, so that the history reads in order.
+                    let shipping = target >= order.firstIndex(of: .shipped)!
+                    if from == .pending { _ = try store.confirm(ref, at: shipping ? at(plan.shippedAt) : nil) }
+                    if shipping {
                         state = try store.loadState(ref)
                         if state.lines.contains(where: { $0.outstanding > 0 }) {
                             _ = try store.ship(ref, carrier: first[.carrier], tracking: first[.tracking], at: at(plan.shippedAt), carrierUnchecked: true)

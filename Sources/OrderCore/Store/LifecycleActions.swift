@@ -26,6 +26,8 @@ struct OrderState {
     var refunded: Int64
     var heldFrom: String?
     var placedAt: Date
+    /// When the order entered its current status (nil for a history written before it was kept).
+    var statusAt: Date?
     var currency: Currency
     var lines: [Line]
 
@@ -47,12 +49,13 @@ extension OrderStore {
 
     func loadState(_ ref: String) throws -> OrderState {
         guard var state = try db.queryFirst("""
-            SELECT id, ref, status, payment_status, fulfilment_status, total, paid_total, refunded_total, held_from, placed_at, currency
+            SELECT id, ref, status, payment_status, fulfilment_status, total, paid_total, refunded_total, held_from, placed_at, currency, status_at
             FROM orders WHERE ref = ?
             """, ref, row: { r -> OrderState in
                 OrderState(id: r.int64(0), ref: r.string(1), status: OrderStatus(rawValue: r.string(2)) ?? .pending,
                            paymentStatus: r.string(3), fulfilmentStatus: r.string(4), total: r.int64(5), paid: r.int64(6),
                            refunded: r.int64(7), heldFrom: r.optionalString(8), placedAt: date(r.string(9)),
+                           statusAt: r.optionalString(11).flatMap(Instant.parse),
                            currency: try money(0, r.string(10)).currency, lines: [])
             }) else { throw OrderError.unknownOrder(ref: ref) }
         state.lines = try db.query("""
@@ -110,7 +113,8 @@ extension OrderStore {
     /// When something happened: now, or `--at`. A date-time is taken as given; a bare
     /// date means that day, as late as possible but not after now. Never before
     /// `notBefore` (the order's placing, or its last shipment), never in the future.
-    func instant(_ text: String?, field: String, notBefore earliest: Date, what: String = "the order was placed") throws -> Date {
+    func instant(_ text: String?, field: String, notBefore earliest: Date, what: String = "the order was placed",
+                 hint: String = "") throws -> Date {
         guard let text else { return now }
         let dates = try dateResolver()
         var at = try dates.instant(text, field: field)
@@ -128,7 +132,7 @@ extension OrderStore {
             throw OrderError.invalidValue(field: field, value: text, reason: "in the future (\(Instant.display(at, in: dates.zone)))")
         }
         guard at >= earliest else {
-            throw OrderError.invalidValue(field: field, value: text, reason: "before \(what) (\(Instant.display(earliest, in: dates.zone)))")
+            throw OrderError.invalidValue(field: field, value: text, reason: "before \(what) (\(Instant.display(earliest, in: dates.zone)))\(hint)")
         }
         return at
     }
@@ -137,16 +141,26 @@ extension OrderStore {
     /// it). Done now, the order's own times must lie behind us: an order placed (or
     /// shipped) in the future by a typing mistake is corrected before anything follows
     /// it. With `--at`, every event the action writes carries that time.
+    /// An action that changes the order's status (`changesStatus`) happens no earlier than
+    /// the order entered its current status, so that the history reads in the order things
+    /// happened and the time spent in each status (what `stuck` learns from) is true.
     func actionTime(_ at: String?, _ state: OrderState, _ events: inout EventWriter, action: String,
-                    notBefore: Date? = nil, what: String = "the order was placed") throws -> Date {
-        let earliest = notBefore ?? state.placedAt
+                    notBefore: Date? = nil, what: String = "the order was placed", changesStatus: Bool = true) throws -> Date {
+        var earliest = notBefore ?? state.placedAt
+        var what = what
+        var hint = ""
+        if changesStatus, at != nil, let entered = state.statusAt, entered > earliest {
+            earliest = entered
+            what = "the order became \(state.status.rawValue.replacingOccurrences(of: "_", with: " "))"
+            hint = "; give that step an earlier --at too"
+        }
         if at == nil && now.addingTimeInterval(60) < earliest {
             let shown = Instant.display(earliest, in: try timeZone())
             let fix = what == "the last shipment" ? "correct the shipment's date with 'orderctl shipment update \(state.ref) N --at DATE'"
                 : "correct the order's date with 'orderctl edit \(state.ref) --date DATE'"
             throw OrderError.refused(ref: state.ref, action: action, reason: "\(what) at \(shown), later than now (\(fix))")
         }
-        let when = try instant(at, field: "at", notBefore: earliest, what: what)
+        let when = try instant(at, field: "at", notBefore: earliest, what: what, hint: hint)
         if at != nil { events.defaultAt = Instant.format(when) }
         return max(when, earliest)
     }
@@ -200,7 +214,7 @@ extension OrderStore {
                 throw OrderError.refused(ref: state.ref, action: "pay", reason: "\(state.money(value)) is more than the \(state.money(owed)) still owed")
             }
             let method = try method.map { m throws(OrderError) in try Validate.word(m, field: "method", examples: "card, transfer or cash") }
-            let when = try actionTime(at, state, &events, action: "pay")
+            let when = try actionTime(at, state, &events, action: "pay", changesStatus: false)
             try db.run("INSERT INTO payments(order_id, kind, amount, method, at) VALUES (?, 'payment', ?, ?, ?)",
                        state.id, value, method, Instant.format(when))
             state.paid += value
@@ -224,7 +238,7 @@ extension OrderStore {
             }
             let reason = try reason.map { r throws(OrderError) in try Validate.name(r, field: "reason") }
             let lastPaid = try db.scalarString("SELECT max(at) FROM payments WHERE order_id = ? AND kind = 'payment'", state.id).flatMap(Instant.parse)
-            let when = try actionTime(at, state, &events, action: "refund", notBefore: lastPaid, what: "the last payment")
+            let when = try actionTime(at, state, &events, action: "refund", notBefore: lastPaid, what: "the last payment", changesStatus: false)
             try db.run("INSERT INTO payments(order_id, kind, amount, reason, at) VALUES (?, 'refund', ?, ?, ?)",
                        state.id, value, reason, Instant.format(when))
             state.refunded += value
@@ -380,7 +394,10 @@ extension OrderStore {
             var shippedAt = old.shippedAt
             if let at {
                 let delivered = old.deliveredAt.flatMap(Instant.parse)
-                let when = try instant(at, field: "at", notBefore: state.placedAt)
+                // Shipped after it was confirmed, as ship --at requires.
+                let confirmed = try db.scalarString("SELECT confirmed_at FROM orders WHERE id = ?", state.id).flatMap(Instant.parse)
+                let when = try confirmed.map { c in try instant(at, field: "at", notBefore: c, what: "the order was confirmed") }
+                    ?? instant(at, field: "at", notBefore: state.placedAt)
                 if let delivered, when > delivered {
                     throw OrderError.invalidValue(field: "at", value: at, reason: "after its delivery (\(Instant.display(delivered, in: try timeZone())))")
                 }
@@ -485,7 +502,7 @@ extension OrderStore {
 
     public func addNote(_ ref: String, text: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .note) { state, events in
-            let when = try actionTime(at, state, &events, action: "note")
+            let when = try actionTime(at, state, &events, action: "note", changesStatus: false)
             let text = try Validate.note(text, field: "note")
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw OrderError.invalidValue(field: "note", value: text, reason: "must not be empty")
@@ -498,7 +515,7 @@ extension OrderStore {
     /// Sets (or with nil, clears) the order's flag.
     public func flag(_ ref: String, reason: String?, at: String? = nil) throws -> ActionResult {
         try act(ref, .flag) { state, events in
-            let when = try actionTime(at, state, &events, action: reason == nil ? "unflag" : "flag")
+            let when = try actionTime(at, state, &events, action: reason == nil ? "unflag" : "flag", changesStatus: false)
             let old = try db.scalarString("SELECT flag FROM orders WHERE id = ?", state.id)
             if let reason {
                 let reason = try Validate.name(reason, field: "reason")
