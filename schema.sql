@@ -683,3 +683,140 @@ CREATE UNIQUE INDEX customers_external_ref ON customers(external_ref) WHERE exte
 ALTER TABLE customers ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1));
 UPDATE customers SET anonymous = 1 WHERE name = 'Imported customer' AND email IS NULL;
 CREATE INDEX customers_anonymous ON customers(id) WHERE anonymous = 1;
+
+-- step 7: one SKU on several lines of an order (price breaks), counted once per order
+
+-- An order may hold one product on several lines, each at its own price (a wholesale
+-- invoice bills 1 at 4.25 and 24 at 3.75; a shop discounts some units): the importer
+-- keeps them as they are rather than refusing the order or averaging the price. So the
+-- table is rebuilt without UNIQUE (order_id, product_id), as SQLite's ALTER TABLE
+-- documentation describes: with legacy_alter_table on, renaming the old table leaves
+-- the references of shipment_lines and return_lines, and the trigger bodies on other
+-- tables, naming order_lines, which the new table then is. Its triggers are made again.
+-- orderctl runs a step that turns legacy_alter_table on with foreign keys off (they
+-- cannot change inside a transaction) and checks them all before it commits.
+PRAGMA legacy_alter_table = ON;
+ALTER TABLE order_lines RENAME TO order_lines_before_7;
+CREATE TABLE order_lines (
+    id           INTEGER PRIMARY KEY,
+    order_id     INTEGER NOT NULL REFERENCES orders(id),
+    line_no      INTEGER NOT NULL,
+    product_id   INTEGER NOT NULL REFERENCES products(id),
+    sku          TEXT NOT NULL,            -- as the catalog had it when ordered
+    name         TEXT NOT NULL,
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price   INTEGER NOT NULL CHECK (unit_price >= 0),
+    line_total   INTEGER NOT NULL CHECK (line_total = quantity * unit_price),
+    price_source TEXT NOT NULL CHECK (price_source IN ('catalog', 'override')),
+    reserved     INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+    backordered  INTEGER NOT NULL DEFAULT 0 CHECK (backordered >= 0),
+    shipped      INTEGER NOT NULL DEFAULT 0 CHECK (shipped >= 0),
+    returned     INTEGER NOT NULL DEFAULT 0 CHECK (returned >= 0),
+    UNIQUE (order_id, line_no),
+    CHECK (reserved + backordered + shipped <= quantity)
+) STRICT;
+INSERT INTO order_lines(id, order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source,
+                        reserved, backordered, shipped, returned)
+    SELECT id, order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source,
+           reserved, backordered, shipped, returned
+    FROM order_lines_before_7 ORDER BY id;
+DROP TABLE order_lines_before_7;
+PRAGMA legacy_alter_table = OFF;
+CREATE INDEX order_lines_product ON order_lines(product_id);
+-- What the unique constraint's index gave: an order's products, in order (stats products
+-- reads its baskets from it, and the triggers below look a product up in its order).
+CREATE INDEX order_lines_order_product ON order_lines(order_id, product_id);
+
+-- stats_daily_product counts orders, not lines: `lines`, `cancelled`, `shipped` and
+-- `returned` are orders holding the product (with a shipped unit, with a returned one),
+-- so a line adds to them only when no other line of its order and product already did.
+-- Units and values are sums and simply add up, line by line.
+DROP TRIGGER orders_stats_product;
+CREATE TRIGGER orders_stats_product AFTER UPDATE OF placed_at, currency, status ON orders
+    WHEN substr(OLD.placed_at, 1, 10) IS NOT substr(NEW.placed_at, 1, 10) OR OLD.currency IS NOT NEW.currency
+        OR (OLD.status = 'cancelled') IS NOT (NEW.status = 'cancelled')
+BEGIN
+    UPDATE stats_daily_product SET lines = lines - 1, cancelled = cancelled - x.c, units = units - x.u,
+            gross = gross - x.g, returned_value = returned_value - x.rv, shipped = shipped - x.s, returned = returned - x.r
+        FROM (SELECT l.product_id AS p, OLD.status = 'cancelled' AS c,
+                     sum(iif(OLD.status <> 'cancelled', l.quantity, 0)) AS u,
+                     sum(iif(OLD.status <> 'cancelled', l.line_total, 0)) AS g,
+                     sum(iif(OLD.status <> 'cancelled', l.returned * l.unit_price, 0)) AS rv,
+                     max(OLD.status <> 'cancelled' AND l.shipped > 0) AS s,
+                     max(OLD.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0) AS r
+              FROM order_lines l WHERE l.order_id = OLD.id GROUP BY l.product_id) AS x
+        WHERE day = substr(OLD.placed_at, 1, 10) AND currency = OLD.currency AND product_id = x.p;
+    INSERT INTO stats_daily_product
+        SELECT substr(NEW.placed_at, 1, 10), NEW.currency, l.product_id, 1, NEW.status = 'cancelled',
+               sum(iif(NEW.status <> 'cancelled', l.quantity, 0)), sum(iif(NEW.status <> 'cancelled', l.line_total, 0)),
+               sum(iif(NEW.status <> 'cancelled', l.returned * l.unit_price, 0)),
+               max(NEW.status <> 'cancelled' AND l.shipped > 0), max(NEW.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0)
+        FROM order_lines l WHERE l.order_id = NEW.id GROUP BY l.product_id
+        ON CONFLICT (day, currency, product_id) DO UPDATE SET lines = lines + excluded.lines,
+            cancelled = cancelled + excluded.cancelled, units = units + excluded.units, gross = gross + excluded.gross,
+            returned_value = returned_value + excluded.returned_value, shipped = shipped + excluded.shipped,
+            returned = returned + excluded.returned;
+END;
+
+-- A line's part: its sums, and a 1 for each count its order and product reach only
+-- through it (no other line of theirs is there, shipped, returned).
+CREATE TRIGGER order_lines_stats_insert AFTER INSERT ON order_lines
+BEGIN
+    INSERT INTO stats_daily_product
+        SELECT substr(o.placed_at, 1, 10), o.currency, NEW.product_id, NOT x.any, o.status = 'cancelled' AND NOT x.any,
+               iif(o.status <> 'cancelled', NEW.quantity, 0), iif(o.status <> 'cancelled', NEW.line_total, 0),
+               iif(o.status <> 'cancelled', NEW.returned * NEW.unit_price, 0),
+               o.status <> 'cancelled' AND NEW.shipped > 0 AND NOT x.sh,
+               o.status <> 'cancelled' AND NEW.shipped > 0 AND NEW.returned > 0 AND NOT x.rt
+        FROM orders o,
+             (SELECT count(*) > 0 AS any, coalesce(max(shipped > 0), 0) AS sh, coalesce(max(shipped > 0 AND returned > 0), 0) AS rt
+                FROM order_lines WHERE order_id = NEW.order_id AND product_id = NEW.product_id AND id <> NEW.id) AS x
+        WHERE o.id = NEW.order_id
+        ON CONFLICT (day, currency, product_id) DO UPDATE SET lines = lines + excluded.lines,
+            cancelled = cancelled + excluded.cancelled, units = units + excluded.units, gross = gross + excluded.gross,
+            returned_value = returned_value + excluded.returned_value, shipped = shipped + excluded.shipped,
+            returned = returned + excluded.returned;
+END;
+
+CREATE TRIGGER order_lines_stats_update AFTER UPDATE OF order_id, product_id, quantity, unit_price, line_total, shipped, returned
+        ON order_lines
+BEGIN
+    UPDATE stats_daily_product SET lines = lines - (NOT x.any), cancelled = cancelled - (o.status = 'cancelled' AND NOT x.any),
+            units = units - iif(o.status <> 'cancelled', OLD.quantity, 0),
+            gross = gross - iif(o.status <> 'cancelled', OLD.line_total, 0),
+            returned_value = returned_value - iif(o.status <> 'cancelled', OLD.returned * OLD.unit_price, 0),
+            shipped = shipped - (o.status <> 'cancelled' AND OLD.shipped > 0 AND NOT x.sh),
+            returned = returned - (o.status <> 'cancelled' AND OLD.shipped > 0 AND OLD.returned > 0 AND NOT x.rt)
+        FROM (SELECT placed_at, currency, status FROM orders WHERE id = OLD.order_id) AS o,
+             (SELECT count(*) > 0 AS any, coalesce(max(shipped > 0), 0) AS sh, coalesce(max(shipped > 0 AND returned > 0), 0) AS rt
+                FROM order_lines WHERE order_id = OLD.order_id AND product_id = OLD.product_id AND id <> OLD.id) AS x
+        WHERE day = substr(o.placed_at, 1, 10) AND stats_daily_product.currency = o.currency AND product_id = OLD.product_id;
+    INSERT INTO stats_daily_product
+        SELECT substr(o.placed_at, 1, 10), o.currency, NEW.product_id, NOT x.any, o.status = 'cancelled' AND NOT x.any,
+               iif(o.status <> 'cancelled', NEW.quantity, 0), iif(o.status <> 'cancelled', NEW.line_total, 0),
+               iif(o.status <> 'cancelled', NEW.returned * NEW.unit_price, 0),
+               o.status <> 'cancelled' AND NEW.shipped > 0 AND NOT x.sh,
+               o.status <> 'cancelled' AND NEW.shipped > 0 AND NEW.returned > 0 AND NOT x.rt
+        FROM orders o,
+             (SELECT count(*) > 0 AS any, coalesce(max(shipped > 0), 0) AS sh, coalesce(max(shipped > 0 AND returned > 0), 0) AS rt
+                FROM order_lines WHERE order_id = NEW.order_id AND product_id = NEW.product_id AND id <> NEW.id) AS x
+        WHERE o.id = NEW.order_id
+        ON CONFLICT (day, currency, product_id) DO UPDATE SET lines = lines + excluded.lines,
+            cancelled = cancelled + excluded.cancelled, units = units + excluded.units, gross = gross + excluded.gross,
+            returned_value = returned_value + excluded.returned_value, shipped = shipped + excluded.shipped,
+            returned = returned + excluded.returned;
+END;
+
+CREATE TRIGGER order_lines_stats_delete AFTER DELETE ON order_lines
+BEGIN
+    UPDATE stats_daily_product SET lines = lines - (NOT x.any), cancelled = cancelled - (o.status = 'cancelled' AND NOT x.any),
+            units = units - iif(o.status <> 'cancelled', OLD.quantity, 0),
+            gross = gross - iif(o.status <> 'cancelled', OLD.line_total, 0),
+            returned_value = returned_value - iif(o.status <> 'cancelled', OLD.returned * OLD.unit_price, 0),
+            shipped = shipped - (o.status <> 'cancelled' AND OLD.shipped > 0 AND NOT x.sh),
+            returned = returned - (o.status <> 'cancelled' AND OLD.shipped > 0 AND OLD.returned > 0 AND NOT x.rt)
+        FROM (SELECT placed_at, currency, status FROM orders WHERE id = OLD.order_id) AS o,
+             (SELECT count(*) > 0 AS any, coalesce(max(shipped > 0), 0) AS sh, coalesce(max(shipped > 0 AND returned > 0), 0) AS rt
+                FROM order_lines WHERE order_id = OLD.order_id AND product_id = OLD.product_id AND id <> OLD.id) AS x
+        WHERE day = substr(o.placed_at, 1, 10) AND stats_daily_product.currency = o.currency AND product_id = OLD.product_id;
+END;

@@ -100,6 +100,101 @@ struct MigrationTests {
         }
     }
 
+    /// stats_daily_product worked out from the orders and their lines with plain SQL:
+    /// orders holding the product (cancelled, with a shipped unit, with a returned one),
+    /// units and values of the kept ones.
+    static func productSumsFromLines(_ db: Database) throws -> [String] {
+        try db.query("""
+            SELECT substr(o.placed_at, 1, 10), o.currency, l.product_id, count(DISTINCT o.id),
+                   count(DISTINCT iif(o.status = 'cancelled', o.id, NULL)),
+                   sum(iif(o.status <> 'cancelled', l.quantity, 0)), sum(iif(o.status <> 'cancelled', l.line_total, 0)),
+                   sum(iif(o.status <> 'cancelled', l.returned * l.unit_price, 0)),
+                   count(DISTINCT iif(o.status <> 'cancelled' AND l.shipped > 0, o.id, NULL)),
+                   count(DISTINCT iif(o.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0, o.id, NULL))
+            FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """) { r in (0..<10).map { "\(r.value($0))" }.joined(separator: "|") }
+    }
+
+    static func productSums(_ db: Database) throws -> [String] {
+        try db.query("""
+            SELECT day, currency, product_id, lines, cancelled, units, gross, returned_value, shipped, returned
+            FROM stats_daily_product WHERE lines <> 0 OR units <> 0 OR gross <> 0 ORDER BY 1, 2, 3
+            """) { r in (0..<10).map { "\(r.value($0))" }.joined(separator: "|") }
+    }
+
+    @Test("step 7 rebuilds order_lines without UNIQUE (order_id, product_id): every row and reference kept, a SKU counted once per order")
+    func upgradeToSeveralLinesPerProduct() throws {
+        try withTempDir { dir throws in
+            let path = dir + "/v6.db"
+            let before: [String: [String]]
+            do {
+                // A version-6 database with an order shipped in part and returned in part.
+                let db = try Database(path: path)
+                try Migrations.migrate(db, path: path, steps: Array(Migrations.steps.prefix(6)), swiftSteps: Migrations.swiftSteps)
+                #expect(try db.userVersion == 6)
+                try db.execute("""
+                    INSERT INTO settings(key, value) VALUES ('timezone', 'Europe/Berlin'), ('currency', 'EUR');
+                    INSERT INTO customers(id, name, email, created_at) VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00Z');
+                    INSERT INTO products(id, sku, name, price, currency, track_stock, on_hand, reserved, created_at, updated_at) VALUES
+                        (1, 'MUG', 'Mug', 1250, 'EUR', 0, 0, 0, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+                        (2, 'TEE', 'Tee', 2000, 'EUR', 0, 0, 0, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                    INSERT INTO orders(id, ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
+                                       placed_at, created_at, updated_at, status, fulfilment_status)
+                        VALUES (1, 'OLD-1', 1, 'web', 'standard', 'EUR', 4500, 3, 'standard', 'no rule matched',
+                                '2026-01-02T10:00:00Z', '2026-01-02T10:00:00Z', '2026-01-02T10:00:00Z', 'processing', 'partial');
+                    INSERT INTO order_lines(id, order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source, shipped, returned)
+                        VALUES (10, 1, 1, 1, 'MUG', 'Mug', 2, 1250, 2500, 'catalog', 2, 1),
+                               (11, 1, 2, 2, 'TEE', 'Tee', 1, 2000, 2000, 'catalog', 0, 0);
+                    INSERT INTO shipments(id, order_id, shipped_at) VALUES (1, 1, '2026-01-03T10:00:00Z');
+                    INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (1, 10, 2);
+                    INSERT INTO returns(id, order_id, restock, at) VALUES (1, 1, 0, '2026-01-05T10:00:00Z');
+                    INSERT INTO return_lines(return_id, order_line_id, quantity) VALUES (1, 10, 1);
+                    """)
+                before = try dump(db)
+                #expect(try Self.productSums(db) == Self.productSumsFromLines(db))
+            }
+            let store = try OrderStore(path: path, mode: .existing, clock: { fixedNow })
+            let db = store.db
+            #expect(try db.userVersion == 7)
+            // Every row of every table as it was; every reference still resolves, and is enforced.
+            var after = try dump(db)
+            after["user_version"] = before["user_version"]
+            #expect(after == before)
+            #expect(try db.scalarInt("SELECT count(*) FROM pragma_foreign_key_check") == 0)
+            #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
+            #expect(try db.scalarInt("PRAGMA legacy_alter_table") == 0)
+            #expect(try db.scalarString("PRAGMA integrity_check") == "ok")
+            #expect(try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%order_lines_before_7%'") == 0)
+            #expect(throws: SQLiteError.self) { try db.execute("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (1, 99, 1)") }
+            #expect(Set(try db.query("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'order_lines'") { $0.string(0) })
+                    == ["order_lines_stats_insert", "order_lines_stats_update", "order_lines_stats_delete"])
+            // A second line of MUG at another price: allowed now, and the order counts once.
+            try db.execute("""
+                INSERT INTO order_lines(id, order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source)
+                    VALUES (12, 1, 3, 1, 'MUG', 'Mug', 4, 1000, 4000, 'override')
+                """)
+            #expect(try Self.productSums(db) == Self.productSumsFromLines(db))
+            #expect(try db.scalarString("SELECT lines || ' ' || units || ' ' || gross || ' ' || shipped || ' ' || returned FROM stats_daily_product WHERE product_id = 1")
+                    == "1 6 6500 1 1")
+            // Each change of either line, and of the order, keeps the sums equal to the lines'.
+            for change in [
+                "UPDATE order_lines SET shipped = 4 WHERE id = 12",
+                "UPDATE order_lines SET returned = 1 WHERE id = 12",
+                "UPDATE order_lines SET shipped = 2, returned = 0 WHERE id = 10",
+                "UPDATE order_lines SET product_id = 2 WHERE id = 12",
+                "UPDATE order_lines SET product_id = 1 WHERE id = 12",
+                "UPDATE orders SET status = 'cancelled' WHERE id = 1",
+                "UPDATE orders SET placed_at = '2026-01-04T10:00:00Z' WHERE id = 1",
+                "UPDATE orders SET status = 'processing' WHERE id = 1",
+                "DELETE FROM shipment_lines; DELETE FROM return_lines; DELETE FROM order_lines WHERE id = 10",
+                "DELETE FROM order_lines WHERE id = 12",
+            ] {
+                try db.execute(change)
+                #expect(try Self.productSums(db) == Self.productSumsFromLines(db), "after \(change)")
+            }
+        }
+    }
+
     // MARK: the embedded schema
 
     @Test("the embedded schema has consecutive steps, and the latest version is the last step")

@@ -30,7 +30,7 @@ struct ImportRulesTests {
         ("quantity", "1,000", "expected a whole number from 1 to 1000000"),
         ("quantity", "1.5", "expected a whole number from 1 to 1000000"),
         ("quantity", "0", "expected a whole number from 1 to 1000000"),
-        ("quantity", "-3", "expected a whole number from 1 to 1000000"),
+        ("quantity", "-3", "negative: a credit note or stock correction is not an order (record a return with 'orderctl return REF')"),
         ("quantity", "2 ", "expected a whole number from 1 to 1000000"),
         ("quantity", "1e3", "expected a whole number from 1 to 1000000"),
         ("quantity", "1000001", "expected a whole number from 1 to 1000000"),

@@ -533,6 +533,7 @@ public final class Importer {
         var drafts: [OrderStore.LineDraft] = []
         for (i, l) in lines.enumerated() {
             var found = known[i]
+            if found == nil { found = try product(l.sku) }   // made for an earlier line at another price
             if found == nil {
                 try store.db.run("""
                     INSERT INTO products(sku, name, price, currency, track_stock, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)
@@ -969,7 +970,10 @@ struct OrderParser: Sendable {
             var quantity: Int64 = 0
             let qtyText = row[.quantity] ?? ""
             if let q = Int64(qtyText), q > 0, q <= Validate.maxQuantity { quantity = q }
-            else { issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)") }
+            else if let q = Int64(qtyText), q < 0 {
+                // A credit note or stock correction in a sales export (the UCI file's C invoices).
+                issue(row, .quantity, qtyText, "negative: a credit note or stock correction is not an order (record a return with 'orderctl return REF')")
+            } else { issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)") }
             var price: Money?
             if let text = row[.unitPrice] {
                 do { price = try Money.parse(options.amountText(text), currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
@@ -979,12 +983,11 @@ struct OrderParser: Sendable {
                 if let n = Int64(text), n >= 0, n <= quantity { shipped = n }
                 else { issue(row, .lineShipped, text, "expected a whole number from 0 to the line's quantity") }
             }
-            // The same SKU twice in one order is one line, as with `orderctl add`.
+            // The same SKU twice in one order at one price is one line, as with `orderctl
+            // add`; at another price (a price break, a discount) it is another line.
             let folded = Importer.fold(sku)
-            if !sku.isEmpty, let i = lines.firstIndex(where: { Importer.fold($0.sku) == folded }) {
-                if lines[i].price != price {
-                    issue(row, .sku, sku, "given twice in order \(ref) at different prices (also at line \(rows[lineRows[i]].line))")
-                } else if lines[i].quantity + quantity > Validate.maxQuantity {
+            if !sku.isEmpty, let i = lines.firstIndex(where: { Importer.fold($0.sku) == folded && $0.price == price }) {
+                if lines[i].quantity + quantity > Validate.maxQuantity {
                     issue(row, .quantity, qtyText, "with line \(rows[lineRows[i]].line) of the same SKU, more than \(Validate.maxQuantity)")
                 } else {
                     lines[i].quantity += quantity

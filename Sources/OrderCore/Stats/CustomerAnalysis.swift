@@ -180,7 +180,7 @@ extension OrderStore {
         return try db.read {
             let c = try resolveCustomer(customer)
             let products = try db.query("""
-                SELECT l.sku, l.name, count(*), sum(l.quantity), sum(l.line_total - l.returned * l.unit_price), o.currency
+                SELECT l.sku, l.name, count(DISTINCT o.id), sum(l.quantity), sum(l.line_total - l.returned * l.unit_price), o.currency
                 FROM orders o JOIN order_lines l ON l.order_id = o.id
                 WHERE o.customer_id = ? AND o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled'
                 GROUP BY l.product_id, o.currency ORDER BY 4 DESC, 5 DESC, 1 LIMIT ?

@@ -178,7 +178,7 @@ private struct BasketReader {
 
 /// The orders with two products or more, as lists of product numbers (0, 1, ... in the
 /// order first seen), and the pairs found in most of them. An order holds a product
-/// once: order_lines is UNIQUE (order_id, product_id).
+/// once, though it may be on several of its lines (at several prices).
 struct Baskets {
     /// Product id -> number: an array while the ids are small (SQLite's rowids are),
     /// else a dictionary.
@@ -192,6 +192,9 @@ struct Baskets {
     private(set) var ends: [Int32] = []
     private var current = Int64.min
     private var start = 0
+    /// Product number -> the last order (counted from 1) it was added to.
+    private var seenIn: [Int32] = []
+    private var orderCount: Int32 = 0
 
     init(maxProductID: Int64) {
         numberOf = maxProductID >= 0 && maxProductID < 1 << 20 ? Array(repeating: -1, count: Int(maxProductID) + 1) : []
@@ -199,7 +202,7 @@ struct Baskets {
 
     /// Adds a line; an order's lines come one after the other.
     mutating func add(order: Int64, product: Int64) {
-        if order != current { close(); current = order }
+        if order != current { close(); current = order; orderCount += 1 }
         let n: Int32
         if product >= 0 && product < Int64(numberOf.count), numberOf[Int(product)] >= 0 {
             n = numberOf[Int(product)]
@@ -210,7 +213,10 @@ struct Baskets {
             if product >= 0 && product < Int64(numberOf.count) { numberOf[Int(product)] = n } else { numberOfLarge[product] = n }
             ids.append(product)
             orders.append(0)
+            seenIn.append(0)
         }
+        guard seenIn[Int(n)] != orderCount else { return }   // a second line of the same product
+        seenIn[Int(n)] = orderCount
         items.append(n)
     }
 

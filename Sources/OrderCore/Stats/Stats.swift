@@ -486,14 +486,16 @@ extension OrderStore {
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let n = keyExprs.count
         let kept = "o.status <> 'cancelled'"
-        // Per product: its line's units and value; refunds are the value of its returned
-        // units; lead times belong to orders, not products.
+        // Per product: the orders holding it (an order may hold it on several lines, at
+        // several prices), its lines' units and value; refunds are the value of its
+        // returned units; lead times belong to orders, not products.
         let measures = byProduct
             ? """
-              NULL, NULL, count(*), sum(o.status = 'cancelled'),
+              NULL, NULL, count(DISTINCT o.id), count(DISTINCT iif(o.status = 'cancelled', o.id, NULL)),
               sum(iif(\(kept), l.quantity, 0)), sum(iif(\(kept), l.line_total, 0)),
               sum(iif(\(kept), l.returned * l.unit_price, 0)),
-              sum(\(kept) AND l.shipped > 0), sum(\(kept) AND l.shipped > 0 AND l.returned > 0)
+              count(DISTINCT iif(\(kept) AND l.shipped > 0, o.id, NULL)),
+              count(DISTINCT iif(\(kept) AND l.shipped > 0 AND l.returned > 0, o.id, NULL))
               """
             : """
               iif(\(kept), o.ship_hours, NULL) AS sh, iif(\(kept), o.delivery_hours, NULL) AS dh,

@@ -250,16 +250,36 @@ extension OrderStore {
 
     // MARK: shipping
 
-    /// Parses `SKU:QTY` lists against the order's lines; repeated SKUs add up.
-    func quantities(_ items: [String], in state: OrderState, field: String) throws -> [Int: Int64] {
-        var result: [Int: Int64] = [:]
+    /// Parses `SKU:QTY` lists against the order's lines; repeated SKUs add up. A SKU on
+    /// several lines (at several prices) takes what each line has `room` for, in line
+    /// order; what none has room for is left on its last line, for the caller's check.
+    func quantities(_ items: [String], in state: OrderState, field: String, action: String, roomText: String,
+                    room: (OrderState.Line) -> Int64) throws -> [Int: Int64] {
+        var asked: [(lines: [Int], quantity: Int64)] = []
         for text in items {
             let spec = try ItemSpec.parse(text)
             if spec.price != nil { throw OrderError.invalidValue(field: field, value: text, reason: "expected SKU[:QTY], without a price") }
-            guard let index = state.lines.firstIndex(where: { $0.sku.caseInsensitiveCompare(spec.sku) == .orderedSame }) else {
+            let on = state.lines.indices.filter { state.lines[$0].sku.caseInsensitiveCompare(spec.sku) == .orderedSame }
+            guard !on.isEmpty else {
                 throw OrderError.invalidValue(field: field, value: spec.sku, reason: "order \(state.ref) has no line with this SKU (it has \(state.lines.map(\.sku).joined(separator: ", ")))")
             }
-            result[index, default: 0] += spec.quantity
+            if let k = asked.firstIndex(where: { $0.lines == on }) { asked[k].quantity += spec.quantity } else { asked.append((on, spec.quantity)) }
+        }
+        var result: [Int: Int64] = [:]
+        for (on, quantity) in asked where on.count > 1 {
+            let total = on.reduce(Int64(0)) { $0 + max(0, room(state.lines[$1])) }
+            guard quantity <= total else {
+                throw OrderError.refused(ref: state.ref, action: action,
+                                         reason: "\(quantity) of \(state.lines[on[0]].sku) asked, only \(total) \(roomText) (on its \(on.count) lines)")
+            }
+        }
+        for (on, quantity) in asked {
+            var left = quantity
+            for i in on.dropLast() where left > 0 {
+                let take = min(left, max(0, room(state.lines[i])))
+                if take > 0 { result[i] = take; left -= take }
+            }
+            if left > 0 { result[on.last!, default: 0] += left }
         }
         return result
     }
@@ -295,7 +315,7 @@ extension OrderStore {
                 plan = [:]
                 for (i, l) in state.lines.enumerated() where l.outstanding > 0 { plan[i] = l.outstanding }
             } else {
-                plan = try quantities(items, in: state, field: "item")
+                plan = try quantities(items, in: state, field: "item", action: "ship", roomText: "left to ship", room: \.outstanding)
             }
             guard !plan.isEmpty else { throw OrderError.refused(ref: state.ref, action: "ship", reason: "every unit has shipped already") }
             // Check every line before moving any stock.
@@ -461,7 +481,8 @@ extension OrderStore {
     public func returnItems(_ ref: String, items: [String], restock: Bool, reason: String?, at: String? = nil) throws -> ActionResult {
         try act(ref, .returnItems) { state, events in
             guard !items.isEmpty else { throw OrderError.missingValue(field: "item", hint: "name what came back with --item SKU:QTY") }
-            let plan = try quantities(items, in: state, field: "item")
+            let plan = try quantities(items, in: state, field: "item", action: "return", roomText: "shipped and not yet returned",
+                                      room: { $0.shipped - $0.returned })
             let reason = try reason.map { r throws(OrderError) in try Validate.name(r, field: "reason") }
             for (i, q) in plan {
                 let l = state.lines[i]
@@ -614,7 +635,16 @@ extension OrderStore {
                                        overridden: kept?.0 == "override", name: kept?.1))
             }
             var changes: [String] = []
+            // A SKU on several lines (at several prices, from an import) is not one line to change.
+            func single(_ sku: String, field: String) throws {
+                let on = lines.indices.filter { lines[$0].product.sku.caseInsensitiveCompare(sku) == .orderedSame }
+                guard on.count < 2 else {
+                    throw OrderError.invalidValue(field: field, value: sku, reason: "order \(state.ref) has this SKU on \(on.count) lines "
+                        + "(\(on.map { "line \($0 + 1) at \(lines[$0].price)" }.joined(separator: ", "))); edit changes a SKU on one line only")
+                }
+            }
             for sku in change.remove {
+                try single(sku, field: "remove")
                 guard let i = lines.firstIndex(where: { $0.product.sku.caseInsensitiveCompare(sku) == .orderedSame }) else {
                     throw OrderError.invalidValue(field: "remove", value: sku, reason: "order \(state.ref) has no line with this SKU")
                 }
@@ -626,6 +656,7 @@ extension OrderStore {
                 guard spec.price == nil, text.contains(":") else {
                     throw OrderError.invalidValue(field: "set", value: text, reason: "expected SKU:QTY")
                 }
+                try single(spec.sku, field: "set")
                 guard let i = lines.firstIndex(where: { $0.product.sku.caseInsensitiveCompare(spec.sku) == .orderedSame }) else {
                     throw OrderError.invalidValue(field: "set", value: spec.sku, reason: "order \(state.ref) has no line with this SKU (use --add)")
                 }

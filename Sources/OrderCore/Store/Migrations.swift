@@ -92,6 +92,12 @@ enum Migrations {
         var created = false
         var announced = false
         for step in given ?? steps {
+            // A step that rebuilds a table others refer to (SQLite's ALTER TABLE recipe)
+            // runs with foreign keys off, which only takes effect outside a transaction,
+            // and checks every reference before it commits.
+            let rebuilds = step.sql.contains("PRAGMA legacy_alter_table = ON")
+            if rebuilds { try db.execute("PRAGMA foreign_keys = OFF") }
+            defer { if rebuilds { try? db.execute("PRAGMA legacy_alter_table = OFF; PRAGMA foreign_keys = ON") } }
             try db.transaction {
                 let current = try db.userVersion
                 guard current < step.version else { return }
@@ -107,6 +113,9 @@ enum Migrations {
                     announced = true
                 }
                 try db.execute(step.sql)
+                if rebuilds, let broken = try db.queryFirst("PRAGMA foreign_key_check", row: { "\($0.string(0)) row \($0.int64(1))" }) {
+                    throw OrderError.databaseNotOrderctl(path: path, reason: "step \(step.version) would leave \(broken) pointing at nothing")
+                }
                 try swiftSteps()[step.version]?(db)
                 try db.execute("PRAGMA user_version = \(step.version)")
                 if step.version == 1 {

@@ -207,7 +207,9 @@ extension OrderStore {
         let product = try requireProduct(spec.sku)
         guard product.active else { throw OrderError.inactiveProduct(sku: product.sku) }
         let price = try spec.price.map { p throws(OrderError) in try Money.parse(p, currency: currency, field: "price of \(product.sku)") } ?? product.price
-        if let i = lines.firstIndex(where: { $0.product.id == product.id }) {
+        // An order imported with the SKU on two lines at two prices takes more at either.
+        if let i = lines.firstIndex(where: { $0.product.id == product.id && $0.price == price })
+            ?? lines.firstIndex(where: { $0.product.id == product.id }) {
             guard lines[i].price == price else { throw OrderError.conflictingLines(sku: product.sku) }
             lines[i].quantity += spec.quantity
             guard lines[i].quantity <= Validate.maxQuantity else {
