@@ -84,7 +84,7 @@ public final class LineReader {
     /// The next line's bytes, without the line end; nil at the end of input.
     public func next() throws -> [UInt8]? {
         while true {
-            if let nl = buffer[(start + scanned)...].firstIndex(of: 0x0A) {
+            if let nl = buffer[min(start + scanned, buffer.count)...].firstIndex(of: 0x0A) {
                 scanned = 0
                 var end = nl
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
@@ -99,6 +99,7 @@ public final class LineReader {
                 var line = Array(buffer[start...])
                 if line.last == 0x0D { line.removeLast() }
                 start = buffer.count
+                scanned = 0   // the last line, without a line end: nothing is left to scan
                 lineNumber += 1
                 if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
                 return line

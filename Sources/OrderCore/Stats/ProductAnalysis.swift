@@ -96,7 +96,7 @@ extension OrderStore {
     func boughtTogether(_ period: StatsBucket, currency: String, products: [ProductFigures], limit: Int) throws -> [ProductPair] {
         guard limit > 0 else { return [] }
         let baskets = try readBaskets(period, currency: currency)
-        let byID = Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) })
+        let byID = Dictionary(products.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return baskets.topPairs(limit).compactMap { p in
             guard let a = byID[p.first], let b = byID[p.second] else { return nil }
             return ProductPair(first: a.sku, second: b.sku, orders: p.orders,

@@ -184,7 +184,17 @@ extension OrderStore {
     /// or inserted other than through orderctl.
     public func verifyHistory() throws -> VerifyReport {
         try db.read {
-            let refs = Dictionary(uniqueKeysWithValues: try db.query("SELECT id, ref FROM orders") { ($0.int64(0), $0.string(1)) })
+            // Order ids are unique; twice means a damaged index (a torn copy), reported, never a trap.
+            var refs: [Int64: String] = [:]
+            var repeated: Int64?
+            try db.forEach("SELECT id, ref FROM orders") { r in
+                if refs.updateValue(r.string(1), forKey: r.int64(0)) != nil, repeated == nil { repeated = r.int64(0) }
+            }
+            if let repeated {
+                return VerifyReport(eventsChecked: 0, orders: refs.count,
+                                    problem: "the orders' index lists order id \(repeated) twice: the file is damaged (restore a backup, or see 'sqlite3 FILE .recover')",
+                                    head: nil)
+            }
             var prev = ""
             var count = 0
             var lastSeq: [Int64: Int] = [:]

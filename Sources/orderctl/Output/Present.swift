@@ -343,7 +343,7 @@ enum Present {
                 var line = "  \(time(e.at, zone))  \(e.kind)"
                 if let old = e.oldValue, let new = e.newValue { line += ": \(old) -> \(new)" }
                 else if let new = e.newValue { line += ": \(new)" }
-                if let detail = e.detail { line += " (\(detail))" }
+                if let detail = e.detail { line += " (\(unnested(detail)))" }
                 out.append(line)
             }
         }

@@ -54,7 +54,7 @@ enum ProductOutput {
     static func csv(_ a: ProductAnalysis) {
         var rows: [[String]] = []
         for b in a.blocks {
-            let unitRank = Dictionary(uniqueKeysWithValues: b.byUnits.enumerated().map { ($0.element.id, $0.offset + 1) })
+            let unitRank = Dictionary(b.byUnits.enumerated().map { ($0.element.id, $0.offset + 1) }, uniquingKeysWith: { first, _ in first })
             for (i, p) in b.products.enumerated() {
                 rows.append([p.sku, p.name, b.currency.code, String(p.orders), String(p.units), StatsOutput.money(p.net, b.currency),
                              String(i + 1), String(unitRank[p.id] ?? 0), StatsOutput.fraction(p.share), StatsOutput.fraction(p.cumulative), p.abc])
