@@ -49,11 +49,13 @@ build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
 # The tests also need tmux (CompletionTests types into bash through it), man-db and
-# mandoc (ManPageTests reads the page with both) and the man page tool that `make man`
-# builds; plain `swift test` skips what is missing.
+# mandoc (ManPageTests reads the page with both), the age tool (the reference for the
+# encrypted backups, AgeInteropTests) and the man page tool that `make man` builds;
+# plain `swift test` skips what is missing.
 test: build man
 	@missing=""; \
 	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
+	command -v age >/dev/null 2>&1 || missing="$$missing age"; \
 	command -v man >/dev/null 2>&1 || missing="$$missing man-db"; \
 	command -v mandoc >/dev/null 2>&1 || missing="$$missing mandoc"; \
 	if [ -n "$$missing" ]; then \
