@@ -23,7 +23,7 @@ struct Orderctl: ParsableCommand {
             Exit codes:
               0         success
               1         error, told on stderr (batch commands: any order failed)
-              3         remind --exit-code: at least one reminder was shown
+              3         remind --exit-code: a reminder was shown; doctor: warnings only
               64        usage error: unknown command or option, bad or missing argument
               65        import: invalid rows, conflicts or malformed input; none imported
               130, 143  import interrupted by Ctrl-C (SIGINT) or SIGTERM; none imported
@@ -40,6 +40,7 @@ struct Orderctl: ParsableCommand {
             Init.self, AddOrder.self, ListOrders.self, ShowOrder.self,
             Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, ShipmentCommand.self, Deliver.self, Cancel.self,
             Return.self, Refund.self, Edit.self, Note.self, FlagOrder.self, History.self, Why.self, States.self, Verify.self,
+            BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
             Import.self, Export.self, Stats.self, Report.self, Remind.self, SnoozeCommand.self, RuleCommand.self, Predict.self, Forecast.self, Reorder.self,
             ProductCommand.self, StockCommand.self, CustomerCommand.self, ConfigCommand.self,
         ]
@@ -48,10 +49,10 @@ struct Orderctl: ParsableCommand {
     static func main() {
         // From a tree that knows the global options before the command (Completion.swift).
         if CompletionRoot.isRequest(Array(CommandLine.arguments.dropFirst())) { CompletionRoot.main(); return }
-        OrderStore.onUpgrade = { path, from, to in
+        OrderStore.onUpgrade = { path, from, to, backup in
             // Only where a person waits; scripts and cron see nothing new.
             if Terminal.stderrIsTerminal {
-                Terminal.note("upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while) ...")
+                Terminal.note("upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while); the database as it was is in \(backup) ...")
             }
         }
         let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))

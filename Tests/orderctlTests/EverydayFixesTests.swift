@@ -641,9 +641,11 @@ struct EverydayFixesTests {
         let s = try Sandbox()
         try s.ok("init", "--currency", "GBP", "--timezone", "Europe/London", "--country", "GB")
         let rejects = s.dir.appendingPathComponent("rejected.csv").path
-        let r = try s.ok("import", Self.onlineRetail!, "--map", "ref=Invoice", "--map", "sku=StockCode", "--map", "product_name=Description",
-                         "--map", "quantity=Quantity", "--map", "ordered_at=InvoiceDate", "--map", "unit_price=Price",
-                         "--map", "customer_ref=Customer ID", "--skip-invalid", "--rejects", rejects)
+        // Half a million rows: some 25 s here, on a slower machine up to three times that.
+        let r = try s.run(["import", Self.onlineRetail!, "--map", "ref=Invoice", "--map", "sku=StockCode", "--map", "product_name=Description",
+                           "--map", "quantity=Quantity", "--map", "ordered_at=InvoiceDate", "--map", "unit_price=Price",
+                           "--map", "customer_ref=Customer ID", "--skip-invalid", "--rejects", rejects], timeout: 300)
+        #expect(r.exitCode == 0, "\(r)")
         #expect(r.stdout.hasPrefix("read 525461 rows: imported 511789 rows (22033 orders), rejected 13672 rows (6783 orders)"), "\(r.stdout)")
         // Worked out from the file itself, apart from orderctl: each rejected invoice is a
         // credit note (C...), a stock correction (no positive quantity), a bad-debt entry

@@ -198,8 +198,8 @@ final class Sandbox {
 
     /// Runs `orderctl` with the given arguments.
     @discardableResult
-    func run(_ arguments: [String], env: [String: String?] = [:]) throws -> RunResult {
-        try runProcess(binary, arguments, environment: environment(env), directory: dir, scratch: scratch)
+    func run(_ arguments: [String], env: [String: String?] = [:], timeout: TimeInterval = 60) throws -> RunResult {
+        try runProcess(binary, arguments, environment: environment(env), directory: dir, scratch: scratch, timeout: timeout)
     }
 
     @discardableResult
@@ -236,7 +236,8 @@ final class Sandbox {
 
     /// Runs SQL with the sqlite3 CLI; rows are lines, columns separated by '|'.
     func sql(_ statement: String, db: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
-        let r = try runProcess(Self.sqlite3, ["-batch", "-bail", "-noheader", "-separator", "|", db ?? dbPath, statement],
+        // A busy timeout: orderctl processes may be writing at the same moment.
+        let r = try runProcess(Self.sqlite3, ["-batch", "-bail", "-noheader", "-separator", "|", "-cmd", ".timeout 5000", db ?? dbPath, statement],
                                environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"], directory: dir, scratch: scratch)
         try #require(r.exitCode == 0 && r.stderr.isEmpty, "sqlite3 failed: \(r)", sourceLocation: sourceLocation)
         return r.stdoutLines

@@ -22,6 +22,8 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     case noDatabase(path: String)
     case databaseNotOrderctl(path: String, reason: String)
     case newerSchema(path: String, version: Int, supported: Int)
+    /// A file the data-safety commands (backup, restore, doctor) cannot use as asked.
+    case file(path: String, problem: String)
     case illegalTransition(ref: String, action: String, status: String, allowed: [String])
     case refused(ref: String, action: String, reason: String)
 
@@ -73,6 +75,8 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot \(action) order \(Self.clip(ref)): \(reason)"
         case let .newerSchema(path, version, supported):
             return "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
+        case let .file(path, problem):
+            return "\(path): \(problem)"
         }
     }
 

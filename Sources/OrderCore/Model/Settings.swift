@@ -70,10 +70,30 @@ public struct SettingKey: Sendable {
         }
     }
 
+    public static let backupDir = SettingKey(key: "backup.dir", summary: "folder orderctl backup writes to (relative: to the database's folder)", defaultValue: "backups") { v throws(OrderError) in
+        guard !v.isEmpty, !v.contains("\0"), !v.contains("\n") else {
+            throw .invalidValue(field: "backup.dir", value: v, reason: "expected a folder name or path")
+        }
+        return v
+    }
+    public static let backupMaxAge = SettingKey(key: "backup.max-age", summary: "doctor warns when the newest backup is older than this (e.g. 2d, 36h)", defaultValue: "2d") { v throws(OrderError) in
+        try Span.parse(v, field: "backup.max-age").code
+    }
+    public static let keepDaily = SettingKey(key: "backup.keep-daily", summary: "backup keeps the newest backup of each of this many days (unset: keep all)", defaultValue: nil) { v throws(OrderError) in
+        String(try Validate.integer(v, field: "backup.keep-daily", min: 0, max: 100_000))
+    }
+    public static let keepWeekly = SettingKey(key: "backup.keep-weekly", summary: "... and of each of this many ISO weeks", defaultValue: nil) { v throws(OrderError) in
+        String(try Validate.integer(v, field: "backup.keep-weekly", min: 0, max: 100_000))
+    }
+    public static let keepMonthly = SettingKey(key: "backup.keep-monthly", summary: "... and of each of this many months", defaultValue: nil) { v throws(OrderError) in
+        String(try Validate.integer(v, field: "backup.keep-monthly", min: 0, max: 100_000))
+    }
+
     public static let all: [SettingKey] = [
         .currency, .timezone, .shopCountry, .orderPrefix, .nextNumber, .defaultChannel,
         .classRules, .expressDays, .bulkQuantity, .highValueTotal,
         .remindCooldown, .leadDays, .serviceLevel, .coverDays, .deliveryZones, .decimalComma,
+        .backupDir, .backupMaxAge, .keepDaily, .keepWeekly, .keepMonthly,
     ]
 
     public static func named(_ key: String) throws(OrderError) -> SettingKey {

@@ -7,6 +7,8 @@ public final class OrderStore {
     public let path: String
     /// True when opening created the database (a new file, or an empty one).
     public let created: Bool
+    /// Held while the store is open, so that `restore` never replaces the file under it.
+    let lock: DatabaseLock?
     let clock: @Sendable () -> Date
     /// Rows nearly always share one currency: don't re-validate its code per row.
     var lastCurrency: Currency?
@@ -19,8 +21,9 @@ public final class OrderStore {
     }
 
     /// Called before an existing database is brought to a newer schema (which can take a
-    /// while on a large one): path, its version, the new version. The CLI says so on stderr.
-    nonisolated(unsafe) public static var onUpgrade: ((_ path: String, _ from: Int, _ to: Int) -> Void)?
+    /// while on a large one): path, its version, the new version, and the backup taken
+    /// just before. The CLI says so on stderr.
+    nonisolated(unsafe) public static var onUpgrade: ((_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void)?
 
     public init(path: String, mode: OpenMode = .create, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = path
@@ -33,23 +36,63 @@ public final class OrderStore {
                                                         attributes: [.posixPermissions: 0o700])
             }
         }
+        lock = try DatabaseLock.shared(path)
         let database: Database
         var fresh = false
+        var backedUp: String?
         do {
             // Check the file is ours before anything (even the journal mode) changes it.
             database = try Database(path: path, create: mode == .create, wal: false)
             try Migrations.checkOwnership(database, path: path)
             try database.enableWAL()
+            backedUp = try Self.backUpBeforeUpgrade(database, path: path, at: clock())
             fresh = try Migrations.migrate(database, path: path, swiftSteps: Migrations.swiftSteps, afterFirstStep: {
                 // Pin the business time zone so the database means the same on any machine.
                 try database.run("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
                                  SettingKey.timezone.key, TimeZone.current.identifier)
-            }, upgrading: { from, to in Self.onUpgrade?(path, from, to) })
+            }, upgrading: { from, to in Self.onUpgrade?(path, from, to, backedUp ?? "") })
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
         }
         db = database
         created = fresh
+    }
+
+    /// Wraps a connection that is already open and checked (a backup being checked, the
+    /// copy a restore is about to put in place): no migration, no change of journal mode.
+    init(opened database: Database, path: String) {
+        self.path = path
+        self.clock = { Date() }
+        self.db = database
+        self.created = false
+        self.lock = nil
+    }
+
+    /// Before an existing database is brought to a newer schema, a copy of it as it was:
+    /// `orders-pre-v6-to-v7-TIME.db` in the backup folder (checked by SQLite's
+    /// quick_check; the history chain is not walked, which on a large file would double
+    /// the upgrade's time). Returns its path, or nil when no upgrade is due.
+    static func backUpBeforeUpgrade(_ database: Database, path: String, at date: Date, latest: Int = Migrations.latestVersion) throws -> String? {
+        let version = try database.userVersion
+        guard version > 0, version < latest else { return nil }
+        let setting = try? database.scalarString("SELECT value FROM settings WHERE key = ?", SettingKey.backupDir.key)
+        let folder = backupFolder(setting: setting, databasePath: path)
+        let name = "\(Backups.stem(of: path))-pre-v\(version)-to-v\(latest)-\(Backups.stamp(date)).db"
+        let final = (folder as NSString).appendingPathComponent(name)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let temporary = (folder as NSString).appendingPathComponent(Backups.temporaryName(for: name))
+            defer { unlink(temporary) }
+            try database.copySnapshot(to: temporary)
+            _ = try Backups.check(path: temporary, shownAs: "the copy", history: false)
+            try syncPath(temporary)
+            try placeNew(temporary, as: final)
+            try syncPath(folder)
+        } catch {
+            let reason = (error as? SQLiteError).flatMap(diskProblem) ?? "\(error)"
+            throw OrderError.file(path: path, problem: "not upgraded from schema version \(version) to \(latest): the backup taken first failed (\(reason)); nothing was changed")
+        }
+        return final
     }
 
     /// `$ORDERCTL_DB`, else `$XDG_DATA_HOME/orderctl/orders.db`, else
@@ -229,7 +272,7 @@ public final class OrderStore {
             return used == 0
         }()
         guard unused else { return }
-        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        for suffix in ["", "-wal", "-shm", ".lock"] { unlink(path + suffix) }
     }
 
     // MARK: helpers

@@ -1,0 +1,376 @@
+import Foundation
+
+/// One thing `orderctl doctor` found: what it is about, what is wrong, what to do.
+public struct Finding: Sendable, Equatable {
+    public enum Severity: String, Sendable {
+        /// The data is wrong or damaged: exit 1.
+        case problem
+        /// Something to look after (an old backup, a loose permission): exit 3.
+        case warning
+    }
+
+    public var severity: Severity
+    /// The check that found it: integrity, foreign-keys, history, stock, lines, payment,
+    /// fulfilment, summaries, status-times, lead-times, files, wal, backup, disk.
+    public var check: String
+    /// What it is about: a file, an order's ref, a product's SKU, a table.
+    public var subject: String
+    public var message: String
+    /// What to do about it.
+    public var fix: String
+}
+
+/// Everything doctor looked at, and what it found.
+public struct DoctorReport: Sendable {
+    public var checks: [String]
+    public var findings: [Finding]
+    public var problems: Int { findings.filter { $0.severity == .problem }.count }
+    public var warnings: Int { findings.filter { $0.severity == .warning }.count }
+}
+
+/// What `doctor` checks in the files around a database before anything opens it (an
+/// open would make a missing `-shm` again and hide what happened).
+public struct DatabaseFiles: Sendable {
+    public var walBytes: Int64?
+    public var shmExists: Bool
+
+    public static func look(at path: String) -> DatabaseFiles {
+        let wal = FileManager.default.fileExists(atPath: path + "-wal") ? fileSize(path + "-wal") : nil
+        return DatabaseFiles(walBytes: wal, shmExists: FileManager.default.fileExists(atPath: path + "-shm"))
+    }
+}
+
+/// The derived data doctor compares with a rebuild, and `doctor --repair` rebuilds:
+/// the daily and monthly sums stats reads, the time orders entered their status, and
+/// the lead times kept on each order. Each is (name, kept rows, rebuilt rows), as SQL.
+enum Derived {
+    static let leadTimes = """
+        SELECT id, (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(o.placed_at)) / 3600 FROM shipments s WHERE s.order_id = o.id) AS ship,
+               (SELECT CASE WHEN count(*) > 0 AND count(*) = count(s.delivered_at)
+                            THEN (unixepoch(max(s.delivered_at)) - unixepoch(min(s.shipped_at))) / 3600 END
+                  FROM shipments s WHERE s.order_id = o.id) AS delivery
+        FROM orders o
+        """
+    static let statusTimes = """
+        SELECT id, coalesce((SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1), placed_at) AS status_at,
+               (SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' AND e.old_value = 'pending'
+                   AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1) AS confirmed_at
+        FROM orders o
+        """
+    static let statusDurations = """
+        SELECT old_value, hours, count(*) FROM (
+            SELECT e.kind, e.old_value,
+                   max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
+              FROM order_events e WHERE e.kind IN ('created', 'status'))
+         WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL
+         GROUP BY 1, 2
+        """
+    static let daily = """
+        SELECT substr(placed_at, 1, 10) AS day, currency, count(*) AS orders, sum(status = 'cancelled') AS cancelled,
+               sum(iif(status <> 'cancelled', item_count, 0)) AS units, sum(iif(status <> 'cancelled', total, 0)) AS gross,
+               sum(iif(status <> 'cancelled', refunded_total, 0)) AS refunds,
+               sum(status <> 'cancelled' AND fulfilment_status <> 'unfulfilled') AS shipped,
+               sum(status <> 'cancelled' AND fulfilment_status IN ('partially_returned', 'returned')) AS returned
+        FROM orders GROUP BY 1, 2
+        """
+    static let dailyLead = """
+        SELECT substr(placed_at, 1, 10) AS day, currency, 'ship' AS kind, ship_hours AS hours, count(*) AS orders FROM orders
+        WHERE status <> 'cancelled' AND ship_hours IS NOT NULL GROUP BY 1, 2, 4
+        UNION ALL
+        SELECT substr(placed_at, 1, 10), currency, 'delivery', delivery_hours, count(*) FROM orders
+        WHERE status <> 'cancelled' AND delivery_hours IS NOT NULL GROUP BY 1, 2, 4
+        """
+    /// One count per order and product, however many lines the product has in it (step 7).
+    static let dailyProduct = """
+        SELECT day, currency, product_id, count(*) AS lines, sum(c) AS cancelled, sum(u) AS units, sum(g) AS gross,
+               sum(rv) AS returned_value, sum(s) AS shipped, sum(r) AS returned FROM (
+            SELECT substr(o.placed_at, 1, 10) AS day, o.currency AS currency, l.product_id AS product_id, o.status = 'cancelled' AS c,
+                   sum(iif(o.status <> 'cancelled', l.quantity, 0)) AS u, sum(iif(o.status <> 'cancelled', l.line_total, 0)) AS g,
+                   sum(iif(o.status <> 'cancelled', l.returned * l.unit_price, 0)) AS rv,
+                   max(o.status <> 'cancelled' AND l.shipped > 0) AS s, max(o.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0) AS r
+            FROM order_lines l JOIN orders o ON o.id = l.order_id GROUP BY o.id, l.product_id)
+        GROUP BY 1, 2, 3
+        """
+
+    /// Each summary table, the column whose zero marks a row the triggers emptied (left
+    /// behind), and the rows a rebuild gives.
+    static let summaries: [(table: String, count: String, rebuild: String)] = [
+        ("stats_daily", "orders", daily),
+        ("stats_daily_lead", "orders", dailyLead),
+        ("stats_daily_product", "lines", dailyProduct),
+        ("stats_monthly", "orders", """
+            SELECT substr(day, 1, 7), currency, sum(orders), sum(cancelled), sum(units), sum(gross), sum(refunds), sum(shipped), sum(returned)
+            FROM (\(daily)) GROUP BY 1, 2
+            """),
+        ("stats_monthly_lead", "orders", "SELECT substr(day, 1, 7), currency, kind, hours, sum(orders) FROM (\(dailyLead)) GROUP BY 1, 2, 3, 4"),
+        ("stats_monthly_product", "lines", """
+            SELECT substr(day, 1, 7), currency, product_id, sum(lines), sum(cancelled), sum(units), sum(gross), sum(returned_value),
+                   sum(shipped), sum(returned)
+            FROM (\(dailyProduct)) GROUP BY 1, 2, 3
+            """),
+    ]
+
+    /// Rows of `table` (but those the triggers emptied) and of `rebuild` that differ.
+    static func differing(_ db: Database, table: String, count: String, rebuild: String) throws -> Int64 {
+        try db.scalarInt("""
+            SELECT (SELECT count(*) FROM (SELECT * FROM \(table) WHERE \(count) <> 0 EXCEPT SELECT * FROM (\(rebuild))))
+                 + (SELECT count(*) FROM (SELECT * FROM (\(rebuild)) EXCEPT SELECT * FROM \(table)))
+            """)
+    }
+}
+
+extension OrderStore {
+    /// Runs every check (see `Finding.check`) in one read snapshot. `full` runs SQLite's
+    /// `integrity_check` instead of `quick_check` (it also compares every index with its
+    /// table, which is what finds a torn index; it reads the whole file several times).
+    /// `files` is what was beside the database before it was opened.
+    public func doctor(full: Bool = false, files: DatabaseFiles? = nil, at date: Date = Date()) throws -> DoctorReport {
+        var findings: [Finding] = []
+        var checks: [String] = []
+        func problem(_ check: String, _ subject: String, _ message: String, _ fix: String) {
+            findings.append(Finding(severity: .problem, check: check, subject: subject, message: message, fix: fix))
+        }
+        func warning(_ check: String, _ subject: String, _ message: String, _ fix: String) {
+            findings.append(Finding(severity: .warning, check: check, subject: subject, message: message, fix: fix))
+        }
+        let restoreFix = "restore a backup: orderctl restore FILE (orderctl doctor on the backup first)"
+        let repairFix = "orderctl doctor --repair rebuilds it (after a backup)"
+        // At most this many findings of one kind are listed; the rest are counted.
+        let listed = 5
+
+        // The file itself.
+        checks.append("integrity")
+        let integrity = try db.query(full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)") { $0.string(0) }
+        if integrity != ["ok"] {
+            problem("integrity", path, "the file is damaged (SQLite \(full ? "integrity_check" : "quick_check"): \(OrderError.clip(integrity.prefix(3).joined(separator: "; ")))\(integrity.count > 3 ? "; ..." : ""))", restoreFix)
+            // The rest reads the damaged pages: stop before a check trips on them.
+            return DoctorReport(checks: checks, findings: findings)
+        }
+        try db.read {
+            checks.append("foreign-keys")
+            let broken = try db.query("PRAGMA foreign_key_check") { "\($0.string(0)) row \($0.int64(1)) refers to a missing \($0.string(2)) row" }
+            for text in broken.prefix(listed) { problem("foreign-keys", path, text, restoreFix) }
+            if broken.count > listed { problem("foreign-keys", path, "\(broken.count - listed) more rows refer to missing rows", restoreFix) }
+
+            checks.append("history")
+            let report = try verifyHistory()
+            if let text = report.problem { problem("history", path, text, "see orderctl verify; \(restoreFix)") }
+
+            checks.append("stock")
+            var stock = 0
+            try db.forEach("""
+                SELECT p.sku, p.on_hand, (SELECT coalesce(sum(m.delta), 0) FROM stock_moves m WHERE m.product_id = p.id),
+                       p.reserved, (SELECT coalesce(sum(l.reserved), 0) FROM order_lines l WHERE l.product_id = p.id)
+                FROM products p
+                """) { r in
+                let (sku, onHand, moves, reserved, held) = (r.string(0), r.int64(1), r.int64(2), r.int64(3), r.int64(4))
+                if onHand != moves {
+                    stock += 1
+                    if stock <= listed {
+                        problem("stock", sku, "on hand \(onHand), but its stock moves add up to \(moves)", "orderctl stock set \(sku) N records a count; \(restoreFix)")
+                    }
+                }
+                if reserved != held {
+                    stock += 1
+                    if stock <= listed {
+                        problem("stock", sku, "reserved \(reserved), but its order lines hold \(held)", restoreFix)
+                    }
+                }
+            }
+            if stock > listed { problem("stock", "products", "\(stock - listed) more stock figures disagree", restoreFix) }
+
+            checks.append("lines")
+            let lines = try db.query("""
+                SELECT o.ref || ' ' || l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id
+                WHERE l.shipped <> (SELECT coalesce(sum(s.quantity), 0) FROM shipment_lines s WHERE s.order_line_id = l.id)
+                   OR l.returned <> (SELECT coalesce(sum(r.quantity), 0) FROM return_lines r WHERE r.order_line_id = l.id)
+                   OR l.returned > l.shipped
+                """) { $0.string(0) }
+            for text in lines.prefix(listed) {
+                problem("lines", text, "the units shipped or returned disagree with its shipments and returns", restoreFix)
+            }
+            if lines.count > listed { problem("lines", "order lines", "\(lines.count - listed) more lines disagree", restoreFix) }
+
+            checks.append("payment")
+            checks.append("fulfilment")
+            var statuses = 0
+            try db.forEach("""
+                SELECT o.ref, o.total, o.paid_total, o.refunded_total, o.payment_status, o.fulfilment_status,
+                       (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id),
+                       (SELECT coalesce(sum(shipped), 0) FROM order_lines l WHERE l.order_id = o.id),
+                       (SELECT coalesce(sum(returned), 0) FROM order_lines l WHERE l.order_id = o.id),
+                       o.item_count,
+                       (SELECT coalesce(sum(line_total), 0) FROM order_lines l WHERE l.order_id = o.id)
+                FROM orders o
+                """) { r in
+                let ref = r.string(0)
+                let payment = PaymentStatus.derive(total: r.int64(1), paid: r.int64(2), refunded: r.int64(3)).rawValue
+                let fulfilment = FulfilmentStatus.derive(quantity: r.int64(6), shipped: r.int64(7), returned: r.int64(8)).rawValue
+                if payment != r.string(4) {
+                    statuses += 1
+                    if statuses <= listed {
+                        problem("payment", ref, "payment status \(r.string(4)), but its payments and refunds make it \(payment)", restoreFix)
+                    }
+                }
+                if fulfilment != r.string(5) {
+                    statuses += 1
+                    if statuses <= listed {
+                        problem("fulfilment", ref, "fulfilment status \(r.string(5)), but its shipments and returns make it \(fulfilment)", restoreFix)
+                    }
+                }
+                if r.int64(9) != r.int64(6) || r.int64(1) != r.int64(10) {
+                    statuses += 1
+                    if statuses <= listed {
+                        problem("lines", ref, "its item count \(r.int64(9)) and total \(r.int64(1)) (minor units) disagree with its lines (\(r.int64(6)), \(r.int64(10)))", restoreFix)
+                    }
+                }
+            }
+            if statuses > listed { problem("payment", "orders", "\(statuses - listed) more orders disagree with their records", restoreFix) }
+
+            checks.append("summaries")
+            for summary in Derived.summaries {
+                let differing = try Derived.differing(db, table: summary.table, count: summary.count, rebuild: summary.rebuild)
+                if differing > 0 {
+                    problem("summaries", summary.table, "\(differing) row\(differing == 1 ? "" : "s") differ from a rebuild from the orders (stats would show wrong figures)", repairFix)
+                }
+            }
+
+            checks.append("status-times")
+            let times = try db.scalarInt("""
+                SELECT count(*) FROM (\(Derived.statusTimes)) AS x JOIN orders o ON o.id = x.id
+                WHERE o.status_at IS NOT x.status_at OR o.confirmed_at IS NOT x.confirmed_at
+                """)
+            if times > 0 {
+                problem("status-times", "orders", "\(times) order\(times == 1 ? "'s" : "s'") status times differ from their history (reminders for stuck orders would be wrong)", repairFix)
+            }
+            let durations = try Derived.differing(db, table: "status_durations", count: "orders", rebuild: Derived.statusDurations)
+            if durations > 0 {
+                problem("status-times", "status_durations", "\(durations) row\(durations == 1 ? "" : "s") differ from a rebuild from the history", repairFix)
+            }
+
+            checks.append("lead-times")
+            let leads = try db.scalarInt("""
+                SELECT count(*) FROM (\(Derived.leadTimes)) AS x JOIN orders o ON o.id = x.id
+                WHERE o.ship_hours IS NOT x.ship OR o.delivery_hours IS NOT x.delivery
+                """)
+            if leads > 0 {
+                problem("lead-times", "orders", "\(leads) order\(leads == 1 ? "'s" : "s'") lead times differ from their shipments", repairFix)
+            }
+        }
+
+        // Around the file.
+        checks.append("files")
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+            warning("files", path, "readable or writable by others (mode \(String(info.st_mode & 0o777, radix: 8)))", "chmod 600 \(path)")
+        }
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        if stat(folder, &info) == 0, info.st_mode & 0o002 != 0, info.st_mode & 0o1000 == 0 {
+            warning("files", folder, "anyone may delete or replace files in this folder (mode \(String(info.st_mode & 0o777, radix: 8)))", "chmod o-w \(folder)")
+        }
+        if let files {
+            if files.walBytes != nil && !files.shmExists {
+                warning("files", path + "-wal", "a write-ahead log without its -shm index: was a file beside the database deleted while orderctl ran?",
+                        "never delete \(path)-wal or -shm; run orderctl doctor again, and restore a backup if it reports damage")
+            } else if files.walBytes == nil && files.shmExists {
+                warning("files", path + "-shm", "a shared-memory index without its write-ahead log: was \(path)-wal deleted?",
+                        "never delete \(path)-wal or -shm; if doctor reports no damage, nothing was lost")
+            }
+        }
+        checks.append("wal")
+        let wal = fileSize(path + "-wal")
+        if wal > 256 << 20 {
+            warning("wal", path + "-wal", "the write-ahead log is \(Self.bytesText(wal)): a long-running reader keeps it from being folded in",
+                    "stop long-running orderctl or sqlite3 processes; it shrinks on its own afterwards")
+        }
+
+        checks.append("backup")
+        let backupFolder = try self.backupFolder()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: backupFolder, isDirectory: &isDirectory), isDirectory.boolValue {
+            let maxAge = try Span.parse(setting(.backupMaxAge) ?? "2d", field: SettingKey.backupMaxAge.key)
+            if let newest = Backups.list(folder: backupFolder, stem: Backups.stem(of: path)).first {
+                let age = date.timeIntervalSince(newest.time)
+                if age > maxAge.seconds {
+                    warning("backup", backupFolder, "the newest backup is \(Self.ageText(age)) old (\(newest.name)), older than backup.max-age \(maxAge.code)",
+                            "orderctl backup (and a cron line for it: see the README)")
+                }
+            } else {
+                warning("backup", backupFolder, "holds no backup of \((path as NSString).lastPathComponent)", "orderctl backup")
+            }
+        }
+
+        checks.append("disk")
+        var fs = statvfs()
+        if statvfs(folder, &fs) == 0 {
+            let free = Int64(fs.f_bavail) * Int64(fs.f_frsize)
+            let size = fileSize(path) + wal
+            if free < max(size, 64 << 20) {
+                warning("disk", folder, "only \(Self.bytesText(free)) free; a backup or an import needs about \(Self.bytesText(max(size, 64 << 20)))",
+                        "free some space on this disk")
+            }
+        }
+        return DoctorReport(checks: checks, findings: findings)
+    }
+
+    /// Rebuilds the derived data (summaries, status times, lead times) from the orders
+    /// and their history, in one transaction; returns what changed, one line each.
+    /// Never touches orders' own figures, payments or history.
+    public func repairDerived() throws -> [String] {
+        try db.transaction {
+            var changed: [String] = []
+            try db.execute("CREATE TEMP TABLE doctor_lead(id INTEGER PRIMARY KEY, ship INTEGER, delivery INTEGER)")
+            defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_lead") }
+            try db.execute("INSERT INTO temp.doctor_lead \(Derived.leadTimes)")
+            try db.run("""
+                UPDATE orders SET ship_hours = x.ship, delivery_hours = x.delivery FROM temp.doctor_lead x
+                WHERE x.id = orders.id AND (orders.ship_hours IS NOT x.ship OR orders.delivery_hours IS NOT x.delivery)
+                """)
+            if db.changes > 0 { changed.append("lead times of \(db.changes) order\(db.changes == 1 ? "" : "s")") }
+            try db.execute("CREATE TEMP TABLE doctor_times(id INTEGER PRIMARY KEY, status_at TEXT, confirmed_at TEXT)")
+            defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_times") }
+            try db.execute("INSERT INTO temp.doctor_times \(Derived.statusTimes)")
+            try db.run("""
+                UPDATE orders SET status_at = x.status_at, confirmed_at = x.confirmed_at FROM temp.doctor_times x
+                WHERE x.id = orders.id AND (orders.status_at IS NOT x.status_at OR orders.confirmed_at IS NOT x.confirmed_at)
+                """)
+            if db.changes > 0 { changed.append("status times of \(db.changes) order\(db.changes == 1 ? "" : "s")") }
+            let durations = try Derived.differing(db, table: "status_durations", count: "orders", rebuild: Derived.statusDurations)
+            if durations > 0 {
+                try db.execute("DELETE FROM status_durations; INSERT INTO status_durations \(Derived.statusDurations)")
+                changed.append("status_durations (\(durations) row\(durations == 1 ? "" : "s") differed)")
+            }
+            var summariesDiffer: [String] = []
+            for summary in Derived.summaries {
+                let differing = try Derived.differing(db, table: summary.table, count: summary.count, rebuild: summary.rebuild)
+                if differing > 0 { summariesDiffer.append("\(summary.table) (\(differing) row\(differing == 1 ? "" : "s") differed)") }
+            }
+            if !summariesDiffer.isEmpty {
+                // The daily tables' triggers keep the monthly ones: empty both, then
+                // fill the daily ones and let the triggers sum the months.
+                try db.execute("""
+                    DELETE FROM stats_daily; DELETE FROM stats_daily_lead; DELETE FROM stats_daily_product;
+                    DELETE FROM stats_monthly; DELETE FROM stats_monthly_lead; DELETE FROM stats_monthly_product;
+                    INSERT INTO stats_daily \(Derived.daily);
+                    INSERT INTO stats_daily_lead \(Derived.dailyLead);
+                    INSERT INTO stats_daily_product \(Derived.dailyProduct);
+                    """)
+                changed.append(contentsOf: summariesDiffer)
+            }
+            return changed
+        }
+    }
+
+    static func bytesText(_ bytes: Int64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(bytes) bytes" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+    }
+
+    static func ageText(_ seconds: TimeInterval) -> String {
+        let hours = Int(seconds / 3600)
+        return hours < 48 ? "\(hours) hours" : "\(hours / 24) days"
+    }
+}

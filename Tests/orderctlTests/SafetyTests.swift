@@ -1,0 +1,474 @@
+import Foundation
+import Testing
+@testable import OrderCore
+
+// Keeping the data safe (issue 15): backup, restore and doctor with the built binary;
+// every figure they print is read again from the files with the sqlite3 tool.
+
+extension Sandbox {
+    /// Files in a folder of the sandbox, sorted (hidden ones too).
+    func files(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+
+    /// Adds `count` orders of one mug each for Ann, refs P-1...
+    func addOrders(_ count: Int, prefix: String = "P") throws {
+        for i in 1...count {
+            try ok("add", "--customer", "ann@example.com", "--item", "MUG-01", "--ref", "\(prefix)-\(i)")
+        }
+    }
+
+    /// What `backup` and `restore` print about a file, worked out with sqlite3 from it.
+    func factsLine(of file: String) throws -> String {
+        let orders = try sql("SELECT count(*) FROM orders", db: file)[0]
+        let newest = try sql("SELECT ref || ', placed ' || placed_at FROM orders ORDER BY placed_at DESC, id DESC LIMIT 1", db: file)
+        let head = try sql("SELECT '#' || id || ' ' || hash FROM order_events ORDER BY id DESC LIMIT 1", db: file)
+        return "\(orders) order\(orders == "1" ? "" : "s")" + (newest.first.map { " (newest \($0))" } ?? "")
+            + (head.first.map { ", history head \($0)" } ?? ", no history yet")
+    }
+
+    /// Every table's rows, as sqlite3 dumps them (the schema left out: a backup's
+    /// journal mode differs, its content must not).
+    func rowsDump(_ file: String) throws -> String {
+        let r = try runProcess(Self.sqlite3, ["-batch", "-bail", file, ".dump"], environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"],
+                               directory: dir, scratch: scratch)
+        try #require(r.exitCode == 0, "\(r)")
+        return r.stdout.split(separator: "\n").filter { $0.hasPrefix("INSERT INTO") }.joined(separator: "\n")
+    }
+}
+
+@Suite("backup: a checked snapshot, named by time, 0600, nothing half-written")
+struct BackupTests {
+    @Test("backup into the default folder: the line's figures are the copy's, the copy equals the database, mode 0600, rollback journal")
+    func defaultFolder() throws {
+        let sb = try Sandbox(template: .catalog)
+        try sb.addOrders(3)
+        try sb.ok("pay", "P-2", "--amount", "12.50")
+        let r = try sb.ok("backup")
+        let folder = sb.dir.appendingPathComponent("backups").path
+        #expect(sb.files(in: folder) == ["orders-20261125T100000Z.db"], "\(sb.files(in: folder))")
+        let file = folder + "/orders-20261125T100000Z.db"
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        let kib = String(format: "%.0f KiB", Double(size) / 1024)
+        #expect(r.stdout == "backed up to \(file) (\(kib)): \(try sb.factsLine(of: file))\n", "\(r)")
+        #expect(r.stdout.contains("3 orders (newest P-3, placed 2026-11-25T10:00:00Z), history head #"), "\(r)")
+        #expect(try sb.rowsDump(file) == (try sb.rowsDump(sb.dbPath)))
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        // File format bytes 18 and 19: 1 = rollback journal, so the file alone is the whole database.
+        let header = try #require(FileHandle(forReadingAtPath: file)?.readData(ofLength: 20))
+        #expect(header[18] == 1 && header[19] == 1, "\(Array(header))")
+        #expect(!FileManager.default.fileExists(atPath: file + "-wal"))
+        #expect(try sb.sql("PRAGMA integrity_check", db: file) == ["ok"])
+    }
+
+    @Test("--json: path, bytes and the figures of the copy")
+    func json() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let doc = try #require(try sb.json("backup", sb.dir.appendingPathComponent("b.db").path) as? [String: Any])
+        let file = sb.dir.appendingPathComponent("b.db").path
+        #expect(doc["path"] as? String == file)
+        #expect(doc["bytes"] as? Int == (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int))
+        #expect(doc["orders"] as? Int == 1 && doc["encrypted"] as? Bool == false)
+        #expect((doc["newest_order"] as? [String: Any])?["ref"] as? String == "A-100")
+        #expect(doc["head"] as? String == (try sb.sql("SELECT '#' || id || ' ' || hash FROM order_events ORDER BY id DESC LIMIT 1", db: file)[0]))
+        #expect(doc["schema_version"] as? Int == Int(try sb.sql("PRAGMA user_version", db: file)[0]))
+    }
+
+    @Test("DEST: a new file, a folder made for it (trailing /); an existing file is refused and left alone")
+    func destinations() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let file = sb.dir.appendingPathComponent("copy.db").path
+        try sb.ok("backup", file)
+        #expect(try sb.sql("SELECT ref FROM orders", db: file) == ["A-100"])
+        let before = try Data(contentsOf: URL(fileURLWithPath: file))
+        let again = try sb.run("backup", file)
+        #expect(again.exitCode == 1 && again.stderrLines == ["Error: \(file): already exists; name a new file, or a folder to put a dated backup in"], "\(again)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
+        let folder = sb.dir.appendingPathComponent("usb/daily").path
+        try sb.ok("backup", folder + "/")
+        #expect(sb.files(in: folder) == ["orders-20261125T100000Z.db"])
+        // The same second twice: refused, not overwritten.
+        let twice = try sb.run("backup", folder + "/")
+        #expect(twice.exitCode == 1 && twice.stderr.contains("already exists (one backup a second)"), "\(twice)")
+        // backup.dir, relative to the database's folder.
+        try sb.ok("config", "set", "backup.dir", "safe")
+        try sb.ok("backup")
+        #expect(sb.files(in: sb.dir.appendingPathComponent("safe").path) == ["orders-20261125T100000Z.db"])
+        // A missing database is not created by backup.
+        let none = try sb.run(["backup"], env: ["ORDERCTL_DB": sb.dir.appendingPathComponent("none.db").path])
+        #expect(none.exitCode == 1 && none.stderr.hasPrefix("Error: no database at "), "\(none)")
+        #expect(!FileManager.default.fileExists(atPath: sb.dir.appendingPathComponent("none.db").path))
+    }
+
+    @Test("a backup that fails leaves nothing that looks like a backup (a read-only folder; a damaged database)")
+    func failedBackupLeavesNothing() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let folder = sb.dir.appendingPathComponent("ro").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A damaged database: the copy fails its check, and nothing stays in the folder.
+        _ = try sb.sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        let pageSize = Int(try sb.scalar("PRAGMA page_size"))!
+        let root = Int(try sb.scalar("SELECT rootpage FROM sqlite_schema WHERE name = 'orders'"))!
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: sb.dbPath))
+        try handle.seek(toOffset: UInt64((root - 1) * pageSize))
+        try handle.write(contentsOf: Data(repeating: 0xEE, count: 64))
+        try handle.close()
+        let r = try sb.run("backup", folder)
+        #expect(r.exitCode == 1, "\(r)")
+        #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: ") && r.stderr.contains("damaged"), "\(r)")
+        #expect(sb.files(in: folder) == [], "\(sb.files(in: folder))")
+    }
+
+    @Test("retention keeps the newest of each of the last N days, weeks and months; never the newest, never another file")
+    func retention() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let folder = sb.dir.appendingPathComponent("backups").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Older backups (by name), and files orderctl did not make.
+        let made = ["orders-20260901T061500Z.db", "orders-20261001T061500Z.db", "orders-20261015T061500Z.db.age",
+                    "orders-20261109T061500Z.db", "orders-20261116T061500Z.db", "orders-20261123T061500Z.db",
+                    "orders-20261124T061500Z.db", "orders-20261124T181500Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db"]
+        let foreign = ["notes.txt", "orders-20261124T0615Z.db", "other-20261120T061500Z.db", "orders-latest.db"]
+        for name in made + foreign { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8)) }
+        let r = try sb.ok("backup", "--keep-daily", "2", "--keep-weekly", "3", "--keep-monthly", "3")
+        #expect(r.stdout.hasSuffix("; removed 3 older backups\n"), "\(r)")
+        // Worked out by hand, newest first (2026-11-25 is a Wednesday, in ISO week 48):
+        // days: 11-25 and 11-24 18:15 (the newest of the 24th); weeks: 11-25 (week 48, with
+        // the 24th and Monday 23rd), 11-16 (47), 11-09 (46); months: 11-25, 10-15, 09-01.
+        // Gone: 11-24 06:15, 11-23, 10-01.
+        #expect(sb.files(in: folder) == ([
+            "orders-20260901T061500Z.db", "orders-20261015T061500Z.db.age", "orders-20261109T061500Z.db", "orders-20261116T061500Z.db",
+            "orders-20261124T181500Z.db", "orders-20261125T100000Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db",
+        ] + foreign).sorted())
+        // The settings do the same; 0 keeps only the newest.
+        try sb.ok("config", "set", "backup.keep-daily", "0")
+        let r2 = try sb.run(["backup"], env: ["ORDERCTL_NOW": "2026-11-26T10:00:00Z"])
+        #expect(r2.exitCode == 0 && r2.stdout.hasSuffix("; removed 6 older backups\n"), "\(r2)")
+        #expect(sb.files(in: folder) == (["orders-20261126T100000Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db"] + foreign).sorted())
+        // Bad values are usage errors.
+        let bad = try sb.run("backup", "--keep-daily", "-1")
+        #expect(bad.exitCode == 64, "\(bad)")
+    }
+
+    @Test("a backup taken while two processes write is a state the database really had, and doctor finds it clean")
+    func whileWriting() throws {
+        let sb = try Sandbox(template: .catalog)
+        try sb.ok("product", "add", "PEN", "--name", "Pen", "--price", "1.00")
+        let writers = try (1...2).map { w in
+            try launch(URL(fileURLWithPath: "/bin/sh"), ["-c", """
+                i=1; while [ $i -le 40 ]; do "$1" add --customer ann@example.com --item PEN --ref W\(w)-$i >/dev/null || exit 1; i=$((i+1)); done
+                """, "sh", sb.binary.path], environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
+        }
+        usleep(300_000)
+        let before = Int(try sb.scalar("SELECT count(*) FROM orders"))!
+        let file = sb.dir.appendingPathComponent("during.db").path
+        let r = try sb.ok("backup", file)
+        let after = Int(try sb.scalar("SELECT count(*) FROM orders"))!
+        for writer in writers { #expect(try writer.wait(timeout: 120).exitCode == 0) }
+        let copied = Int(try sb.sql("SELECT count(*) FROM orders", db: file)[0])!
+        #expect(before <= copied && copied <= after, "before \(before), backup \(copied), after \(after)")
+        #expect(copied > 0 && copied < 80, "the backup was taken while the writers ran: \(copied)")
+        #expect(r.stdout.contains(": \(copied) orders"), "\(r)")
+        // Every order in the copy is whole: its lines, events and stock moves are there.
+        let d = try sb.run(["doctor"], env: ["ORDERCTL_DB": file])
+        #expect(d.exitCode == 0, "\(d)")
+        #expect(d.stdoutLines.last?.hasPrefix("all well: ") == true, "\(d)")
+    }
+}
+
+@Suite("restore: checked first, then an atomic swap that keeps the old file")
+struct RestoreTests {
+    @Test("restore puts the backup in place, keeps the replaced database, removes its -wal and -shm")
+    func roundTrip() throws {
+        let sb = try Sandbox(template: .catalog)
+        try sb.addOrders(2)
+        let file = sb.dir.appendingPathComponent("two.db").path
+        try sb.ok("backup", file)
+        let backupRows = try sb.rowsDump(file)
+        try sb.addOrders(1, prefix: "LATER")
+        let laterRows = try sb.rowsDump(sb.dbPath)
+        let dry = try sb.ok("restore", file, "--dry-run")
+        #expect(dry.stdoutLines == ["\(file) holds \(try sb.factsLine(of: file)); schema version \(try sb.sql("PRAGMA user_version", db: file)[0])",
+                                    "dry run: \(sb.dbPath) was not changed"], "\(dry)")
+        #expect(try sb.rowsDump(sb.dbPath) == laterRows)
+        let r = try sb.ok("restore", file)
+        let saved = sb.dbPath + ".pre-restore-20261125T100000Z"
+        #expect(r.stdoutLines.last == "restored \(sb.dbPath); the database it replaced is kept as \(saved)", "\(r)")
+        #expect(try sb.rowsDump(sb.dbPath) == backupRows)
+        #expect(try sb.rowsDump(saved) == laterRows, "the replaced database, with what its log held")
+        #expect(!FileManager.default.fileExists(atPath: saved + "-wal"))
+        #expect(try sb.sql("SELECT ref FROM orders ORDER BY ref") == ["P-1", "P-2"])
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: sb.dbPath)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        // The restored database works: a new order, verify, doctor.
+        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01", "--ref", "AFTER")
+        try sb.ok("verify")
+        #expect(try sb.run("doctor").exitCode == 0)
+        // No temporary file is left beside the database.
+        #expect(sb.files(in: sb.dir.path).filter { $0.hasPrefix(".") && $0 != ".io" } == [])
+    }
+
+    @Test("restore onto a machine with no database creates it")
+    func noDatabaseYet() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let file = sb.dir.appendingPathComponent("b.db").path
+        try sb.ok("backup", file)
+        let target = sb.dir.appendingPathComponent("new/orders.db").path
+        let r = try sb.run(["restore", file], env: ["ORDERCTL_DB": target])
+        #expect(r.exitCode == 0 && r.stdoutLines.last == "restored \(target) (there was no database there before)", "\(r)")
+        #expect(try sb.sql("SELECT ref FROM orders", db: target) == ["A-100"])
+    }
+
+    @Test("a damaged, truncated, foreign or newer backup is refused with one line; the database is unchanged, no file left")
+    func refusals() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let good = sb.dir.appendingPathComponent("good.db").path
+        try sb.ok("backup", good)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        let pageSize = Int(try sb.sql("PRAGMA page_size", db: good)[0])!
+        let root = Int(try sb.sql("SELECT rootpage FROM sqlite_schema WHERE name = 'orders'", db: good)[0])!
+        var flipped = bytes
+        for i in 0..<64 { flipped[(root - 1) * pageSize + 8 + i] ^= 0x5A }
+        let newer = sb.dir.appendingPathComponent("newer.db").path
+        try bytes.write(to: URL(fileURLWithPath: newer))
+        _ = try sb.sql("PRAGMA user_version = 99", db: newer)
+        let tampered = sb.dir.appendingPathComponent("tampered.db").path
+        try bytes.write(to: URL(fileURLWithPath: tampered))
+        _ = try sb.sql("DROP TRIGGER order_events_no_update; UPDATE order_events SET detail = 'x' WHERE id = 1", db: tampered)
+        let cases: [(String, Data?, String)] = [
+            ("flipped.db", flipped, "damaged"),
+            ("truncated.db", bytes.prefix(bytes.count / 2), "damaged"),
+            ("zero-header.db", Data(repeating: 0, count: 100) + bytes.dropFirst(100), "not an SQLite database"),
+            ("notes.db", Data("not a database at all\n".utf8), "not an SQLite database"),
+            ("empty.db", Data(), "not an orderctl database"),
+            ("newer.db", nil, "schema version 99 is newer than this orderctl supports"),
+            ("tampered.db", nil, "history check failed: event #1"),
+        ]
+        let before = try sb.dump()
+        for (name, data, expected) in cases {
+            let path = sb.dir.appendingPathComponent(name).path
+            if let data { try data.write(to: URL(fileURLWithPath: path)) }
+            let r = try sb.run("restore", path)
+            #expect(r.exitCode == 1, "\(name): \(r)")
+            #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(path): ") && r.stderr.contains(expected), "\(name): \(r.stderr)")
+            #expect(!r.stderr.contains("Fatal error"))
+        }
+        #expect(try sb.dump() == before)
+        #expect(sb.files(in: sb.dir.path).filter { $0.contains("restore") } == [], "\(sb.files(in: sb.dir.path))")
+        let missing = try sb.run("restore", sb.dir.appendingPathComponent("nope.db").path)
+        #expect(missing.exitCode == 1 && missing.stderr.hasSuffix(": no such file\n"), "\(missing)")
+        let folder = try sb.run("restore", sb.dir.path)
+        #expect(folder.exitCode == 1 && folder.stderr.contains("is a folder"), "\(folder)")
+    }
+
+    @Test("restore refuses while another orderctl or sqlite3 has the database open; nothing changes")
+    func refusesWhileOpen() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let file = sb.dir.appendingPathComponent("b.db").path
+        try sb.ok("backup", file)
+        try sb.addOrders(1)
+        let before = try sb.rowsDump(sb.dbPath)
+        // An import waiting for its input holds the database open.
+        let importer = try launch(sb.binary, ["import", "--format", "jsonl", "-"], environment: sb.environment(), directory: sb.dir,
+                                  scratch: sb.scratch, gated: true)
+        usleep(500_000)
+        let r = try sb.run("restore", file)
+        #expect(r.exitCode == 1, "\(r)")
+        #expect(r.stderrLines == ["Error: \(sb.dbPath): another orderctl process has it open (a cron job, another shell?); nothing was changed, try again when it has finished"], "\(r)")
+        try importer.stdinPipe!.fileHandleForWriting.close()
+        _ = try importer.wait()
+        #expect(try sb.rowsDump(sb.dbPath) == before)
+        // sqlite3 with the database open (it has read from it, so its connection holds the WAL index).
+        let shell = try launch(Self.sqlite3, [sb.dbPath], environment: ["HOME": sb.dir.path], directory: sb.dir, scratch: sb.scratch, gated: true)
+        try shell.stdinPipe!.fileHandleForWriting.write(contentsOf: Data("SELECT count(*) FROM orders;\n".utf8))
+        usleep(500_000)
+        let r2 = try sb.run("restore", file)
+        #expect(r2.exitCode == 1 && r2.stderrLines == ["Error: \(sb.dbPath): another program (sqlite3?) has it open; nothing was changed, close it and try again"], "\(r2)")
+        try shell.stdinPipe!.fileHandleForWriting.close()
+        _ = try shell.wait()
+        #expect(try sb.rowsDump(sb.dbPath) == before)
+        // Once they are gone it works.
+        try sb.ok("restore", file)
+        #expect(try sb.sql("SELECT ref FROM orders") == ["A-100"])
+    }
+
+    static let sqlite3 = URL(fileURLWithPath: "/usr/bin/sqlite3")
+}
+
+@Suite("doctor: one line per finding, exit 0 / 1 / 3, --repair rebuilds only what is derived")
+struct DoctorTests {
+    /// A shop with every kind of record: payments, a partial shipment, a delivery, a return, a cancellation.
+    static func busyShop() throws -> Sandbox {
+        let sb = try Sandbox(template: .catalog)
+        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:3", "--item", "CARD:2", "--ref", "D-1")
+        try sb.ok("confirm", "D-1")
+        try sb.ok("pay", "D-1", "--amount", "41.60")
+        try sb.ok("ship", "D-1", "--item", "MUG-01:2", "--carrier", "DHL", "--tracking", "1234567890")
+        try sb.ok("ship", "D-1", "--carrier", "DHL", "--tracking", "1234567891")
+        try sb.ok("deliver", "D-1")
+        try sb.ok("return", "D-1", "--item", "CARD:1")
+        try sb.ok("add", "--customer", "jean@example.fr", "--item", "TEE-M", "--ref", "D-2")
+        try sb.ok("cancel", "D-2", "--reason", "changed mind")
+        try sb.ok("add", "--customer", "jean@example.fr", "--item", "MUG-01", "--ref", "D-3")
+        return sb
+    }
+
+    @Test("a clean shop: all well, exit 0; --json lists the checks and no findings")
+    func clean() throws {
+        let sb = try Self.busyShop()
+        let r = try sb.run("doctor")
+        #expect(r.exitCode == 0, "\(r)")
+        #expect(r.stdoutLines == ["all well: 14 checks of \(sb.dbPath) passed"], "\(r)")
+        let full = try sb.run("doctor", "--full")
+        #expect(full.exitCode == 0, "\(full)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(try sb.run("doctor", "--json").stdout.utf8)) as? [String: Any])
+        #expect(doc["checks"] as? [String] == ["integrity", "foreign-keys", "history", "stock", "lines", "payment", "fulfilment", "summaries",
+                                               "status-times", "lead-times", "files", "wal", "backup", "disk"])
+        #expect((doc["findings"] as? [Any])?.isEmpty == true && doc["problems"] as? Int == 0 && doc["warnings"] as? Int == 0)
+    }
+
+    @Test("each kind of damage behind orderctl's back is a problem line naming the thing and the fix; exit 1")
+    func problems() throws {
+        let cases: [(String, String)] = [
+            ("UPDATE products SET on_hand = on_hand + 1 WHERE sku = 'CARD'", "problem: stock: CARD: on hand 10, but its stock moves add up to 9; "),
+            ("UPDATE products SET reserved = 0 WHERE sku = 'MUG-01'", "problem: stock: MUG-01: reserved 0, but its order lines hold 1; "),
+            ("UPDATE order_lines SET shipped = 1 WHERE sku = 'MUG-01' AND order_id = (SELECT id FROM orders WHERE ref = 'D-1')",
+             "problem: lines: D-1 MUG-01: the units shipped or returned disagree with its shipments and returns; "),
+            ("UPDATE orders SET payment_status = 'unpaid' WHERE ref = 'D-1'", "problem: payment: D-1: payment status unpaid, but its payments and refunds make it "),
+            ("UPDATE orders SET fulfilment_status = 'unfulfilled' WHERE ref = 'D-1'", "problem: fulfilment: D-1: fulfilment status unfulfilled, but its shipments and returns make it partially_returned; "),
+            ("UPDATE stats_daily SET gross = gross + 100", "problem: summaries: stats_daily: "),
+            ("DELETE FROM stats_monthly_product", "problem: summaries: stats_monthly_product: "),
+            ("UPDATE orders SET status_at = '2020-01-01T00:00:00Z' WHERE ref = 'D-3'", "problem: status-times: orders: 1 order's status times differ from their history"),
+            ("UPDATE orders SET ship_hours = 99 WHERE ref = 'D-1'", "problem: lead-times: orders: 1 order's lead times differ from their shipments"),
+            ("PRAGMA foreign_keys = OFF; DELETE FROM customers WHERE email = 'jean@example.fr'", "problem: foreign-keys: "),
+        ]
+        let shop = try Self.busyShop()
+        for (statement, expected) in cases {
+            let sb = try Sandbox()
+            try FileManager.default.copyItem(atPath: shop.dbPath, toPath: sb.dbPath)
+            if FileManager.default.fileExists(atPath: shop.dbPath + "-wal") {
+                try FileManager.default.copyItem(atPath: shop.dbPath + "-wal", toPath: sb.dbPath + "-wal")
+            }
+            _ = try sb.sql(statement)
+            let r = try sb.run("doctor")
+            #expect(r.exitCode == 1, "\(statement): \(r)")
+            #expect(r.stdoutLines.contains { $0.hasPrefix(expected) }, "\(statement): \(r)")
+            #expect(r.stdoutLines.last?.hasPrefix("1 problem, 0 warnings") == true || r.stdoutLines.last?.contains(" problems, ") == true, "\(r)")
+        }
+    }
+
+    @Test("--repair backs up, rebuilds the summaries and status times, says what it changed, and touches nothing else")
+    func repair() throws {
+        let sb = try Self.busyShop()
+        let orders = try sb.sql("SELECT id, ref, status, payment_status, total, paid_total FROM orders ORDER BY id")
+        let events = try sb.sql("SELECT id, hash FROM order_events ORDER BY id")
+        let kept = try sb.sql("SELECT * FROM stats_daily_product WHERE lines <> 0 ORDER BY 1, 2, 3")
+        _ = try sb.sql("UPDATE stats_daily_product SET units = units + 5; UPDATE orders SET status_at = NULL WHERE ref = 'D-2'")
+        #expect(try sb.run("doctor").exitCode == 1)
+        let r = try sb.run("doctor", "--repair")
+        #expect(r.exitCode == 0, "\(r)")
+        let backup = sb.dir.appendingPathComponent("backups/orders-20261125T100000Z.db").path
+        #expect(r.stdoutLines.first == "backed up to \(backup) before repairing", "\(r)")
+        #expect(r.stdoutLines.contains("rebuilt status times of 1 order"), "\(r)")
+        #expect(r.stdoutLines.contains { $0.hasPrefix("rebuilt stats_daily_product (") }, "\(r)")
+        #expect(r.stdoutLines.last?.hasPrefix("all well: ") == true, "\(r)")
+        #expect(try sb.sql("SELECT * FROM stats_daily_product WHERE lines <> 0 ORDER BY 1, 2, 3") == kept)
+        #expect(try sb.sql("SELECT id, ref, status, payment_status, total, paid_total FROM orders ORDER BY id") == orders)
+        #expect(try sb.sql("SELECT id, hash FROM order_events ORDER BY id") == events)
+        // The backup holds the database as it was before the repair.
+        #expect(try sb.sql("SELECT count(*) FROM orders WHERE status_at IS NULL", db: backup) == ["1"])
+        let again = try sb.run(["doctor", "--repair"], env: ["ORDERCTL_NOW": "2026-11-25T11:00:00Z"])
+        #expect(again.stdoutLines.contains("repaired: nothing needed rebuilding"), "\(again)")
+    }
+
+    @Test("warnings only: exit 3 (a loose mode, an old backup, a -shm without its -wal)")
+    func warnings() throws {
+        let sb = try Self.busyShop()
+        chmod(sb.dbPath, 0o644)
+        let loose = try sb.run("doctor")
+        #expect(loose.exitCode == 3, "\(loose)")
+        #expect(loose.stdoutLines == ["warning: files: \(sb.dbPath): readable or writable by others (mode 644); chmod 600 \(sb.dbPath)",
+                                      "0 problems, 1 warning in \(sb.dbPath)"], "\(loose)")
+        chmod(sb.dbPath, 0o600)
+        try sb.ok("backup")
+        #expect(try sb.run("doctor").exitCode == 0)
+        let late = try sb.run(["doctor"], env: ["ORDERCTL_NOW": "2026-11-28T10:00:00Z"])
+        #expect(late.exitCode == 3, "\(late)")
+        #expect(late.stdoutLines.first == "warning: backup: \(sb.dir.path)/backups: the newest backup is 3 days old (orders-20261125T100000Z.db), older than backup.max-age 2d; orderctl backup (and a cron line for it: see the README)", "\(late)")
+        try sb.ok("config", "set", "backup.max-age", "4d")
+        #expect(try sb.run(["doctor"], env: ["ORDERCTL_NOW": "2026-11-28T10:00:00Z"]).exitCode == 0)
+        // The -wal removed behind orderctl's back (the -shm left): doctor says so before it opens the file.
+        _ = try sb.sql("SELECT 1")
+        FileManager.default.createFile(atPath: sb.dbPath + "-shm", contents: Data(count: 32768))
+        unlink(sb.dbPath + "-wal")
+        let lone = try sb.run("doctor")
+        #expect(lone.exitCode == 3, "\(lone)")
+        #expect(lone.stdoutLines.first?.hasPrefix("warning: files: \(sb.dbPath)-shm: a shared-memory index without its write-ahead log") == true, "\(lone)")
+    }
+
+    @Test("a damaged file is a problem, with restore as the fix; --full finds a torn index that quick_check does not")
+    func damage() throws {
+        let sb = try Self.busyShop()
+        _ = try sb.sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        let pageSize = Int(try sb.scalar("PRAGMA page_size"))!
+        let root = Int(try sb.scalar("SELECT rootpage FROM sqlite_schema WHERE name = 'orders_status'"))!
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: sb.dbPath))
+        try handle.seek(toOffset: UInt64((root - 1) * pageSize))
+        var page = try #require(try handle.read(upToCount: pageSize))
+        // The index entry of D-3's status ('pending') made to say 'pendinG': the table is fine, its index lies.
+        let entry = try #require(page.range(of: Data("pending".utf8)))
+        page[entry.upperBound - 1] = UInt8(ascii: "G")
+        try handle.seek(toOffset: UInt64((root - 1) * pageSize))
+        try handle.write(contentsOf: page)
+        try handle.close()
+        let quick = try sb.run("doctor")
+        let full = try sb.run("doctor", "--full")
+        #expect(full.exitCode == 1, "\(full)")
+        #expect(full.stdoutLines.first?.hasPrefix("problem: integrity: \(sb.dbPath): the file is damaged (SQLite integrity_check: ") == true, "\(full)")
+        #expect(full.stdoutLines.first?.hasSuffix("; restore a backup: orderctl restore FILE (orderctl doctor on the backup first)") == true, "\(full)")
+        // quick_check does not compare an index with its table: the lie goes unseen by it.
+        #expect(quick.exitCode == 0 && quick.stdoutLines.last?.hasPrefix("all well: ") == true, "\(quick)")
+    }
+}
+
+@Suite("upgrade: a backup before a schema step runs")
+struct UpgradeBackupTests {
+    /// A version-6 database (one schema step behind) with one customer, built in-process.
+    static func version6(_ sb: Sandbox) throws {
+        let db = try Database(path: sb.dbPath)
+        try Migrations.migrate(db, path: sb.dbPath, steps: Array(Migrations.steps.prefix(6)), swiftSteps: Migrations.swiftSteps)
+        try db.execute("""
+            INSERT INTO settings(key, value) VALUES ('timezone', 'Europe/Berlin'), ('currency', 'EUR');
+            INSERT INTO customers(id, name, email, created_at) VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00Z');
+            """)
+    }
+
+    @Test("opening a database one step behind first copies it to backups/orders-pre-v6-to-v7-TIME.db, then upgrades it")
+    func backupBeforeUpgrade() throws {
+        let sb = try Sandbox()
+        try Self.version6(sb)
+        let rows = try sb.rowsDump(sb.dbPath)
+        let r = try sb.run("customer", "list")
+        #expect(r.exitCode == 0 && r.stderr.isEmpty, "\(r)")
+        let backup = sb.dir.appendingPathComponent("backups/orders-pre-v6-to-v\(Migrations.latestVersion)-20261125T100000Z.db").path
+        #expect(try sb.sql("PRAGMA user_version", db: backup) == ["6"])
+        #expect(try sb.rowsDump(backup) == rows)
+        #expect(try sb.scalar("PRAGMA user_version") == String(Migrations.latestVersion))
+        // Only once: the upgraded file is not backed up again.
+        try sb.ok("customer", "list")
+        #expect(sb.files(in: sb.dir.appendingPathComponent("backups").path).count == 1)
+    }
+
+    @Test("when that backup cannot be written, the database is not upgraded and the line says why")
+    func noUpgradeWithoutBackup() throws {
+        let sb = try Sandbox()
+        try Self.version6(sb)
+        _ = try sb.sql("INSERT INTO settings(key, value) VALUES ('backup.dir', '/dev/null/backups')")
+        let r = try sb.run("customer", "list")
+        #expect(r.exitCode == 1, "\(r)")
+        #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(sb.dbPath): not upgraded from schema version 6 to \(Migrations.latestVersion): the backup taken first failed ("), "\(r)")
+        #expect(r.stderr.hasSuffix("; nothing was changed\n"), "\(r)")
+        #expect(try sb.scalar("PRAGMA user_version") == "6")
+    }
+}
