@@ -35,15 +35,9 @@ public enum Age {
         let stanzas = try makeStanzas(recipients, fileKey: fileKey)
         let input = try AgeIO.openInput(inputPath)
         defer { close(input) }
-        let output = try AgeIO.createOutput(outputPath)
-        do {
+        try AgeIO.withOutput(outputPath) { output in
             try writeFile(stanzas: stanzas, fileKey: fileKey, input: AgeFileSource(fd: input, name: inputPath),
                           output: output, outputName: outputPath)
-            try AgeIO.syncAndClose(output, path: outputPath)
-        } catch {
-            close(output)
-            unlink(outputPath)
-            throw error
         }
     }
 
@@ -58,16 +52,10 @@ public enum Age {
         let raw = AgeBufferedReader(file)
         let reader = try AgeArmor.looksArmored(raw) ? AgeBufferedReader(try AgeArmor(raw, name: inputPath)) : raw
         let payload = try openPayload(reader, identities: identities, name: inputPath)
-        let output = try AgeIO.createOutput(outputPath)
-        do {
+        try AgeIO.withOutput(outputPath) { output in
             try decryptPayload(reader, key: payload, name: inputPath) { bytes in
                 try AgeIO.writeAll(output, bytes, name: outputPath)
             }
-            try AgeIO.syncAndClose(output, path: outputPath)
-        } catch {
-            close(output)
-            unlink(outputPath)
-            throw error
         }
     }
 

@@ -54,15 +54,22 @@ enum AgeIO {
         return fd
     }
 
-    /// fsync the file, then (best effort) its folder, so the new name is durable too.
-    static func syncAndClose(_ fd: Int32, path: String) throws {
-        if fsync(fd) != 0 {
-            let text = errnoText()
-            close(fd)
-            throw AgeError("\(path): cannot write it to disk: \(text)", kind: .io)
-        }
-        if close(fd) != 0 {
-            throw AgeError("\(path): cannot write it: \(errnoText())", kind: .io)
+    /// Writes a new output through `body`, then fsyncs and closes it, and (best effort)
+    /// fsyncs its folder so the new name is durable too. On any failure the file is
+    /// closed once and removed.
+    static func withOutput(_ path: String, _ body: (Int32) throws -> Void) throws {
+        let fd = try createOutput(path)
+        var closed = false
+        do {
+            try body(fd)
+            if fsync(fd) != 0 { throw AgeError("\(path): cannot write it to disk: \(errnoText())", kind: .io) }
+            closed = true
+            // Linux releases the descriptor even when close fails: never close it twice.
+            if close(fd) != 0 { throw AgeError("\(path): cannot write it: \(errnoText())", kind: .io) }
+        } catch {
+            if !closed { close(fd) }
+            unlink(path)
+            throw error
         }
         let folder = (path as NSString).deletingLastPathComponent
         let dirfd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
