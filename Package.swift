@@ -26,7 +26,11 @@ let package = Package(
         ),
         .target(
             name: "OrderCore",
-            dependencies: ["CSQLite", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CSQLite", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             resources: [.embedInCode("Resources/schema.sql")]
         ),
         .executableTarget(
