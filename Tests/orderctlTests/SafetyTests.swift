@@ -472,3 +472,154 @@ struct UpgradeBackupTests {
         #expect(try sb.scalar("PRAGMA user_version") == "6")
     }
 }
+
+/// The real age tool (Debian's age package; `make test` installs it).
+enum AgeCLI {
+    static let age = ["/usr/bin/age", "/usr/local/bin/age"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let keygen = ["/usr/bin/age-keygen", "/usr/local/bin/age-keygen"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static var available: Bool { age != nil && keygen != nil }
+
+    /// A new identity file in the sandbox, and its recipient.
+    static func key(_ sb: Sandbox, _ name: String) throws -> (file: String, recipient: String) {
+        let file = sb.dir.appendingPathComponent(name).path
+        let r = try runProcess(URL(fileURLWithPath: keygen!), ["-o", file], environment: [:], directory: sb.dir, scratch: sb.scratch)
+        try #require(r.exitCode == 0, "\(r)")
+        let y = try runProcess(URL(fileURLWithPath: keygen!), ["-y", file], environment: [:], directory: sb.dir, scratch: sb.scratch)
+        try #require(y.exitCode == 0, "\(y)")
+        return (file, y.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static func run(_ sb: Sandbox, _ arguments: [String]) throws -> RunResult {
+        try runProcess(URL(fileURLWithPath: age!), arguments, environment: [:], directory: sb.dir, scratch: sb.scratch)
+    }
+}
+
+@Suite("encrypted backups: the age format, read and written by the real age tool",
+       .enabled(if: AgeCLI.available, "age and age-keygen are not installed (make test installs Debian's age package)"))
+struct EncryptedBackupTests {
+    @Test("backup --recipient: age -d -i KEY gives the database; no plaintext anywhere; restore --identity puts it back")
+    func recipient() throws {
+        let sb = try Sandbox(template: .catalog)
+        try sb.addOrders(2)
+        let key = try AgeCLI.key(sb, "key.txt")
+        let r = try sb.ok("backup", "--recipient", key.recipient)
+        let folder = sb.dir.appendingPathComponent("backups").path
+        #expect(sb.files(in: folder) == ["orders-20261125T100000Z.db.age"], "nothing else, not even for a moment's plaintext: \(sb.files(in: folder))")
+        let file = folder + "/orders-20261125T100000Z.db.age"
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        #expect(r.stdout.hasPrefix("backed up to \(file) (\(String(format: "%.0f KiB", Double(size) / 1024)), encrypted): 2 orders (newest P-2, "), "\(r)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(bytes.starts(with: Data("age-encryption.org/v1\n-> X25519 ".utf8)))
+        #expect(bytes.range(of: Data("ann@example.com".utf8)) == nil && bytes.range(of: Data("SQLite format 3".utf8)) == nil)
+        #expect(sb.files(in: sb.dir.path).filter { $0.hasPrefix(".") && $0 != ".io" } == [], "no plaintext left beside the database")
+        // The reference tool reads it.
+        let plain = sb.dir.appendingPathComponent("plain.db").path
+        let d = try AgeCLI.run(sb, ["-d", "-i", key.file, "-o", plain, file])
+        #expect(d.exitCode == 0, "\(d)")
+        #expect(try sb.rowsDump(plain) == (try sb.rowsDump(sb.dbPath)))
+        #expect(try sb.sql("PRAGMA integrity_check", db: plain) == ["ok"])
+        // And orderctl restores it.
+        try sb.addOrders(1, prefix: "LATER")
+        let needsKey = try sb.run("restore", file)
+        #expect(needsKey.exitCode == 1 && needsKey.stderrLines == ["Error: \(file): is encrypted (age); give --identity FILE or --passphrase-file FILE"], "\(needsKey)")
+        let other = try AgeCLI.key(sb, "other.txt")
+        let wrong = try sb.run("restore", file, "--identity", other.file)
+        #expect(wrong.exitCode == 1 && wrong.stderrLines.count == 1 && wrong.stderr.hasPrefix("Error: \(file): "), "\(wrong)")
+        #expect(try sb.sql("SELECT count(*) FROM orders") == ["3"])
+        let ok = try sb.ok("restore", file, "--identity", key.file)
+        #expect(ok.stdoutLines.first == "\(file) holds \(try sb.factsLine(of: plain)); schema version \(try sb.sql("PRAGMA user_version", db: plain)[0])", "\(ok)")
+        #expect(try sb.sql("SELECT ref FROM orders ORDER BY ref") == ["P-1", "P-2"])
+    }
+
+    @Test("files age made restore: age -r, age -R with two recipients (either key), age -a armored")
+    func madeByAge() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let plain = sb.dir.appendingPathComponent("plain.db").path
+        try sb.ok("backup", plain)
+        try sb.addOrders(1)
+        let one = try AgeCLI.key(sb, "one.txt"), two = try AgeCLI.key(sb, "two.txt")
+        let list = try sb.write("recipients.txt", "# the shop's two keys\n\(one.recipient)\n\(two.recipient)\n")
+        let byR = sb.dir.appendingPathComponent("r.db.age").path
+        let byFile = sb.dir.appendingPathComponent("list.db.age").path
+        let armored = sb.dir.appendingPathComponent("a.db.age").path
+        #expect(try AgeCLI.run(sb, ["-r", one.recipient, "-o", byR, plain]).exitCode == 0)
+        #expect(try AgeCLI.run(sb, ["-R", list, "-o", byFile, plain]).exitCode == 0)
+        #expect(try AgeCLI.run(sb, ["-a", "-r", one.recipient, "-o", armored, plain]).exitCode == 0)
+        for (i, (file, key)) in [(byR, one.file), (byFile, two.file), (byFile, one.file), (armored, one.file)].enumerated() {
+            try sb.addOrders(1, prefix: "X\(i)")
+            let r = try sb.run(["restore", file, "--identity", key], env: ["ORDERCTL_NOW": "2026-11-25T10:0\(i):00Z"])
+            #expect(r.exitCode == 0, "\(file) with \(key): \(r)")
+            #expect(try sb.sql("SELECT ref FROM orders") == ["A-100"], "\(file)")
+        }
+        // orderctl's --recipients-file reads the same list; either key opens it.
+        try sb.ok("backup", "--recipients-file", list, sb.dir.appendingPathComponent("ours.db.age").path)
+        for key in [one.file, two.file] {
+            let d = try AgeCLI.run(sb, ["-d", "-i", key, sb.dir.appendingPathComponent("ours.db.age").path])
+            #expect(d.exitCode == 0 && d.stdout.hasPrefix("SQLite format 3"), "\(key)")
+        }
+    }
+
+    @Test("a truncated, reordered or tampered encrypted backup is refused with one line; the database is unchanged")
+    func damaged() throws {
+        let sb = try Sandbox(template: .catalog)
+        // Enough orders for a backup of several 64 KiB chunks.
+        try sb.addOrders(3)
+        let key = try AgeCLI.key(sb, "key.txt")
+        let file = sb.dir.appendingPathComponent("b.db.age").path
+        try sb.ok("backup", "--recipient", key.recipient, file)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        let headerEnd = try #require(bytes.range(of: Data("\n--- ".utf8))).upperBound + 44 + 16
+        let chunk = 65536 + 16
+        try #require(bytes.count > headerEnd + 3 * chunk, "\(bytes.count) bytes: need at least 3 chunks")
+        var flipped = bytes
+        flipped[headerEnd + 100] ^= 1
+        var swapped = bytes
+        swapped.replaceSubrange(headerEnd..<(headerEnd + 2 * chunk),
+                                with: bytes[(headerEnd + chunk)..<(headerEnd + 2 * chunk)] + bytes[headerEnd..<(headerEnd + chunk)])
+        let cases: [(String, Data, String)] = [
+            ("cut.db.age", bytes.prefix(headerEnd + chunk), "truncated"),
+            ("half.db.age", bytes.prefix(bytes.count - 10), "truncated"),
+            ("flipped.db.age", flipped, "damaged or tampered (chunk 1 fails its check)"),
+            ("swapped.db.age", swapped, "damaged or tampered (chunk 1 fails its check)"),
+            ("extra.db.age", bytes + Data("more".utf8), "tampered"),
+        ]
+        let before = try sb.dump()
+        for (name, data, expected) in cases {
+            let path = sb.dir.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            let r = try sb.run("restore", path, "--identity", key.file)
+            #expect(r.exitCode == 1 && r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(path): ") && r.stderr.contains(expected), "\(name): \(r.stderr)")
+        }
+        #expect(try sb.dump() == before)
+        #expect(sb.files(in: sb.dir.path).filter { $0.hasPrefix(".") && $0 != ".io" } == [], "no plaintext left beside the database")
+    }
+
+    @Test("--passphrase-file: scrypt at age's work factor; restore with the same file; a loose file or a missing key is refused")
+    func passphrase() throws {
+        let sb = try Sandbox(template: .withOrder)
+        let secret = try sb.write("pass.txt", "correct horse battery staple\n")
+        let loose = try sb.run("backup", "--passphrase-file", secret)
+        #expect(loose.exitCode == 1 && loose.stderrLines == ["Error: passphrase file \(secret) may be read by others (mode 644); chmod 600 \(secret)"], "\(loose)")
+        chmod(secret, 0o600)
+        let file = sb.dir.appendingPathComponent("p.db.age").path
+        try sb.ok("backup", "--passphrase-file", secret, file)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(bytes.starts(with: Data("age-encryption.org/v1\n-> scrypt ".utf8)))
+        let stanza = String(decoding: bytes.prefix(200), as: UTF8.self).split(separator: "\n")[1]
+        #expect(stanza.hasSuffix(" 18"), "work factor: \(stanza)")
+        try sb.addOrders(1)
+        let wrongFile = try sb.write("wrong.txt", "Tr0ub4dor&3\n")
+        chmod(wrongFile, 0o600)
+        let wrong = try sb.run("restore", file, "--passphrase-file", wrongFile)
+        #expect(wrong.exitCode == 1 && wrong.stderrLines.count == 1 && wrong.stderr.contains("passphrase"), "\(wrong)")
+        try sb.ok("restore", file, "--passphrase-file", secret)
+        #expect(try sb.sql("SELECT ref FROM orders") == ["A-100"])
+        let usage = try sb.run("backup", "--encrypt")
+        #expect(usage.exitCode == 64 && usage.stderr.contains("--encrypt needs --recipient age1..., --recipients-file FILE or --passphrase-file FILE"), "\(usage)")
+        let both = try sb.run("backup", "--passphrase-file", secret, "--recipient", "age1x")
+        #expect(both.exitCode == 64, "\(both)")
+        let bad = try sb.run("backup", "--recipient", "age1notakey")
+        #expect(bad.exitCode == 1 && bad.stderrLines.count == 1 && bad.stderr.hasPrefix("Error: --recipient: "), "\(bad)")
+        #expect(sb.files(in: sb.dir.appendingPathComponent("backups").path) == [])
+    }
+}

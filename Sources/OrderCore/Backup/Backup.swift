@@ -124,14 +124,6 @@ public enum Backups {
         return backups.map(\.name).filter { !kept.contains($0) }
     }
 
-    /// True when the file begins as an age-encrypted file does (binary or armored).
-    public static func isEncrypted(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 34)) ?? Data()
-        return head.starts(with: Data("age-encryption.org/v1\n".utf8)) || head.starts(with: Data("-----BEGIN AGE ENCRYPTED FILE-----".utf8))
-    }
-
     /// Checks a copy of a database and says what it holds: SQLite's `quick_check`, the
     /// foreign keys, a schema this orderctl knows, and (with `history`) the history chain
     /// as `verify` walks it. Throws `OrderError.file` naming `shownAs` on any problem.

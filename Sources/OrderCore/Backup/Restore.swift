@@ -32,7 +32,7 @@ public enum Restore {
             throw OrderError.file(path: backup, problem: "is a folder; name one backup file in it (the newest: ls -t \(backup) | head -1)")
         }
         guard access(backup, R_OK) == 0 else { throw OrderError.file(path: backup, problem: "cannot be read (permission denied)") }
-        let encrypted = Backups.isEncrypted(path: backup)
+        let encrypted = Age.isEncrypted(path: backup)
         if encrypted && decrypt == nil {
             throw OrderError.file(path: backup, problem: "is encrypted (age); give --identity FILE or --passphrase-file FILE")
         }
