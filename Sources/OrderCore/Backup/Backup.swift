@@ -140,6 +140,7 @@ public enum Backups {
             }
         }
         do {
+            try db.execute("PRAGMA mmap_size = 1073741824")
             let problems = try db.query("PRAGMA quick_check(5)") { $0.string(0) }
             if problems != ["ok"] {
                 throw OrderError.file(path: name, problem: "damaged (SQLite quick_check: \(OrderError.clip(problems.joined(separator: "; "))))")
