@@ -41,6 +41,8 @@ struct GlobalOptions: ParsableArguments {
     /// A database this run created; removed again if the command fails before storing anything.
     nonisolated(unsafe) static var createdPath: String?
     nonisolated(unsafe) static var announceCreation = false
+    /// The database this run opened, for error lines about the file itself.
+    nonisolated(unsafe) static var openedPath: String?
 
     /// The same options as plain values.
     var values: Globals { Globals(db: db, color: color) }
@@ -89,6 +91,7 @@ struct Globals {
         if FileManager.default.fileExists(atPath: databasePath, isDirectory: &isDirectory), isDirectory.boolValue {
             throw CommandError("\(databasePath) is a directory; --db (or ORDERCTL_DB) names the database file, e.g. \((databasePath as NSString).appendingPathComponent("orders.db"))")
         }
+        GlobalOptions.openedPath = databasePath
         let store = try OrderStore(path: databasePath, mode: mode, clock: GlobalOptions.clock())
         CSV.setting = { (try? store.decimalComma()) ?? false }
         if store.created {

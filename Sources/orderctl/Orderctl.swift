@@ -85,6 +85,10 @@ struct Orderctl: ParsableCommand {
             case let error as SQLiteError where error.isBusy:
                 _ = error
                 Terminal.fail(Terminal.busyMessage)
+            case let error as SQLiteError where error.primaryCode == SQLiteCode.readonly:
+                Terminal.fail("\(GlobalOptions.openedPath ?? "the database") is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed")
+            case let error as SQLiteError where error.primaryCode == SQLiteCode.full:
+                Terminal.fail("the disk holding \(GlobalOptions.openedPath ?? "the database") is full; nothing was changed: free some space and run the command again")
             case let error as SQLiteError:
                 Terminal.fail("\(error)")
             case let error as CocoaError:

@@ -623,3 +623,50 @@ struct EncryptedBackupTests {
         #expect(sb.files(in: sb.dir.appendingPathComponent("backups").path) == [])
     }
 }
+
+@Suite("a database one may read but not write", .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                                                       "needs root and setpriv, to run orderctl as user nobody"))
+struct ReadOnlyDatabaseTests {
+    /// Runs orderctl as user nobody (uid 65534), who may read the sandbox's files but not write them.
+    static func asNobody(_ sb: Sandbox, _ arguments: [String]) throws -> RunResult {
+        try runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups", sb.binary.path] + arguments,
+                       environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
+    }
+
+    static func readable(_ sb: Sandbox) {
+        chmod(sb.dir.path, 0o755)
+        for suffix in ["", "-wal", "-shm"] { chmod(sb.dbPath + suffix, 0o644) }
+    }
+
+    @Test("reading works, with the same output as for its owner; a write says the file is read-only and changes nothing")
+    func readsWorkWritesRefused() throws {
+        let sb = try Sandbox(template: .withOrder)
+        try sb.ok("pay", "A-100", "--amount", "19.90")
+        Self.readable(sb)
+        for command in [["list"], ["show", "A-100"], ["product", "list"], ["stats", "--by", "month"], ["verify"], ["history", "A-100"]] {
+            let mine = try sb.run(command)
+            let theirs = try Self.asNobody(sb, command)
+            #expect(mine.exitCode == 0 && theirs.exitCode == 0, "\(command): \(theirs)")
+            #expect(theirs.stdout == mine.stdout && theirs.stderr.isEmpty, "\(command): \(theirs)")
+        }
+        let before = try sb.dump()
+        let add = try Self.asNobody(sb, ["add", "--customer", "ann@example.com", "--item", "MUG-01"])
+        #expect(add.exitCode == 1, "\(add)")
+        #expect(add.stderrLines == ["Error: \(sb.dbPath) is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed"], "\(add)")
+        let note = try Self.asNobody(sb, ["note", "A-100", "called the customer"])
+        #expect(note.exitCode == 1 && note.stderr.contains("is read-only here"), "\(note)")
+        #expect(try sb.dump() == before)
+    }
+
+    @Test("a log with changes but no index it could make: refused with a line, never read without those changes")
+    func walWithoutIndex() throws {
+        let sb = try Sandbox(template: .withOrder)
+        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01", "--ref", "IN-LOG")
+        try #require((try FileManager.default.attributesOfItem(atPath: sb.dbPath + "-wal")[.size] as? Int ?? 0) > 0, "the order is in the log")
+        unlink(sb.dbPath + "-shm")
+        Self.readable(sb)
+        let r = try Self.asNobody(sb, ["list"])
+        #expect(r.exitCode == 1, "\(r)")
+        #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(sb.dbPath): cannot be read here: its write-ahead log (\(sb.dbPath)-wal) holds changes"), "\(r)")
+    }
+}

@@ -319,7 +319,7 @@ extension OrderStore {
     /// "the disk is full" and the like, for an SQLite error that is about the disk.
     static func diskProblem(_ error: SQLiteError) -> String? {
         switch error.primaryCode {
-        case 13: return "the disk is full"           // SQLITE_FULL
+        case SQLiteCode.full: return "the disk is full"
         case 10: return "a read or write failed (\(error.message))"  // SQLITE_IOERR
         case SQLiteCode.readonly: return "the file or its folder is read-only"
         default: return nil

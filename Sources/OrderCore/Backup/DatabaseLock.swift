@@ -15,7 +15,9 @@ final class DatabaseLock {
     static func path(for database: String) -> String { database + ".lock" }
 
     private static func openLockFile(_ database: String) -> Int32 {
-        open(path(for: database), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path(for: database), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // flock needs no write permission: a lock file one may only read still locks.
+        return fd >= 0 ? fd : open(path(for: database), O_RDONLY | O_CLOEXEC)
     }
 
     /// Waits (up to the busy timeout) for a restore to finish. nil where the lock file

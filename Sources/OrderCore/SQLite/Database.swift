@@ -27,7 +27,10 @@ public final class Database {
     /// with mode 0600 before SQLite touches it.
     /// With `wal: false` the journal mode is left as it is; call `enableWAL()` later
     /// (after checking the file is one's own, say).
-    public init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true) throws {
+    /// `immutable` (with `readOnly`) tells SQLite that nobody changes the file while it
+    /// is open, so it reads a WAL database without its `-shm` index: for a file on a
+    /// read-only mount or in a folder one may not write, where the index cannot be made.
+    public init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false) throws {
         self.path = path
         if create && !readOnly && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
@@ -43,7 +46,15 @@ public final class Database {
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if readOnly { flags |= SQLITE_OPEN_READONLY } else { flags |= SQLITE_OPEN_READWRITE }
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        var name = path
+        if immutable && readOnly {
+            flags |= SQLITE_OPEN_URI
+            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            var allowed = CharacterSet.urlPathAllowed
+            allowed.remove(charactersIn: "?#%")
+            name = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close_v2(db) }

@@ -36,6 +36,7 @@ public enum SQLiteCode {
     public static let locked: Int32 = 6
     public static let readonly: Int32 = 8
     public static let corrupt: Int32 = 11
+    public static let full: Int32 = 13
     public static let cantOpen: Int32 = 14
     public static let constraint: Int32 = 19
     public static let notADatabase: Int32 = 26

@@ -40,6 +40,14 @@ public final class OrderStore {
         let database: Database
         var fresh = false
         var backedUp: String?
+        if mode == .existing && !Self.mayWrite(path) {
+            // Reading a database one may not write (a read-only mount, another user's
+            // folder): opened read-only, never changed; a write says the file is read-only.
+            database = try Self.openReadOnly(path)
+            db = database
+            created = false
+            return
+        }
         do {
             // Check the file is ours before anything (even the journal mode) changes it.
             database = try Database(path: path, create: mode == .create, wal: false)
@@ -56,6 +64,38 @@ public final class OrderStore {
         }
         db = database
         created = fresh
+    }
+
+    /// True when this process may change the file and make files beside it (its -wal).
+    static func mayWrite(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard access(path, W_OK) == 0, access(folder.isEmpty ? "." : folder, W_OK) == 0 else { return false }
+        // Root passes access() everywhere but on a read-only mount.
+        var fs = statvfs()
+        return statvfs(path, &fs) != 0 || fs.f_flag & UInt(ST_RDONLY) == 0
+    }
+
+    static func openReadOnly(_ path: String) throws -> Database {
+        var database: Database
+        do {
+            database = try Database(path: path, create: false, readOnly: true, wal: false)
+            _ = try database.scalarInt("SELECT count(*) FROM sqlite_schema")
+        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
+            throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
+        } catch let error as SQLiteError where error.primaryCode != SQLiteCode.corrupt {
+            // A WAL database whose -shm cannot be made here: read it as it is on disk,
+            // unless its log holds changes the file does not (they would go unseen).
+            if fileSize(path + "-wal") > 0 {
+                throw OrderError.file(path: path, problem: "cannot be read here: its write-ahead log (\(path)-wal) holds changes, and its index cannot be made in this folder (\(error.message)); run orderctl once where it may write the folder")
+            }
+            database = try Database(path: path, create: false, readOnly: true, wal: false, immutable: true)
+        }
+        try Migrations.checkOwnership(database, path: path)
+        let version = try database.userVersion
+        if version < Migrations.latestVersion {
+            throw OrderError.file(path: path, problem: "is read-only here (the file or its folder) and needs an upgrade from schema version \(version) to \(Migrations.latestVersion); run orderctl once where it may write the file")
+        }
+        return database
     }
 
     /// Wraps a connection that is already open and checked (a backup being checked, the
