@@ -47,8 +47,8 @@ struct GlobalOptions: ParsableArguments {
     /// The same options as plain values.
     var values: Globals { Globals(db: db, color: color) }
 
-    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true) throws -> OrderStore {
-        try values.openStore(mode, announce: announce)
+    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true, allowDamaged: Bool = false) throws -> OrderStore {
+        try values.openStore(mode, announce: announce, allowDamaged: allowDamaged)
     }
 
     /// `ORDERCTL_NOW` (an ISO 8601 instant) fixes the clock, for tests and demos.
@@ -82,7 +82,7 @@ struct Globals {
 
     /// Opens the store. Commands that only read pass `.existing`, so a mistyped path
     /// is an error rather than a new empty database.
-    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true) throws -> OrderStore {
+    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true, allowDamaged: Bool = false) throws -> OrderStore {
         if databasePath == ":memory:" || databasePath.isEmpty {
             throw ValidationError("--db needs a file: an in-memory database would vanish when the command ends")
         }
@@ -92,7 +92,10 @@ struct Globals {
             throw CommandError("\(databasePath) is a directory; --db (or ORDERCTL_DB) names the database file, e.g. \((databasePath as NSString).appendingPathComponent("orders.db"))")
         }
         GlobalOptions.openedPath = databasePath
-        let store = try OrderStore(path: databasePath, mode: mode, clock: GlobalOptions.clock())
+        let store = try OrderStore(path: databasePath, mode: mode, allowDamaged: allowDamaged, clock: GlobalOptions.clock())
+        if let damage = store.damage {
+            Terminal.warn("\(store.path) is marked damaged (\(damage)): what it shows may be wrong, and it cannot be changed; see 'orderctl doctor --full', then 'orderctl restore FILE'")
+        }
         CSV.setting = { (try? store.decimalComma()) ?? false }
         if store.created {
             GlobalOptions.createdPath = store.path

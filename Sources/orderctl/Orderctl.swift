@@ -85,6 +85,13 @@ struct Orderctl: ParsableCommand {
             case let error as SQLiteError where error.isBusy:
                 _ = error
                 Terminal.fail(Terminal.busyMessage)
+            case let error as SQLiteError where error.primaryCode == SQLiteCode.readonly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
+                let path = GlobalOptions.openedPath!
+                Terminal.fail("\(path) is marked damaged (\(DamageMarker.read(path)!)), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')")
+            case let error as SQLiteError where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase:
+                let path = GlobalOptions.openedPath ?? "the database"
+                if let opened = GlobalOptions.openedPath { DamageMarker.mark(opened, reason: "a command read damaged data: \(error.message)", at: GlobalOptions.clock()()) }
+                Terminal.fail("\(path) is damaged (\(error.message)); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'")
             case let error as SQLiteError where error.primaryCode == SQLiteCode.readonly:
                 Terminal.fail("\(GlobalOptions.openedPath ?? "the database") is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed")
             case let error as SQLiteError where error.primaryCode == SQLiteCode.full:

@@ -670,3 +670,68 @@ struct ReadOnlyDatabaseTests {
         #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(sb.dbPath): cannot be read here: its write-ahead log (\(sb.dbPath)-wal) holds changes"), "\(r)")
     }
 }
+
+@Suite("a file known to be damaged is marked, and no command writes to it until restore or --repair")
+struct DamageMarkerTests {
+    /// Flips the first 200 bytes of the orders table's root page.
+    static func damage(_ sb: Sandbox) throws {
+        _ = try sb.sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        let pageSize = Int(try sb.scalar("PRAGMA page_size"))!
+        let root = Int(try sb.scalar("SELECT rootpage FROM sqlite_schema WHERE name = 'orders'"))!
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: sb.dbPath))
+        try handle.seek(toOffset: UInt64((root - 1) * pageSize))
+        var page = try #require(try handle.read(upToCount: 200))
+        for i in page.indices { page[i] ^= 0x55 }
+        try handle.seek(toOffset: UInt64((root - 1) * pageSize))
+        try handle.write(contentsOf: page)
+        try handle.close()
+    }
+
+    @Test("damage found by a command or doctor marks the file; writes are refused with one line; restore clears the mark")
+    func markedUntilRestored() throws {
+        let sb = try Sandbox(template: .catalog)
+        try sb.addOrders(3)
+        let good = sb.dir.appendingPathComponent("good.db").path
+        try sb.ok("backup", good)
+        try Self.damage(sb)
+        let marker = sb.dbPath + ".damaged"
+        let list = try sb.run("list")
+        #expect(list.exitCode == 1, "\(list)")
+        #expect(list.stderrLines == ["Error: \(sb.dbPath) is damaged (database disk image is malformed); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'"], "\(list)")
+        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "2026-11-25T10:00:00Z a command read damaged data: database disk image is malformed\n")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: sb.dbPath))
+        let add = try sb.run("add", "--customer", "ann@example.com", "--item", "MUG-01")
+        #expect(add.exitCode == 1, "\(add)")
+        #expect(add.stderrLines.last == "Error: \(sb.dbPath) is marked damaged (2026-11-25T10:00:00Z a command read damaged data: database disk image is malformed), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')", "\(add)")
+        #expect(add.stderrLines.first?.hasPrefix("Warning: \(sb.dbPath) is marked damaged (") == true, "\(add)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sb.dbPath)) == bytes, "not a byte written")
+        let doctor = try sb.run("doctor")
+        #expect(doctor.exitCode == 1, "\(doctor)")
+        #expect(doctor.stdoutLines.first == "problem: integrity: \(sb.dbPath): the file is damaged (SQLite quick_check: database disk image is malformed); restore a backup: orderctl restore FILE (orderctl doctor on the backup first)", "\(doctor)")
+        let repair = try sb.run("doctor", "--repair")
+        #expect(repair.exitCode == 1 && repair.stderrLines.last?.hasPrefix("Error: doctor --repair backs up first, and that failed (") == true, "\(repair)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sb.dbPath)) == bytes)
+        // restore replaces the file; the mark goes with the file it was about.
+        try sb.ok("restore", good)
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(FileManager.default.fileExists(atPath: sb.dbPath + ".pre-restore-20261125T100000Z.damaged"))
+        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01", "--ref", "AFTER")
+        let after = try sb.run("doctor")
+        #expect(after.exitCode == 0, "\(after)")
+    }
+
+    @Test("a mark on a file that is whole: doctor says so (exit 1); doctor --repair clears it and writes work again")
+    func markOnWholeFile() throws {
+        let sb = try Sandbox(template: .withOrder)
+        try "2026-11-24T08:00:00Z doctor: the file is damaged (a test)\n".write(toFile: sb.dbPath + ".damaged", atomically: true, encoding: .utf8)
+        let doctor = try sb.run("doctor")
+        #expect(doctor.exitCode == 1, "\(doctor)")
+        #expect(doctor.stdoutLines.first?.hasPrefix("problem: integrity: \(sb.dbPath): marked damaged (2026-11-24T08:00:00Z doctor: the file is damaged (a test)), so nothing can be changed in it, though it passes SQLite's quick_check now") == true, "\(doctor)")
+        #expect(try sb.run("note", "A-100", "x").exitCode == 1)
+        let repair = try sb.run("doctor", "--repair")
+        #expect(repair.exitCode == 0, "\(repair)")
+        #expect(repair.stdoutLines.contains("cleared the damage mark (2026-11-24T08:00:00Z doctor: the file is damaged (a test)): the file passes SQLite's quick_check now"), "\(repair)")
+        #expect(!FileManager.default.fileExists(atPath: sb.dbPath + ".damaged"))
+        try sb.ok("note", "A-100", "x")
+    }
+}

@@ -268,13 +268,27 @@ extension OrderStore {
             final = (folder as NSString).appendingPathComponent(Backups.fileName(stem: stem, at: date, encrypted: encrypted))
             inFolder = true
         }
+        var madeFolder = false
         if !FileManager.default.fileExists(atPath: folder) {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                madeFolder = true
             } catch {
                 throw OrderError.file(path: folder, problem: "cannot create the backup folder: \((error as NSError).localizedDescription)")
             }
         }
+        do {
+            return try writeBackup(final: final, folder: folder, inFolder: inFolder, stem: stem, encrypt: encrypt, keep: keep)
+        } catch {
+            // A failed first backup leaves no empty folder behind either.
+            if madeFolder { rmdir(folder) }
+            throw error
+        }
+    }
+
+    private func writeBackup(final: String, folder: String, inFolder: Bool, stem: String, encrypt: BackupEncryption?,
+                             keep: Retention) throws -> BackupResult {
+        let encrypted = encrypt != nil
         if FileManager.default.fileExists(atPath: final) {
             throw OrderError.file(path: final, problem: "already exists (one backup a second); try again in a moment")
         }

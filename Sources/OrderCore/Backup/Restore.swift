@@ -102,6 +102,11 @@ public enum Restore {
         // A log or shared-memory index of the replaced file would be read as the new one's.
         unlink(database + "-wal")
         unlink(database + "-shm")
+        // A damage mark stays with the file it was about.
+        if let saved = result.savedAs, DamageMarker.read(database) != nil {
+            rename(DamageMarker.path(for: database), DamageMarker.path(for: saved))
+        }
+        DamageMarker.clear(database)
         try syncPath(databaseFolder)
         return result
     }

@@ -18,6 +18,14 @@ public struct Finding: Sendable, Equatable {
     public var message: String
     /// What to do about it.
     public var fix: String
+
+    public init(severity: Severity, check: String, subject: String, message: String, fix: String) {
+        self.severity = severity
+        self.check = check
+        self.subject = subject
+        self.message = message
+        self.fix = fix
+    }
 }
 
 /// Everything doctor looked at, and what it found.
@@ -217,7 +225,13 @@ extension OrderStore {
         try db.execute("PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY")
         // The file itself.
         checks.append("integrity")
-        let integrity = try db.query(full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)") { $0.string(0) }
+        let integrity: [String]
+        do {
+            integrity = try db.query(full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)") { $0.string(0) }
+        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase {
+            // So damaged that SQLite's own check cannot walk it.
+            integrity = [error.message]
+        }
         if integrity != ["ok"] {
             problem("integrity", path, "the file is damaged (SQLite \(full ? "integrity_check" : "quick_check"): \(OrderError.clip(integrity.prefix(3).joined(separator: "; ")))\(integrity.count > 3 ? "; ..." : ""))", restoreFix)
             // The rest reads the damaged pages: stop before a check trips on them.

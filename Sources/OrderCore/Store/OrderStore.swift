@@ -9,6 +9,9 @@ public final class OrderStore {
     public let created: Bool
     /// Held while the store is open, so that `restore` never replaces the file under it.
     let lock: DatabaseLock?
+    /// What the damage marker says (see `DamageMarker`) when the file is marked damaged:
+    /// then it was opened read-only.
+    public let damage: String?
     let clock: @Sendable () -> Date
     /// Rows nearly always share one currency: don't re-validate its code per row.
     var lastCurrency: Currency?
@@ -25,7 +28,9 @@ public final class OrderStore {
     /// just before. The CLI says so on stderr.
     nonisolated(unsafe) public static var onUpgrade: ((_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void)?
 
-    public init(path: String, mode: OpenMode = .create, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// `allowDamaged` opens a file marked damaged for writing (`doctor --repair` only).
+    public init(path: String, mode: OpenMode = .create, allowDamaged: Bool = false,
+                clock: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = path
         self.clock = clock
         if !FileManager.default.fileExists(atPath: path) {
@@ -40,14 +45,18 @@ public final class OrderStore {
         let database: Database
         var fresh = false
         var backedUp: String?
-        if mode == .existing && !Self.mayWrite(path) {
+        let marked = allowDamaged ? nil : DamageMarker.read(path)
+        if marked != nil || (mode == .existing && !Self.mayWrite(path)) {
             // Reading a database one may not write (a read-only mount, another user's
-            // folder): opened read-only, never changed; a write says the file is read-only.
+            // folder), or one known to be damaged: opened read-only, never changed; a
+            // write says why it is refused.
             database = try Self.openReadOnly(path)
             db = database
             created = false
+            damage = marked
             return
         }
+        damage = nil
         do {
             // Check the file is ours before anything (even the journal mode) changes it.
             database = try Database(path: path, create: mode == .create, wal: false)
@@ -106,6 +115,7 @@ public final class OrderStore {
         self.db = database
         self.created = false
         self.lock = nil
+        self.damage = nil
     }
 
     /// Before an existing database is brought to a newer schema, a copy of it as it was:

@@ -69,7 +69,7 @@ enum Batch {
             } catch let error as SQLiteError where error.isBusy {
                 Terminal.note("Error: \(Terminal.busyMessage) (order \(ref))")
                 failed += 1
-            } catch let error as SQLiteError where error.primaryCode == SQLiteCode.readonly || error.primaryCode == SQLiteCode.full {
+            } catch let error as SQLiteError where [SQLiteCode.readonly, SQLiteCode.full, SQLiteCode.corrupt, SQLiteCode.notADatabase].contains(error.primaryCode) {
                 // About the file, not the order: every other order would fail the same way.
                 if failed > 0 || list.first != ref { Terminal.note("stopped at order \(ref); the orders before it are done") }
                 throw error

@@ -245,14 +245,33 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let path = global.values.databasePath
         let files = DatabaseFiles.look(at: path)
-        let store = try global.openStore(.existing)
+        let store = try global.openStore(.existing, allowDamaged: repair)
+        let marked = DamageMarker.read(store.path)
         var repaired: [String] = []
         var backup: String?
         if repair {
-            backup = try store.backup(at: GlobalOptions.clock()()).path
+            do {
+                backup = try store.backup(at: GlobalOptions.clock()()).path
+            } catch let error as OrderError {
+                throw CommandError("doctor --repair backs up first, and that failed (\(error)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair")
+            }
             repaired = try store.repairDerived()
         }
-        let report = try store.doctor(full: full, files: files, at: GlobalOptions.clock()())
+        var report = try store.doctor(full: full, files: files, at: GlobalOptions.clock()())
+        let damaged = report.findings.first { $0.check == "integrity" }
+        if let damaged {
+            // From now on every command opens the file read-only, and says why.
+            DamageMarker.mark(store.path, reason: "doctor: \(damaged.message)", at: GlobalOptions.clock()())
+        } else if let marked {
+            if repair {
+                DamageMarker.clear(store.path)
+                repaired.append("cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") now")
+            } else {
+                report.findings.insert(Finding(severity: .problem, check: "integrity", subject: store.path,
+                                               message: "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(full ? "integrity_check" : "quick_check") now",
+                                               fix: "orderctl doctor --full, then orderctl doctor --repair clears the mark (after a backup); or orderctl restore FILE"), at: 0)
+            }
+        }
         if format.json {
             let findings: [JSONObject] = report.findings.map {
                 ["severity": $0.severity.rawValue, "check": $0.check, "subject": $0.subject, "message": $0.message, "fix": $0.fix]
@@ -264,7 +283,8 @@ struct DoctorCommand: ParsableCommand {
         } else {
             if let backup { Terminal.print("backed up to \(backup) before repairing") }
             if repair {
-                Terminal.print(repaired.isEmpty ? "repaired: nothing needed rebuilding" : repaired.map { "rebuilt \($0)" }.joined(separator: "\n"))
+                Terminal.print(repaired.isEmpty ? "repaired: nothing needed rebuilding"
+                               : repaired.map { $0.hasPrefix("cleared ") ? $0 : "rebuilt \($0)" }.joined(separator: "\n"))
             }
             for f in report.findings {
                 let label = f.severity == .problem ? Terminal.style("problem", .red, .bold) : Terminal.style("warning", .yellow)
