@@ -735,3 +735,61 @@ struct DamageMarkerTests {
         try sb.ok("note", "A-100", "x")
     }
 }
+
+enum TmpfsProbe {
+    /// Whether this machine lets the tests mount a tmpfs (tried once).
+    static let canMount: Bool = {
+        guard getuid() == 0 else { return false }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orderctl-mount-probe-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]
+        guard (try? mount.run()) != nil else { return false }
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { return false }
+        let umount = Process()
+        umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+        umount.arguments = [dir]
+        try? umount.run()
+        umount.waitUntilExit()
+        return true
+    }()
+}
+
+@Suite("a short disk: said before an import starts", .enabled(if: TmpfsProbe.canMount, "cannot mount a small tmpfs here (needs root and mount rights)"))
+struct DiskSpaceTests {
+
+    @Test("an import whose input needs more than the free space is refused before it starts, naming what it needs and what is free")
+    func importChecksFreeSpace() throws {
+        let sb = try Sandbox()
+        let mountPoint = sb.dir.appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mount = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint],
+                                   environment: [:], directory: sb.dir, scratch: sb.scratch)
+        try #require(mount.exitCode == 0, "cannot mount a tmpfs here: \(mount)")
+        defer { _ = try? runProcess(URL(fileURLWithPath: "/bin/umount"), [mountPoint], environment: [:], directory: sb.dir, scratch: sb.scratch) }
+        let db = mountPoint + "/orders.db"
+        try sb.ok(["init", "--db", db])
+        try sb.ok(["product", "add", "MUG-01", "--name", "Mug", "--price", "1.00", "--db", db])
+        // 1 MiB of orders needs about 5 MiB; the disk has under 3.
+        var text = "ref,ordered_at,customer_email,sku,quantity\n"
+        var i = 0
+        while text.utf8.count < 1 << 20 {
+            i += 1
+            text += "S-\(i),2026-10-01T09:00:00Z,buyer\(i)@example.com,MUG-01,1\n"
+        }
+        let file = try sb.write("big.csv", text)
+        let before = try sb.sql("SELECT count(*) FROM orders", db: db)
+        let r = try sb.run(["import", file, "--db", db])
+        #expect(r.exitCode == 1, "\(r)")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(file): not enough free space on the disk holding \(db): an import of this file needs about \(String(format: "%.1f MiB", Double(size * 5) / 1048576)) (5 to 8 times the input, for the new rows and the write-ahead log), and "), "\(r)")
+        #expect(r.stderr.hasSuffix(" is free; nothing was imported. Free some space, or import the file in parts\n"), "\(r)")
+        #expect(try sb.sql("SELECT count(*) FROM orders", db: db) == before)
+        // A small file fits.
+        let small = try sb.write("small.csv", "ref,ordered_at,customer_email,sku,quantity\nS-1,2026-10-01T09:00:00Z,a@example.com,MUG-01,1\n")
+        try sb.ok(["import", small, "--db", db])
+    }
+}

@@ -142,6 +142,11 @@ struct Import: ParsableCommand {
         for note in source.notes { Terminal.note("note: \(note)") }
 
         let store = try global.openStore(.create)
+        // A short disk is said before the import starts, not found an hour into it.
+        let needed = ImportInput.expandedSize(path: file).map(ImportInput.spaceNeeded(forInput:))
+        if let needed, let free = ImportInput.freeSpace(near: store.path), free < needed {
+            throw CommandError("\(input.name): not enough free space on the disk holding \(store.path): an import of this file needs about \(sizeText(needed)) (5 to 8 times the input, for the new rows and the write-ahead log), and \(sizeText(free)) is free; nothing was imported. Free some space, or import the file in parts")
+        }
         let importer = try Importer(store: store, options: options)
 
         let rejectsOut = try rejects.map { try RejectsFile(path: $0, input: file) }
@@ -179,6 +184,10 @@ struct Import: ParsableCommand {
             // Malformed input: nothing was imported (the transaction rolled back).
             Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
             throw ExitCode(65)
+        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.full {
+            bar?.finish()
+            let free = ImportInput.freeSpace(near: store.path).map { ", \(sizeText($0)) is free now" } ?? ""
+            throw CommandError("the disk holding \(store.path) filled up during the import; nothing was imported. It needs about \(needed.map(sizeText) ?? "5 to 8 times the input's size") free\(free)")
         } catch {
             bar?.finish()
             throw error
