@@ -27,6 +27,8 @@
 #           repeat, and the next day (absolute times; the target is 0.3 s)
 #   stats   `orderctl stats --by month|customer|product` over the data's last 12 months,
 #           against the plain SQL aggregate over the order lines (BENCH_STATS_RUNS, default 5)
+#   backup, doctor, restore: against sqlite3's .backup, quick_check plus the plain SQL of
+#           doctor's invariants (Tests/Bench/doctor.sql), cp plus quick_check
 # and, for reference, the start-up of each process alone (`--version`).
 set -euo pipefail
 
@@ -447,6 +449,52 @@ record_abs "remind, first run ($firing fire)" "$(median "$first")" "<= 0.3 s" 1
 record_abs "remind, again the same day (silent)" "$(median "${tr[@]}")" "<= 0.3 s" "$STATS_RUNS"
 record_abs "remind, next day (all again)" "$(median "$next")" "<= 0.3 s" 1
 checks+=("remind at $rnow: $firing reminders fire; the first run writes $written and counts $counted in its '... and N more' lines; a run later that day prints nothing; the next day's prints again")
+
+# ------------------------------------------------------------------ backup, doctor, restore
+# backup against sqlite3's .backup (orderctl also checks the copy: quick_check, foreign
+# keys, the history chain); encrypted, to an age recipient; doctor against quick_check
+# plus the plain SQL of its invariants (Tests/Bench/doctor.sql); restore against a copy
+# of the file and quick_check.
+say "backup, doctor, restore, $STATS_RUNS runs each ..."
+cp "$base" "$work/safe.db"; sync "$work/safe.db"
+declare -a sb_o=() sb_s=() se_o=() sd_o=() sd_s=() sf_o=() sf_s=() sr_o=() sr_s=()
+recipient=""
+if command -v age-keygen > /dev/null 2>&1; then
+  age-keygen -o "$work/bench-key.txt" 2> /dev/null
+  recipient=$(age-keygen -y "$work/bench-key.txt")
+fi
+for i in $(seq 1 "$STATS_RUNS"); do
+  rm -f "$work/bk-o.db" "$work/bk-s.db" "$work/bk-o.db.age"
+  timed "$ORDERCTL" --db "$work/safe.db" backup "$work/bk-o.db" || fail "backup failed"; sb_o+=("$took")
+  timed sqlite3 "$work/safe.db" ".backup '$work/bk-s.db'" || fail "sqlite3 .backup failed"; sb_s+=("$took")
+  if [ -n "$recipient" ]; then
+    timed "$ORDERCTL" --db "$work/safe.db" backup --recipient "$recipient" "$work/bk-o.db.age" || fail "encrypted backup failed"; se_o+=("$took")
+  fi
+  timed "$ORDERCTL" --db "$work/safe.db" doctor || fail "doctor found something: $("$ORDERCTL" --db "$work/safe.db" doctor | tail -n 3)"; sd_o+=("$took")
+  timed sqlite3 -batch "$work/safe.db" < "$root/Tests/Bench/doctor.sql" || fail "doctor.sql failed"; sd_s+=("$took")
+  if [ "$i" -eq 1 ]; then
+    # What the plain SQL found: quick_check's ok and a zero for every invariant.
+    bad=$(sqlite3 -batch "$work/safe.db" < "$root/Tests/Bench/doctor.sql" | grep -v -x -e ok -e 0 -e 1073741824 || true)
+    [ -z "$bad" ] || fail "doctor.sql: the plain SQL finds a problem doctor does not: $bad"
+    timed "$ORDERCTL" --db "$work/safe.db" doctor --full || fail "doctor --full found something"; sf_o+=("$took")
+    timed sqlite3 "$work/safe.db" "PRAGMA integrity_check" || fail "integrity_check failed"; sf_s+=("$took")
+  fi
+  cp "$base" "$work/target.db"; rm -f "$work/target.db".pre-restore-*; sync "$work/target.db"
+  timed "$ORDERCTL" --db "$work/target.db" restore "$work/bk-o.db" || fail "restore failed"; sr_o+=("$took")
+  rm -f "$work/plain-copy.db"
+  timed sh -c "cp '$work/bk-s.db' '$work/plain-copy.db' && sqlite3 '$work/plain-copy.db' 'PRAGMA quick_check'" || fail "copy + quick_check failed"; sr_s+=("$took")
+  sleep 1  # backup and restore name files by the second
+done
+[ "$(q "$work/bk-o.db" "SELECT count(*) FROM orders")" = "$(q "$base" "SELECT count(*) FROM orders")" ] || fail "backup: order counts differ"
+[ "$(q "$work/target.db" "SELECT count(*) FROM orders")" = "$(q "$base" "SELECT count(*) FROM orders")" ] || fail "restore: order counts differ"
+record "backup (checked copy)" "$(median "${sb_o[@]}")" "$(median "${sb_s[@]}")" "<= 1.20 at 1M" "$STATS_RUNS"
+if [ -n "$recipient" ]; then
+  record "backup --recipient (age)" "$(median "${se_o[@]}")" "$(median "${sb_s[@]}")" "<= 1.50 at 1M" "$STATS_RUNS"
+fi
+record "doctor" "$(median "${sd_o[@]}")" "$(median "${sd_s[@]}")" "<= 1.50 at 1M" "$STATS_RUNS"
+record "doctor --full (vs integrity_check)" "$(median "${sf_o[@]}")" "$(median "${sf_s[@]}")" "(what it costs)" 1
+record "restore (vs cp + quick_check)" "$(median "${sr_o[@]}")" "$(median "${sr_s[@]}")" "<= 1.50 at 1M" "$STATS_RUNS"
+checks+=("backup, restore: the copies hold the same $(q "$base" "SELECT count(*) FROM orders") orders as the database; doctor and the plain SQL of its invariants find nothing wrong")
 
 # ------------------------------------------------------------------ report
 echo "$ORDERS orders; median wall time of whole processes in seconds (process start included)"
