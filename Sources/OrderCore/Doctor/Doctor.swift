@@ -65,6 +65,8 @@ enum Derived {
                    AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1) AS confirmed_at
         FROM orders o
         """
+    /// How long orders stayed in each status, from the history (`StatusTimes.fill` adds
+    /// these rows; doctor compares them with what the trigger kept).
     static let statusDurations = """
         SELECT old_value, hours, count(*) FROM (
             SELECT e.kind, e.old_value,

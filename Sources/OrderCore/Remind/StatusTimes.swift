@@ -28,13 +28,7 @@ enum StatusTimes {
                                    AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1)
             """)
         try db.run("""
-            INSERT INTO status_durations(status, hours, orders)
-                SELECT old_value, hours, count(*) FROM (
-                    SELECT e.kind, e.old_value,
-                           max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
-                      FROM order_events e WHERE e.kind IN ('created', 'status'))
-                 WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL
-                 GROUP BY 1, 2
+            INSERT INTO status_durations(status, hours, orders) \(Derived.statusDurations)
             ON CONFLICT (status, hours) DO UPDATE SET orders = orders + excluded.orders
             """)
     }
