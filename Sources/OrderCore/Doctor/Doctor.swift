@@ -273,11 +273,12 @@ extension OrderStore {
             if stock > listed { problem("stock", "products", "\(stock - listed) more stock figures disagree", restoreFix) }
 
             checks.append("lines")
+            // Grouped once: shipment_lines and return_lines have no index by order line.
             let lines = try db.query("""
                 SELECT o.ref || ' ' || l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id
-                WHERE l.shipped <> (SELECT coalesce(sum(s.quantity), 0) FROM shipment_lines s WHERE s.order_line_id = l.id)
-                   OR l.returned <> (SELECT coalesce(sum(r.quantity), 0) FROM return_lines r WHERE r.order_line_id = l.id)
-                   OR l.returned > l.shipped
+                  LEFT JOIN (SELECT order_line_id, sum(quantity) AS q FROM shipment_lines GROUP BY order_line_id) AS s ON s.order_line_id = l.id
+                  LEFT JOIN (SELECT order_line_id, sum(quantity) AS q FROM return_lines GROUP BY order_line_id) AS r ON r.order_line_id = l.id
+                WHERE l.shipped <> coalesce(s.q, 0) OR l.returned <> coalesce(r.q, 0) OR l.returned > l.shipped
                 """) { $0.string(0) }
             for text in lines.prefix(listed) {
                 problem("lines", text, "the units shipped or returned disagree with its shipments and returns", restoreFix)
