@@ -200,6 +200,7 @@ if command -v age-keygen >/dev/null 2>&1; then
   age-keygen -o "$key" 2>/dev/null
   recipient=$(age-keygen -y "$key")
   # An encrypted backup to a second folder (a USB disk, a synced folder), read back by age itself.
+  mkdir -p "$(dirname "$DEMO_DB")/offsite"
   step backup "$(dirname "$DEMO_DB")/offsite/" --recipient "$recipient"
   echo "age -d reads it back into a database orderctl opens:"
   age -d -i "$key" -o "$(dirname "$DEMO_DB")/from-age.db" "$(ls -t "$(dirname "$DEMO_DB")"/offsite/*.db.age | head -1)"

@@ -86,6 +86,13 @@ struct BackupTests {
         #expect(again.exitCode == 1 && again.stderrLines == ["Error: \(file): already exists; name a new file, or a folder to put a dated backup in"], "\(again)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
         let folder = sb.dir.appendingPathComponent("usb/daily").path
+        // A folder that is not there (a disk not mounted, a typo) is not made.
+        let missing = try sb.run("backup", folder + "/")
+        #expect(missing.exitCode == 1 && missing.stderrLines == ["Error: \(folder): no such folder (a disk not mounted? a typo?); nothing was written. Create it first: mkdir -p \(folder)"], "\(missing)")
+        let missingParent = try sb.run("backup", folder + "/x.db")
+        #expect(missingParent.exitCode == 1 && missingParent.stderr.contains("no such folder"), "\(missingParent)")
+        #expect(!FileManager.default.fileExists(atPath: sb.dir.appendingPathComponent("usb").path))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try sb.ok("backup", folder + "/")
         #expect(sb.files(in: folder) == ["orders-20261125T100000Z.db"])
         // The same second twice: refused, not overwritten.
@@ -93,6 +100,8 @@ struct BackupTests {
         #expect(twice.exitCode == 1 && twice.stderr.contains("already exists (one backup a second)"), "\(twice)")
         // backup.dir, relative to the database's folder.
         try sb.ok("config", "set", "backup.dir", "safe")
+        #expect(try sb.run("backup").stderr.contains("no such folder"))
+        try FileManager.default.createDirectory(atPath: sb.dir.appendingPathComponent("safe").path, withIntermediateDirectories: true)
         try sb.ok("backup")
         #expect(sb.files(in: sb.dir.appendingPathComponent("safe").path) == ["orders-20261125T100000Z.db"])
         // A missing database is not created by backup.

@@ -270,6 +270,13 @@ extension OrderStore {
         }
         var madeFolder = false
         if !FileManager.default.fileExists(atPath: folder) {
+            // Only the default folder beside the database is made: a folder named by DEST
+            // or backup.dir that is missing may be a disk that is not mounted, or a typo,
+            // and a backup written beside it would not be where the owner thinks.
+            let defaultFolder = try destination == nil && setting(.backupDir) == SettingKey.backupDir.defaultValue
+            guard defaultFolder else {
+                throw OrderError.file(path: folder, problem: "no such folder (a disk not mounted? a typo?); nothing was written. Create it first: mkdir -p \(folder)")
+            }
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 madeFolder = true

@@ -76,8 +76,10 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Write a checked snapshot of the database (safe while others write).",
         discussion: """
-            DEST is a folder (an existing one, or a path ending in /) or a new file; without \
-            it, the folder 'config get backup.dir' (default: backups/ beside the database). In \
+            DEST is an existing folder or a new file in one; without it, the folder \
+            'config get backup.dir' (default: backups/ beside the database, made when \
+            missing; another folder must exist, so that a disk that is not mounted is an \
+            error rather than a backup written beside its mount point). In \
             a folder the file is named after the database and the UTC time \
             (orders-20261201T061500Z.db, .db.age when encrypted), so that names sort by time.
 
