@@ -13,13 +13,16 @@ let zones = [utc, TimeZone(identifier: "Europe/Berlin") ?? utc, TimeZone(identif
 // 2026-11-25T17:04:06Z, and a few other "now"s near the edges of a year and of the range.
 let nows = [Date(timeIntervalSince1970: 1_795_713_846), Date(timeIntervalSince1970: 1_798_761_599),
             Date(timeIntervalSince1970: -2_208_988_800), Date(timeIntervalSince1970: 253_370_000_000)]
+/// FUZZ_SKIP_KNOWN=1: no clock in 9998, where "+2y" traps (Tests/Fuzz/crashes/
+/// dates-relative-years-near-9999.bin), so a run can look past that known finding.
+let skipKnown = getenv("FUZZ_SKIP_KNOWN") != nil
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzBytes(data, size)
     let mode = input.byte()
     let zone = zones[Int(mode & 7) % zones.count]
-    let now = nows[Int(mode >> 3 & 3)]
+    let now = nows[Int(mode >> 3 & 3) % (skipKnown ? 3 : 4)]
     let parts = input.parts(2)
     let pattern = text(parts[0])
     let value = parts.count > 1 ? text(parts[1]) : pattern

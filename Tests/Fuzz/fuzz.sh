@@ -6,6 +6,7 @@
 #   FUZZ_TARGETS="csv"   only these harnesses (default: all)
 #   FUZZ_BUILD_ONLY=1    build, do not run
 #   FUZZ_OPT=-O          swiftc optimization for OrderCore and the harnesses
+#   FUZZ_SKIP_KNOWN=1    harnesses steer around findings already in Tests/Fuzz/crashes
 #
 # Build: SwiftPM builds swift-crypto (Crypto, _CryptoExtras) into .build-fuzz; swiftc
 # then compiles all of Sources/OrderCore once, instrumented (-sanitize=fuzzer,address,
@@ -87,6 +88,7 @@ for t in $TARGETS; do
     mkdir -p "$OUT/corpus/$t"
     log=$OUT/fuzz-$t.log
     echo "== fuzz-$t for ${SECONDS_EACH}s (log: $log)"
+    started=$(date +%s)
     set +e
     # SWIFT_BACKTRACE: the Swift runtime's crash handler reads memory ASan calls wild
     # and hides the trap; with it off, libFuzzer prints the trap and its stack.
@@ -96,15 +98,16 @@ for t in $TARGETS; do
         "$OUT/corpus/$t" "Tests/Fuzz/corpus/$t" >"$log" 2>&1
     rc=$?
     set -e
+    took=$(( $(date +%s) - started ))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-    line="fuzz-$t: ${execs:-?} executions in ${SECONDS_EACH}s"
+    line="fuzz-$t: ${execs:-?} executions in ${took}s"
     if [ $rc -ne 0 ]; then
         failed+=("$t")
         artifact=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //' || true)
         line="$line, CRASHED (exit $rc): ${artifact:-see $log}"
         # The trap and the first frames in this project's code.
         grep -m1 -E "Fatal error|fuzz check failed|ERROR: AddressSanitizer|ERROR: libFuzzer" "$log" | sed 's/^/    /' || true
-        grep -E "Swift runtime failure|Sources/OrderCore|Tests/Fuzz" "$log" | head -4 | sed 's/^ */    /' || true
+        grep -E "Swift runtime failure|Sources/OrderCore|Tests/Fuzz/Fuzz" "$log" | head -4 | sed 's/^ */    /' || true
     fi
     echo "$line"
     summary+=("$line")
