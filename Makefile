@@ -17,7 +17,7 @@ BIN          := .build/debug/orderctl
 # through the system's NSS modules, which Debian 12's libc6 provides.
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld
 
-.PHONY: all build test test-browser demo install uninstall bench clean deps help man
+.PHONY: all build test test-browser demo install uninstall bench clean deps help man fuzz
 
 all: build
 
@@ -28,6 +28,7 @@ help:
 	@echo "make man      the man page, from a debug build (.build/orderctl.1; man -l .build/orderctl.1)"
 	@echo "make demo     build, create a demo database and walk through the main commands"
 	@echo "make bench    time orderctl against the sqlite3 tool on the same data"
+	@echo "make fuzz     build the libFuzzer harnesses (Tests/Fuzz) and run each FUZZ_SECONDS (default 30)"
 	@echo "make install  release build to \$$PREFIX/bin (default /usr/local) with man page and completions"
 	@echo "make clean    remove build output"
 
@@ -107,6 +108,14 @@ bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) $(SWIFT_FLAGS)
 	@ORDERCTL="$(CURDIR)/$(RELEASE_DIR)/release/orderctl" BENCH_ORDERS="$(BENCH_ORDERS)" BENCH_RUNS="$(BENCH_RUNS)" \
 		bash Tests/Bench/bench.sh
+
+# libFuzzer harnesses for the input parsers (Tests/Fuzz/README.md): swiftc builds
+# OrderCore instrumented (-sanitize=fuzzer,address) into .build-fuzz, links one binary
+# per harness and runs each for FUZZ_SECONDS over its seeds (Tests/Fuzz/corpus/NAME).
+# Fails when a harness crashes and names the crash input. FUZZ_TARGETS="csv json" for some.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	FUZZ_SECONDS="$(FUZZ_SECONDS)" SWIFT="$(SWIFT)" bash Tests/Fuzz/fuzz.sh
 
 install: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) $(SWIFT_FLAGS)
