@@ -72,10 +72,16 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
 
     /// Adds months, clamping to the month's last day (Jan 31 + 1 month = Feb 28/29).
-    public func adding(months: Int) -> LocalDate {
+    /// The result must lie in years 1...9999 (`addingIfValid(months:)` says when not).
+    public func adding(months: Int) -> LocalDate { addingIfValid(months: months)! }
+
+    /// The same, or nil when the result falls outside years 1...9999.
+    public func addingIfValid(months: Int) -> LocalDate? {
         let index = year * 12 + (month - 1) + months
+        guard index >= 12 else { return nil }
         let y = index / 12, m = index % 12 + 1
-        return LocalDate(year: y, month: m, day: min(day, LocalDate.daysIn(year: y, month: m)))!
+        guard (1...9999).contains(y) else { return nil }
+        return LocalDate(year: y, month: m, day: min(day, LocalDate.daysIn(year: y, month: m)))
     }
 
     /// 1 = Monday ... 7 = Sunday (ISO 8601).
@@ -251,8 +257,12 @@ public struct DateResolver: Sendable {
             switch unit {
             case "d": result = base.adding(days: signed)
             case "w": result = base.adding(days: 7 * signed)
-            case "m" where abs(signed) <= 12 * 1000: result = base.adding(months: signed)
-            case "y" where abs(signed) <= 1000: result = base.adding(months: 12 * signed)
+            case "m" where abs(signed) <= 12 * 1000, "y" where abs(signed) <= 1000:
+                // Past year 9999 (a clock near it) is out of range, not a trap.
+                guard let moved = base.addingIfValid(months: unit == "y" ? 12 * signed : signed) else {
+                    throw .invalidValue(field: field, value: text, reason: "dates must lie between \(Self.years.lowerBound) and \(Self.years.upperBound)")
+                }
+                result = moved
             default: result = nil
             }
             if let result {
