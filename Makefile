@@ -17,13 +17,14 @@ BIN          := .build/debug/orderctl
 # through the system's NSS modules, which Debian 12's libc6 provides.
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld
 
-.PHONY: all build test test-browser demo install uninstall bench clean deps help man fuzz
+.PHONY: all build test test-faults test-browser demo install uninstall bench clean deps help man fuzz
 
 all: build
 
 help:
 	@echo "make build    debug build of orderctl (.build/debug/orderctl)"
 	@echo "make test     build and run every test"
+	@echo "make test-faults  build and run the fault-injection trials: kill -9, disk full, damaged files (50 of each)"
 	@echo "make test-browser  install Chromium and render the HTML report in it (headless)"
 	@echo "make man      the man page, from a debug build (.build/orderctl.1; man -l .build/orderctl.1)"
 	@echo "make demo     build, create a demo database and walk through the main commands"
@@ -65,6 +66,18 @@ test: build man
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	$(SWIFT) test $(SWIFT_FLAGS)
+	python3 Tests/Faults/faults.py --binary $(BIN) --trials 3
+
+# Fault injection with real processes (Tests/Faults/faults.py, python3 and the sqlite3 tool):
+# orderctl killed with SIGKILL during an import and during a stream of lifecycle commands,
+# its database on a full 4 MiB tmpfs (needs root to mount it; else that kind prints
+# SKIPPED), and damaged copies of a shop (flipped bytes, truncated, zeroed header).
+# Options: --seed N (default 15; printed first, and every failure prints the command that
+# reproduces its trial), --trials N (of each kind), --only KIND, --trial I, --keep (keep the
+# temporary folders), --binary PATH; `python3 Tests/Faults/faults.py --help` and --list.
+# `make test` runs 3 trials of each kind.
+test-faults: build
+	python3 Tests/Faults/faults.py --binary .build/debug/orderctl --trials 50
 
 # The man page: swift-argument-parser's GenerateManual plugin builds its generate-manual
 # tool (beside orderctl, where ManPageTests finds it) and writes the page from
