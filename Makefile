@@ -58,6 +58,7 @@ test: build man
 	@missing=""; \
 	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
 	command -v age >/dev/null 2>&1 || missing="$$missing age"; \
+	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	command -v man >/dev/null 2>&1 || missing="$$missing man-db"; \
 	command -v mandoc >/dev/null 2>&1 || missing="$$missing mandoc"; \
 	if [ -n "$$missing" ]; then \

@@ -235,12 +235,14 @@ struct MigrationTests {
         }
     }
 
-    @Test("an empty file reaches the latest version with every table")
+    @Test("an empty file reaches the latest version with every table when opened to write; to read, it is refused")
     func emptyFile() throws {
         try withTempDir { dir throws in
             let path = dir + "/empty.db"
             #expect(FileManager.default.createFile(atPath: path, contents: Data()))
-            let store = try OrderStore(path: path, mode: .existing)
+            // A command that expects a database does not take an empty file for a new shop.
+            #expect(throws: OrderError.self) { try OrderStore(path: path, mode: .existing) }
+            let store = try OrderStore(path: path, mode: .create)
             #expect(store.schemaVersion == OrderStore.latestSchemaVersion)
             #expect(try store.db.userVersion == OrderStore.latestSchemaVersion)
             #expect(try tables(store.db).isSuperset(of: Self.coreTables))

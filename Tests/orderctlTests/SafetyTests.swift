@@ -408,7 +408,8 @@ struct DoctorTests {
         try sb.ok("config", "set", "backup.max-age", "4d")
         #expect(try sb.run(["doctor"], env: ["ORDERCTL_NOW": "2026-11-28T10:00:00Z"]).exitCode == 0)
         // The -wal removed behind orderctl's back (the -shm left): doctor says so before it opens the file.
-        _ = try sb.sql("SELECT 1")
+        // Everything folded into the file first: the -wal removed then holds nothing.
+        _ = try sb.sql("PRAGMA wal_checkpoint(TRUNCATE)")
         FileManager.default.createFile(atPath: sb.dbPath + "-shm", contents: Data(count: 32768))
         unlink(sb.dbPath + "-wal")
         let lone = try sb.run("doctor")
@@ -800,5 +801,23 @@ struct DiskSpaceTests {
         // A small file fits.
         let small = try sb.write("small.csv", "ref,ordered_at,customer_email,sku,quantity\nS-1,2026-10-01T09:00:00Z,a@example.com,MUG-01,1\n")
         try sb.ok(["import", small, "--db", db])
+    }
+}
+
+@Suite("a file without orderctl's schema is not taken for a new shop")
+struct EmptyFileTests {
+    @Test("list, doctor, backup on a zero-length file: one line, exit 1, the file untouched; init still makes one there")
+    func emptyFile() throws {
+        let sb = try Sandbox()
+        FileManager.default.createFile(atPath: sb.dbPath, contents: Data(), attributes: [.posixPermissions: 0o600])
+        for command in [["list"], ["doctor", "--full"], ["backup", sb.dir.appendingPathComponent("b.db").path], ["verify"]] {
+            let r = try sb.run(command)
+            #expect(r.exitCode == 1, "\(command): \(r)")
+            #expect(r.stderrLines == ["Error: \(sb.dbPath): holds no orderctl database (an empty file: was it cut short, or copied without its -wal?); nothing was changed. 'orderctl init' makes a new database there, 'orderctl restore FILE' puts a backup in its place"], "\(command): \(r)")
+            #expect(try FileManager.default.attributesOfItem(atPath: sb.dbPath)[.size] as? Int == 0)
+            #expect(!FileManager.default.fileExists(atPath: sb.dbPath + "-wal"))
+        }
+        try sb.ok("init")
+        try sb.ok("list")
     }
 }

@@ -61,6 +61,7 @@ public final class OrderStore {
             // Check the file is ours before anything (even the journal mode) changes it.
             database = try Database(path: path, create: mode == .create, wal: false)
             try Migrations.checkOwnership(database, path: path)
+            if mode == .existing { try Self.refuseEmpty(database, path: path) }
             try database.enableWAL()
             backedUp = try Self.backUpBeforeUpgrade(database, path: path, at: clock())
             fresh = try Migrations.migrate(database, path: path, swiftSteps: Migrations.swiftSteps, afterFirstStep: {
@@ -100,11 +101,20 @@ public final class OrderStore {
             database = try Database(path: path, create: false, readOnly: true, wal: false, immutable: true)
         }
         try Migrations.checkOwnership(database, path: path)
+        try refuseEmpty(database, path: path)
         let version = try database.userVersion
         if version < Migrations.latestVersion {
             throw OrderError.file(path: path, problem: "is read-only here (the file or its folder) and needs an upgrade from schema version \(version) to \(Migrations.latestVersion); run orderctl once where it may write the file")
         }
         return database
+    }
+
+    /// A file without orderctl's schema, opened by a command that expects a database (a
+    /// zero-length file after a crash or a `> orders.db`, or a young shop's file copied
+    /// without its -wal) is refused, never quietly made a new, empty shop.
+    static func refuseEmpty(_ database: Database, path: String) throws {
+        guard try database.userVersion == 0 else { return }
+        throw OrderError.file(path: path, problem: "holds no orderctl database (an empty file: was it cut short, or copied without its -wal?); nothing was changed. 'orderctl init' makes a new database there, 'orderctl restore FILE' puts a backup in its place")
     }
 
     /// Wraps a connection that is already open and checked (a backup being checked, the
