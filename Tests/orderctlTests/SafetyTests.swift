@@ -720,6 +720,11 @@ struct DamageMarkerTests {
         #expect(doctor.stdoutLines.first == "problem: integrity: \(sb.dbPath): the file is damaged (SQLite quick_check: database disk image is malformed); restore a backup: orderctl restore FILE (orderctl doctor on the backup first)", "\(doctor)")
         let repair = try sb.run("doctor", "--repair")
         #expect(repair.exitCode == 1 && repair.stderrLines.last?.hasPrefix("Error: doctor --repair backs up first, and that failed (") == true, "\(repair)")
+        // Not backed up while marked: retention would let it push good backups out.
+        let backup = try sb.run("backup")
+        #expect(backup.exitCode == 1 && backup.stderrLines.last?.hasPrefix("Error: \(sb.dbPath) is marked damaged (") == true
+                && backup.stderr.contains("so it is not backed up"), "\(backup)")
+        #expect(!FileManager.default.fileExists(atPath: sb.dir.appendingPathComponent("backups").path))
         #expect(try Data(contentsOf: URL(fileURLWithPath: sb.dbPath)) == bytes)
         // restore replaces the file; the mark goes with the file it was about.
         try sb.ok("restore", good)

@@ -128,6 +128,11 @@ struct BackupCommand: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore(.existing)
+        if let damage = store.damage {
+            // A backup of a damaged file would count as the newest for retention and push
+            // good backups out.
+            throw CommandError("\(store.path) is marked damaged (\(damage)), so it is not backed up: restore a good backup ('orderctl restore FILE'), or once 'orderctl doctor --full' finds the file whole, clear the mark with 'orderctl doctor --repair'")
+        }
         let encrypt = try encryption.wanted ? AgeSupport.encryption(encryption) : nil
         let settings = try store.retentionSettings()
         let keep = Retention(daily: keepDaily ?? settings.daily, weekly: keepWeekly ?? settings.weekly, monthly: keepMonthly ?? settings.monthly)
