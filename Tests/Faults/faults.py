@@ -717,6 +717,26 @@ def trial_lifecycle_kill(suite, t):
     model, counter = {}, [0]
     acked, refused_adds = [], []
     durations = {}
+
+    def settle(r, args, ref, apply, expect_note):
+        """Books a command that ran to its end: acknowledged (the model follows it) or
+        refused (one clean error line). False when the trial has failed."""
+        durations.setdefault(args[0], []).append(r.seconds)
+        if r.rc == 0:
+            acked.append(args)
+            if not apply:
+                t.fail("`orderctl %s` exited 0, a move the lifecycle table does not allow from %s" % (
+                    " ".join(args), model[ref].status))
+                return False
+            apply(model)
+        else:
+            t.check_error_form(r)
+            if apply and expect_note:
+                t.note("the model expected %s to work: %s" % (args[0], r.brief()))
+            if args[0] == "add":
+                refused_adds.append(ref)
+        return True
+
     target_at = rng.randint(3, 40)
     step = 0
     killed_cmd = None
@@ -729,21 +749,8 @@ def trial_lifecycle_kill(suite, t):
             r = t.orderctl(db, args)
             if not t.check_no_crash(r):
                 return
-            durations.setdefault(args[0], []).append(r.seconds)
-            if r.rc == 0:
-                acked.append(args)
-                if apply:
-                    apply(model)
-                else:
-                    t.fail("`orderctl %s` exited 0, a move the lifecycle table does not allow from %s" % (
-                        " ".join(args), model[ref].status))
-                    return
-            else:
-                t.check_error_form(r)
-                if apply:
-                    t.note("the model expected %s to work: %s" % (args[0], r.brief()))
-                if args[0] == "add":
-                    refused_adds.append(ref)
+            if not settle(r, args, ref, apply, expect_note=True):
+                return
             continue
         # The target: a copy of the files first (nothing runs now), then the kill.
         snap = t.path("before.db")
@@ -766,19 +773,8 @@ def trial_lifecycle_kill(suite, t):
         r.killed = False      # it ended before the signal: an ordinary command
         if not t.check_no_crash(r):
             return
-        durations.setdefault(args[0], []).append(r.seconds)
-        if r.rc == 0:
-            acked.append(args)
-            if apply:
-                apply(model)
-            else:
-                t.fail("`orderctl %s` exited 0, a move the lifecycle table does not allow from %s" % (
-                    " ".join(args), model[ref].status))
-                return
-        else:
-            t.check_error_form(r)
-            if args[0] == "add":
-                refused_adds.append(ref)
+        if not settle(r, args, ref, apply, expect_note=False):
+            return
 
     args, target_ref, apply, delay = killed_cmd
     where = "killed `%s` at %.1f ms after %d acknowledged commands" % (" ".join(args), delay * 1000, len(acked))

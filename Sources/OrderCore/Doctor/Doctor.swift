@@ -407,22 +407,10 @@ extension OrderStore {
     public func repairDerived() throws -> [String] {
         try db.transaction {
             var changed: [String] = []
-            try db.execute("CREATE TEMP TABLE doctor_lead(id INTEGER PRIMARY KEY, ship INTEGER, delivery INTEGER)")
-            defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_lead") }
-            try db.execute("INSERT INTO temp.doctor_lead \(Derived.leadTimes)")
-            try db.run("""
-                UPDATE orders SET ship_hours = x.ship, delivery_hours = x.delivery FROM temp.doctor_lead x
-                WHERE x.id = orders.id AND (orders.ship_hours IS NOT x.ship OR orders.delivery_hours IS NOT x.delivery)
-                """)
-            if db.changes > 0 { changed.append("lead times of \(db.changes) order\(db.changes == 1 ? "" : "s")") }
-            try db.execute("CREATE TEMP TABLE doctor_times(id INTEGER PRIMARY KEY, status_at TEXT, confirmed_at TEXT)")
-            defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_times") }
-            try db.execute("INSERT INTO temp.doctor_times \(Derived.statusTimes)")
-            try db.run("""
-                UPDATE orders SET status_at = x.status_at, confirmed_at = x.confirmed_at FROM temp.doctor_times x
-                WHERE x.id = orders.id AND (orders.status_at IS NOT x.status_at OR orders.confirmed_at IS NOT x.confirmed_at)
-                """)
-            if db.changes > 0 { changed.append("status times of \(db.changes) order\(db.changes == 1 ? "" : "s")") }
+            let leads = try refill(["ship_hours", "delivery_hours"], as: ["ship", "delivery"], from: Derived.leadTimes)
+            if leads > 0 { changed.append("lead times of \(leads) order\(leads == 1 ? "" : "s")") }
+            let times = try refill(["status_at", "confirmed_at"], as: ["status_at", "confirmed_at"], from: Derived.statusTimes)
+            if times > 0 { changed.append("status times of \(times) order\(times == 1 ? "" : "s")") }
             let durations = try Derived.differing(db, table: "status_durations", count: "orders", rebuild: Derived.statusDurations)
             if durations > 0 {
                 try db.execute("DELETE FROM status_durations; INSERT INTO status_durations \(Derived.statusDurations)")
@@ -444,6 +432,24 @@ extension OrderStore {
             }
             return changed
         }
+    }
+
+    /// Sets the orders' derived `columns` to what `query` (their id, then one value per
+    /// column, named `names`) computes, where they differ; returns how many orders changed.
+    private func refill(_ columns: [String], as names: [String], from query: String) throws -> Int {
+        // Keyed by id, so that the UPDATE looks each order's row up rather than scanning.
+        try db.execute("""
+            DROP TABLE IF EXISTS temp.doctor_refill;
+            CREATE TEMP TABLE doctor_refill(id INTEGER PRIMARY KEY, \(names.joined(separator: ", ")));
+            INSERT INTO temp.doctor_refill \(query)
+            """)
+        defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_refill") }
+        let pairs = Array(zip(columns, names))
+        try db.run("""
+            UPDATE orders SET \(pairs.map { "\($0.0) = x.\($0.1)" }.joined(separator: ", ")) FROM temp.doctor_refill x
+            WHERE x.id = orders.id AND (\(pairs.map { "orders.\($0.0) IS NOT x.\($0.1)" }.joined(separator: " OR ")))
+            """)
+        return db.changes
     }
 
     static func bytesText(_ bytes: Int64) -> String {
