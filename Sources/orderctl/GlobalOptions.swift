@@ -96,7 +96,9 @@ struct Globals {
         if let damage = store.damage {
             Terminal.warn("\(store.path) is marked damaged (\(damage)): what it shows may be wrong, and it cannot be changed; see 'orderctl doctor --full', then 'orderctl restore FILE'")
         }
-        CSV.setting = { (try? store.decimalComma()) ?? false }
+        // Weak: the store closes when the command lets go of it, which folds a small
+        // write-ahead log into the file, so the .db alone holds the data between commands.
+        CSV.setting = { [weak store] in (try? store?.decimalComma()) ?? false }
         if store.created {
             GlobalOptions.createdPath = store.path
             GlobalOptions.announceCreation = announce
