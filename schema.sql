@@ -820,3 +820,18 @@ BEGIN
                 FROM order_lines WHERE order_id = OLD.order_id AND product_id = OLD.product_id AND id <> OLD.id) AS x
         WHERE day = substr(o.placed_at, 1, 10) AND stats_daily_product.currency = o.currency AND product_id = OLD.product_id;
 END;
+
+-- step 8: the schema's own text, kept so that every open can check it cheaply
+
+-- A flipped byte in the schema's text can leave SQL that still parses, such as a
+-- partial index's WHERE naming another status: SQLite's checks pass, and queries
+-- through that index silently miss rows. orderctl keeps here the text of every table,
+-- index, trigger and view it made, as SQLite stored it, and compares the two each time
+-- it opens the file (one small query); `doctor` also compares them with the schema
+-- built into orderctl. Objects of one's own (an index added with sqlite3) are not
+-- listed, so they are never mistaken for damage.
+CREATE TABLE schema_objects (
+    name TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('table', 'index', 'trigger', 'view')),
+    sql  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;

@@ -126,8 +126,9 @@ public enum Backups {
 
     /// Checks a copy of a database and says what it holds: SQLite's `quick_check`, the
     /// foreign keys, a schema this orderctl knows, and (with `history`) the history chain
-    /// as `verify` walks it. Throws `OrderError.file` naming `shownAs` on any problem.
-    public static func check(path: String, shownAs: String? = nil, history: Bool = true) throws -> SnapshotFacts {
+    /// as `verify` walks it, and (with `schema`) orderctl's schema text as every open
+    /// checks it. Throws `OrderError.file` naming `shownAs` on any problem.
+    public static func check(path: String, shownAs: String? = nil, history: Bool = true, schema: Bool = true) throws -> SnapshotFacts {
         let name = shownAs ?? path
         let db: Database
         do {
@@ -155,6 +156,9 @@ public enum Backups {
             }
             if let broken = try db.queryFirst("PRAGMA foreign_key_check", row: { "\($0.string(0)) row \($0.int64(1)) refers to a missing \($0.string(2)) row" }) {
                 throw OrderError.file(path: name, problem: "damaged: \(broken)")
+            }
+            if schema, let drift = try Migrations.schemaDrift(db) {
+                throw OrderError.file(path: name, problem: "damaged: its schema was changed outside orderctl, or is damaged: \(drift)")
             }
             let store = OrderStore(opened: db, path: path)
             var facts = try db.read {
@@ -247,8 +251,10 @@ extension OrderStore {
     /// encrypted backup the plaintext one beside the database, never in the destination),
     /// synced, checked (`Backups.check`), given mode 0600 and then linked into place, the
     /// folder synced: a backup that fails leaves nothing that looks like a backup.
+    /// `checkSchema: false` keeps a copy of a file whose schema text is off (what
+    /// `doctor --repair` saves before it mends the schema).
     public func backup(to destination: String? = nil, encrypt: BackupEncryption? = nil, keep: Retention = Retention(),
-                       at date: Date = Date()) throws -> BackupResult {
+                       at date: Date = Date(), checkSchema: Bool = true) throws -> BackupResult {
         let encrypted = encrypt != nil
         let stem = Backups.stem(of: path)
         var isDirectory: ObjCBool = false
@@ -285,7 +291,8 @@ extension OrderStore {
             }
         }
         do {
-            return try writeBackup(final: final, folder: folder, inFolder: inFolder, stem: stem, encrypt: encrypt, keep: keep)
+            return try writeBackup(final: final, folder: folder, inFolder: inFolder, stem: stem, encrypt: encrypt, keep: keep,
+                                   checkSchema: checkSchema)
         } catch {
             // A failed first backup leaves no empty folder behind either.
             if madeFolder { rmdir(folder) }
@@ -294,7 +301,7 @@ extension OrderStore {
     }
 
     private func writeBackup(final: String, folder: String, inFolder: Bool, stem: String, encrypt: BackupEncryption?,
-                             keep: Retention) throws -> BackupResult {
+                             keep: Retention, checkSchema: Bool) throws -> BackupResult {
         let encrypted = encrypt != nil
         if FileManager.default.fileExists(atPath: final) {
             throw OrderError.file(path: final, problem: "already exists (one backup a second); try again in a moment")
@@ -318,7 +325,7 @@ extension OrderStore {
         } catch let error as SQLiteError {
             throw OrderError.file(path: final, problem: "backup failed, nothing written: \(Self.diskProblem(error) ?? error.message)")
         }
-        let facts = try Backups.check(path: plaintext, shownAs: "the backup copy")
+        let facts = try Backups.check(path: plaintext, shownAs: "the backup copy", schema: checkSchema)
         if let encrypt {
             try encrypt(plaintext, temporary)
             unlink(plaintext)

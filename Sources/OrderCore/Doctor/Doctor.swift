@@ -10,7 +10,7 @@ public struct Finding: Sendable, Equatable {
     }
 
     public var severity: Severity
-    /// The check that found it: integrity, foreign-keys, history, stock, lines, payment,
+    /// The check that found it: integrity, schema, foreign-keys, history, stock, lines, payment,
     /// fulfilment, summaries, status-times, lead-times, files, wal, backup, disk.
     public var check: String
     /// What it is about: a file, an order's ref, a product's SKU, a table.
@@ -240,6 +240,11 @@ extension OrderStore {
             return DoctorReport(checks: checks, findings: findings)
         }
         try db.read {
+            checks.append("schema")
+            for (subject, message, mendable) in try schemaProblems() {
+                problem("schema", subject, message, mendable ? "orderctl doctor --repair makes it again from orderctl's schema (after a backup)" : restoreFix)
+            }
+
             checks.append("foreign-keys")
             let broken = try db.query("PRAGMA foreign_key_check") { "\($0.string(0)) row \($0.int64(1)) refers to a missing \($0.string(2)) row" }
             for text in broken.prefix(listed) { problem("foreign-keys", path, text, restoreFix) }
@@ -399,6 +404,61 @@ extension OrderStore {
             }
         }
         return DoctorReport(checks: checks, findings: findings)
+    }
+
+    /// orderctl's objects that differ from the schema built into it (compared with runs
+    /// of white space as one space and identifier quotes dropped, the way another SQLite
+    /// version may write them) or are missing, then `schema_objects` when it disagrees
+    /// with the file. Each is (subject, message, mendable by `--repair`): indexes,
+    /// triggers, views and the kept text are; a table is not.
+    func schemaProblems() throws -> [(String, String, Bool)] {
+        guard let embedded = Migrations.embeddedSchema else {
+            return [(path, "cannot build orderctl's own schema to compare with", false)]
+        }
+        let actual = Dictionary(try Migrations.objects(in: db).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var found: [(String, String, Bool)] = []
+        // (An older file is brought up to date on open; a read-only one is refused.)
+        guard try db.userVersion == Migrations.latestVersion else { return [] }
+        for object in embedded {
+            let mendable = object.type != "table"
+            if let have = actual[object.name] {
+                if have.type != object.type || Self.normalized(have.sql) != Self.normalized(object.sql) {
+                    found.append((object.name, "the \(object.type) differs from orderctl's schema (changed outside orderctl, or damaged)", mendable))
+                }
+            } else {
+                found.append((object.name, "the \(object.type) orderctl makes is missing (dropped outside orderctl, or damaged)", mendable))
+            }
+        }
+        if found.isEmpty, let drift = try Migrations.schemaDrift(db) {
+            found.append(("schema_objects", "the schema's kept text disagrees with the file: \(drift)", true))
+        }
+        return found
+    }
+
+    static func normalized(_ sql: String) -> String {
+        sql.replacingOccurrences(of: "\"", with: "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Makes orderctl's indexes, triggers and views again from its schema where they
+    /// differ or are missing, then keeps the schema's text again, once every table
+    /// agrees (a table that differs is left for a restore); returns what it did.
+    public func repairSchema() throws -> [String] {
+        try db.transaction {
+            var changed: [String] = []
+            let problems = try schemaProblems()
+            guard let embedded = Migrations.embeddedSchema else { return [] }
+            let byName = Dictionary(embedded.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for (name, _, mendable) in problems where mendable {
+                guard let object = byName[name], object.type != "table" else { continue }
+                try db.execute("DROP \(object.type.uppercased()) IF EXISTS \(name); \(object.sql)")
+                changed.append("the \(object.type) \(name) from orderctl's schema")
+            }
+            if !problems.isEmpty, try schemaProblems().allSatisfy({ $0.0 == "schema_objects" }) {
+                try Migrations.recordSchema(db, fresh: false)
+                if problems.contains(where: { $0.0 == "schema_objects" }) { changed.append("the schema's kept text (schema_objects)") }
+            }
+            return changed
+        }
     }
 
     /// Rebuilds the derived data (summaries, status times, lead times) from the orders

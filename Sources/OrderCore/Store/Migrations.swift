@@ -88,7 +88,8 @@ enum Migrations {
                         upgrading: (_ from: Int, _ to: Int) -> Void = { _, _ in }) throws -> Bool {
         let latest = given.map { $0.last?.version ?? 0 } ?? latestVersion
         try checkOwnership(db, path: path, latest: latest)
-        guard try db.userVersion < latest else { return false }
+        let startedAt = try db.userVersion
+        guard startedAt < latest else { return false }
         var created = false
         var announced = false
         for step in given ?? steps {
@@ -117,6 +118,7 @@ enum Migrations {
                     throw OrderError.databaseNotOrderctl(path: path, reason: "step \(step.version) would leave \(broken) pointing at nothing")
                 }
                 try swiftSteps()[step.version]?(db)
+                try recordSchema(db, fresh: startedAt == 0)
                 try db.execute("PRAGMA user_version = \(step.version)")
                 if step.version == 1 {
                     try afterFirstStep()
@@ -125,5 +127,76 @@ enum Migrations {
             }
         }
         return created
+    }
+
+    // MARK: the schema's own text (step 8)
+
+    /// One table, index, trigger or view, as `sqlite_schema` holds it.
+    struct SchemaObject: Equatable, Sendable {
+        let type: String
+        let name: String
+        let sql: String
+    }
+
+    /// The objects orderctl's steps make, built once in memory from the embedded schema
+    /// (about 30 ms; `doctor` and upgrades need it, ordinary opens do not). Nil only
+    /// when SQLite cannot build it at all.
+    static let embeddedSchema: [SchemaObject]? = {
+        guard let memory = try? Database(path: ":memory:"), (try? migrate(memory, path: ":memory:")) != nil else { return nil }
+        return try? objects(in: memory)
+    }()
+
+    static func objects(in db: Database) throws -> [SchemaObject] {
+        try db.query("""
+            SELECT type, name, sql FROM sqlite_schema
+            WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view')
+            ORDER BY name
+            """) { SchemaObject(type: $0.string(0), name: $0.string(1), sql: $0.string(2)) }
+    }
+
+    /// Keeps `schema_objects` (once a step has made it) equal to the text SQLite holds for
+    /// orderctl's objects: all of them in a database these steps just created, else those
+    /// the embedded schema names, so that objects of the owner's own are left out.
+    static func recordSchema(_ db: Database, fresh: Bool) throws {
+        guard try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_objects'") > 0 else { return }
+        let filter: String
+        var names = "[]"
+        if fresh {
+            filter = ""
+        } else {
+            guard let embedded = embeddedSchema else {
+                throw SQLiteError(code: SQLiteCode.error, message: "could not build the embedded schema to compare with")
+            }
+            filter = "AND name IN (SELECT value FROM json_each(?1))"
+            names = "[" + embedded.map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
+        }
+        try db.execute("DELETE FROM schema_objects")
+        try db.run("""
+            INSERT INTO schema_objects(name, type, sql) SELECT name, type, sql FROM sqlite_schema
+            WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view') \(filter)
+            """, arguments: fresh ? [] : [names])
+    }
+
+    /// On every open (one small query): the first of orderctl's objects whose text in
+    /// the file differs from the text kept in `schema_objects` when orderctl made it, as
+    /// a phrase ("the index orders_open differs from the one orderctl made"); nil when
+    /// all agree or the file predates step 8.
+    static func schemaDrift(_ db: Database) throws -> String? {
+        guard try db.userVersion >= 8 else { return nil }
+        let kept: Int64
+        do {
+            kept = try db.scalarInt("SELECT count(*) FROM schema_objects")
+        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.error {
+            return "the table schema_objects, which keeps the schema's text, is missing"
+        }
+        if kept == 0 { return "the table schema_objects, which keeps the schema's text, is empty" }
+        return try db.queryFirst("""
+            SELECT o.type, o.name, s.name IS NULL FROM schema_objects o
+              LEFT JOIN sqlite_schema s ON s.name = o.name AND s.type = o.type
+            WHERE s.sql IS NOT o.sql ORDER BY o.name LIMIT 1
+            """) { r in
+            r.int64(2) == 1 ? "the \(r.string(0)) \(r.string(1)) that orderctl made is missing"
+                            : "the \(r.string(0)) \(r.string(1)) differs from the one orderctl made"
+        }
     }
 }

@@ -53,10 +53,9 @@ public final class OrderStore {
             database = try Self.openReadOnly(path)
             db = database
             created = false
-            damage = marked
+            damage = try marked ?? Self.schemaDamage(database, path: path, at: clock())
             return
         }
-        damage = nil
         do {
             // Check the file is ours before anything (even the journal mode) changes it.
             database = try Database(path: path, create: mode == .create, wal: false)
@@ -72,8 +71,26 @@ public final class OrderStore {
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
         }
-        db = database
         created = fresh
+        if !allowDamaged, let found = try Self.schemaDamage(database, path: path, at: clock()) {
+            // Marked now: opened read-only like any file known to be damaged.
+            db = try Self.openReadOnly(path)
+            damage = DamageMarker.read(path) ?? found
+        } else {
+            db = database
+            damage = nil
+        }
+    }
+
+    /// The cheap check every open makes beyond SQLite's own: orderctl's tables, indexes,
+    /// triggers and views still read as they did when it made them (`schema_objects`).
+    /// When one does not, the file is marked damaged (best effort: a read-only folder
+    /// keeps no mark) and the reason returned.
+    static func schemaDamage(_ database: Database, path: String, at date: Date) throws -> String? {
+        guard let drift = try Migrations.schemaDrift(database) else { return nil }
+        let reason = "its schema was changed outside orderctl, or is damaged: \(drift)"
+        DamageMarker.mark(path, reason: reason, at: date)
+        return reason
     }
 
     /// True when this process may change the file and make files beside it (its -wal).

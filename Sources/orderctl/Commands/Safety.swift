@@ -214,7 +214,8 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Check the database file and everything orderctl keeps in it.",
         discussion: """
             Checks the file (SQLite's quick_check; --full: integrity_check, which also \
-            compares every index with its table and takes longer), the foreign keys, and \
+            compares every index with its table and takes longer), the schema (every \
+            table, index, trigger and view as orderctl makes them), the foreign keys, and \
             orderctl's own rules: the history chain (as verify), stock on hand equals the \
             sum of its stock moves and reserved what the order lines hold, units shipped \
             and returned equal the shipments and returns, each order's payment and \
@@ -229,8 +230,9 @@ struct DoctorCommand: ParsableCommand {
             well, 1 when there is a problem, 3 when there are only warnings (cron mails \
             the owner on either).
 
-            --repair first takes a backup, then rebuilds what is derived (summaries, \
-            status times, lead times) and says what it changed; it never touches orders, \
+            --repair first takes a backup, then rebuilds what is derived (indexes, \
+            triggers and views that differ from orderctl's schema, summaries, status \
+            times, lead times) and says what it changed; it never touches orders, \
             payments or history. Damage to the file itself needs a backup: orderctl restore.
 
             Examples:
@@ -244,7 +246,7 @@ struct DoctorCommand: ParsableCommand {
     @Flag(help: "Run SQLite's integrity_check instead of quick_check (reads every index against its table).")
     var full = false
 
-    @Flag(help: "Back up, then rebuild the derived data (summaries, status times, lead times) and say what changed.")
+    @Flag(help: "Back up, then rebuild the derived data (schema indexes, triggers, views; summaries, status and lead times) and say what changed.")
     var repair = false
 
     @OptionGroup var format: JSONOption
@@ -258,21 +260,22 @@ struct DoctorCommand: ParsableCommand {
         var backup: String?
         if repair {
             do {
-                backup = try store.backup(at: GlobalOptions.clock()()).path
+                backup = try store.backup(at: GlobalOptions.clock()(), checkSchema: false).path
             } catch let error as OrderError {
                 throw CommandError("doctor --repair backs up first, and that failed (\(error)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair")
             }
-            repaired = try store.repairDerived()
+            // The schema first: a trigger made wrong may have kept wrong sums.
+            repaired = try store.repairSchema() + store.repairDerived()
         }
         var report = try store.doctor(full: full, files: files, at: GlobalOptions.clock()())
-        let damaged = report.findings.first { $0.check == "integrity" }
+        let damaged = report.findings.first { $0.check == "integrity" || $0.check == "schema" }
         if let damaged {
             // From now on every command opens the file read-only, and says why.
             DamageMarker.mark(store.path, reason: "doctor: \(damaged.message)", at: GlobalOptions.clock()())
         } else if let marked {
             if repair {
                 DamageMarker.clear(store.path)
-                repaired.append("cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") now")
+                repaired.append("cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") and its schema is orderctl's now")
             } else {
                 report.findings.insert(Finding(severity: .problem, check: "integrity", subject: store.path,
                                                message: "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(full ? "integrity_check" : "quick_check") now",
