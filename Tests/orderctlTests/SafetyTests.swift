@@ -244,7 +244,11 @@ struct RestoreTests {
         _ = try sb.sql("PRAGMA user_version = 99", db: newer)
         let tampered = sb.dir.appendingPathComponent("tampered.db").path
         try bytes.write(to: URL(fileURLWithPath: tampered))
+        let trigger = try sb.sql("SELECT sql FROM schema_objects WHERE name = 'order_events_no_update'", db: tampered).joined(separator: "\n")
         _ = try sb.sql("DROP TRIGGER order_events_no_update; UPDATE order_events SET detail = 'x' WHERE id = 1", db: tampered)
+        let unguarded = sb.dir.appendingPathComponent("unguarded.db").path
+        try FileManager.default.copyItem(atPath: tampered, toPath: unguarded)
+        _ = try sb.sql(trigger, db: tampered)   // put back as orderctl made it: only the chain tells
         let cases: [(String, Data?, String)] = [
             ("flipped.db", flipped, "damaged"),
             ("truncated.db", bytes.prefix(bytes.count / 2), "damaged"),
@@ -253,6 +257,7 @@ struct RestoreTests {
             ("empty.db", Data(), "not an orderctl database"),
             ("newer.db", nil, "schema version 99 is newer than this orderctl supports"),
             ("tampered.db", nil, "history check failed: event #1"),
+            ("unguarded.db", nil, "damaged: its schema was changed outside orderctl, or is damaged: the trigger order_events_no_update that orderctl made is missing"),
         ]
         let before = try sb.dump()
         for (name, data, expected) in cases {

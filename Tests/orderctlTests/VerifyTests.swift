@@ -36,7 +36,17 @@ struct VerifyTests {
         _ = try sb.sql("DROP TRIGGER order_events_no_update; DROP TRIGGER order_events_no_delete;")
     }
 
+    /// A careful tamperer puts the triggers back as orderctl made them (the text kept in
+    /// schema_objects), so that only the chain can tell.
+    func restoreTriggers(_ sb: Sandbox) throws {
+        for name in ["order_events_no_update", "order_events_no_delete"]
+        where try sb.scalar("SELECT count(*) FROM sqlite_schema WHERE name = '\(name)'") == "0" {
+            _ = try sb.sql(try sb.sql("SELECT sql FROM schema_objects WHERE name = '\(name)'").joined(separator: "\n"))
+        }
+    }
+
     func expectFails(_ sb: Sandbox, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try restoreTriggers(sb)
         let r = try sb.run("verify")
         #expect(r.exitCode == 1, "\(r)", sourceLocation: sourceLocation)
         #expect(r.stdout.isEmpty, "\(r)", sourceLocation: sourceLocation)
@@ -73,6 +83,17 @@ struct VerifyTests {
             #expect(r.stderr.contains("order_events is append-only"), "\(r)")
         }
         try sb.ok("verify")
+    }
+
+    @Test("a tamperer who leaves the append-only triggers dropped is caught as the file opens")
+    func triggersLeftDropped() throws {
+        let sb = try history()
+        try dropTriggers(sb)
+        let r = try sb.run("verify")
+        #expect(r.exitCode == 0, "the chain itself is intact: \(r)")
+        #expect(r.stderrLines.first?.contains("its schema was changed outside orderctl, or is damaged: the trigger order_events_no_delete that orderctl made is missing") == true, "\(r)")
+        let add = try sb.run("note", "V-1", "a note")
+        #expect(add.exitCode == 1, "nothing is written to a file whose schema was changed: \(add)")
     }
 
     @Test("one event's text changed: that event is named")

@@ -123,6 +123,13 @@ public struct Row {
     }
 
     public func optionalString(_ i: Int) -> String? { isNull(i) ? nil : string(i) }
+
+    /// The bytes of a text column without making a String, valid until the statement
+    /// steps again; nil for NULL.
+    func textBytes(_ i: Int) -> UnsafeBufferPointer<UInt8>? {
+        guard sqlite3_column_type(handle, Int32(i)) != SQLITE_NULL, let ptr = sqlite3_column_text(handle, Int32(i)) else { return nil }
+        return UnsafeBufferPointer(start: ptr, count: Int(sqlite3_column_bytes(handle, Int32(i))))
+    }
     public func optionalInt64(_ i: Int) -> Int64? { isNull(i) ? nil : int64(i) }
     public func optionalInt(_ i: Int) -> Int? { isNull(i) ? nil : int(i) }
 

@@ -9,18 +9,64 @@ enum HistoryChain {
 
     static func hash(prev: String, id: Int64, orderID: Int64, seq: Int, at: String, kind: String,
                      old: String?, new: String?, detail: String?) -> String {
-        // Unit separators between fields; NUL marks an absent value.
-        // Built as bytes: this runs for every event an import writes.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(160 + at.utf8.count + (detail?.utf8.count ?? 0))
+        var input = ChainInput()
+        input.bytes.reserveCapacity(160 + at.utf8.count + (detail?.utf8.count ?? 0))
         func add(_ s: String?) {
-            if let s { bytes.append(contentsOf: s.utf8) } else { bytes.append(0) }
+            guard var s else { return input.text(nil) }
+            s.withUTF8 { input.text($0) }
         }
-        for (i, field) in [prev, String(id), String(orderID), String(seq), at, kind, old, new, detail].enumerated() {
-            if i > 0 { bytes.append(0x1F) }
-            add(field)
+        add(prev)
+        input.integer(id)
+        input.integer(orderID)
+        input.integer(Int64(seq))
+        add(at)
+        add(kind)
+        add(old)
+        add(new)
+        add(detail)
+        return hex(SHA256.hash(data: input.bytes))
+    }
+
+    /// What an event's hash covers, as bytes: the fields in order with a unit separator
+    /// between them, NUL for an absent value. One layout for writing and for `verify`,
+    /// which feeds it the column bytes straight from SQLite.
+    struct ChainInput {
+        var bytes: [UInt8] = []
+
+        mutating func reset() {
+            bytes.removeAll(keepingCapacity: true)
+            started = false
         }
-        return hex(SHA256.hash(data: bytes))
+
+        mutating func text(_ field: UnsafeBufferPointer<UInt8>?) {
+            separate()
+            if let field { bytes.append(contentsOf: field) } else { bytes.append(0) }
+        }
+
+        mutating func integer(_ value: Int64) {
+            separate()
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                    count += 1
+                } while magnitude > 0
+                bytes.append(contentsOf: buffer[(20 - count)...])
+            }
+        }
+
+        /// The separator before every field but the first (`prev`, which may be empty).
+        private var started = false
+        private mutating func separate() {
+            if started { bytes.append(0x1F) }
+            started = true
+        }
     }
 
     static let digits = Array("0123456789abcdef".utf8)
@@ -144,83 +190,148 @@ final class ChainCursor {
 }
 
 extension OrderStore {
-    /// The orders' current figures must be what their history says: the status of the
-    /// last status event, and the payments and refunds the events record.
-    func crossCheckOrders() throws -> String? {
-        let statuses = try db.query("""
-            SELECT o.ref, o.status,
-                   (SELECT e.new_value FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' ORDER BY e.seq DESC LIMIT 1)
-            FROM orders o ORDER BY o.id
-            """) { ($0.string(0), $0.string(1), $0.optionalString(2) ?? OrderStatus.pending.rawValue) }
-        if let bad = statuses.first(where: { $0.1 != $0.2 }) {
-            return "order \(bad.0) says it is \(bad.1), but its history says \(bad.2): the order row was changed"
+    /// The orders' payments and refunds must be what their history says (their status is
+    /// compared in `verifyHistory`'s walk).
+    func crossCheckPayments() throws -> String? {
+        var recorded: [Int64: (paid: Int64, refunded: Int64)] = [:]
+        var currencies: [String: Currency] = [:]
+        try db.forEach("SELECT e.order_id, e.kind = 'paid', e.new_value, o.currency FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.kind IN ('paid', 'refunded')") { r in
+            let text = r.string(2).split(separator: " ").first.map(String.init) ?? ""
+            let code = r.string(3)
+            let currency = try currencies[code] ?? Currency(code: code)
+            currencies[code] = currency
+            let amount = (try? Money.parse(text, currency: currency, field: "amount"))?.minor ?? -1
+            if r.bool(1) { recorded[r.int64(0), default: (0, 0)].paid += amount }
+            else { recorded[r.int64(0), default: (0, 0)].refunded += amount }
         }
-        let money = try db.query("""
-            SELECT o.id, o.ref, o.currency, o.paid_total, o.refunded_total,
+        var problem: String?
+        // Streamed (through payments_order); the ref is read only for an order that disagrees.
+        try db.forEach("""
+            SELECT o.id, o.ref, o.paid_total, o.refunded_total,
                    (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment'),
                    (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'refund')
             FROM orders o ORDER BY o.id
-            """) { ($0.int64(0), $0.string(1), $0.string(2), $0.int64(3), $0.int64(4), $0.int64(5), $0.int64(6)) }
-        var recorded: [Int64: (paid: Int64, refunded: Int64)] = [:]
-        try db.forEach("SELECT e.order_id, e.kind, e.new_value, o.currency FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.kind IN ('paid', 'refunded')") { r in
-            let text = r.string(2).split(separator: " ").first.map(String.init) ?? ""
-            let amount = (try? Money.parse(text, currency: Currency(code: r.string(3)), field: "amount"))?.minor ?? -1
-            if r.string(1) == "paid" { recorded[r.int64(0), default: (0, 0)].paid += amount }
-            else { recorded[r.int64(0), default: (0, 0)].refunded += amount }
-        }
-        for m in money {
-            let events = recorded[m.0] ?? (0, 0)
-            if m.3 != m.5 || m.3 != events.paid {
-                return "order \(m.1): paid total \(m.3), payments \(m.5), history \(events.paid) (minor units) disagree: payments were changed"
-            }
-            if m.4 != m.6 || m.4 != events.refunded {
-                return "order \(m.1): refunded total \(m.4), refunds \(m.6), history \(events.refunded) (minor units) disagree: refunds were changed"
+            """) { r in
+            guard problem == nil else { return }
+            let events = recorded[r.int64(0)] ?? (0, 0)
+            let (paid, refunded, payments, refunds) = (r.int64(2), r.int64(3), r.int64(4), r.int64(5))
+            if paid != payments || paid != events.paid {
+                problem = "order \(r.string(1)): paid total \(paid), payments \(payments), history \(events.paid) (minor units) disagree: payments were changed"
+            } else if refunded != refunds || refunded != events.refunded {
+                problem = "order \(r.string(1)): refunded total \(refunded), refunds \(refunds), history \(events.refunded) (minor units) disagree: refunds were changed"
             }
         }
-        return nil
+        return problem
+    }
+
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+        a.count == b.count && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
     }
 
     /// Walks the whole chain and reports the first event that was changed, removed
     /// or inserted other than through orderctl.
     public func verifyHistory() throws -> VerifyReport {
         try db.read {
-            // Order ids are unique; twice means a damaged index (a torn copy), reported, never a trap.
-            var refs: [Int64: String] = [:]
+            // Order ids are unique; twice means a damaged index (a torn copy), reported, never
+            // a trap. A bit per id (a set for ids past a sane size).
+            let maxID = try db.scalarInt("SELECT coalesce(max(id), 0) FROM orders")
+            let dense = maxID >= 0 && maxID < 1 << 24 ? Int(maxID) + 1 : 0
+            var seen = [UInt64](repeating: 0, count: (dense + 63) / 64)
+            var seenBeyond = Set<Int64>()
+            var orders = 0
             var repeated: Int64?
             try db.forEach("SELECT id, ref FROM orders") { r in
-                if refs.updateValue(r.string(1), forKey: r.int64(0)) != nil, repeated == nil { repeated = r.int64(0) }
+                let id = r.int64(0)
+                orders += 1
+                if id >= 0 && id < dense {
+                    let (word, bit) = (Int(id) / 64, UInt64(1) << UInt64(id % 64))
+                    if seen[word] & bit != 0, repeated == nil { repeated = id }
+                    seen[word] |= bit
+                } else if !seenBeyond.insert(id).inserted, repeated == nil {
+                    repeated = id
+                }
             }
+            seen = []
             if let repeated {
-                return VerifyReport(eventsChecked: 0, orders: refs.count,
+                return VerifyReport(eventsChecked: 0, orders: orders,
                                     problem: "the orders' index lists order id \(repeated) twice: the file is damaged (restore a backup, or see 'sqlite3 FILE .recover')",
                                     head: nil)
             }
-            var prev = ""
+            // Each event's bytes straight from SQLite into the hash, its stored hash and
+            // its predecessor's compared as bytes: no strings per event. The last seq seen
+            // per order in an array by order id.
+            var lastSeq = [Int32](repeating: 0, count: dense)
+            var lastSeqBeyond: [Int64: Int64] = [:]
+            // The status each order's last status event gives it: 0 none (pending), i + 1
+            // the i-th of OrderStatus.allCases, 255 some other text.
+            let statusNames = OrderStatus.allCases.map { Array($0.rawValue.utf8) }
+            let statusKind = Array("status".utf8)
+            var lastStatus = [UInt8](repeating: 0, count: dense)
+            var lastStatusBeyond: [Int64: UInt8] = [:]
+            var input = HistoryChain.ChainInput()
+            var prev: [UInt8] = []
+            var computed = [UInt8](repeating: 0, count: 64)
             var count = 0
-            var lastSeq: [Int64: Int] = [:]
-            var last: (Int64, String)?
-            var problem: String?
-            func name(_ id: Int64, _ orderID: Int64, _ seq: Int, _ kind: String) -> String {
-                "event #\(id) (order \(refs[orderID] ?? "id \(orderID)"), seq \(seq), \(kind))"
-            }
+            var lastID: Int64 = 0
+            var failed: (id: Int64, orderID: Int64, seq: Int64, kind: String, why: Int, expected: Int64)?
+            let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
             try db.forEach("SELECT id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash FROM order_events ORDER BY id") { r in
-                guard problem == nil else { return }
-                let (id, orderID, seq, kind) = (r.int64(0), r.int64(1), r.int(2), r.string(4))
-                let storedPrev = r.optionalString(8) ?? "", stored = r.optionalString(9) ?? ""
-                let computed = HistoryChain.hash(prev: storedPrev, id: id, orderID: orderID, seq: seq, at: r.string(3), kind: kind,
-                                                 old: r.optionalString(5), new: r.optionalString(6), detail: r.optionalString(7))
-                count += 1
-                if computed != stored {
-                    problem = "\(name(id, orderID, seq, kind)) was changed: its content does not match its hash"
-                } else if storedPrev != prev {
-                    problem = "\(name(id, orderID, seq, kind)) does not follow the event before it: an event was removed, inserted or moved just before it"
-                } else if seq != (lastSeq[orderID] ?? 0) + 1 {
-                    problem = "\(name(id, orderID, seq, kind)): order's event \(seq - 1 > (lastSeq[orderID] ?? 0) ? "seq \((lastSeq[orderID] ?? 0) + 1) is missing" : "sequence is out of order")"
+                guard failed == nil else { return }
+                let (id, orderID, seq) = (r.int64(0), r.int64(1), r.int64(2))
+                let storedPrev = r.textBytes(8) ?? empty
+                input.reset()
+                input.text(storedPrev)
+                input.integer(id)
+                input.integer(orderID)
+                input.integer(seq)
+                input.text(r.textBytes(3) ?? empty)
+                input.text(r.textBytes(4) ?? empty)
+                input.text(r.textBytes(5))
+                input.text(r.textBytes(6))
+                input.text(r.textBytes(7))
+                let digest = SHA256.hash(data: input.bytes)
+                var i = 0
+                for byte in digest {
+                    computed[i] = HistoryChain.digits[Int(byte >> 4)]
+                    computed[i + 1] = HistoryChain.digits[Int(byte & 0x0F)]
+                    i += 2
                 }
-                lastSeq[orderID] = seq
-                prev = stored
-                last = (id, stored)
+                let stored = r.textBytes(9) ?? empty
+                count += 1
+                let before = orderID >= 0 && orderID < dense ? Int64(lastSeq[Int(orderID)]) : lastSeqBeyond[orderID] ?? 0
+                if !Self.same(stored, computed) {
+                    failed = (id, orderID, seq, r.string(4), 0, 0)
+                } else if !Self.same(storedPrev, prev) {
+                    failed = (id, orderID, seq, r.string(4), 1, 0)
+                } else if seq != before + 1 {
+                    failed = (id, orderID, seq, r.string(4), 2, before)
+                }
+                if let kind = r.textBytes(4), Self.same(kind, statusKind) {
+                    let new = r.textBytes(6) ?? empty
+                    let code = statusNames.firstIndex { Self.same(new, $0) }.map { UInt8($0 + 1) } ?? 255
+                    if orderID >= 0 && orderID < dense { lastStatus[Int(orderID)] = code } else { lastStatusBeyond[orderID] = code }
+                }
+                if orderID >= 0 && orderID < dense, seq >= 0 && seq <= Int64(Int32.max) {
+                    lastSeq[Int(orderID)] = Int32(seq)
+                } else {
+                    lastSeqBeyond[orderID] = seq
+                }
+                prev.removeAll(keepingCapacity: true)
+                prev.append(contentsOf: stored)
+                lastID = id
             }
+            var problem: String?
+            if let failed {
+                // Named only now: the one event that failed, with its order's ref.
+                let ref = try db.queryFirst("SELECT ref FROM orders WHERE id = ?", failed.orderID) { $0.string(0) } ?? "id \(failed.orderID)"
+                let name = "event #\(failed.id) (order \(ref), seq \(failed.seq), \(failed.kind))"
+                switch failed.why {
+                case 0: problem = "\(name) was changed: its content does not match its hash"
+                case 1: problem = "\(name) does not follow the event before it: an event was removed, inserted or moved just before it"
+                default: problem = "\(name): order's event \(failed.seq - 1 > failed.expected ? "seq \(failed.expected + 1) is missing" : "sequence is out of order")"
+                }
+            }
+            let last: (Int64, String)? = count == 0 ? nil : (lastID, String(decoding: prev, as: UTF8.self))
             if problem == nil {
                 let head = try rawSetting(HistoryChain.headKey)
                 let expected = last.map { "\($0.0):\($0.1)" }
@@ -235,11 +346,30 @@ extension OrderStore {
                 }
             }
             if problem == nil {
-                let orphans = try db.scalarInt("SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id)")
-                if orphans > 0 { problem = "\(orphans) order(s) have no history at all: their events were removed" }
+                // Every order has events, and the status its history gives it.
+                var orphans = 0
+                var wrong: Int64?
+                try db.forEach("SELECT id, status FROM orders ORDER BY id") { r in
+                    let id = r.int64(0)
+                    let dense = id >= 0 && id < dense
+                    if (dense ? Int64(lastSeq[Int(id)]) : lastSeqBeyond[id] ?? 0) == 0 { orphans += 1 }
+                    guard wrong == nil else { return }
+                    let code = dense ? lastStatus[Int(id)] : lastStatusBeyond[id] ?? 0
+                    if code == 255 || !Self.same(r.textBytes(1) ?? empty, statusNames[code == 0 ? 0 : Int(code) - 1]) { wrong = id }
+                }
+                if orphans > 0 {
+                    problem = "\(orphans) order(s) have no history at all: their events were removed"
+                } else if let wrong, let (ref, status, history) = try db.queryFirst("""
+                    SELECT o.ref, o.status, (SELECT e.new_value FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' ORDER BY e.seq DESC LIMIT 1)
+                    FROM orders o WHERE o.id = ?
+                    """, wrong, row: { ($0.string(0), $0.string(1), $0.optionalString(2) ?? OrderStatus.pending.rawValue) }) {
+                    problem = "order \(ref) says it is \(status), but its history says \(history): the order row was changed"
+                }
             }
-            if problem == nil { problem = try crossCheckOrders() }
-            return VerifyReport(eventsChecked: count, orders: refs.count, problem: problem, head: last.map { "#\($0.0) \($0.1)" })
+            lastSeq = []
+            lastStatus = []
+            if problem == nil { problem = try crossCheckPayments() }
+            return VerifyReport(eventsChecked: count, orders: orders, problem: problem, head: last.map { "#\($0.0) \($0.1)" })
         }
     }
 }
