@@ -94,7 +94,10 @@ struct Globals {
         GlobalOptions.openedPath = databasePath
         let store = try OrderStore(path: databasePath, mode: mode, allowDamaged: allowDamaged, clock: GlobalOptions.clock())
         if let damage = store.damage {
-            Terminal.warn("\(store.path) is marked damaged (\(damage)): what it shows may be wrong, and it cannot be changed; see 'orderctl doctor --full', then 'orderctl restore FILE'")
+            let next = damage.contains(OrderStore.schemaDamagePhrase)
+                ? "'orderctl doctor' says what differs, and 'orderctl doctor --repair' remakes an index, trigger or view; a table needs 'orderctl restore FILE'"
+                : "see 'orderctl doctor --full', then 'orderctl restore FILE'"
+            Terminal.warn("\(store.path) is marked damaged (\(damage)): what it shows may be wrong, and it cannot be changed; \(next)")
         }
         // Weak: the store closes when the command lets go of it, which folds a small
         // write-ahead log into the file, so the .db alone holds the data between commands.

@@ -856,7 +856,7 @@ struct SchemaCheckTests {
         let reason = "its schema was changed outside orderctl, or is damaged: the index orders_in_status differs from the one orderctl made"
         let list = try sb.run("list")
         #expect(list.exitCode == 0, "reading goes on: \(list)")
-        #expect(list.stderrLines == ["Warning: \(sb.dbPath) is marked damaged (2026-11-25T10:00:00Z \(reason)): what it shows may be wrong, and it cannot be changed; see 'orderctl doctor --full', then 'orderctl restore FILE'"], "\(list)")
+        #expect(list.stderrLines == ["Warning: \(sb.dbPath) is marked damaged (2026-11-25T10:00:00Z \(reason)): what it shows may be wrong, and it cannot be changed; 'orderctl doctor' says what differs, and 'orderctl doctor --repair' remakes an index, trigger or view; a table needs 'orderctl restore FILE'"], "\(list)")
         #expect(try String(contentsOfFile: sb.dbPath + ".damaged", encoding: .utf8) == "2026-11-25T10:00:00Z \(reason)\n")
         let add = try sb.run("add", "--customer", "ann@example.com", "--item", "MUG-01")
         #expect(add.exitCode == 1 && add.stderrLines.last?.hasPrefix("Error: \(sb.dbPath) is marked damaged (") == true, "\(add)")

@@ -158,7 +158,7 @@ public enum Backups {
                 throw OrderError.file(path: name, problem: "damaged: \(broken)")
             }
             if schema, let drift = try Migrations.schemaDrift(db) {
-                throw OrderError.file(path: name, problem: "damaged: its schema was changed outside orderctl, or is damaged: \(drift)")
+                throw OrderError.file(path: name, problem: "damaged: \(OrderStore.schemaDamagePhrase): \(drift)")
             }
             let store = OrderStore(opened: db, path: path)
             var facts = try db.read {

@@ -86,9 +86,11 @@ public final class OrderStore {
     /// triggers and views still read as they did when it made them (`schema_objects`).
     /// When one does not, the file is marked damaged (best effort: a read-only folder
     /// keeps no mark) and the reason returned.
+    public static let schemaDamagePhrase = "its schema was changed outside orderctl, or is damaged"
+
     static func schemaDamage(_ database: Database, path: String, at date: Date) throws -> String? {
         guard let drift = try Migrations.schemaDrift(database) else { return nil }
-        let reason = "its schema was changed outside orderctl, or is damaged: \(drift)"
+        let reason = "\(schemaDamagePhrase): \(drift)"
         DamageMarker.mark(path, reason: reason, at: date)
         return reason
     }
