@@ -49,7 +49,23 @@ SELECT (SELECT count(*) FROM (SELECT * FROM stats_daily_product WHERE lines <> 0
 CREATE TEMP TABLE mp AS SELECT substr(day, 1, 7) AS month, currency, product_id, sum(lines), sum(cancelled), sum(units), sum(gross),
        sum(returned_value), sum(shipped), sum(returned) FROM dp GROUP BY 1, 2, 3;
 SELECT (SELECT count(*) FROM (SELECT * FROM stats_monthly_product WHERE lines <> 0 EXCEPT SELECT * FROM mp)) + (SELECT count(*) FROM (SELECT * FROM mp EXCEPT SELECT * FROM stats_monthly_product));
+CREATE TEMP TABLE m AS SELECT substr(day, 1, 7) AS month, currency, sum(orders), sum(cancelled), sum(units), sum(gross), sum(refunds),
+       sum(shipped), sum(returned) FROM d GROUP BY 1, 2;
+SELECT (SELECT count(*) FROM (SELECT * FROM stats_monthly WHERE orders <> 0 EXCEPT SELECT * FROM m)) + (SELECT count(*) FROM (SELECT * FROM m EXCEPT SELECT * FROM stats_monthly));
+CREATE TEMP TABLE ml AS SELECT substr(day, 1, 7) AS month, currency, kind, hours, sum(orders) FROM dl GROUP BY 1, 2, 3, 4;
+SELECT (SELECT count(*) FROM (SELECT * FROM stats_monthly_lead WHERE orders <> 0 EXCEPT SELECT * FROM ml)) + (SELECT count(*) FROM (SELECT * FROM ml EXCEPT SELECT * FROM stats_monthly_lead));
 -- Status and lead times against the history and the shipments.
 SELECT count(*) FROM orders o
  WHERE o.status_at IS NOT coalesce((SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1), o.placed_at)
-    OR o.ship_hours IS NOT (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(o.placed_at)) / 3600 FROM shipments s WHERE s.order_id = o.id);
+    OR o.confirmed_at IS NOT (SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' AND e.old_value = 'pending'
+                                 AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1)
+    OR o.ship_hours IS NOT (SELECT (unixepoch(min(s.shipped_at)) - unixepoch(o.placed_at)) / 3600 FROM shipments s WHERE s.order_id = o.id)
+    OR o.delivery_hours IS NOT (SELECT CASE WHEN count(*) > 0 AND count(*) = count(s.delivered_at)
+                                            THEN (unixepoch(max(s.delivered_at)) - unixepoch(min(s.shipped_at))) / 3600 END
+                                  FROM shipments s WHERE s.order_id = o.id);
+-- How long orders stayed in each status, against the history.
+CREATE TEMP TABLE sd AS SELECT old_value AS status, hours, count(*) AS orders FROM (
+    SELECT e.kind, e.old_value, max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
+      FROM order_events e WHERE e.kind IN ('created', 'status'))
+ WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL GROUP BY 1, 2;
+SELECT (SELECT count(*) FROM (SELECT * FROM status_durations WHERE orders <> 0 EXCEPT SELECT * FROM sd)) + (SELECT count(*) FROM (SELECT * FROM sd EXCEPT SELECT * FROM status_durations));

@@ -321,7 +321,7 @@ extension OrderStore {
         }
         if encrypted { Backups.removeStaleTemporaries(in: databaseFolder.isEmpty ? "." : databaseFolder) }
         do {
-            try db.copySnapshot(to: plaintext)
+            try db.copySnapshot(to: plaintext, durable: !encrypted)
         } catch let error as SQLiteError {
             throw OrderError.file(path: final, problem: "backup failed, nothing written: \(Self.diskProblem(error) ?? error.message)")
         }

@@ -13,7 +13,11 @@ extension Database {
     /// so writers in other processes go on (WAL) and the copy never restarts. The copy
     /// keeps free pages, which `VACUUM INTO` would drop (5% here); a backup is about
     /// safety, not size.
-    func copySnapshot(to path: String) throws {
+    ///
+    /// `durable: false` for a copy that only lives for moments (the plaintext an
+    /// encrypted backup is made from): not synced, so its 3 GB on a large shop are never
+    /// written out to the disk before they are deleted.
+    func copySnapshot(to path: String, durable: Bool = true) throws {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw SQLiteError(code: SQLiteCode.cantOpen, message: "cannot create \(path): \(String(cString: strerror(errno)))")
@@ -31,6 +35,7 @@ extension Database {
             let code = sqlite3_extended_errcode(dest)
             return SQLiteError(code: code == 0 ? rc : code, message: "\(what): \(String(cString: sqlite3_errmsg(dest)))")
         }
+        if !durable { sqlite3_exec(dest, "PRAGMA synchronous = OFF", nil, nil, nil) }
         guard let backup = sqlite3_backup_init(dest, "main", handle, "main") else {
             throw fail(SQLITE_ERROR, "cannot start the backup")
         }
