@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "OrderCoreTests", dependencies: ["OrderCore"]),
+        .testTarget(name: "OrderCoreTests", dependencies: ["OrderCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "orderctlTests", dependencies: ["OrderCore", "orderctl"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import OrderCore
@@ -197,6 +198,31 @@ struct MigrationTests {
     }
 
     // MARK: the embedded schema
+
+    /// Every shipped step by the SHA-256 of its SQL (white space at its ends aside). A
+    /// database out there was made by exactly that text: a shipped step is never edited,
+    /// only followed by a new one. Add the new step's line here when it ships.
+    static let shippedSteps: [Int: String] = [
+        1: "ba00a6ad147c79b802f822d006f41709386dd3337afb5c0783050a7d1cf82a08",
+        2: "3aa60a717e428bc388ff947396393cfc5e41b243d679efdc78207eaabaf6f41d",
+        3: "4515efba8c5a06b9673e813e2ac054ef5360f714159d9e170a729000f01f270b",
+        4: "4e4c09e79c4576196135635f8d17af1fe618cc1b1ad8075bce8dd9bb5cf9fbbf",
+        5: "46cd6ae35f43d998cea4b545f90531dac097c405304fa27f8445ddf5643ed0b8",
+        6: "00d2f22ee1411b32ecae985a77b15aa301576652c97e8a4584438e4928b8ad35",
+        7: "b4141bee495eb1460c06bb0f3b1a63063e63558e20eec9edf37696447508350c",
+        8: "54452cfed2aa812f8aa7bdf3a25eb9c16abf9e159d2ee0de2610428a70613bcd",
+    ]
+
+    @Test("no shipped schema step was edited, and every step is pinned")
+    func shippedStepsUnchanged() throws {
+        for step in Migrations.steps {
+            let text = step.sql.trimmingCharacters(in: .whitespacesAndNewlines)
+            let digest = SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+            let pinned = try #require(Self.shippedSteps[step.version], "step \(step.version) (\(step.title)) is not pinned: add \(step.version): \"\(digest)\"")
+            #expect(digest == pinned, "step \(step.version) (\(step.title)) was edited after it shipped: databases made by it differ from it; add a new step instead")
+        }
+        #expect(Self.shippedSteps.count == Migrations.steps.count, "a pinned step is missing from schema.sql")
+    }
 
     @Test("the embedded schema has consecutive steps, and the latest version is the last step")
     func embeddedSteps() throws {

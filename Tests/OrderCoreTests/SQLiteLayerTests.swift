@@ -68,6 +68,10 @@ struct SQLiteLayerTests {
             defer { try? db.execute("PRAGMA foreign_keys = ON") }
             do { try db.transaction {
                 let check = try ReferenceCheck(db)
+                // Every foreign key of the schema, as SQLite declares it (none kept by hand).
+                #expect(check.references.map { "\($0.child).\($0.column)>\($0.parent).\($0.key)" }.sorted()
+                        == (try db.query("SELECT m.name || '.' || f.\"from\" || '>' || f.\"table\" || '.' || f.\"to\" FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'") { $0.string(0) }).sorted())
+                #expect(check.references.contains { $0.child == "customer_events" && $0.parent == "customers" })
                 // New orders (a range without gaps) and rows referring to them and to the old order.
                 let (a, _) = try store.addOrder(draft(["TEE"], ref: "NEW-1"))
                 let (b, _) = try store.addOrder(draft(["TEE:2"], ref: "NEW-2"))

@@ -9,24 +9,20 @@
 /// in the range of new ids and that range has no gaps, so most references are checked
 /// without a lookup.
 struct ReferenceCheck {
-    static let references: [(child: String, column: String, parent: String)] = [
-        ("stock_moves", "product_id", "products"), ("stock_moves", "order_id", "orders"),
-        ("orders", "customer_id", "customers"),
-        ("order_lines", "order_id", "orders"), ("order_lines", "product_id", "products"),
-        ("order_events", "order_id", "orders"),
-        ("payments", "order_id", "orders"),
-        ("shipments", "order_id", "orders"),
-        ("shipment_lines", "shipment_id", "shipments"), ("shipment_lines", "order_line_id", "order_lines"),
-        ("returns", "order_id", "orders"),
-        ("return_lines", "return_id", "returns"), ("return_lines", "order_line_id", "order_lines"),
-    ]
+    /// Every foreign key the schema declares (child table, its column, the parent table
+    /// and its key), read from SQLite rather than kept by hand beside schema.sql.
+    let references: [(child: String, column: String, parent: String, key: String)]
 
     /// The largest rowid of each table before the write.
     let before: [String: Int64]
 
     init(_ db: Database) throws {
+        references = try db.query("""
+            SELECT m.name, f."from", f."table", coalesce(f."to", 'rowid') FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+            WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, f.id, f.seq
+            """) { (child: $0.string(0), column: $0.string(1), parent: $0.string(2), key: $0.string(3)) }
         var before: [String: Int64] = [:]
-        for table in Set(Self.references.flatMap { [$0.child, $0.parent] }) {
+        for table in Set(references.flatMap { [$0.child, $0.parent] }) {
             before[table] = try db.scalarInt("SELECT coalesce(max(rowid), 0) FROM \(table)")
         }
         self.before = before
@@ -35,18 +31,18 @@ struct ReferenceCheck {
     /// Throws a foreign-key constraint error naming the first reference that points nowhere.
     func verify(_ db: Database) throws {
         var complete: [String: (Int64, Int64)] = [:]
-        for parent in Set(Self.references.map(\.parent)) {
+        for parent in Set(references.map(\.parent)) {
             let start = before[parent]!
             let (count, last) = try db.queryFirst("SELECT count(*), coalesce(max(rowid), 0) FROM \(parent) WHERE rowid > ?", start) {
                 ($0.int64(0), $0.int64(1))
             }!
             complete[parent] = count > 0 && count == last - start ? (start + 1, last) : (1, 0)
         }
-        for r in Self.references {
+        for r in references {
             let (low, high) = complete[r.parent]!
             let dangling = try db.scalarInt("""
                 SELECT count(*) FROM \(r.child) c WHERE c.rowid > ? AND c.\(r.column) IS NOT NULL
-                AND c.\(r.column) NOT BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM \(r.parent) p WHERE p.id = c.\(r.column))
+                AND c.\(r.column) NOT BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM \(r.parent) p WHERE p.\(r.key) = c.\(r.column))
                 """, before[r.child]!, low, high)
             if dangling > 0 {
                 throw SQLiteError(code: SQLiteCode.constraintForeignKey,
