@@ -1,4 +1,5 @@
 import Foundation
+import OrderCore
 import Testing
 
 /// Compares help output with files under Snapshots/, so that an accidental change to the
@@ -71,6 +72,18 @@ struct BinaryTests {
         let r = try sb.run("--version")
         #expect(r.exitCode == 0, "\(r)")
         #expect(r.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, "\(r)")
+    }
+
+    @Test("the version moves when a schema step ships: CHANGELOG.md's newest entry names both")
+    func versionAndSchemaInChangelog() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let changelog = try String(contentsOf: root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+        let newest = try #require(changelog.split(separator: "\n").first { $0.hasPrefix("## ") })
+        let version = try Sandbox().run("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(newest == "## \(version) (schema \(OrderStore.latestSchemaVersion))",
+                "a new schema step ships with a new version and a CHANGELOG entry naming it")
+        let older = changelog.split(separator: "\n").filter { $0.hasPrefix("## ") }.dropFirst()
+        #expect(!older.contains { $0.contains("(schema \(OrderStore.latestSchemaVersion))") }, "one version per schema step")
     }
 }
 
