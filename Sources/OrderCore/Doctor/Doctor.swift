@@ -102,11 +102,15 @@ enum Derived {
         GROUP BY 1, 2, 3
         """
 
-    /// Rows of `table` (but those the triggers emptied) and of `rebuild` that differ.
+    /// Rows of `table` (but those the triggers emptied) and of `rebuild` that differ. The
+    /// rebuild is computed once, into a temporary table (status durations sort 5M events
+    /// at 1M orders: 12 s a time).
     static func differing(_ db: Database, table: String, count: String, rebuild: String) throws -> Int64 {
-        try db.scalarInt("""
-            SELECT (SELECT count(*) FROM (SELECT * FROM \(table) WHERE \(count) <> 0 EXCEPT SELECT * FROM (\(rebuild))))
-                 + (SELECT count(*) FROM (SELECT * FROM (\(rebuild)) EXCEPT SELECT * FROM \(table)))
+        defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_rebuild") }
+        try db.execute("DROP TABLE IF EXISTS temp.doctor_rebuild; CREATE TEMP TABLE doctor_rebuild AS \(rebuild)")
+        return try db.scalarInt("""
+            SELECT (SELECT count(*) FROM (SELECT * FROM \(table) WHERE \(count) <> 0 EXCEPT SELECT * FROM temp.doctor_rebuild))
+                 + (SELECT count(*) FROM (SELECT * FROM temp.doctor_rebuild EXCEPT SELECT * FROM \(table)))
             """)
     }
 
