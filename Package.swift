@@ -18,7 +18,7 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
- // zlib (Debian: zlib1g-dev), to read .gz input directly.
+        // zlib (Debian: zlib1g-dev), to read .gz input directly.
         .systemLibrary(
             name: "CZlib",
             path: "Sources/CZlib",
@@ -40,7 +40,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "OrderCoreTests", dependencies: ["OrderCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "OrderCoreTests", dependencies: ["OrderCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "orderctlTests", dependencies: ["OrderCore", "orderctl"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

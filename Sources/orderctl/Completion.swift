@@ -42,7 +42,9 @@ enum CompletionTree {
         return group(command)
     }
 
-    private static func withDefault<G: ParsableCommand, D: ParsableCommand>(_: G.Type, _: D.Type) -> ParsableCommand.Type {
+    private static func withDefault<G: ParsableCommand, D: ParsableCommand>(_: G.Type, _: D.Type)
+        -> ParsableCommand.Type
+    {
         GroupWithDefault<G, D>.self
     }
 

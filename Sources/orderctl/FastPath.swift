@@ -120,14 +120,16 @@ enum FastPath {
             repeatable: ["--status", "--class"],
             flags: ["--overdue", "--flagged", "--unpaid", "--unshipped", "--open", "--reverse", "--json", "--csv"])
         guard let p = parse(arguments, spec), let global = globals(p) else { return nil }
-        let json = p.flags.contains("--json"), csv = p.flags.contains("--csv")
+        let json = p.flags.contains("--json")
+        let csv = p.flags.contains("--csv")
         if json && csv { return nil }
         var filter = OrderFilter()
         filter.statuses = p.list("--status")
         filter.customer = p.values["--customer"]
         filter.classes = p.list("--class")
         // A value the parser would refuse is its to refuse, with its usage message.
-        guard (try? OrderFilter.statuses(filter.statuses)) != nil, (try? OrderFilter.classes(filter.classes)) != nil else { return nil }
+        guard (try? OrderFilter.statuses(filter.statuses)) != nil, (try? OrderFilter.classes(filter.classes)) != nil
+        else { return nil }
         filter.since = p.values["--since"]
         filter.until = p.values["--until"]
         filter.dueBefore = p.values["--due-before"]
@@ -158,11 +160,15 @@ enum FastPath {
 
     static func add(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
         let spec = Spec(
-            values: ["--customer", "--due", "--ref", "--channel", "--shipping", "--note", "--date", "--customer-name", "--country"],
+            values: [
+                "--customer", "--due", "--ref", "--channel", "--shipping", "--note", "--date", "--customer-name",
+                "--country",
+            ],
             repeatable: ["--item"],
             flags: ["--backorder", "--create-customer", "--json"])
         guard let p = parse(arguments, spec), let global = globals(p),
-              let customer = p.values["--customer"] else { return nil }
+            let customer = p.values["--customer"]
+        else { return nil }
         let items = p.list("--item")
         let createCustomer = p.flags.contains("--create-customer")
         // The checks AddOrder.validate makes: left to it, with its messages.
@@ -183,13 +189,17 @@ enum FastPath {
     }
 
     static func ship(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
-        let spec = Spec(values: ["--carrier", "--tracking", "--at"], repeatable: ["--item"], flags: ["--carrier-unchecked"], positionals: 1...Int.max)
+        let spec = Spec(
+            values: ["--carrier", "--tracking", "--at"], repeatable: ["--item"], flags: ["--carrier-unchecked"],
+            positionals: 1...Int.max)
         guard let p = parse(arguments, spec), let global = globals(p) else { return nil }
         // '-' reads refs from stdin: RefsOptions does that.
         if p.positionals.contains("-") { return nil }
         return {
-            try Ship.run(global, p.positionals, items: p.list("--item"), carrier: p.values["--carrier"],
-                         tracking: p.values["--tracking"], at: p.values["--at"], carrierUnchecked: p.flags.contains("--carrier-unchecked"))
+            try Ship.run(
+                global, p.positionals, items: p.list("--item"), carrier: p.values["--carrier"],
+                tracking: p.values["--tracking"], at: p.values["--at"],
+                carrierUnchecked: p.flags.contains("--carrier-unchecked"))
         }
     }
 }

@@ -9,7 +9,11 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 /// Options every command takes. `orderctl --db X list` works as well as
 /// `orderctl list --db X`: `hoist` moves leading globals into the environment.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file (default: $ORDERCTL_DB, else $XDG_DATA_HOME/orderctl/orders.db).", valueName: "path"), completion: .file())
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The database file (default: $ORDERCTL_DB, else $XDG_DATA_HOME/orderctl/orders.db).", valueName: "path"),
+        completion: .file())
     var db: String?
 
     @Option(name: .long, help: "Colored output: auto (only on a terminal), always, never. NO_COLOR is honoured.")
@@ -25,9 +29,11 @@ struct GlobalOptions: ParsableArguments {
                 if first == "--db" { hoistedDB = value } else { hoistedColor = value }
                 rest = rest.dropFirst(2)
             } else if first.hasPrefix("--db=") {
-                hoistedDB = String(first.dropFirst(5)); rest = rest.dropFirst()
+                hoistedDB = String(first.dropFirst(5))
+                rest = rest.dropFirst()
             } else if first.hasPrefix("--color=") {
-                hoistedColor = String(first.dropFirst(8)); rest = rest.dropFirst()
+                hoistedColor = String(first.dropFirst(8))
+                rest = rest.dropFirst()
             } else {
                 break
             }
@@ -47,7 +53,9 @@ struct GlobalOptions: ParsableArguments {
     /// The same options as plain values.
     var values: Globals { Globals(db: db, color: color) }
 
-    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true, allowDamaged: Bool = false) throws -> OrderStore {
+    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true, allowDamaged: Bool = false) throws
+        -> OrderStore
+    {
         try values.openStore(mode, announce: announce, allowDamaged: allowDamaged)
     }
 
@@ -82,22 +90,30 @@ struct Globals {
 
     /// Opens the store. Commands that only read pass `.existing`, so a mistyped path
     /// is an error rather than a new empty database.
-    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true, allowDamaged: Bool = false) throws -> OrderStore {
+    func openStore(_ mode: OrderStore.OpenMode = .create, announce: Bool = true, allowDamaged: Bool = false) throws
+        -> OrderStore
+    {
         if databasePath == ":memory:" || databasePath.isEmpty {
             throw ValidationError("--db needs a file: an in-memory database would vanish when the command ends")
         }
         Terminal.configure(color: colorChoice)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: databasePath, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw CommandError("\(databasePath) is a directory; --db (or ORDERCTL_DB) names the database file, e.g. \((databasePath as NSString).appendingPathComponent("orders.db"))")
+            throw CommandError(
+                "\(databasePath) is a directory; --db (or ORDERCTL_DB) names the database file, e.g. \((databasePath as NSString).appendingPathComponent("orders.db"))"
+            )
         }
         GlobalOptions.openedPath = databasePath
-        let store = try OrderStore(path: databasePath, mode: mode, allowDamaged: allowDamaged, clock: GlobalOptions.clock())
+        let store = try OrderStore(
+            path: databasePath, mode: mode, allowDamaged: allowDamaged, clock: GlobalOptions.clock())
         if let damage = store.damage {
-            let next = damage.contains(OrderStore.schemaDamagePhrase)
+            let next =
+                damage.contains(OrderStore.schemaDamagePhrase)
                 ? "'orderctl doctor' says what differs, and 'orderctl doctor --repair' remakes an index, trigger or view; a table needs 'orderctl restore FILE'"
                 : "see 'orderctl doctor --full', then 'orderctl restore FILE'"
-            Terminal.warn("\(store.path) is marked damaged (\(damage)): what it shows may be wrong, and it cannot be changed; \(next)")
+            Terminal.warn(
+                "\(store.path) is marked damaged (\(damage)): what it shows may be wrong, and it cannot be changed; \(next)"
+            )
         }
         // Weak: the store closes when the command lets go of it, which folds a small
         // write-ahead log into the file, so the .db alone holds the data between commands.
@@ -113,7 +129,11 @@ struct Globals {
 /// `--decimal-comma`: CSV for a spreadsheet whose locale writes 12,50 (the
 /// `csv.decimal-comma` setting makes it the default).
 struct DecimalCommaOption: ParsableArguments {
-    @Flag(name: .customLong("decimal-comma"), help: "CSV with decimal commas (12,50) and ';' between fields, for spreadsheets in German, French, ... (default: the csv.decimal-comma setting).")
+    @Flag(
+        name: .customLong("decimal-comma"),
+        help:
+            "CSV with decimal commas (12,50) and ';' between fields, for spreadsheets in German, French, ... (default: the csv.decimal-comma setting)."
+    )
     var decimalComma = false
 
     func apply() { if decimalComma { CSV.forced = true } }

@@ -39,20 +39,27 @@ struct Orderctl: ParsableCommand {
         subcommands: [
             Init.self, AddOrder.self, ListOrders.self, ShowOrder.self,
             Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, ShipmentCommand.self, Deliver.self, Cancel.self,
-            Return.self, Refund.self, Edit.self, Note.self, FlagOrder.self, History.self, Why.self, States.self, Verify.self,
+            Return.self, Refund.self, Edit.self, Note.self, FlagOrder.self, History.self, Why.self, States.self,
+            Verify.self,
             BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
-            Import.self, Export.self, Stats.self, Report.self, Remind.self, SnoozeCommand.self, RuleCommand.self, Predict.self, Forecast.self, Reorder.self,
+            Import.self, Export.self, Stats.self, Report.self, Remind.self, SnoozeCommand.self, RuleCommand.self,
+            Predict.self, Forecast.self, Reorder.self,
             ProductCommand.self, StockCommand.self, CustomerCommand.self, ConfigCommand.self,
         ]
     )
 
     static func main() {
         // From a tree that knows the global options before the command (Completion.swift).
-        if CompletionRoot.isRequest(Array(CommandLine.arguments.dropFirst())) { CompletionRoot.main(); return }
+        if CompletionRoot.isRequest(Array(CommandLine.arguments.dropFirst())) {
+            CompletionRoot.main()
+            return
+        }
         OrderStore.onUpgrade = { path, from, to, backup in
             // Only where a person waits; scripts and cron see nothing new.
             if Terminal.stderrIsTerminal {
-                Terminal.note("upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while); the database as it was is in \(backup) ...")
+                Terminal.note(
+                    "upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while); the database as it was is in \(backup) ..."
+                )
             }
         }
         let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))
@@ -67,7 +74,9 @@ struct Orderctl: ParsableCommand {
                     // For FastPathTests: proves which path a case takes.
                     Terminal.fail("ORDERCTL_FAST_ARGS=only: these arguments need the full parser", code: 70)
                 }
-                if let problem = UnknownCommand.check(arguments, root: Orderctl.self) { Terminal.fail(problem, code: 64) }
+                if let problem = UnknownCommand.check(arguments, root: Orderctl.self) {
+                    Terminal.fail(problem, code: 64)
+                }
                 var command = try parseAsRoot(arguments)
                 try command.run()
             }
@@ -85,17 +94,30 @@ struct Orderctl: ParsableCommand {
             case let error as SQLiteError where error.isBusy:
                 _ = error
                 Terminal.fail(Terminal.busyMessage)
-            case let error as SQLiteError where error.primaryCode == SQLiteCode.readonly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
+            case let error as SQLiteError
+            where error.primaryCode == SQLiteCode.readonly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
                 let path = GlobalOptions.openedPath!
-                Terminal.fail("\(path) is marked damaged (\(DamageMarker.read(path)!)), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')")
-            case let error as SQLiteError where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase:
+                Terminal.fail(
+                    "\(path) is marked damaged (\(DamageMarker.read(path)!)), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')"
+                )
+            case let error as SQLiteError
+            where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase:
                 let path = GlobalOptions.openedPath ?? "the database"
-                if let opened = GlobalOptions.openedPath { DamageMarker.mark(opened, reason: "a command read damaged data: \(error.message)", at: GlobalOptions.clock()()) }
-                Terminal.fail("\(path) is damaged (\(error.message)); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'")
+                if let opened = GlobalOptions.openedPath {
+                    DamageMarker.mark(
+                        opened, reason: "a command read damaged data: \(error.message)", at: GlobalOptions.clock()())
+                }
+                Terminal.fail(
+                    "\(path) is damaged (\(error.message)); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'"
+                )
             case let error as SQLiteError where error.primaryCode == SQLiteCode.readonly:
-                Terminal.fail("\(GlobalOptions.openedPath ?? "the database") is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed")
+                Terminal.fail(
+                    "\(GlobalOptions.openedPath ?? "the database") is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed"
+                )
             case let error as SQLiteError where error.primaryCode == SQLiteCode.full:
-                Terminal.fail("the disk holding \(GlobalOptions.openedPath ?? "the database") is full; nothing was changed: free some space and run the command again")
+                Terminal.fail(
+                    "the disk holding \(GlobalOptions.openedPath ?? "the database") is full; nothing was changed: free some space and run the command again"
+                )
             case let error as SQLiteError:
                 Terminal.fail("\(error)")
             case let error as CocoaError:

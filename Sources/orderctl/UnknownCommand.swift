@@ -16,7 +16,8 @@ enum UnknownCommand {
 
     static func subcommand(_ command: ParsableCommand.Type, named name: String) -> ParsableCommand.Type? {
         command.configuration.subcommands.first {
-            ($0.configuration.commandName ?? String(describing: $0).lowercased()) == name || $0.configuration.aliases.contains(name)
+            ($0.configuration.commandName ?? String(describing: $0).lowercased()) == name
+                || $0.configuration.aliases.contains(name)
         }
     }
 
@@ -26,7 +27,10 @@ enum UnknownCommand {
     static func check(_ arguments: [String], root: ParsableCommand.Type) -> String? {
         var words = arguments[...]
         var isHelp = false
-        if words.first == "help" { isHelp = true; words = words.dropFirst() }
+        if words.first == "help" {
+            isHelp = true
+            words = words.dropFirst()
+        }
         if isHelp, words.first == "help" { return nil }
         var command = root
         var path: [String] = []
@@ -34,13 +38,19 @@ enum UnknownCommand {
             let known = names(command)
             if known.isEmpty { break }
             if let next = subcommand(command, named: word) {
-                command = next; path.append(word); words = words.dropFirst(); continue
+                command = next
+                path.append(word)
+                words = words.dropFirst()
+                continue
             }
             let near = Suggest.nearest(word, in: known)
             let atTop = path.isEmpty
             if atTop || isHelp || !near.isEmpty {
                 let what = atTop ? "command" : "\(path.joined(separator: " ")) command"
-                let hint = near.isEmpty ? " (see 'orderctl --help')" : "; did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
+                let hint =
+                    near.isEmpty
+                    ? " (see 'orderctl --help')"
+                    : "; did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
                 let shown = word.count > 60 ? String(word.prefix(57)) + "..." : word
                 return "unknown " + what + " '" + shown + "'" + hint
             }

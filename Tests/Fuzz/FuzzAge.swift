@@ -3,16 +3,21 @@
 // same bytes: the armor decoder, the header parser, the buffered reader, strict
 // base64, and recipient / identity key parsing (Bech32).
 import Foundation
+
 @testable import OrderCore
 
-let identity = AgeIdentity.x25519(secretKey: "AGE-SECRET-KEY-1JJR24FR44Z3TTFR0WVJ9KF50PFL9752V0ZEGWMAAPEWKQZJC06PQ4GUE79")
+let identity = AgeIdentity.x25519(
+    secretKey: "AGE-SECRET-KEY-1JJR24FR44Z3TTFR0WVJ9KF50PFL9752V0ZEGWMAAPEWKQZJC06PQ4GUE79")
 
 /// Bytes from memory, handed out `piece` at a time.
 final class MemorySource: AgeByteSource {
     let bytes: [UInt8]
     let piece: Int
     var at = 0
-    init(_ bytes: [UInt8], piece: Int) { self.bytes = bytes; self.piece = piece }
+    init(_ bytes: [UInt8], piece: Int) {
+        self.bytes = bytes
+        self.piece = piece
+    }
     func read(into buffer: inout [UInt8], at offset: Int, count: Int) throws -> Int {
         let n = min(count, piece, bytes.count - at)
         buffer.replaceSubrange(offset..<(offset + n), with: bytes[at..<(at + n)])

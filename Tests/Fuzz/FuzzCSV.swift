@@ -23,7 +23,8 @@ func readAll(_ bytes: [UInt8], strict: Bool, delimiter: UInt8, chunk: Int, piece
         return n
     }
     do {
-        let csv = try RFC4180Reader(source: source, options: .init(strict: strict, chunkSize: chunk, delimiter: delimiter))
+        let csv = try RFC4180Reader(
+            source: source, options: .init(strict: strict, chunkSize: chunk, delimiter: delimiter))
         var n = 0
         while try csv.next() {
             var fields: [[UInt8]] = []
@@ -55,9 +56,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzBytes(data, size)
     let options = input.byte()
     let strict = options & 1 == 0
-    let delimiter: UInt8 = [0x2C, 0x3B, 0x09, 0x7C][Int(options >> 1 & 3)]   // , ; tab |
-    let chunk = 16 + Int(options >> 3 & 7) * 3                                // 16...37
-    let piece = 1 + Int(options >> 6) * 5                                    // 1, 6, 11, 16
+    let delimiter: UInt8 = [0x2C, 0x3B, 0x09, 0x7C][Int(options >> 1 & 3)]  // , ; tab |
+    let chunk = 16 + Int(options >> 3 & 7) * 3  // 16...37
+    let piece = 1 + Int(options >> 6) * 5  // 1, 6, 11, 16
     let bytes = input.rest
     let small = readAll(bytes, strict: strict, delimiter: delimiter, chunk: chunk, piece: piece)
     let big = readAll(bytes, strict: strict, delimiter: delimiter, chunk: 1 << 20, piece: 1 << 20)

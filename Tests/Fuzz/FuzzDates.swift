@@ -5,14 +5,19 @@
 // Input: a mode byte, then PATTERN NUL TEXT. Any trap is a finding; so is a parsed
 // value that does not read back the same.
 import Foundation
+
 @testable import OrderCore
 
 let utc = TimeZone(identifier: "UTC")!
-let zones = [utc, TimeZone(identifier: "Europe/Berlin") ?? utc, TimeZone(identifier: "America/New_York") ?? utc,
-             TimeZone(identifier: "Pacific/Kiritimati") ?? utc, TimeZone(identifier: "Pacific/Pago_Pago") ?? utc]
+let zones = [
+    utc, TimeZone(identifier: "Europe/Berlin") ?? utc, TimeZone(identifier: "America/New_York") ?? utc,
+    TimeZone(identifier: "Pacific/Kiritimati") ?? utc, TimeZone(identifier: "Pacific/Pago_Pago") ?? utc,
+]
 // 2026-11-25T17:04:06Z, and a few other "now"s near the edges of a year and of the range.
-let nows = [Date(timeIntervalSince1970: 1_795_713_846), Date(timeIntervalSince1970: 1_798_761_599),
-            Date(timeIntervalSince1970: -2_208_988_800), Date(timeIntervalSince1970: 253_370_000_000)]
+let nows = [
+    Date(timeIntervalSince1970: 1_795_713_846), Date(timeIntervalSince1970: 1_798_761_599),
+    Date(timeIntervalSince1970: -2_208_988_800), Date(timeIntervalSince1970: 253_370_000_000),
+]
 /// FUZZ_SKIP_KNOWN=1: no clock in 9998, where "+2y" traps (Tests/Fuzz/crashes/
 /// dates-relative-years-near-9999.bin), so a run can look past that known finding.
 let skipKnown = getenv("FUZZ_SKIP_KNOWN") != nil

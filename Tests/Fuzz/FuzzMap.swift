@@ -6,6 +6,7 @@
 // those lines: the orderctl target is not built into the harness); a mode byte first
 // picks the delimiter and strictness.
 import Foundation
+
 @testable import OrderCore
 
 /// Import.swift: `for m in maps where !m.contains("=") { throw ... }`, then

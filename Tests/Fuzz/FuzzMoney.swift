@@ -43,10 +43,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? Validate.countryOrName(value)
     _ = try? Validate.channel(value)
     _ = try? Validate.email(value)
-    if Validate.nameASCIIFast(value) { fuzzCheck(Validate.nameProblem(value) == nil, "name fast path disagrees on \(value.debugDescription)") }
-    if Validate.noteASCIIFast(value) { fuzzCheck(Validate.noteProblem(value) == nil, "note fast path disagrees on \(value.debugDescription)") }
+    if Validate.nameASCIIFast(value) {
+        fuzzCheck(Validate.nameProblem(value) == nil, "name fast path disagrees on \(value.debugDescription)")
+    }
+    if Validate.noteASCIIFast(value) {
+        fuzzCheck(Validate.noteProblem(value) == nil, "note fast path disagrees on \(value.debugDescription)")
+    }
     if Validate.isASCII(value) {
-        fuzzCheck(Validate.emailASCII(value) == Validate.emailUnicode(value), "email rules disagree on \(value.debugDescription)")
+        fuzzCheck(
+            Validate.emailASCII(value) == Validate.emailUnicode(value),
+            "email rules disagree on \(value.debugDescription)")
     }
     return 0
 }

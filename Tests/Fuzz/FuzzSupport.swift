@@ -1,6 +1,7 @@
 // Shared by every harness (compiled into each one): reading the fuzzer's bytes, and a
 // scratch file per process for the APIs that read files.
 import Foundation
+
 @testable import OrderCore
 
 /// The fuzzer's input, consumed from the front.
@@ -21,7 +22,8 @@ struct FuzzBytes {
 
     /// The rest split at NUL bytes (the separator between parts of one input).
     func parts(_ max: Int) -> [[UInt8]] {
-        bytes[min(at, bytes.count)...].split(separator: 0, maxSplits: max - 1, omittingEmptySubsequences: false).map(Array.init)
+        bytes[min(at, bytes.count)...].split(separator: 0, maxSplits: max - 1, omittingEmptySubsequences: false).map(
+            Array.init)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // The age format against the real tool: Debian's age 1.1.1 (`make test` installs it).
@@ -46,16 +47,19 @@ enum AgeTool {
             process.waitUntilExit()
             try out.close()
             try err.close()
-            return Result(status: process.terminationStatus,
-                          stdout: try String(contentsOfFile: dir + "/out", encoding: .utf8),
-                          stderr: try String(contentsOfFile: dir + "/err", encoding: .utf8))
+            return Result(
+                status: process.terminationStatus,
+                stdout: try String(contentsOfFile: dir + "/out", encoding: .utf8),
+                stderr: try String(contentsOfFile: dir + "/err", encoding: .utf8))
         }
     }
 
     /// `age ARGS`, expecting success.
     static func age(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let result = try run(age!, arguments)
-        #expect(result.status == 0, "age \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 0, "age \(arguments.joined(separator: " ")): \(result.stderr)",
+            sourceLocation: sourceLocation)
     }
 
     /// A new key from age-keygen: the identity file's path and the recipient.
@@ -123,8 +127,9 @@ extension AgeTests {
                 let key = try AgeTool.keygen(in: dir)
                 let plain = pseudoRandomBytes(size, seed: UInt64(size) &* 31)
                 try writeBytes(dir + "/plain", plain)
-                try Age.encrypt(inputPath: dir + "/plain", outputPath: dir + "/file.age",
-                                to: [try AgeRecipient.parse(key.recipient)])
+                try Age.encrypt(
+                    inputPath: dir + "/plain", outputPath: dir + "/file.age",
+                    to: [try AgeRecipient.parse(key.recipient)])
                 try AgeTool.age(["-d", "-i", key.path, "-o", dir + "/back", dir + "/file.age"])
                 // age opens its output at the first byte it writes: an empty payload
                 // leaves no file.
@@ -141,8 +146,9 @@ extension AgeTests {
                 let plain = pseudoRandomBytes(size, seed: UInt64(size) &* 37)
                 try writeBytes(dir + "/plain", plain)
                 try AgeTool.age(["-r", key.recipient, "-o", dir + "/file.age", dir + "/plain"])
-                try Age.decrypt(inputPath: dir + "/file.age", outputPath: dir + "/back",
-                                with: try AgeIdentity.readFile(atPath: key.path))
+                try Age.decrypt(
+                    inputPath: dir + "/file.age", outputPath: dir + "/back",
+                    with: try AgeIdentity.readFile(atPath: key.path))
                 #expect(try readBytes(dir + "/back") == plain)
             }
         }
@@ -153,13 +159,15 @@ extension AgeTests {
             try withTempDir { dir throws in
                 let first = try AgeTool.keygen(in: dir, name: "first.txt")
                 let second = try AgeTool.keygen(in: dir, name: "second.txt")
-                try writeBytes(dir + "/recipients.txt", Array("# backup keys\n\(first.recipient)\n\n\(second.recipient)\n".utf8))
+                try writeBytes(
+                    dir + "/recipients.txt", Array("# backup keys\n\(first.recipient)\n\n\(second.recipient)\n".utf8))
                 let plain = pseudoRandomBytes(size, seed: UInt64(size) &* 41)
                 try writeBytes(dir + "/plain", plain)
                 try AgeTool.age(["-R", dir + "/recipients.txt", "-o", dir + "/file.age", dir + "/plain"])
                 for (n, key) in [first, second].enumerated() {
-                    try Age.decrypt(inputPath: dir + "/file.age", outputPath: dir + "/back\(n)",
-                                    with: try AgeIdentity.readFile(atPath: key.path))
+                    try Age.decrypt(
+                        inputPath: dir + "/file.age", outputPath: dir + "/back\(n)",
+                        with: try AgeIdentity.readFile(atPath: key.path))
                     #expect(try readBytes(dir + "/back\(n)") == plain)
                 }
             }
@@ -173,10 +181,12 @@ extension AgeTests {
                 let plain = pseudoRandomBytes(size, seed: 43)
                 try writeBytes(dir + "/plain", plain)
                 try AgeTool.age(["-a", "-r", key.recipient, "-o", dir + "/file.age", dir + "/plain"])
-                #expect(try String(contentsOfFile: dir + "/file.age", encoding: .utf8).hasPrefix(AgeArmor.beginLine + "\n"))
+                #expect(
+                    try String(contentsOfFile: dir + "/file.age", encoding: .utf8).hasPrefix(AgeArmor.beginLine + "\n"))
                 #expect(Age.isEncrypted(path: dir + "/file.age"))
-                try Age.decrypt(inputPath: dir + "/file.age", outputPath: dir + "/back",
-                                with: try AgeIdentity.readFile(atPath: key.path))
+                try Age.decrypt(
+                    inputPath: dir + "/file.age", outputPath: dir + "/back",
+                    with: try AgeIdentity.readFile(atPath: key.path))
                 #expect(try readBytes(dir + "/back") == plain)
             }
         }
@@ -209,8 +219,9 @@ extension AgeTests {
                 let size = damage.fullFinal ? AgeDamage.fullPlainSize : AgeDamage.shortPlainSize
                 try writeBytes(dir + "/plain", pseudoRandomBytes(size, seed: 47))
                 try AgeTool.age(["-r", key.recipient, "-o", dir + "/file.age", dir + "/plain"])
-                try expectAgeRefusal(damage.apply(try readBytes(dir + "/file.age")),
-                                     try AgeIdentity.readFile(atPath: key.path), damage.expected)
+                try expectAgeRefusal(
+                    damage.apply(try readBytes(dir + "/file.age")),
+                    try AgeIdentity.readFile(atPath: key.path), damage.expected)
             }
         }
 
@@ -220,8 +231,9 @@ extension AgeTests {
                 let other = try AgeTool.keygen(in: dir, name: "other.txt")
                 try writeBytes(dir + "/plain", [1, 2, 3])
                 try AgeTool.age(["-r", key.recipient, "-o", dir + "/file.age", dir + "/plain"])
-                try expectAgeRefusal(try readBytes(dir + "/file.age"), try AgeIdentity.readFile(atPath: other.path),
-                                     "FILE: not encrypted to any of the given identities")
+                try expectAgeRefusal(
+                    try readBytes(dir + "/file.age"), try AgeIdentity.readFile(atPath: other.path),
+                    "FILE: not encrypted to any of the given identities")
             }
         }
     }
@@ -236,13 +248,16 @@ extension AgeTests {
             try withTempDir { dir throws in
                 let plain = pseudoRandomBytes(3 * 65536 + 17, seed: 53)
                 try writeBytes(dir + "/plain", plain)
-                let result = try AgeTool.ageWithPassphrase(Self.passphrase, ["-p", "-o", dir + "/file.age", dir + "/plain"])
+                let result = try AgeTool.ageWithPassphrase(
+                    Self.passphrase, ["-p", "-o", dir + "/file.age", dir + "/plain"])
                 #expect(result.status == 0, "\(result.stdout)")
-                #expect(result.stdout.contains("[prompts answered: 2]"), "age asks twice when encrypting: \(result.stdout)")
+                #expect(
+                    result.stdout.contains("[prompts answered: 2]"), "age asks twice when encrypting: \(result.stdout)")
                 let file = try readBytes(dir + "/file.age")
                 #expect(String(decoding: file.prefix(80), as: UTF8.self).contains("-> scrypt "))
-                try Age.decrypt(inputPath: dir + "/file.age", outputPath: dir + "/back",
-                                with: [.passphrase(Array(Self.passphrase.utf8))])
+                try Age.decrypt(
+                    inputPath: dir + "/file.age", outputPath: dir + "/back",
+                    with: [.passphrase(Array(Self.passphrase.utf8))])
                 #expect(try readBytes(dir + "/back") == plain)
                 // (A wrong passphrase is refused in AgeTests at work factor 10: at 18 each
                 // try costs seconds in a debug build.)
@@ -256,9 +271,11 @@ extension AgeTests {
             try withTempDir { dir throws in
                 let plain = pseudoRandomBytes(65536 + 5, seed: UInt64(workFactor))
                 try writeBytes(dir + "/plain", plain)
-                try Age.encrypt(inputPath: dir + "/plain", outputPath: dir + "/file.age",
-                                to: [.scrypt(passphrase: Array(Self.passphrase.utf8), workFactor: workFactor)])
-                let result = try AgeTool.ageWithPassphrase(Self.passphrase, ["-d", "-o", dir + "/back", dir + "/file.age"])
+                try Age.encrypt(
+                    inputPath: dir + "/plain", outputPath: dir + "/file.age",
+                    to: [.scrypt(passphrase: Array(Self.passphrase.utf8), workFactor: workFactor)])
+                let result = try AgeTool.ageWithPassphrase(
+                    Self.passphrase, ["-d", "-o", dir + "/back", dir + "/file.age"])
                 #expect(result.status == 0, "\(result.stdout)")
                 #expect(result.stdout.contains("[prompts answered: 1]"), "\(result.stdout)")
                 #expect(try readBytes(dir + "/back") == plain)

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // The age file format (Backup/Age*.swift): keys, header, STREAM, armor, refusals.
@@ -18,7 +19,8 @@ struct AgeTests {}
 let ageKeygenIdentity = "AGE-SECRET-KEY-1JJR24FR44Z3TTFR0WVJ9KF50PFL9752V0ZEGWMAAPEWKQZJC06PQ4GUE79"
 let ageKeygenRecipient = "age1k6nn4wkah9hhfeszy2afrvqy5n6lyzcl5makzknq5ndvr9pany6qdsvyqr"
 /// `printf 'orderctl age fixture\n' | age -r ageKeygenRecipient | base64` (age 1.1.1).
-let ageFixtureX25519 = "YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBZZkFGckNnSUJzZEJVNmFaM1czNmFiV0U4NTM0ZVpzNXpFcjJmTUlQVTNFCktNUTVWRFhvcHBnZmpnaXhpTlJhbldRNFRYWW5PWVFvWUVnMWgrUUUzQ2MKLS0tIE51RnEvU3kxUmFMRitiZWJXWWdnMFBGSHNKTEFUQlpTT1NURnlrb2hucHcKQkrm5vH7P+Dl6jiYiozoJc4NuAsJr1Lgh/eNgdP5K/+A0O5TEPvyF6ZR135dpLVOClvR8xs="
+let ageFixtureX25519 =
+    "YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBZZkFGckNnSUJzZEJVNmFaM1czNmFiV0U4NTM0ZVpzNXpFcjJmTUlQVTNFCktNUTVWRFhvcHBnZmpnaXhpTlJhbldRNFRYWW5PWVFvWUVnMWgrUUUzQ2MKLS0tIE51RnEvU3kxUmFMRitiZWJXWWdnMFBGSHNKTEFUQlpTT1NURnlrb2hucHcKQkrm5vH7P+Dl6jiYiozoJc4NuAsJr1Lgh/eNgdP5K/+A0O5TEPvyF6ZR135dpLVOClvR8xs="
 /// The same plaintext, `age -a -r ageKeygenRecipient`.
 let ageFixtureArmored = """
     -----BEGIN AGE ENCRYPTED FILE-----
@@ -84,8 +86,10 @@ func ageDecrypt(_ file: [UInt8], with identities: [AgeIdentity]) throws -> [UInt
 
 /// Expects `Age.decrypt` to refuse `file`, leave no output behind, and say `expected`
 /// (with "FILE" for the input's path).
-func expectAgeRefusal(_ file: [UInt8], _ identities: [AgeIdentity], _ expected: String,
-                      sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectAgeRefusal(
+    _ file: [UInt8], _ identities: [AgeIdentity], _ expected: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     try withTempDir { dir throws in
         let input = dir + "/file.age"
         let output = dir + "/plain"
@@ -93,7 +97,8 @@ func expectAgeRefusal(_ file: [UInt8], _ identities: [AgeIdentity], _ expected: 
         let error = #expect(throws: AgeError.self, sourceLocation: sourceLocation) {
             try Age.decrypt(inputPath: input, outputPath: output, with: identities)
         }
-        #expect(error?.message.replacingOccurrences(of: input, with: "FILE") == expected, sourceLocation: sourceLocation)
+        #expect(
+            error?.message.replacingOccurrences(of: input, with: "FILE") == expected, sourceLocation: sourceLocation)
         #expect(!fileExists(output), "the partial output must be removed", sourceLocation: sourceLocation)
     }
 }
@@ -111,7 +116,7 @@ func agePayloadOffset(_ file: [UInt8]) -> Int {
 /// three chunks: two full ones and a final one of 1000 bytes (`fullFinal`: 64 KiB).
 enum AgeDamage: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case cutInsidePayload, cutAtChunkBoundary, cutInsideHeader, flippedPayloadByte, flippedHeaderMAC,
-         swappedChunks, garbageAfterShortFinalChunk, garbageAfterFullFinalChunk, notAgeFile
+        swappedChunks, garbageAfterShortFinalChunk, garbageAfterFullFinalChunk, notAgeFile
     var testDescription: String { rawValue }
 
     static let shortPlainSize = 2 * 65536 + 1000
@@ -189,8 +194,9 @@ struct AgeCraft {
     func file(_ stanzas: [AgeStanza], plain: [UInt8]) throws -> [UInt8] {
         try withTempDir { dir throws in
             let fd = try AgeIO.createOutput(dir + "/f")
-            try Age.writeFile(stanzas: stanzas, fileKey: fileKey, input: AgeMemorySource(plain), output: fd,
-                              outputName: dir + "/f", nonce: nonce)
+            try Age.writeFile(
+                stanzas: stanzas, fileKey: fileKey, input: AgeMemorySource(plain), output: fd,
+                outputName: dir + "/f", nonce: nonce)
             close(fd)
             return try readBytes(dir + "/f")
         }
@@ -240,10 +246,12 @@ extension AgeTests {
     @Suite struct Keys {
         @Test func bech32KnownVectors() throws {
             // BIP 173's valid Bech32 strings.
-            for valid in ["A12UEL5L", "a12uel5l",
-                          "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
-                          "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-                          "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w"] {
+            for valid in [
+                "A12UEL5L", "a12uel5l",
+                "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
+                "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+                "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
+            ] {
                 _ = try Bech32.decode(valid)
             }
             let (hrp, data) = try Bech32.decode("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw")
@@ -251,8 +259,10 @@ extension AgeTests {
             #expect(Bech32.convertBits(data, from: 8, to: 5, pad: true) == Array(0..<32))
             // The case is kept, so age can insist on it.
             #expect(try Bech32.decode("A12UEL5L").hrp == "A")
-            for invalid in ["A12uEL5L", "a12uel5m", "pzry9x0s0muk", "1pzry9x0s0muk", "x1b4n0q5v",
-                            "li1dgmt3", "a1qqqqqb", "age1ab" + "\u{7F}"] {
+            for invalid in [
+                "A12uEL5L", "a12uel5m", "pzry9x0s0muk", "1pzry9x0s0muk", "x1b4n0q5v",
+                "li1dgmt3", "a1qqqqqb", "age1ab" + "\u{7F}",
+            ] {
                 #expect(throws: Bech32.DecodeError.self, "\(invalid)") { try Bech32.decode(invalid) }
             }
         }
@@ -307,23 +317,33 @@ extension AgeTests {
             func message(_ text: String) -> String? {
                 (#expect(throws: AgeError.self) { try AgeRecipient.parse(text) })?.message
             }
-            #expect(message("bob@example.com") == "not an age recipient: \"bob@example.com\" (a recipient starts with age1)")
-            #expect(message("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKx") ==
-                    "not an age recipient: \"ssh-ed25519 AAAAC3NzaC1l…\" (SSH keys are not supported; use an age1... recipient)")
+            #expect(
+                message("bob@example.com") == "not an age recipient: \"bob@example.com\" (a recipient starts with age1)"
+            )
+            #expect(
+                message("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKx")
+                    == "not an age recipient: \"ssh-ed25519 AAAAC3NzaC1l…\" (SSH keys are not supported; use an age1... recipient)"
+            )
             #expect(message(ageKeygenIdentity)?.contains("is a secret key") == true)
-            #expect(message(ageKeygenIdentity)?.contains(String(ageKeygenIdentity.suffix(40))) == false,
-                    "a secret key is never echoed whole")
+            #expect(
+                message(ageKeygenIdentity)?.contains(String(ageKeygenIdentity.suffix(40))) == false,
+                "a secret key is never echoed whole")
             // A typo: the checksum catches it; the value is clipped.
             let typo = ageKeygenRecipient.replacingOccurrences(of: "k6nn", with: "k6mn")
-            #expect(message(typo) == "not a valid age recipient: \"age1k6mn4wkah9hhfeszy2af…\" (its checksum is wrong (a typo, or a cut-off key?))")
+            #expect(
+                message(typo)
+                    == "not a valid age recipient: \"age1k6mn4wkah9hhfeszy2af…\" (its checksum is wrong (a typo, or a cut-off key?))"
+            )
             #expect(message(String(ageKeygenRecipient.dropLast(5)))?.hasPrefix("not a valid age recipient") == true)
             #expect(message(ageKeygenRecipient.uppercased())?.hasPrefix("not an age recipient") == true)
             let huge = "age1" + String(repeating: "q", count: 5000)
             let long = try #require(message(huge))
             #expect(long.count < 120)
             // A valid Bech32 string of the wrong length.
-            #expect(message(Bech32.encode(hrp: "age", data: [1, 2, 3])) ==
-                    "not a valid age recipient: \"\(Bech32.encode(hrp: "age", data: [1, 2, 3]))\" (not a 32-byte X25519 key)")
+            #expect(
+                message(Bech32.encode(hrp: "age", data: [1, 2, 3]))
+                    == "not a valid age recipient: \"\(Bech32.encode(hrp: "age", data: [1, 2, 3]))\" (not a 32-byte X25519 key)"
+            )
         }
 
         @Test func identityFile() throws {
@@ -331,14 +351,17 @@ extension AgeTests {
                 let second = AgeIdentity.generate()
                 guard case .x25519(let secondKey) = second.identity else { return }
                 let path = dir + "/keys.txt"
-                try writeBytes(path, Array("""
-                    # created: 2026-12-02T18:38:48Z
-                    # public key: \(ageKeygenRecipient)
-                    \(ageKeygenIdentity)
+                try writeBytes(
+                    path,
+                    Array(
+                        """
+                        # created: 2026-12-02T18:38:48Z
+                        # public key: \(ageKeygenRecipient)
+                        \(ageKeygenIdentity)
 
-                    \(secondKey)\r
+                        \(secondKey)\r
 
-                    """.utf8))
+                        """.utf8))
                 let identities = try AgeIdentity.readFile(atPath: path)
                 #expect(identities.map(\.recipient) == [ageKeygenRecipient, second.recipient])
 
@@ -347,10 +370,16 @@ extension AgeTests {
                     return (#expect(throws: AgeError.self) { try AgeIdentity.readFile(atPath: path) })?
                         .message.replacingOccurrences(of: path, with: "KEYS")
                 }
-                #expect(try refusal("# only a comment\n\n") == "KEYS: no identities in it (expected lines starting AGE-SECRET-KEY-1)")
-                #expect(try refusal("\(ageKeygenIdentity)\n\(ageKeygenRecipient)\n") ==
-                        "KEYS line 2: not an age identity: \"age1k6nn4wkah9hhfesz…\" (an identity starts with AGE-SECRET-KEY-1)")
-                #expect(try refusal(String(ageKeygenIdentity.dropLast()) + "\n")?.hasPrefix("KEYS line 1: not a valid age identity") == true)
+                #expect(
+                    try refusal("# only a comment\n\n")
+                        == "KEYS: no identities in it (expected lines starting AGE-SECRET-KEY-1)")
+                #expect(
+                    try refusal("\(ageKeygenIdentity)\n\(ageKeygenRecipient)\n")
+                        == "KEYS line 2: not an age identity: \"age1k6nn4wkah9hhfesz…\" (an identity starts with AGE-SECRET-KEY-1)"
+                )
+                #expect(
+                    try refusal(String(ageKeygenIdentity.dropLast()) + "\n")?.hasPrefix(
+                        "KEYS line 1: not a valid age identity") == true)
                 #expect(try refusal(Age.magic + "\n-> scrypt ...")?.contains("encrypted identity file") == true)
                 #expect(throws: AgeError.self) { try AgeIdentity.readFile(atPath: dir + "/missing.txt") }
             }
@@ -384,9 +413,11 @@ extension AgeTests {
         /// (empty when the body fills whole lines), and a MAC that parses back.
         @Test func headerLayout() throws {
             let craft = AgeCraft()
-            let stanzas = [AgeStanza(type: "thing", args: ["a", "b"], body: pseudoRandomBytes(48, seed: 1)),
-                           AgeStanza(type: "empty", args: [], body: []),
-                           AgeStanza(type: "long", args: ["x"], body: pseudoRandomBytes(100, seed: 2))]
+            let stanzas = [
+                AgeStanza(type: "thing", args: ["a", "b"], body: pseudoRandomBytes(48, seed: 1)),
+                AgeStanza(type: "empty", args: [], body: []),
+                AgeStanza(type: "long", args: ["x"], body: pseudoRandomBytes(100, seed: 2)),
+            ]
             let bytes = AgeHeader.serialize(stanzas, fileKey: craft.fileKey)
             let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines[0] == "age-encryption.org/v1")
@@ -425,7 +456,8 @@ extension AgeTests {
             }
             // Identities that do not match are tried and passed over.
             #expect(try ageDecrypt(file, with: [AgeIdentity.generate().identity, keys[2].identity]) == plain)
-            try expectAgeRefusal(file, [AgeIdentity.generate().identity], "FILE: not encrypted to any of the given identities")
+            try expectAgeRefusal(
+                file, [AgeIdentity.generate().identity], "FILE: not encrypted to any of the given identities")
         }
 
         @Test func passphrase() throws {
@@ -436,16 +468,19 @@ extension AgeTests {
             #expect(String(decoding: file.prefix(100), as: UTF8.self).contains(" 10\n"))
             #expect(try ageDecrypt(file, with: [.passphrase(secret)]) == plain)
             try expectAgeRefusal(file, [.passphrase(Array("correct horse battery!".utf8))], "FILE: wrong passphrase")
-            try expectAgeRefusal(file, [AgeIdentity.generate().identity],
-                                 "FILE: encrypted with a passphrase, and no passphrase was given")
+            try expectAgeRefusal(
+                file, [AgeIdentity.generate().identity],
+                "FILE: encrypted with a passphrase, and no passphrase was given")
             let x25519File = try ageEncrypt(plain, to: [.x25519(publicKey: ageKeygenRecipient)])
-            try expectAgeRefusal(x25519File, [.passphrase(secret)],
-                                 "FILE: not encrypted with a passphrase (it is encrypted to age recipients; give an identity)")
+            try expectAgeRefusal(
+                x25519File, [.passphrase(secret)],
+                "FILE: not encrypted with a passphrase (it is encrypted to age recipients; give an identity)")
         }
 
         @Test func ageMadeFiles() throws {
             let identity = AgeIdentity.x25519(secretKey: ageKeygenIdentity)
-            #expect(try ageDecrypt(Array(Data(base64Encoded: ageFixtureX25519)!), with: [identity]) == ageFixturePlaintext)
+            #expect(
+                try ageDecrypt(Array(Data(base64Encoded: ageFixtureX25519)!), with: [identity]) == ageFixturePlaintext)
             #expect(try ageDecrypt(Array(ageFixtureArmored.utf8), with: [identity]) == ageFixturePlaintext)
         }
 
@@ -455,15 +490,21 @@ extension AgeTests {
             }
             let pass = Array("pw".utf8)
             #expect(message([]) == "no recipient given to encrypt to")
-            #expect(message([.scrypt(passphrase: pass, workFactor: 10), .x25519(publicKey: ageKeygenRecipient)])?
-                .hasPrefix("a passphrase cannot be combined with other recipients") == true)
-            #expect(message([.scrypt(passphrase: pass, workFactor: 10), .scrypt(passphrase: pass, workFactor: 10)])?
-                .hasPrefix("a passphrase cannot be combined") == true)
+            #expect(
+                message([.scrypt(passphrase: pass, workFactor: 10), .x25519(publicKey: ageKeygenRecipient)])?
+                    .hasPrefix("a passphrase cannot be combined with other recipients") == true)
+            #expect(
+                message([.scrypt(passphrase: pass, workFactor: 10), .scrypt(passphrase: pass, workFactor: 10)])?
+                    .hasPrefix("a passphrase cannot be combined") == true)
             #expect(message([.scrypt(passphrase: [], workFactor: 10)]) == "the passphrase is empty")
-            #expect(message([.scrypt(passphrase: pass, workFactor: 23)]) ==
-                    "the passphrase work factor 23 is outside 1...22 (age's default is 18; age refuses more than 22)")
-            #expect(message([.scrypt(passphrase: pass, workFactor: 0)])?.hasPrefix("the passphrase work factor 0") == true)
-            #expect(message([.x25519(publicKey: "age1nope")])?.hasPrefix("not a valid age recipient: \"age1nope\"") == true)
+            #expect(
+                message([.scrypt(passphrase: pass, workFactor: 23)])
+                    == "the passphrase work factor 23 is outside 1...22 (age's default is 18; age refuses more than 22)"
+            )
+            #expect(
+                message([.scrypt(passphrase: pass, workFactor: 0)])?.hasPrefix("the passphrase work factor 0") == true)
+            #expect(
+                message([.x25519(publicKey: "age1nope")])?.hasPrefix("not a valid age recipient: \"age1nope\"") == true)
         }
 
         @Test func encryptNeverOverwrites() throws {
@@ -471,22 +512,29 @@ extension AgeTests {
                 try writeBytes(dir + "/plain", [1, 2, 3])
                 try writeBytes(dir + "/out.age", Array("precious".utf8))
                 let error = #expect(throws: AgeError.self) {
-                    try Age.encrypt(inputPath: dir + "/plain", outputPath: dir + "/out.age", to: [.x25519(publicKey: ageKeygenRecipient)])
+                    try Age.encrypt(
+                        inputPath: dir + "/plain", outputPath: dir + "/out.age",
+                        to: [.x25519(publicKey: ageKeygenRecipient)])
                 }
                 #expect(error?.message == "\(dir)/out.age: already exists (refusing to overwrite it)")
                 #expect(try readBytes(dir + "/out.age") == Array("precious".utf8))
                 // decrypt too: it never replaces a file.
-                try Age.encrypt(inputPath: dir + "/plain", outputPath: dir + "/new.age", to: [.x25519(publicKey: ageKeygenRecipient)])
+                try Age.encrypt(
+                    inputPath: dir + "/plain", outputPath: dir + "/new.age",
+                    to: [.x25519(publicKey: ageKeygenRecipient)])
                 #expect(throws: AgeError("\(dir)/out.age: already exists (refusing to overwrite it)")) {
-                    try Age.decrypt(inputPath: dir + "/new.age", outputPath: dir + "/out.age",
-                                    with: [.x25519(secretKey: ageKeygenIdentity)])
+                    try Age.decrypt(
+                        inputPath: dir + "/new.age", outputPath: dir + "/out.age",
+                        with: [.x25519(secretKey: ageKeygenIdentity)])
                 }
                 #expect(try readBytes(dir + "/out.age") == Array("precious".utf8))
                 // Mode 0600: a backup is nobody else's business.
                 let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/new.age")
                 #expect((attributes[.posixPermissions] as? Int) == 0o600)
                 #expect(throws: AgeError("\(dir)/missing: cannot read it: No such file or directory")) {
-                    try Age.encrypt(inputPath: dir + "/missing", outputPath: dir + "/x.age", to: [.x25519(publicKey: ageKeygenRecipient)])
+                    try Age.encrypt(
+                        inputPath: dir + "/missing", outputPath: dir + "/x.age",
+                        to: [.x25519(publicKey: ageKeygenRecipient)])
                 }
                 #expect(!fileExists(dir + "/x.age"))
             }
@@ -525,10 +573,12 @@ extension AgeTests {
 
         @Test func wrongKeys() throws {
             let file = Array(Data(base64Encoded: ageFixtureX25519)!)
-            try expectAgeRefusal(file, [AgeIdentity.generate().identity], "FILE: not encrypted to any of the given identities")
+            try expectAgeRefusal(
+                file, [AgeIdentity.generate().identity], "FILE: not encrypted to any of the given identities")
             try expectAgeRefusal(file, [], "no identity given to decrypt FILE")
-            try expectAgeRefusal(file, [.x25519(secretKey: "AGE-SECRET-KEY-1XYZ")],
-                                 "not a valid age identity: \"AGE-SECRET-KEY-1XYZ\" (it is too short)")
+            try expectAgeRefusal(
+                file, [.x25519(secretKey: "AGE-SECRET-KEY-1XYZ")],
+                "not a valid age identity: \"AGE-SECRET-KEY-1XYZ\" (it is too short)")
         }
 
         /// STREAM cases `encrypt` never writes, built chunk by chunk.
@@ -541,15 +591,19 @@ extension AgeTests {
             #expect(try ageDecrypt(craft.file(chunks: [(full, false), (full, true)]), with: id) == full + full)
             #expect(try ageDecrypt(craft.file(chunks: [(full, false), ([7], true)]), with: id) == full + [7])
             // Refused.
-            try expectAgeRefusal(craft.file(chunks: [(full, false), ([], true)]), id,
-                                 "FILE: damaged or tampered (chunk 2 is an empty final chunk, which age never writes)")
-            try expectAgeRefusal(craft.file(chunks: [(full, true), ([7], true)]), id,
-                                 "FILE: damaged or tampered (data after the final chunk)")
+            try expectAgeRefusal(
+                craft.file(chunks: [(full, false), ([], true)]), id,
+                "FILE: damaged or tampered (chunk 2 is an empty final chunk, which age never writes)")
+            try expectAgeRefusal(
+                craft.file(chunks: [(full, true), ([7], true)]), id,
+                "FILE: damaged or tampered (data after the final chunk)")
             try expectAgeRefusal(craft.file(chunks: [(full, false)]), id, "FILE: truncated (the last chunk is missing)")
-            try expectAgeRefusal(craft.file(chunks: [(full, false), (full, false)]), id, "FILE: truncated (the last chunk is missing)")
+            try expectAgeRefusal(
+                craft.file(chunks: [(full, false), (full, false)]), id, "FILE: truncated (the last chunk is missing)")
             try expectAgeRefusal(craft.file(chunks: []), id, "FILE: truncated (the payload is missing)")
-            try expectAgeRefusal(craft.file(chunks: [([1, 2], false)]), id,
-                                 "FILE: damaged, truncated or tampered (chunk 1, the last, fails its check)")
+            try expectAgeRefusal(
+                craft.file(chunks: [([1, 2], false)]), id,
+                "FILE: damaged, truncated or tampered (chunk 1, the last, fails its check)")
             var noNonce = try craft.file(chunks: [([1], true)])
             noNonce = Array(noNonce[0..<(agePayloadOffset(noNonce) - 5)])
             try expectAgeRefusal(noNonce, id, "FILE: truncated (the payload nonce is missing)")
@@ -566,10 +620,15 @@ extension AgeTests {
             let plain = Array("payload".utf8)
             let grease = AgeStanza(type: "ZzZ-grease", args: ["^2!", "xyz"], body: pseudoRandomBytes(50, seed: 8))
             #expect(try ageDecrypt(craft.file([grease, x25519], plain: plain), with: id) == plain)
-            #expect(try ageDecrypt(craft.file([AgeStanza(type: "x25519", args: x25519.args, body: x25519.body), x25519],
-                                              plain: plain), with: id) == plain, "stanza types are case-sensitive")
+            #expect(
+                try ageDecrypt(
+                    craft.file(
+                        [AgeStanza(type: "x25519", args: x25519.args, body: x25519.body), x25519],
+                        plain: plain), with: id) == plain, "stanza types are case-sensitive")
 
-            func refuse(_ stanzas: [AgeStanza], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            func refuse(_ stanzas: [AgeStanza], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation)
+                throws
+            {
                 try expectAgeRefusal(craft.file(stanzas, plain: plain), id, expected, sourceLocation: sourceLocation)
             }
             var extra = x25519
@@ -590,16 +649,24 @@ extension AgeTests {
             for factor in ["23", "30"] {
                 var high = scrypt
                 high.args[1] = factor
-                try refuse([high], "FILE: the passphrase work factor \(factor) is above the limit of 22 (it would take too long and too much memory to try)")
+                try refuse(
+                    [high],
+                    "FILE: the passphrase work factor \(factor) is above the limit of 22 (it would take too long and too much memory to try)"
+                )
             }
             for factor in ["0", "018", "+18", "0x12", "-1", "18a", "99999999999999999999"] {
                 var odd = scrypt
                 odd.args[1] = factor
-                try refuse([odd], "FILE: bad age header (the passphrase work factor \"\(AgeKeys.clip(factor, 12))\" is not a number from 1 to 22)")
+                try refuse(
+                    [odd],
+                    "FILE: bad age header (the passphrase work factor \"\(AgeKeys.clip(factor, 12))\" is not a number from 1 to 22)"
+                )
             }
             var saltless = scrypt
             saltless.args.removeFirst()
-            try refuse([saltless], "FILE: bad age header (a passphrase (scrypt) stanza needs a 16-byte salt and a work factor)")
+            try refuse(
+                [saltless], "FILE: bad age header (a passphrase (scrypt) stanza needs a 16-byte salt and a work factor)"
+            )
         }
 
         /// Header text that the strict parser refuses, each with a correct MAC for
@@ -611,49 +678,68 @@ extension AgeTests {
             let headerEnd = agePayloadOffset(good) - 16
             let text = String(decoding: good[0..<headerEnd], as: UTF8.self)
             let rest = Array(good[headerEnd...])
-            func refuse(_ edit: (String) -> String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            func refuse(
+                _ edit: (String) -> String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation
+            ) throws {
                 var header = edit(text)
                 // Re-MAC the edited header (up to "---").
                 let cut = header.range(of: "\n--- ")!
                 let macInput = Array(header[..<cut.lowerBound].utf8) + Array("\n---".utf8)
                 if !header.contains("\r") {
-                    header = String(decoding: macInput, as: UTF8.self) + " "
+                    header =
+                        String(decoding: macInput, as: UTF8.self) + " "
                         + AgeBase64.encode(AgeHeader.computeMAC(fileKey: craft.fileKey, macInput: macInput)) + "\n"
                 }
                 try expectAgeRefusal(Array(header.utf8) + rest, id, expected, sourceLocation: sourceLocation)
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             // lines: version, "-> X25519 share", body, "--- mac", ""
-            try refuse({ $0.replacingOccurrences(of: "\n", with: "\r\n") },
-                       "FILE: bad age header (line 1: ends with CR LF; age header lines end with LF only)")
-            try refuse({ $0.replacingOccurrences(of: "-> X25519 ", with: "-> X25519  ") },
-                       "FILE: bad age header (line 2: a stanza argument is empty or has characters outside printable ASCII)")
-            try refuse({ $0.replacingOccurrences(of: "-> X25519 ", with: "->X25519 ") },
-                       "FILE: bad age header (line 2: expected a stanza (\"-> \") or the closing line (\"--- \"))")
-            try refuse({ $0.replacingOccurrences(of: "-> X25519 ", with: "-> X25519 \u{7F}") },
-                       "FILE: bad age header (line 2: a stanza argument is empty or has characters outside printable ASCII)")
-            try refuse({ $0.replacingOccurrences(of: "\n" + lines[2] + "\n", with: "\n" + lines[2] + "=\n") },
-                       "FILE: bad age header (line 3: a stanza body line is not canonical unpadded base64)")
-            try refuse({ $0.replacingOccurrences(of: "\n" + lines[2] + "\n", with: "\n" + lines[2] + String(repeating: "A", count: 25) + "\n") },
-                       "FILE: bad age header (line 3: a stanza body line is longer than 64 columns)")
+            try refuse(
+                { $0.replacingOccurrences(of: "\n", with: "\r\n") },
+                "FILE: bad age header (line 1: ends with CR LF; age header lines end with LF only)")
+            try refuse(
+                { $0.replacingOccurrences(of: "-> X25519 ", with: "-> X25519  ") },
+                "FILE: bad age header (line 2: a stanza argument is empty or has characters outside printable ASCII)")
+            try refuse(
+                { $0.replacingOccurrences(of: "-> X25519 ", with: "->X25519 ") },
+                "FILE: bad age header (line 2: expected a stanza (\"-> \") or the closing line (\"--- \"))")
+            try refuse(
+                { $0.replacingOccurrences(of: "-> X25519 ", with: "-> X25519 \u{7F}") },
+                "FILE: bad age header (line 2: a stanza argument is empty or has characters outside printable ASCII)")
+            try refuse(
+                { $0.replacingOccurrences(of: "\n" + lines[2] + "\n", with: "\n" + lines[2] + "=\n") },
+                "FILE: bad age header (line 3: a stanza body line is not canonical unpadded base64)")
+            try refuse(
+                {
+                    $0.replacingOccurrences(
+                        of: "\n" + lines[2] + "\n", with: "\n" + lines[2] + String(repeating: "A", count: 25) + "\n")
+                },
+                "FILE: bad age header (line 3: a stanza body line is longer than 64 columns)")
             // A full body line must be followed by a short one, here the closing line comes first.
             let full = AgeBase64.encode(pseudoRandomBytes(48, seed: 10))
-            try refuse({ $0.replacingOccurrences(of: "\n---", with: "\n-> grease\n\(full)\n---") },
-                       "FILE: bad age header (line 6: the stanza before it does not end with a short body line)")
-            try refuse({ $0.replacingOccurrences(of: "\n---", with: "\n-> grease\n\n\n---") },
-                       "FILE: bad age header (line 6: expected a stanza (\"-> \") or the closing line (\"--- \"))")
-            try refuse({ $0.replacingOccurrences(of: "\n" + lines[1] + "\n", with: "\n-> X25519\n") },
-                       "FILE: bad age header (an X25519 stanza needs one argument, a 32-byte share)")
-            try refuse({ $0.replacingOccurrences(of: "age-encryption.org/v1", with: "age-encryption.org/v2") },
-                       "FILE: unsupported age format version (age-encryption.org/v2)")
+            try refuse(
+                { $0.replacingOccurrences(of: "\n---", with: "\n-> grease\n\(full)\n---") },
+                "FILE: bad age header (line 6: the stanza before it does not end with a short body line)")
+            try refuse(
+                { $0.replacingOccurrences(of: "\n---", with: "\n-> grease\n\n\n---") },
+                "FILE: bad age header (line 6: expected a stanza (\"-> \") or the closing line (\"--- \"))")
+            try refuse(
+                { $0.replacingOccurrences(of: "\n" + lines[1] + "\n", with: "\n-> X25519\n") },
+                "FILE: bad age header (an X25519 stanza needs one argument, a 32-byte share)")
+            try refuse(
+                { $0.replacingOccurrences(of: "age-encryption.org/v1", with: "age-encryption.org/v2") },
+                "FILE: unsupported age format version (age-encryption.org/v2)")
             // The MAC line itself.
             let macLine = lines[3]
-            for (bad, reason) in [(macLine + " ", "malformed closing line (expected \"--- \" and the MAC)"),
-                                  ("---" + macLine.dropFirst(4), "malformed closing line (expected \"--- \" and the MAC)"),
-                                  (String(macLine.dropLast(2)), "the header MAC is not 32 bytes of canonical base64"),
-                                  ("--- " + String(repeating: "!", count: 43), "the header MAC is not 32 bytes of canonical base64")] {
-                try expectAgeRefusal(Array(text.replacingOccurrences(of: macLine, with: bad).utf8) + rest, id,
-                                     "FILE: bad age header (line 4: \(reason))")
+            for (bad, reason) in [
+                (macLine + " ", "malformed closing line (expected \"--- \" and the MAC)"),
+                ("---" + macLine.dropFirst(4), "malformed closing line (expected \"--- \" and the MAC)"),
+                (String(macLine.dropLast(2)), "the header MAC is not 32 bytes of canonical base64"),
+                ("--- " + String(repeating: "!", count: 43), "the header MAC is not 32 bytes of canonical base64"),
+            ] {
+                try expectAgeRefusal(
+                    Array(text.replacingOccurrences(of: macLine, with: bad).utf8) + rest, id,
+                    "FILE: bad age header (line 4: \(reason))")
             }
             try expectAgeRefusal([], id, "FILE: empty, not an age-encrypted file")
         }
@@ -699,24 +785,37 @@ extension AgeTests {
             let lines = good.split(separator: "\n").map(String.init)
             let last = lines.count - 2
             func refuse(_ text: String, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-                try expectAgeRefusal(Array(text.utf8), [identity], "FILE: bad armor (\(reason))", sourceLocation: sourceLocation)
+                try expectAgeRefusal(
+                    Array(text.utf8), [identity], "FILE: bad armor (\(reason))", sourceLocation: sourceLocation)
             }
             try refuse(good + "garbage\n", "data after the END line")
             try refuse("garbage\n" + good, "line 1 is not \"-----BEGIN AGE ENCRYPTED FILE-----\"")
-            try refuse(good.replacingOccurrences(of: "-----BEGIN AGE", with: "-----BEGIN  AGE"),
-                       "line 1 is not \"-----BEGIN AGE ENCRYPTED FILE-----\"")
+            try refuse(
+                good.replacingOccurrences(of: "-----BEGIN AGE", with: "-----BEGIN  AGE"),
+                "line 1 is not \"-----BEGIN AGE ENCRYPTED FILE-----\"")
             try refuse(String(good.dropLast(AgeArmor.endLine.count + 1)), "no END line; the file is truncated")
-            try refuse(good.replacingOccurrences(of: "\n" + AgeArmor.endLine, with: "\n\n" + AgeArmor.endLine), "line \(last + 2) is empty")
-            try refuse(good.replacingOccurrences(of: lines[1] + "\n", with: lines[1] + " \n"), "line 2 is longer than 64 columns")
-            try refuse(good.replacingOccurrences(of: lines[2] + "\n", with: " " + lines[2] + "\n"), "line 3 is longer than 64 columns")
-            try refuse(good.replacingOccurrences(of: lines[last] + "\n", with: String(lines[last].dropLast()) + "\n"),
-                       "line \(last + 1) is not canonical padded base64")
-            try refuse(good.replacingOccurrences(of: lines[1] + "\n", with: lines[1].prefix(32) + "\n" + lines[1].dropFirst(32) + "\n"),
-                       "line 3 follows a short line (only the last line may be short)")
-            try refuse(good.replacingOccurrences(of: AgeArmor.beginLine, with: AgeArmor.beginLine.lowercased()),
-                       "line 1 is not \"-----BEGIN AGE ENCRYPTED FILE-----\"")
-            try refuse(good.replacingOccurrences(of: lines[1] + "\n", with: "Version: 1\n" + lines[1] + "\n"),
-                       "line 2 is not canonical padded base64")
+            try refuse(
+                good.replacingOccurrences(of: "\n" + AgeArmor.endLine, with: "\n\n" + AgeArmor.endLine),
+                "line \(last + 2) is empty")
+            try refuse(
+                good.replacingOccurrences(of: lines[1] + "\n", with: lines[1] + " \n"),
+                "line 2 is longer than 64 columns")
+            try refuse(
+                good.replacingOccurrences(of: lines[2] + "\n", with: " " + lines[2] + "\n"),
+                "line 3 is longer than 64 columns")
+            try refuse(
+                good.replacingOccurrences(of: lines[last] + "\n", with: String(lines[last].dropLast()) + "\n"),
+                "line \(last + 1) is not canonical padded base64")
+            try refuse(
+                good.replacingOccurrences(
+                    of: lines[1] + "\n", with: lines[1].prefix(32) + "\n" + lines[1].dropFirst(32) + "\n"),
+                "line 3 follows a short line (only the last line may be short)")
+            try refuse(
+                good.replacingOccurrences(of: AgeArmor.beginLine, with: AgeArmor.beginLine.lowercased()),
+                "line 1 is not \"-----BEGIN AGE ENCRYPTED FILE-----\"")
+            try refuse(
+                good.replacingOccurrences(of: lines[1] + "\n", with: "Version: 1\n" + lines[1] + "\n"),
+                "line 2 is not canonical padded base64")
         }
     }
 }
@@ -744,7 +843,8 @@ extension AgeTests {
                 let limit = 16 << 20
 
                 let before = try #require(PeakRSS.reset())
-                try Age.encrypt(inputPath: dir + "/plain", outputPath: dir + "/file.age", to: [.x25519(publicKey: recipient)])
+                try Age.encrypt(
+                    inputPath: dir + "/plain", outputPath: dir + "/file.age", to: [.x25519(publicKey: recipient)])
                 let encryptGrowth = try #require(PeakRSS.peak) - before
                 #expect(encryptGrowth < limit, "encrypt grew the peak RSS by \(encryptGrowth >> 10) KiB")
 
@@ -756,12 +856,18 @@ extension AgeTests {
                 // And the round trip is exact (compared a block at a time).
                 let a = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir + "/plain"))
                 let b = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir + "/back"))
-                defer { try? a.close(); try? b.close() }
+                defer {
+                    try? a.close()
+                    try? b.close()
+                }
                 var same = true
                 while true {
                     let x = try a.read(upToCount: 1 << 20) ?? Data()
                     let y = try b.read(upToCount: 1 << 20) ?? Data()
-                    if x != y { same = false; break }
+                    if x != y {
+                        same = false
+                        break
+                    }
                     if x.isEmpty { break }
                 }
                 #expect(same)
@@ -788,20 +894,24 @@ extension AgeTests {
             var ran = 0
             for name in names {
                 let bytes = try readBytes(folder + "/" + name)
-                guard let blank = (0..<(bytes.count - 1)).first(where: { bytes[$0] == 0x0A && bytes[$0 + 1] == 0x0A }) else {
+                guard let blank = (0..<(bytes.count - 1)).first(where: { bytes[$0] == 0x0A && bytes[$0 + 1] == 0x0A })
+                else {
                     Issue.record("\(name): no blank line")
                     continue
                 }
                 var fields: [(String, String)] = []
                 for line in String(decoding: bytes[0..<blank], as: UTF8.self).split(separator: "\n") {
                     let parts = line.split(separator: ":", maxSplits: 1)
-                    fields.append((String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""))
+                    fields.append(
+                        (String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""))
                 }
                 func values(_ key: String) -> [String] { fields.filter { $0.0 == key }.map(\.1) }
                 var body = Array(bytes[(blank + 2)...])
-                let identities: [AgeIdentity] = values("identity").map { .x25519(secretKey: $0) }
+                let identities: [AgeIdentity] =
+                    values("identity").map { .x25519(secretKey: $0) }
                     + values("passphrase").map { .passphrase(Array($0.utf8)) }
-                if name.hasPrefix("hybrid") || values("identity").contains(where: { $0.hasPrefix("AGE-SECRET-KEY-PQ") }) {
+                if name.hasPrefix("hybrid") || values("identity").contains(where: { $0.hasPrefix("AGE-SECRET-KEY-PQ") })
+                {
                     continue
                 }
                 if values("compressed").first == "zlib" { body = try Self.inflate(body) }
@@ -833,8 +943,14 @@ extension AgeTests {
                 try writeBytes(dir + "/z", bytes)
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = ["python3", "-c", "import sys,zlib; sys.stdout.buffer.write(zlib.decompress(open(sys.argv[1],'rb').read()))", dir + "/z"]
-                let out = FileManager.default.createFile(atPath: dir + "/out", contents: nil) ? try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out")) : nil
+                process.arguments = [
+                    "python3", "-c",
+                    "import sys,zlib; sys.stdout.buffer.write(zlib.decompress(open(sys.argv[1],'rb').read()))",
+                    dir + "/z",
+                ]
+                let out =
+                    FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+                    ? try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out")) : nil
                 process.standardOutput = out
                 try process.run()
                 process.waitUntilExit()

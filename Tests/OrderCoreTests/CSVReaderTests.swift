@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("CSV reader (RFC 4180, streaming)")
@@ -20,21 +21,24 @@ struct CSVReaderTests {
     func dialect() throws {
         let text = "\u{FEFF}a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\n\n,,\rlast,\"\",end"
         let records = try read(text)
-        #expect(records.map(\.fields) == [
-            ["a", "b", "c"],
-            ["x, y", "say \"hi\"", "two\nlines"],
-            ["", "", ""],
-            ["last", "", "end"],
-        ])
+        #expect(
+            records.map(\.fields) == [
+                ["a", "b", "c"],
+                ["x, y", "say \"hi\"", "two\nlines"],
+                ["", "", ""],
+                ["last", "", "end"],
+            ])
         // Line numbers are physical lines: the quoted line break and the blank line count.
         #expect(records.map(\.line) == [1, 2, 5, 6])
     }
 
-    @Test("strict mode names the line and field of a stray or unclosed quote", arguments: [
-        ("a,b\nok,ab\"c\n", CSVReadError.Kind.quoteInUnquotedField, 2, 2),
-        ("a,b\n\"ab\"c,d\n", .unexpectedCharacterAfterQuote, 2, 1),
-        ("a,b\n1,2\n3,\"open\nand on\n", .unterminatedQuote, 3, 2),
-    ])
+    @Test(
+        "strict mode names the line and field of a stray or unclosed quote",
+        arguments: [
+            ("a,b\nok,ab\"c\n", CSVReadError.Kind.quoteInUnquotedField, 2, 2),
+            ("a,b\n\"ab\"c,d\n", .unexpectedCharacterAfterQuote, 2, 1),
+            ("a,b\n1,2\n3,\"open\nand on\n", .unterminatedQuote, 3, 2),
+        ])
     func strictErrors(text: String, kind: CSVReadError.Kind, recordLine: Int, field: Int) throws {
         let error = #expect(throws: CSVReadError.self) { _ = try read(text) }
         #expect(error?.kind == kind)
@@ -67,7 +71,9 @@ struct CSVReaderTests {
         for _ in 0..<Int.random(in: 1...30, using: &rng) {
             var fields: [String] = []
             for _ in 0..<Int.random(in: 1...6, using: &rng) {
-                fields.append((0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined())
+                fields.append(
+                    (0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+                )
             }
             if fields == [""] { fields = ["x"] }  // a lone empty field is a blank line, which is skipped
             records.append(fields)
@@ -93,7 +99,8 @@ struct CSVReaderTests {
             try withTempDir { dir throws in
                 let path = dir + "/fuzz.csv"
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
-                let csv = try RFC4180Reader(path: path, options: .init(strict: strict, chunkSize: Int.random(in: 16...64, using: &rng)))
+                let csv = try RFC4180Reader(
+                    path: path, options: .init(strict: strict, chunkSize: Int.random(in: 16...64, using: &rng)))
                 var lastLine = 0
                 var fieldBytes = 0
                 do {

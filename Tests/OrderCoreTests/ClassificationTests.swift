@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("Classification")
@@ -8,14 +9,18 @@ struct ClassificationTests {
 
     static func eurMoney(_ text: String) -> Money { try! Money.parse(text, currency: eur) }
 
-    static let defaults = ClassificationRules(order: [.express, .international, .highValue, .bulk],
-                                              expressWithinDays: 2, bulkMinQuantity: 20,
-                                              highValueMinTotal: eurMoney("250"), shopCountry: "DE")
+    static let defaults = ClassificationRules(
+        order: [.express, .international, .highValue, .bulk],
+        expressWithinDays: 2, bulkMinQuantity: 20,
+        highValueMinTotal: eurMoney("250"), shopCountry: "DE")
 
-    static func facts(shipping: Shipping = .standard, placed: String = "2026-03-04", due: String? = nil,
-                      units: Int64 = 1, total: String = "10.00", country: String? = "DE") -> OrderFacts {
-        OrderFacts(shipping: shipping, placed: day(placed), due: due.map(day), totalQuantity: units,
-                   total: eurMoney(total), customerCountry: country)
+    static func facts(
+        shipping: Shipping = .standard, placed: String = "2026-03-04", due: String? = nil,
+        units: Int64 = 1, total: String = "10.00", country: String? = "DE"
+    ) -> OrderFacts {
+        OrderFacts(
+            shipping: shipping, placed: day(placed), due: due.map(day), totalQuantity: units,
+            total: eurMoney(total), customerCountry: country)
     }
 
     // MARK: pure rules
@@ -33,7 +38,8 @@ struct ClassificationTests {
         Case(name: "due same day", facts: facts(due: "2026-03-04"), expected: "express"),
         Case(name: "due in 2 days (limit)", facts: facts(due: "2026-03-06"), expected: "express"),
         Case(name: "due in 3 days", facts: facts(due: "2026-03-07"), expected: "standard"),
-        Case(name: "due across a month end", facts: facts(placed: "2026-02-27", due: "2026-03-01"), expected: "express"),
+        Case(
+            name: "due across a month end", facts: facts(placed: "2026-02-27", due: "2026-03-01"), expected: "express"),
         Case(name: "other country", facts: facts(country: "FR"), expected: "international"),
         Case(name: "same country", facts: facts(country: "DE"), expected: "standard"),
         Case(name: "no customer country", facts: facts(country: nil), expected: "standard"),
@@ -43,9 +49,13 @@ struct ClassificationTests {
         Case(name: "units one below", facts: facts(units: 19), expected: "standard"),
         // First match wins, in the configured order.
         Case(name: "express beats international", facts: facts(shipping: .express, country: "FR"), expected: "express"),
-        Case(name: "international beats high-value", facts: facts(total: "999", country: "US"), expected: "international"),
+        Case(
+            name: "international beats high-value", facts: facts(total: "999", country: "US"), expected: "international"
+        ),
         Case(name: "high-value beats bulk", facts: facts(units: 50, total: "300"), expected: "high-value"),
-        Case(name: "everything matches", facts: facts(shipping: .express, units: 99, total: "9999", country: "JP"), expected: "express"),
+        Case(
+            name: "everything matches", facts: facts(shipping: .express, units: 99, total: "9999", country: "JP"),
+            expected: "express"),
     ]
 
     @Test("default rules and thresholds", arguments: cases)
@@ -57,7 +67,9 @@ struct ClassificationTests {
     func reasons() {
         let r = Self.defaults
         #expect(r.classify(Self.facts(shipping: .express)).reason == "rule express: express shipping")
-        #expect(r.classify(Self.facts(due: "2026-03-06")).reason == "rule express: due 2026-03-06, 2 days after the order date (limit 2)")
+        #expect(
+            r.classify(Self.facts(due: "2026-03-06")).reason
+                == "rule express: due 2026-03-06, 2 days after the order date (limit 2)")
         #expect(r.classify(Self.facts(country: "FR")).reason == "rule international: ships to FR, shop is in DE")
         #expect(r.classify(Self.facts(total: "250")).reason == "rule high-value: total 250.00 EUR >= 250.00 EUR")
         #expect(r.classify(Self.facts(units: 20)).reason == "rule bulk: 20 units >= 20")
@@ -93,7 +105,9 @@ struct ClassificationTests {
         #expect(r.classify(Self.facts(total: "100.00")).orderClass == "standard")
         r.shopCountry = nil
         #expect(r.classify(Self.facts(country: "FR")).orderClass == "standard")
-        #expect(r.describe(.international) == "customer's country differs from the shop's (shop.country not set: never matches)")
+        #expect(
+            r.describe(.international)
+                == "customer's country differs from the shop's (shop.country not set: never matches)")
     }
 
     @Test("rule lists parse case-insensitively; unknown and repeated rules are refused")
@@ -112,7 +126,9 @@ struct ClassificationTests {
         var due: String? = nil
         var shipping: String? = nil
         let expected: String
-        var testDescription: String { "\(expected): \(customer) \(items.joined(separator: " ")) due \(due ?? "-") \(shipping ?? "")" }
+        var testDescription: String {
+            "\(expected): \(customer) \(items.joined(separator: " ")) due \(due ?? "-") \(shipping ?? "")"
+        }
     }
 
     static let storeCases: [StoreCase] = [
@@ -147,7 +163,8 @@ struct ClassificationTests {
             let classified = order.events.first { $0.kind == "classified" }
             #expect(classified?.newValue == c.expected)
             #expect(classified?.detail == order.classReason)
-            #expect(try store.db.scalarString("SELECT class FROM orders WHERE ref = ?", order.summary.ref) == c.expected)
+            #expect(
+                try store.db.scalarString("SELECT class FROM orders WHERE ref = ?", order.summary.ref) == c.expected)
         }
     }
 

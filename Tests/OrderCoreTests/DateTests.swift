@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("Dates: relative expressions, DST, instants")
@@ -11,7 +12,10 @@ struct DateTests {
         let text: String
         let expected: String
         var testDescription: String { "\(text) -> \(expected)" }
-        init(_ text: String, _ expected: String) { self.text = text; self.expected = expected }
+        init(_ text: String, _ expected: String) {
+            self.text = text
+            self.expected = expected
+        }
     }
 
     static let relative: [Case] = [
@@ -61,16 +65,20 @@ struct DateTests {
     }
 
     struct MonthCase: Sendable, CustomTestStringConvertible {
-        let now: String      // a UTC instant at noon
+        let now: String  // a UTC instant at noon
         let text: String
         let expected: String
         var testDescription: String { "\(now): \(text) -> \(expected)" }
-        init(_ now: String, _ text: String, _ expected: String) { self.now = now; self.text = text; self.expected = expected }
+        init(_ now: String, _ text: String, _ expected: String) {
+            self.now = now
+            self.text = text
+            self.expected = expected
+        }
     }
 
     static let monthEnds: [MonthCase] = [
         MonthCase("2026-01-31T12:00:00Z", "+1m", "2026-02-28"),
-        MonthCase("2028-01-31T12:00:00Z", "+1m", "2028-02-29"),   // leap year
+        MonthCase("2028-01-31T12:00:00Z", "+1m", "2028-02-29"),  // leap year
         MonthCase("2026-01-30T12:00:00Z", "+1m", "2026-02-28"),
         MonthCase("2026-03-31T12:00:00Z", "-1m", "2026-02-28"),
         MonthCase("2026-03-31T12:00:00Z", "+1m", "2026-04-30"),
@@ -80,19 +88,19 @@ struct DateTests {
         MonthCase("2027-01-15T12:00:00Z", "-1m", "2026-12-15"),
         MonthCase("2028-02-29T12:00:00Z", "+1y", "2029-02-28"),
         MonthCase("2028-02-29T12:00:00Z", "-12m", "2027-02-28"),
-        MonthCase("2028-02-10T12:00:00Z", "eom", "2028-02-29"),   // February of a leap year
+        MonthCase("2028-02-10T12:00:00Z", "eom", "2028-02-29"),  // February of a leap year
         MonthCase("2026-02-10T12:00:00Z", "eom", "2026-02-28"),
-        MonthCase("2000-02-10T12:00:00Z", "eom", "2000-02-29"),   // divisible by 400
-        MonthCase("2100-02-10T12:00:00Z", "eom", "2100-02-28"),   // divisible by 100
+        MonthCase("2000-02-10T12:00:00Z", "eom", "2000-02-29"),  // divisible by 400
+        MonthCase("2100-02-10T12:00:00Z", "eom", "2100-02-28"),  // divisible by 100
         MonthCase("2026-12-31T12:00:00Z", "eom", "2026-12-31"),
         MonthCase("2026-12-31T12:00:00Z", "tomorrow", "2027-01-01"),
         MonthCase("2027-01-01T12:00:00Z", "yesterday", "2026-12-31"),
         MonthCase("2028-02-28T12:00:00Z", "tomorrow", "2028-02-29"),
         MonthCase("2026-02-28T12:00:00Z", "tomorrow", "2026-03-01"),
         MonthCase("2026-12-28T12:00:00Z", "+1w", "2027-01-04"),
-        MonthCase("2026-03-08T12:00:00Z", "eow", "2026-03-08"),   // on a Sunday, eow is today
-        MonthCase("2026-03-09T12:00:00Z", "eow", "2026-03-15"),   // on a Monday, the coming Sunday
-        MonthCase("2026-03-08T12:00:00Z", "sun", "2026-03-15"),   // never today
+        MonthCase("2026-03-08T12:00:00Z", "eow", "2026-03-08"),  // on a Sunday, eow is today
+        MonthCase("2026-03-09T12:00:00Z", "eow", "2026-03-15"),  // on a Monday, the coming Sunday
+        MonthCase("2026-03-08T12:00:00Z", "sun", "2026-03-15"),  // never today
         MonthCase("2026-12-30T12:00:00Z", "fri", "2027-01-01"),
     ]
 
@@ -102,15 +110,18 @@ struct DateTests {
         #expect(try r.date(c.text, field: "due date").iso == c.expected)
     }
 
-    static let invalid = ["2026-02-30", "2026-13-01", "2026-00-10", "2025-02-29", "garbage", "", "+3x", "3d",
-                          "2026-2-3", "26-03-04", "tomorrow!", "next monday", "+d", "2026-03-04T25:00",
-                          "2026-03-04X10:00", "2026/03/04", "2026-02-30T10:00"]
+    static let invalid = [
+        "2026-02-30", "2026-13-01", "2026-00-10", "2025-02-29", "garbage", "", "+3x", "3d",
+        "2026-2-3", "26-03-04", "tomorrow!", "next monday", "+d", "2026-03-04T25:00",
+        "2026-03-04X10:00", "2026/03/04", "2026-02-30T10:00",
+    ]
 
     @Test("invalid dates are rejected with invalidValue naming the field", arguments: invalid)
     func rejectsInvalid(text: String) throws {
         let error = #expect(throws: OrderError.self) { _ = try resolver.date(text, field: "due date") }
-        guard case let .invalidValue(field, value, _)? = error else {
-            Issue.record("expected invalidValue, got \(String(describing: error))"); return
+        guard case .invalidValue(let field, let value, _)? = error else {
+            Issue.record("expected invalidValue, got \(String(describing: error))")
+            return
         }
         #expect(field == "due date")
         #expect(value == text)
@@ -209,21 +220,21 @@ struct DateTests {
 
     @Test("just after local midnight in a zone ahead of UTC, today is the local day")
     func localDayNotUTCDay() throws {
-        let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))          // UTC+9
-        let r = DateResolver(now: utc("2026-02-28T15:30:00Z"), zone: tokyo)   // 2026-03-01 00:30 local
+        let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))  // UTC+9
+        let r = DateResolver(now: utc("2026-02-28T15:30:00Z"), zone: tokyo)  // 2026-03-01 00:30 local
         #expect(r.today.iso == "2026-03-01")
         #expect(try r.date("eom", field: "due").iso == "2026-03-31")
         #expect(try r.date("yesterday", field: "due").iso == "2026-02-28")
-        #expect(try r.date("sun", field: "due").iso == "2026-03-08")   // 2026-03-01 is a Sunday
+        #expect(try r.date("sun", field: "due").iso == "2026-03-08")  // 2026-03-01 is a Sunday
         #expect(try r.date("eow", field: "due").iso == "2026-03-01")
 
         let kiritimati = try #require(TimeZone(identifier: "Pacific/Kiritimati"))  // UTC+14
-        let k = DateResolver(now: utc("2026-12-31T10:15:00Z"), zone: kiritimati)   // 2027-01-01 00:15 local
+        let k = DateResolver(now: utc("2026-12-31T10:15:00Z"), zone: kiritimati)  // 2027-01-01 00:15 local
         #expect(k.today.iso == "2027-01-01")
 
         // And just before local midnight in a zone behind UTC, it is still the local day.
         let newYork = try #require(TimeZone(identifier: "America/New_York"))
-        let n = DateResolver(now: utc("2026-03-01T04:30:00Z"), zone: newYork)       // 2026-02-28 23:30 local
+        let n = DateResolver(now: utc("2026-03-01T04:30:00Z"), zone: newYork)  // 2026-02-28 23:30 local
         #expect(n.today.iso == "2026-02-28")
         #expect(try n.date("eom", field: "due").iso == "2026-02-28")
     }
@@ -259,14 +270,17 @@ struct DateTests {
         #expect(Instant.format(date) == c.expected)
     }
 
-    static let badInstants = ["2026-11-25T24:00", "2026-11-25T13:60", "2026-11-25T1:30", "2026-11-25T13:30+15:00",
-                              "2026-11-25T13:30:61Z", "2026-11-25T", "2026-11-25Tnoon"]
+    static let badInstants = [
+        "2026-11-25T24:00", "2026-11-25T13:60", "2026-11-25T1:30", "2026-11-25T13:30+15:00",
+        "2026-11-25T13:30:61Z", "2026-11-25T", "2026-11-25Tnoon",
+    ]
 
     @Test("malformed date-times are rejected", arguments: badInstants)
     func rejectsBadInstant(text: String) {
         let error = #expect(throws: OrderError.self) { _ = try resolver.instant(text, field: "date") }
-        guard case let .invalidValue(field, value, _)? = error else {
-            Issue.record("expected invalidValue, got \(String(describing: error))"); return
+        guard case .invalidValue(let field, let value, _)? = error else {
+            Issue.record("expected invalidValue, got \(String(describing: error))")
+            return
         }
         #expect(field == "date")
         #expect(value == text)
@@ -275,17 +289,20 @@ struct DateTests {
     @Test("garbage instants are rejected", arguments: ["garbage", "2026-02-30", "2026-02-30T10:00", "", "soon"])
     func rejectsGarbageInstant(text: String) {
         let error = #expect(throws: OrderError.self) { _ = try resolver.instant(text, field: "since") }
-        guard case let .invalidValue(field, value, _)? = error else {
-            Issue.record("expected invalidValue, got \(String(describing: error))"); return
+        guard case .invalidValue(let field, let value, _)? = error else {
+            Issue.record("expected invalidValue, got \(String(describing: error))")
+            return
         }
         #expect(field == "since")
         #expect(value == text)
     }
 
-    @Test("Instant.format and parse round trip", arguments: [
-        "2026-11-25T17:04:06Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2000-02-29T12:00:00Z",
-        "2026-03-29T01:00:00Z", "9999-12-31T23:59:59Z", "1900-03-01T00:00:01Z",
-    ])
+    @Test(
+        "Instant.format and parse round trip",
+        arguments: [
+            "2026-11-25T17:04:06Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2000-02-29T12:00:00Z",
+            "2026-03-29T01:00:00Z", "9999-12-31T23:59:59Z", "1900-03-01T00:00:01Z",
+        ])
     func instantRoundTrip(text: String) throws {
         let date = try #require(Instant.parse(text))
         #expect(Instant.format(date) == text)

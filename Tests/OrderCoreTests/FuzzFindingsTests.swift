@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // Crashes the libFuzzer harnesses (Tests/Fuzz, `make fuzz`) found, fed through the same

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // The order lifecycle against a fresh store: the whole transition table, the guards
@@ -19,8 +20,10 @@ enum LifecycleFixture {
     static let total: Int64 = 6000
 
     @discardableResult
-    static func drive(_ store: OrderStore, to status: OrderStatus, ref: String = ref,
-                      sourceLocation: SourceLocation = #_sourceLocation) throws -> OrderDetail {
+    static func drive(
+        _ store: OrderStore, to status: OrderStatus, ref: String = ref,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> OrderDetail {
         _ = try store.addOrder(draft(items, ref: ref))
         _ = try store.pay(ref, amount: status == .completed ? "60.00" : "1.00", method: "card")
         switch status {
@@ -45,7 +48,9 @@ enum LifecycleFixture {
             _ = try store.cancel(ref, reason: "customer asked")
         }
         let order = try store.order(ref)
-        try #require(order.summary.status == status.rawValue, "fixture did not reach \(status.rawValue)", sourceLocation: sourceLocation)
+        try #require(
+            order.summary.status == status.rawValue, "fixture did not reach \(status.rawValue)",
+            sourceLocation: sourceLocation)
         return order
     }
 
@@ -115,42 +120,75 @@ enum DocumentedLifecycle {
 /// tracked product. Each line's shipped and returned units match its shipment and
 /// return records.
 func expectStockAddsUp(_ store: OrderStore, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let rows = try store.db.query("""
+    let rows = try store.db.query(
+        """
         SELECT p.sku, p.track_stock, p.on_hand, p.reserved,
                (SELECT coalesce(sum(l.reserved), 0) FROM order_lines l WHERE l.product_id = p.id),
                (SELECT coalesce(sum(m.delta), 0) FROM stock_moves m WHERE m.product_id = p.id)
         FROM products p ORDER BY p.sku
-        """) { r in (sku: r.string(0), tracked: r.bool(1), onHand: r.int64(2), reserved: r.int64(3), lineReserved: r.int64(4), moves: r.int64(5)) }
+        """
+    ) { r in
+        (
+            sku: r.string(0), tracked: r.bool(1), onHand: r.int64(2), reserved: r.int64(3), lineReserved: r.int64(4),
+            moves: r.int64(5)
+        )
+    }
     for p in rows {
-        #expect(p.reserved == p.lineReserved, "\(p.sku): products.reserved \(p.reserved) but lines reserve \(p.lineReserved)", sourceLocation: sourceLocation)
-        #expect(p.onHand == p.moves, "\(p.sku): on hand \(p.onHand) but stock moves add up to \(p.moves)", sourceLocation: sourceLocation)
+        #expect(
+            p.reserved == p.lineReserved,
+            "\(p.sku): products.reserved \(p.reserved) but lines reserve \(p.lineReserved)",
+            sourceLocation: sourceLocation)
+        #expect(
+            p.onHand == p.moves, "\(p.sku): on hand \(p.onHand) but stock moves add up to \(p.moves)",
+            sourceLocation: sourceLocation)
         if p.tracked {
-            #expect(p.onHand >= p.reserved, "\(p.sku): on hand \(p.onHand) < reserved \(p.reserved)", sourceLocation: sourceLocation)
+            #expect(
+                p.onHand >= p.reserved, "\(p.sku): on hand \(p.onHand) < reserved \(p.reserved)",
+                sourceLocation: sourceLocation)
         } else {
-            #expect(p.reserved == 0, "\(p.sku) is not tracked but has \(p.reserved) reserved", sourceLocation: sourceLocation)
+            #expect(
+                p.reserved == 0, "\(p.sku) is not tracked but has \(p.reserved) reserved",
+                sourceLocation: sourceLocation)
         }
     }
-    let lines = try store.db.query("""
+    let lines = try store.db.query(
+        """
         SELECT l.sku, l.shipped, l.returned,
                (SELECT coalesce(sum(s.quantity), 0) FROM shipment_lines s WHERE s.order_line_id = l.id),
                (SELECT coalesce(sum(r.quantity), 0) FROM return_lines r WHERE r.order_line_id = l.id),
                l.quantity, l.reserved, l.backordered
         FROM order_lines l
-        """) { r in (sku: r.string(0), shipped: r.int64(1), returned: r.int64(2), shipments: r.int64(3), returns: r.int64(4),
-                     quantity: r.int64(5), reserved: r.int64(6), backordered: r.int64(7)) }
+        """
+    ) { r in
+        (
+            sku: r.string(0), shipped: r.int64(1), returned: r.int64(2), shipments: r.int64(3), returns: r.int64(4),
+            quantity: r.int64(5), reserved: r.int64(6), backordered: r.int64(7)
+        )
+    }
     for l in lines {
-        #expect(l.shipped == l.shipments, "line \(l.sku): shipped \(l.shipped) but shipments hold \(l.shipments)", sourceLocation: sourceLocation)
-        #expect(l.returned == l.returns, "line \(l.sku): returned \(l.returned) but returns hold \(l.returns)", sourceLocation: sourceLocation)
-        #expect(l.returned <= l.shipped, "line \(l.sku): returned \(l.returned) > shipped \(l.shipped)", sourceLocation: sourceLocation)
-        #expect(l.reserved + l.backordered + l.shipped <= l.quantity, "line \(l.sku) holds more than ordered", sourceLocation: sourceLocation)
+        #expect(
+            l.shipped == l.shipments, "line \(l.sku): shipped \(l.shipped) but shipments hold \(l.shipments)",
+            sourceLocation: sourceLocation)
+        #expect(
+            l.returned == l.returns, "line \(l.sku): returned \(l.returned) but returns hold \(l.returns)",
+            sourceLocation: sourceLocation)
+        #expect(
+            l.returned <= l.shipped, "line \(l.sku): returned \(l.returned) > shipped \(l.shipped)",
+            sourceLocation: sourceLocation)
+        #expect(
+            l.reserved + l.backordered + l.shipped <= l.quantity, "line \(l.sku) holds more than ordered",
+            sourceLocation: sourceLocation)
     }
     // Units shipped of tracked products left the shelf, logged as 'ship' moves.
-    let shippedTracked = try store.db.scalarInt("""
+    let shippedTracked = try store.db.scalarInt(
+        """
         SELECT coalesce(sum(s.quantity), 0) FROM shipment_lines s JOIN order_lines l ON l.id = s.order_line_id
         JOIN products p ON p.id = l.product_id WHERE p.track_stock = 1
         """)
     let shipMoves = try store.db.scalarInt("SELECT coalesce(-sum(delta), 0) FROM stock_moves WHERE kind = 'ship'")
-    #expect(shippedTracked == shipMoves, "shipped \(shippedTracked) tracked units, 'ship' moves take \(shipMoves)", sourceLocation: sourceLocation)
+    #expect(
+        shippedTracked == shipMoves, "shipped \(shippedTracked) tracked units, 'ship' moves take \(shipMoves)",
+        sourceLocation: sourceLocation)
 }
 
 // MARK: - The transition table
@@ -174,8 +212,9 @@ struct TransitionTableTests {
         #expect(OrderAction.returnItems.rawValue == "return")
     }
 
-    @Test("every action from every status: allowed moves work, others fail with the documented message and change nothing",
-          arguments: OrderAction.allCases, OrderStatus.allCases)
+    @Test(
+        "every action from every status: allowed moves work, others fail with the documented message and change nothing",
+        arguments: OrderAction.allCases, OrderStatus.allCases)
     func everyMove(action: OrderAction, status: OrderStatus) throws {
         try withStore { store throws in
             let ref = LifecycleFixture.ref
@@ -195,7 +234,9 @@ struct TransitionTableTests {
                 } else if to.hasPrefix("unchanged") {
                     #expect(expected == status)
                 }
-                #expect(after.summary.status == expected.rawValue, "\(action.rawValue) from \(status.rawValue): \(result.message)")
+                #expect(
+                    after.summary.status == expected.rawValue,
+                    "\(action.rawValue) from \(status.rawValue): \(result.message)")
                 // Something was recorded, and the history still verifies.
                 #expect(after.events.count > before.events.count)
                 #expect(after.events.map(\.seq) == Array(1...after.events.count))
@@ -204,10 +245,14 @@ struct TransitionTableTests {
                 try expectEffect(action, before: before, after: after)
             } else {
                 let allowed = DocumentedLifecycle.allowed(from: status)
-                let message = "cannot \(action.rawValue) order \(ref): it is \(status.rawValue) (allowed next: \(allowed.joined(separator: ", ")))"
+                let message =
+                    "cannot \(action.rawValue) order \(ref): it is \(status.rawValue) (allowed next: \(allowed.joined(separator: ", ")))"
                 let dumped = try dump(store.db)
                 let error = #expect(throws: OrderError.self) { try LifecycleFixture.attempt(action, store) }
-                #expect(error == .illegalTransition(ref: ref, action: action.rawValue, status: status.rawValue, allowed: allowed))
+                #expect(
+                    error
+                        == .illegalTransition(
+                            ref: ref, action: action.rawValue, status: status.rawValue, allowed: allowed))
                 #expect(error?.description == message)
                 #expect(try dump(store.db) == dumped, "the database changed after a refused \(action.rawValue)")
             }
@@ -215,8 +260,10 @@ struct TransitionTableTests {
     }
 
     /// What each allowed action must have done besides the status.
-    func expectEffect(_ action: OrderAction, before: OrderDetail, after: OrderDetail,
-                      sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectEffect(
+        _ action: OrderAction, before: OrderDetail, after: OrderDetail,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         switch action {
         case .pay:
             #expect(after.paid.minor == before.paid.minor + 200, sourceLocation: sourceLocation)
@@ -260,8 +307,9 @@ struct TransitionTableTests {
         }
     }
 
-    @Test("release goes back to the status the order had before the hold",
-          arguments: [OrderStatus.pending, .confirmed, .processing])
+    @Test(
+        "release goes back to the status the order had before the hold",
+        arguments: [OrderStatus.pending, .confirmed, .processing])
     func releaseRestores(status: OrderStatus) throws {
         try withStore { store throws in
             try LifecycleFixture.drive(store, to: status)
@@ -310,7 +358,8 @@ struct TransitionTableTests {
         try withStore { store throws in
             let order = try store.addOrder(draft(["TEE@0"], ref: "Z")).order
             #expect(order.summary.paymentStatus == "paid")
-            try expectRefused(store, .refused(ref: "Z", action: "pay", reason: "it is already paid in full (0.00 EUR)")) {
+            try expectRefused(store, .refused(ref: "Z", action: "pay", reason: "it is already paid in full (0.00 EUR)"))
+            {
                 _ = try store.pay("Z", amount: nil, method: nil)
             }
         }
@@ -327,15 +376,20 @@ struct LifecycleGuardTests {
     func payGuards() throws {
         try withStore { store throws in
             try LifecycleFixture.drive(store, to: .confirmed)
-            try expectRefused(store, .refused(ref: ref, action: "pay", reason: "59.01 EUR is more than the 59.00 EUR still owed")) {
+            try expectRefused(
+                store, .refused(ref: ref, action: "pay", reason: "59.01 EUR is more than the 59.00 EUR still owed")
+            ) {
                 _ = try store.pay(ref, amount: "59.01", method: nil)
             }
             try expectRefused(store, .invalidValue(field: "amount", value: "0", reason: "must be more than zero")) {
                 _ = try store.pay(ref, amount: "0", method: nil)
             }
             // Exactly what is owed is fine; then nothing more.
-            #expect(try store.pay(ref, amount: "59.00", method: "cash").message == "paid 59.00 EUR by cash, paid in full")
-            try expectRefused(store, .refused(ref: ref, action: "pay", reason: "it is already paid in full (60.00 EUR)")) {
+            #expect(
+                try store.pay(ref, amount: "59.00", method: "cash").message == "paid 59.00 EUR by cash, paid in full")
+            try expectRefused(
+                store, .refused(ref: ref, action: "pay", reason: "it is already paid in full (60.00 EUR)")
+            ) {
                 _ = try store.pay(ref, amount: nil, method: nil)
             }
         }
@@ -349,12 +403,23 @@ struct LifecycleGuardTests {
                 _ = try store.refund(ref, amount: "1.00", reason: nil)
             }
             _ = try store.pay(ref, amount: "10.00", method: nil)
-            try expectRefused(store, .refused(ref: ref, action: "refund", reason: "10.01 EUR is more than the 10.00 EUR paid and not yet refunded")) {
+            try expectRefused(
+                store,
+                .refused(
+                    ref: ref, action: "refund", reason: "10.01 EUR is more than the 10.00 EUR paid and not yet refunded"
+                )
+            ) {
                 _ = try store.refund(ref, amount: "10.01", reason: nil)
             }
-            #expect(try store.refund(ref, amount: "4.00", reason: "goodwill").message == "refunded 4.00 EUR; 6.00 EUR paid and kept")
+            #expect(
+                try store.refund(ref, amount: "4.00", reason: "goodwill").message
+                    == "refunded 4.00 EUR; 6.00 EUR paid and kept")
             #expect(try store.order(ref).summary.paymentStatus == "partially_refunded")
-            try expectRefused(store, .refused(ref: ref, action: "refund", reason: "6.01 EUR is more than the 6.00 EUR paid and not yet refunded")) {
+            try expectRefused(
+                store,
+                .refused(
+                    ref: ref, action: "refund", reason: "6.01 EUR is more than the 6.00 EUR paid and not yet refunded")
+            ) {
                 _ = try store.refund(ref, amount: "6.01", reason: nil)
             }
             _ = try store.refund(ref, amount: "6.00", reason: nil)
@@ -373,24 +438,45 @@ struct LifecycleGuardTests {
     func returnGuards() throws {
         try withStore { store throws in
             try LifecycleFixture.drive(store, to: .processing)  // MUG-01 x1 shipped
-            try expectRefused(store, .refused(ref: ref, action: "return", reason: "2 of MUG-01 returned, but only 1 shipped and not yet returned")) {
+            try expectRefused(
+                store,
+                .refused(
+                    ref: ref, action: "return", reason: "2 of MUG-01 returned, but only 1 shipped and not yet returned")
+            ) {
                 _ = try store.returnItems(ref, items: ["MUG-01:2"], restock: true, reason: nil)
             }
-            try expectRefused(store, .refused(ref: ref, action: "return", reason: "1 of POSTER returned, but only 0 shipped and not yet returned")) {
+            try expectRefused(
+                store,
+                .refused(
+                    ref: ref, action: "return", reason: "1 of POSTER returned, but only 0 shipped and not yet returned")
+            ) {
                 _ = try store.returnItems(ref, items: ["POSTER"], restock: true, reason: nil)
             }
             // The same SKU twice adds up.
-            try expectRefused(store, .refused(ref: ref, action: "return", reason: "2 of MUG-01 returned, but only 1 shipped and not yet returned")) {
+            try expectRefused(
+                store,
+                .refused(
+                    ref: ref, action: "return", reason: "2 of MUG-01 returned, but only 1 shipped and not yet returned")
+            ) {
                 _ = try store.returnItems(ref, items: ["MUG-01:1", "mug-01:1"], restock: true, reason: nil)
             }
-            try expectRefused(store, .invalidValue(field: "item", value: "VASE", reason: "order L-1 has no line with this SKU (it has MUG-01, POSTER, TEE)")) {
+            try expectRefused(
+                store,
+                .invalidValue(
+                    field: "item", value: "VASE",
+                    reason: "order L-1 has no line with this SKU (it has MUG-01, POSTER, TEE)")
+            ) {
                 _ = try store.returnItems(ref, items: ["VASE"], restock: true, reason: nil)
             }
             try expectRefused(store, .missingValue(field: "item", hint: "name what came back with --item SKU:QTY")) {
                 _ = try store.returnItems(ref, items: [], restock: true, reason: nil)
             }
             _ = try store.returnItems(ref, items: ["MUG-01:1"], restock: false, reason: nil)
-            try expectRefused(store, .refused(ref: ref, action: "return", reason: "1 of MUG-01 returned, but only 0 shipped and not yet returned")) {
+            try expectRefused(
+                store,
+                .refused(
+                    ref: ref, action: "return", reason: "1 of MUG-01 returned, but only 0 shipped and not yet returned")
+            ) {
                 _ = try store.returnItems(ref, items: ["MUG-01:1"], restock: true, reason: nil)
             }
             // The one shipped unit is back, five never shipped: partly returned.
@@ -402,28 +488,52 @@ struct LifecycleGuardTests {
     func shipGuards() throws {
         try withStore { store throws in
             try LifecycleFixture.drive(store, to: .confirmed)
-            try expectRefused(store, .refused(ref: ref, action: "ship", reason: "3 of MUG-01 asked, only 2 left to ship")) {
+            try expectRefused(
+                store, .refused(ref: ref, action: "ship", reason: "3 of MUG-01 asked, only 2 left to ship")
+            ) {
                 _ = try store.ship(ref, items: ["MUG-01:3"])
             }
-            try expectRefused(store, .refused(ref: ref, action: "ship", reason: "3 of MUG-01 asked, only 2 left to ship")) {
+            try expectRefused(
+                store, .refused(ref: ref, action: "ship", reason: "3 of MUG-01 asked, only 2 left to ship")
+            ) {
                 _ = try store.ship(ref, items: ["POSTER:1", "MUG-01:2", "MUG-01:1"])
             }
-            try expectRefused(store, .invalidValue(field: "item", value: "VASE", reason: "order L-1 has no line with this SKU (it has MUG-01, POSTER, TEE)")) {
+            try expectRefused(
+                store,
+                .invalidValue(
+                    field: "item", value: "VASE",
+                    reason: "order L-1 has no line with this SKU (it has MUG-01, POSTER, TEE)")
+            ) {
                 _ = try store.ship(ref, items: ["VASE:1"])
             }
-            try expectRefused(store, .invalidValue(field: "item", value: "MUG-01:1@3", reason: "expected SKU[:QTY], without a price")) {
+            try expectRefused(
+                store, .invalidValue(field: "item", value: "MUG-01:1@3", reason: "expected SKU[:QTY], without a price")
+            ) {
                 _ = try store.ship(ref, items: ["MUG-01:1@3"])
             }
-            try expectRefused(store, .missingValue(field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")) {
+            try expectRefused(
+                store, .missingValue(field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")
+            ) {
                 _ = try store.ship(ref, tracking: "1234567890")
             }
-            try expectRefused(store, .invalidValue(field: "tracking", value: "123", reason: "not a UPS tracking number (e.g. 1Z999AA10123456784)")) {
+            try expectRefused(
+                store,
+                .invalidValue(
+                    field: "tracking", value: "123", reason: "not a UPS tracking number (e.g. 1Z999AA10123456784)")
+            ) {
                 _ = try store.ship(ref, carrier: "ups", tracking: "123")
             }
-            try expectRefused(store, .invalidValue(field: "tracking", value: "12345", reason: "not a DHL tracking number (e.g. 1234567890)")) {
+            try expectRefused(
+                store,
+                .invalidValue(field: "tracking", value: "12345", reason: "not a DHL tracking number (e.g. 1234567890)")
+            ) {
                 _ = try store.ship(ref, carrier: "DHL", tracking: "12345")
             }
-            try expectRefused(store, .invalidValue(field: "at", value: "2026-03-01", reason: "before the order was placed (2026-03-04 11:00)")) {
+            try expectRefused(
+                store,
+                .invalidValue(
+                    field: "at", value: "2026-03-01", reason: "before the order was placed (2026-03-04 11:00)")
+            ) {
                 _ = try store.ship(ref, at: "2026-03-01")
             }
             // A good number is normalised and linked.
@@ -450,8 +560,14 @@ struct LifecycleGuardTests {
         try withStore { store throws in
             _ = try store.addOrder(draft(["MUG-01:7"], ref: "B", backorder: true))  // 5 reserved, 2 backordered
             _ = try store.confirm("B")
-            try expectRefused(store, .refused(ref: "B", action: "ship",
-                reason: "7 of MUG-01 asked, 5 reserved and 0 more in stock (ship fewer with --item MUG-01:5, or add stock)")) {
+            try expectRefused(
+                store,
+                .refused(
+                    ref: "B", action: "ship",
+                    reason:
+                        "7 of MUG-01 asked, 5 reserved and 0 more in stock (ship fewer with --item MUG-01:5, or add stock)"
+                )
+            ) {
                 _ = try store.ship("B")
             }
             #expect(try store.ship("B", items: ["MUG-01:5"]).message == "shipped 5 units (MUG-01 x5); 2 still to ship")
@@ -459,8 +575,10 @@ struct LifecycleGuardTests {
             try store.changeStock("MUG-01", .add(1), note: "delivery")
             let before = try dump(store.db)
             let error = #expect(throws: OrderError.self) { try store.ship("B") }
-            #expect(error?.description.hasPrefix("cannot ship order B: 2 of MUG-01 asked, 0 reserved and 1 more in stock") == true,
-                    "\(String(describing: error))")
+            #expect(
+                error?.description.hasPrefix("cannot ship order B: 2 of MUG-01 asked, 0 reserved and 1 more in stock")
+                    == true,
+                "\(String(describing: error))")
             #expect(try dump(store.db) == before)
             _ = try store.ship("B", items: ["MUG-01:1"])
             try store.changeStock("MUG-01", .add(3), note: "delivery")
@@ -510,28 +628,48 @@ struct LifecycleGuardTests {
             var d = draft(["POSTER"], ref: "T")
             d.placedAt = "2026-03-03T08:00"
             _ = try store.addOrder(d)
-            try expectRefused(store, .invalidValue(field: "at", value: "2026-03-03T07:59", reason: "before the order was placed (2026-03-03 08:00)")) {
+            try expectRefused(
+                store,
+                .invalidValue(
+                    field: "at", value: "2026-03-03T07:59", reason: "before the order was placed (2026-03-03 08:00)")
+            ) {
                 _ = try store.confirm("T", at: "2026-03-03T07:59")
             }
             _ = try store.confirm("T", at: "2026-03-03T09:00")
             // A status change is never before the order entered its current status.
-            try expectRefused(store, .invalidValue(field: "at", value: "2026-03-03T08:30",
-                                                   reason: "before the order became confirmed (2026-03-03 09:00); give that step an earlier --at too")) {
+            try expectRefused(
+                store,
+                .invalidValue(
+                    field: "at", value: "2026-03-03T08:30",
+                    reason: "before the order became confirmed (2026-03-03 09:00); give that step an earlier --at too")
+            ) {
                 _ = try store.ship("T", at: "2026-03-03T08:30")
             }
-            try expectRefused(store, .invalidValue(field: "at", value: "2026-03-04T12:00", reason: "in the future (2026-03-04 12:00)")) {
+            try expectRefused(
+                store, .invalidValue(field: "at", value: "2026-03-04T12:00", reason: "in the future (2026-03-04 12:00)")
+            ) {
                 _ = try store.ship("T", at: "2026-03-04T12:00")
             }
-            try expectRefused(store, .invalidValue(field: "at", value: "tomorrow", reason: "in the future (2026-03-05)")) {
+            try expectRefused(
+                store, .invalidValue(field: "at", value: "tomorrow", reason: "in the future (2026-03-05)")
+            ) {
                 _ = try store.ship("T", at: "tomorrow")
             }
-            #expect(try store.ship("T", at: "2026-03-03T15:30").message == "shipped 1 unit (POSTER x1) at 2026-03-03 15:30; all shipped")
+            #expect(
+                try store.ship("T", at: "2026-03-03T15:30").message
+                    == "shipped 1 unit (POSTER x1) at 2026-03-03 15:30; all shipped")
             #expect(try store.order("T").shipments.first?.shippedAt == utc("2026-03-03T14:30:00Z"))
-            try expectRefused(store, .invalidValue(field: "at", value: "2026-03-03T12:00", reason: "before the last shipment (2026-03-03 15:30)")) {
+            try expectRefused(
+                store,
+                .invalidValue(
+                    field: "at", value: "2026-03-03T12:00", reason: "before the last shipment (2026-03-03 15:30)")
+            ) {
                 _ = try store.deliver("T", at: "2026-03-03T12:00")
             }
             // A bare date is that day, as late as possible but not after now.
-            #expect(try store.deliver("T", at: "2026-03-03").message == "delivered at 2026-03-03 23:59; 5.00 EUR still owed")
+            #expect(
+                try store.deliver("T", at: "2026-03-03").message == "delivered at 2026-03-03 23:59; 5.00 EUR still owed"
+            )
             #expect(try store.order("T").shipments.first?.deliveredAt == utc("2026-03-03T22:59:59Z"))
         }
     }
@@ -543,8 +681,9 @@ struct LifecycleGuardTests {
             _ = try store.hold(ref, reason: "dispute")
             let before = try dump(store.db)
             let error = #expect(throws: OrderError.self) { try store.cancel(ref, reason: "customer asked") }
-            guard case let .refused(r, action, reason)? = error else {
-                Issue.record("expected refused, got \(String(describing: error))"); return
+            guard case .refused(let r, let action, let reason)? = error else {
+                Issue.record("expected refused, got \(String(describing: error))")
+                return
             }
             #expect(r == ref && action == "cancel")
             #expect(reason.contains("shipped") && reason.hasSuffix("(use 'orderctl return')"), "\(reason)")
@@ -564,7 +703,10 @@ struct LifecycleGuardTests {
                 _ = try store.edit(ref, change)
                 Issue.record("edit of a partly shipped order succeeded")
             } catch let error as OrderError {
-                guard case let .refused(r, action, reason) = error else { Issue.record("expected refused, got \(error)"); return }
+                guard case .refused(let r, let action, let reason) = error else {
+                    Issue.record("expected refused, got \(error)")
+                    return
+                }
                 #expect(r == ref && action == "edit")
                 #expect(reason.contains("shipped"), "\(reason)")
             } catch {
@@ -605,12 +747,20 @@ struct LifecycleGuardTests {
     func editGuards() throws {
         try withStore { store throws in
             try LifecycleFixture.drive(store, to: .confirmed)
-            try expectRefused(store, .missingValue(field: "change", hint: "give --add, --remove, --set, --due, --shipping, --date, --customer or --channel")) {
+            try expectRefused(
+                store,
+                .missingValue(
+                    field: "change",
+                    hint: "give --add, --remove, --set, --due, --shipping, --date, --customer or --channel")
+            ) {
                 _ = try store.edit(ref, OrderEdit())
             }
             var all = OrderEdit()
             all.remove = ["MUG-01", "POSTER", "TEE"]
-            try expectRefused(store, .refused(ref: ref, action: "edit", reason: "an order needs at least one line (cancel it instead)")) {
+            try expectRefused(
+                store,
+                .refused(ref: ref, action: "edit", reason: "an order needs at least one line (cancel it instead)")
+            ) {
                 _ = try store.edit(ref, all)
             }
             var more = OrderEdit()
@@ -633,7 +783,9 @@ struct LifecycleGuardTests {
     func unknownRef() throws {
         try withStore { store throws in
             for action in OrderAction.allCases {
-                try expectRefused(store, .unknownOrder(ref: "NOPE")) { try LifecycleFixture.attempt(action, store, ref: "NOPE") }
+                try expectRefused(store, .unknownOrder(ref: "NOPE")) {
+                    try LifecycleFixture.attempt(action, store, ref: "NOPE")
+                }
             }
         }
     }
@@ -670,7 +822,9 @@ struct DerivedStatusTests {
     struct FulfilmentCase: Sendable, CustomTestStringConvertible {
         var quantity: Int64, shipped: Int64, returned: Int64
         var expected: FulfilmentStatus
-        var testDescription: String { "quantity \(quantity), shipped \(shipped), returned \(returned) -> \(expected.rawValue)" }
+        var testDescription: String {
+            "quantity \(quantity), shipped \(shipped), returned \(returned) -> \(expected.rawValue)"
+        }
     }
 
     static let fulfilmentCases: [FulfilmentCase] = [
@@ -723,10 +877,18 @@ struct DerivedStatusTests {
             #expect(try statuses() == "completed/refunded/returned")
 
             let events = try store.order(ref).events
-            #expect(events.filter { $0.kind == "payment" }.map { "\($0.oldValue!)->\($0.newValue!)" }
-                    == ["unpaid->partially_paid", "partially_paid->paid", "paid->partially_refunded", "partially_refunded->refunded"])
-            #expect(events.filter { $0.kind == "fulfilment" }.map { "\($0.oldValue!)->\($0.newValue!)" }
-                    == ["unfulfilled->partial", "partial->fulfilled", "fulfilled->partially_returned", "partially_returned->returned"])
+            #expect(
+                events.filter { $0.kind == "payment" }.map { "\($0.oldValue!)->\($0.newValue!)" }
+                    == [
+                        "unpaid->partially_paid", "partially_paid->paid", "paid->partially_refunded",
+                        "partially_refunded->refunded",
+                    ])
+            #expect(
+                events.filter { $0.kind == "fulfilment" }.map { "\($0.oldValue!)->\($0.newValue!)" }
+                    == [
+                        "unfulfilled->partial", "partial->fulfilled", "fulfilled->partially_returned",
+                        "partially_returned->returned",
+                    ])
             try expectStockAddsUp(store)
             #expect(try store.product("MUG-01").onHand == 5)
             #expect(try store.product("POSTER").onHand == 100)
@@ -742,10 +904,16 @@ struct CarrierTests {
     func knownCarrier(name: String) throws {
         let carrier = try #require(Carrier.named(name))
         #expect(try Carrier.normaliseTracking(carrier.example, carrier: name) == carrier.example)
-        #expect(try Carrier.normaliseTracking(carrier.example.lowercased(), carrier: name.uppercased()) == carrier.example.uppercased())
+        #expect(
+            try Carrier.normaliseTracking(carrier.example.lowercased(), carrier: name.uppercased())
+                == carrier.example.uppercased())
         #expect(carrier.url.contains("{tracking}"))
         #expect(carrier.url.hasPrefix("https://"))
-        #expect(throws: OrderError.invalidValue(field: "tracking", value: "X", reason: "not a \(name.uppercased()) tracking number (e.g. \(carrier.example))")) {
+        #expect(
+            throws: OrderError.invalidValue(
+                field: "tracking", value: "X",
+                reason: "not a \(name.uppercased()) tracking number (e.g. \(carrier.example))")
+        ) {
             try Carrier.normaliseTracking("X", carrier: name)
         }
     }
@@ -764,7 +932,9 @@ struct CarrierTests {
 
 @Suite("Lifecycle: edit before shipping")
 struct EditTests {
-    @Test("add, remove and set lines and the due date on a confirmed order: reservations follow, class recomputed, events recorded")
+    @Test(
+        "add, remove and set lines and the due date on a confirmed order: reservations follow, class recomputed, events recorded"
+    )
     func editConfirmed() throws {
         try withStore { store throws in
             let ref = LifecycleFixture.ref
@@ -780,7 +950,10 @@ struct EditTests {
             change.add = ["POSTER:1@4.00"]
             change.due = "2026-03-05"
             let r = try store.edit(ref, change)
-            #expect(r.message == "edited: removed POSTER; MUG-01 quantity 2 -> 4; added POSTER:1@4.00; due none -> 2026-03-05; total 74.00 EUR; class standard -> express")
+            #expect(
+                r.message
+                    == "edited: removed POSTER; MUG-01 quantity 2 -> 4; added POSTER:1@4.00; due none -> 2026-03-05; total 74.00 EUR; class standard -> express"
+            )
 
             let order = try store.order(ref)
             #expect(order.summary.status == "confirmed")
@@ -802,7 +975,9 @@ struct EditTests {
             #expect(new.map(\.kind) == ["edited", "classified", "stock-released", "stock-reserved"])
             #expect(new.first?.oldValue == "60.00 EUR")
             #expect(new.first?.newValue == "74.00 EUR")
-            #expect(new.first?.detail == "removed POSTER; MUG-01 quantity 2 -> 4; added POSTER:1@4.00; due none -> 2026-03-05")
+            #expect(
+                new.first?.detail
+                    == "removed POSTER; MUG-01 quantity 2 -> 4; added POSTER:1@4.00; due none -> 2026-03-05")
             #expect(new.dropFirst().first?.oldValue == "standard")
             #expect(new.dropFirst().first?.newValue == "express")
             #expect(new.dropFirst(2).first?.detail == "MUG-01 x2, POSTER x3")
@@ -840,7 +1015,10 @@ struct EditTests {
             try expectStockAddsUp(store)
             // Cancelling releases exactly what is reserved, and clears the backorder.
             let r = try store.cancel(ref, reason: "too slow")
-            #expect(r.message == "cancelled (too slow); released MUG-01 x5, POSTER x3; 1.00 EUR was paid and is owed back (orderctl refund L-1 --amount 1.00)")
+            #expect(
+                r.message
+                    == "cancelled (too slow); released MUG-01 x5, POSTER x3; 1.00 EUR was paid and is owed back (orderctl refund L-1 --amount 1.00)"
+            )
             #expect(try store.order(ref).lines.map(\.backordered) == [0, 0, 0])
             #expect(try store.product("MUG-01").reserved == 0)
             try expectStockAddsUp(store)
@@ -856,7 +1034,8 @@ struct EditTests {
             var change = OrderEdit()
             change.remove = ["TEE"]
             let r = try store.edit(ref, change)
-            #expect(r.message == "edited: removed TEE; total 40.00 EUR; 20.00 EUR paid beyond the new total is owed back")
+            #expect(
+                r.message == "edited: removed TEE; total 40.00 EUR; 20.00 EUR paid beyond the new total is owed back")
             #expect(try store.order(ref).summary.paymentStatus == "paid")
         }
     }
@@ -902,7 +1081,11 @@ struct LifecycleFilterTests {
             #expect(try refs { $0.statuses = ["processing", "on-hold"] } == ["F-PART", "F-HOLD"])
             #expect(try refs { $0.statuses = ["processing,canceled", "processing"] } == ["F-PART", "F-CANCEL"])
             #expect(throws: OrderError.self) { try refs { $0.statuses = ["processing,bogus"] } }
-            #expect(try refs { $0.unpaid = true; $0.unshipped = true } == ["F-PENDING", "F-PART", "F-HOLD"])
+            #expect(
+                try refs {
+                    $0.unpaid = true
+                    $0.unshipped = true
+                } == ["F-PENDING", "F-PART", "F-HOLD"])
         }
     }
 }
@@ -927,7 +1110,8 @@ struct HistoryChainTests {
     }
 
     func eventID(_ store: OrderStore, ref: String, kind: String) throws -> Int64 {
-        try store.db.scalarInt("""
+        try store.db.scalarInt(
+            """
             SELECT min(e.id) FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.ref = ? AND e.kind = ?
             """, ref, kind)
     }
@@ -947,7 +1131,9 @@ struct HistoryChainTests {
             let id = try eventID(store, ref: "H-1", kind: "paid")
             try store.db.run("UPDATE order_events SET new_value = '6.00 EUR' WHERE id = ?", id)
             let seq = try store.db.scalarInt("SELECT seq FROM order_events WHERE id = ?", id)
-            #expect(try store.verifyHistory().problem == "event #\(id) (order H-1, seq \(seq), paid) was changed: its content does not match its hash")
+            #expect(
+                try store.verifyHistory().problem
+                    == "event #\(id) (order H-1, seq \(seq), paid) was changed: its content does not match its hash")
         }
     }
 
@@ -967,7 +1153,10 @@ struct HistoryChainTests {
         try tamperable { store in
             let last = try store.db.scalarInt("SELECT max(id) FROM order_events")
             try store.db.run("DELETE FROM order_events WHERE id = ?", last)
-            #expect(try store.verifyHistory().problem == "the newest events were removed: the log ends at event #\(last - 1), but event #\(last) was written")
+            #expect(
+                try store.verifyHistory().problem
+                    == "the newest events were removed: the log ends at event #\(last - 1), but event #\(last) was written"
+            )
         }
     }
 }

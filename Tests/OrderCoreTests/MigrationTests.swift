@@ -1,14 +1,20 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("Schema and migrations")
 struct MigrationTests {
-    static let coreTables: Set<String> = ["settings", "customers", "products", "stock_moves", "orders", "order_lines", "order_events"]
+    static let coreTables: Set<String> = [
+        "settings", "customers", "products", "stock_moves", "orders", "order_lines", "order_events",
+    ]
 
     func tables(_ db: Database) throws -> Set<String> {
-        Set(try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") { $0.string(0) })
+        Set(
+            try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") {
+                $0.string(0)
+            })
     }
 
     func columns(_ db: Database, _ table: String) throws -> [String] {
@@ -39,7 +45,8 @@ struct MigrationTests {
             let path = dir + "/a.db"
             let db = try Database(path: path)
             var calls: [String] = []
-            try Migrations.migrate(db, path: path, steps: Array(Migrations.steps.prefix(1)), upgrading: { calls.append("\($0)->\($1)") })
+            try Migrations.migrate(
+                db, path: path, steps: Array(Migrations.steps.prefix(1)), upgrading: { calls.append("\($0)->\($1)") })
             #expect(calls.isEmpty)
             try Migrations.migrate(db, path: path, upgrading: { calls.append("\($0)->\($1)") })
             #expect(calls == ["1->\(Migrations.latestVersion)"])
@@ -57,7 +64,8 @@ struct MigrationTests {
                 let db = try Database(path: path)
                 try Migrations.migrate(db, path: path, steps: Array(Migrations.steps.prefix(1)))
                 #expect(try db.userVersion == 1)
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO settings(key, value) VALUES ('timezone', 'Europe/Berlin'), ('currency', 'EUR');
                     INSERT INTO customers(id, name, email, created_at) VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00Z');
                     INSERT INTO products(id, sku, name, price, currency, track_stock, on_hand, reserved, created_at, updated_at)
@@ -82,16 +90,25 @@ struct MigrationTests {
             #expect(order.paid.minor == 0)
             #expect(order.lines.map(\.returned) == [0])
             // Step 3 summed the old order into the daily and monthly sums stats reads.
-            #expect(try store.db.scalarString("SELECT day || ' ' || orders || ' ' || units || ' ' || gross FROM stats_daily") == "2026-01-02 1 2 2500")
+            #expect(
+                try store.db.scalarString(
+                    "SELECT day || ' ' || orders || ' ' || units || ' ' || gross FROM stats_daily")
+                    == "2026-01-02 1 2 2500")
             #expect(try store.db.scalarString("SELECT month || ' ' || orders FROM stats_monthly") == "2026-01 1")
-            #expect(try store.db.scalarString("SELECT day || ' ' || lines || ' ' || units FROM stats_daily_product") == "2026-01-02 1 2")
+            #expect(
+                try store.db.scalarString("SELECT day || ' ' || lines || ' ' || units FROM stats_daily_product")
+                    == "2026-01-02 1 2")
             // The old events got their hashes, and the chain holds.
-            #expect(try store.db.scalarInt("SELECT count(*) FROM order_events WHERE hash IS NULL OR prev_hash IS NULL") == 0)
+            #expect(
+                try store.db.scalarInt("SELECT count(*) FROM order_events WHERE hash IS NULL OR prev_hash IS NULL") == 0
+            )
             let report = try store.verifyHistory()
             #expect(report.problem == nil)
             #expect(report.eventsChecked == 2)
             // The append-only guard is back after the backfill.
-            #expect(throws: SQLiteError.self) { try store.db.execute("UPDATE order_events SET detail = 'x' WHERE seq = 1") }
+            #expect(throws: SQLiteError.self) {
+                try store.db.execute("UPDATE order_events SET detail = 'x' WHERE seq = 1")
+            }
             // And the order moves on, chained to the old events.
             _ = try store.confirm("OLD-1")
             _ = try store.ship("OLD-1")
@@ -105,7 +122,8 @@ struct MigrationTests {
     /// orders holding the product (cancelled, with a shipped unit, with a returned one),
     /// units and values of the kept ones.
     static func productSumsFromLines(_ db: Database) throws -> [String] {
-        try db.query("""
+        try db.query(
+            """
             SELECT substr(o.placed_at, 1, 10), o.currency, l.product_id, count(DISTINCT o.id),
                    count(DISTINCT iif(o.status = 'cancelled', o.id, NULL)),
                    sum(iif(o.status <> 'cancelled', l.quantity, 0)), sum(iif(o.status <> 'cancelled', l.line_total, 0)),
@@ -113,17 +131,22 @@ struct MigrationTests {
                    count(DISTINCT iif(o.status <> 'cancelled' AND l.shipped > 0, o.id, NULL)),
                    count(DISTINCT iif(o.status <> 'cancelled' AND l.shipped > 0 AND l.returned > 0, o.id, NULL))
             FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            """) { r in (0..<10).map { "\(r.value($0))" }.joined(separator: "|") }
+            """
+        ) { r in (0..<10).map { "\(r.value($0))" }.joined(separator: "|") }
     }
 
     static func productSums(_ db: Database) throws -> [String] {
-        try db.query("""
+        try db.query(
+            """
             SELECT day, currency, product_id, lines, cancelled, units, gross, returned_value, shipped, returned
             FROM stats_daily_product WHERE lines <> 0 OR units <> 0 OR gross <> 0 ORDER BY 1, 2, 3
-            """) { r in (0..<10).map { "\(r.value($0))" }.joined(separator: "|") }
+            """
+        ) { r in (0..<10).map { "\(r.value($0))" }.joined(separator: "|") }
     }
 
-    @Test("step 7 rebuilds order_lines without UNIQUE (order_id, product_id): every row and reference kept, a SKU counted once per order")
+    @Test(
+        "step 7 rebuilds order_lines without UNIQUE (order_id, product_id): every row and reference kept, a SKU counted once per order"
+    )
     func upgradeToSeveralLinesPerProduct() throws {
         try withTempDir { dir throws in
             let path = dir + "/v6.db"
@@ -131,9 +154,11 @@ struct MigrationTests {
             do {
                 // A version-6 database with an order shipped in part and returned in part.
                 let db = try Database(path: path)
-                try Migrations.migrate(db, path: path, steps: Array(Migrations.steps.prefix(6)), swiftSteps: Migrations.swiftSteps)
+                try Migrations.migrate(
+                    db, path: path, steps: Array(Migrations.steps.prefix(6)), swiftSteps: Migrations.swiftSteps)
                 #expect(try db.userVersion == 6)
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO settings(key, value) VALUES ('timezone', 'Europe/Berlin'), ('currency', 'EUR');
                     INSERT INTO customers(id, name, email, created_at) VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00Z');
                     INSERT INTO products(id, sku, name, price, currency, track_stock, on_hand, reserved, created_at, updated_at) VALUES
@@ -160,23 +185,33 @@ struct MigrationTests {
             // Every row of every table as it was; every reference still resolves, and is enforced.
             var after = try dump(db)
             after["user_version"] = before["user_version"]
-            after["schema_objects"] = nil   // step 8's table, made by the upgrade
+            after["schema_objects"] = nil  // step 8's table, made by the upgrade
             #expect(after == before)
             #expect(try db.scalarInt("SELECT count(*) FROM pragma_foreign_key_check") == 0)
             #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
             #expect(try db.scalarInt("PRAGMA legacy_alter_table") == 0)
             #expect(try db.scalarString("PRAGMA integrity_check") == "ok")
             #expect(try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%order_lines_before_7%'") == 0)
-            #expect(throws: SQLiteError.self) { try db.execute("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (1, 99, 1)") }
-            #expect(Set(try db.query("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'order_lines'") { $0.string(0) })
+            #expect(throws: SQLiteError.self) {
+                try db.execute("INSERT INTO shipment_lines(shipment_id, order_line_id, quantity) VALUES (1, 99, 1)")
+            }
+            #expect(
+                Set(
+                    try db.query("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'order_lines'") {
+                        $0.string(0)
+                    })
                     == ["order_lines_stats_insert", "order_lines_stats_update", "order_lines_stats_delete"])
             // A second line of MUG at another price: allowed now, and the order counts once.
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO order_lines(id, order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source)
                     VALUES (12, 1, 3, 1, 'MUG', 'Mug', 4, 1000, 4000, 'override')
                 """)
             #expect(try Self.productSums(db) == Self.productSumsFromLines(db))
-            #expect(try db.scalarString("SELECT lines || ' ' || units || ' ' || gross || ' ' || shipped || ' ' || returned FROM stats_daily_product WHERE product_id = 1")
+            #expect(
+                try db.scalarString(
+                    "SELECT lines || ' ' || units || ' ' || gross || ' ' || shipped || ' ' || returned FROM stats_daily_product WHERE product_id = 1"
+                )
                     == "1 6 6500 1 1")
             // Each change of either line, and of the order, keeps the sums equal to the lines'.
             for change in [
@@ -218,8 +253,13 @@ struct MigrationTests {
         for step in Migrations.steps {
             let text = step.sql.trimmingCharacters(in: .whitespacesAndNewlines)
             let digest = SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
-            let pinned = try #require(Self.shippedSteps[step.version], "step \(step.version) (\(step.title)) is not pinned: add \(step.version): \"\(digest)\"")
-            #expect(digest == pinned, "step \(step.version) (\(step.title)) was edited after it shipped: databases made by it differ from it; add a new step instead")
+            let pinned = try #require(
+                Self.shippedSteps[step.version],
+                "step \(step.version) (\(step.title)) is not pinned: add \(step.version): \"\(digest)\"")
+            #expect(
+                digest == pinned,
+                "step \(step.version) (\(step.title)) was edited after it shipped: databases made by it differ from it; add a new step instead"
+            )
         }
         #expect(Self.shippedSteps.count == Migrations.steps.count, "a pinned step is missing from schema.sql")
     }
@@ -319,9 +359,14 @@ struct MigrationTests {
             try Migrations.migrate(db, path: path, steps: steps)
             #expect(try db.userVersion == 2)
             #expect(try columns(db, "items") == ["id", "name", "colour"])
-            #expect(try db.query("SELECT id, name, colour FROM items ORDER BY id") { "\($0.int(0)) \($0.string(1)) \($0.string(2))" }
+            #expect(
+                try db.query("SELECT id, name, colour FROM items ORDER BY id") {
+                    "\($0.int(0)) \($0.string(1)) \($0.string(2))"
+                }
                     == ["1 kept red", "2 also kept red"])
-            #expect(try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'items_colour'") == 1)
+            #expect(
+                try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'items_colour'")
+                    == 1)
 
             // Running it again is a no-op.
             let before = try dump(db)
@@ -333,13 +378,14 @@ struct MigrationTests {
     @Test("a failing step rolls back that step only, leaving user_version at the last good step")
     func failingStepRollsBack() throws {
         try withDatabase { db, path throws in
-            let text = Self.synthetic + """
+            let text =
+                Self.synthetic + """
 
-                -- step 3: broken
-                ALTER TABLE items ADD COLUMN size INTEGER;
-                CREATE TABLE half_done(x);
-                INSERT INTO no_such_table VALUES (1);
-                """
+                    -- step 3: broken
+                    ALTER TABLE items ADD COLUMN size INTEGER;
+                    CREATE TABLE half_done(x);
+                    INSERT INTO no_such_table VALUES (1);
+                    """
             let steps = Migrations.parse(text)
             #expect(steps.count == 3)
             let error = #expect(throws: SQLiteError.self) { try Migrations.migrate(db, path: path, steps: steps) }
@@ -375,7 +421,9 @@ struct MigrationTests {
             let path = dir + "/future.db"
             do {
                 let db = try Database(path: path)
-                try db.execute("CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT; PRAGMA user_version = 99;")
+                try db.execute(
+                    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT; PRAGMA user_version = 99;"
+                )
             }
             let latest = OrderStore.latestSchemaVersion
             #expect(throws: OrderError.newerSchema(path: path, version: 99, supported: latest)) {
@@ -398,11 +446,13 @@ struct MigrationTests {
             let path = dir + "/other.db"
             do {
                 let db = try Database(path: path)
-                try db.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ('hello');")
+                try db.execute(
+                    "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ('hello');")
             }
             let error = #expect(throws: OrderError.self) { _ = try OrderStore(path: path) }
-            guard case let .databaseNotOrderctl(p, reason)? = error else {
-                Issue.record("expected databaseNotOrderctl, got \(String(describing: error))"); return
+            guard case .databaseNotOrderctl(let p, let reason)? = error else {
+                Issue.record("expected databaseNotOrderctl, got \(String(describing: error))")
+                return
             }
             #expect(p == path)
             #expect(reason.contains("1"))
@@ -420,7 +470,8 @@ struct MigrationTests {
             do {
                 let db = try Database(path: path)
                 _ = try db.scalarString("PRAGMA journal_mode = DELETE")
-                try db.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ('hello');")
+                try db.execute(
+                    "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ('hello');")
             }
             #expect(try headerJournalBytes(path) == [1, 1])
             let before = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("Money and currencies")
@@ -57,16 +58,19 @@ struct MoneyTests {
         #expect((0..<10).reduce(Money.zero(Self.eur)) { acc, _ in acc + dime }.decimalString == "1.00")
     }
 
-    static let garbage = ["1e3", "12,50", "", " ", "abc", "1.2.3", "--1", "-", "+", ".", "-.", "1 000", "12.5x",
-                          "0x10", "1_000", "١٢", "１２", "12.-5", "+-1", "∞", "NaN", "1.5e2"]
+    static let garbage = [
+        "1e3", "12,50", "", " ", "abc", "1.2.3", "--1", "-", "+", ".", "-.", "1 000", "12.5x",
+        "0x10", "1_000", "١٢", "１２", "12.-5", "+-1", "∞", "NaN", "1.5e2",
+    ]
 
     @Test("garbage is rejected with invalidValue naming the field and the value", arguments: garbage)
     func rejectsGarbage(text: String) throws {
         let error = #expect(throws: OrderError.self) {
             _ = try Money.parse(text, currency: Self.eur, field: "price of MUG-01", allowNegative: true)
         }
-        guard case let .invalidValue(field, value, reason)? = error else {
-            Issue.record("expected invalidValue, got \(String(describing: error))"); return
+        guard case .invalidValue(let field, let value, let reason)? = error else {
+            Issue.record("expected invalidValue, got \(String(describing: error))")
+            return
         }
         #expect(field == "price of MUG-01")
         #expect(value == text)
@@ -76,7 +80,10 @@ struct MoneyTests {
     @Test("a decimal comma gets a hint")
     func decimalCommaHint() {
         let error = #expect(throws: OrderError.self) { _ = try Money.parse("12,50", currency: Self.eur) }
-        #expect(error.map { "\($0)" } == "invalid price '12,50': expected a decimal number such as 12.50 (use a dot as the decimal separator)")
+        #expect(
+            error.map { "\($0)" }
+                == "invalid price '12,50': expected a decimal number such as 12.50 (use a dot as the decimal separator)"
+        )
     }
 
     @Test("a digit followed by a combining mark is rejected, not a crash")
@@ -175,7 +182,9 @@ struct MoneyTests {
         #expect(money.description == "\(c.text) \(c.code)")
     }
 
-    @Test("print then parse gives the same amount", arguments: [Int64(0), 1, 9, 10, 99, 100, 101, 123_456_789, Money.maxMinor])
+    @Test(
+        "print then parse gives the same amount",
+        arguments: [Int64(0), 1, 9, 10, 99, 100, 101, 123_456_789, Money.maxMinor])
     func roundTrip(minor: Int64) throws {
         for currency in [Self.eur, Self.jpy, Self.kwd] {
             let m = Money(minor: minor, currency: currency)
@@ -204,7 +213,10 @@ struct MoneyTests {
         #expect(try Currency(code: "CLF").minorDigits == 4)
         for bad in ["EU", "EURO", "E1R", "", "€€€", "ÉUR", " EU"] {
             let error = #expect(throws: OrderError.self, "\(bad)") { _ = try Currency(code: bad) }
-            guard case let .invalidValue(field, value, _)? = error else { Issue.record("no invalidValue for \(bad)"); continue }
+            guard case .invalidValue(let field, let value, _)? = error else {
+                Issue.record("no invalidValue for \(bad)")
+                continue
+            }
             #expect(field == "currency")
             #expect(value == bad)
         }

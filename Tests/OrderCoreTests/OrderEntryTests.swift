@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("Order entry: validation, merging, refs")
@@ -125,7 +126,10 @@ struct OrderEntryTests {
         try withStore { store throws in
             let before = try dump(store.db)
             let error = #expect(throws: OrderError.self) { _ = try store.addOrder(draft([])) }
-            guard case let .missingValue(field, _)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .missingValue(let field, _)? = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(field == "items")
             #expect(try dump(store.db) == before)
         }
@@ -136,7 +140,10 @@ struct OrderEntryTests {
         try withStore { store throws in
             let before = try dump(store.db)
             let error = #expect(throws: OrderError.self) { _ = try store.addOrder(draft([item])) }
-            guard case let .invalidValue(field, _, _)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .invalidValue(let field, _, _)? = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(field == "item" || field == "quantity")
             #expect(try dump(store.db) == before)
         }
@@ -199,11 +206,13 @@ struct OrderEntryTests {
         var testDescription: String { items.joined(separator: " ") }
     }
 
-    @Test("the same SKU twice at different prices is refused", arguments: [
-        Conflict(items: ["MUG-01:1@10.00", "MUG-01:1@11.00"]),
-        Conflict(items: ["MUG-01:1@12.00", "MUG-01:1"]),       // catalog price is 12.50
-        Conflict(items: ["MUG-01", "TEE", "mug-01@1"]),
-    ])
+    @Test(
+        "the same SKU twice at different prices is refused",
+        arguments: [
+            Conflict(items: ["MUG-01:1@10.00", "MUG-01:1@11.00"]),
+            Conflict(items: ["MUG-01:1@12.00", "MUG-01:1"]),  // catalog price is 12.50
+            Conflict(items: ["MUG-01", "TEE", "mug-01@1"]),
+        ])
     func conflictingLines(_ c: Conflict) throws {
         try withStore { store throws in
             try expectRefused(store, .conflictingLines(sku: "MUG-01")) {
@@ -298,7 +307,9 @@ struct OrderEntryTests {
             var d = draft("new@example.com", ["TEE", "NOPE"])
             d.createCustomer = true
             try expectRefused(store, .unknownProduct(sku: "NOPE")) { _ = try store.addOrder(d) }
-            #expect(throws: OrderError.unknownCustomerEmail("new@example.com")) { _ = try store.customer("new@example.com") }
+            #expect(throws: OrderError.unknownCustomerEmail("new@example.com")) {
+                _ = try store.customer("new@example.com")
+            }
         }
     }
 
@@ -316,7 +327,7 @@ struct OrderEntryTests {
 
             try store.setSetting("order.prefix", "W-")
             try store.setSetting("order.next-number", "7")
-            _ = try store.addOrder(draft(["TEE"], ref: "w-7"))   // refs are case-insensitive
+            _ = try store.addOrder(draft(["TEE"], ref: "w-7"))  // refs are case-insensitive
             _ = try store.addOrder(draft(["TEE"], ref: "W-8"))
             #expect(try store.addOrder(draft(["TEE"])).order.summary.ref == "W-9")
             #expect(try store.setting(named: "order.next-number").value == "10")
@@ -348,7 +359,8 @@ struct OrderEntryTests {
     @Test("hostile text is stored and read back exactly", arguments: hostileNames)
     func hostileText(text: String) throws {
         try withStore { store throws in
-            let customer = try store.addCustomer(NewCustomer(name: text, email: "h@example.com", address: text + "\nline 2"))
+            let customer = try store.addCustomer(
+                NewCustomer(name: text, email: "h@example.com", address: text + "\nline 2"))
             #expect(customer.name == text)
             #expect(try store.customer("#\(customer.id)").name == text)
             #expect(try store.customer("h@example.com").address == text + "\nline 2")
@@ -362,7 +374,8 @@ struct OrderEntryTests {
             #expect(order.lines.first?.name == text)
             #expect(order.note == text)
             #expect(try store.order("H").note == text)
-            #expect(try store.db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name IN ('orders', 'customers')") == 2)
+            #expect(
+                try store.db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name IN ('orders', 'customers')") == 2)
         }
     }
 }

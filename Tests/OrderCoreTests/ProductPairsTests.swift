@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // `stats products`' pairs bought together are counted only for the products that can be
@@ -51,7 +52,7 @@ struct ProductPairsTests {
             var basket: [Int64] = []
             for _ in 0..<Int.random(in: 1...longest, using: &rng) {
                 let id = pick(&rng)
-                if !basket.contains(id) { basket.append(id) }   // an order holds a product once
+                if !basket.contains(id) { basket.append(id) }  // an order holds a product once
             }
             baskets.append(basket.shuffled(using: &rng))
         }
@@ -91,8 +92,9 @@ struct ProductPairsTests {
             let expected = Self.everyPair(baskets, limit: limit)
             #expect(expected.count == min(limit, 16))
             for (probe, dense) in [(64, 2048), (2, 2), (2, 4096), (3, 3), (7, 7)] {
-                #expect(Self.topPairs(baskets, maxProductID: 9, limit: limit, probe: probe, dense: dense) == expected,
-                        "limit \(limit), probe \(probe), dense \(dense)")
+                #expect(
+                    Self.topPairs(baskets, maxProductID: 9, limit: limit, probe: probe, dense: dense) == expected,
+                    "limit \(limit), probe \(probe), dense \(dense)")
             }
         }
         #expect(Self.topPairs([[1], [2], []], maxProductID: 2, limit: 10, probe: 64, dense: 2048).isEmpty)
@@ -114,11 +116,14 @@ struct ProductPairsTests {
             let skus = (0..<productCount).map { "P-\($0)" }
             let start = utc("2026-01-01T00:00:00Z").timeIntervalSince1970
             // Midnight in Berlin at some period edges, and a second either side.
-            let edges = ["2026-01-14T23:00:00Z", "2026-02-01T23:00:00Z", "2026-03-28T23:00:00Z", "2026-03-31T22:00:00Z"]
-                .flatMap { e in [-1.0, 0, 1].map { utc(e).timeIntervalSince1970 + $0 } }
+            let edges = [
+                "2026-01-14T23:00:00Z", "2026-02-01T23:00:00Z", "2026-03-28T23:00:00Z", "2026-03-31T22:00:00Z",
+            ]
+            .flatMap { e in [-1.0, 0, 1].map { utc(e).timeIntervalSince1970 + $0 } }
             let orderCount = Int.random(in: 5...150, using: &rng)
             var times = (0..<orderCount).map { _ in
-                Int.random(in: 0..<5, using: &rng) == 0 ? edges.randomElement(using: &rng)! : start + Double(Int.random(in: 0..<(120 * 86400), using: &rng))
+                Int.random(in: 0..<5, using: &rng) == 0
+                    ? edges.randomElement(using: &rng)! : start + Double(Int.random(in: 0..<(120 * 86400), using: &rng))
             }
             if chronological { times.sort() }
             try store.db.transaction {
@@ -132,7 +137,9 @@ struct ProductPairsTests {
                     for _ in 0..<Int.random(in: 1...12, using: &rng) {
                         // Skewed: P-0 most often, then P-1, ...
                         let r = Double.random(in: 0..<1, using: &rng)
-                        items.append("\(skus[min(productCount - 1, Int(Double(productCount) * r * r * r))]):\(Int.random(in: 1...3, using: &rng))")
+                        items.append(
+                            "\(skus[min(productCount - 1, Int(Double(productCount) * r * r * r))]):\(Int.random(in: 1...3, using: &rng))"
+                        )
                     }
                     var d = draft(customers.randomElement(using: &rng)!, items, ref: ref)
                     d.placedAt = Instant.format(Date(timeIntervalSince1970: placed))
@@ -157,11 +164,15 @@ struct ProductPairsTests {
     /// The pairs by a self-join over the lines of the period's orders (not cancelled, in
     /// `currency`), as `stats products` prints them: "first+second orders ofFirst ofSecond".
     static func selfJoin(_ db: Database, start: String, end: String, currency: String, limit: Int) throws -> [String] {
-        let orders = Dictionary(uniqueKeysWithValues: try db.query("""
-            SELECT l.product_id, count(DISTINCT o.id) FROM orders o JOIN order_lines l ON l.order_id = o.id
-            WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled' AND o.currency = ? GROUP BY l.product_id
-            """, arguments: [start, end, currency]) { ($0.int64(0), $0.int(1)) })
-        return try db.query("""
+        let orders = Dictionary(
+            uniqueKeysWithValues: try db.query(
+                """
+                SELECT l.product_id, count(DISTINCT o.id) FROM orders o JOIN order_lines l ON l.order_id = o.id
+                WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled' AND o.currency = ? GROUP BY l.product_id
+                """, arguments: [start, end, currency]
+            ) { ($0.int64(0), $0.int(1)) })
+        return try db.query(
+            """
             SELECT pa.sku, pb.sku, a.product_id, b.product_id, count(*) FROM orders o
             JOIN order_lines a ON a.order_id = o.id
             JOIN order_lines b ON b.order_id = o.id AND b.product_id > a.product_id
@@ -171,7 +182,8 @@ struct ProductPairsTests {
             GROUP BY a.product_id, b.product_id
             ORDER BY count(*) DESC, a.product_id, b.product_id
             LIMIT ?
-            """, arguments: [start, end, currency, limit]) { row in
+            """, arguments: [start, end, currency, limit]
+        ) { row in
             let n = row.int(4)
             let ofFirst = Double(n) / Double(max(1, orders[row.int64(2)] ?? 0))
             let ofSecond = Double(n) / Double(max(1, orders[row.int64(3)] ?? 0))
@@ -184,23 +196,32 @@ struct ProductPairsTests {
         var read = (between: 0, lookedUp: 0)
         for seed in 0..<60 {
             try randomShop(seed: UInt64(seed), chronological: seed % 3 != 2) { store, rng in
-                let periods = [("2026-01-01", "2026-04-30"), ("2026-01-15", "2026-02-01"), ("2026-02-02", "2026-03-29"),
-                               ("2026-03-29", "2026-03-31"), ("2025-06-01", "2025-12-31")]
+                let periods = [
+                    ("2026-01-01", "2026-04-30"), ("2026-01-15", "2026-02-01"), ("2026-02-02", "2026-03-29"),
+                    ("2026-03-29", "2026-03-31"), ("2025-06-01", "2025-12-31"),
+                ]
                 for (from, to) in periods {
                     let zone = [nil, "UTC", "America/New_York"].randomElement(using: &rng)!
                     let limit = [1, 3, 10, 1000].randomElement(using: &rng)!
                     let currency = [nil, "EUR", "USD"].randomElement(using: &rng)!
-                    let a = try store.productAnalysis(from: from, to: to, timeZone: zone, currency: currency, pairs: limit)
+                    let a = try store.productAnalysis(
+                        from: from, to: to, timeZone: zone, currency: currency, pairs: limit)
                     let frame = try store.statsFrame(from: from, to: to, timeZone: zone)
                     let period = try OrderStore.buckets(nil, from: frame.from, to: frame.to, zone: frame.zone)[0]
                     for code in currency.map({ [$0] }) ?? ["EUR", "USD"] {
-                        let expected = try Self.selfJoin(store.db, start: period.start, end: period.end, currency: code, limit: limit)
+                        let expected = try Self.selfJoin(
+                            store.db, start: period.start, end: period.end, currency: code, limit: limit)
                         let block = a.blocks.first { $0.currency.code == code }
-                        let got = block?.pairs.map { "\($0.first)+\($0.second) \($0.orders) \($0.ofFirst) \($0.ofSecond)" } ?? []
-                        #expect(got == expected, "seed \(seed), \(from)..\(to) \(zone ?? "Berlin"), \(code), top \(limit)")
+                        let got =
+                            block?.pairs.map { "\($0.first)+\($0.second) \($0.orders) \($0.ofFirst) \($0.ofSecond)" }
+                            ?? []
+                        #expect(
+                            got == expected, "seed \(seed), \(from)..\(to) \(zone ?? "Berlin"), \(code), top \(limit)")
                         // Which way the lines were read (the same rule as readBaskets).
-                        let ids = try store.db.query("SELECT id FROM orders WHERE placed_at >= ? AND placed_at < ? AND status <> 'cancelled' AND currency = ?",
-                                                     arguments: [period.start, period.end, code]) { $0.int64(0) }
+                        let ids = try store.db.query(
+                            "SELECT id FROM orders WHERE placed_at >= ? AND placed_at < ? AND status <> 'cancelled' AND currency = ?",
+                            arguments: [period.start, period.end, code]
+                        ) { $0.int64(0) }
                         if let low = ids.min(), let high = ids.max() {
                             if high - low < 3 * Int64(ids.count) { read.between += 1 } else { read.lookedUp += 1 }
                         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 /// A clock a test can move.
@@ -7,9 +8,21 @@ final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Date
     init(_ start: Date) { value = start }
-    var now: Date { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ text: String) { lock.lock(); value = utc(text); lock.unlock() }
-    func advance(hours: Double) { lock.lock(); value = value.addingTimeInterval(hours * 3600); lock.unlock() }
+    var now: Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func set(_ text: String) {
+        lock.lock()
+        value = utc(text)
+        lock.unlock()
+    }
+    func advance(hours: Double) {
+        lock.lock()
+        value = value.addingTimeInterval(hours * 3600)
+        lock.unlock()
+    }
 }
 
 /// A store like `withStore`'s, on a clock the test moves.
@@ -41,7 +54,9 @@ struct RemindRuleTests {
             clock.set("2026-03-05T23:30:00Z")  // Friday 00:30 in Berlin: 2 days ahead
             let r = try store.reminders(all: true, rules: ["due-soon"]).shown
             #expect(r.map(\.key) == ["due-soon:D-1"])
-            #expect(r.first?.message == "order D-1 (Ann) is due in 2 days, 2026-03-08, and is still pending (due-soon within 2 days)")
+            #expect(
+                r.first?.message
+                    == "order D-1 (Ann) is due in 2 days, 2026-03-08, and is still pending (due-soon within 2 days)")
             clock.set("2026-03-08T22:59:00Z")  // Sunday 23:59: due today, not overdue
             #expect(try keys(store, rules: ["due-soon", "overdue"]) == ["due-soon:D-1"])
             clock.set("2026-03-08T23:00:00Z")  // Monday 00:00
@@ -73,7 +88,10 @@ struct RemindRuleTests {
             clock.advance(hours: 1)
             let r = try store.reminders(all: true, rules: ["stuck"]).shown
             #expect(r.map(\.key) == ["stuck:S-1"])
-            #expect(r.first?.message == "order S-1 (Ann) has been confirmed and not shipped for 3 days (limit 3 days: the default until 20 orders have left confirmed (0 so far))")
+            #expect(
+                r.first?.message
+                    == "order S-1 (Ann) has been confirmed and not shipped for 3 days (limit 3 days: the default until 20 orders have left confirmed (0 so far))"
+            )
             // 20 orders that each waited 30 hours in confirmed: the 90th percentile is 30 hours.
             for i in 0..<20 {
                 _ = try store.addOrder(draft(["TEE"], ref: "H-\(i)"))
@@ -113,7 +131,9 @@ struct RemindRuleTests {
             #expect(try keys(store, rules: ["unpaid"]) == [])
             clock.advance(hours: 1)
             let r = try store.reminders(all: true, rules: ["unpaid"]).shown
-            #expect(r.first?.message == "order U-1 (Ann) still owes 15.00 EUR of 20.00 EUR 3 days after it was confirmed (limit 3 days)")
+            #expect(
+                r.first?.message
+                    == "order U-1 (Ann) still owes 15.00 EUR of 20.00 EUR 3 days after it was confirmed (limit 3 days)")
             _ = try store.pay("U-1", amount: nil, method: nil)
             #expect(try keys(store, rules: ["unpaid"]) == [])
         }
@@ -153,7 +173,8 @@ struct RemindRuleTests {
             #expect(r.shown.first?.state == .again)
             try store.record(r)
             // A new due date is a new situation: shown at once.
-            var e = OrderEdit(); e.due = "2026-03-07"
+            var e = OrderEdit()
+            e.due = "2026-03-07"
             _ = try store.edit("C-1", e)
             r = try store.reminders(rules: ["due-soon"])
             #expect(r.shown.first?.state == .changed)
@@ -168,8 +189,12 @@ struct RemindRuleTests {
             #expect(try store.unsnooze("due-soon:C-1"))
             #expect(try store.reminders(rules: ["due-soon"]).shown.count == 1)
             // Keys are checked.
-            #expect(throws: OrderError.unknownOrder(ref: "NOPE")) { try store.snooze("overdue:NOPE", until: clock.now.addingTimeInterval(60)) }
-            #expect(throws: OrderError.unknownProduct(sku: "NOPE")) { try store.snooze("low-stock:NOPE", until: clock.now.addingTimeInterval(60)) }
+            #expect(throws: OrderError.unknownOrder(ref: "NOPE")) {
+                try store.snooze("overdue:NOPE", until: clock.now.addingTimeInterval(60))
+            }
+            #expect(throws: OrderError.unknownProduct(sku: "NOPE")) {
+                try store.snooze("low-stock:NOPE", until: clock.now.addingTimeInterval(60))
+            }
         }
     }
 
@@ -192,7 +217,8 @@ struct RemindRuleTests {
         }
     }
 
-    @Test("a recorded run counts for every reminder it repeated: no write each, and still exact over a two-day cool-down")
+    @Test(
+        "a recorded run counts for every reminder it repeated: no write each, and still exact over a two-day cool-down")
     func recordedRuns() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
             // Z is always the most overdue, so with --limit 1 it is written out and A counted.
@@ -203,24 +229,27 @@ struct RemindRuleTests {
                 clock.set(at)
                 let r = try store.reminders(rules: ["overdue"], limit: 1)
                 try store.record(r)
-                return (r.shown.map { "\($0.key) \($0.state.rawValue)" } + ["+\(r.more.first?.count ?? 0)"]).joined(separator: ", ")
+                return (r.shown.map { "\($0.key) \($0.state.rawValue)" } + ["+\(r.more.first?.count ?? 0)"]).joined(
+                    separator: ", ")
             }
-            #expect(try run("2026-03-04T06:00:00Z") == "overdue:Z new, +1")    // day 1: A counted
-            #expect(try run("2026-03-05T06:00:00Z") == "+0")                   // day 2: both within 2 days
+            #expect(try run("2026-03-04T06:00:00Z") == "overdue:Z new, +1")  // day 1: A counted
+            #expect(try run("2026-03-05T06:00:00Z") == "+0")  // day 2: both within 2 days
             #expect(try run("2026-03-06T06:00:00Z") == "overdue:Z again, +1")  // day 3: A counted again, not written
             var b = draft(["TEE"], ref: "B", due: "2026-03-05")
             b.placedAt = "2026-03-02T08:00:00Z"
             _ = try store.addOrder(b)
-            #expect(try run("2026-03-07T06:00:00Z") == "overdue:B new, +0")    // day 4: Z and A quiet since day 3
+            #expect(try run("2026-03-07T06:00:00Z") == "overdue:B new, +0")  // day 4: Z and A quiet since day 3
             // Day 5: Z and A are due (shown on day 3), B is not. A must not be taken as
             // shown by day 4's run, which replaced day 3's as the rule's last run.
             #expect(try run("2026-03-08T06:00:00Z") == "overdue:Z again, +1")
-            #expect(try run("2026-03-08T09:00:00Z") == "+0")                   // later that day
+            #expect(try run("2026-03-08T09:00:00Z") == "+0")  // later that day
             #expect(try run("2026-03-09T06:00:00Z") == "overdue:B again, +0")  // day 6
         }
     }
 
-    @Test("over the limit, recorded in bulk: the next day every one is due again, and the log is written only for those written out")
+    @Test(
+        "over the limit, recorded in bulk: the next day every one is due again, and the log is written only for those written out"
+    )
     func bulkNextDay() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
             for i in 0..<5 { _ = try store.addOrder(draft(["TEE"], ref: "N-\(i)", due: "2026-03-0\(3 + i % 2)")) }
@@ -230,7 +259,9 @@ struct RemindRuleTests {
             try store.record(r)
             // The three counted need no entry: the run's thresholds tell the next run they were due.
             #expect(try store.db.scalarInt("SELECT count(*) FROM reminder_log") == 2)
-            let before = try store.db.query("SELECT key, shown_at FROM reminder_log ORDER BY key") { "\($0.string(0)) \($0.string(1))" }
+            let before = try store.db.query("SELECT key, shown_at FROM reminder_log ORDER BY key") {
+                "\($0.string(0)) \($0.string(1))"
+            }
             clock.advance(hours: 3)
             #expect(try store.reminders(rules: ["overdue"], limit: 2).quiet == 5)
             clock.set("2026-03-07T06:00:00Z")
@@ -238,14 +269,18 @@ struct RemindRuleTests {
             #expect(r.shown.map(\.state) == [.again, .again] && r.more.first?.count == 3)
             try store.record(r)
             // Nothing is written: the run stands for all five.
-            let after = try store.db.query("SELECT key, shown_at FROM reminder_log ORDER BY key") { "\($0.string(0)) \($0.string(1))" }
+            let after = try store.db.query("SELECT key, shown_at FROM reminder_log ORDER BY key") {
+                "\($0.string(0)) \($0.string(1))"
+            }
             #expect(after == before)
             clock.advance(hours: 1)
             #expect(try store.reminders(rules: ["overdue"], limit: 2).quiet == 5)
         }
     }
 
-    @Test("the last run settles what was due then and has not changed, without the log; changes, snoozes and failed deliveries are looked up")
+    @Test(
+        "the last run settles what was due then and has not changed, without the log; changes, snoozes and failed deliveries are looked up"
+    )
     func settledByLastRun() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
             for i in 0..<5 { _ = try store.addOrder(draft(["TEE"], ref: "N-\(i)", due: "2026-03-0\(3 + i % 2)")) }
@@ -257,7 +292,8 @@ struct RemindRuleTests {
             }
             func shown(_ r: RemindResult) -> [String] { r.shown.map { "\($0.key) \($0.state.rawValue)" } }
             var r = try run("2026-03-06T06:00:00Z")
-            #expect(r.fromLastRun == 0 && shown(r) == ["overdue:N-0 new", "overdue:N-2 new"] && r.more.first?.count == 3)
+            #expect(
+                r.fromLastRun == 0 && shown(r) == ["overdue:N-0 new", "overdue:N-2 new"] && r.more.first?.count == 3)
             r = try run("2026-03-06T09:00:00Z")
             #expect(r.fromLastRun == 5 && r.quiet == 5 && r.shown.isEmpty)
             // Orders touched without a new situation are looked up. One written out is
@@ -267,7 +303,8 @@ struct RemindRuleTests {
             r = try run("2026-03-06T10:00:00Z")
             #expect(shown(r) == ["overdue:N-1 new"] && r.quiet == 4 && r.fromLastRun == 3)
             // A new due date is news at once.
-            var e = OrderEdit(); e.due = "2026-03-05"
+            var e = OrderEdit()
+            e.due = "2026-03-05"
             _ = try store.edit("N-2", e)
             r = try run("2026-03-06T11:00:00Z")
             #expect(shown(r) == ["overdue:N-2 changed"] && r.quiet == 4 && r.fromLastRun == 4)
@@ -277,7 +314,9 @@ struct RemindRuleTests {
             #expect(r.snoozed == 1 && r.quiet == 4 && r.shown.isEmpty)
             // The next day a run while it is snoozed does not show it; cleared, the next run does.
             r = try run("2026-03-07T06:00:00Z")
-            #expect(r.snoozed == 1 && r.shown.map(\.state) == [.again, .again] && r.more.first?.count == 2 && r.fromLastRun == 4)
+            #expect(
+                r.snoozed == 1 && r.shown.map(\.state) == [.again, .again] && r.more.first?.count == 2
+                    && r.fromLastRun == 4)
             #expect(try store.unsnooze("overdue:N-3"))
             r = try run("2026-03-07T07:00:00Z")
             #expect(shown(r) == ["overdue:N-3 new"] && r.quiet == 4)  // counted on the first day: no entry
@@ -299,22 +338,34 @@ struct RemindRuleTests {
             func runs(_ expected: [(String, String)]) throws {
                 for (at, want) in expected {
                     let r = try run(at)
-                    #expect("\(r.shown.count) shown, \(r.more.first?.count ?? 0) counted, \(r.quiet) quiet" == want, "at \(at)")
+                    #expect(
+                        "\(r.shown.count) shown, \(r.more.first?.count ?? 0) counted, \(r.quiet) quiet" == want,
+                        "at \(at)")
                 }
             }
             _ = try store.setRule("overdue", params: [("cooldown", "2d")])
-            try runs([("2026-03-09T06:00:00Z", "0 shown, 0 counted, 5 quiet"), ("2026-03-09T07:00:00Z", "0 shown, 0 counted, 5 quiet"),
-                      ("2026-03-10T06:00:00Z", "2 shown, 3 counted, 0 quiet"), ("2026-03-10T07:00:00Z", "0 shown, 0 counted, 5 quiet"),
-                      ("2026-03-11T06:00:00Z", "0 shown, 0 counted, 5 quiet"), ("2026-03-12T06:00:00Z", "2 shown, 3 counted, 0 quiet")])
+            try runs([
+                ("2026-03-09T06:00:00Z", "0 shown, 0 counted, 5 quiet"),
+                ("2026-03-09T07:00:00Z", "0 shown, 0 counted, 5 quiet"),
+                ("2026-03-10T06:00:00Z", "2 shown, 3 counted, 0 quiet"),
+                ("2026-03-10T07:00:00Z", "0 shown, 0 counted, 5 quiet"),
+                ("2026-03-11T06:00:00Z", "0 shown, 0 counted, 5 quiet"),
+                ("2026-03-12T06:00:00Z", "2 shown, 3 counted, 0 quiet"),
+            ])
             // And back to one day.
             _ = try store.setRule("overdue", params: [("cooldown", "")])
-            try runs([("2026-03-12T07:00:00Z", "0 shown, 0 counted, 5 quiet"), ("2026-03-13T06:00:00Z", "2 shown, 3 counted, 0 quiet")])
+            try runs([
+                ("2026-03-12T07:00:00Z", "0 shown, 0 counted, 5 quiet"),
+                ("2026-03-13T06:00:00Z", "2 shown, 3 counted, 0 quiet"),
+            ])
             r = try run("2026-03-13T07:00:00Z")
             #expect(r.shown.isEmpty && r.quiet == 5 && r.fromLastRun == 5)
         }
     }
 
-    @Test("a run during which another connection wrote (an import, say, stamped before the run) is not recorded: what it showed is written out")
+    @Test(
+        "a run during which another connection wrote (an import, say, stamped before the run) is not recorded: what it showed is written out"
+    )
     func overlappingWriters() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, clock throws in
             for i in 0..<3 { _ = try store.addOrder(draft(["TEE"], ref: "W-\(i)", due: "2026-03-03")) }
@@ -352,7 +403,8 @@ struct RemindRuleTests {
             _ = try store.ship("B-1", at: "2026-03-04T06:00:00Z")
             clock.set("2026-03-20T07:00:00Z")
             r = try store.reminders(rules: ["stuck"])
-            #expect(r.shown.map { "\($0.key) \($0.state.rawValue)" } == ["stuck:B-1 changed"], "\(r.shown.map(\.message))")
+            #expect(
+                r.shown.map { "\($0.key) \($0.state.rawValue)" } == ["stuck:B-1 changed"], "\(r.shown.map(\.message))")
         }
     }
 
@@ -391,12 +443,15 @@ struct RemindRuleTests {
             _ = try store.pay("U-1", amount: "5.00", method: nil)
             r = try store.reminders(rules: ["unpaid", "stuck"])
             // The payment changed the order: both are looked up; stuck is quiet by its log entry.
-            #expect(r.shown.map { "\($0.key) \($0.state.rawValue)" } == ["unpaid:U-1 changed"] && r.quiet == 1 && r.fromLastRun == 0)
+            #expect(
+                r.shown.map { "\($0.key) \($0.state.rawValue)" } == ["unpaid:U-1 changed"] && r.quiet == 1
+                    && r.fromLastRun == 0)
             try store.record(r)
             _ = try store.hold("U-1", reason: "wait")
             clock.advance(hours: 24 * 8)  // on hold past its default week; the next day anyway
             r = try store.reminders(rules: ["unpaid", "stuck"])
-            #expect(r.shown.map { "\($0.key) \($0.state.rawValue)" }.sorted() == ["stuck:U-1 changed", "unpaid:U-1 again"])
+            #expect(
+                r.shown.map { "\($0.key) \($0.state.rawValue)" }.sorted() == ["stuck:U-1 changed", "unpaid:U-1 again"])
             #expect(r.fromLastRun == 0)  // the order changed since the last run: both looked up
         }
     }
@@ -407,20 +462,33 @@ struct RemindRuleTests {
             for i in 0..<12 {
                 _ = try store.addOrder(draft(["TEE"], ref: "B-\(i)"))
                 clock.advance(hours: Double(i + 1))
-                if i % 4 == 3 { _ = try store.hold("B-\(i)", reason: "check"); clock.advance(hours: 5); _ = try store.release("B-\(i)") }
+                if i % 4 == 3 {
+                    _ = try store.hold("B-\(i)", reason: "check")
+                    clock.advance(hours: 5)
+                    _ = try store.release("B-\(i)")
+                }
                 if i % 3 == 0 { continue }
                 _ = try store.confirm("B-\(i)")
                 clock.advance(hours: Double(2 * i))
-                if i % 3 == 1 { _ = try store.ship("B-\(i)"); clock.advance(hours: 30); _ = try store.deliver("B-\(i)") }
+                if i % 3 == 1 {
+                    _ = try store.ship("B-\(i)")
+                    clock.advance(hours: 30)
+                    _ = try store.deliver("B-\(i)")
+                }
             }
             _ = try store.cancel("B-0", reason: "test")
             func state() throws -> [String] {
-                try store.db.query("SELECT ref, status, status_at, coalesce(confirmed_at, '-') FROM orders ORDER BY ref") { "\($0.string(0)) \($0.string(1)) \($0.string(2)) \($0.string(3))" }
-                    + store.db.query("SELECT status, hours, orders FROM status_durations ORDER BY 1, 2") { "\($0.string(0)) \($0.int(1)) \($0.int(2))" }
+                try store.db.query(
+                    "SELECT ref, status, status_at, coalesce(confirmed_at, '-') FROM orders ORDER BY ref"
+                ) { "\($0.string(0)) \($0.string(1)) \($0.string(2)) \($0.string(3))" }
+                    + store.db.query("SELECT status, hours, orders FROM status_durations ORDER BY 1, 2") {
+                        "\($0.string(0)) \($0.int(1)) \($0.int(2))"
+                    }
             }
             let kept = try state()
             #expect(kept.contains { $0.hasPrefix("confirmed ") } && kept.contains { $0.hasPrefix("on_hold ") })
-            try store.db.execute("UPDATE orders SET status_at = NULL, confirmed_at = NULL; DELETE FROM status_durations;")
+            try store.db.execute(
+                "UPDATE orders SET status_at = NULL, confirmed_at = NULL; DELETE FROM status_durations;")
             try StatusTimes.fill(store.db)
             let rebuilt = try state()
             #expect(rebuilt == kept, "\(Array(Set(rebuilt).symmetricDifference(Set(kept))).sorted())")
@@ -430,15 +498,23 @@ struct RemindRuleTests {
     @Test("rules: parameters are checked, defaults restored, default rules kept")
     func ruleParameters() throws {
         try withClockedStore("2026-03-02T08:00:00Z") { store, _ throws in
-            #expect(try store.rules().map(\.name) == ["due-soon", "overdue", "stuck", "unpaid", "low-stock", "stockout-soon", "flagged"])
+            #expect(
+                try store.rules().map(\.name) == [
+                    "due-soon", "overdue", "stuck", "unpaid", "low-stock", "stockout-soon", "flagged",
+                ])
             _ = try expectInvalid(store, field: "within") { try store.setRule("due-soon", params: [("within", "36h")]) }
             _ = try expectInvalid(store, field: "parameter") { try store.setRule("due-soon", params: [("days", "3")]) }
-            _ = try expectInvalid(store, field: "urgency") { try store.setRule("due-soon", params: [("urgency", "loud")]) }
+            _ = try expectInvalid(store, field: "urgency") {
+                try store.setRule("due-soon", params: [("urgency", "loud")])
+            }
             #expect(try store.setRule("due-soon", params: [("within", "1w")]).value("within") == "1w")
             #expect(try store.setRule("due-soon", params: [("within", "")]).value("within") == "2d")
-            let added = try store.addRule(name: "due-week", kind: .dueSoon, params: [("within", "7"), ("urgency", "notice")])
+            let added = try store.addRule(
+                name: "due-week", kind: .dueSoon, params: [("within", "7"), ("urgency", "notice")])
             #expect(added.value("within") == "1w")
-            _ = try expectInvalid(store, field: "rule name") { try store.addRule(name: "due-week", kind: .overdue, params: []) }
+            _ = try expectInvalid(store, field: "rule name") {
+                try store.addRule(name: "due-week", kind: .overdue, params: [])
+            }
             _ = try expectInvalid(store, field: "rule") { try store.removeRule("overdue") }
             try store.removeRule("due-week")
             #expect(try store.rules().count == 7)
@@ -502,7 +578,8 @@ struct PredictionTests {
             // Stockout-soon: 8 units at 5 a week last 11.2 days, within the 14-day lead time.
             let r = try store.reminders(all: true, rules: ["stockout-soon"]).shown
             #expect(r.map(\.key) == ["stockout-soon:BOX"])
-            var c = ProductChanges(); c.leadDays = .some(10)
+            var c = ProductChanges()
+            c.leadDays = .some(10)
             _ = try store.updateProduct("BOX", c)
             #expect(try keys(store, rules: ["stockout-soon"]) == [])
         }
@@ -538,7 +615,10 @@ struct PredictionTests {
             #expect(old.delivery?.expected == clock.now.addingTimeInterval(48 * 3600))
             #expect(old.delivery?.low == old.delivery?.expected && old.delivery?.high == old.delivery?.expected)
             #expect(old.ship == nil)
-            #expect(old.late == "later than 30 of the 30 past orders sent standard to DE: if it ships today, the usual time on the way")
+            #expect(
+                old.late
+                    == "later than 30 of the 30 past orders sent standard to DE: if it ships today, the usual time on the way"
+            )
             // Shipped: the delivery leg, learned by carrier.
             _ = try store.confirm("NEXT")
             _ = try store.ship("NEXT", carrier: "dhl")

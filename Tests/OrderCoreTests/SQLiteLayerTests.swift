@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("SQLite layer")
@@ -39,7 +40,11 @@ struct SQLiteLayerTests {
             for i in 1...10 {
                 try parents.add([.integer(Int64(i)), .text("p\(i)")])
                 // A child's parent may still be gathered: the child's flush writes it first.
-                try children.add { v in v.append(.integer(Int64(i))); v.append(.integer(Int64(i * 10))); v.append(i % 2 == 0 ? .null : .text("odd")) }
+                try children.add { v in
+                    v.append(.integer(Int64(i)))
+                    v.append(.integer(Int64(i * 10)))
+                    v.append(i % 2 == 0 ? .null : .text("odd"))
+                }
             }
             // Children flushed at 3, 6 and 9 rows, each time writing the parents first.
             #expect(parents.pendingRows == 1 && children.pendingRows == 1)
@@ -51,8 +56,13 @@ struct SQLiteLayerTests {
             #expect(try db.scalarInt("SELECT count(*) FROM p") == 13)
             try children.flush()
             #expect(parents.pendingRows == 0 && children.pendingRows == 0)
-            #expect(try db.query("SELECT id, name FROM p ORDER BY rowid") { "\($0.int64(0)):\($0.string(1))" } == (1...13).map { "\($0):p\($0)" })
-            #expect(try db.query("SELECT p_id, n, coalesce(note, '-') FROM c ORDER BY rowid") { "\($0.int64(0)) \($0.int64(1)) \($0.string(2))" }
+            #expect(
+                try db.query("SELECT id, name FROM p ORDER BY rowid") { "\($0.int64(0)):\($0.string(1))" }
+                    == (1...13).map { "\($0):p\($0)" })
+            #expect(
+                try db.query("SELECT p_id, n, coalesce(note, '-') FROM c ORDER BY rowid") {
+                    "\($0.int64(0)) \($0.int64(1)) \($0.string(2))"
+                }
                     == (1...10).map { "\($0) \($0 * 10) \($0 % 2 == 0 ? "-" : "odd")" })
             try children.flush()  // nothing gathered: nothing written
             #expect(try db.scalarInt("SELECT count(*) FROM c") == 10)
@@ -66,26 +76,35 @@ struct SQLiteLayerTests {
             let (old, _) = try store.addOrder(draft(["TEE"], ref: "OLD-1"))
             try db.execute("PRAGMA foreign_keys = OFF")
             defer { try? db.execute("PRAGMA foreign_keys = ON") }
-            do { try db.transaction {
-                let check = try ReferenceCheck(db)
-                // Every foreign key of the schema, as SQLite declares it (none kept by hand).
-                #expect(check.references.map { "\($0.child).\($0.column)>\($0.parent).\($0.key)" }.sorted()
-                        == (try db.query("SELECT m.name || '.' || f.\"from\" || '>' || f.\"table\" || '.' || f.\"to\" FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'") { $0.string(0) }).sorted())
-                #expect(check.references.contains { $0.child == "customer_events" && $0.parent == "customers" })
-                // New orders (a range without gaps) and rows referring to them and to the old order.
-                let (a, _) = try store.addOrder(draft(["TEE"], ref: "NEW-1"))
-                let (b, _) = try store.addOrder(draft(["TEE:2"], ref: "NEW-2"))
-                for id in [old.summary.id, a.summary.id, b.summary.id] {
-                    try db.run("INSERT INTO payments(order_id, kind, amount, at) VALUES (?, 'payment', 100, '2026-03-04T10:00:00Z')", id)
+            do {
+                try db.transaction {
+                    let check = try ReferenceCheck(db)
+                    // Every foreign key of the schema, as SQLite declares it (none kept by hand).
+                    #expect(
+                        check.references.map { "\($0.child).\($0.column)>\($0.parent).\($0.key)" }.sorted()
+                            == (try db.query(
+                                "SELECT m.name || '.' || f.\"from\" || '>' || f.\"table\" || '.' || f.\"to\" FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'"
+                            ) { $0.string(0) }).sorted())
+                    #expect(check.references.contains { $0.child == "customer_events" && $0.parent == "customers" })
+                    // New orders (a range without gaps) and rows referring to them and to the old order.
+                    let (a, _) = try store.addOrder(draft(["TEE"], ref: "NEW-1"))
+                    let (b, _) = try store.addOrder(draft(["TEE:2"], ref: "NEW-2"))
+                    for id in [old.summary.id, a.summary.id, b.summary.id] {
+                        try db.run(
+                            "INSERT INTO payments(order_id, kind, amount, at) VALUES (?, 'payment', 100, '2026-03-04T10:00:00Z')",
+                            id)
+                    }
+                    try check.verify(db)
+                    // A payment for an order that does not exist.
+                    try db.run(
+                        "INSERT INTO payments(order_id, kind, amount, at) VALUES (?, 'payment', 100, '2026-03-04T10:00:00Z')",
+                        b.summary.id + 50)
+                    let error = #expect(throws: SQLiteError.self) { try check.verify(db) }
+                    #expect(error?.code == SQLiteCode.constraintForeignKey)
+                    #expect(error?.message.contains("payments.order_id refer to no row of orders") == true)
+                    throw CancellationError()  // roll back
                 }
-                try check.verify(db)
-                // A payment for an order that does not exist.
-                try db.run("INSERT INTO payments(order_id, kind, amount, at) VALUES (?, 'payment', 100, '2026-03-04T10:00:00Z')", b.summary.id + 50)
-                let error = #expect(throws: SQLiteError.self) { try check.verify(db) }
-                #expect(error?.code == SQLiteCode.constraintForeignKey)
-                #expect(error?.message.contains("payments.order_id refer to no row of orders") == true)
-                throw CancellationError()  // roll back
-            } } catch is CancellationError {}
+            } catch is CancellationError {}
         }
     }
 
@@ -103,7 +122,8 @@ struct SQLiteLayerTests {
     @Test("foreign key violation: code 787 (foreign_keys is on)")
     func foreignKeyViolation() throws {
         try withDatabase { db, _ throws in
-            try db.execute("""
+            try db.execute(
+                """
                 CREATE TABLE parent(id INTEGER PRIMARY KEY);
                 CREATE TABLE child(id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id));
                 """)
@@ -307,7 +327,9 @@ struct SQLiteLayerTests {
         try withDatabase { db, _ throws in
             try db.execute("CREATE TABLE t(a INTEGER NOT NULL, b INTEGER NOT NULL)")
             try db.execute("CREATE INDEX t_ab ON t(a, b)")
-            for (a, b) in [(3, 30), (1, 11), (2, 20), (1, 10), (-5, Int(Int64.max))] { try db.run("INSERT INTO t VALUES (?, ?)", a, b) }
+            for (a, b) in [(3, 30), (1, 11), (2, 20), (1, 10), (-5, Int(Int64.max))] {
+                try db.run("INSERT INTO t VALUES (?, ?)", a, b)
+            }
             func rows(_ rest: String, _ arguments: [any SQLBindable]) throws -> [String] {
                 var seen: [String] = []
                 try withUnsafeMutablePointer(to: &seen) { seen in
@@ -323,7 +345,9 @@ struct SQLiteLayerTests {
             #expect(throws: SQLiteError.self) { _ = try rows("nowhere", []) }
             #expect(try rows("t WHERE a = 3", []) == ["3:30"])
             // Only for queries orderctl runs itself: not from the schema.
-            #expect(throws: SQLiteError.self) { try db.execute("CREATE VIEW v AS SELECT orderctl_row_feed(a, b) FROM t; SELECT * FROM v") }
+            #expect(throws: SQLiteError.self) {
+                try db.execute("CREATE VIEW v AS SELECT orderctl_row_feed(a, b) FROM t; SELECT * FROM v")
+            }
         }
     }
 
@@ -428,7 +452,8 @@ struct SQLiteLayerTests {
             #expect(store.created)
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode == 0o600)
-            let folderMode = try FileManager.default.attributesOfItem(atPath: dir + "/nested/folder")[.posixPermissions] as? Int
+            let folderMode =
+                try FileManager.default.attributesOfItem(atPath: dir + "/nested/folder")[.posixPermissions] as? Int
             #expect(folderMode == 0o700)
         }
     }
@@ -482,8 +507,9 @@ struct SQLiteLayerTests {
         "SQLite format 3\0" + String(repeating: "garbage!", count: 200),
     ]
 
-    @Test("opening a file that is not a database fails clearly and leaves the file alone",
-          arguments: notDatabases)
+    @Test(
+        "opening a file that is not a database fails clearly and leaves the file alone",
+        arguments: notDatabases)
     func notADatabase(content: String) throws {
         try withTempDir { dir throws in
             let path = dir + "/notes.txt"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("Settings")
@@ -27,9 +28,15 @@ struct SettingsTests {
     @Test("an unknown key is refused, listing the known ones")
     func unknownKey() throws {
         try withStore(catalog: false) { store throws in
-            try expectRefused(store, .unknownSetting(key: "colour", known: Self.knownKeys)) { _ = try store.setSetting("colour", "red") }
-            try expectRefused(store, .unknownSetting(key: "", known: Self.knownKeys)) { _ = try store.setSetting("", "x") }
-            try expectRefused(store, .unknownSetting(key: "nope", known: Self.knownKeys)) { _ = try store.setting(named: "nope") }
+            try expectRefused(store, .unknownSetting(key: "colour", known: Self.knownKeys)) {
+                _ = try store.setSetting("colour", "red")
+            }
+            try expectRefused(store, .unknownSetting(key: "", known: Self.knownKeys)) {
+                _ = try store.setSetting("", "x")
+            }
+            try expectRefused(store, .unknownSetting(key: "nope", known: Self.knownKeys)) {
+                _ = try store.setting(named: "nope")
+            }
         }
     }
 
@@ -76,7 +83,9 @@ struct SettingsTests {
     func currencyDigits() throws {
         try withStore(catalog: false) { store throws in
             try store.setSetting("currency", "JPY")
-            try expectInvalid(store, field: "price") { try store.addProduct(NewProduct(sku: "A", name: "A", price: "12.5")) }
+            try expectInvalid(store, field: "price") {
+                try store.addProduct(NewProduct(sku: "A", name: "A", price: "12.5"))
+            }
             #expect(try store.addProduct(NewProduct(sku: "A", name: "A", price: "1200")).price.minor == 1200)
         }
     }
@@ -86,10 +95,18 @@ struct SettingsTests {
         try withStore(catalog: false) { store throws in
             try expectInvalid(store, field: "order.next-number") { try store.setSetting("order.next-number", "0") }
             try expectInvalid(store, field: "order.next-number") { try store.setSetting("order.next-number", "ten") }
-            try expectInvalid(store, field: "class.bulk.min-quantity") { try store.setSetting("class.bulk.min-quantity", "-5") }
-            try expectInvalid(store, field: "class.express.due-within-days") { try store.setSetting("class.express.due-within-days", "1.5") }
-            try expectInvalid(store, field: "class.high-value.min-total") { try store.setSetting("class.high-value.min-total", "12,50") }
-            try expectInvalid(store, field: "class.high-value.min-total") { try store.setSetting("class.high-value.min-total", "-1") }
+            try expectInvalid(store, field: "class.bulk.min-quantity") {
+                try store.setSetting("class.bulk.min-quantity", "-5")
+            }
+            try expectInvalid(store, field: "class.express.due-within-days") {
+                try store.setSetting("class.express.due-within-days", "1.5")
+            }
+            try expectInvalid(store, field: "class.high-value.min-total") {
+                try store.setSetting("class.high-value.min-total", "12,50")
+            }
+            try expectInvalid(store, field: "class.high-value.min-total") {
+                try store.setSetting("class.high-value.min-total", "-1")
+            }
             #expect(try store.setSetting("order.next-number", " 42 ").value == "42")
             #expect(try store.setSetting("class.high-value.min-total", "99.5").value == "99.50")
             #expect(try store.classificationRules().highValueMinTotal.minor == 9950)
@@ -131,8 +148,9 @@ struct SettingsTests {
         }
     }
 
-    @Test("an order prefix must not contain what a ref may not contain",
-          arguments: ["W:", "W@", "W,", "W\u{7}"])
+    @Test(
+        "an order prefix must not contain what a ref may not contain",
+        arguments: ["W:", "W@", "W,", "W\u{7}"])
     func prefixObeysRefRules(prefix: String) throws {
         // Generated refs (prefix + number) must satisfy the rules a --ref must satisfy.
         #expect(throws: OrderError.self) { _ = try Validate.code(prefix + "1001", field: "ref") }

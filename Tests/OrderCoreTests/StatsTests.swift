@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // `orderctl stats`: every metric against figures worked out by hand from a small shop
@@ -127,7 +128,9 @@ struct StatsTests {
         try withStatsShop { store in
             let r = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.product]))
             #expect(r.groups.map(\.keys[0].label) == ["TEE", "MUG-01", "POSTER"])
-            let tee = r.groups[0], mug = r.groups[1], poster = r.groups[2]
+            let tee = r.groups[0]
+            let mug = r.groups[1]
+            let poster = r.groups[2]
             #expect(tee.orders == 2 && tee.units == 3 && tee.gross == 6000 && tee.net == 6000)
             #expect(tee.keys[0].detail == "T-shirt")
             #expect(mug.orders == 1 && mug.units == 2 && mug.gross == 2500)
@@ -142,9 +145,11 @@ struct StatsTests {
             // From 15 January, January is read as the month less its first 14 days: MUG-01,
             // sold only on the 10th, nets to nothing and is no row (nor one "more").
             for summaries in [true, false] {
-                let late = try store.stats(StatsRequest(from: "2026-01-15", to: "2026-03-31", by: [.product], limit: 1), summaries: summaries)
+                let late = try store.stats(
+                    StatsRequest(from: "2026-01-15", to: "2026-03-31", by: [.product], limit: 1), summaries: summaries)
                 #expect(late.groups.map(\.keys[0].label) == ["TEE"] && late.omitted == 1, "summaries \(summaries)")
-                let all = try store.stats(StatsRequest(from: "2026-01-15", to: "2026-03-31", by: [.month, .product]), summaries: summaries)
+                let all = try store.stats(
+                    StatsRequest(from: "2026-01-15", to: "2026-03-31", by: [.month, .product]), summaries: summaries)
                 #expect(!all.groups.contains { $0.keys[1].label == "MUG-01" }, "summaries \(summaries)")
             }
         }
@@ -175,7 +180,8 @@ struct StatsTests {
             d.backorder = true
             _ = try store.addOrder(d)
             for summaries in [true, false] {
-                let r = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.customer], limit: 2), summaries: summaries)
+                let r = try store.stats(
+                    StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.customer], limit: 2), summaries: summaries)
                 #expect(r.groups.map(\.keys[0].label) == ["Ann", "Aaron"], "summaries \(summaries)")
                 #expect(r.omitted == 2)
             }
@@ -200,9 +206,14 @@ struct StatsTests {
     func productByCustomer() throws {
         try withStatsShop { store in
             for summaries in [true, false] {
-                let r = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.product, .customer], limit: 1), summaries: summaries)
+                let r = try store.stats(
+                    StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.product, .customer], limit: 1),
+                    summaries: summaries)
                 // TEE (60.00) is the top product: Ann bought 2 (40.00), Bob 1 (20.00).
-                #expect(r.groups.map { "\($0.keys[0].label) \($0.keys[1].label) \($0.net)" } == ["TEE Ann 4000", "TEE Bob 2000"], "summaries \(summaries)")
+                #expect(
+                    r.groups.map { "\($0.keys[0].label) \($0.keys[1].label) \($0.net)" } == [
+                        "TEE Ann 4000", "TEE Bob 2000",
+                    ], "summaries \(summaries)")
                 #expect(r.omitted == 2)
             }
         }
@@ -242,14 +253,22 @@ struct StatsTests {
             #expect(r.totals[0].gross == 5500 && r.totals[1].gross == 4000)
             // February has USD orders only; each currency gets its own zero months.
             let rows = r.groups.map { "\($0.keys[0].value) \($0.currency.code) \($0.orders)" }
-            #expect(rows == ["2026-01 EUR 3", "2026-01 USD 0", "2026-02 EUR 0", "2026-02 USD 1", "2026-03 EUR 0", "2026-03 USD 0"])
+            #expect(
+                rows == [
+                    "2026-01 EUR 3", "2026-01 USD 0", "2026-02 EUR 0", "2026-02 USD 1", "2026-03 EUR 0",
+                    "2026-03 USD 0",
+                ])
             let usd = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.month], currency: "usd"))
             #expect(usd.totals.map(\.currency.code) == ["USD"])
             // Top customers per currency: EUR Ann and Bob tie at 25.00 (Ann by name), Cy
             // is left out; in USD Ann alone. Found first by the lean pass, or from all.
             for summaries in [true, false] {
-                let top = try store.stats(StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.customer], limit: 1), summaries: summaries)
-                #expect(Set(top.groups.map { "\($0.currency.code) \($0.keys[0].label) \($0.net)" }) == ["EUR Ann 2500", "USD Ann 4000"])
+                let top = try store.stats(
+                    StatsRequest(from: "2026-01-01", to: "2026-03-31", by: [.customer], limit: 1), summaries: summaries)
+                #expect(
+                    Set(top.groups.map { "\($0.currency.code) \($0.keys[0].label) \($0.net)" }) == [
+                        "EUR Ann 2500", "USD Ann 4000",
+                    ])
                 #expect(top.omitted == 2)
             }
         }
@@ -270,7 +289,8 @@ struct StatsTests {
             #expect(years.groups.map { "\($0.keys[0].value) \($0.orders)" } == ["2025 1", "2026 0"])
             let days = try store.stats(StatsRequest(from: "2025-12-31", to: "2026-01-01", by: [.day]))
             #expect(days.groups.map(\.orders) == [1, 0])
-            let utcMonths = try store.stats(StatsRequest(from: "2025-12-01", to: "2026-01-31", by: [.month], timeZone: "UTC"))
+            let utcMonths = try store.stats(
+                StatsRequest(from: "2025-12-01", to: "2026-01-31", by: [.month], timeZone: "UTC"))
             #expect(utcMonths.groups.map { "\($0.keys[0].value) \($0.orders)" } == ["2025-12 0", "2026-01 1"])
         }
     }
@@ -343,8 +363,11 @@ struct CustomerAnalysisTests {
             #expect(a.blocks.count == 1)
             let b = a.blocks[0]
             #expect(b.customers.map(\.name) == ["Ann", "Bob"])
-            let ann = b.customers[0], bob = b.customers[1]
-            #expect(ann.orders == 2 && ann.net == 6500 && ann.first == "2026-01-10T12:00:00Z" && ann.last == "2026-02-05T10:00:00Z")
+            let ann = b.customers[0]
+            let bob = b.customers[1]
+            #expect(
+                ann.orders == 2 && ann.net == 6500 && ann.first == "2026-01-10T12:00:00Z"
+                    && ann.last == "2026-02-05T10:00:00Z")
             #expect(bob.orders == 1 && bob.net == 2500)
             // 31 Mar 22:00Z - 5 Feb 10:00Z = 54 days 12 h; - 20 Jan 09:00Z = 70 days 13 h.
             #expect(ann.recencyDays == 54 && bob.recencyDays == 70)
@@ -363,7 +386,9 @@ struct CustomerAnalysisTests {
     func quintiles() {
         var list = [1, 1, 1, 1, 1, 1, 2, 2, 3, 10].enumerated().map { i, n in
             var c = CustomerFigures(id: Int64(i))
-            c.orders = n; c.net = Int64(n * 100); c.recencyDays = 100 - n
+            c.orders = n
+            c.net = Int64(n * 100)
+            c.recencyDays = 100 - n
             return c
         }
         OrderStore.score(&list)
@@ -381,10 +406,14 @@ struct CustomerAnalysisTests {
     @Test("one customer's favourite products, by units then net")
     func preferred() throws {
         try withStatsShop { store in
-            let (customer, products) = try store.preferredProducts(customer: "ann@example.com", from: "2026-01-01", to: "2026-03-31", timeZone: nil)
+            let (customer, products) = try store.preferredProducts(
+                customer: "ann@example.com", from: "2026-01-01", to: "2026-03-31", timeZone: nil)
             #expect(customer.name == "Ann")
-            #expect(products.map { "\($0.sku) \($0.orders) \($0.units) \($0.net)" } == ["TEE 1 2 4000", "MUG-01 1 2 2500"])
-            #expect(throws: OrderError.self) { _ = try store.preferredProducts(customer: "nobody@example.com", from: nil, to: nil, timeZone: nil) }
+            #expect(
+                products.map { "\($0.sku) \($0.orders) \($0.units) \($0.net)" } == ["TEE 1 2 4000", "MUG-01 1 2 2500"])
+            #expect(throws: OrderError.self) {
+                _ = try store.preferredProducts(customer: "nobody@example.com", from: nil, to: nil, timeZone: nil)
+            }
         }
     }
 
@@ -407,12 +436,16 @@ struct ProductAnalysisTests {
             let a = try store.productAnalysis(from: "2026-01-01", to: "2026-03-31", timeZone: nil, currency: nil)
             #expect(a.blocks.count == 1)
             let b = a.blocks[0]
-            #expect(b.products.map { "\($0.sku) \($0.orders) \($0.units) \($0.net) \($0.abc)" }
+            #expect(
+                b.products.map { "\($0.sku) \($0.orders) \($0.units) \($0.net) \($0.abc)" }
                     == ["TEE 2 3 6000 A", "MUG-01 1 2 2500 A", "POSTER 1 2 500 B"])
             // TEE 60/90; MUG-01 starts at 66.7% (< 80%: A); POSTER starts at 94.4% (< 95%: B).
             #expect(abs(b.products[0].share - 2.0 / 3.0) < 1e-12 && abs(b.products[1].cumulative - 85.0 / 90.0) < 1e-12)
             #expect(b.byUnits.map(\.sku) == ["TEE", "MUG-01", "POSTER"])
-            #expect(b.pairs.map { "\($0.first)+\($0.second) \($0.orders) \($0.ofFirst) \($0.ofSecond)" } == ["POSTER+TEE 1 1.0 0.5"])
+            #expect(
+                b.pairs.map { "\($0.first)+\($0.second) \($0.orders) \($0.ofFirst) \($0.ofSecond)" } == [
+                    "POSTER+TEE 1 1.0 0.5"
+                ])
             let none = try store.productAnalysis(from: "2025-01-01", to: "2025-01-31", timeZone: nil, currency: nil)
             #expect(none.blocks.isEmpty)
         }
@@ -446,10 +479,13 @@ struct StatsBusinessReportTests {
             // March, after the first order and without orders, stays: a gap is a gap.
             #expect(r.months.groups.map(\.keys[0].value) == ["2026-01", "2026-02", "2026-03"])
             let stats = try store.stats(StatsRequest(from: "2025-10-01", to: "2026-03-31", by: [.month]))
-            #expect(stats.groups.map(\.keys[0].value) == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"])
+            #expect(
+                stats.groups.map(\.keys[0].value) == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"])
             for g in r.months.groups {
                 let same = try #require(stats.groups.first { $0.keys[0].value == g.keys[0].value })
-                #expect(g.orders == same.orders && g.net == same.net && g.units == same.units && g.cancelled == same.cancelled)
+                #expect(
+                    g.orders == same.orders && g.net == same.net && g.units == same.units
+                        && g.cancelled == same.cancelled)
             }
             #expect(stats.groups.prefix(3).allSatisfy { $0.orders == 0 && $0.gross == 0 && $0.refunds == 0 })
             #expect(r.totals.map(\.orders) == [4] && r.totals.map(\.net) == [9000])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 @Suite("Inventory: reservation, backorders, stock changes")
@@ -31,9 +32,13 @@ struct StockTests {
             try expectRefused(store, .notEnoughStock(sku: "MUG-01", requested: 1, available: 0)) {
                 _ = try store.addOrder(draft(["MUG-01"], ref: "R4"))
             }
-            #expect(try store.reservations("MUG-01").map { "\($0.ref) \($0.reserved) \($0.backordered)" } == ["R1 3 0", "R3 2 0"])
+            #expect(
+                try store.reservations("MUG-01").map { "\($0.ref) \($0.reserved) \($0.backordered)" } == [
+                    "R1 3 0", "R3 2 0",
+                ])
             // The error reads well.
-            #expect(OrderError.notEnoughStock(sku: "MUG-01", requested: 3, available: 1).description
+            #expect(
+                OrderError.notEnoughStock(sku: "MUG-01", requested: 3, available: 1).description
                     == "not enough stock for SKU MUG-01: 3 requested, 1 available (use --backorder to accept anyway)")
         }
     }
@@ -59,7 +64,8 @@ struct StockTests {
             #expect(all.lines[0].backordered == 2)
             mug = try store.product("MUG-01")
             #expect(mug.reserved == 5)
-            #expect(try store.reservations("MUG-01").map { "\($0.ref) \($0.reserved) \($0.backordered)" }
+            #expect(
+                try store.reservations("MUG-01").map { "\($0.ref) \($0.reserved) \($0.backordered)" }
                     == ["R1 3 0", "R2 2 2", "R3 0 2"])
             // With enough stock, --backorder changes nothing.
             let plenty = try store.addOrder(draft(["POSTER:10"], ref: "R4", backorder: true)).order
@@ -124,7 +130,9 @@ struct StockTests {
             try expectInvalid(store, field: "quantity") { try store.changeStock("MUG-01", .add(-6), note: nil) }
             try expectInvalid(store, field: "quantity") { try store.changeStock("MUG-01", .add(0), note: nil) }
             try expectInvalid(store, field: "quantity") { try store.changeStock("MUG-01", .set(-1), note: nil) }
-            try expectInvalid(store, field: "quantity") { try store.changeStock("MUG-01", .add(2_000_000_000), note: nil) }
+            try expectInvalid(store, field: "quantity") {
+                try store.changeStock("MUG-01", .add(2_000_000_000), note: nil)
+            }
             try expectInvalid(store, field: "note") { try store.changeStock("MUG-01", .add(1), note: "\u{1b}[31m") }
             try expectRefused(store, .unknownProduct(sku: "NOPE")) { try store.changeStock("NOPE", .set(1), note: nil) }
 
@@ -193,8 +201,11 @@ struct StockTests {
                         results.append("unexpected: \(error)")
                     }
                 }
-                #expect(results.all.sorted() == [OrderError.notEnoughStock(sku: "LAST", requested: 1, available: 0).description, "ok"],
-                        "round \(round)")
+                #expect(
+                    results.all.sorted() == [
+                        OrderError.notEnoughStock(sku: "LAST", requested: 1, available: 0).description, "ok",
+                    ],
+                    "round \(round)")
                 let store = try OrderStore(path: path, mode: .existing)
                 let last = try store.product("LAST")
                 #expect(last.onHand == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // Shared fixtures for the core tests: every test gets its own temporary directory and
@@ -68,13 +69,17 @@ func withStore<T>(catalog: Bool = true, now: Date = fixedNow, _ body: (OrderStor
     }
 }
 
-func draft(_ items: [String], ref: String? = nil, due: String? = nil, shipping: String? = nil,
-           backorder: Bool = false) -> OrderDraft {
+func draft(
+    _ items: [String], ref: String? = nil, due: String? = nil, shipping: String? = nil,
+    backorder: Bool = false
+) -> OrderDraft {
     draft("ann@example.com", items, ref: ref, due: due, shipping: shipping, backorder: backorder)
 }
 
-func draft(_ customer: String, _ items: [String], ref: String? = nil,
-           due: String? = nil, shipping: String? = nil, backorder: Bool = false) -> OrderDraft {
+func draft(
+    _ customer: String, _ items: [String], ref: String? = nil,
+    due: String? = nil, shipping: String? = nil, backorder: Bool = false
+) -> OrderDraft {
     var d = OrderDraft(customer: customer, items: items)
     d.ref = ref
     d.due = due
@@ -86,7 +91,9 @@ func draft(_ customer: String, _ items: [String], ref: String? = nil,
 /// Every row of every table (and the user_version), as text: two equal dumps mean
 /// the database did not change.
 func dump(_ db: Database) throws -> [String: [String]] {
-    let tables = try db.query("SELECT name, sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+    let tables = try db.query(
+        "SELECT name, sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ) {
         ($0.string(0), $0.bool(1))
     }
     var result: [String: [String]] = ["user_version": [String(try db.userVersion)]]
@@ -100,7 +107,9 @@ func dump(_ db: Database) throws -> [String: [String]] {
 }
 
 func rowCounts(_ db: Database) throws -> [String: Int64] {
-    let tables = try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+    let tables = try db.query(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ) {
         $0.string(0)
     }
     var result: [String: Int64] = [:]
@@ -109,9 +118,11 @@ func rowCounts(_ db: Database) throws -> [String: Int64] {
 }
 
 /// Expects `body` to throw exactly `expected` and to leave every table as it was.
-func expectRefused(_ store: OrderStore, _ expected: OrderError,
-                   sourceLocation: SourceLocation = #_sourceLocation,
-                   _ body: () throws -> Void) throws {
+func expectRefused(
+    _ store: OrderStore, _ expected: OrderError,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) throws {
     let before = try dump(store.db)
     let counts = try rowCounts(store.db)
     #expect(throws: expected, sourceLocation: sourceLocation) { try body() }
@@ -122,13 +133,16 @@ func expectRefused(_ store: OrderStore, _ expected: OrderError,
 /// Expects `body` to throw `OrderError.invalidValue` for `field`, changing nothing.
 /// Returns the error's value and reason for further checks.
 @discardableResult
-func expectInvalid(_ store: OrderStore, field: String, sourceLocation: SourceLocation = #_sourceLocation,
-                   _ body: () throws -> Void) throws -> (value: String, reason: String)? {
+func expectInvalid(
+    _ store: OrderStore, field: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) throws -> (value: String, reason: String)? {
     let before = try dump(store.db)
     let error = #expect(throws: OrderError.self, sourceLocation: sourceLocation) { try body() }
     #expect(try dump(store.db) == before, sourceLocation: sourceLocation)
-    guard case let .invalidValue(f, value, reason)? = error else {
-        Issue.record("expected invalidValue(field: \(field)), got \(String(describing: error))", sourceLocation: sourceLocation)
+    guard case .invalidValue(let f, let value, let reason)? = error else {
+        Issue.record(
+            "expected invalidValue(field: \(field)), got \(String(describing: error))", sourceLocation: sourceLocation)
         return nil
     }
     #expect(f == field, sourceLocation: sourceLocation)
@@ -139,6 +153,14 @@ func expectInvalid(_ store: OrderStore, field: String, sourceLocation: SourceLoc
 final class Collector<T>: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [T] = []
-    func append(_ item: T) { lock.lock(); items.append(item); lock.unlock() }
-    var all: [T] { lock.lock(); defer { lock.unlock() }; return items }
+    func append(_ item: T) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+    }
+    var all: [T] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }

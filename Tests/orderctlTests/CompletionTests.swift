@@ -19,7 +19,9 @@ struct CompletionTests {
         var description: String { "'\(typed)' + \(tabs) Tab" }
     }
 
-    static let statuses = ["pending", "confirmed", "processing", "shipped", "delivered", "completed", "on_hold", "cancelled"]
+    static let statuses = [
+        "pending", "confirmed", "processing", "shipped", "delivered", "completed", "on_hold", "cancelled",
+    ]
 
     /// Cases typed in a folder holding march.csv, april.jsonl and shop-data/
     /// (with orders-main.db in it) at `dir`.
@@ -30,13 +32,17 @@ struct CompletionTests {
             Case(typed: "orderctl stats cus", line: "orderctl stats customers"),
             // Value lists.
             Case(typed: "orderctl list --status sh", line: "orderctl list --status shipped"),
-            Case(typed: "orderctl list --status ", tabs: 2, line: "orderctl list --status", listed: statuses, notListed: ["march.csv"]),
+            Case(
+                typed: "orderctl list --status ", tabs: 2, line: "orderctl list --status", listed: statuses,
+                notListed: ["march.csv"]),
             Case(typed: "orderctl export --status can", line: "orderctl export --status cancelled"),
             Case(typed: "orderctl list --class hi", line: "orderctl list --class high-value"),
             Case(typed: "orderctl add --shipping ex", line: "orderctl add --shipping express"),
             Case(typed: "orderctl edit 1042 --shipping st", line: "orderctl edit 1042 --shipping standard"),
             Case(typed: "orderctl ship 1042 --carrier dh", line: "orderctl ship 1042 --carrier dhl"),
-            Case(typed: "orderctl shipment update 1042 --carrier fed", line: "orderctl shipment update 1042 --carrier fedex"),
+            Case(
+                typed: "orderctl shipment update 1042 --carrier fed",
+                line: "orderctl shipment update 1042 --carrier fedex"),
             Case(typed: "orderctl stats --by mo", line: "orderctl stats --by month"),
             Case(typed: "orderctl stats --from -90d --by cou", line: "orderctl stats --from -90d --by country"),
             Case(typed: "orderctl stats overview --by cu", line: "orderctl stats overview --by customer"),
@@ -47,14 +53,21 @@ struct CompletionTests {
             Case(typed: "orderctl --color al", line: "orderctl --color always"),
             // Paths: a global option before the command takes a path, not a command.
             Case(typed: "orderctl --db \(dir)/shop-d", tabs: 2, line: "orderctl --db \(dir)/shop-data/orders-main.db"),
-            Case(typed: "orderctl --db ", tabs: 2, line: "orderctl --db", listed: ["march.csv", "april.jsonl", "shop-data/"],
-                 notListed: ["confirm", "import"]),
-            Case(typed: "orderctl --db shop-data/orders-main.db li", line: "orderctl --db shop-data/orders-main.db list"),
+            Case(
+                typed: "orderctl --db ", tabs: 2, line: "orderctl --db",
+                listed: ["march.csv", "april.jsonl", "shop-data/"],
+                notListed: ["confirm", "import"]),
+            Case(
+                typed: "orderctl --db shop-data/orders-main.db li", line: "orderctl --db shop-data/orders-main.db list"),
             Case(typed: "orderctl list --db shop-d", tabs: 2, line: "orderctl list --db shop-data/orders-main.db"),
-            Case(typed: "orderctl import ", tabs: 2, line: "orderctl import", listed: ["march.csv", "april.jsonl", "shop-data/"],
-                 notListed: ["--dry-run"]),
+            Case(
+                typed: "orderctl import ", tabs: 2, line: "orderctl import",
+                listed: ["march.csv", "april.jsonl", "shop-data/"],
+                notListed: ["--dry-run"]),
             Case(typed: "orderctl import mar", line: "orderctl import march.csv"),
-            Case(typed: "orderctl import march.csv --rejects apr", line: "orderctl import march.csv --rejects april.jsonl"),
+            Case(
+                typed: "orderctl import march.csv --rejects apr",
+                line: "orderctl import march.csv --rejects april.jsonl"),
             Case(typed: "orderctl export apr", line: "orderctl export april.jsonl"),
             Case(typed: "orderctl report --html mar", line: "orderctl report --html march.csv"),
             Case(typed: "orderctl confirm --from-file mar", line: "orderctl confirm --from-file march.csv"),
@@ -62,9 +75,12 @@ struct CompletionTests {
         ]
     }
 
-    @Test("bash completes commands, option values and paths, typed into a real shell",
-          .enabled(if: ExternalTool.path("tmux") != nil && ExternalTool.path("bash") != nil, "needs tmux and bash (make test installs tmux)"),
-          .timeLimit(.minutes(2)))
+    @Test(
+        "bash completes commands, option values and paths, typed into a real shell",
+        .enabled(
+            if: ExternalTool.path("tmux") != nil && ExternalTool.path("bash") != nil,
+            "needs tmux and bash (make test installs tmux)"),
+        .timeLimit(.minutes(2)))
     func bashInTmux() throws {
         let sb = try Sandbox()
         let fm = FileManager.default
@@ -78,32 +94,41 @@ struct CompletionTests {
         try fm.createDirectory(at: bin, withIntermediateDirectories: true)
         try fm.createSymbolicLink(at: bin.appendingPathComponent("orderctl"), withDestinationURL: sb.binary)
         let generated = try sb.run("--generate-completion-script", "bash")
-        try #require(generated.exitCode == 0 && generated.stdout.contains("complete -o filenames -F _orderctl orderctl"), "\(generated)")
+        try #require(
+            generated.exitCode == 0 && generated.stdout.contains("complete -o filenames -F _orderctl orderctl"),
+            "\(generated)")
         let script = sb.dir.appendingPathComponent("orderctl.bash")
         try Data(generated.stdout.utf8).write(to: script)
 
         let rc = sb.dir.appendingPathComponent("bashrc")
         try Data("PS1='$ '\nPROMPT_COMMAND=\nsource \(script.path)\ncd \(files.path)\n".utf8).write(to: rc)
         let inputrc = sb.dir.appendingPathComponent("inputrc")
-        try Data("set bell-style none\nset completion-query-items 0\nset page-completions off\n".utf8).write(to: inputrc)
+        try Data("set bell-style none\nset completion-query-items 0\nset page-completions off\n".utf8).write(
+            to: inputrc)
 
-        let shell = try TmuxSession(in: sb, command: [
-            "/usr/bin/env", "-i", "HOME=\(sb.dir.path)", "PATH=\(bin.path):/usr/bin:/bin", "TERM=screen", "LANG=C.UTF-8",
-            "INPUTRC=\(inputrc.path)", "HISTFILE=/dev/null",
-            ExternalTool.path("bash")!.path, "--noprofile", "--rcfile", rc.path, "-i",
-        ])
+        let shell = try TmuxSession(
+            in: sb,
+            command: [
+                "/usr/bin/env", "-i", "HOME=\(sb.dir.path)", "PATH=\(bin.path):/usr/bin:/bin", "TERM=screen",
+                "LANG=C.UTF-8",
+                "INPUTRC=\(inputrc.path)", "HISTFILE=/dev/null",
+                ExternalTool.path("bash")!.path, "--noprofile", "--rcfile", rc.path, "-i",
+            ])
         defer { shell.close() }
         _ = try #require(shell.waitFor(timeout: 10) { Self.promptLine($0) == "$" }, "no prompt: \(shell.screen())")
 
         for c in Self.cases(dir: files.path) {
             // A fresh, empty prompt: readline's end of line, kill line, clear screen.
             shell.keys("C-e", "C-u", "C-l")
-            guard shell.waitFor(timeout: 10, { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "$" }) != nil else {
-                Issue.record("the screen did not clear before \(c): \(shell.screen())"); continue
+            guard shell.waitFor(timeout: 10, { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "$" }) != nil
+            else {
+                Issue.record("the screen did not clear before \(c): \(shell.screen())")
+                continue
             }
             shell.type(c.typed)
             guard shell.waitFor(timeout: 10, { Self.promptLine($0) == Self.trimmed("$ " + c.typed) }) != nil else {
-                Issue.record("typing \(c) did not show: \(shell.screen())"); continue
+                Issue.record("typing \(c) did not show: \(shell.screen())")
+                continue
             }
             for _ in 0..<c.tabs { shell.keys("Tab") }
             let expected = "$ " + c.line
@@ -111,7 +136,10 @@ struct CompletionTests {
                 Self.promptLine(screen) == expected && c.listed.allSatisfy { Self.words(screen).contains($0) }
             }
             let shown = screen ?? shell.screen()
-            #expect(screen != nil, "after \(c): expected the line '\(expected)'\(c.listed.isEmpty ? "" : " and \(c.listed) listed"); the screen:\n\(shown)")
+            #expect(
+                screen != nil,
+                "after \(c): expected the line '\(expected)'\(c.listed.isEmpty ? "" : " and \(c.listed) listed"); the screen:\n\(shown)"
+            )
             for word in c.notListed {
                 #expect(!Self.words(shown).contains(word), "after \(c): '\(word)' offered; the screen:\n\(shown)")
             }
@@ -139,7 +167,9 @@ struct CompletionTests {
         try parses("bash", ["-n"])
         // Without tmux, at least the script's text (see Sources/orderctl/Completion.swift).
         let script = try Sandbox().run("--generate-completion-script", "bash").stdout
-        let root = script.components(separatedBy: "\n_orderctl() {").dropFirst().first?.components(separatedBy: "\n}\n").first ?? ""
+        let root =
+            script.components(separatedBy: "\n_orderctl() {").dropFirst().first?.components(separatedBy: "\n}\n").first
+            ?? ""
         #expect(root.contains("local -a non_repeating_options=(--db --color)"), "the root function:\n\(root)")
         #expect(root.contains("'--db')\n        __orderctl_add_completions -f"), "the root function:\n\(root)")
     }
@@ -157,8 +187,11 @@ struct CompletionTests {
         try #require(generated.exitCode == 0 && !generated.stdout.isEmpty, "\(generated)")
         let script = sb.dir.appendingPathComponent("orderctl.\(shellName)")
         try Data(generated.stdout.utf8).write(to: script)
-        let r = try runProcess(shell, options + [script.path], environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
-        #expect(r.exitCode == 0 && r.stderr.isEmpty, "\(shellName) \(options.joined(separator: " ")) \(script.lastPathComponent):\n\(r)")
+        let r = try runProcess(
+            shell, options + [script.path], environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
+        #expect(
+            r.exitCode == 0 && r.stderr.isEmpty,
+            "\(shellName) \(options.joined(separator: " ")) \(script.lastPathComponent):\n\(r)")
     }
 }
 
@@ -195,10 +228,15 @@ final class TmuxSession {
         // its hangup). So: spawned with no signal blocked, and bash closes every
         // descriptor above 2 before it runs tmux.
         let bash = try #require(ExternalTool.path("bash"))
-        let closingDescriptors = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@""#
-        let status = try spawnUnblocked(bash, ["-c", closingDescriptors, "bash", tmux.path, "-L", socket,
-                                               "-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", "200", "-y", "50", "--"] + command,
-                                        environment: environment)
+        let closingDescriptors =
+            #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@""#
+        let status = try spawnUnblocked(
+            bash,
+            [
+                "-c", closingDescriptors, "bash", tmux.path, "-L", socket,
+                "-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", "200", "-y", "50", "--",
+            ] + command,
+            environment: environment)
         try #require(status == 0, "tmux new-session failed: status \(status)")
     }
 
@@ -213,7 +251,10 @@ final class TmuxSession {
         posix_spawnattr_setsigmask(&attributes, &none)
         var usual = sigset_t()
         sigemptyset(&usual)
-        for signal in [SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGCHLD, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2, SIGWINCH] {
+        for signal in [
+            SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGCHLD, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1,
+            SIGUSR2, SIGWINCH,
+        ] {
             sigaddset(&usual, signal)
         }
         posix_spawnattr_setsigdefault(&attributes, &usual)
@@ -227,7 +268,7 @@ final class TmuxSession {
 
         let argv = ([program.path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for p in argv + envp { free(p) } }
         var pid = pid_t()
         let spawned = posix_spawn(&pid, program.path, &actions, &attributes, argv, envp)
         try #require(spawned == 0, "posix_spawn \(program.path): \(String(cString: strerror(spawned)))")
@@ -238,14 +279,19 @@ final class TmuxSession {
 
     /// The socket in the sandbox (TMUX_TMPDIR), so that no other tmux is touched.
     var environment: [String: String] {
-        ["PATH": "/usr/bin:/bin", "HOME": sandbox.dir.path, "TERM": "screen", "TMUX_TMPDIR": sandbox.dir.path, "LANG": "C.UTF-8"]
+        [
+            "PATH": "/usr/bin:/bin", "HOME": sandbox.dir.path, "TERM": "screen", "TMUX_TMPDIR": sandbox.dir.path,
+            "LANG": "C.UTF-8",
+        ]
     }
 
     deinit { close() }
 
     @discardableResult
     func run(_ arguments: [String]) throws -> RunResult {
-        try runProcess(tmux, ["-L", socket] + arguments, environment: environment, directory: sandbox.dir, scratch: sandbox.scratch, timeout: 10)
+        try runProcess(
+            tmux, ["-L", socket] + arguments, environment: environment, directory: sandbox.dir,
+            scratch: sandbox.scratch, timeout: 10)
     }
 
     /// Literal text.

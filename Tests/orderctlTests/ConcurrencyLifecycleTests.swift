@@ -10,7 +10,9 @@ struct ConcurrencyLifecycleTests {
         var cancelReversed: Bool
         var bulkStock: Int { 5 * count }
         var boxStock: Int { count + 50 }
-        var testDescription: String { "\(count) orders, " + (cancelReversed ? "refs in opposite orders" : "refs in the same order") }
+        var testDescription: String {
+            "\(count) orders, " + (cancelReversed ? "refs in opposite orders" : "refs in the same order")
+        }
     }
 
     /// `race.count` confirmed orders, each BULK x2 and BOX x1 (stock tracked) and TEE-M x1
@@ -21,7 +23,8 @@ struct ConcurrencyLifecycleTests {
         let refs = (1...race.count).map { String(format: "C-%05d", $0) }
         do {
             let store = try OrderStore(path: sb.dbPath, mode: .existing, clock: { now })
-            try store.addProduct(NewProduct(sku: "BULK", name: "Bulk item", price: "1.00", stock: Int64(race.bulkStock)))
+            try store.addProduct(
+                NewProduct(sku: "BULK", name: "Bulk item", price: "1.00", stock: Int64(race.bulkStock)))
             try store.addProduct(NewProduct(sku: "BOX", name: "Box", price: "3.00", stock: Int64(race.boxStock)))
             for ref in refs {
                 var draft = OrderDraft(customer: "ann@example.com", items: ["BULK:2", "BOX:1", "TEE-M:1"])
@@ -42,8 +45,10 @@ struct ConcurrencyLifecycleTests {
         var launched: [Launched] = []
         for command in commands {
             let args = ["-c", "read _ && exec \"$0\" \"$@\"", sb.binary.path] + command
-            launched.append(try launch(URL(fileURLWithPath: "/bin/sh"), args, environment: sb.environment(),
-                                       directory: sb.dir, scratch: sb.scratch, gated: true))
+            launched.append(
+                try launch(
+                    URL(fileURLWithPath: "/bin/sh"), args, environment: sb.environment(),
+                    directory: sb.dir, scratch: sb.scratch, gated: true))
         }
         signal(SIGPIPE, SIG_IGN)
         for l in launched { try? l.stdinPipe!.fileHandleForWriting.write(contentsOf: Data("go\n".utf8)) }
@@ -53,13 +58,16 @@ struct ConcurrencyLifecycleTests {
 
     /// Splits a batch's output into the refs that succeeded and those refused because
     /// the other process got there first; any other line is recorded as an issue.
-    func account(_ r: RunResult, count: Int, action: String, refusedBecause otherStatus: String, allowedNext: String,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> (done: [String], refused: [String]) {
+    func account(
+        _ r: RunResult, count: Int, action: String, refusedBecause otherStatus: String, allowedNext: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> (done: [String], refused: [String]) {
         var done: [String] = []
         var refused: [String] = []
         for line in r.stdoutLines {
             guard let colon = line.range(of: ": ") else {
-                Issue.record("unexpected stdout line from \(action): \(line)", sourceLocation: sourceLocation); continue
+                Issue.record("unexpected stdout line from \(action): \(line)", sourceLocation: sourceLocation)
+                continue
             }
             done.append(String(line[..<colon.lowerBound]))
         }
@@ -73,15 +81,17 @@ struct ConcurrencyLifecycleTests {
         let suffix = ": it is \(otherStatus) (allowed next: \(allowedNext))"
         for line in errors {
             guard line.hasPrefix(prefix), line.hasSuffix(suffix) else {
-                Issue.record("unexpected stderr line from \(action): \(line)", sourceLocation: sourceLocation); continue
+                Issue.record("unexpected stderr line from \(action): \(line)", sourceLocation: sourceLocation)
+                continue
             }
             refused.append(String(line.dropFirst(prefix.count).dropLast(suffix.count)))
         }
         return (done, refused)
     }
 
-    @Test("two processes ship and cancel the same 200 orders: each ends shipped or cancelled, stock adds up, no lock errors",
-          arguments: [Race(cancelReversed: false), Race(cancelReversed: true)])
+    @Test(
+        "two processes ship and cancel the same 200 orders: each ends shipped or cancelled, stock adds up, no lock errors",
+        arguments: [Race(cancelReversed: false), Race(cancelReversed: true)])
     func shipVersusCancel(_ race: Race) throws {
         try runRace(race)
     }
@@ -90,8 +100,9 @@ struct ConcurrencyLifecycleTests {
     /// that follows the other one sometimes waits over the 5-second busy timeout for
     /// a single order, and the user gets "database is locked". Intermittent: seen once
     /// in four long runs.
-    @Test("a longer race: 2000 orders",
-          arguments: [Race(count: 2000, cancelReversed: false), Race(count: 2000, cancelReversed: true)])
+    @Test(
+        "a longer race: 2000 orders",
+        arguments: [Race(count: 2000, cancelReversed: false), Race(count: 2000, cancelReversed: true)])
     func longRace(_ race: Race) throws {
         try runRace(race)
     }
@@ -103,9 +114,12 @@ struct ConcurrencyLifecycleTests {
         let before = try sb.dump()
         // sqlite3 holds the write lock for 7 seconds, beyond the 5-second busy timeout.
         let marker = sb.dir.appendingPathComponent("locked").path
-        let script = "printf 'BEGIN IMMEDIATE;\\n.shell touch \(marker); sleep 7\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
-        let holder = try launch(URL(fileURLWithPath: "/bin/sh"), ["-c", script, sb.dbPath], environment: ["HOME": sb.dir.path, "PATH": "/usr/bin:/bin"],
-                                directory: sb.dir, scratch: sb.scratch)
+        let script =
+            "printf 'BEGIN IMMEDIATE;\\n.shell touch \(marker); sleep 7\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
+        let holder = try launch(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", script, sb.dbPath],
+            environment: ["HOME": sb.dir.path, "PATH": "/usr/bin:/bin"],
+            directory: sb.dir, scratch: sb.scratch)
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(20_000) }
         try #require(FileManager.default.fileExists(atPath: marker), "sqlite3 did not take the lock")
@@ -121,23 +135,34 @@ struct ConcurrencyLifecycleTests {
     func runRace(_ race: Race) throws {
         let (sb, refs) = try confirmedOrders(race)
         let shipFile = try sb.write("refs.txt", refs.joined(separator: "\n") + "\n")
-        let cancelFile = race.cancelReversed ? try sb.write("refs-reversed.txt", refs.reversed().joined(separator: "\n") + "\n") : shipFile
+        let cancelFile =
+            race.cancelReversed
+            ? try sb.write("refs-reversed.txt", refs.reversed().joined(separator: "\n") + "\n") : shipFile
 
-        let results = try self.race(sb, [["ship", "--from-file", shipFile], ["cancel", "--reason", "x", "--from-file", cancelFile]])
+        let results = try self.race(
+            sb, [["ship", "--from-file", shipFile], ["cancel", "--reason", "x", "--from-file", cancelFile]])
         let (ship, cancel) = (results[0], results[1])
 
         for r in results {
             #expect(r.exitCode == 0 || r.exitCode == 1, "\(r)")
             for line in r.stderrLines {
-                #expect(!line.contains("database is locked") && !line.contains("busy") && !line.contains("SQLite"), "\(line)")
+                #expect(
+                    !line.contains("database is locked") && !line.contains("busy") && !line.contains("SQLite"),
+                    "\(line)")
             }
         }
 
         // Each process accounts for all 200 refs, each exactly once.
-        let shipped = account(ship, count: race.count, action: "ship", refusedBecause: "cancelled", allowedNext: "note, flag")
-        let cancelled = account(cancel, count: race.count, action: "cancel", refusedBecause: "shipped", allowedNext: "pay, deliver, return, note, flag")
-        #expect((shipped.done + shipped.refused).sorted() == refs, "ship output does not account for every ref:\n\(ship)")
-        #expect((cancelled.done + cancelled.refused).sorted() == refs, "cancel output does not account for every ref:\n\(cancel)")
+        let shipped = account(
+            ship, count: race.count, action: "ship", refusedBecause: "cancelled", allowedNext: "note, flag")
+        let cancelled = account(
+            cancel, count: race.count, action: "cancel", refusedBecause: "shipped",
+            allowedNext: "pay, deliver, return, note, flag")
+        #expect(
+            (shipped.done + shipped.refused).sorted() == refs, "ship output does not account for every ref:\n\(ship)")
+        #expect(
+            (cancelled.done + cancelled.refused).sorted() == refs,
+            "cancel output does not account for every ref:\n\(cancel)")
         #expect(Set(shipped.done).isDisjoint(with: cancelled.done), "an order was both shipped and cancelled")
         #expect(Set(shipped.done) == Set(cancelled.refused))
         #expect(Set(cancelled.done) == Set(shipped.refused))
@@ -150,7 +175,9 @@ struct ConcurrencyLifecycleTests {
             #expect(line.hasSuffix(": cancelled (x); released BULK x2, BOX x1"), "\(line)")
         }
 
-        print("ship/cancel race (\(race.testDescription)): \(shipped.done.count) shipped, \(cancelled.done.count) cancelled")
+        print(
+            "ship/cancel race (\(race.testDescription)): \(shipped.done.count) shipped, \(cancelled.done.count) cancelled"
+        )
 
         // The database agrees with what the processes said.
         let statuses = try sb.sql("SELECT ref || ' ' || status FROM orders ORDER BY ref")
@@ -159,7 +186,8 @@ struct ConcurrencyLifecycleTests {
 
         // Never both: exactly one of a 'shipped' event or a status -> cancelled event per
         // order, and stock released once per cancelled order.
-        let events = try sb.sql("""
+        let events = try sb.sql(
+            """
             SELECT o.ref, o.status,
                    sum(e.kind = 'shipped'),
                    sum(e.kind = 'status' AND e.new_value = 'cancelled'),
@@ -170,7 +198,9 @@ struct ConcurrencyLifecycleTests {
         for row in events {
             let f = row.split(separator: "|").map(String.init)
             let expected = f[1] == "shipped" ? ["1", "0", "0"] : ["0", "1", "1"]
-            #expect(Array(f[2...]) == expected, "events of \(f[0]) (\(f[1])): shipped, cancelled, stock-released = \(f[2...])")
+            #expect(
+                Array(f[2...]) == expected,
+                "events of \(f[0]) (\(f[1])): shipped, cancelled, stock-released = \(f[2...])")
         }
 
         // Stock: shipped units left the shelf once, cancelled reservations were released once.

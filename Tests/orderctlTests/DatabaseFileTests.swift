@@ -38,7 +38,10 @@ struct DatabaseFileTests {
         let sb = try Sandbox()
         let r = try sb.run("list")
         #expect(r.exitCode == 1, "\(r)")
-        #expect(r.stderrLines == ["Error: no database at \(sb.dbPath) (create one with 'orderctl init', or name another with --db)"])
+        #expect(
+            r.stderrLines == [
+                "Error: no database at \(sb.dbPath) (create one with 'orderctl init', or name another with --db)"
+            ])
         #expect(!FileManager.default.fileExists(atPath: sb.dbPath))
     }
 
@@ -58,7 +61,9 @@ struct DatabaseFileTests {
 
         // It is a real database now: read commands work on it, and the note is not repeated.
         let list = try sb.ok("--db", path, "product", "list", "--json")
-        #expect((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.first?.string("sku") == "NEW-1")
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.first?.string("sku")
+                == "NEW-1")
         #expect(list.stderr.isEmpty)
         #expect(try sb.sql("SELECT sku, price FROM products", db: path) == ["NEW-1|350"])
     }

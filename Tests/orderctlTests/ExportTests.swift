@@ -3,13 +3,16 @@ import Testing
 
 @Suite("export: the native format, CSV and JSON Lines")
 struct ExportTests {
-    static let header = "ref,ordered_at,customer_ref,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,channel,shipping,status,payment_status,due,paid_at,shipped_at,delivered_at,cancelled_at,carrier,tracking,note,region"
+    static let header =
+        "ref,ordered_at,customer_ref,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,channel,shipping,status,payment_status,due,paid_at,shipped_at,delivered_at,cancelled_at,carrier,tracking,note,region"
 
     /// Two orders: a shipped 2-line one with a tracking number, and a cancelled one
     /// whose note would be a spreadsheet formula.
     func twoOrders() throws -> Sandbox {
         let sb = try Sandbox(template: .catalog)
-        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--ref", "E-1", "--due", "2026-11-30")
+        try sb.ok(
+            "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--ref", "E-1", "--due",
+            "2026-11-30")
         try sb.ok("confirm", "E-1")
         try sb.ok("pay", "E-1")
         try sb.ok("ship", "E-1", "--carrier", "dhl", "--tracking", "1234567890")
@@ -46,7 +49,9 @@ struct ExportTests {
         let sb = try twoOrders()
         let lines = try sb.ok("export", "--format", "jsonl").stdout.split(separator: "\n")
         #expect(lines.count == 2)
-        let orders = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let orders = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(orders.map { $0.string("ref") } == ["E-1", "E-2"])
         let first = try #require(orders.first?["lines"] as? [[String: Any]])
         #expect(first.map { $0.string("sku") } == ["MUG-01", "TEE-M"])

@@ -12,8 +12,10 @@ import Testing
 struct FastPathTests {
     /// A confirmed order B-1 (MUG-01 x2, TEE-M x1) beside the template's pending A-100.
     static let setup: [[String]] = [
-        ["add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--ref", "B-1",
-         "--date", "2026-11-20T08:00:00Z", "--due", "2026-11-22"],
+        [
+            "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--ref", "B-1",
+            "--date", "2026-11-20T08:00:00Z", "--due", "2026-11-22",
+        ],
         ["confirm", "B-1"],
     ]
 
@@ -44,11 +46,20 @@ struct FastPathTests {
         ["show", "b-1", "--json"],
         ["show", "--db", "orders.db", "B-1"],
         ["show", "NOPE"],
-        ["add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--due", "+3d", "--note", "gift, wrap it"],
-        ["add", "--customer=jean@example.fr", "--item=CARD:3@1.50", "--shipping", "express", "--channel", "phone", "--ref", "P-7"],
+        [
+            "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--due", "+3d", "--note",
+            "gift, wrap it",
+        ],
+        [
+            "add", "--customer=jean@example.fr", "--item=CARD:3@1.50", "--shipping", "express", "--channel", "phone",
+            "--ref", "P-7",
+        ],
         ["add", "--customer", "jean@example.fr", "--item", "MUG-01:50"],
         ["add", "--customer", "jean@example.fr", "--item", "MUG-01:50", "--backorder", "--json"],
-        ["add", "--customer", "new@example.com", "--create-customer", "--customer-name", "Neu Kunde", "--country", "FR", "--item", "CARD"],
+        [
+            "add", "--customer", "new@example.com", "--create-customer", "--customer-name", "Neu Kunde", "--country",
+            "FR", "--item", "CARD",
+        ],
         ["add", "--customer", "ann@example.com", "--item", "NOPE"],
         ["add", "--customer", "Ann Lee", "--item", "TEE-M", "--date", "2026-11-01", "--ref", "A-100"],
         ["ship", "B-1"],
@@ -98,8 +109,12 @@ struct FastPathTests {
     ]
 
     func pair() throws -> (Sandbox, Sandbox) {
-        let a = try Sandbox(template: .withOrder), b = try Sandbox(template: .withOrder)
-        for step in Self.setup { try a.ok(step); try b.ok(step) }
+        let a = try Sandbox(template: .withOrder)
+        let b = try Sandbox(template: .withOrder)
+        for step in Self.setup {
+            try a.ok(step)
+            try b.ok(step)
+        }
         return (a, b)
     }
 
@@ -118,9 +133,12 @@ struct FastPathTests {
         let (c, _) = try pair()
         let only = try c.run(args, env: ["ORDERCTL_FAST_ARGS": "only"])
         if takesFastPath {
-            #expect(only.exitCode == fast.exitCode && only.stdout == fast.stdout, "not on the fast path: \(label)\n\(only)")
+            #expect(
+                only.exitCode == fast.exitCode && only.stdout == fast.stdout, "not on the fast path: \(label)\n\(only)")
         } else {
-            #expect(only.exitCode == 70 && only.stderr.contains("need the full parser"), "unexpectedly on the fast path: \(label)\n\(only)")
+            #expect(
+                only.exitCode == 70 && only.stderr.contains("need the full parser"),
+                "unexpectedly on the fast path: \(label)\n\(only)")
         }
     }
 
@@ -139,9 +157,12 @@ struct FastPathTests {
         let (a, _) = try pair()
         let csv = try a.ok("list", "--csv")
         #expect(csv.stdout.split(whereSeparator: \.isNewline).count == 3, "header, A-100, B-1 (CRLF rows): \(csv)")
-        #expect(try a.ok("ship", "B-1", "--carrier", "ups", "--tracking", "1Z999AA10123456784").stdout.hasPrefix("B-1: "))
+        #expect(
+            try a.ok("ship", "B-1", "--carrier", "ups", "--tracking", "1Z999AA10123456784").stdout.hasPrefix("B-1: "))
         #expect(try a.scalar("SELECT status FROM orders WHERE ref = 'B-1'") == "shipped")
-        #expect(try a.ok("add", "--customer", "ann@example.com", "--item", "CARD:2", "--ref", "C-3").stdout.hasPrefix("Added order C-3"))
+        #expect(
+            try a.ok("add", "--customer", "ann@example.com", "--item", "CARD:2", "--ref", "C-3").stdout.hasPrefix(
+                "Added order C-3"))
         #expect(try a.ok("show", "C-3").stdout.hasPrefix("Order C-3  pending"))
     }
 
@@ -150,18 +171,28 @@ struct FastPathTests {
     /// FastPath.swift's spec and to the cases above (or leave it to the full parser,
     /// which the fast path then does by itself, and list it here).
     static let declared: [String: Set<String>] = [
-        "list": ["option db", "option color", "option status repeating", "option customer", "option class repeating", "option since",
-                 "option until", "option due-before", "flag overdue", "flag flagged", "flag unpaid", "flag unshipped", "flag open",
-                 "option sort", "flag reverse", "option limit", "flag json", "flag csv"],
+        "list": [
+            "option db", "option color", "option status repeating", "option customer", "option class repeating",
+            "option since",
+            "option until", "option due-before", "flag overdue", "flag flagged", "flag unpaid", "flag unshipped",
+            "flag open",
+            "option sort", "flag reverse", "option limit", "flag json", "flag csv",
+        ],
         "show": ["option db", "option color", "positional ref", "flag json"],
-        "add": ["option db", "option color", "option customer", "option item repeating", "option due", "option ref",
-                "option channel", "option shipping", "option note", "option date", "flag backorder",
-                "flag create-customer", "option customer-name", "option country", "flag json"],
-        "ship": ["option db", "option color", "positional ref repeating", "option from-file", "option item repeating",
-                 "option carrier", "flag carrier-unchecked", "option tracking", "option at"],
+        "add": [
+            "option db", "option color", "option customer", "option item repeating", "option due", "option ref",
+            "option channel", "option shipping", "option note", "option date", "flag backorder",
+            "flag create-customer", "option customer-name", "option country", "flag json",
+        ],
+        "ship": [
+            "option db", "option color", "positional ref repeating", "option from-file", "option item repeating",
+            "option carrier", "flag carrier-unchecked", "option tracking", "option at",
+        ],
     ]
 
-    @Test("the fast path's options are the ones swift-argument-parser declares", arguments: ["list", "show", "add", "ship"])
+    @Test(
+        "the fast path's options are the ones swift-argument-parser declares",
+        arguments: ["list", "show", "add", "ship"])
     func optionsMatchDeclarations(_ command: String) throws {
         let sb = try Sandbox()
         let r = try sb.ok([command, "--experimental-dump-help"])
@@ -171,7 +202,9 @@ struct FastPathTests {
         for argument in arguments {
             let kind = argument["kind"] as? String ?? "?"
             let names = (argument["names"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
-            let name = (argument["preferredName"] as? [String: Any])?["name"] as? String ?? argument["valueName"] as? String ?? "?"
+            let name =
+                (argument["preferredName"] as? [String: Any])?["name"] as? String ?? argument["valueName"] as? String
+                ?? "?"
             // -h/--help and --version: swift-argument-parser's own, left to it.
             if names.contains("help") || names.contains("version") { continue }
             found.insert("\(kind) \(name)" + ((argument["isRepeating"] as? Bool) == true ? " repeating" : ""))

@@ -8,14 +8,19 @@ import Testing
 /// Three orders (one by a customer whose name is markup) and the clock at 2026-11-25.
 func reportShop() throws -> Sandbox {
     let sb = try Sandbox(template: .catalog)
-    try sb.ok("customer", "add", "--name", "<script>alert('x')</script> & \"Co\"", "--email", "evil@example.com", "--country", "DE")
-    try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "O-1", "--date", "2026-09-10T10:00:00Z")
+    try sb.ok(
+        "customer", "add", "--name", "<script>alert('x')</script> & \"Co\"", "--email", "evil@example.com", "--country",
+        "DE")
+    try sb.ok(
+        "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "O-1", "--date", "2026-09-10T10:00:00Z")
     try sb.ok("pay", "O-1", "--at", "2026-09-10T10:00:00Z")
     try sb.ok("confirm", "O-1", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("ship", "O-1", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("deliver", "O-1", "--at", "2026-09-13T10:00:00Z")
-    try sb.ok("add", "--customer", "evil@example.com", "--item", "TEE-M:60", "--ref", "O-2", "--date", "2026-10-05T10:00:00Z")
-    try sb.ok("add", "--customer", "jean@example.fr", "--item", "CARD:3", "--ref", "O-3", "--date", "2026-10-20T10:00:00Z")
+    try sb.ok(
+        "add", "--customer", "evil@example.com", "--item", "TEE-M:60", "--ref", "O-2", "--date", "2026-10-05T10:00:00Z")
+    try sb.ok(
+        "add", "--customer", "jean@example.fr", "--item", "CARD:3", "--ref", "O-3", "--date", "2026-10-20T10:00:00Z")
     try sb.ok("cancel", "O-3", "--reason", "changed mind")
     return sb
 }
@@ -43,19 +48,27 @@ func reportShop() throws -> Sandbox {
 /// 5,000; orders, max 2: step 1, top 2.
 func youngShop() throws -> Sandbox {
     let sb = try Sandbox(template: .catalog)
-    try sb.ok("customer", "add", "--name", "Marie-Christine Delacroix-Beaumont",
-              "--email", "marie-christine.delacroix@atelier-example.fr", "--country", "FR")
-    try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:4", "--ref", "Y-1", "--date", "2026-07-03T09:00:00Z")
-    try sb.ok("add", "--customer", "jean@example.fr", "--item", "CARD:2", "--ref", "Y-2", "--date", "2026-07-20T09:00:00Z")
-    try sb.ok("add", "--customer", "marie-christine.delacroix@atelier-example.fr", "--item", "TEE-M:100@43.37", "--ref", "Y-3",
-              "--date", "2026-09-09T09:00:00Z")
+    try sb.ok(
+        "customer", "add", "--name", "Marie-Christine Delacroix-Beaumont",
+        "--email", "marie-christine.delacroix@atelier-example.fr", "--country", "FR")
+    try sb.ok(
+        "add", "--customer", "ann@example.com", "--item", "MUG-01:4", "--ref", "Y-1", "--date", "2026-07-03T09:00:00Z")
+    try sb.ok(
+        "add", "--customer", "jean@example.fr", "--item", "CARD:2", "--ref", "Y-2", "--date", "2026-07-20T09:00:00Z")
+    try sb.ok(
+        "add", "--customer", "marie-christine.delacroix@atelier-example.fr", "--item", "TEE-M:100@43.37", "--ref",
+        "Y-3",
+        "--date", "2026-09-09T09:00:00Z")
     try sb.ok("pay", "Y-3", "--at", "2026-09-09T10:00:00Z")
     try sb.ok("confirm", "Y-3", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("ship", "Y-3", "--at", "2026-09-11T10:00:00Z")
     try sb.ok("deliver", "Y-3", "--at", "2026-09-14T10:00:00Z")
-    try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:20", "--ref", "Y-4", "--date", "2026-10-02T09:00:00Z")
-    try sb.ok("add", "--customer", "jean@example.fr", "--item", "TEE-M:60", "--ref", "Y-5", "--date", "2026-11-05T09:00:00Z")
-    try sb.ok("add", "--customer", "jean@example.fr", "--item", "CARD:1", "--ref", "Y-6", "--date", "2026-11-06T09:00:00Z")
+    try sb.ok(
+        "add", "--customer", "ann@example.com", "--item", "MUG-01:20", "--ref", "Y-4", "--date", "2026-10-02T09:00:00Z")
+    try sb.ok(
+        "add", "--customer", "jean@example.fr", "--item", "TEE-M:60", "--ref", "Y-5", "--date", "2026-11-05T09:00:00Z")
+    try sb.ok(
+        "add", "--customer", "jean@example.fr", "--item", "CARD:1", "--ref", "Y-6", "--date", "2026-11-06T09:00:00Z")
     try sb.ok("cancel", "Y-6", "--reason", "changed mind")
     return sb
 }
@@ -92,19 +105,27 @@ enum Page {
     /// 0, s, 2s ... with s 1, 2 or 5 x 10^k and at least `minStep`; the last is the first at
     /// or above the tallest bar; and no smaller such step reaches it within 5 steps.
     static func checkAxis(_ chart: Chart, minStep: Double = 1, sourceLocation: SourceLocation = #_sourceLocation) {
-        let ticks = chart.ticks, tallest = max(chart.bars.map(\.value).max() ?? 0, 0)
+        let ticks = chart.ticks
+        let tallest = max(chart.bars.map(\.value).max() ?? 0, 0)
         guard ticks.count >= 2, let top = ticks.last else {
-            Issue.record("no value axis: \(ticks)", sourceLocation: sourceLocation); return
+            Issue.record("no value axis: \(ticks)", sourceLocation: sourceLocation)
+            return
         }
         let step = ticks[1] - ticks[0]
-        #expect(ticks[0] == 0 && ticks.indices.allSatisfy { abs(ticks[$0] - Double($0) * step) < 1e-9 },
-                "lines not evenly spaced from 0: \(ticks)", sourceLocation: sourceLocation)
+        #expect(
+            ticks[0] == 0 && ticks.indices.allSatisfy { abs(ticks[$0] - Double($0) * step) < 1e-9 },
+            "lines not evenly spaced from 0: \(ticks)", sourceLocation: sourceLocation)
         let power = pow(10, floor(log10(step)))
-        #expect([1.0, 2, 5].contains { abs(step - $0 * power) < 1e-9 } && step >= minStep, "step \(step) is not nice", sourceLocation: sourceLocation)
-        #expect(top >= tallest && top - tallest < step, "axis top \(top) for a tallest bar of \(tallest) (step \(step))",
-                sourceLocation: sourceLocation)
+        #expect(
+            [1.0, 2, 5].contains { abs(step - $0 * power) < 1e-9 } && step >= minStep, "step \(step) is not nice",
+            sourceLocation: sourceLocation)
+        #expect(
+            top >= tallest && top - tallest < step, "axis top \(top) for a tallest bar of \(tallest) (step \(step))",
+            sourceLocation: sourceLocation)
         let smaller = [0.5, 0.5, 0.4][[1.0, 2, 5].firstIndex { abs(step - $0 * power) < 1e-9 } ?? 0] * step
-        #expect(step == minStep || smaller * 5 < max(tallest, 1), "step \(step): \(smaller) would do", sourceLocation: sourceLocation)
+        #expect(
+            step == minStep || smaller * 5 < max(tallest, 1), "step \(step): \(smaller) would do",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -122,7 +143,8 @@ struct HTMLReportTests {
         #expect(html.hasPrefix("<!doctype html>\n<html lang=\"en\">"))
         #expect(html.hasSuffix("</html>\n"))
         let lower = html.lowercased()
-        for forbidden in ["<script", "http:", "https:", "src=", "href=", "@import", "url(", "<link", "<img", "<iframe"] {
+        for forbidden in ["<script", "http:", "https:", "src=", "href=", "@import", "url(", "<link", "<img", "<iframe"]
+        {
             #expect(!lower.contains(forbidden), "the report contains \(forbidden)")
         }
         #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"))
@@ -148,7 +170,10 @@ struct HTMLReportTests {
         // is a bar of 0 (the shop's first order is in the first month: nothing is cut).
         let charts = Page.charts(html)
         #expect(charts.map(\.ticks) == [[0, 500, 1000, 1500], [0, 1, 2]])
-        #expect(charts.map { $0.bars.map(\.month) } == [["2026-09", "2026-10", "2026-11"], ["2026-09", "2026-10", "2026-11"]])
+        #expect(
+            charts.map { $0.bars.map(\.month) } == [
+                ["2026-09", "2026-10", "2026-11"], ["2026-09", "2026-10", "2026-11"],
+            ])
         for chart in charts { Page.checkAxis(chart) }
         #expect(Page.monthRows(html) == ["2026-09", "2026-10", "2026-11"])
         #expect(!html.contains("months from"))
@@ -166,7 +191,9 @@ struct HTMLReportTests {
         // The period stays as asked, and so does every figure.
         #expect(r.stderr == "wrote the report of 6 orders placed 2026-01-01 to 2026-11-30 to \(path)\n")
         let html = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(html.contains("Orders placed 2026-01-01 to 2026-11-30 (Europe/Berlin) · months from the first order, 2026-07-03 · "))
+        #expect(
+            html.contains(
+                "Orders placed 2026-01-01 to 2026-11-30 (Europe/Berlin) · months from the first order, 2026-07-03 · "))
         let stats = try sb.jsonObject("stats", "--from", "2026-01-01", "--to", "2026-11-30")
         #expect((stats["totals"] as? [[String: Any]])?.first?["net"] as? String == "5835.10")
         #expect(html.contains("<div class=\"label\">Net revenue</div><div class=\"value\">5,835.10 EUR</div>"))
@@ -190,8 +217,13 @@ struct HTMLReportTests {
         for chart in charts { Page.checkAxis(chart) }
 
         // Point 3: the long email may break before a "." or the "@" only.
-        #expect(html.contains("<span class=\"email\"><span>marie-christine</span><wbr><span>.delacroix</span><wbr><span>@atelier-example</span><wbr><span>.fr</span></span>"))
-        #expect(html.contains("<span class=\"email\"><span>ann</span><wbr><span>@example</span><wbr><span>.com</span></span>"))
+        #expect(
+            html.contains(
+                "<span class=\"email\"><span>marie-christine</span><wbr><span>.delacroix</span><wbr><span>@atelier-example</span><wbr><span>.fr</span></span>"
+            ))
+        #expect(
+            html.contains(
+                "<span class=\"email\"><span>ann</span><wbr><span>@example</span><wbr><span>.com</span></span>"))
         #expect(html.contains(".email > span { display: inline-block; }"))
 
         // A period that starts after the first order keeps its own first month.
@@ -210,11 +242,13 @@ struct HTMLReportTests {
         #expect(!r.stdout.contains("<svg"))
     }
 
-    @Test("bad input: one line, non-zero exit, no file written", arguments: [
-        (["--from", "someday"], Int32(1)),
-        (["--timezone", "Mars/Olympus"], Int32(1)),
-        (["--top", "-1"], Int32(64)),
-    ])
+    @Test(
+        "bad input: one line, non-zero exit, no file written",
+        arguments: [
+            (["--from", "someday"], Int32(1)),
+            (["--timezone", "Mars/Olympus"], Int32(1)),
+            (["--top", "-1"], Int32(64)),
+        ])
     func badInput(extra: [String], code: Int32) throws {
         let sb = try reportShop()
         let path = sb.dir.appendingPathComponent("bad.html").path
@@ -237,10 +271,13 @@ enum Browser {
 
     static func run(_ arguments: [String], sandbox sb: Sandbox) throws -> RunResult {
         let chromium = try #require(path, "Chromium is not installed (make test-browser installs it)")
-        return try runProcess(URL(fileURLWithPath: chromium),
-                              ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                               "--user-data-dir=\(sb.dir.appendingPathComponent("chromium").path)"] + arguments,
-                              environment: sb.environment(["HOME": sb.dir.path]), directory: sb.dir, scratch: sb.scratch, timeout: 120)
+        return try runProcess(
+            URL(fileURLWithPath: chromium),
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                "--user-data-dir=\(sb.dir.appendingPathComponent("chromium").path)",
+            ] + arguments,
+            environment: sb.environment(["HOME": sb.dir.path]), directory: sb.dir, scratch: sb.scratch, timeout: 120)
     }
 
     /// Console messages the page logged (Chromium writes them to stderr as CONSOLE lines).
@@ -289,18 +326,24 @@ enum Browser {
             """
         let copy = sb.dir.appendingPathComponent("check-\(width)-\(page.lastPathComponent)")
         try Data(outer.utf8).write(to: copy)
-        let r = try run(["--window-size=\(max(600, width + 40)),2500", "--run-all-compositor-stages-before-draw",
-                         "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", "--dump-dom", copy.absoluteString], sandbox: sb)
+        let r = try run(
+            [
+                "--window-size=\(max(600, width + 40)),2500", "--run-all-compositor-stages-before-draw",
+                "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", "--dump-dom", copy.absoluteString,
+            ], sandbox: sb)
         let errors = r.stderrLines.filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
         #expect(errors == [], "the check page logged errors")
-        let found = try #require(r.stdout.firstMatch(of: #/<pre id="layout-check">([^<]+)</pre>/#), "no result from the check: \(r)")
+        let found = try #require(
+            r.stdout.firstMatch(of: #/<pre id="layout-check">([^<]+)</pre>/#), "no result from the check: \(r)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(found.output.1.utf8)) as? [String: Any])
         var emails: [String: [String]] = [:]
         for e in json["emails"] as? [[String: Any]] ?? [] {
             if let email = e["email"] as? String { emails[email] = e["lines"] as? [String] ?? [] }
         }
-        return Layout(width: json["width"] as? Int ?? 0, boxes: json["boxes"] as? Int ?? 0, months: json["months"] as? Int ?? 0,
-                      labels: json["labels"] as? Int ?? 0, emails: emails, problems: json["problems"] as? [String] ?? ["no problems list"])
+        return Layout(
+            width: json["width"] as? Int ?? 0, boxes: json["boxes"] as? Int ?? 0, months: json["months"] as? Int ?? 0,
+            labels: json["labels"] as? Int ?? 0, emails: emails,
+            problems: json["problems"] as? [String] ?? ["no problems list"])
     }
 
     /// Measures the laid-out page (in its iframe) and writes what it found, as JSON, into
@@ -424,7 +467,9 @@ enum Browser {
         """#
 }
 
-@Suite("report --html in headless Chromium", .enabled(if: Browser.enabled, "Chromium is not installed: skipped (make test-browser installs it and runs this)"))
+@Suite(
+    "report --html in headless Chromium",
+    .enabled(if: Browser.enabled, "Chromium is not installed: skipped (make test-browser installs it and runs this)"))
 struct HTMLReportBrowserTests {
     @Test("the page renders, not blank, at desktop and phone widths, with no console errors")
     func renders() throws {
@@ -433,12 +478,16 @@ struct HTMLReportBrowserTests {
         try sb.ok("report", "--html", page.path, "--from", "2026-09-01", "--to", "2026-11-30")
         for (width, height) in [(1280, 1800), (390, 2400)] {
             let shot = sb.dir.appendingPathComponent("shot-\(width).png")
-            let r = try Browser.run(["--screenshot=\(shot.path)", "--window-size=\(width),\(height)", page.absoluteString], sandbox: sb)
+            let r = try Browser.run(
+                ["--screenshot=\(shot.path)", "--window-size=\(width),\(height)", page.absoluteString], sandbox: sb)
             #expect(FileManager.default.fileExists(atPath: shot.path), "no screenshot: \(r)")
             Browser.keep(shot, as: "report-\(width).png")
-            let stats = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", Browser.pngStats, shot.path],
-                                       environment: sb.environment(), directory: sb.dir, scratch: sb.scratch, timeout: 300)
-            let numbers = stats.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            let stats = try runProcess(
+                URL(fileURLWithPath: "/usr/bin/python3"), ["-c", Browser.pngStats, shot.path],
+                environment: sb.environment(), directory: sb.dir, scratch: sb.scratch, timeout: 300)
+            let numbers = stats.stdout.split(separator: " ").compactMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
             try #require(numbers.count == 4, "PNG check failed: \(stats)")
             #expect(numbers[0] == width && numbers[1] == height)
             #expect(numbers[2] > 20, "only \(numbers[2]) colours at \(width) px: blank?")
@@ -451,13 +500,16 @@ struct HTMLReportBrowserTests {
         #expect(try Browser.consoleErrors(bad, sandbox: sb).contains { $0.contains("broken page") })
     }
 
-    @Test("at 390 px (a phone): tables inside their cards, months on one line, emails broken only at . or @, chart labels inside")
+    @Test(
+        "at 390 px (a phone): tables inside their cards, months on one line, emails broken only at . or @, chart labels inside"
+    )
     func phone() throws {
         let sb = try youngShop()
         let page = sb.dir.appendingPathComponent("young.html")
         try sb.ok("report", "--html", page.path, "--from", "2026-01-01", "--to", "2026-11-30")
         let shot = sb.dir.appendingPathComponent("young-390.png")
-        let r = try Browser.run(["--screenshot=\(shot.path)", "--window-size=390,2400", page.absoluteString], sandbox: sb)
+        let r = try Browser.run(
+            ["--screenshot=\(shot.path)", "--window-size=390,2400", page.absoluteString], sandbox: sb)
         #expect(FileManager.default.fileExists(atPath: shot.path), "no screenshot: \(r)")
         Browser.keep(shot, as: "young-390.png")
 
@@ -481,11 +533,13 @@ struct HTMLReportBrowserTests {
         }
     }
 
-    @Test("the layout check catches what it checks: overflow, a broken month, an email broken mid-word, a clipped label")
+    @Test(
+        "the layout check catches what it checks: overflow, a broken month, an email broken mid-word, a clipped label")
     func layoutCheckFails() throws {
         let sb = try Sandbox()
         let bad = sb.dir.appendingPathComponent("bad-layout.html")
-        try Data("""
+        try Data(
+            """
             <!doctype html><html><head><meta charset="utf-8"><title>bad</title>
             <style>section { width: 200px; border: 1px solid } td { overflow-wrap: anywhere }</style></head><body>
             <section><h2>Wide</h2><div class="table"><table><tr><td style="white-space: nowrap">a cell far too wide to fit two hundred pixels</td></tr></table></div></section>
@@ -493,7 +547,8 @@ struct HTMLReportBrowserTests {
             <td style="width: 60px"><span class="email">averyveryverylongname@example.com</span></td><td style="width: 140px">x</td></tr></table></section>
             <svg viewBox="0 0 100 20" width="100"><text x="95" y="15">2026-11</text></svg>
             </body></html>
-            """.utf8).write(to: bad)
+            """.utf8
+        ).write(to: bad)
         let layout = try Browser.layout(bad, width: 390, sandbox: sb)
         let problems = layout.problems.joined(separator: "\n")
         #expect(problems.contains("div.table in \"Wide\": content"), "\(problems)")

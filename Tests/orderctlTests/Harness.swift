@@ -64,8 +64,12 @@ struct RunResult: CustomStringConvertible {
     /// The exit code, or nil when the process died of a signal (a crash).
     var exitCode: Int32? { signalled ? nil : status }
 
-    var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty() }
-    var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty() }
+    var stderrLines: [String] {
+        stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty()
+    }
+    var stdoutLines: [String] {
+        stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty()
+    }
 
     var description: String {
         let exit = signalled ? "killed by signal \(status)" : "exit \(status)"
@@ -85,7 +89,9 @@ extension Array where Element == String {
 enum Shell {
     static func quote(_ s: String) -> String {
         let clipped = s.count > 60 ? String(s.prefix(57)) + "..." : s
-        if !clipped.isEmpty && clipped.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:@+=,".contains($0) }) { return clipped }
+        if !clipped.isEmpty && clipped.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:@+=,".contains($0) }) {
+            return clipped
+        }
         return "'" + clipped.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
@@ -93,8 +99,10 @@ enum Shell {
 /// Runs an executable to completion with stdin from /dev/null and stdout/stderr
 /// captured in files (no pipe can fill up and deadlock). A watchdog kills it after
 /// `timeout` seconds so that a hang fails the test instead of the whole run.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String],
-                directory: URL, scratch: URL, timeout: TimeInterval = 60) throws -> RunResult {
+func runProcess(
+    _ executable: URL, _ arguments: [String], environment: [String: String],
+    directory: URL, scratch: URL, timeout: TimeInterval = 60
+) throws -> RunResult {
     let process = try launch(executable, arguments, environment: environment, directory: directory, scratch: scratch)
     return try process.wait(timeout: timeout)
 }
@@ -117,15 +125,18 @@ struct Launched {
         let err = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
         try? FileManager.default.removeItem(at: outURL)
         try? FileManager.default.removeItem(at: errURL)
-        return RunResult(arguments: arguments, status: process.terminationStatus,
-                         signalled: process.terminationReason == .uncaughtSignal, stdout: out, stderr: err)
+        return RunResult(
+            arguments: arguments, status: process.terminationStatus,
+            signalled: process.terminationReason == .uncaughtSignal, stdout: out, stderr: err)
     }
 }
 
 /// Starts a process. With `gated`, stdin is a pipe the caller writes to (see the
 /// concurrency test); otherwise stdin is /dev/null.
-func launch(_ executable: URL, _ arguments: [String], environment: [String: String],
-            directory: URL, scratch: URL, gated: Bool = false) throws -> Launched {
+func launch(
+    _ executable: URL, _ arguments: [String], environment: [String: String],
+    directory: URL, scratch: URL, gated: Bool = false
+) throws -> Launched {
     let id = UUID().uuidString
     let outURL = scratch.appendingPathComponent("\(id).out")
     let errURL = scratch.appendingPathComponent("\(id).err")
@@ -133,7 +144,10 @@ func launch(_ executable: URL, _ arguments: [String], environment: [String: Stri
     _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let out = try FileHandle(forWritingTo: outURL)
     let err = try FileHandle(forWritingTo: errURL)
-    defer { try? out.close(); try? err.close() }
+    defer {
+        try? out.close()
+        try? err.close()
+    }
 
     let process = Process()
     process.executableURL = executable
@@ -199,7 +213,8 @@ final class Sandbox {
     /// Runs `orderctl` with the given arguments.
     @discardableResult
     func run(_ arguments: [String], env: [String: String?] = [:], timeout: TimeInterval = 60) throws -> RunResult {
-        try runProcess(binary, arguments, environment: environment(env), directory: dir, scratch: scratch, timeout: timeout)
+        try runProcess(
+            binary, arguments, environment: environment(env), directory: dir, scratch: scratch, timeout: timeout)
     }
 
     @discardableResult
@@ -235,10 +250,14 @@ final class Sandbox {
     static let sqlite3 = URL(fileURLWithPath: "/usr/bin/sqlite3")
 
     /// Runs SQL with the sqlite3 CLI; rows are lines, columns separated by '|'.
-    func sql(_ statement: String, db: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
+    func sql(_ statement: String, db: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> [String]
+    {
         // A busy timeout: orderctl processes may be writing at the same moment.
-        let r = try runProcess(Self.sqlite3, ["-batch", "-bail", "-noheader", "-separator", "|", "-cmd", ".timeout 5000", db ?? dbPath, statement],
-                               environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"], directory: dir, scratch: scratch)
+        let r = try runProcess(
+            Self.sqlite3,
+            ["-batch", "-bail", "-noheader", "-separator", "|", "-cmd", ".timeout 5000", db ?? dbPath, statement],
+            environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"], directory: dir, scratch: scratch)
         try #require(r.exitCode == 0 && r.stderr.isEmpty, "sqlite3 failed: \(r)", sourceLocation: sourceLocation)
         return r.stdoutLines
     }
@@ -252,10 +271,12 @@ final class Sandbox {
     /// The whole database as SQL text (schema, every row, settings), for "nothing
     /// changed" checks: stronger than comparing row counts.
     func dump(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let r = try runProcess(Self.sqlite3, ["-batch", "-bail", dbPath, ".dump"],
-                               environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"], directory: dir, scratch: scratch)
+        let r = try runProcess(
+            Self.sqlite3, ["-batch", "-bail", dbPath, ".dump"],
+            environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"], directory: dir, scratch: scratch)
         try #require(r.exitCode == 0 && r.stderr.isEmpty, "sqlite3 .dump failed: \(r)", sourceLocation: sourceLocation)
-        try #require(r.stdout.contains("CREATE TABLE orders"), "dump has no orders table: \(r)", sourceLocation: sourceLocation)
+        try #require(
+            r.stdout.contains("CREATE TABLE orders"), "dump has no orders table: \(r)", sourceLocation: sourceLocation)
         return r.stdout
     }
 }
@@ -277,7 +298,8 @@ enum Template: Sendable {
 
     static let root: URL = {
         let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("orderctl-e2e-templates-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
+            .appendingPathComponent(
+                "orderctl-e2e-templates-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         atexit {
             try? FileManager.default.removeItem(at: Template.root)
@@ -287,7 +309,10 @@ enum Template: Sendable {
 
     static let catalogSetup: [[String]] = [
         ["init", "--currency", "EUR", "--timezone", "Europe/Berlin", "--country", "DE"],
-        ["product", "add", "MUG-01", "--name", "Stoneware mug", "--price", "12.50", "--stock", "40", "--reorder-at", "5"],
+        [
+            "product", "add", "MUG-01", "--name", "Stoneware mug", "--price", "12.50", "--stock", "40", "--reorder-at",
+            "5",
+        ],
         ["product", "add", "TEE-M", "--name", "T-shirt M", "--price", "19.90"],
         ["product", "add", "CARD", "--name", "Greeting card", "--price", "2.05", "--stock", "10"],
         ["customer", "add", "--name", "Ann Lee", "--email", "ann@example.com", "--country", "DE"],
@@ -295,7 +320,7 @@ enum Template: Sendable {
     ]
 
     static let orderSetup: [[String]] = [
-        ["add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "A-100"],
+        ["add", "--customer", "ann@example.com", "--item", "TEE-M", "--ref", "A-100"]
     ]
 
     /// Runs `steps` with the binary on a new `orders.db` in `dir`, at the fixed clock;
@@ -384,7 +409,12 @@ enum Output {
                     guard let q = chars.first else { return nil }
                     chars = chars.dropFirst()
                     if q == "\"" {
-                        if chars.first == "\"" { field.unicodeScalars.append("\""); chars = chars.dropFirst() } else { break }
+                        if chars.first == "\"" {
+                            field.unicodeScalars.append("\"")
+                            chars = chars.dropFirst()
+                        } else {
+                            break
+                        }
                     } else {
                         field.unicodeScalars.append(q)
                     }
@@ -395,16 +425,22 @@ enum Output {
             }
             switch c {
             case ",":
-                record.append(field); field = ""; atFieldStart = true
+                record.append(field)
+                field = ""
+                atFieldStart = true
             case "\r":
                 guard chars.first == "\n" else { return nil }
                 chars = chars.dropFirst()
-                record.append(field); records.append(record)
-                record = []; field = ""; atFieldStart = true
+                record.append(field)
+                records.append(record)
+                record = []
+                field = ""
+                atFieldStart = true
             case "\n", "\"":
                 return nil  // bare LF or a quote inside an unquoted field
             default:
-                field.unicodeScalars.append(c); atFieldStart = false
+                field.unicodeScalars.append(c)
+                atFieldStart = false
             }
         }
         guard record.isEmpty && field.isEmpty else { return nil }  // last record must end in CRLF

@@ -20,7 +20,6 @@ struct HelpSnapshotTests {
         .init(file: "help-list.txt", arguments: ["list", "--help"]),
     ]
 
-
     @Test("help output matches the committed snapshot", arguments: snapshots)
     func matchesSnapshot(_ snapshot: Snapshot) throws {
         let sb = try Sandbox()
@@ -43,14 +42,19 @@ struct HelpSnapshotTests {
             }
         }
         var out: [String] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count || j < b.count {
             if i < a.count, j < b.count, a[i] == b[j] {
-                out.append("  " + a[i]); i += 1; j += 1
+                out.append("  " + a[i])
+                i += 1
+                j += 1
             } else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] {
-                out.append("+ " + b[j]); j += 1
+                out.append("+ " + b[j])
+                j += 1
             } else {
-                out.append("- " + a[i]); i += 1
+                out.append("- " + a[i])
+                i += 1
             }
         }
         return out.joined(separator: "\n")
@@ -65,8 +69,9 @@ struct BinaryTests {
         if let env = ProcessInfo.processInfo.environment["ORDERCTL_BIN"], !env.isEmpty {
             #expect(url.path == env)
         } else {
-            #expect(url == Bundle.main.bundleURL.appendingPathComponent("orderctl"),
-                    "found by the fallback search instead: \(url.path) (bundle: \(Bundle.main.bundleURL.path))")
+            #expect(
+                url == Bundle.main.bundleURL.appendingPathComponent("orderctl"),
+                "found by the fallback search instead: \(url.path) (bundle: \(Bundle.main.bundleURL.path))")
         }
         let sb = try Sandbox()
         let r = try sb.run("--version")
@@ -76,14 +81,18 @@ struct BinaryTests {
 
     @Test("the version moves when a schema step ships: CHANGELOG.md's newest entry names both")
     func versionAndSchemaInChangelog() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let changelog = try String(contentsOf: root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
         let newest = try #require(changelog.split(separator: "\n").first { $0.hasPrefix("## ") })
         let version = try Sandbox().run("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(newest == "## \(version) (schema \(OrderStore.latestSchemaVersion))",
-                "a new schema step ships with a new version and a CHANGELOG entry naming it")
+        #expect(
+            newest == "## \(version) (schema \(OrderStore.latestSchemaVersion))",
+            "a new schema step ships with a new version and a CHANGELOG entry naming it")
         let older = changelog.split(separator: "\n").filter { $0.hasPrefix("## ") }.dropFirst()
-        #expect(!older.contains { $0.contains("(schema \(OrderStore.latestSchemaVersion))") }, "one version per schema step")
+        #expect(
+            !older.contains { $0.contains("(schema \(OrderStore.latestSchemaVersion))") }, "one version per schema step"
+        )
     }
 }
 
@@ -96,8 +105,11 @@ func expectSnapshot(_ output: String, file: String, sourceLocation: SourceLocati
         try Data(output.utf8).write(to: url)
         return
     }
-    let expected = try #require(try? String(contentsOf: url, encoding: .utf8),
-                                "no snapshot at \(url.path); create it with UPDATE_SNAPSHOTS=1", sourceLocation: sourceLocation)
-    #expect(output == expected, "\(file) differs:\n\(HelpSnapshotTests.diff(expected, output))\nIf the change is intended, run with UPDATE_SNAPSHOTS=1 and commit the snapshot.",
-            sourceLocation: sourceLocation)
+    let expected = try #require(
+        try? String(contentsOf: url, encoding: .utf8),
+        "no snapshot at \(url.path); create it with UPDATE_SNAPSHOTS=1", sourceLocation: sourceLocation)
+    #expect(
+        output == expected,
+        "\(file) differs:\n\(HelpSnapshotTests.diff(expected, output))\nIf the change is intended, run with UPDATE_SNAPSHOTS=1 and commit the snapshot.",
+        sourceLocation: sourceLocation)
 }

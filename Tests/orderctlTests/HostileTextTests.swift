@@ -21,7 +21,9 @@ struct HostileTextTests {
         .init(label: "SQL injection", text: "'; DROP TABLE orders;--"),
         .init(label: "SQL injection, double quotes", text: #"Robert"); DELETE FROM customers; --"#),
         .init(label: "emoji and combining marks", text: "🎉 👩‍👩‍👧‍👦 🇩🇪 Zoë (Zoe\u{0308}) 名前 مرحبا"),
-        .init(label: "Unicode line and paragraph separators", text: "before\u{2028}between\u{2029}after \u{200B}zero-width"),
+        .init(
+            label: "Unicode line and paragraph separators",
+            text: "before\u{2028}between\u{2029}after \u{200B}zero-width"),
         .init(label: "JSON and HTML metacharacters", text: #"{"a": [1, "\u0041"]} </script><b>&amp;"#),
         .init(label: "percent and format specifiers", text: "100% %s %@ %d %n {0} ${HOME} $(id)"),
         .init(label: "leading and trailing spaces", text: "  spaced  out  "),
@@ -33,7 +35,8 @@ struct HostileTextTests {
         let sb = try Sandbox(template: .catalog)
         let s = h.text
 
-        let added = try sb.jsonObject("customer", "add", "--name", s, "--email", "hostile@example.com", "--note", s, "--address", s)
+        let added = try sb.jsonObject(
+            "customer", "add", "--name", s, "--email", "hostile@example.com", "--note", s, "--address", s)
         let id = try #require(added.int("id"))
         let customer = try sb.jsonObject("customer", "show", String(id))
         #expect(customer.string("name") == s)
@@ -61,9 +64,12 @@ struct HostileTextTests {
         }
 
         // Stored as given, and nothing was executed.
-        #expect(try sb.sql("SELECT hex(name) FROM customers WHERE email = 'hostile@example.com'")
+        #expect(
+            try sb.sql("SELECT hex(name) FROM customers WHERE email = 'hostile@example.com'")
                 == [s.utf8.map { String(format: "%02X", $0) }.joined()])
-        #expect(try sb.sql("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('orders', 'customers') ORDER BY name")
+        #expect(
+            try sb.sql(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('orders', 'customers') ORDER BY name")
                 == ["customers", "orders"])
         #expect(try sb.scalar("SELECT count(*) FROM orders") == "1")
         #expect(try sb.scalar("SELECT count(*) FROM customers") == "3")

@@ -7,7 +7,8 @@ struct ImportRulesTests {
     static let header = NativeHeader.all
 
     enum NativeHeader {
-        static let all = "ref,ordered_at,customer_ref,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,channel,shipping,status,payment_status,due,paid_at,shipped_at,delivered_at,cancelled_at,carrier,tracking,note"
+        static let all =
+            "ref,ordered_at,customer_ref,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,channel,shipping,status,payment_status,due,paid_at,shipped_at,delivered_at,cancelled_at,carrier,tracking,note"
     }
 
     /// A valid row with one column replaced.
@@ -15,14 +16,17 @@ struct ImportRulesTests {
 
     static func row(_ overrides: [String: String]) -> String {
         var fields: [String: String] = [
-            "ref": "M-1", "ordered_at": "2026-10-01T09:00:00Z", "customer_email": "ann@example.com", "customer_name": "Ann Lee",
-            "country": "DE", "sku": "MUG-01", "product_name": "Mug", "quantity": "2", "unit_price": "12.50", "currency": "EUR",
+            "ref": "M-1", "ordered_at": "2026-10-01T09:00:00Z", "customer_email": "ann@example.com",
+            "customer_name": "Ann Lee",
+            "country": "DE", "sku": "MUG-01", "product_name": "Mug", "quantity": "2", "unit_price": "12.50",
+            "currency": "EUR",
             "channel": "web", "shipping": "standard", "status": "pending",
         ]
         fields.merge(overrides) { $1 }
         return NativeHeader.all.split(separator: ",").map { name in
             let v = fields[String(name)] ?? ""
-            return v.contains(",") || v.contains("\"") ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
+            return v.contains(",") || v.contains("\"")
+                ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
         }.joined(separator: ",")
     }
 
@@ -30,7 +34,10 @@ struct ImportRulesTests {
         ("quantity", "1,000", "expected a whole number from 1 to 1000000"),
         ("quantity", "1.5", "expected a whole number from 1 to 1000000"),
         ("quantity", "0", "expected a whole number from 1 to 1000000"),
-        ("quantity", "-3", "negative: a credit note or stock correction is not an order (record a return with 'orderctl return REF')"),
+        (
+            "quantity", "-3",
+            "negative: a credit note or stock correction is not an order (record a return with 'orderctl return REF')"
+        ),
         ("quantity", "2 ", "expected a whole number from 1 to 1000000"),
         ("quantity", "1e3", "expected a whole number from 1 to 1000000"),
         ("quantity", "1000001", "expected a whole number from 1 to 1000000"),
@@ -59,12 +66,14 @@ struct ImportRulesTests {
         ("carrier", "D H L", "expected a short word"),
     ]
 
-    @Test("a malformed value in any field: exit 65, the line, field and value named, nothing imported",
-          arguments: malformed.indices)
+    @Test(
+        "a malformed value in any field: exit 65, the line, field and value named, nothing imported",
+        arguments: malformed.indices)
     func malformedField(_ i: Int) throws {
         let (column, value, reason) = Self.malformed[i]
         let sb = try Sandbox(template: .catalog)
-        let path = try sb.write("in.csv", Self.header + "\n" + Self.row("ref", "OK-1") + "\n" + Self.row(column, value) + "\n")
+        let path = try sb.write(
+            "in.csv", Self.header + "\n" + Self.row("ref", "OK-1") + "\n" + Self.row(column, value) + "\n")
         let before = try sb.dump()
         let r = try sb.run("import", path)
         #expect(r.exitCode == 65, "\(column)=\(value): \(r)")
@@ -79,30 +88,41 @@ struct ImportRulesTests {
     @Test("the same values, well formed, import")
     func wellFormed() throws {
         let sb = try Sandbox(template: .catalog)
-        let rows = [Self.row("quantity", "1000"), Self.row("unit_price", "+12.5").replacingOccurrences(of: "M-1", with: "M-2"),
-                    Self.row("country", "Germany").replacingOccurrences(of: "M-1", with: "M-3"),
-                    Self.row("status", "Canceled").replacingOccurrences(of: "M-1", with: "M-4"),
-                    Self.row("ordered_at", "2026-10-01T11:00:00+02:00").replacingOccurrences(of: "M-1", with: "M-5")]
+        let rows = [
+            Self.row("quantity", "1000"), Self.row("unit_price", "+12.5").replacingOccurrences(of: "M-1", with: "M-2"),
+            Self.row("country", "Germany").replacingOccurrences(of: "M-1", with: "M-3"),
+            Self.row("status", "Canceled").replacingOccurrences(of: "M-1", with: "M-4"),
+            Self.row("ordered_at", "2026-10-01T11:00:00+02:00").replacingOccurrences(of: "M-1", with: "M-5"),
+        ]
         let path = try sb.write("in.csv", ([Self.header] + rows).joined(separator: "\r\n") + "\r\n")
         try sb.ok("import", path)
-        #expect(try sb.sql("SELECT ref, item_count, total, status, placed_at FROM orders WHERE ref LIKE 'M-%' ORDER BY ref") == [
-            "M-1|1000|1250000|pending|2026-10-01T09:00:00Z", "M-2|2|2500|pending|2026-10-01T09:00:00Z",
-            "M-3|2|2500|pending|2026-10-01T09:00:00Z", "M-4|2|2500|cancelled|2026-10-01T09:00:00Z",
-            "M-5|2|2500|pending|2026-10-01T09:00:00Z",
-        ])
-        #expect(try sb.sql("SELECT DISTINCT c.country FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.ref LIKE 'M-%'") == ["DE"])
+        #expect(
+            try sb.sql("SELECT ref, item_count, total, status, placed_at FROM orders WHERE ref LIKE 'M-%' ORDER BY ref")
+                == [
+                    "M-1|1000|1250000|pending|2026-10-01T09:00:00Z", "M-2|2|2500|pending|2026-10-01T09:00:00Z",
+                    "M-3|2|2500|pending|2026-10-01T09:00:00Z", "M-4|2|2500|cancelled|2026-10-01T09:00:00Z",
+                    "M-5|2|2500|pending|2026-10-01T09:00:00Z",
+                ])
+        #expect(
+            try sb.sql(
+                "SELECT DISTINCT c.country FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.ref LIKE 'M-%'"
+            ) == ["DE"])
     }
 
-    @Test("on a terminal, a progress bar on stderr shows percent, rows per second and time left; not when piped",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pseudo-terminal"))
+    @Test(
+        "on a terminal, a progress bar on stderr shows percent, rows per second and time left; not when piped",
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pseudo-terminal"
+        ))
     func progressBar() throws {
         let sb = try Sandbox(template: .catalog)
         let rows = (1...6000).map { Self.row(["ref": "P-\($0)", "quantity": "1"]) }
         let path = try sb.write("big.csv", ([Self.header] + rows).joined(separator: "\n") + "\n")
         // script(1) gives the command a terminal; its output is what the terminal showed.
         let command = "\(sb.binary.path) import \(path)"
-        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"],
-                               environment: sb.environment(), directory: sb.dir, scratch: sb.scratch, timeout: 300)
+        let r = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"],
+            environment: sb.environment(), directory: sb.dir, scratch: sb.scratch, timeout: 300)
         #expect(r.exitCode == 0, "\(r)")
         #expect(r.stdout.contains("% "), "\(r.stdout.prefix(500))")
         #expect(r.stdout.contains("rows/s") || r.stdout.contains("/s"), "\(r.stdout.prefix(500))")
@@ -119,21 +139,36 @@ struct ImportRulesTests {
         let first = try sb.write("day1.csv", Self.header + "\n" + Self.row("status", "pending") + "\n")
         try sb.ok("import", first)
         // The next day's export: the order has shipped and been paid.
-        let shipped = Self.row(["status": "shipped", "payment_status": "paid", "paid_at": "2026-10-02T08:00:00Z",
-                                "shipped_at": "2026-10-02T15:00:00Z", "carrier": "dhl", "tracking": "1234567890"])
+        let shipped = Self.row([
+            "status": "shipped", "payment_status": "paid", "paid_at": "2026-10-02T08:00:00Z",
+            "shipped_at": "2026-10-02T15:00:00Z", "carrier": "dhl", "tracking": "1234567890",
+        ])
         let second = try sb.write("day2.csv", Self.header + "\n" + shipped + "\n")
         let conflict = try sb.run("import", second)
         #expect(conflict.exitCode == 65)
-        #expect(conflict.stderrLines == ["Error: line 2: status 'shipped': conflict: order M-1 differs here in status (pending here, shipped in the file), payments; nothing was changed (--update applies the file's status and payments)"])
+        #expect(
+            conflict.stderrLines == [
+                "Error: line 2: status 'shipped': conflict: order M-1 differs here in status (pending here, shipped in the file), payments; nothing was changed (--update applies the file's status and payments)"
+            ])
         #expect(try sb.sql("SELECT status FROM orders WHERE ref = 'M-1'") == ["pending"])
 
         let r = try sb.ok("import", second, "--update")
         #expect(r.stdout.contains("1 order updated"), "\(r)")
-        #expect(try sb.sql("SELECT status, fulfilment_status, payment_status, paid_total FROM orders WHERE ref = 'M-1'") == ["shipped|fulfilled|paid|2500"])
-        #expect(try sb.sql("SELECT p.at FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.ref = 'M-1'") == ["2026-10-02T08:00:00Z"])
-        #expect(try sb.sql("SELECT s.carrier, s.tracking, s.shipped_at FROM shipments s JOIN orders o ON o.id = s.order_id WHERE o.ref = 'M-1'")
+        #expect(
+            try sb.sql("SELECT status, fulfilment_status, payment_status, paid_total FROM orders WHERE ref = 'M-1'")
+                == ["shipped|fulfilled|paid|2500"])
+        #expect(
+            try sb.sql("SELECT p.at FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.ref = 'M-1'") == [
+                "2026-10-02T08:00:00Z"
+            ])
+        #expect(
+            try sb.sql(
+                "SELECT s.carrier, s.tracking, s.shipped_at FROM shipments s JOIN orders o ON o.id = s.order_id WHERE o.ref = 'M-1'"
+            )
                 == ["dhl|1234567890|2026-10-02T15:00:00Z"])
-        let kinds = try sb.sql("SELECT e.kind || ':' || coalesce(e.new_value, '') FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.ref = 'M-1' ORDER BY e.seq")
+        let kinds = try sb.sql(
+            "SELECT e.kind || ':' || coalesce(e.new_value, '') FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.ref = 'M-1' ORDER BY e.seq"
+        )
         #expect(kinds.contains("status:confirmed") && kinds.contains("status:shipped"), "\(kinds)")
         #expect(try sb.ok("verify").stdout.hasPrefix("history intact"))
         // Again: nothing new.
@@ -148,6 +183,9 @@ struct ImportRulesTests {
         let other = try sb.write("day3.csv", Self.header + "\n" + Self.row("quantity", "3") + "\n")
         let lines = try sb.run("import", other, "--update")
         #expect(lines.exitCode == 65)
-        #expect(lines.stderrLines == ["Error: line 2: ref 'M-1': conflict: an order with this ref exists with other lines; nothing was changed"])
+        #expect(
+            lines.stderrLines == [
+                "Error: line 2: ref 'M-1': conflict: an order with this ref exists with other lines; nothing was changed"
+            ])
     }
 }

@@ -3,7 +3,8 @@ import Testing
 
 @Suite("import: native CSV, all or nothing, every row accounted for")
 struct ImportTests {
-    static let header = "ref,ordered_at,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,status,due,note"
+    static let header =
+        "ref,ordered_at,customer_email,customer_name,country,sku,product_name,quantity,unit_price,currency,status,due,note"
 
     func file(_ sb: Sandbox, _ rows: [String]) throws -> String {
         try sb.write("in.csv", ([Self.header] + rows).joined(separator: "\r\n") + "\r\n")
@@ -21,26 +22,35 @@ struct ImportTests {
         let path = try file(sb, Self.good)
         let stockBefore = try sb.sql("SELECT sku, on_hand, reserved FROM products ORDER BY sku")
         let r = try sb.ok("import", path)
-        #expect(r.stdout.hasPrefix("read 3 rows: imported 3 rows (2 orders), rejected 0 rows (0 orders), duplicates 0 rows (0 orders); created 1 customer, 1 product"), "\(r)")
-        #expect(try sb.sql("SELECT ref, status, total, placed_at FROM orders WHERE ref LIKE 'I-%' ORDER BY ref") == [
-            "I-1|completed|3000|2026-10-01T09:00:00Z", "I-2|cancelled|150|2026-10-02T10:00:00Z",
-        ])
+        #expect(
+            r.stdout.hasPrefix(
+                "read 3 rows: imported 3 rows (2 orders), rejected 0 rows (0 orders), duplicates 0 rows (0 orders); created 1 customer, 1 product"
+            ), "\(r)")
+        #expect(
+            try sb.sql("SELECT ref, status, total, placed_at FROM orders WHERE ref LIKE 'I-%' ORDER BY ref") == [
+                "I-1|completed|3000|2026-10-01T09:00:00Z", "I-2|cancelled|150|2026-10-02T10:00:00Z",
+            ])
         #expect(try sb.sql("SELECT name, track_stock FROM products WHERE sku = 'NEW-1'") == ["Brand new, blue|0"])
         #expect(try sb.sql("SELECT note FROM orders WHERE ref = 'I-2'") == ["a note, with \"quotes\""])
         // Historic orders do not move stock, and their history verifies.
-        #expect(try sb.sql("SELECT sku, on_hand, reserved FROM products WHERE sku <> 'NEW-1' ORDER BY sku") == stockBefore)
+        #expect(
+            try sb.sql("SELECT sku, on_hand, reserved FROM products WHERE sku <> 'NEW-1' ORDER BY sku") == stockBefore)
         #expect(try sb.ok("verify").stdout.hasPrefix("history intact"))
         #expect(try sb.statuses("I-1") == "completed/paid/fulfilled")
 
         let again = try sb.ok("import", path)
-        #expect(again.stdout.hasPrefix("read 3 rows: imported 0 rows (0 orders), rejected 0 rows (0 orders), duplicates 3 rows (2 orders)"), "\(again)")
+        #expect(
+            again.stdout.hasPrefix(
+                "read 3 rows: imported 0 rows (0 orders), rejected 0 rows (0 orders), duplicates 3 rows (2 orders)"),
+            "\(again)")
         #expect(try sb.sql("SELECT count(*) FROM orders WHERE ref LIKE 'I-%'") == ["2"])
     }
 
     @Test("one invalid row: nothing imported, the row listed with line, field, value and reason, exit 65")
     func allOrNothing() throws {
         let sb = try Sandbox(template: .catalog)
-        let path = try file(sb, Self.good + ["I-3,2026-10-03T10:00:00Z,bo@example.com,Bo,DE,MUG-01,Mug,1.5,12.50,EUR,pending,,"])
+        let path = try file(
+            sb, Self.good + ["I-3,2026-10-03T10:00:00Z,bo@example.com,Bo,DE,MUG-01,Mug,1.5,12.50,EUR,pending,,"])
         let before = try sb.dump()
         let r = try sb.run("import", path)
         #expect(r.exitCode == 65, "\(r)")
@@ -62,7 +72,10 @@ struct ImportTests {
         let rejects = sb.dir.appendingPathComponent("rejects.csv").path
         let r = try sb.run("import", path, "--skip-invalid", "--rejects", rejects)
         #expect(r.exitCode == 0, "some rows rejected, as --skip-invalid asked: \(r)")
-        #expect(r.stdout.hasPrefix("read 6 rows: imported 3 rows (2 orders), rejected 3 rows (2 orders), duplicates 0 rows (0 orders)"), "\(r)")
+        #expect(
+            r.stdout.hasPrefix(
+                "read 6 rows: imported 3 rows (2 orders), rejected 3 rows (2 orders), duplicates 0 rows (0 orders)"),
+            "\(r)")
         #expect(try sb.sql("SELECT ref FROM orders WHERE ref LIKE 'I-%' ORDER BY ref") == ["I-1", "I-2"])
         let records = try #require(Output.parseCSV(String(contentsOfFile: rejects, encoding: .utf8)))
         #expect(records.first == Self.header.split(separator: ",").map(String.init) + ["reason"])
@@ -77,18 +90,24 @@ struct ImportTests {
     @Test("a ref already present with other lines is a conflict, never overwritten")
     func conflict() throws {
         let sb = try Sandbox(template: .withOrder)  // holds A-100: 1 x TEE-M
-        let path = try file(sb, ["A-100,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,MUG-01,Mug,5,12.50,EUR,pending,,"])
+        let path = try file(
+            sb, ["A-100,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,MUG-01,Mug,5,12.50,EUR,pending,,"])
         let before = try sb.dump()
         let r = try sb.run("import", path, "--skip-invalid")
         #expect(r.exitCode == 65)
-        #expect(r.stderrLines == ["Error: line 2: ref 'A-100': conflict: an order with this ref exists with other lines; nothing was changed"])
+        #expect(
+            r.stderrLines == [
+                "Error: line 2: ref 'A-100': conflict: an order with this ref exists with other lines; nothing was changed"
+            ])
         #expect(try sb.dump() == before)
     }
 
     @Test("export, then import into an empty database, then export again: the same orders")
     func roundTrip() throws {
         let sb = try Sandbox(template: .catalog)
-        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--ref", "R-1", "--due", "2026-11-30", "--note", "=1+1, \"quoted\"")
+        try sb.ok(
+            "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M", "--ref", "R-1", "--due",
+            "2026-11-30", "--note", "=1+1, \"quoted\"")
         try sb.ok("confirm", "R-1")
         try sb.ok("pay", "R-1")
         try sb.ok("ship", "R-1", "--carrier", "dhl", "--tracking", "1234567890")
@@ -120,7 +139,10 @@ struct ImportTests {
         let broken = try sb.write("broken.csv", "ref,sku,quantity\r\nI-1,MUG-01,1\r\nI-2,\"MUG-01,1\r\n")
         let r = try sb.run("import", broken)
         #expect(r.exitCode == 65)
-        #expect(r.stderrLines == ["Error: \(broken): line 3: field 2: quoted field is not closed before end of file; nothing was imported"])
+        #expect(
+            r.stderrLines == [
+                "Error: \(broken): line 3: field 2: quoted field is not closed before end of file; nothing was imported"
+            ])
         let missing = try sb.run("import", sb.dir.appendingPathComponent("absent.csv").path)
         #expect(missing.exitCode == 1)
         #expect(missing.stderr.contains("No such file or directory"))
@@ -129,17 +151,20 @@ struct ImportTests {
         try Data([0x1F, 0x8B]).write(to: URL(fileURLWithPath: gz))
         let cut = try sb.run("import", gz)
         #expect(cut.exitCode == 65)
-        #expect(cut.stderrLines == ["Error: \(gz): cannot read it (line 1): unexpected end of file; nothing was imported"])
+        #expect(
+            cut.stderrLines == ["Error: \(gz): cannot read it (line 1): unexpected end of file; nothing was imported"])
         #expect(try sb.dump() == before)
     }
 
     @Test("rows of one order that disagree on an order field: the first row wins, with a warning naming both lines")
     func disagreement() throws {
         let sb = try Sandbox(template: .catalog)
-        let path = try file(sb, [
-            "D-1,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,MUG-01,Mug,1,12.50,EUR,pending,2026-10-05,",
-            "D-1,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,CARD,Card,1,0.50,EUR,pending,2026-10-09,",
-        ])
+        let path = try file(
+            sb,
+            [
+                "D-1,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,MUG-01,Mug,1,12.50,EUR,pending,2026-10-05,",
+                "D-1,2026-10-01T09:00:00Z,ann@example.com,Ann Lee,DE,CARD,Card,1,0.50,EUR,pending,2026-10-09,",
+            ])
         let r = try sb.ok("import", path)
         #expect(r.stderrLines == ["warning: line 3: due '2026-10-09' differs from line 2 ('2026-10-05'); line 2 wins"])
         #expect(try sb.sql("SELECT due_date FROM orders WHERE ref = 'D-1'") == ["2026-10-05"])

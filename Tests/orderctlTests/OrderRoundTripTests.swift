@@ -6,9 +6,10 @@ struct OrderRoundTripTests {
     @Test("a 3-line order reads back the same in show, list and the database")
     func threeLineRoundTrip() throws {
         let sb = try Sandbox(template: .catalog)
-        let add = try sb.ok("add", "--customer", "ann@example.com",
-                            "--item", "MUG-01:2", "--item", "TEE-M:3@18.00", "--item", "CARD:4",
-                            "--ref", "R-100", "--due", "+3d", "--channel", "phone", "--note", "Gift wrap, please")
+        let add = try sb.ok(
+            "add", "--customer", "ann@example.com",
+            "--item", "MUG-01:2", "--item", "TEE-M:3@18.00", "--item", "CARD:4",
+            "--ref", "R-100", "--due", "+3d", "--channel", "phone", "--note", "Gift wrap, please")
         #expect(add.stdoutLines.first == "Added order R-100")
 
         let expectedLines: [[String]] = [
@@ -40,32 +41,40 @@ struct OrderRoundTripTests {
 
         let list = try sb.ok("list")
         let listTable = try #require(Output.table(in: list.stdout, header: "REF"), "no table in: \(list)")
-        #expect(listTable.header == ["REF", "PLACED", "CUSTOMER", "STATUS", "PAYMENT", "CLASS", "ITEMS", "TOTAL", "DUE", "FLAG"])
-        #expect(listTable.rows == [
-            ["R-100", "2026-11-25 11:00", "Ann Lee", "pending", "unpaid", "standard", "9", "87.20", "2026-11-28"],
-            ["1001", "2026-11-20 00:00", "Jean Dupont", "pending", "unpaid", "international", "1", "19.90"],
-        ])
+        #expect(
+            listTable.header == [
+                "REF", "PLACED", "CUSTOMER", "STATUS", "PAYMENT", "CLASS", "ITEMS", "TOTAL", "DUE", "FLAG",
+            ])
+        #expect(
+            listTable.rows == [
+                ["R-100", "2026-11-25 11:00", "Ann Lee", "pending", "unpaid", "standard", "9", "87.20", "2026-11-28"],
+                ["1001", "2026-11-20 00:00", "Jean Dupont", "pending", "unpaid", "international", "1", "19.90"],
+            ])
 
         // And the database holds exactly that, in minor units.
-        #expect(try sb.sql("SELECT ref, total, currency, item_count, channel, due_date, note FROM orders ORDER BY id") == [
-            "R-100|8720|EUR|9|phone|2026-11-28|Gift wrap, please",
-            "1001|1990|EUR|1|web||",
-        ])
-        #expect(try sb.sql("""
-            SELECT line_no, sku, quantity, unit_price, line_total, price_source, reserved
-            FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE ref = 'R-100') ORDER BY line_no
-            """) == [
-            "1|MUG-01|2|1250|2500|catalog|2",
-            "2|TEE-M|3|1800|5400|override|0",
-            "3|CARD|4|205|820|catalog|4",
-        ])
+        #expect(
+            try sb.sql("SELECT ref, total, currency, item_count, channel, due_date, note FROM orders ORDER BY id") == [
+                "R-100|8720|EUR|9|phone|2026-11-28|Gift wrap, please",
+                "1001|1990|EUR|1|web||",
+            ])
+        #expect(
+            try sb.sql(
+                """
+                SELECT line_no, sku, quantity, unit_price, line_total, price_source, reserved
+                FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE ref = 'R-100') ORDER BY line_no
+                """) == [
+                    "1|MUG-01|2|1250|2500|catalog|2",
+                    "2|TEE-M|3|1800|5400|override|0",
+                    "3|CARD|4|205|820|catalog|4",
+                ])
     }
 
     @Test("the same SKU twice at the same price becomes one line with the summed quantity")
     func duplicateSKULinesMerge() throws {
         let sb = try Sandbox(template: .catalog)
-        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "CARD",
-                  "--item", "MUG-01:3", "--item", "MUG-01@12.50", "--ref", "M-1")
+        try sb.ok(
+            "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "CARD",
+            "--item", "MUG-01:3", "--item", "MUG-01@12.50", "--ref", "M-1")
         let order = try sb.jsonObject("show", "M-1")
         let lines = order.objects("lines")
         #expect(lines.count == 2)

@@ -9,10 +9,12 @@ struct OutputFormatTests {
     func threeOrders() throws -> Sandbox {
         let sb = try Sandbox(template: .catalog)
         try sb.ok("customer", "add", "--name", Self.potter, "--email", "potter@example.com", "--country", "DE")
-        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M:3@18.00", "--item", "CARD:4",
-                  "--ref", "O-1", "--due", "+5d", "--date", "2026-11-23T09:15:00Z")
-        try sb.ok("add", "--customer", "potter@example.com", "--item", "MUG-01", "--shipping", "express", "--ref", "O-2",
-                  "--date", "2026-11-24T16:40:00Z")
+        try sb.ok(
+            "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--item", "TEE-M:3@18.00", "--item", "CARD:4",
+            "--ref", "O-1", "--due", "+5d", "--date", "2026-11-23T09:15:00Z")
+        try sb.ok(
+            "add", "--customer", "potter@example.com", "--item", "MUG-01", "--shipping", "express", "--ref", "O-2",
+            "--date", "2026-11-24T16:40:00Z")
         try sb.ok("add", "--customer", "jean@example.fr", "--item", "TEE-M:20@15.00", "--ref", "O-3")
         return sb
     }
@@ -39,11 +41,12 @@ struct OutputFormatTests {
             #expect(object.string("currency") == "EUR")
         }
         // The values themselves, not only their agreement.
-        #expect(table.rows.map { [$0[0], $0[2], $0[5], $0[7]] } == [
-            ["O-3", "Jean Dupont", "international", "300.00"],
-            ["O-2", Self.potter, "express", "12.50"],
-            ["O-1", "Ann Lee", "standard", "87.20"],
-        ])
+        #expect(
+            table.rows.map { [$0[0], $0[2], $0[5], $0[7]] } == [
+                ["O-3", "Jean Dupont", "international", "300.00"],
+                ["O-2", Self.potter, "express", "12.50"],
+                ["O-1", "Ann Lee", "standard", "87.20"],
+            ])
         // Amounts are decimal strings, never JSON numbers.
         #expect(json.allSatisfy { $0["total"] is String })
         #expect(json.first { $0.string("ref") == "O-1" }?.string("placed_at") == "2026-11-23T09:15:00Z")
@@ -64,7 +67,9 @@ struct OutputFormatTests {
         #expect(json.string("class") == "standard")
         // show keeps one pair of parentheses: the reason's own become "; tried ...".
         var reason = json.string("class_reason") ?? "?"
-        if reason.hasPrefix("no rule matched (tried ") { reason = "no rule matched; tried " + reason.dropFirst(23).dropLast() }
+        if reason.hasPrefix("no rule matched (tried ") {
+            reason = "no rule matched; tried " + reason.dropFirst(23).dropLast()
+        }
         #expect(Output.field("Class:", in: text) == "\(json.string("class") ?? "?") (\(reason))")
         #expect(json.string("customer") == "Ann Lee")
         let customer = json.object("customer_details")
@@ -100,12 +105,18 @@ struct OutputFormatTests {
         #expect(r.stdout.contains("\r\n"))
         #expect(r.stdout.contains(#","Lee, Ann ""The Potter""","#), "quoted per RFC 4180: \(r)")
         let records = try #require(Output.parseCSV(r.stdout), "not RFC 4180 CSV: \(r)")
-        #expect(records.first == ["ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
-                                  "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due", "flag"])
+        #expect(
+            records.first == [
+                "ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
+                "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due",
+                "flag",
+            ])
         #expect(records.count == 4)
         #expect(records.allSatisfy { $0.count == 17 })
         let header = records[0]
-        let byRef = Dictionary(uniqueKeysWithValues: records.dropFirst().map { ($0[0], Dictionary(uniqueKeysWithValues: zip(header, $0))) })
+        let byRef = Dictionary(
+            uniqueKeysWithValues: records.dropFirst().map { ($0[0], Dictionary(uniqueKeysWithValues: zip(header, $0))) }
+        )
         #expect(byRef["O-2"]?["customer"] == Self.potter)
         #expect(byRef["O-2"]?["class"] == "express")
         #expect(byRef["O-2"]?["total"] == "12.50")
@@ -122,13 +133,16 @@ struct OutputFormatTests {
     @Test("CSV cells that a spreadsheet would run as formulas are defused; numbers stay numbers")
     func csvFormulaInjection() throws {
         let sb = try Sandbox(template: .catalog)
-        let names = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tTabbed", "-12.50", "Plain"]
+        let names = [
+            "=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tTabbed", "-12.50", "Plain",
+        ]
         for (i, name) in names.enumerated() where i != 4 {
             try sb.ok("customer", "add", "--name=\(name)", "--email", "f\(i)@example.com")
         }
         #expect(try sb.run("customer", "add", "--name=\(names[4])", "--email", "f4@example.com").exitCode == 1)
         try sb.ok("stock", "remove", "MUG-01", "2", "--note", "=cmd|' /C calc'!A0")
-        let records = try #require(Output.parseCSV(try sb.ok("customer", "list", "--search", "example.com", "--csv").stdout))
+        let records = try #require(
+            Output.parseCSV(try sb.ok("customer", "list", "--search", "example.com", "--csv").stdout))
         let byEmail = Dictionary(uniqueKeysWithValues: records.dropFirst().map { ($0[2], $0[1]) })
         #expect(byEmail["f0@example.com"] == "'=HYPERLINK(\"http://evil.example\",\"click\")")
         #expect(byEmail["f1@example.com"] == "'+1+1")

@@ -8,8 +8,10 @@ import Testing
 @Suite("import of a real export (online-retail-ii, when present)")
 struct RealDataImportTests {
     static let file: URL? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let url = root.deletingLastPathComponent().appendingPathComponent("shared/data/online-retail-ii/online_retail_II_2009-2010.csv.gz")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let url = root.deletingLastPathComponent().appendingPathComponent(
+            "shared/data/online-retail-ii/online_retail_II_2009-2010.csv.gz")
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }()
 
@@ -28,24 +30,30 @@ struct RealDataImportTests {
         return (whole * 1000 + frac) * (negative ? -1 : 1)
     }
 
-    @Test("--map and --skip-invalid account for all 525,461 rows; imported revenue = the rows not rejected, to the penny, and month by month in stats",
-          .enabled(if: file != nil, "../shared/data/online-retail-ii is not here"))
+    @Test(
+        "--map and --skip-invalid account for all 525,461 rows; imported revenue = the rows not rejected, to the penny, and month by month in stats",
+        .enabled(if: file != nil, "../shared/data/online-retail-ii is not here"))
     func onlineRetail() throws {
         let source = try #require(Self.file)
         let sb = try Sandbox()
         try sb.ok("init", "--currency", "GBP", "--timezone", "Europe/London", "--country", "GB")
         let rejects = sb.dir.appendingPathComponent("rejects.csv").path
-        let args = ["import", source.path,
-                    "--map", "ref=Invoice", "--map", "sku=StockCode", "--map", "product_name=Description",
-                    "--map", "quantity=Quantity", "--map", "ordered_at=InvoiceDate", "--map", "unit_price=Price",
-                    "--map", "customer_ref=Customer ID", "--map", "country=Country",
-                    "--skip-invalid", "--rejects", rejects]
-        let r = try runProcess(sb.binary, args, environment: sb.environment(), directory: sb.dir, scratch: sb.scratch, timeout: 1800)
+        let args = [
+            "import", source.path,
+            "--map", "ref=Invoice", "--map", "sku=StockCode", "--map", "product_name=Description",
+            "--map", "quantity=Quantity", "--map", "ordered_at=InvoiceDate", "--map", "unit_price=Price",
+            "--map", "customer_ref=Customer ID", "--map", "country=Country",
+            "--skip-invalid", "--rejects", rejects,
+        ]
+        let r = try runProcess(
+            sb.binary, args, environment: sb.environment(), directory: sb.dir, scratch: sb.scratch, timeout: 1800)
         // Invalid rows exist (cancellations with negative quantities, ...): skipped as
         // asked, the rest imported, exit 0; stderr counts them per reason, not per row.
         #expect(r.exitCode == 0, "\(r.stderr.prefix(2000))")
         #expect(r.stderrLines.count <= 16, "\(r.stderr.prefix(2000))")
-        #expect(r.stderrLines.contains { $0.hasSuffix("every row written to \(rejects) with its reason:") }, "\(r.stderr.prefix(2000))")
+        #expect(
+            r.stderrLines.contains { $0.hasSuffix("every row written to \(rejects) with its reason:") },
+            "\(r.stderr.prefix(2000))")
         #expect(!r.stderr.contains("Error:"), "\(r.stderr.prefix(2000))")
 
         // read = imported + rejected + duplicates, and read is every data row of the file.
@@ -66,7 +74,7 @@ struct RealDataImportTests {
         let input = try ImportInput(path: source.path)
         let csv = try input.csvReader()
         _ = try csv.next()  // header
-        var expected: Int64 = 0   // thousandths of a pound
+        var expected: Int64 = 0  // thousandths of a pound
         var byMonth: [String: Int64] = [:]  // the same, by the month of InvoiceDate (London time, as imported)
         var counted = 0
         while try csv.next() {
@@ -79,7 +87,9 @@ struct RealDataImportTests {
         }
         #expect(counted == imported)
         let stored = try #require(Int64(sb.scalar("SELECT sum(line_total) FROM order_lines")))  // pence
-        #expect(stored * 10 == expected, "imported \(stored) pence, the rows not rejected add up to \(expected) thousandths")
+        #expect(
+            stored * 10 == expected, "imported \(stored) pence, the rows not rejected add up to \(expected) thousandths"
+        )
         #expect(try sb.scalar("SELECT sum(quantity) FROM order_lines") != "0")
         // Cancellation invoices have negative quantities: rejected, except the one whose
         // only row has Quantity +1 (see the data's README).
@@ -90,7 +100,9 @@ struct RealDataImportTests {
         // (Nothing imported is cancelled or refunded, so net is the lines' value.)
         let months = byMonth.keys.sorted()
         #expect(months.count == 13, "\(months)")
-        let stats = try sb.ok("stats", "--by", "month", "--from", "\(months.first!)-01", "--to", "\(months.last!)-31", "--csv").stdout
+        let stats = try sb.ok(
+            "stats", "--by", "month", "--from", "\(months.first!)-01", "--to", "\(months.last!)-31", "--csv"
+        ).stdout
         var net: [String: Int64] = [:]
         for line in stats.split(whereSeparator: \.isNewline).dropFirst() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -106,7 +118,11 @@ struct RealDataImportTests {
     static func rejectedLines(_ path: String, expectedRows: Int) throws -> Set<Int> {
         let csv = try RFC4180Reader(path: path)
         #expect(try csv.next())
-        #expect(csv.fields == ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country", "reason"])
+        #expect(
+            csv.fields == [
+                "Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country",
+                "reason",
+            ])
         var lines = Set<Int>()
         var rows = 0
         while try csv.next() {

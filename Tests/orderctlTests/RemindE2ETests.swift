@@ -11,7 +11,9 @@ struct RemindE2ETests {
     func shop() throws -> Sandbox {
         let sb = try Sandbox(template: .catalog)
         try sb.ok("customer", "add", "--name", "$(touch pwned)", "--email", "evil@example.com", "--country", "DE")
-        try sb.ok("add", "--customer", "evil@example.com", "--item", "TEE-M", "--ref", "R-1", "--date", "2026-11-20T10:00:00Z", "--due", "2026-11-24")
+        try sb.ok(
+            "add", "--customer", "evil@example.com", "--item", "TEE-M", "--ref", "R-1", "--date",
+            "2026-11-20T10:00:00Z", "--due", "2026-11-24")
         return sb
     }
 
@@ -20,7 +22,10 @@ struct RemindE2ETests {
         let sb = try shop()
         let first = try sb.run("remind", "--exit-code", "--rule", "overdue")
         #expect(first.exitCode == 3)
-        #expect(first.stdout == "Urgent (1)\n  overdue:R-1  order R-1 ($(touch pwned)) is 1 day overdue (due 2026-11-24) and is still pending\n")
+        #expect(
+            first.stdout
+                == "Urgent (1)\n  overdue:R-1  order R-1 ($(touch pwned)) is 1 day overdue (due 2026-11-24) and is still pending\n"
+        )
         let second = try sb.run("remind", "--exit-code", "--rule", "overdue")
         #expect(second.exitCode == 0 && second.stdout.isEmpty && second.stderr.isEmpty)
         // The next day it is news again; --all shows it anyway.
@@ -29,9 +34,14 @@ struct RemindE2ETests {
         let tomorrow = try sb.run(["remind", "--rule", "overdue"], env: ["ORDERCTL_NOW": "2026-11-26T06:00:00Z"])
         #expect(tomorrow.stdout.contains("is 2 days overdue"))
         // Over --limit: one line counts the rest.
-        try sb.ok("add", "--customer", "evil@example.com", "--item", "TEE-M", "--ref", "R-2", "--date", "2026-11-20T10:00:00Z", "--due", "2026-11-23")
-        let limited = try sb.run(["remind", "--rule", "overdue", "--limit", "1", "--all"], env: ["ORDERCTL_NOW": "2026-11-26T06:00:00Z"])
-        #expect(limited.stdout == "Urgent (2)\n  overdue:R-2  order R-2 ($(touch pwned)) is 3 days overdue (due 2026-11-23) and is still pending\n"
+        try sb.ok(
+            "add", "--customer", "evil@example.com", "--item", "TEE-M", "--ref", "R-2", "--date",
+            "2026-11-20T10:00:00Z", "--due", "2026-11-23")
+        let limited = try sb.run(
+            ["remind", "--rule", "overdue", "--limit", "1", "--all"], env: ["ORDERCTL_NOW": "2026-11-26T06:00:00Z"])
+        #expect(
+            limited.stdout
+                == "Urgent (2)\n  overdue:R-2  order R-2 ($(touch pwned)) is 3 days overdue (due 2026-11-23) and is still pending\n"
                 + "  ... and 1 more overdue (orderctl remind --all --rule overdue --limit 0 lists every one)\n")
         // Snoozed: quiet until then.
         try sb.ok("snooze", "overdue:R-1", "--for", "3d")
@@ -44,10 +54,13 @@ struct RemindE2ETests {
         let sb = try shop()
         let out = sb.dir.appendingPathComponent("got.json").path
         let env = sb.dir.appendingPathComponent("env.txt").path
-        let r = try sb.run("remind", "--rule", "overdue", "--exec",
-                           "cat > '\(out)'; printf '%s|%s|%s' \"$ORDERCTL_REMINDER_KEY\" \"$ORDERCTL_REMINDER_CUSTOMER\" \"$ORDERCTL_REMINDER_URGENCY\" > '\(env)'")
+        let r = try sb.run(
+            "remind", "--rule", "overdue", "--exec",
+            "cat > '\(out)'; printf '%s|%s|%s' \"$ORDERCTL_REMINDER_KEY\" \"$ORDERCTL_REMINDER_CUSTOMER\" \"$ORDERCTL_REMINDER_URGENCY\" > '\(env)'"
+        )
         #expect(r.exitCode == 0 && r.stdout.isEmpty, "\(r)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
         #expect(json["key"] as? String == "overdue:R-1")
         #expect(json["customer"] as? String == "$(touch pwned)")
         #expect(json["order"] as? String == "R-1")
@@ -74,12 +87,15 @@ struct RemindE2ETests {
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let mailbox = sb.dir.appendingPathComponent("mail.txt").path
         let fake = bin.appendingPathComponent("sendmail").path
-        try "#!/bin/sh\necho \"args: $*\" > '\(mailbox)'\ncat >> '\(mailbox)'\n".write(toFile: fake, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\necho \"args: $*\" > '\(mailbox)'\ncat >> '\(mailbox)'\n".write(
+            toFile: fake, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
         let missing = try sb.run(["remind", "--mail-to", "owner@example.com"], env: ["PATH": "/nonexistent"])
         #expect(missing.exitCode == 1)
         #expect(missing.stderr.hasPrefix("Error: --mail-to needs sendmail"))
-        let sent = try sb.run(["remind", "--rule", "overdue", "--mail-to", "owner@example.com"], env: ["PATH": bin.path + ":/usr/bin:/bin"])
+        let sent = try sb.run(
+            ["remind", "--rule", "overdue", "--mail-to", "owner@example.com"],
+            env: ["PATH": bin.path + ":/usr/bin:/bin"])
         #expect(sent.exitCode == 0 && sent.stdout.isEmpty, "\(sent)")
         let mail = try String(contentsOfFile: mailbox, encoding: .utf8)
         #expect(mail.hasPrefix("args: -t\nTo: owner@example.com\nSubject: orderctl: 1 reminder (1 urgent)\n"))
@@ -104,11 +120,15 @@ struct RemindE2ETests {
     func badInput() throws {
         let sb = try shop()
         let before = try sb.dump()
-        for args in [["rule", "set", "due-soon", "within=3h"], ["rule", "set", "nope", "within=3d"], ["rule", "set", "due-soon", "within"],
-                     ["rule", "add", "x", "--kind", "nope"], ["rule", "remove", "overdue"], ["snooze", "overdue:NOPE", "--for", "1d"],
-                     ["snooze", "overdue:R-1", "--for", "3x"], ["snooze", "nokey"], ["remind", "--rule", "nope"],
-                     ["predict", "NOPE"], ["forecast", "NOPE"],
-                     ["product", "update", "CARD", "--service-level", "100"]] {
+        for args in [
+            ["rule", "set", "due-soon", "within=3h"], ["rule", "set", "nope", "within=3d"],
+            ["rule", "set", "due-soon", "within"],
+            ["rule", "add", "x", "--kind", "nope"], ["rule", "remove", "overdue"],
+            ["snooze", "overdue:NOPE", "--for", "1d"],
+            ["snooze", "overdue:R-1", "--for", "3x"], ["snooze", "nokey"], ["remind", "--rule", "nope"],
+            ["predict", "NOPE"], ["forecast", "NOPE"],
+            ["product", "update", "CARD", "--service-level", "100"],
+        ] {
             let r = try sb.run(args)
             #expect(r.exitCode != 0, "\(args) should fail")
             #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("Error: "), "\(args): \(r.stderr)")
@@ -126,17 +146,21 @@ struct PredictE2ETests {
     /// two days later, imported with their region; then an open order O-NEW to BY.
     func shop() throws -> Sandbox {
         let sb = try Sandbox(template: .catalog)
-        var csv = "ref,ordered_at,customer_email,customer_name,country,region,sku,quantity,status,paid_at,shipped_at,delivered_at\n"
+        var csv =
+            "ref,ordered_at,customer_email,customer_name,country,region,sku,quantity,status,paid_at,shipped_at,delivered_at\n"
         for i in 0..<30 {
             let day = LocalDay.add("2026-09-01", i)
-            csv += "H-\(i),\(day)T10:00:00Z,h\(i)@example.com,Buyer \(i),DE,BY,TEE-M,1,delivered,\(day)T10:00:00Z,"
+            csv +=
+                "H-\(i),\(day)T10:00:00Z,h\(i)@example.com,Buyer \(i),DE,BY,TEE-M,1,delivered,\(day)T10:00:00Z,"
                 + "\(LocalDay.add(day, 1))T10:00:00Z,\(LocalDay.add(day, 3))T10:00:00Z\n"
         }
         let path = sb.dir.appendingPathComponent("history.csv").path
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
         try sb.ok("import", path)
         try sb.ok("customer", "add", "--name", "Bea", "--email", "bea@example.com", "--country", "DE", "--region", "BY")
-        try sb.ok("add", "--customer", "bea@example.com", "--item", "TEE-M", "--ref", "O-NEW", "--date", "2026-11-25T09:00:00Z")
+        try sb.ok(
+            "add", "--customer", "bea@example.com", "--item", "TEE-M", "--ref", "O-NEW", "--date",
+            "2026-11-25T09:00:00Z")
         return sb
     }
 
@@ -154,7 +178,9 @@ struct PredictE2ETests {
         #expect(table.header.last == "ETA")
         #expect(table.rows.first?.last == "Sat 11-28")
         let json = try #require(try sb.json("list", "--open") as? [[String: Any]])
-        #expect(((json.first?["eta"] as? [String: Any])?["delivery"] as? [String: Any])?["expected"] as? String == "2026-11-28T09:00:00Z")
+        #expect(
+            ((json.first?["eta"] as? [String: Any])?["delivery"] as? [String: Any])?["expected"] as? String
+                == "2026-11-28T09:00:00Z")
         // A delivered order: no ETA lines and no eta in JSON.
         #expect(!(try sb.ok("show", "H-1").stdout.contains("Arrives:")))
         #expect(try sb.jsonObject("show", "H-1")["eta"] == nil)
@@ -167,22 +193,31 @@ struct PredictE2ETests {
     func importStatusTimes() throws {
         let sb = try shop()
         // Each imported order's status time is its last status event's; the trigger is on again.
-        #expect(try sb.scalar("""
-            SELECT count(*) FROM orders o WHERE o.ref LIKE 'H-%' AND o.status_at IS NOT
-              (SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1)
-            """) == "0")
+        #expect(
+            try sb.scalar(
+                """
+                SELECT count(*) FROM orders o WHERE o.ref LIKE 'H-%' AND o.status_at IS NOT
+                  (SELECT e.at FROM order_events e WHERE e.order_id = o.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1)
+                """) == "0")
         #expect(try sb.scalar("SELECT count(*) FROM settings WHERE key = 'import.status-times'") == "0")
         // The stays it added up are those the history gives (StatusTimes.fill's query).
-        #expect(try sb.scalar("SELECT group_concat(status || ' ' || hours || ' ' || orders, ', ') FROM (SELECT * FROM status_durations ORDER BY 1, 2)") == sb.scalar("""
-            SELECT group_concat(s, ', ') FROM (SELECT old_value || ' ' || hours || ' ' || count(*) AS s FROM (
-                SELECT e.kind, e.old_value,
-                       max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
-                  FROM order_events e WHERE e.kind IN ('created', 'status'))
-             WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL GROUP BY old_value, hours ORDER BY old_value, hours)
-            """))
+        #expect(
+            try sb.scalar(
+                "SELECT group_concat(status || ' ' || hours || ' ' || orders, ', ') FROM (SELECT * FROM status_durations ORDER BY 1, 2)"
+            )
+                == sb.scalar(
+                    """
+                    SELECT group_concat(s, ', ') FROM (SELECT old_value || ' ' || hours || ' ' || count(*) AS s FROM (
+                        SELECT e.kind, e.old_value,
+                               max(0, (unixepoch(e.at) - unixepoch(lag(e.at) OVER (PARTITION BY e.order_id ORDER BY e.seq))) / 3600) AS hours
+                          FROM order_events e WHERE e.kind IN ('created', 'status'))
+                     WHERE kind = 'status' AND old_value IS NOT NULL AND hours IS NOT NULL GROUP BY old_value, hours ORDER BY old_value, hours)
+                    """))
         #expect(try sb.scalar("SELECT sum(orders) FROM status_durations") == "120")  // 30 orders, 4 status steps each
         try sb.ok("confirm", "O-NEW")
-        #expect(try sb.scalar("SELECT status_at = confirmed_at AND status_at = '\(fixedNow)' FROM orders WHERE ref = 'O-NEW'") == "1")
+        #expect(
+            try sb.scalar(
+                "SELECT status_at = confirmed_at AND status_at = '\(fixedNow)' FROM orders WHERE ref = 'O-NEW'") == "1")
     }
 
     @Test("region: imported, shown, exported")

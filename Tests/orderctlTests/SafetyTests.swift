@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import OrderCore
 
 // Keeping the data safe (issue 15): backup, restore and doctor with the built binary;
@@ -21,7 +22,8 @@ extension Sandbox {
     /// What `backup` and `restore` print about a file, worked out with sqlite3 from it.
     func factsLine(of file: String) throws -> String {
         let orders = try sql("SELECT count(*) FROM orders", db: file)[0]
-        let newest = try sql("SELECT ref || ', placed ' || placed_at FROM orders ORDER BY placed_at DESC, id DESC LIMIT 1", db: file)
+        let newest = try sql(
+            "SELECT ref || ', placed ' || placed_at FROM orders ORDER BY placed_at DESC, id DESC LIMIT 1", db: file)
         let head = try sql("SELECT '#' || id || ' ' || hash FROM order_events ORDER BY id DESC LIMIT 1", db: file)
         return "\(orders) order\(orders == "1" ? "" : "s")" + (newest.first.map { " (newest \($0))" } ?? "")
             + (head.first.map { ", history head \($0)" } ?? ", no history yet")
@@ -30,8 +32,9 @@ extension Sandbox {
     /// Every table's rows, as sqlite3 dumps them (the schema left out: a backup's
     /// journal mode differs, its content must not).
     func rowsDump(_ file: String) throws -> String {
-        let r = try runProcess(Self.sqlite3, ["-batch", "-bail", file, ".dump"], environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"],
-                               directory: dir, scratch: scratch)
+        let r = try runProcess(
+            Self.sqlite3, ["-batch", "-bail", file, ".dump"], environment: ["HOME": dir.path, "PATH": "/usr/bin:/bin"],
+            directory: dir, scratch: scratch)
         try #require(r.exitCode == 0, "\(r)")
         return r.stdout.split(separator: "\n").filter { $0.hasPrefix("INSERT INTO") }.joined(separator: "\n")
     }
@@ -39,7 +42,9 @@ extension Sandbox {
 
 @Suite("backup: a checked snapshot, named by time, 0600, nothing half-written")
 struct BackupTests {
-    @Test("backup into the default folder: the line's figures are the copy's, the copy equals the database, mode 0600, rollback journal")
+    @Test(
+        "backup into the default folder: the line's figures are the copy's, the copy equals the database, mode 0600, rollback journal"
+    )
     func defaultFolder() throws {
         let sb = try Sandbox(template: .catalog)
         try sb.addOrders(3)
@@ -71,7 +76,10 @@ struct BackupTests {
         #expect(doc["bytes"] as? Int == (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int))
         #expect(doc["orders"] as? Int == 1 && doc["encrypted"] as? Bool == false)
         #expect((doc["newest_order"] as? [String: Any])?["ref"] as? String == "A-100")
-        #expect(doc["head"] as? String == (try sb.sql("SELECT '#' || id || ' ' || hash FROM order_events ORDER BY id DESC LIMIT 1", db: file)[0]))
+        #expect(
+            doc["head"] as? String
+                == (try sb.sql("SELECT '#' || id || ' ' || hash FROM order_events ORDER BY id DESC LIMIT 1", db: file)[
+                    0]))
         #expect(doc["schema_version"] as? Int == Int(try sb.sql("PRAGMA user_version", db: file)[0]))
     }
 
@@ -83,12 +91,20 @@ struct BackupTests {
         #expect(try sb.sql("SELECT ref FROM orders", db: file) == ["A-100"])
         let before = try Data(contentsOf: URL(fileURLWithPath: file))
         let again = try sb.run("backup", file)
-        #expect(again.exitCode == 1 && again.stderrLines == ["Error: \(file): already exists; name a new file, or a folder to put a dated backup in"], "\(again)")
+        #expect(
+            again.exitCode == 1
+                && again.stderrLines == [
+                    "Error: \(file): already exists; name a new file, or a folder to put a dated backup in"
+                ], "\(again)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
         let folder = sb.dir.appendingPathComponent("usb/daily").path
         // A folder that is not there (a disk not mounted, a typo) is not made.
         let missing = try sb.run("backup", folder + "/")
-        #expect(missing.exitCode == 1 && missing.stderrLines == ["Error: \(folder): no such folder (a disk not mounted? a typo?); nothing was written. Create it first: mkdir -p \(folder)"], "\(missing)")
+        #expect(
+            missing.exitCode == 1
+                && missing.stderrLines == [
+                    "Error: \(folder): no such folder (a disk not mounted? a typo?); nothing was written. Create it first: mkdir -p \(folder)"
+                ], "\(missing)")
         let missingParent = try sb.run("backup", folder + "/x.db")
         #expect(missingParent.exitCode == 1 && missingParent.stderr.contains("no such folder"), "\(missingParent)")
         #expect(!FileManager.default.fileExists(atPath: sb.dir.appendingPathComponent("usb").path))
@@ -101,7 +117,8 @@ struct BackupTests {
         // backup.dir, relative to the database's folder.
         try sb.ok("config", "set", "backup.dir", "safe")
         #expect(try sb.run("backup").stderr.contains("no such folder"))
-        try FileManager.default.createDirectory(atPath: sb.dir.appendingPathComponent("safe").path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: sb.dir.appendingPathComponent("safe").path, withIntermediateDirectories: true)
         try sb.ok("backup")
         #expect(sb.files(in: sb.dir.appendingPathComponent("safe").path) == ["orders-20261125T100000Z.db"])
         // A missing database is not created by backup.
@@ -129,32 +146,43 @@ struct BackupTests {
         #expect(sb.files(in: folder) == [], "\(sb.files(in: folder))")
     }
 
-    @Test("retention keeps the newest of each of the last N days, weeks and months; never the newest, never another file")
+    @Test(
+        "retention keeps the newest of each of the last N days, weeks and months; never the newest, never another file")
     func retention() throws {
         let sb = try Sandbox(template: .withOrder)
         let folder = sb.dir.appendingPathComponent("backups").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // Older backups (by name), and files orderctl did not make.
-        let made = ["orders-20260901T061500Z.db", "orders-20261001T061500Z.db", "orders-20261015T061500Z.db.age",
-                    "orders-20261109T061500Z.db", "orders-20261116T061500Z.db", "orders-20261123T061500Z.db",
-                    "orders-20261124T061500Z.db", "orders-20261124T181500Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db"]
+        let made = [
+            "orders-20260901T061500Z.db", "orders-20261001T061500Z.db", "orders-20261015T061500Z.db.age",
+            "orders-20261109T061500Z.db", "orders-20261116T061500Z.db", "orders-20261123T061500Z.db",
+            "orders-20261124T061500Z.db", "orders-20261124T181500Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db",
+        ]
         let foreign = ["notes.txt", "orders-20261124T0615Z.db", "other-20261120T061500Z.db", "orders-latest.db"]
-        for name in made + foreign { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8)) }
+        for name in made + foreign {
+            FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8))
+        }
         let r = try sb.ok("backup", "--keep-daily", "2", "--keep-weekly", "3", "--keep-monthly", "3")
         #expect(r.stdout.hasSuffix("; removed 3 older backups\n"), "\(r)")
         // Worked out by hand, newest first (2026-11-25 is a Wednesday, in ISO week 48):
         // days: 11-25 and 11-24 18:15 (the newest of the 24th); weeks: 11-25 (week 48, with
         // the 24th and Monday 23rd), 11-16 (47), 11-09 (46); months: 11-25, 10-15, 09-01.
         // Gone: 11-24 06:15, 11-23, 10-01.
-        #expect(sb.files(in: folder) == ([
-            "orders-20260901T061500Z.db", "orders-20261015T061500Z.db.age", "orders-20261109T061500Z.db", "orders-20261116T061500Z.db",
-            "orders-20261124T181500Z.db", "orders-20261125T100000Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db",
-        ] + foreign).sorted())
+        #expect(
+            sb.files(in: folder)
+                == ([
+                    "orders-20260901T061500Z.db", "orders-20261015T061500Z.db.age", "orders-20261109T061500Z.db",
+                    "orders-20261116T061500Z.db",
+                    "orders-20261124T181500Z.db", "orders-20261125T100000Z.db",
+                    "orders-pre-v6-to-v7-20260801T000000Z.db",
+                ] + foreign).sorted())
         // The settings do the same; 0 keeps only the newest.
         try sb.ok("config", "set", "backup.keep-daily", "0")
         let r2 = try sb.run(["backup"], env: ["ORDERCTL_NOW": "2026-11-26T10:00:00Z"])
         #expect(r2.exitCode == 0 && r2.stdout.hasSuffix("; removed 6 older backups\n"), "\(r2)")
-        #expect(sb.files(in: folder) == (["orders-20261126T100000Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db"] + foreign).sorted())
+        #expect(
+            sb.files(in: folder)
+                == (["orders-20261126T100000Z.db", "orders-pre-v6-to-v7-20260801T000000Z.db"] + foreign).sorted())
         // Bad values are usage errors.
         let bad = try sb.run("backup", "--keep-daily", "-1")
         #expect(bad.exitCode == 64, "\(bad)")
@@ -165,9 +193,14 @@ struct BackupTests {
         let sb = try Sandbox(template: .catalog)
         try sb.ok("product", "add", "PEN", "--name", "Pen", "--price", "1.00")
         let writers = try (1...2).map { w in
-            try launch(URL(fileURLWithPath: "/bin/sh"), ["-c", """
-                i=1; while [ $i -le 40 ]; do "$1" add --customer ann@example.com --item PEN --ref W\(w)-$i >/dev/null || exit 1; i=$((i+1)); done
-                """, "sh", sb.binary.path], environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
+            try launch(
+                URL(fileURLWithPath: "/bin/sh"),
+                [
+                    "-c",
+                    """
+                    i=1; while [ $i -le 40 ]; do "$1" add --customer ann@example.com --item PEN --ref W\(w)-$i >/dev/null || exit 1; i=$((i+1)); done
+                    """, "sh", sb.binary.path,
+                ], environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
         }
         usleep(300_000)
         let before = Int(try sb.scalar("SELECT count(*) FROM orders"))!
@@ -198,8 +231,11 @@ struct RestoreTests {
         try sb.addOrders(1, prefix: "LATER")
         let laterRows = try sb.rowsDump(sb.dbPath)
         let dry = try sb.ok("restore", file, "--dry-run")
-        #expect(dry.stdoutLines == ["\(file) holds \(try sb.factsLine(of: file)); schema version \(try sb.sql("PRAGMA user_version", db: file)[0])",
-                                    "dry run: \(sb.dbPath) was not changed"], "\(dry)")
+        #expect(
+            dry.stdoutLines == [
+                "\(file) holds \(try sb.factsLine(of: file)); schema version \(try sb.sql("PRAGMA user_version", db: file)[0])",
+                "dry run: \(sb.dbPath) was not changed",
+            ], "\(dry)")
         #expect(try sb.rowsDump(sb.dbPath) == laterRows)
         let r = try sb.ok("restore", file)
         let saved = sb.dbPath + ".pre-restore-20261125T100000Z"
@@ -225,11 +261,14 @@ struct RestoreTests {
         try sb.ok("backup", file)
         let target = sb.dir.appendingPathComponent("new/orders.db").path
         let r = try sb.run(["restore", file], env: ["ORDERCTL_DB": target])
-        #expect(r.exitCode == 0 && r.stdoutLines.last == "restored \(target) (there was no database there before)", "\(r)")
+        #expect(
+            r.exitCode == 0 && r.stdoutLines.last == "restored \(target) (there was no database there before)", "\(r)")
         #expect(try sb.sql("SELECT ref FROM orders", db: target) == ["A-100"])
     }
 
-    @Test("a damaged, truncated, foreign or newer backup is refused with one line; the database is unchanged, no file left")
+    @Test(
+        "a damaged, truncated, foreign or newer backup is refused with one line; the database is unchanged, no file left"
+    )
     func refusals() throws {
         let sb = try Sandbox(template: .withOrder)
         let good = sb.dir.appendingPathComponent("good.db").path
@@ -244,11 +283,13 @@ struct RestoreTests {
         _ = try sb.sql("PRAGMA user_version = 99", db: newer)
         let tampered = sb.dir.appendingPathComponent("tampered.db").path
         try bytes.write(to: URL(fileURLWithPath: tampered))
-        let trigger = try sb.sql("SELECT sql FROM schema_objects WHERE name = 'order_events_no_update'", db: tampered).joined(separator: "\n")
-        _ = try sb.sql("DROP TRIGGER order_events_no_update; UPDATE order_events SET detail = 'x' WHERE id = 1", db: tampered)
+        let trigger = try sb.sql("SELECT sql FROM schema_objects WHERE name = 'order_events_no_update'", db: tampered)
+            .joined(separator: "\n")
+        _ = try sb.sql(
+            "DROP TRIGGER order_events_no_update; UPDATE order_events SET detail = 'x' WHERE id = 1", db: tampered)
         let unguarded = sb.dir.appendingPathComponent("unguarded.db").path
         try FileManager.default.copyItem(atPath: tampered, toPath: unguarded)
-        _ = try sb.sql(trigger, db: tampered)   // put back as orderctl made it: only the chain tells
+        _ = try sb.sql(trigger, db: tampered)  // put back as orderctl made it: only the chain tells
         let cases: [(String, Data?, String)] = [
             ("flipped.db", flipped, "damaged"),
             ("truncated.db", bytes.prefix(bytes.count / 2), "damaged"),
@@ -257,7 +298,10 @@ struct RestoreTests {
             ("empty.db", Data(), "not an orderctl database"),
             ("newer.db", nil, "schema version 99 is newer than this orderctl supports"),
             ("tampered.db", nil, "history check failed: event #1"),
-            ("unguarded.db", nil, "damaged: its schema was changed outside orderctl, or is damaged: the trigger order_events_no_update that orderctl made is missing"),
+            (
+                "unguarded.db", nil,
+                "damaged: its schema was changed outside orderctl, or is damaged: the trigger order_events_no_update that orderctl made is missing"
+            ),
         ]
         let before = try sb.dump()
         for (name, data, expected) in cases {
@@ -265,7 +309,9 @@ struct RestoreTests {
             if let data { try data.write(to: URL(fileURLWithPath: path)) }
             let r = try sb.run("restore", path)
             #expect(r.exitCode == 1, "\(name): \(r)")
-            #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(path): ") && r.stderr.contains(expected), "\(name): \(r.stderr)")
+            #expect(
+                r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(path): ") && r.stderr.contains(expected),
+                "\(name): \(r.stderr)")
             #expect(!r.stderr.contains("Fatal error"))
         }
         #expect(try sb.dump() == before)
@@ -284,21 +330,31 @@ struct RestoreTests {
         try sb.addOrders(1)
         let before = try sb.rowsDump(sb.dbPath)
         // An import waiting for its input holds the database open.
-        let importer = try launch(sb.binary, ["import", "--format", "jsonl", "-"], environment: sb.environment(), directory: sb.dir,
-                                  scratch: sb.scratch, gated: true)
+        let importer = try launch(
+            sb.binary, ["import", "--format", "jsonl", "-"], environment: sb.environment(), directory: sb.dir,
+            scratch: sb.scratch, gated: true)
         usleep(500_000)
         let r = try sb.run("restore", file)
         #expect(r.exitCode == 1, "\(r)")
-        #expect(r.stderrLines == ["Error: \(sb.dbPath): another orderctl process has it open (a cron job, another shell?); nothing was changed, try again when it has finished"], "\(r)")
+        #expect(
+            r.stderrLines == [
+                "Error: \(sb.dbPath): another orderctl process has it open (a cron job, another shell?); nothing was changed, try again when it has finished"
+            ], "\(r)")
         try importer.stdinPipe!.fileHandleForWriting.close()
         _ = try importer.wait()
         #expect(try sb.rowsDump(sb.dbPath) == before)
         // sqlite3 with the database open (it has read from it, so its connection holds the WAL index).
-        let shell = try launch(Self.sqlite3, [sb.dbPath], environment: ["HOME": sb.dir.path], directory: sb.dir, scratch: sb.scratch, gated: true)
+        let shell = try launch(
+            Self.sqlite3, [sb.dbPath], environment: ["HOME": sb.dir.path], directory: sb.dir, scratch: sb.scratch,
+            gated: true)
         try shell.stdinPipe!.fileHandleForWriting.write(contentsOf: Data("SELECT count(*) FROM orders;\n".utf8))
         usleep(500_000)
         let r2 = try sb.run("restore", file)
-        #expect(r2.exitCode == 1 && r2.stderrLines == ["Error: \(sb.dbPath): another program (sqlite3?) has it open; nothing was changed, close it and try again"], "\(r2)")
+        #expect(
+            r2.exitCode == 1
+                && r2.stderrLines == [
+                    "Error: \(sb.dbPath): another program (sqlite3?) has it open; nothing was changed, close it and try again"
+                ], "\(r2)")
         try shell.stdinPipe!.fileHandleForWriting.close()
         _ = try shell.wait()
         #expect(try sb.rowsDump(sb.dbPath) == before)
@@ -336,26 +392,56 @@ struct DoctorTests {
         #expect(r.stdoutLines == ["all well: 15 checks of \(sb.dbPath) passed"], "\(r)")
         let full = try sb.run("doctor", "--full")
         #expect(full.exitCode == 0, "\(full)")
-        let doc = try #require(try JSONSerialization.jsonObject(with: Data(try sb.run("doctor", "--json").stdout.utf8)) as? [String: Any])
-        #expect(doc["checks"] as? [String] == ["integrity", "schema", "foreign-keys", "history", "stock", "lines", "payment", "fulfilment", "summaries",
-                                               "status-times", "lead-times", "files", "wal", "backup", "disk"])
-        #expect((doc["findings"] as? [Any])?.isEmpty == true && doc["problems"] as? Int == 0 && doc["warnings"] as? Int == 0)
+        let doc = try #require(
+            try JSONSerialization.jsonObject(with: Data(try sb.run("doctor", "--json").stdout.utf8)) as? [String: Any])
+        #expect(
+            doc["checks"] as? [String] == [
+                "integrity", "schema", "foreign-keys", "history", "stock", "lines", "payment", "fulfilment",
+                "summaries",
+                "status-times", "lead-times", "files", "wal", "backup", "disk",
+            ])
+        #expect(
+            (doc["findings"] as? [Any])?.isEmpty == true && doc["problems"] as? Int == 0 && doc["warnings"] as? Int == 0
+        )
     }
 
     @Test("each kind of damage behind orderctl's back is a problem line naming the thing and the fix; exit 1")
     func problems() throws {
         let cases: [(String, String)] = [
-            ("UPDATE products SET on_hand = on_hand + 1 WHERE sku = 'CARD'", "problem: stock: CARD: on hand 10, but its stock moves add up to 9; "),
-            ("UPDATE products SET reserved = 0 WHERE sku = 'MUG-01'", "problem: stock: MUG-01: reserved 0, but its order lines hold 1; "),
-            ("UPDATE order_lines SET shipped = 1 WHERE sku = 'MUG-01' AND order_id = (SELECT id FROM orders WHERE ref = 'D-1')",
-             "problem: lines: D-1 MUG-01: the units shipped or returned disagree with its shipments and returns; "),
-            ("UPDATE orders SET payment_status = 'unpaid' WHERE ref = 'D-1'", "problem: payment: D-1: payment status unpaid, but its payments and refunds make it "),
-            ("UPDATE orders SET fulfilment_status = 'unfulfilled' WHERE ref = 'D-1'", "problem: fulfilment: D-1: fulfilment status unfulfilled, but its shipments and returns make it partially_returned; "),
+            (
+                "UPDATE products SET on_hand = on_hand + 1 WHERE sku = 'CARD'",
+                "problem: stock: CARD: on hand 10, but its stock moves add up to 9; "
+            ),
+            (
+                "UPDATE products SET reserved = 0 WHERE sku = 'MUG-01'",
+                "problem: stock: MUG-01: reserved 0, but its order lines hold 1; "
+            ),
+            (
+                "UPDATE order_lines SET shipped = 1 WHERE sku = 'MUG-01' AND order_id = (SELECT id FROM orders WHERE ref = 'D-1')",
+                "problem: lines: D-1 MUG-01: the units shipped or returned disagree with its shipments and returns; "
+            ),
+            (
+                "UPDATE orders SET payment_status = 'unpaid' WHERE ref = 'D-1'",
+                "problem: payment: D-1: payment status unpaid, but its payments and refunds make it "
+            ),
+            (
+                "UPDATE orders SET fulfilment_status = 'unfulfilled' WHERE ref = 'D-1'",
+                "problem: fulfilment: D-1: fulfilment status unfulfilled, but its shipments and returns make it partially_returned; "
+            ),
             ("UPDATE stats_daily SET gross = gross + 100", "problem: summaries: stats_daily: "),
             ("DELETE FROM stats_monthly_product", "problem: summaries: stats_monthly_product: "),
-            ("UPDATE orders SET status_at = '2020-01-01T00:00:00Z' WHERE ref = 'D-3'", "problem: status-times: orders: 1 order's status times differ from their history"),
-            ("UPDATE orders SET ship_hours = 99 WHERE ref = 'D-1'", "problem: lead-times: orders: 1 order's lead times differ from their shipments"),
-            ("PRAGMA foreign_keys = OFF; DELETE FROM customers WHERE email = 'jean@example.fr'", "problem: foreign-keys: "),
+            (
+                "UPDATE orders SET status_at = '2020-01-01T00:00:00Z' WHERE ref = 'D-3'",
+                "problem: status-times: orders: 1 order's status times differ from their history"
+            ),
+            (
+                "UPDATE orders SET ship_hours = 99 WHERE ref = 'D-1'",
+                "problem: lead-times: orders: 1 order's lead times differ from their shipments"
+            ),
+            (
+                "PRAGMA foreign_keys = OFF; DELETE FROM customers WHERE email = 'jean@example.fr'",
+                "problem: foreign-keys: "
+            ),
         ]
         let shop = try Self.busyShop()
         for (statement, expected) in cases {
@@ -368,7 +454,9 @@ struct DoctorTests {
             let r = try sb.run("doctor")
             #expect(r.exitCode == 1, "\(statement): \(r)")
             #expect(r.stdoutLines.contains { $0.hasPrefix(expected) }, "\(statement): \(r)")
-            #expect(r.stdoutLines.last?.hasPrefix("1 problem, 0 warnings") == true || r.stdoutLines.last?.contains(" problems, ") == true, "\(r)")
+            #expect(
+                r.stdoutLines.last?.hasPrefix("1 problem, 0 warnings") == true
+                    || r.stdoutLines.last?.contains(" problems, ") == true, "\(r)")
         }
     }
 
@@ -378,7 +466,8 @@ struct DoctorTests {
         let orders = try sb.sql("SELECT id, ref, status, payment_status, total, paid_total FROM orders ORDER BY id")
         let events = try sb.sql("SELECT id, hash FROM order_events ORDER BY id")
         let kept = try sb.sql("SELECT * FROM stats_daily_product WHERE lines <> 0 ORDER BY 1, 2, 3")
-        _ = try sb.sql("UPDATE stats_daily_product SET units = units + 5; UPDATE orders SET status_at = NULL WHERE ref = 'D-2'")
+        _ = try sb.sql(
+            "UPDATE stats_daily_product SET units = units + 5; UPDATE orders SET status_at = NULL WHERE ref = 'D-2'")
         #expect(try sb.run("doctor").exitCode == 1)
         let r = try sb.run("doctor", "--repair")
         #expect(r.exitCode == 0, "\(r)")
@@ -388,7 +477,8 @@ struct DoctorTests {
         #expect(r.stdoutLines.contains { $0.hasPrefix("rebuilt stats_daily_product (") }, "\(r)")
         #expect(r.stdoutLines.last?.hasPrefix("all well: ") == true, "\(r)")
         #expect(try sb.sql("SELECT * FROM stats_daily_product WHERE lines <> 0 ORDER BY 1, 2, 3") == kept)
-        #expect(try sb.sql("SELECT id, ref, status, payment_status, total, paid_total FROM orders ORDER BY id") == orders)
+        #expect(
+            try sb.sql("SELECT id, ref, status, payment_status, total, paid_total FROM orders ORDER BY id") == orders)
         #expect(try sb.sql("SELECT id, hash FROM order_events ORDER BY id") == events)
         // The backup holds the database as it was before the repair.
         #expect(try sb.sql("SELECT count(*) FROM orders WHERE status_at IS NULL", db: backup) == ["1"])
@@ -402,14 +492,20 @@ struct DoctorTests {
         chmod(sb.dbPath, 0o644)
         let loose = try sb.run("doctor")
         #expect(loose.exitCode == 3, "\(loose)")
-        #expect(loose.stdoutLines == ["warning: files: \(sb.dbPath): readable or writable by others (mode 644); chmod 600 \(sb.dbPath)",
-                                      "0 problems, 1 warning in \(sb.dbPath)"], "\(loose)")
+        #expect(
+            loose.stdoutLines == [
+                "warning: files: \(sb.dbPath): readable or writable by others (mode 644); chmod 600 \(sb.dbPath)",
+                "0 problems, 1 warning in \(sb.dbPath)",
+            ], "\(loose)")
         chmod(sb.dbPath, 0o600)
         try sb.ok("backup")
         #expect(try sb.run("doctor").exitCode == 0)
         let late = try sb.run(["doctor"], env: ["ORDERCTL_NOW": "2026-11-28T10:00:00Z"])
         #expect(late.exitCode == 3, "\(late)")
-        #expect(late.stdoutLines.first == "warning: backup: \(sb.dir.path)/backups: the newest backup is 3 days old (orders-20261125T100000Z.db), older than backup.max-age 2d; orderctl backup (and a cron line for it: see the README)", "\(late)")
+        #expect(
+            late.stdoutLines.first
+                == "warning: backup: \(sb.dir.path)/backups: the newest backup is 3 days old (orders-20261125T100000Z.db), older than backup.max-age 2d; orderctl backup (and a cron line for it: see the README)",
+            "\(late)")
         try sb.ok("config", "set", "backup.max-age", "4d")
         #expect(try sb.run(["doctor"], env: ["ORDERCTL_NOW": "2026-11-28T10:00:00Z"]).exitCode == 0)
         // The -wal removed behind orderctl's back (the -shm left): doctor says so before it opens the file.
@@ -419,7 +515,10 @@ struct DoctorTests {
         unlink(sb.dbPath + "-wal")
         let lone = try sb.run("doctor")
         #expect(lone.exitCode == 3, "\(lone)")
-        #expect(lone.stdoutLines.first?.hasPrefix("warning: files: \(sb.dbPath)-shm: a shared-memory index without its write-ahead log") == true, "\(lone)")
+        #expect(
+            lone.stdoutLines.first?.hasPrefix(
+                "warning: files: \(sb.dbPath)-shm: a shared-memory index without its write-ahead log") == true,
+            "\(lone)")
     }
 
     @Test("a damaged file is a problem, with restore as the fix; --full finds a torn index that quick_check does not")
@@ -440,8 +539,12 @@ struct DoctorTests {
         let quick = try sb.run("doctor")
         let full = try sb.run("doctor", "--full")
         #expect(full.exitCode == 1, "\(full)")
-        #expect(full.stdoutLines.first?.hasPrefix("problem: integrity: \(sb.dbPath): the file is damaged (SQLite integrity_check: ") == true, "\(full)")
-        #expect(full.stdoutLines.first?.hasSuffix("; restore a backup: orderctl restore FILE (orderctl doctor on the backup first)") == true, "\(full)")
+        #expect(
+            full.stdoutLines.first?.hasPrefix(
+                "problem: integrity: \(sb.dbPath): the file is damaged (SQLite integrity_check: ") == true, "\(full)")
+        #expect(
+            full.stdoutLines.first?.hasSuffix(
+                "; restore a backup: orderctl restore FILE (orderctl doctor on the backup first)") == true, "\(full)")
         // quick_check does not compare an index with its table: the lie goes unseen by it.
         #expect(quick.exitCode == 0 && quick.stdoutLines.last?.hasPrefix("all well: ") == true, "\(quick)")
     }
@@ -452,8 +555,10 @@ struct UpgradeBackupTests {
     /// A version-6 database (one schema step behind) with one customer, built in-process.
     static func version6(_ sb: Sandbox) throws {
         let db = try Database(path: sb.dbPath)
-        try Migrations.migrate(db, path: sb.dbPath, steps: Array(Migrations.steps.prefix(6)), swiftSteps: Migrations.swiftSteps)
-        try db.execute("""
+        try Migrations.migrate(
+            db, path: sb.dbPath, steps: Array(Migrations.steps.prefix(6)), swiftSteps: Migrations.swiftSteps)
+        try db.execute(
+            """
             INSERT INTO settings(key, value) VALUES ('timezone', 'Europe/Berlin'), ('currency', 'EUR');
             INSERT INTO customers(id, name, email, created_at) VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00Z');
             """)
@@ -466,7 +571,9 @@ struct UpgradeBackupTests {
         let rows = try sb.rowsDump(sb.dbPath)
         let r = try sb.run("customer", "list")
         #expect(r.exitCode == 0 && r.stderr.isEmpty, "\(r)")
-        let backup = sb.dir.appendingPathComponent("backups/orders-pre-v6-to-v\(Migrations.latestVersion)-20261125T100000Z.db").path
+        let backup = sb.dir.appendingPathComponent(
+            "backups/orders-pre-v6-to-v\(Migrations.latestVersion)-20261125T100000Z.db"
+        ).path
         #expect(try sb.sql("PRAGMA user_version", db: backup) == ["6"])
         #expect(try sb.rowsDump(backup) == rows)
         #expect(try sb.scalar("PRAGMA user_version") == String(Migrations.latestVersion))
@@ -482,7 +589,11 @@ struct UpgradeBackupTests {
         _ = try sb.sql("INSERT INTO settings(key, value) VALUES ('backup.dir', '/dev/null/backups')")
         let r = try sb.run("customer", "list")
         #expect(r.exitCode == 1, "\(r)")
-        #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(sb.dbPath): not upgraded from schema version 6 to \(Migrations.latestVersion): the backup taken first failed ("), "\(r)")
+        #expect(
+            r.stderrLines.count == 1
+                && r.stderr.hasPrefix(
+                    "Error: \(sb.dbPath): not upgraded from schema version 6 to \(Migrations.latestVersion): the backup taken first failed ("
+                ), "\(r)")
         #expect(r.stderr.hasSuffix("; nothing was changed\n"), "\(r)")
         #expect(try sb.scalar("PRAGMA user_version") == "6")
     }
@@ -491,15 +602,19 @@ struct UpgradeBackupTests {
 /// The real age tool (Debian's age package; `make test` installs it).
 enum AgeCLI {
     static let age = ["/usr/bin/age", "/usr/local/bin/age"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let keygen = ["/usr/bin/age-keygen", "/usr/local/bin/age-keygen"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let keygen = ["/usr/bin/age-keygen", "/usr/local/bin/age-keygen"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
     static var available: Bool { age != nil && keygen != nil }
 
     /// A new identity file in the sandbox, and its recipient.
     static func key(_ sb: Sandbox, _ name: String) throws -> (file: String, recipient: String) {
         let file = sb.dir.appendingPathComponent(name).path
-        let r = try runProcess(URL(fileURLWithPath: keygen!), ["-o", file], environment: [:], directory: sb.dir, scratch: sb.scratch)
+        let r = try runProcess(
+            URL(fileURLWithPath: keygen!), ["-o", file], environment: [:], directory: sb.dir, scratch: sb.scratch)
         try #require(r.exitCode == 0, "\(r)")
-        let y = try runProcess(URL(fileURLWithPath: keygen!), ["-y", file], environment: [:], directory: sb.dir, scratch: sb.scratch)
+        let y = try runProcess(
+            URL(fileURLWithPath: keygen!), ["-y", file], environment: [:], directory: sb.dir, scratch: sb.scratch)
         try #require(y.exitCode == 0, "\(y)")
         return (file, y.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -509,24 +624,35 @@ enum AgeCLI {
     }
 }
 
-@Suite("encrypted backups: the age format, read and written by the real age tool",
-       .enabled(if: AgeCLI.available, "age and age-keygen are not installed (make test installs Debian's age package)"))
+@Suite(
+    "encrypted backups: the age format, read and written by the real age tool",
+    .enabled(if: AgeCLI.available, "age and age-keygen are not installed (make test installs Debian's age package)"))
 struct EncryptedBackupTests {
-    @Test("backup --recipient: age -d -i KEY gives the database; no plaintext anywhere; restore --identity puts it back")
+    @Test(
+        "backup --recipient: age -d -i KEY gives the database; no plaintext anywhere; restore --identity puts it back")
     func recipient() throws {
         let sb = try Sandbox(template: .catalog)
         try sb.addOrders(2)
         let key = try AgeCLI.key(sb, "key.txt")
         let r = try sb.ok("backup", "--recipient", key.recipient)
         let folder = sb.dir.appendingPathComponent("backups").path
-        #expect(sb.files(in: folder) == ["orders-20261125T100000Z.db.age"], "nothing else, not even for a moment's plaintext: \(sb.files(in: folder))")
+        #expect(
+            sb.files(in: folder) == ["orders-20261125T100000Z.db.age"],
+            "nothing else, not even for a moment's plaintext: \(sb.files(in: folder))")
         let file = folder + "/orders-20261125T100000Z.db.age"
         let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
-        #expect(r.stdout.hasPrefix("backed up to \(file) (\(String(format: "%.0f KiB", Double(size) / 1024)), encrypted): 2 orders (newest P-2, "), "\(r)")
+        #expect(
+            r.stdout.hasPrefix(
+                "backed up to \(file) (\(String(format: "%.0f KiB", Double(size) / 1024)), encrypted): 2 orders (newest P-2, "
+            ), "\(r)")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         #expect(bytes.starts(with: Data("age-encryption.org/v1\n-> X25519 ".utf8)))
-        #expect(bytes.range(of: Data("ann@example.com".utf8)) == nil && bytes.range(of: Data("SQLite format 3".utf8)) == nil)
-        #expect(sb.files(in: sb.dir.path).filter { $0.hasPrefix(".") && $0 != ".io" } == [], "no plaintext left beside the database")
+        #expect(
+            bytes.range(of: Data("ann@example.com".utf8)) == nil && bytes.range(of: Data("SQLite format 3".utf8)) == nil
+        )
+        #expect(
+            sb.files(in: sb.dir.path).filter { $0.hasPrefix(".") && $0 != ".io" } == [],
+            "no plaintext left beside the database")
         // The reference tool reads it.
         let plain = sb.dir.appendingPathComponent("plain.db").path
         let d = try AgeCLI.run(sb, ["-d", "-i", key.file, "-o", plain, file])
@@ -536,13 +662,22 @@ struct EncryptedBackupTests {
         // And orderctl restores it.
         try sb.addOrders(1, prefix: "LATER")
         let needsKey = try sb.run("restore", file)
-        #expect(needsKey.exitCode == 1 && needsKey.stderrLines == ["Error: \(file): is encrypted (age); give --identity FILE or --passphrase-file FILE"], "\(needsKey)")
+        #expect(
+            needsKey.exitCode == 1
+                && needsKey.stderrLines == [
+                    "Error: \(file): is encrypted (age); give --identity FILE or --passphrase-file FILE"
+                ], "\(needsKey)")
         let other = try AgeCLI.key(sb, "other.txt")
         let wrong = try sb.run("restore", file, "--identity", other.file)
-        #expect(wrong.exitCode == 1 && wrong.stderrLines.count == 1 && wrong.stderr.hasPrefix("Error: \(file): "), "\(wrong)")
+        #expect(
+            wrong.exitCode == 1 && wrong.stderrLines.count == 1 && wrong.stderr.hasPrefix("Error: \(file): "),
+            "\(wrong)")
         #expect(try sb.sql("SELECT count(*) FROM orders") == ["3"])
         let ok = try sb.ok("restore", file, "--identity", key.file)
-        #expect(ok.stdoutLines.first == "\(file) holds \(try sb.factsLine(of: plain)); schema version \(try sb.sql("PRAGMA user_version", db: plain)[0])", "\(ok)")
+        #expect(
+            ok.stdoutLines.first
+                == "\(file) holds \(try sb.factsLine(of: plain)); schema version \(try sb.sql("PRAGMA user_version", db: plain)[0])",
+            "\(ok)")
         #expect(try sb.sql("SELECT ref FROM orders ORDER BY ref") == ["P-1", "P-2"])
     }
 
@@ -552,7 +687,8 @@ struct EncryptedBackupTests {
         let plain = sb.dir.appendingPathComponent("plain.db").path
         try sb.ok("backup", plain)
         try sb.addOrders(1)
-        let one = try AgeCLI.key(sb, "one.txt"), two = try AgeCLI.key(sb, "two.txt")
+        let one = try AgeCLI.key(sb, "one.txt")
+        let two = try AgeCLI.key(sb, "two.txt")
         let list = try sb.write("recipients.txt", "# the shop's two keys\n\(one.recipient)\n\(two.recipient)\n")
         let byR = sb.dir.appendingPathComponent("r.db.age").path
         let byFile = sb.dir.appendingPathComponent("list.db.age").path
@@ -560,7 +696,9 @@ struct EncryptedBackupTests {
         #expect(try AgeCLI.run(sb, ["-r", one.recipient, "-o", byR, plain]).exitCode == 0)
         #expect(try AgeCLI.run(sb, ["-R", list, "-o", byFile, plain]).exitCode == 0)
         #expect(try AgeCLI.run(sb, ["-a", "-r", one.recipient, "-o", armored, plain]).exitCode == 0)
-        for (i, (file, key)) in [(byR, one.file), (byFile, two.file), (byFile, one.file), (armored, one.file)].enumerated() {
+        for (i, (file, key)) in [(byR, one.file), (byFile, two.file), (byFile, one.file), (armored, one.file)]
+            .enumerated()
+        {
             try sb.addOrders(1, prefix: "X\(i)")
             let r = try sb.run(["restore", file, "--identity", key], env: ["ORDERCTL_NOW": "2026-11-25T10:0\(i):00Z"])
             #expect(r.exitCode == 0, "\(file) with \(key): \(r)")
@@ -589,8 +727,9 @@ struct EncryptedBackupTests {
         var flipped = bytes
         flipped[headerEnd + 100] ^= 1
         var swapped = bytes
-        swapped.replaceSubrange(headerEnd..<(headerEnd + 2 * chunk),
-                                with: bytes[(headerEnd + chunk)..<(headerEnd + 2 * chunk)] + bytes[headerEnd..<(headerEnd + chunk)])
+        swapped.replaceSubrange(
+            headerEnd..<(headerEnd + 2 * chunk),
+            with: bytes[(headerEnd + chunk)..<(headerEnd + 2 * chunk)] + bytes[headerEnd..<(headerEnd + chunk)])
         let cases: [(String, Data, String)] = [
             ("cut.db.age", bytes.prefix(headerEnd + chunk), "truncated"),
             ("half.db.age", bytes.prefix(bytes.count - 10), "truncated"),
@@ -603,18 +742,28 @@ struct EncryptedBackupTests {
             let path = sb.dir.appendingPathComponent(name).path
             try data.write(to: URL(fileURLWithPath: path))
             let r = try sb.run("restore", path, "--identity", key.file)
-            #expect(r.exitCode == 1 && r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(path): ") && r.stderr.contains(expected), "\(name): \(r.stderr)")
+            #expect(
+                r.exitCode == 1 && r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(path): ")
+                    && r.stderr.contains(expected), "\(name): \(r.stderr)")
         }
         #expect(try sb.dump() == before)
-        #expect(sb.files(in: sb.dir.path).filter { $0.hasPrefix(".") && $0 != ".io" } == [], "no plaintext left beside the database")
+        #expect(
+            sb.files(in: sb.dir.path).filter { $0.hasPrefix(".") && $0 != ".io" } == [],
+            "no plaintext left beside the database")
     }
 
-    @Test("--passphrase-file: scrypt at age's work factor; restore with the same file; a loose file or a missing key is refused")
+    @Test(
+        "--passphrase-file: scrypt at age's work factor; restore with the same file; a loose file or a missing key is refused"
+    )
     func passphrase() throws {
         let sb = try Sandbox(template: .withOrder)
         let secret = try sb.write("pass.txt", "correct horse battery staple\n")
         let loose = try sb.run("backup", "--passphrase-file", secret)
-        #expect(loose.exitCode == 1 && loose.stderrLines == ["Error: passphrase file \(secret) may be read by others (mode 644); chmod 600 \(secret)"], "\(loose)")
+        #expect(
+            loose.exitCode == 1
+                && loose.stderrLines == [
+                    "Error: passphrase file \(secret) may be read by others (mode 644); chmod 600 \(secret)"
+                ], "\(loose)")
         chmod(secret, 0o600)
         let file = sb.dir.appendingPathComponent("p.db.age").path
         try sb.ok("backup", "--passphrase-file", secret, file)
@@ -630,22 +779,32 @@ struct EncryptedBackupTests {
         try sb.ok("restore", file, "--passphrase-file", secret)
         #expect(try sb.sql("SELECT ref FROM orders") == ["A-100"])
         let usage = try sb.run("backup", "--encrypt")
-        #expect(usage.exitCode == 64 && usage.stderr.contains("--encrypt needs --recipient age1..., --recipients-file FILE or --passphrase-file FILE"), "\(usage)")
+        #expect(
+            usage.exitCode == 64
+                && usage.stderr.contains(
+                    "--encrypt needs --recipient age1..., --recipients-file FILE or --passphrase-file FILE"),
+            "\(usage)")
         let both = try sb.run("backup", "--passphrase-file", secret, "--recipient", "age1x")
         #expect(both.exitCode == 64, "\(both)")
         let bad = try sb.run("backup", "--recipient", "age1notakey")
-        #expect(bad.exitCode == 1 && bad.stderrLines.count == 1 && bad.stderr.hasPrefix("Error: --recipient: "), "\(bad)")
+        #expect(
+            bad.exitCode == 1 && bad.stderrLines.count == 1 && bad.stderr.hasPrefix("Error: --recipient: "), "\(bad)")
         #expect(sb.files(in: sb.dir.appendingPathComponent("backups").path) == [])
     }
 }
 
-@Suite("a database one may read but not write", .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-                                                       "needs root and setpriv, to run orderctl as user nobody"))
+@Suite(
+    "a database one may read but not write",
+    .enabled(
+        if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+        "needs root and setpriv, to run orderctl as user nobody"))
 struct ReadOnlyDatabaseTests {
     /// Runs orderctl as user nobody (uid 65534), who may read the sandbox's files but not write them.
     static func asNobody(_ sb: Sandbox, _ arguments: [String]) throws -> RunResult {
-        try runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups", sb.binary.path] + arguments,
-                       environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
+        try runProcess(
+            URL(fileURLWithPath: "/usr/bin/setpriv"),
+            ["--reuid=65534", "--regid=65534", "--clear-groups", sb.binary.path] + arguments,
+            environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
     }
 
     static func readable(_ sb: Sandbox) {
@@ -653,12 +812,16 @@ struct ReadOnlyDatabaseTests {
         for suffix in ["", "-wal", "-shm"] { chmod(sb.dbPath + suffix, 0o644) }
     }
 
-    @Test("reading works, with the same output as for its owner; a write says the file is read-only and changes nothing")
+    @Test(
+        "reading works, with the same output as for its owner; a write says the file is read-only and changes nothing")
     func readsWorkWritesRefused() throws {
         let sb = try Sandbox(template: .withOrder)
         try sb.ok("pay", "A-100", "--amount", "19.90")
         Self.readable(sb)
-        for command in [["list"], ["show", "A-100"], ["product", "list"], ["stats", "--by", "month"], ["verify"], ["history", "A-100"]] {
+        for command in [
+            ["list"], ["show", "A-100"], ["product", "list"], ["stats", "--by", "month"], ["verify"],
+            ["history", "A-100"],
+        ] {
             let mine = try sb.run(command)
             let theirs = try Self.asNobody(sb, command)
             #expect(mine.exitCode == 0 && theirs.exitCode == 0, "\(command): \(theirs)")
@@ -667,7 +830,10 @@ struct ReadOnlyDatabaseTests {
         let before = try sb.dump()
         let add = try Self.asNobody(sb, ["add", "--customer", "ann@example.com", "--item", "MUG-01"])
         #expect(add.exitCode == 1, "\(add)")
-        #expect(add.stderrLines == ["Error: \(sb.dbPath) is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed"], "\(add)")
+        #expect(
+            add.stderrLines == [
+                "Error: \(sb.dbPath) is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed"
+            ], "\(add)")
         let note = try Self.asNobody(sb, ["note", "A-100", "called the customer"])
         #expect(note.exitCode == 1 && note.stderr.contains("is read-only here"), "\(note)")
         #expect(try sb.dump() == before)
@@ -680,12 +846,18 @@ struct ReadOnlyDatabaseTests {
         // close does not fold its log into the file.
         let reader = try Database(path: sb.dbPath, create: false)
         try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01", "--ref", "IN-LOG")
-        try #require((try FileManager.default.attributesOfItem(atPath: sb.dbPath + "-wal")[.size] as? Int ?? 0) > 0, "the order is in the log")
+        try #require(
+            (try FileManager.default.attributesOfItem(atPath: sb.dbPath + "-wal")[.size] as? Int ?? 0) > 0,
+            "the order is in the log")
         unlink(sb.dbPath + "-shm")
         Self.readable(sb)
         let r = try Self.asNobody(sb, ["list"])
         #expect(r.exitCode == 1, "\(r)")
-        #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(sb.dbPath): cannot be read here: its write-ahead log (\(sb.dbPath)-wal) holds changes"), "\(r)")
+        #expect(
+            r.stderrLines.count == 1
+                && r.stderr.hasPrefix(
+                    "Error: \(sb.dbPath): cannot be read here: its write-ahead log (\(sb.dbPath)-wal) holds changes"),
+            "\(r)")
         withExtendedLifetime(reader) {}
     }
 }
@@ -706,7 +878,8 @@ struct DamageMarkerTests {
         try handle.close()
     }
 
-    @Test("damage found by a command or doctor marks the file; writes are refused with one line; restore clears the mark")
+    @Test(
+        "damage found by a command or doctor marks the file; writes are refused with one line; restore clears the mark")
     func markedUntilRestored() throws {
         let sb = try Sandbox(template: .catalog)
         try sb.addOrders(3)
@@ -716,22 +889,39 @@ struct DamageMarkerTests {
         let marker = sb.dbPath + ".damaged"
         let list = try sb.run("list")
         #expect(list.exitCode == 1, "\(list)")
-        #expect(list.stderrLines == ["Error: \(sb.dbPath) is damaged (database disk image is malformed); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'"], "\(list)")
-        #expect(try String(contentsOfFile: marker, encoding: .utf8) == "2026-11-25T10:00:00Z a command read damaged data: database disk image is malformed\n")
+        #expect(
+            list.stderrLines == [
+                "Error: \(sb.dbPath) is damaged (database disk image is malformed); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'"
+            ], "\(list)")
+        #expect(
+            try String(contentsOfFile: marker, encoding: .utf8)
+                == "2026-11-25T10:00:00Z a command read damaged data: database disk image is malformed\n")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: sb.dbPath))
         let add = try sb.run("add", "--customer", "ann@example.com", "--item", "MUG-01")
         #expect(add.exitCode == 1, "\(add)")
-        #expect(add.stderrLines.last == "Error: \(sb.dbPath) is marked damaged (2026-11-25T10:00:00Z a command read damaged data: database disk image is malformed), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')", "\(add)")
+        #expect(
+            add.stderrLines.last
+                == "Error: \(sb.dbPath) is marked damaged (2026-11-25T10:00:00Z a command read damaged data: database disk image is malformed), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')",
+            "\(add)")
         #expect(add.stderrLines.first?.hasPrefix("Warning: \(sb.dbPath) is marked damaged (") == true, "\(add)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: sb.dbPath)) == bytes, "not a byte written")
         let doctor = try sb.run("doctor")
         #expect(doctor.exitCode == 1, "\(doctor)")
-        #expect(doctor.stdoutLines.first == "problem: integrity: \(sb.dbPath): the file is damaged (SQLite quick_check: database disk image is malformed); restore a backup: orderctl restore FILE (orderctl doctor on the backup first)", "\(doctor)")
+        #expect(
+            doctor.stdoutLines.first
+                == "problem: integrity: \(sb.dbPath): the file is damaged (SQLite quick_check: database disk image is malformed); restore a backup: orderctl restore FILE (orderctl doctor on the backup first)",
+            "\(doctor)")
         let repair = try sb.run("doctor", "--repair")
-        #expect(repair.exitCode == 1 && repair.stderrLines.last?.hasPrefix("Error: doctor --repair backs up first, and that failed (") == true, "\(repair)")
+        #expect(
+            repair.exitCode == 1
+                && repair.stderrLines.last?.hasPrefix("Error: doctor --repair backs up first, and that failed (")
+                    == true,
+            "\(repair)")
         // Not backed up while marked: retention would let it push good backups out.
         let backup = try sb.run("backup")
-        #expect(backup.exitCode == 1 && backup.stderrLines.last?.hasPrefix("Error: \(sb.dbPath) is marked damaged (") == true
+        #expect(
+            backup.exitCode == 1
+                && backup.stderrLines.last?.hasPrefix("Error: \(sb.dbPath) is marked damaged (") == true
                 && backup.stderr.contains("so it is not backed up"), "\(backup)")
         #expect(!FileManager.default.fileExists(atPath: sb.dir.appendingPathComponent("backups").path))
         #expect(try Data(contentsOf: URL(fileURLWithPath: sb.dbPath)) == bytes)
@@ -747,14 +937,21 @@ struct DamageMarkerTests {
     @Test("a mark on a file that is whole: doctor says so (exit 1); doctor --repair clears it and writes work again")
     func markOnWholeFile() throws {
         let sb = try Sandbox(template: .withOrder)
-        try "2026-11-24T08:00:00Z doctor: the file is damaged (a test)\n".write(toFile: sb.dbPath + ".damaged", atomically: true, encoding: .utf8)
+        try "2026-11-24T08:00:00Z doctor: the file is damaged (a test)\n".write(
+            toFile: sb.dbPath + ".damaged", atomically: true, encoding: .utf8)
         let doctor = try sb.run("doctor")
         #expect(doctor.exitCode == 1, "\(doctor)")
-        #expect(doctor.stdoutLines.first?.hasPrefix("problem: integrity: \(sb.dbPath): marked damaged (2026-11-24T08:00:00Z doctor: the file is damaged (a test)), so nothing can be changed in it, though it passes SQLite's quick_check now") == true, "\(doctor)")
+        #expect(
+            doctor.stdoutLines.first?.hasPrefix(
+                "problem: integrity: \(sb.dbPath): marked damaged (2026-11-24T08:00:00Z doctor: the file is damaged (a test)), so nothing can be changed in it, though it passes SQLite's quick_check now"
+            ) == true, "\(doctor)")
         #expect(try sb.run("note", "A-100", "x").exitCode == 1)
         let repair = try sb.run("doctor", "--repair")
         #expect(repair.exitCode == 0, "\(repair)")
-        #expect(repair.stdoutLines.contains("cleared the damage mark (2026-11-24T08:00:00Z doctor: the file is damaged (a test)): the file passes SQLite's quick_check and its schema is orderctl's now"), "\(repair)")
+        #expect(
+            repair.stdoutLines.contains(
+                "cleared the damage mark (2026-11-24T08:00:00Z doctor: the file is damaged (a test)): the file passes SQLite's quick_check and its schema is orderctl's now"
+            ), "\(repair)")
         #expect(!FileManager.default.fileExists(atPath: sb.dbPath + ".damaged"))
         try sb.ok("note", "A-100", "x")
     }
@@ -782,18 +979,27 @@ enum TmpfsProbe {
     }()
 }
 
-@Suite("a short disk: said before an import starts", .enabled(if: TmpfsProbe.canMount, "cannot mount a small tmpfs here (needs root and mount rights)"))
+@Suite(
+    "a short disk: said before an import starts",
+    .enabled(if: TmpfsProbe.canMount, "cannot mount a small tmpfs here (needs root and mount rights)"))
 struct DiskSpaceTests {
 
-    @Test("an import whose input needs more than the free space is refused before it starts, naming what it needs and what is free")
+    @Test(
+        "an import whose input needs more than the free space is refused before it starts, naming what it needs and what is free"
+    )
     func importChecksFreeSpace() throws {
         let sb = try Sandbox()
         let mountPoint = sb.dir.appendingPathComponent("small").path
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        let mount = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint],
-                                   environment: [:], directory: sb.dir, scratch: sb.scratch)
+        let mount = try runProcess(
+            URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint],
+            environment: [:], directory: sb.dir, scratch: sb.scratch)
         try #require(mount.exitCode == 0, "cannot mount a tmpfs here: \(mount)")
-        defer { _ = try? runProcess(URL(fileURLWithPath: "/bin/umount"), [mountPoint], environment: [:], directory: sb.dir, scratch: sb.scratch) }
+        defer {
+            _ = try? runProcess(
+                URL(fileURLWithPath: "/bin/umount"), [mountPoint], environment: [:], directory: sb.dir,
+                scratch: sb.scratch)
+        }
         let db = mountPoint + "/orders.db"
         try sb.ok(["init", "--db", db])
         try sb.ok(["product", "add", "MUG-01", "--name", "Mug", "--price", "1.00", "--db", db])
@@ -809,25 +1015,39 @@ struct DiskSpaceTests {
         let r = try sb.run(["import", file, "--db", db])
         #expect(r.exitCode == 1, "\(r)")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
-        #expect(r.stderrLines.count == 1 && r.stderr.hasPrefix("Error: \(file): not enough free space on the disk holding \(db): an import of this file needs about \(String(format: "%.1f MiB", Double(size * 5) / 1048576)) (5 to 8 times the input, for the new rows and the write-ahead log), and "), "\(r)")
-        #expect(r.stderr.hasSuffix(" is free; nothing was imported. Free some space, or import the file in parts\n"), "\(r)")
+        #expect(
+            r.stderrLines.count == 1
+                && r.stderr.hasPrefix(
+                    "Error: \(file): not enough free space on the disk holding \(db): an import of this file needs about \(String(format: "%.1f MiB", Double(size * 5) / 1_048_576)) (5 to 8 times the input, for the new rows and the write-ahead log), and "
+                ), "\(r)")
+        #expect(
+            r.stderr.hasSuffix(" is free; nothing was imported. Free some space, or import the file in parts\n"), "\(r)"
+        )
         #expect(try sb.sql("SELECT count(*) FROM orders", db: db) == before)
         // A small file fits.
-        let small = try sb.write("small.csv", "ref,ordered_at,customer_email,sku,quantity\nS-1,2026-10-01T09:00:00Z,a@example.com,MUG-01,1\n")
+        let small = try sb.write(
+            "small.csv", "ref,ordered_at,customer_email,sku,quantity\nS-1,2026-10-01T09:00:00Z,a@example.com,MUG-01,1\n"
+        )
         try sb.ok(["import", small, "--db", db])
     }
 }
 
 @Suite("a file without orderctl's schema is not taken for a new shop")
 struct EmptyFileTests {
-    @Test("list, doctor, backup on a zero-length file: one line, exit 1, the file untouched; init still makes one there")
+    @Test(
+        "list, doctor, backup on a zero-length file: one line, exit 1, the file untouched; init still makes one there")
     func emptyFile() throws {
         let sb = try Sandbox()
         FileManager.default.createFile(atPath: sb.dbPath, contents: Data(), attributes: [.posixPermissions: 0o600])
-        for command in [["list"], ["doctor", "--full"], ["backup", sb.dir.appendingPathComponent("b.db").path], ["verify"]] {
+        for command in [
+            ["list"], ["doctor", "--full"], ["backup", sb.dir.appendingPathComponent("b.db").path], ["verify"],
+        ] {
             let r = try sb.run(command)
             #expect(r.exitCode == 1, "\(command): \(r)")
-            #expect(r.stderrLines == ["Error: \(sb.dbPath): holds no orderctl database (an empty file: was it cut short, or copied without its -wal?); nothing was changed. 'orderctl init' makes a new database there, 'orderctl restore FILE' puts a backup in its place"], "\(command): \(r)")
+            #expect(
+                r.stderrLines == [
+                    "Error: \(sb.dbPath): holds no orderctl database (an empty file: was it cut short, or copied without its -wal?); nothing was changed. 'orderctl init' makes a new database there, 'orderctl restore FILE' puts a backup in its place"
+                ], "\(command): \(r)")
             #expect(try FileManager.default.attributesOfItem(atPath: sb.dbPath)[.size] as? Int == 0)
             #expect(!FileManager.default.fileExists(atPath: sb.dbPath + "-wal"))
         }
@@ -842,31 +1062,47 @@ struct SchemaCheckTests {
     /// byte or a hand edit would: SQL that still parses.
     static func edit(_ sb: Sandbox, _ name: String, _ from: String, _ to: String) throws {
         func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
-        _ = try sb.sql("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, \(literal(from)), \(literal(to))) WHERE name = '\(name)'")
-        #expect(try sb.scalar("SELECT instr(sql, \(literal(to))) > 0 FROM sqlite_schema WHERE name = '\(name)'") == "1", "the edit took")
+        _ = try sb.sql(
+            "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, \(literal(from)), \(literal(to))) WHERE name = '\(name)'"
+        )
+        #expect(
+            try sb.scalar("SELECT instr(sql, \(literal(to))) > 0 FROM sqlite_schema WHERE name = '\(name)'") == "1",
+            "the edit took")
         #expect(try sb.sql("PRAGMA integrity_check") == ["ok"], "SQLite's own check does not see it")
     }
 
-    @Test("a partial index's WHERE changed: the next command marks the file, writes are refused, doctor names it, --repair remakes it")
+    @Test(
+        "a partial index's WHERE changed: the next command marks the file, writes are refused, doctor names it, --repair remakes it"
+    )
     func changedIndex() throws {
         let sb = try DoctorTests.busyShop()
         let clean = try sb.scalar("SELECT sql FROM sqlite_schema WHERE name = 'orders_in_status'")
         try Self.edit(sb, "orders_in_status", "'shipped'", "'shipqed'")
         let orders = try sb.scalar("SELECT count(*) FROM orders")
-        let reason = "its schema was changed outside orderctl, or is damaged: the index orders_in_status differs from the one orderctl made"
+        let reason =
+            "its schema was changed outside orderctl, or is damaged: the index orders_in_status differs from the one orderctl made"
         let list = try sb.run("list")
         #expect(list.exitCode == 0, "reading goes on: \(list)")
-        #expect(list.stderrLines == ["Warning: \(sb.dbPath) is marked damaged (2026-11-25T10:00:00Z \(reason)): what it shows may be wrong, and it cannot be changed; 'orderctl doctor' says what differs, and 'orderctl doctor --repair' remakes an index, trigger or view; a table needs 'orderctl restore FILE'"], "\(list)")
-        #expect(try String(contentsOfFile: sb.dbPath + ".damaged", encoding: .utf8) == "2026-11-25T10:00:00Z \(reason)\n")
+        #expect(
+            list.stderrLines == [
+                "Warning: \(sb.dbPath) is marked damaged (2026-11-25T10:00:00Z \(reason)): what it shows may be wrong, and it cannot be changed; 'orderctl doctor' says what differs, and 'orderctl doctor --repair' remakes an index, trigger or view; a table needs 'orderctl restore FILE'"
+            ], "\(list)")
+        #expect(
+            try String(contentsOfFile: sb.dbPath + ".damaged", encoding: .utf8) == "2026-11-25T10:00:00Z \(reason)\n")
         let add = try sb.run("add", "--customer", "ann@example.com", "--item", "MUG-01")
-        #expect(add.exitCode == 1 && add.stderrLines.last?.hasPrefix("Error: \(sb.dbPath) is marked damaged (") == true, "\(add)")
+        #expect(
+            add.exitCode == 1 && add.stderrLines.last?.hasPrefix("Error: \(sb.dbPath) is marked damaged (") == true,
+            "\(add)")
         #expect(try sb.scalar("SELECT count(*) FROM orders") == orders)
         let backup = try sb.run("backup", sb.dir.appendingPathComponent("b.db").path)
         #expect(backup.exitCode == 1, "a file with a changed schema is not backed up as a good copy: \(backup)")
 
         let doctor = try sb.run("doctor")
         #expect(doctor.exitCode == 1, "\(doctor)")
-        #expect(doctor.stdoutLines.first == "problem: schema: orders_in_status: the index differs from orderctl's schema (changed outside orderctl, or damaged); orderctl doctor --repair makes it again from orderctl's schema (after a backup)", "\(doctor)")
+        #expect(
+            doctor.stdoutLines.first
+                == "problem: schema: orders_in_status: the index differs from orderctl's schema (changed outside orderctl, or damaged); orderctl doctor --repair makes it again from orderctl's schema (after a backup)",
+            "\(doctor)")
 
         let repair = try sb.run("doctor", "--repair")
         #expect(repair.exitCode == 0, "\(repair)")
@@ -876,10 +1112,18 @@ struct SchemaCheckTests {
         #expect(try sb.scalar("SELECT sql FROM sqlite_schema WHERE name = 'orders_in_status'") == clean)
         #expect(!FileManager.default.fileExists(atPath: sb.dbPath + ".damaged"))
         // The copy --repair kept first is the file as it was, changed index and all.
-        let kept = try #require(repair.stdoutLines.first?.replacingOccurrences(of: "backed up to ", with: "").replacingOccurrences(of: " before repairing", with: ""))
-        #expect(try sb.sql("SELECT instr(sql, 'shipqed') > 0 FROM sqlite_schema WHERE name = 'orders_in_status'", db: kept) == ["1"])
+        let kept = try #require(
+            repair.stdoutLines.first?.replacingOccurrences(of: "backed up to ", with: "").replacingOccurrences(
+                of: " before repairing", with: ""))
+        #expect(
+            try sb.sql("SELECT instr(sql, 'shipqed') > 0 FROM sqlite_schema WHERE name = 'orders_in_status'", db: kept)
+                == ["1"])
         let restore = try sb.run("restore", kept, "--dry-run")
-        #expect(restore.exitCode == 1 && restore.stderrLines == ["Error: \(kept): damaged: its schema was changed outside orderctl, or is damaged: the index orders_in_status differs from the one orderctl made"], "\(restore)")
+        #expect(
+            restore.exitCode == 1
+                && restore.stderrLines == [
+                    "Error: \(kept): damaged: its schema was changed outside orderctl, or is damaged: the index orders_in_status differs from the one orderctl made"
+                ], "\(restore)")
         try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01")
         #expect(try sb.sql("PRAGMA integrity_check") == ["ok"])
     }
@@ -887,20 +1131,33 @@ struct SchemaCheckTests {
     @Test("a summary trigger changed: --repair remakes it and then the sums it kept wrong")
     func changedTrigger() throws {
         let sb = try DoctorTests.busyShop()
-        try Self.edit(sb, "order_lines_stats_insert", "units = units + excluded.units", "units = units - excluded.units")
+        try Self.edit(
+            sb, "order_lines_stats_insert", "units = units + excluded.units", "units = units - excluded.units")
         // Written once more on purpose, behind the mark: the wrong trigger's sums.
-        _ = try sb.sql("INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source) SELECT o.id, 9, l.product_id, l.sku, l.name, 1, l.unit_price, l.unit_price, 'catalog' FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.ref = 'D-1' LIMIT 1")
+        _ = try sb.sql(
+            "INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total, price_source) SELECT o.id, 9, l.product_id, l.sku, l.name, 1, l.unit_price, l.unit_price, 'catalog' FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.ref = 'D-1' LIMIT 1"
+        )
         let doctor = try sb.run("doctor")
         #expect(doctor.exitCode == 1, "\(doctor)")
-        #expect(doctor.stdoutLines.first?.hasPrefix("problem: schema: order_lines_stats_insert: the trigger differs from orderctl's schema") == true, "\(doctor)")
+        #expect(
+            doctor.stdoutLines.first?.hasPrefix(
+                "problem: schema: order_lines_stats_insert: the trigger differs from orderctl's schema") == true,
+            "\(doctor)")
         let repair = try sb.run("doctor", "--repair")
-        #expect(repair.stdoutLines.contains("rebuilt the trigger order_lines_stats_insert from orderctl's schema"), "\(repair)")
-        #expect(repair.stdoutLines.contains { $0.hasPrefix("rebuilt stats_daily_product (") }, "the sums the wrong trigger kept: \(repair)")
+        #expect(
+            repair.stdoutLines.contains("rebuilt the trigger order_lines_stats_insert from orderctl's schema"),
+            "\(repair)")
+        #expect(
+            repair.stdoutLines.contains { $0.hasPrefix("rebuilt stats_daily_product (") },
+            "the sums the wrong trigger kept: \(repair)")
         // What is left is the line added by hand (its order's total and stock disagree):
         // not derived data, so not repaired, and no schema problem.
         #expect(!repair.stdout.contains("problem: schema"), "\(repair)")
-        #expect(try sb.scalar("SELECT sum(units) FROM stats_daily_product")
-                == sb.scalar("SELECT sum(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status <> 'cancelled'"))
+        #expect(
+            try sb.scalar("SELECT sum(units) FROM stats_daily_product")
+                == sb.scalar(
+                    "SELECT sum(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status <> 'cancelled'"
+                ))
     }
 
     @Test("a table's definition changed is not mended by --repair: the mark stays and restore is the way")
@@ -908,9 +1165,13 @@ struct SchemaCheckTests {
         let sb = try DoctorTests.busyShop()
         let good = sb.dir.appendingPathComponent("good.db").path
         try sb.ok("backup", good)
-        try Self.edit(sb, "order_lines", "reserved     INTEGER NOT NULL DEFAULT 0", "reserved     INTEGER NOT NULL DEFAULT 7")
+        try Self.edit(
+            sb, "order_lines", "reserved     INTEGER NOT NULL DEFAULT 0", "reserved     INTEGER NOT NULL DEFAULT 7")
         let doctor = try sb.run("doctor")
-        #expect(doctor.stdoutLines.first == "problem: schema: order_lines: the table differs from orderctl's schema (changed outside orderctl, or damaged); restore a backup: orderctl restore FILE (orderctl doctor on the backup first)", "\(doctor)")
+        #expect(
+            doctor.stdoutLines.first
+                == "problem: schema: order_lines: the table differs from orderctl's schema (changed outside orderctl, or damaged); restore a backup: orderctl restore FILE (orderctl doctor on the backup first)",
+            "\(doctor)")
         let repair = try sb.run("doctor", "--repair")
         #expect(repair.exitCode == 1 && !repair.stdout.contains("cleared the damage mark"), "\(repair)")
         #expect(FileManager.default.fileExists(atPath: sb.dbPath + ".damaged"))
@@ -924,12 +1185,21 @@ struct SchemaCheckTests {
         let sb = try DoctorTests.busyShop()
         _ = try sb.sql("UPDATE schema_objects SET sql = sql || ' ' WHERE name = 'orders_due'")
         let list = try sb.run("list")
-        #expect(list.stderrLines.first?.contains("the index orders_due differs from the one orderctl made") == true, "\(list)")
+        #expect(
+            list.stderrLines.first?.contains("the index orders_due differs from the one orderctl made") == true,
+            "\(list)")
         let doctor = try sb.run("doctor")
-        #expect(doctor.stdoutLines.first?.hasPrefix("problem: schema: schema_objects: the schema's kept text disagrees with the file: ") == true, "\(doctor)")
+        #expect(
+            doctor.stdoutLines.first?.hasPrefix(
+                "problem: schema: schema_objects: the schema's kept text disagrees with the file: ") == true,
+            "\(doctor)")
         let repair = try sb.run("doctor", "--repair")
-        #expect(repair.exitCode == 0 && repair.stdoutLines.contains("rebuilt the schema's kept text (schema_objects)"), "\(repair)")
-        #expect(try sb.scalar("SELECT count(*) FROM schema_objects o JOIN sqlite_schema s USING (name) WHERE s.sql IS o.sql")
+        #expect(
+            repair.exitCode == 0 && repair.stdoutLines.contains("rebuilt the schema's kept text (schema_objects)"),
+            "\(repair)")
+        #expect(
+            try sb.scalar(
+                "SELECT count(*) FROM schema_objects o JOIN sqlite_schema s USING (name) WHERE s.sql IS o.sql")
                 == sb.scalar("SELECT count(*) FROM schema_objects"))
         try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01")
     }
@@ -937,7 +1207,9 @@ struct SchemaCheckTests {
     @Test("the owner's own index and view are not damage; an upgrade leaves them out of the kept text")
     func ownObjects() throws {
         let sb = try DoctorTests.busyShop()
-        _ = try sb.sql("CREATE INDEX my_orders_by_total ON orders(total); CREATE VIEW my_big_orders AS SELECT ref FROM orders WHERE total > 1000")
+        _ = try sb.sql(
+            "CREATE INDEX my_orders_by_total ON orders(total); CREATE VIEW my_big_orders AS SELECT ref FROM orders WHERE total > 1000"
+        )
         try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01")
         #expect(try sb.ok("doctor").stdoutLines.last == "all well: 15 checks of \(sb.dbPath) passed")
         #expect(try sb.scalar("SELECT count(*) FROM schema_objects WHERE name LIKE 'my_%'") == "0")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import OrderCore
+import Testing
 
 // `orderctl stats` end to end: the table, --csv (read by Python's csv module) and --json
 // carry the same figures, worked out by hand; an empty period says so; bad input is
@@ -14,14 +14,19 @@ struct StatsE2ETests {
     /// 31.15 gross and net, average 31.15 / 2 = 15.575 -> 15.58.
     func shop() throws -> Sandbox {
         let sb = try Sandbox(template: .catalog)
-        try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "O-1", "--date", "2026-09-10T10:00:00Z")
+        try sb.ok(
+            "add", "--customer", "ann@example.com", "--item", "MUG-01:2", "--ref", "O-1", "--date",
+            "2026-09-10T10:00:00Z")
         try sb.ok("pay", "O-1", "--at", "2026-09-10T10:00:00Z")
         try sb.ok("confirm", "O-1", "--at", "2026-09-11T10:00:00Z")
         try sb.ok("ship", "O-1", "--at", "2026-09-11T10:00:00Z")
         try sb.ok("deliver", "O-1", "--at", "2026-09-13T10:00:00Z")
-        try sb.ok("add", "--customer", "jean@example.fr", "--item", "TEE-M", "--ref", "O-2", "--date", "2026-10-05T10:00:00Z")
+        try sb.ok(
+            "add", "--customer", "jean@example.fr", "--item", "TEE-M", "--ref", "O-2", "--date", "2026-10-05T10:00:00Z")
         try sb.ok("cancel", "O-2", "--reason", "changed mind")
-        try sb.ok("add", "--customer", "ann@example.com", "--item", "CARD:3", "--ref", "O-3", "--date", "2026-10-20T10:00:00Z")
+        try sb.ok(
+            "add", "--customer", "ann@example.com", "--item", "CARD:3", "--ref", "O-3", "--date", "2026-10-20T10:00:00Z"
+        )
         return sb
     }
 
@@ -33,12 +38,13 @@ struct StatsE2ETests {
         let out = try sb.ok(["stats", "--by", "month"] + Self.range).stdout
         let table = try #require(Output.table(in: out, header: "MONTH"), "no table in:\n\(out)")
         // MONTH ORDERS UNITS GROSS REFUNDS NET AVG CANC RET SHIP-d DELIV-d [bar]
-        #expect(table.rows.map { Array($0.prefix(11)) } == [
-            ["2026-09", "1", "2", "25.00", "0.00", "25.00", "25.00", "0.0%", "0.0%", "1.0/1.0", "2.0/2.0"],
-            ["2026-10", "2", "3", "6.15", "0.00", "6.15", "6.15", "50.0%", "–", "–", "–"],
-            ["2026-11", "0", "0", "0.00", "0.00", "0.00", "–", "–", "–", "–", "–"],
-            ["Total", "3", "5", "31.15", "0.00", "31.15", "15.58", "33.3%", "0.0%", "1.0/1.0", "2.0/2.0"],
-        ])
+        #expect(
+            table.rows.map { Array($0.prefix(11)) } == [
+                ["2026-09", "1", "2", "25.00", "0.00", "25.00", "25.00", "0.0%", "0.0%", "1.0/1.0", "2.0/2.0"],
+                ["2026-10", "2", "3", "6.15", "0.00", "6.15", "6.15", "50.0%", "–", "–", "–"],
+                ["2026-11", "0", "0", "0.00", "0.00", "0.00", "–", "–", "–", "–", "–"],
+                ["Total", "3", "5", "31.15", "0.00", "31.15", "15.58", "33.3%", "0.0%", "1.0/1.0", "2.0/2.0"],
+            ])
         // The bar column: September has the most net revenue, November none.
         #expect(table.rows[0].count == 12 && table.rows[0][11].hasPrefix("█"))
         #expect(table.rows[0][11].count > table.rows[1][11].count)
@@ -50,9 +56,13 @@ struct StatsE2ETests {
         let csv = try sb.ok(["stats", "--by", "month", "--csv", "--totals"] + Self.range).stdout
         let file = sb.dir.appendingPathComponent("stats.csv")
         try Data(csv.utf8).write(to: file)
-        let python = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"),
-                                    ["-c", "import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='')))))", file.path],
-                                    environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
+        let python = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            [
+                "-c", "import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='')))))",
+                file.path,
+            ],
+            environment: sb.environment(), directory: sb.dir, scratch: sb.scratch)
         #expect(python.exitCode == 0, "\(python)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as? [[String: String]])
         #expect(rows.map { $0["month"] ?? "?" } == ["2026-09", "2026-10", "2026-11", "total"])
@@ -64,10 +74,12 @@ struct StatsE2ETests {
         #expect(total["average_order"] == "15.58" && total["cancellation_rate"] == "0.3333")
 
         // The same figures as the table's Total row.
-        let table = try #require(Output.table(in: try sb.ok(["stats", "--by", "month"] + Self.range).stdout, header: "MONTH"))
+        let table = try #require(
+            Output.table(in: try sb.ok(["stats", "--by", "month"] + Self.range).stdout, header: "MONTH"))
         let tableTotal = try #require(table.rows.last)
-        #expect([total["orders"], total["units"], total["gross"], total["refunds"], total["net"], total["average_order"]]
-            == tableTotal[1...6].map { Optional($0) })
+        #expect(
+            [total["orders"], total["units"], total["gross"], total["refunds"], total["net"], total["average_order"]]
+                == tableTotal[1...6].map { Optional($0) })
 
         // Without --totals: no total row.
         let plain = try sb.ok(["stats", "--by", "month", "--csv"] + Self.range).stdout
@@ -95,8 +107,10 @@ struct StatsE2ETests {
     func emptyPeriod() throws {
         let sb = try shop()
         let r = try sb.ok("stats", "--from", "2025-01-01", "--to", "2025-01-31")
-        let span = try sb.sql("SELECT min(date(placed_at, '+1 hour')), max(date(placed_at, '+1 hour')) FROM orders")[0].split(separator: "|")
-        #expect(r.stdout == "No orders placed from 2025-01-01 to 2025-01-31 (Europe/Berlin).\n"
+        let span = try sb.sql("SELECT min(date(placed_at, '+1 hour')), max(date(placed_at, '+1 hour')) FROM orders")[0]
+            .split(separator: "|")
+        #expect(
+            r.stdout == "No orders placed from 2025-01-01 to 2025-01-31 (Europe/Berlin).\n"
                 + "The orders lie from \(span[0]) to \(span[1]): orderctl stats --from \(span[0]) --to \(span[1])\n")
         let csv = try sb.ok("stats", "--from", "2025-01-01", "--to", "2025-01-31", "--csv", "--totals").stdout
         #expect(csv.split(whereSeparator: \.isNewline).count == 1)
@@ -112,16 +126,18 @@ struct StatsE2ETests {
         #expect((json["groups"] as? [Any])?.count == 12)
     }
 
-    @Test("bad input: one line naming the option, exit 1 or 64, nothing changed", arguments: [
-        (["stats", "--by", "fortnight"], "by"),
-        (["stats", "--by", "month", "--by", "week"], "by"),
-        (["stats", "--from", "someday"], "from"),
-        (["stats", "--from", "2026-10-01", "--to", "2026-09-01"], "from"),
-        (["stats", "--currency", "EURO"], "currency"),
-        (["stats", "--timezone", "Mars/Olympus"], "timezone"),
-        (["stats", "--limit", "-3"], "limit"),
-        (["stats", "--json", "--csv"], "--json"),
-    ])
+    @Test(
+        "bad input: one line naming the option, exit 1 or 64, nothing changed",
+        arguments: [
+            (["stats", "--by", "fortnight"], "by"),
+            (["stats", "--by", "month", "--by", "week"], "by"),
+            (["stats", "--from", "someday"], "from"),
+            (["stats", "--from", "2026-10-01", "--to", "2026-09-01"], "from"),
+            (["stats", "--currency", "EURO"], "currency"),
+            (["stats", "--timezone", "Mars/Olympus"], "timezone"),
+            (["stats", "--limit", "-3"], "limit"),
+            (["stats", "--json", "--csv"], "--json"),
+        ])
     func badInput(arguments: [String], field: String) throws {
         let sb = try shop()
         let before = try sb.dump()
@@ -154,7 +170,9 @@ struct StatsCustomersE2ETests {
         let block = try #require((json["currencies"] as? [[String: Any]])?.first)
         #expect(block["customers"] as? Int == 1)
         let top = try #require((block["top"] as? [[String: Any]])?.first)
-        #expect(top["email"] as? String == "ann@example.com" && top["orders"] as? Int == 2 && top["net"] as? String == "31.15")
+        #expect(
+            top["email"] as? String == "ann@example.com" && top["orders"] as? Int == 2
+                && top["net"] as? String == "31.15")
         // 30 Nov 23:00Z (the period's end in Berlin) - 20 Oct 10:00Z: 41 days 13 hours.
         #expect(top["recency_days"] as? Int == 41)
 
@@ -167,7 +185,9 @@ struct StatsCustomersE2ETests {
         #expect(show.contains("MUG-01"))
 
         let before = try sb.dump()
-        for bad in [["--show", "nobody@example.com"], ["--top", "-1"], ["--from", "someday"], ["--currency", "EURO"]] {
+        for bad in [
+            ["--show", "nobody@example.com"], ["--top", "-1"], ["--from", "someday"], ["--currency", "EURO"],
+        ] {
             let r = try sb.run(["stats", "customers"] + bad)
             #expect(r.exitCode == 1 || r.exitCode == 64, "\(r)")
             #expect(r.stderrLines.first?.hasPrefix("Error: ") == true, "\(r)")
@@ -186,10 +206,14 @@ struct StatsProductsE2ETests {
         // Kept: O-1 MUG-01 x2 (25.00), O-3 CARD x3 (6.15); O-2 (TEE-M) was cancelled.
         #expect(text.hasPrefix("Products sold from 2026-09-01 to 2026-11-30 (Europe/Berlin): 2\n"))
         #expect(text.contains("Bought together: no order had two products."))
-        let csv = try sb.ok(["stats", "products", "--csv"] + range).stdout.split(whereSeparator: \.isNewline).map(String.init)
-        #expect(csv == ["sku,product,currency,orders,units,net,rank_revenue,rank_units,share,cumulative_share,abc",
-                        "MUG-01,Stoneware mug,EUR,1,2,25.00,1,2,0.8026,0.8026,A",
-                        "CARD,Greeting card,EUR,1,3,6.15,2,1,0.1974,1.0000,B"])
+        let csv = try sb.ok(["stats", "products", "--csv"] + range).stdout.split(whereSeparator: \.isNewline).map(
+            String.init)
+        #expect(
+            csv == [
+                "sku,product,currency,orders,units,net,rank_revenue,rank_units,share,cumulative_share,abc",
+                "MUG-01,Stoneware mug,EUR,1,2,25.00,1,2,0.8026,0.8026,A",
+                "CARD,Greeting card,EUR,1,3,6.15,2,1,0.1974,1.0000,B",
+            ])
         let json = try sb.jsonObject("stats", "products", "--from", "2026-09-01", "--to", "2026-11-30")
         let block = try #require((json["currencies"] as? [[String: Any]])?.first)
         #expect((block["by_units"] as? [[String: Any]])?.first?["sku"] as? String == "CARD")
@@ -231,20 +255,30 @@ struct StatsProductsPairsE2ETests {
 
     /// The pairs of the orders placed in [start, end), not cancelled: first, second,
     /// orders, share of the first's orders, of the second's.
-    static func selfJoin(_ db: Database, start: String, end: String, limit: Int) throws -> [(String, String, Int, Double, Double)] {
-        let orders = Dictionary(uniqueKeysWithValues: try db.query("""
-            SELECT l.product_id, count(*) FROM orders o JOIN order_lines l ON l.order_id = o.id
-            WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled' GROUP BY l.product_id
-            """, arguments: [start, end]) { ($0.int64(0), $0.int(1)) })
-        return try db.query("""
+    static func selfJoin(_ db: Database, start: String, end: String, limit: Int) throws -> [(
+        String, String, Int, Double, Double
+    )] {
+        let orders = Dictionary(
+            uniqueKeysWithValues: try db.query(
+                """
+                SELECT l.product_id, count(*) FROM orders o JOIN order_lines l ON l.order_id = o.id
+                WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled' GROUP BY l.product_id
+                """, arguments: [start, end]
+            ) { ($0.int64(0), $0.int(1)) })
+        return try db.query(
+            """
             SELECT pa.sku, pb.sku, a.product_id, b.product_id, count(*) FROM orders o
             JOIN order_lines a ON a.order_id = o.id JOIN order_lines b ON b.order_id = o.id AND b.product_id > a.product_id
             JOIN products pa ON pa.id = a.product_id JOIN products pb ON pb.id = b.product_id
             WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled'
             GROUP BY a.product_id, b.product_id ORDER BY count(*) DESC, a.product_id, b.product_id LIMIT ?
-            """, arguments: [start, end, limit]) { row in
+            """, arguments: [start, end, limit]
+        ) { row in
             let n = row.int(4)
-            return (row.string(0), row.string(1), n, Double(n) / Double(orders[row.int64(2)] ?? 1), Double(n) / Double(orders[row.int64(3)] ?? 1))
+            return (
+                row.string(0), row.string(1), n, Double(n) / Double(orders[row.int64(2)] ?? 1),
+                Double(n) / Double(orders[row.int64(3)] ?? 1)
+            )
         }
     }
 
@@ -254,12 +288,16 @@ struct StatsProductsPairsE2ETests {
         let sb = try Sandbox(template: .catalog)
         // Winter (Berlin is UTC+1): 300 orders from 2025-11-01 to 2026-02-27, some at a
         // period's edge, 1 to 10 lines of 25 products (a few much more often), a tenth cancelled.
-        var csv = "ref,ordered_at,customer_email,customer_name,sku,product_name,quantity,unit_price,status,cancelled_at\n"
-        let start = 1_761_955_200   // 2025-11-01T00:00:00Z
+        var csv =
+            "ref,ordered_at,customer_email,customer_name,sku,product_name,quantity,unit_price,status,cancelled_at\n"
+        let start = 1_761_955_200  // 2025-11-01T00:00:00Z
         for i in 0..<300 {
-            let at = Int.random(in: 0..<8, using: &rng) == 0
-                ? ["2025-12-09T23:00:00Z", "2025-12-09T22:59:59Z", "2026-01-09T23:00:00Z", "2026-01-09T22:59:59Z"].randomElement(using: &rng)!
-                : ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(start + Int.random(in: 0..<(118 * 86400), using: &rng))))
+            let at =
+                Int.random(in: 0..<8, using: &rng) == 0
+                ? ["2025-12-09T23:00:00Z", "2025-12-09T22:59:59Z", "2026-01-09T23:00:00Z", "2026-01-09T22:59:59Z"]
+                    .randomElement(using: &rng)!
+                : ISO8601DateFormatter().string(
+                    from: Date(timeIntervalSince1970: Double(start + Int.random(in: 0..<(118 * 86400), using: &rng))))
             let cancelled = Int.random(in: 0..<10, using: &rng) == 0
             var skus: Set<Int> = []
             for _ in 0..<Int.random(in: 1...10, using: &rng) {
@@ -267,7 +305,8 @@ struct StatsProductsPairsE2ETests {
                 skus.insert(Int(25 * r * r))
             }
             for s in skus.sorted() {
-                csv += "S-\(i),\(at),c\(i % 40)@example.com,Customer \(i % 40),SKU-\(s),Product \(s),\(1 + s % 3),\(s + 1).25,"
+                csv +=
+                    "S-\(i),\(at),c\(i % 40)@example.com,Customer \(i % 40),SKU-\(s),Product \(s),\(1 + s % 3),\(s + 1).25,"
                     + (cancelled ? "cancelled,\(at)\n" : "pending,\n")
             }
         }
@@ -275,8 +314,10 @@ struct StatsProductsPairsE2ETests {
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
         try sb.ok("import", path)
         let db = try Database(path: sb.dbPath, readOnly: true)
-        let periods = [("2025-11-01", "2026-02-28", "2025-10-31T23:00:00Z", "2026-02-28T23:00:00Z"),
-                       ("2025-12-10", "2026-01-09", "2025-12-09T23:00:00Z", "2026-01-09T23:00:00Z")]
+        let periods = [
+            ("2025-11-01", "2026-02-28", "2025-10-31T23:00:00Z", "2026-02-28T23:00:00Z"),
+            ("2025-12-10", "2026-01-09", "2025-12-09T23:00:00Z", "2026-01-09T23:00:00Z"),
+        ]
         for (from, to, periodStart, periodEnd) in periods {
             var csvs: Set<String> = []
             for top in [1, 7, 40, 1000] {
@@ -285,12 +326,21 @@ struct StatsProductsPairsE2ETests {
                 #expect(!expected.isEmpty)
                 let text = try sb.ok(args).stdout
                 let table = try #require(Output.table(in: text, header: "BOUGHT TOGETHER"), "\(text)")
-                #expect(table.rows == expected.map { [$0.0, $0.1, String($0.2), Self.percent($0.3), Self.percent($0.4)] }, "\(from)..\(to) --top \(top)")
-                let json = try JSONSerialization.jsonObject(with: Data(try sb.ok(args + ["--json"]).stdout.utf8)) as? [String: Any]
+                #expect(
+                    table.rows == expected.map { [$0.0, $0.1, String($0.2), Self.percent($0.3), Self.percent($0.4)] },
+                    "\(from)..\(to) --top \(top)")
+                let json =
+                    try JSONSerialization.jsonObject(with: Data(try sb.ok(args + ["--json"]).stdout.utf8))
+                    as? [String: Any]
                 let block = try #require((json?["currencies"] as? [[String: Any]])?.first)
                 let pairs = try #require(block["bought_together"] as? [[String: Any]])
-                #expect(pairs.map { "\($0["first"] ?? "") \($0["second"] ?? "") \($0["orders"] ?? "") \(($0["of_first"] as? NSNumber)?.doubleValue ?? -1) \(($0["of_second"] as? NSNumber)?.doubleValue ?? -1)" }
-                        == expected.map { "\($0.0) \($0.1) \($0.2) \(Double(Self.fraction($0.3))!) \(Double(Self.fraction($0.4))!)" }, "\(from)..\(to) --top \(top)")
+                #expect(
+                    pairs.map {
+                        "\($0["first"] ?? "") \($0["second"] ?? "") \($0["orders"] ?? "") \(($0["of_first"] as? NSNumber)?.doubleValue ?? -1) \(($0["of_second"] as? NSNumber)?.doubleValue ?? -1)"
+                    }
+                        == expected.map {
+                            "\($0.0) \($0.1) \($0.2) \(Double(Self.fraction($0.3))!) \(Double(Self.fraction($0.4))!)"
+                        }, "\(from)..\(to) --top \(top)")
                 csvs.insert(try sb.ok(args + ["--csv"]).stdout)
             }
             #expect(csvs.count == 1)

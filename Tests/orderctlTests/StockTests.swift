@@ -39,7 +39,10 @@ struct StockTests {
         let before = try sb.dump()
         let r = try sb.run("add", "--customer", "ann@example.com", "--item", "CARD:7")
         #expect(r.exitCode == 1, "\(r)")
-        #expect(r.stderrLines == ["Error: not enough stock for SKU CARD: 7 requested, 6 available (use --backorder to accept anyway)"])
+        #expect(
+            r.stderrLines == [
+                "Error: not enough stock for SKU CARD: 7 requested, 6 available (use --backorder to accept anyway)"
+            ])
         #expect(try sb.dump() == before)
         #expect(try stockRow(sb, "CARD") == "10/4")
 
@@ -53,8 +56,9 @@ struct StockTests {
     func backorder() throws {
         let sb = try Sandbox(template: .catalog)
         try sb.ok("add", "--customer", "ann@example.com", "--item", "CARD:4")
-        let add = try sb.ok("add", "--customer", "ann@example.com", "--item", "CARD:8", "--item", "MUG-01:2",
-                            "--backorder", "--ref", "BO-1")
+        let add = try sb.ok(
+            "add", "--customer", "ann@example.com", "--item", "CARD:8", "--item", "MUG-01:2",
+            "--backorder", "--ref", "BO-1")
         let table = try #require(Output.table(in: add.stdout, header: "#  SKU"), "\(add)")
         #expect(table.rows.first?.last == "6 reserved, 2 backordered")
         #expect(Output.field("Stock:", in: add.stdout) == "8 units reserved, 2 backordered")
@@ -69,10 +73,12 @@ struct StockTests {
 
         #expect(try stockRow(sb, "CARD") == "10/10")
         #expect(try stockRow(sb, "MUG-01") == "40/2")
-        #expect(try sb.scalar("""
-            SELECT l.reserved || '/' || l.backordered FROM order_lines l JOIN orders o ON o.id = l.order_id
-            WHERE o.ref = 'BO-1' AND l.sku = 'CARD'
-            """) == "6/2")
+        #expect(
+            try sb.scalar(
+                """
+                SELECT l.reserved || '/' || l.backordered FROM order_lines l JOIN orders o ON o.id = l.order_id
+                WHERE o.ref = 'BO-1' AND l.sku = 'CARD'
+                """) == "6/2")
         let product = try sb.jsonObject("product", "show", "CARD")
         #expect(product.int("available") == 0)
         #expect(product.objects("reservations").contains { $0.string("ref") == "BO-1" && $0.int("backordered") == 2 })
@@ -87,7 +93,9 @@ struct StockTests {
             let r = try sb.run(attempt)
             #expect(r.exitCode == 1, "\(r)")
             #expect(r.stderrLines.count == 1, "\(r)")
-            #expect(r.stderrLines.first?.hasPrefix("Error: cannot set stock of SKU CARD to 3: 4 units are reserved") == true, "\(r)")
+            #expect(
+                r.stderrLines.first?.hasPrefix("Error: cannot set stock of SKU CARD to 3: 4 units are reserved")
+                    == true, "\(r)")
         }
         #expect(try sb.dump() == before)
 
@@ -95,7 +103,10 @@ struct StockTests {
         let r = try sb.ok("stock", "set", "CARD", "4", "--note", "stocktake")
         #expect(r.stdout == "CARD: 4 on hand, 4 reserved, 0 available\n")
         #expect(try stockRow(sb, "CARD") == "4/4")
-        #expect(try sb.scalar("SELECT kind || '/' || delta || '/' || on_hand || '/' || note FROM stock_moves ORDER BY id DESC LIMIT 1")
+        #expect(
+            try sb.scalar(
+                "SELECT kind || '/' || delta || '/' || on_hand || '/' || note FROM stock_moves ORDER BY id DESC LIMIT 1"
+            )
                 == "set/-6/4/stocktake")
     }
 }
@@ -114,10 +125,14 @@ struct ConcurrencyTests {
         let racers = 8
         var launched: [Launched] = []
         for i in 0..<racers {
-            let args = ["-c", "read _ && exec \"$0\" \"$@\"", sb.binary.path,
-                        "add", "--customer", "ann@example.com", "--item", "LAST-1", "--ref", "RACE-\(i)"]
-            launched.append(try launch(URL(fileURLWithPath: "/bin/sh"), args, environment: sb.environment(),
-                                       directory: sb.dir, scratch: sb.scratch, gated: true))
+            let args = [
+                "-c", "read _ && exec \"$0\" \"$@\"", sb.binary.path,
+                "add", "--customer", "ann@example.com", "--item", "LAST-1", "--ref", "RACE-\(i)",
+            ]
+            launched.append(
+                try launch(
+                    URL(fileURLWithPath: "/bin/sh"), args, environment: sb.environment(),
+                    directory: sb.dir, scratch: sb.scratch, gated: true))
         }
         signal(SIGPIPE, SIG_IGN)  // a racer that died early must not take the test runner with it
         for l in launched { try? l.stdinPipe!.fileHandleForWriting.write(contentsOf: Data("go\n".utf8)) }
@@ -129,8 +144,11 @@ struct ConcurrencyTests {
         #expect(winners.count == 1, "exactly one success:\n\(results.map(\.description).joined(separator: "\n"))")
         for r in losers {
             #expect(r.exitCode == 1, "\(r)")
-            #expect(r.stderrLines == ["Error: not enough stock for SKU LAST-1: 1 requested, 0 available (use --backorder to accept anyway)"],
-                    "\(r)")
+            #expect(
+                r.stderrLines == [
+                    "Error: not enough stock for SKU LAST-1: 1 requested, 0 available (use --backorder to accept anyway)"
+                ],
+                "\(r)")
             #expect(!r.stderr.contains("locked") && !r.stderr.contains("busy"), "\(r)")
         }
 

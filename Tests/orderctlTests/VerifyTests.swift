@@ -24,7 +24,8 @@ struct VerifyTests {
 
     /// id, seq and kind of the first event of `ref` of that kind.
     func event(_ sb: Sandbox, _ ref: String, _ kind: String) throws -> (id: Int, seq: Int) {
-        let row = try sb.scalar("""
+        let row = try sb.scalar(
+            """
             SELECT e.id || '|' || e.seq FROM order_events e JOIN orders o ON o.id = e.order_id
             WHERE o.ref = '\(ref)' AND e.kind = '\(kind)' ORDER BY e.id LIMIT 1
             """)
@@ -64,10 +65,12 @@ struct VerifyTests {
         #expect(r.stderr.isEmpty)
         // Every event carries a hash chained to the one before it.
         #expect(try sb.scalar("SELECT count(*) FROM order_events WHERE hash IS NULL OR length(hash) <> 64") == "0")
-        #expect(try sb.scalar("""
-            SELECT count(*) FROM order_events e JOIN order_events p ON p.id = (SELECT max(id) FROM order_events WHERE id < e.id)
-            WHERE e.prev_hash <> p.hash
-            """) == "0")
+        #expect(
+            try sb.scalar(
+                """
+                SELECT count(*) FROM order_events e JOIN order_events p ON p.id = (SELECT max(id) FROM order_events WHERE id < e.id)
+                WHERE e.prev_hash <> p.hash
+                """) == "0")
         // An empty database verifies too.
         let empty = try Sandbox(template: .catalog)
         #expect(try empty.ok("verify").stdoutLines == ["history intact: 0 events of 0 orders checked"])
@@ -76,9 +79,11 @@ struct VerifyTests {
     @Test("the log is append-only while the triggers are there")
     func appendOnly() throws {
         let sb = try history()
-        for statement in ["UPDATE order_events SET detail = 'x' WHERE id = 1", "DELETE FROM order_events WHERE id = 1"] {
-            let r = try runProcess(Sandbox.sqlite3, ["-batch", sb.dbPath, statement], environment: ["HOME": sb.dir.path],
-                                   directory: sb.dir, scratch: sb.scratch)
+        for statement in ["UPDATE order_events SET detail = 'x' WHERE id = 1", "DELETE FROM order_events WHERE id = 1"]
+        {
+            let r = try runProcess(
+                Sandbox.sqlite3, ["-batch", sb.dbPath, statement], environment: ["HOME": sb.dir.path],
+                directory: sb.dir, scratch: sb.scratch)
             #expect(r.exitCode != 0, "\(r)")
             #expect(r.stderr.contains("order_events is append-only"), "\(r)")
         }
@@ -91,7 +96,10 @@ struct VerifyTests {
         try dropTriggers(sb)
         let r = try sb.run("verify")
         #expect(r.exitCode == 0, "the chain itself is intact: \(r)")
-        #expect(r.stderrLines.first?.contains("its schema was changed outside orderctl, or is damaged: the trigger order_events_no_delete that orderctl made is missing") == true, "\(r)")
+        #expect(
+            r.stderrLines.first?.contains(
+                "its schema was changed outside orderctl, or is damaged: the trigger order_events_no_delete that orderctl made is missing"
+            ) == true, "\(r)")
         let add = try sb.run("note", "V-1", "a note")
         #expect(add.exitCode == 1, "nothing is written to a file whose schema was changed: \(add)")
     }
@@ -102,7 +110,8 @@ struct VerifyTests {
         let paid = try event(sb, "V-1", "paid")
         try dropTriggers(sb)
         _ = try sb.sql("UPDATE order_events SET new_value = '1.00 EUR' WHERE id = \(paid.id)")
-        try expectFails(sb, "event #\(paid.id) (order V-1, seq \(paid.seq), paid) was changed: its content does not match its hash")
+        try expectFails(
+            sb, "event #\(paid.id) (order V-1, seq \(paid.seq), paid) was changed: its content does not match its hash")
     }
 
     @Test("one event's time changed, or moved to another order: that event is named")
@@ -111,13 +120,17 @@ struct VerifyTests {
         let note = try event(sb, "V-2", "note")
         try dropTriggers(sb)
         _ = try sb.sql("UPDATE order_events SET at = '2026-11-24T10:00:00Z' WHERE id = \(note.id)")
-        try expectFails(sb, "event #\(note.id) (order V-2, seq \(note.seq), note) was changed: its content does not match its hash")
+        try expectFails(
+            sb, "event #\(note.id) (order V-2, seq \(note.seq), note) was changed: its content does not match its hash")
 
         let sb2 = try history()
         let hold = try event(sb2, "V-2", "status")
         try dropTriggers(sb2)
-        _ = try sb2.sql("UPDATE order_events SET order_id = (SELECT id FROM orders WHERE ref = 'V-3'), seq = 99 WHERE id = \(hold.id)")
-        try expectFails(sb2, "event #\(hold.id) (order V-3, seq 99, status) was changed: its content does not match its hash")
+        _ = try sb2.sql(
+            "UPDATE order_events SET order_id = (SELECT id FROM orders WHERE ref = 'V-3'), seq = 99 WHERE id = \(hold.id)"
+        )
+        try expectFails(
+            sb2, "event #\(hold.id) (order V-3, seq 99, status) was changed: its content does not match its hash")
     }
 
     @Test("one event deleted: the event after it is named")
@@ -126,9 +139,14 @@ struct VerifyTests {
         let shipped = try event(sb, "V-1", "shipped")
         try dropTriggers(sb)
         _ = try sb.sql("DELETE FROM order_events WHERE id = \(shipped.id)")
-        let next = try sb.scalar("SELECT id || '|' || seq || '|' || kind FROM order_events WHERE id > \(shipped.id) ORDER BY id LIMIT 1")
-            .split(separator: "|").map(String.init)
-        try expectFails(sb, "event #\(next[0]) (order V-1, seq \(next[1]), \(next[2])) does not follow the event before it: an event was removed, inserted or moved just before it")
+        let next = try sb.scalar(
+            "SELECT id || '|' || seq || '|' || kind FROM order_events WHERE id > \(shipped.id) ORDER BY id LIMIT 1"
+        )
+        .split(separator: "|").map(String.init)
+        try expectFails(
+            sb,
+            "event #\(next[0]) (order V-1, seq \(next[1]), \(next[2])) does not follow the event before it: an event was removed, inserted or moved just before it"
+        )
     }
 
     @Test("two events swapped by id: the first of them is named")
@@ -137,13 +155,15 @@ struct VerifyTests {
         let a = try event(sb, "V-1", "shipped")
         let b = try event(sb, "V-2", "note")
         try dropTriggers(sb)
-        _ = try sb.sql("""
+        _ = try sb.sql(
+            """
             UPDATE order_events SET id = -1 WHERE id = \(a.id);
             UPDATE order_events SET id = \(a.id) WHERE id = \(b.id);
             UPDATE order_events SET id = \(b.id) WHERE id = -1;
             """)
         // Row a.id now holds the note of V-2.
-        try expectFails(sb, "event #\(a.id) (order V-2, seq \(b.seq), note) was changed: its content does not match its hash")
+        try expectFails(
+            sb, "event #\(a.id) (order V-2, seq \(b.seq), note) was changed: its content does not match its hash")
     }
 
     @Test("two events swapped by content, hashes and all: the first of them is named")
@@ -151,17 +171,21 @@ struct VerifyTests {
         let sb = try history()
         let a = try event(sb, "V-1", "paid")
         let b = a.id + 1
-        let bRow = try sb.scalar("SELECT seq || '|' || kind FROM order_events WHERE id = \(b)").split(separator: "|").map(String.init)
+        let bRow = try sb.scalar("SELECT seq || '|' || kind FROM order_events WHERE id = \(b)").split(separator: "|")
+            .map(String.init)
         try dropTriggers(sb)
         let columns = ["order_id", "seq", "at", "kind", "old_value", "new_value", "detail", "prev_hash", "hash"]
-        _ = try sb.sql("""
+        _ = try sb.sql(
+            """
             CREATE TEMP TABLE t AS SELECT * FROM order_events WHERE id IN (\(a.id), \(b));
             UPDATE order_events SET seq = -seq WHERE id IN (\(a.id), \(b));
             UPDATE order_events SET \(columns.map { "\($0) = (SELECT \($0) FROM t WHERE t.id = \(b))" }.joined(separator: ", ")) WHERE id = \(a.id);
             UPDATE order_events SET \(columns.map { "\($0) = (SELECT \($0) FROM t WHERE t.id = \(a.id))" }.joined(separator: ", ")) WHERE id = \(b);
             """)
         #expect(try sb.scalar("SELECT kind FROM order_events WHERE id = \(a.id)") == bRow[1])
-        try expectFails(sb, "event #\(a.id) (order V-1, seq \(bRow[0]), \(bRow[1])) was changed: its content does not match its hash")
+        try expectFails(
+            sb,
+            "event #\(a.id) (order V-1, seq \(bRow[0]), \(bRow[1])) was changed: its content does not match its hash")
     }
 
     @Test("the newest event deleted: verify says the log was cut short")
@@ -170,7 +194,8 @@ struct VerifyTests {
         let last = Int(try sb.scalar("SELECT max(id) FROM order_events"))!
         try dropTriggers(sb)
         _ = try sb.sql("DELETE FROM order_events WHERE id = \(last)")
-        try expectFails(sb, "the newest events were removed: the log ends at event #\(last - 1), but event #\(last) was written")
+        try expectFails(
+            sb, "the newest events were removed: the log ends at event #\(last - 1), but event #\(last) was written")
     }
 
     @Test("an order's status changed behind the tool's back is found against its history")
@@ -184,13 +209,16 @@ struct VerifyTests {
     func paymentRemoved() throws {
         let sb = try history()
         _ = try sb.sql("DELETE FROM payments WHERE order_id = (SELECT id FROM orders WHERE ref = 'V-1')")
-        try expectFails(sb, "order V-1: paid total 2705, payments 0, history 2705 (minor units) disagree: payments were changed")
+        try expectFails(
+            sb, "order V-1: paid total 2705, payments 0, history 2705 (minor units) disagree: payments were changed")
     }
 
     @Test("an event appended with a correct hash but behind the tool's back: the head does not match")
     func appendedBehindBack() throws {
         let sb = try history()
-        let last = try sb.scalar("SELECT id || '|' || hash FROM order_events ORDER BY id DESC LIMIT 1").split(separator: "|").map(String.init)
+        let last = try sb.scalar("SELECT id || '|' || hash FROM order_events ORDER BY id DESC LIMIT 1").split(
+            separator: "|"
+        ).map(String.init)
         let id = Int(last[0])! + 1
         let orderID = try sb.scalar("SELECT id FROM orders WHERE ref = 'V-1'")
         let seq = Int(try sb.scalar("SELECT max(seq) FROM order_events WHERE order_id = \(orderID)"))! + 1
@@ -199,13 +227,18 @@ struct VerifyTests {
         let fields = [last[1], String(id), orderID, String(seq), at, "note", "\u{0}", "\u{0}", "refund promised"]
         let input = sb.scratch.appendingPathComponent("fields.bin")
         try Data(fields.joined(separator: "\u{1F}").utf8).write(to: input)
-        let sum = try runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [input.path], environment: [:], directory: sb.dir, scratch: sb.scratch)
+        let sum = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/sha256sum"), [input.path], environment: [:], directory: sb.dir,
+            scratch: sb.scratch)
         let hash = try #require(sum.stdout.split(separator: " ").first.map(String.init))
         #expect(hash.count == 64)
-        _ = try sb.sql("""
+        _ = try sb.sql(
+            """
             INSERT INTO order_events(id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)
             VALUES (\(id), \(orderID), \(seq), '\(at)', 'note', NULL, NULL, 'refund promised', '\(last[1])', '\(hash)')
             """)
-        try expectFails(sb, "the log's head does not match its newest event #\(id): an event was appended other than through orderctl")
+        try expectFails(
+            sb,
+            "the log's head does not match its newest event #\(id): an event was appended other than through orderctl")
     }
 }

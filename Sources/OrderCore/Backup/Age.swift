@@ -36,8 +36,9 @@ public enum Age {
         let input = try AgeIO.openInput(inputPath)
         defer { close(input) }
         try AgeIO.withOutput(outputPath) { output in
-            try writeFile(stanzas: stanzas, fileKey: fileKey, input: AgeFileSource(fd: input, name: inputPath),
-                          output: output, outputName: outputPath)
+            try writeFile(
+                stanzas: stanzas, fileKey: fileKey, input: AgeFileSource(fd: input, name: inputPath),
+                output: output, outputName: outputPath)
         }
     }
 
@@ -75,21 +76,27 @@ public enum Age {
                 stanzas.append(try AgeStanzas.x25519Stanza(fileKey: fileKey, to: AgeKeys.recipientKey(publicKey)))
             case .scrypt(let passphrase, let workFactor):
                 guard recipients.count == 1 else {
-                    throw AgeError("a passphrase cannot be combined with other recipients (age allows only one passphrase and nothing else)")
+                    throw AgeError(
+                        "a passphrase cannot be combined with other recipients (age allows only one passphrase and nothing else)"
+                    )
                 }
                 guard !passphrase.isEmpty else { throw AgeError("the passphrase is empty") }
                 guard (1...maxScryptWorkFactor).contains(workFactor) else {
-                    throw AgeError("the passphrase work factor \(workFactor) is outside 1...\(maxScryptWorkFactor) (age's default is 18; age refuses more than \(maxScryptWorkFactor))")
+                    throw AgeError(
+                        "the passphrase work factor \(workFactor) is outside 1...\(maxScryptWorkFactor) (age's default is 18; age refuses more than \(maxScryptWorkFactor))"
+                    )
                 }
-                stanzas.append(try AgeStanzas.scryptStanza(fileKey: fileKey, passphrase: passphrase, workFactor: workFactor))
+                stanzas.append(
+                    try AgeStanzas.scryptStanza(fileKey: fileKey, passphrase: passphrase, workFactor: workFactor))
             }
         }
         return stanzas
     }
 
     static func payloadKey(fileKey: [UInt8], nonce: [UInt8]) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: fileKey), salt: nonce,
-                               info: Array("payload".utf8), outputByteCount: 32)
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: fileKey), salt: nonce,
+            info: Array("payload".utf8), outputByteCount: 32)
     }
 
     /// The STREAM nonce: an 11-byte big-endian chunk counter and the last-chunk flag.
@@ -101,8 +108,10 @@ public enum Age {
     }
 
     /// Writes header, nonce and the STREAM-encrypted input to `output`.
-    static func writeFile(stanzas: [AgeStanza], fileKey: [UInt8], input: AgeByteSource, output: Int32,
-                          outputName: String, nonce: [UInt8] = randomBytes(16)) throws {
+    static func writeFile(
+        stanzas: [AgeStanza], fileKey: [UInt8], input: AgeByteSource, output: Int32,
+        outputName: String, nonce: [UInt8] = randomBytes(16)
+    ) throws {
         let header = AgeHeader.serialize(stanzas, fileKey: fileKey) + nonce
         try header.withUnsafeBytes { try AgeIO.writeAll(output, $0, name: outputName) }
         let key = payloadKey(fileKey: fileKey, nonce: nonce)
@@ -128,7 +137,8 @@ public enum Age {
 
     /// Parses the header, finds the file key, checks the header MAC and reads the
     /// payload nonce: everything before the first byte of plaintext.
-    static func openPayload(_ reader: AgeBufferedReader, identities: [AgeIdentity], name: String) throws -> SymmetricKey {
+    static func openPayload(_ reader: AgeBufferedReader, identities: [AgeIdentity], name: String) throws -> SymmetricKey
+    {
         let header = try AgeHeader.parse(reader, name: name)
         let fileKey = try AgeStanzas.unwrap(header, identities: identities, name: name)
         let expected = AgeHeader.computeMAC(fileKey: fileKey, macInput: header.macInput)
@@ -144,8 +154,10 @@ public enum Age {
 
     /// Decrypts the STREAM payload, handing each chunk's plaintext to `write` only
     /// after its tag checks out.
-    static func decryptPayload(_ reader: AgeBufferedReader, key: SymmetricKey, name: String,
-                               write: (UnsafeRawBufferPointer) throws -> Void) throws {
+    static func decryptPayload(
+        _ reader: AgeBufferedReader, key: SymmetricKey, name: String,
+        write: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         let full = chunkSize + tagSize
         var buffer = [UInt8](repeating: 0, count: full)
         var counter: UInt64 = 0
@@ -153,14 +165,19 @@ public enum Age {
             let chunk = counter + 1  // 1-based, for messages
             let n = try reader.readFull(into: &buffer, count: full)
             if n == 0 {
-                throw AgeError(counter == 0 ? "\(name): truncated (the payload is missing)"
-                                            : "\(name): truncated (the last chunk is missing)", kind: .payload)
+                throw AgeError(
+                    counter == 0
+                        ? "\(name): truncated (the payload is missing)"
+                        : "\(name): truncated (the last chunk is missing)", kind: .payload)
             }
             guard n >= tagSize else {
-                throw AgeError("\(name): damaged or truncated (chunk \(chunk) is shorter than its check)", kind: .payload)
+                throw AgeError(
+                    "\(name): damaged or truncated (chunk \(chunk) is shorter than its check)", kind: .payload)
             }
             if n == tagSize, counter > 0 {
-                throw AgeError("\(name): damaged or tampered (chunk \(chunk) is an empty final chunk, which age never writes)", kind: .payload)
+                throw AgeError(
+                    "\(name): damaged or tampered (chunk \(chunk) is an empty final chunk, which age never writes)",
+                    kind: .payload)
             }
             var last = n < full
             var plain = open(buffer, n, key: key, counter: counter, last: last)
@@ -170,8 +187,10 @@ public enum Age {
                 plain = open(buffer, n, key: key, counter: counter, last: true)
             }
             guard let plain else {
-                throw AgeError(n < full ? "\(name): damaged, truncated or tampered (chunk \(chunk), the last, fails its check)"
-                                        : "\(name): damaged or tampered (chunk \(chunk) fails its check)", kind: .payload)
+                throw AgeError(
+                    n < full
+                        ? "\(name): damaged, truncated or tampered (chunk \(chunk), the last, fails its check)"
+                        : "\(name): damaged or tampered (chunk \(chunk) fails its check)", kind: .payload)
             }
             try plain.withUnsafeBytes { try write($0) }
             if last {
@@ -186,8 +205,10 @@ public enum Age {
     }
 
     private static func open(_ buffer: [UInt8], _ n: Int, key: SymmetricKey, counter: UInt64, last: Bool) -> Data? {
-        guard let box = try? ChaChaPoly.SealedBox(nonce: chunkNonce(counter, last: last),
-                                                  ciphertext: buffer[0..<(n - tagSize)], tag: buffer[(n - tagSize)..<n])
+        guard
+            let box = try? ChaChaPoly.SealedBox(
+                nonce: chunkNonce(counter, last: last),
+                ciphertext: buffer[0..<(n - tagSize)], tag: buffer[(n - tagSize)..<n])
         else { return nil }
         return try? ChaChaPoly.open(box, using: key)
     }

@@ -22,11 +22,14 @@ final class AgeArmor: AgeByteSource {
     static func looksArmored(_ reader: AgeBufferedReader) throws -> Bool {
         let head = try reader.peek(1024)
         if head.starts(with: (Age.magic + "\n").utf8) { return false }
-        if let first = head.firstIndex(where: { !isSpace($0) }), head[first...].starts(with: "-----".utf8) { return true }
-        let marker = Array("-----BEGIN".utf8)
-        return head.count >= marker.count && (head.startIndex...(head.endIndex - marker.count)).contains {
-            head[$0..<($0 + marker.count)].elementsEqual(marker)
+        if let first = head.firstIndex(where: { !isSpace($0) }), head[first...].starts(with: "-----".utf8) {
+            return true
         }
+        let marker = Array("-----BEGIN".utf8)
+        return head.count >= marker.count
+            && (head.startIndex...(head.endIndex - marker.count)).contains {
+                head[$0..<($0 + marker.count)].elementsEqual(marker)
+            }
     }
 
     init(_ reader: AgeBufferedReader, name: String) throws {

@@ -115,8 +115,9 @@ struct AgeHeader {
     }
 
     static func macKey(fileKey: [UInt8]) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: fileKey), salt: [UInt8](),
-                               info: Array("header".utf8), outputByteCount: 32)
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: fileKey), salt: [UInt8](),
+            info: Array("header".utf8), outputByteCount: 32)
     }
 
     static func computeMAC(fileKey: [UInt8], macInput: [UInt8]) -> [UInt8] {
@@ -234,14 +235,16 @@ enum AgeStanzas {
 
     static func open(_ body: [UInt8], key: SymmetricKey) -> [UInt8]? {
         guard body.count == 32,
-              let box = try? ChaChaPoly.SealedBox(nonce: zeroNonce, ciphertext: body[0..<16], tag: body[16..<32]),
-              let plain = try? ChaChaPoly.open(box, using: key) else { return nil }
+            let box = try? ChaChaPoly.SealedBox(nonce: zeroNonce, ciphertext: body[0..<16], tag: body[16..<32]),
+            let plain = try? ChaChaPoly.open(box, using: key)
+        else { return nil }
         return Array(plain)
     }
 
     static func x25519WrapKey(sharedSecret: [UInt8], share: [UInt8], recipient: [UInt8]) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: sharedSecret), salt: share + recipient,
-                               info: x25519Label, outputByteCount: 32)
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: sharedSecret), salt: share + recipient,
+            info: x25519Label, outputByteCount: 32)
     }
 
     static func x25519Stanza(fileKey: [UInt8], to recipient: Curve25519.KeyAgreement.PublicKey) throws -> AgeStanza {
@@ -259,15 +262,17 @@ enum AgeStanzas {
 
     static func scryptKey(passphrase: [UInt8], salt: [UInt8], workFactor: Int) throws -> SymmetricKey {
         // r = 8, p = 1: 128 * 8 * 2^workFactor bytes, which swift-crypto allows for.
-        try KDF.Scrypt.deriveKey(from: passphrase, salt: scryptLabel + salt, outputByteCount: 32,
-                                 rounds: 1 << workFactor, blockSize: 8, parallelism: 1)
+        try KDF.Scrypt.deriveKey(
+            from: passphrase, salt: scryptLabel + salt, outputByteCount: 32,
+            rounds: 1 << workFactor, blockSize: 8, parallelism: 1)
     }
 
     static func scryptStanza(fileKey: [UInt8], passphrase: [UInt8], workFactor: Int) throws -> AgeStanza {
         let salt = Age.randomBytes(16)
         let key = try scryptKey(passphrase: passphrase, salt: salt, workFactor: workFactor)
-        return AgeStanza(type: "scrypt", args: [AgeBase64.encode(salt), String(workFactor)],
-                         body: try seal(fileKey, key: key))
+        return AgeStanza(
+            type: "scrypt", args: [AgeBase64.encode(salt), String(workFactor)],
+            body: try seal(fileKey, key: key))
     }
 
     /// Finds the file key. Malformed X25519 and scrypt stanzas are errors (header
@@ -294,7 +299,8 @@ enum AgeStanzas {
         for stanza in stanzas {
             switch stanza.type {
             case "X25519":
-                guard stanza.args.count == 1, let share = AgeBase64.decodeRaw(stanza.args[0].utf8), share.count == 32 else {
+                guard stanza.args.count == 1, let share = AgeBase64.decodeRaw(stanza.args[0].utf8), share.count == 32
+                else {
                     throw bad("an X25519 stanza needs one argument, a 32-byte share")
                 }
                 guard stanza.body.count == 32 else { throw bad("an X25519 stanza's file key is not 16 bytes") }
@@ -304,23 +310,32 @@ enum AgeStanzas {
                     guard secret.contains(where: { $0 != 0 }) else {
                         throw bad("an X25519 stanza's share is a low-order point")
                     }
-                    let wrapKey = x25519WrapKey(sharedSecret: secret, share: share,
-                                                recipient: Array(key.publicKey.rawRepresentation))
+                    let wrapKey = x25519WrapKey(
+                        sharedSecret: secret, share: share,
+                        recipient: Array(key.publicKey.rawRepresentation))
                     if let fileKey = open(stanza.body, key: wrapKey) { return fileKey }
                 }
             case "scrypt":
-                guard stanza.args.count == 2, let salt = AgeBase64.decodeRaw(stanza.args[0].utf8), salt.count == 16 else {
+                guard stanza.args.count == 2, let salt = AgeBase64.decodeRaw(stanza.args[0].utf8), salt.count == 16
+                else {
                     throw bad("a passphrase (scrypt) stanza needs a 16-byte salt and a work factor")
                 }
                 let text = stanza.args[1]
                 guard let first = text.utf8.first, first != UInt8(ascii: "0"), text.utf8.count <= 2,
-                      text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let workFactor = Int(text) else {
-                    throw bad("the passphrase work factor \"\(AgeKeys.clip(text, 12))\" is not a number from 1 to \(maxScryptWorkFactor)")
+                    text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let workFactor = Int(text)
+                else {
+                    throw bad(
+                        "the passphrase work factor \"\(AgeKeys.clip(text, 12))\" is not a number from 1 to \(maxScryptWorkFactor)"
+                    )
                 }
                 guard workFactor <= maxScryptWorkFactor else {
-                    throw AgeError("\(name): the passphrase work factor \(workFactor) is above the limit of \(maxScryptWorkFactor) (it would take too long and too much memory to try)", kind: .header)
+                    throw AgeError(
+                        "\(name): the passphrase work factor \(workFactor) is above the limit of \(maxScryptWorkFactor) (it would take too long and too much memory to try)",
+                        kind: .header)
                 }
-                guard stanza.body.count == 32 else { throw bad("a passphrase (scrypt) stanza's file key is not 16 bytes") }
+                guard stanza.body.count == 32 else {
+                    throw bad("a passphrase (scrypt) stanza's file key is not 16 bytes")
+                }
                 for passphrase in passphrases {
                     let key = try scryptKey(passphrase: passphrase, salt: salt, workFactor: workFactor)
                     if let fileKey = open(stanza.body, key: key) { return fileKey }
@@ -336,7 +351,9 @@ enum AgeStanzas {
             throw AgeError("\(name): wrong passphrase", kind: .noMatch)
         }
         if keys.isEmpty {
-            throw AgeError("\(name): not encrypted with a passphrase (it is encrypted to age recipients; give an identity)", kind: .noMatch)
+            throw AgeError(
+                "\(name): not encrypted with a passphrase (it is encrypted to age recipients; give an identity)",
+                kind: .noMatch)
         }
         throw AgeError("\(name): not encrypted to any of the given identities", kind: .noMatch)
     }

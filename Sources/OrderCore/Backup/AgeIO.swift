@@ -5,7 +5,8 @@ enum AgeIO {
     static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
     /// One read(2), retried on EINTR. 0 at the end of the file.
-    static func readSome(_ fd: Int32, _ buffer: inout [UInt8], _ offset: Int, _ count: Int, name: String) throws -> Int {
+    static func readSome(_ fd: Int32, _ buffer: inout [UInt8], _ offset: Int, _ count: Int, name: String) throws -> Int
+    {
         precondition(offset + count <= buffer.count)
         while true {
             let n = buffer.withUnsafeMutableBytes { raw in

@@ -94,7 +94,8 @@ public enum AgeIdentity: Sendable {
     /// or a key that does not parse.
     public var recipient: String? {
         guard case .x25519(let secretKey) = self,
-              let key = try? AgeKeys.identityKey(secretKey) else { return nil }
+            let key = try? AgeKeys.identityKey(secretKey)
+        else { return nil }
         return AgeKeys.encodeRecipient(key.publicKey.rawRepresentation)
     }
 
@@ -138,7 +139,8 @@ enum AgeKeys {
             throw AgeError("not a valid age recipient: \(shown) (\(error.reason))")
         }
         guard decoded.hrp == recipientHRP, decoded.data.count == 32,
-              let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: decoded.data) else {
+            let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: decoded.data)
+        else {
             throw AgeError("not a valid age recipient: \(shown) (not a 32-byte X25519 key)")
         }
         return key
@@ -156,7 +158,8 @@ enum AgeKeys {
             throw AgeError("not a valid age identity: \(shown) (\(error.reason))")
         }
         guard decoded.hrp == identityHRP.uppercased(), decoded.data.count == 32,
-              let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: decoded.data) else {
+            let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: decoded.data)
+        else {
             throw AgeError("not a valid age identity: \(shown) (not a 32-byte X25519 key)")
         }
         return key

@@ -57,7 +57,8 @@ public enum Backups {
         var t = tm()
         gmtime_r(&seconds, &t)
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(t.tm_year + 1900)\(two(t.tm_mon + 1))\(two(t.tm_mday))T\(two(t.tm_hour))\(two(t.tm_min))\(two(t.tm_sec))Z"
+        return
+            "\(t.tm_year + 1900)\(two(t.tm_mon + 1))\(two(t.tm_mday))T\(two(t.tm_hour))\(two(t.tm_min))\(two(t.tm_sec))Z"
     }
 
     /// The instant of a stamp, or nil.
@@ -73,10 +74,16 @@ public enum Backups {
             return n
         }
         guard let y = number(0..<4), let mo = number(4..<6), let d = number(6..<8), let h = number(9..<11),
-              let mi = number(11..<13), let s = number(13..<15), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+            let mi = number(11..<13), let s = number(13..<15), (1...12).contains(mo), (1...31).contains(d), h < 24,
+            mi < 60, s < 61
         else { return nil }
         var t = tm()
-        t.tm_year = y - 1900; t.tm_mon = mo - 1; t.tm_mday = d; t.tm_hour = h; t.tm_min = mi; t.tm_sec = s
+        t.tm_year = y - 1900
+        t.tm_mon = mo - 1
+        t.tm_mday = d
+        t.tm_hour = h
+        t.tm_min = mi
+        t.tm_sec = s
         return Date(timeIntervalSince1970: TimeInterval(timegm(&t)))
     }
 
@@ -90,7 +97,13 @@ public enum Backups {
     static func time(ofBackupNamed name: String, stem: String) -> Date? {
         guard name.hasPrefix(stem + "-") else { return nil }
         var rest = name.dropFirst(stem.count + 1)
-        if rest.hasSuffix(".db.age") { rest = rest.dropLast(7) } else if rest.hasSuffix(".db") { rest = rest.dropLast(3) } else { return nil }
+        if rest.hasSuffix(".db.age") {
+            rest = rest.dropLast(7)
+        } else if rest.hasSuffix(".db") {
+            rest = rest.dropLast(3)
+        } else {
+            return nil
+        }
         return parseStamp(rest)
     }
 
@@ -119,7 +132,10 @@ public enum Backups {
             }
         }
         apply(keep.daily) { stamp($0).prefix(8).description }
-        apply(keep.weekly) { let c = utc.dateComponents([.yearForWeekOfYear, .weekOfYear], from: $0); return "\(c.yearForWeekOfYear!)-\(c.weekOfYear!)" }
+        apply(keep.weekly) {
+            let c = utc.dateComponents([.yearForWeekOfYear, .weekOfYear], from: $0)
+            return "\(c.yearForWeekOfYear!)-\(c.weekOfYear!)"
+        }
         apply(keep.monthly) { stamp($0).prefix(6).description }
         return backups.map(\.name).filter { !kept.contains($0) }
     }
@@ -128,7 +144,9 @@ public enum Backups {
     /// foreign keys, a schema this orderctl knows, and (with `history`) the history chain
     /// as `verify` walks it, and (with `schema`) orderctl's schema text as every open
     /// checks it. Throws `OrderError.file` naming `shownAs` on any problem.
-    public static func check(path: String, shownAs: String? = nil, history: Bool = true, schema: Bool = true) throws -> SnapshotFacts {
+    public static func check(path: String, shownAs: String? = nil, history: Bool = true, schema: Bool = true) throws
+        -> SnapshotFacts
+    {
         let name = shownAs ?? path
         let db: Database
         do {
@@ -144,17 +162,28 @@ public enum Backups {
             try db.execute("PRAGMA mmap_size = 1073741824")
             let problems = try db.query("PRAGMA quick_check(5)") { $0.string(0) }
             if problems != ["ok"] {
-                throw OrderError.file(path: name, problem: "damaged (SQLite quick_check: \(OrderError.clip(problems.joined(separator: "; "))))")
+                throw OrderError.file(
+                    path: name,
+                    problem: "damaged (SQLite quick_check: \(OrderError.clip(problems.joined(separator: "; "))))")
             }
             let version = try db.userVersion
-            let tables = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('orders', 'order_events', 'settings')")
+            let tables = try db.scalarInt(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('orders', 'order_events', 'settings')"
+            )
             guard version > 0, tables == 3 else {
                 throw OrderError.file(path: name, problem: "not an orderctl database")
             }
             guard version <= Migrations.latestVersion else {
-                throw OrderError.file(path: name, problem: "schema version \(version) is newer than this orderctl supports (\(Migrations.latestVersion)); upgrade orderctl")
+                throw OrderError.file(
+                    path: name,
+                    problem:
+                        "schema version \(version) is newer than this orderctl supports (\(Migrations.latestVersion)); upgrade orderctl"
+                )
             }
-            if let broken = try db.queryFirst("PRAGMA foreign_key_check", row: { "\($0.string(0)) row \($0.int64(1)) refers to a missing \($0.string(2)) row" }) {
+            if let broken = try db.queryFirst(
+                "PRAGMA foreign_key_check",
+                row: { "\($0.string(0)) row \($0.int64(1)) refers to a missing \($0.string(2)) row" })
+            {
                 throw OrderError.file(path: name, problem: "damaged: \(broken)")
             }
             if schema, let drift = try Migrations.schemaDrift(db) {
@@ -162,10 +191,13 @@ public enum Backups {
             }
             let store = OrderStore(opened: db, path: path)
             var facts = try db.read {
-                let newest = try db.queryFirst("SELECT ref, placed_at FROM orders ORDER BY placed_at DESC, id DESC LIMIT 1") { ($0.string(0), $0.string(1)) }
-                return SnapshotFacts(schemaVersion: version, orders: Int(try db.scalarInt("SELECT count(*) FROM orders")),
-                                     newestRef: newest?.0, newestPlacedAt: newest?.1,
-                                     events: Int(try db.scalarInt("SELECT count(*) FROM order_events")), head: nil)
+                let newest = try db.queryFirst(
+                    "SELECT ref, placed_at FROM orders ORDER BY placed_at DESC, id DESC LIMIT 1"
+                ) { ($0.string(0), $0.string(1)) }
+                return SnapshotFacts(
+                    schemaVersion: version, orders: Int(try db.scalarInt("SELECT count(*) FROM orders")),
+                    newestRef: newest?.0, newestPlacedAt: newest?.1,
+                    events: Int(try db.scalarInt("SELECT count(*) FROM order_events")), head: nil)
             }
             // The chain exists from schema step 2 on; an older file has none to walk.
             if version >= 2 {
@@ -176,13 +208,17 @@ public enum Backups {
                     }
                     facts.head = report.head
                 } else {
-                    facts.head = try db.queryFirst("SELECT id, hash FROM order_events ORDER BY id DESC LIMIT 1") { "#\($0.int64(0)) \($0.optionalString(1) ?? "")" }
+                    facts.head = try db.queryFirst("SELECT id, hash FROM order_events ORDER BY id DESC LIMIT 1") {
+                        "#\($0.int64(0)) \($0.optionalString(1) ?? "")"
+                    }
                 }
             }
             return facts
         } catch let error as SQLiteError {
-            throw OrderError.file(path: name, problem: error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase
-                                  ? "damaged (\(error.message))" : "cannot be checked: \(error.message)")
+            throw OrderError.file(
+                path: name,
+                problem: error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase
+                    ? "damaged (\(error.message))" : "cannot be checked: \(error.message)")
         }
     }
 
@@ -191,7 +227,8 @@ public enum Backups {
     static func removeStaleTemporaries(in folder: String) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") {
             guard let range = name.range(of: ".tmp-", options: .backwards), let pid = Int32(name[range.upperBound...]),
-                  pid > 0, pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                pid > 0, pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
             unlink((folder as NSString).appendingPathComponent(name))
         }
     }
@@ -204,7 +241,9 @@ func syncPath(_ path: String) throws {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw OrderError.file(path: path, problem: String(cString: strerror(errno))) }
     defer { close(fd) }
-    if fsync(fd) != 0 { throw OrderError.file(path: path, problem: "cannot be synced to disk: \(String(cString: strerror(errno)))") }
+    if fsync(fd) != 0 {
+        throw OrderError.file(path: path, problem: "cannot be synced to disk: \(String(cString: strerror(errno)))")
+    }
 }
 
 func fileSize(_ path: String) -> Int64 {
@@ -238,8 +277,9 @@ extension OrderStore {
 
     /// The retention rules in the settings (`backup.keep-daily`, ...).
     public func retentionSettings() throws -> Retention {
-        Retention(daily: try setting(.keepDaily).flatMap { Int($0) }, weekly: try setting(.keepWeekly).flatMap { Int($0) },
-                  monthly: try setting(.keepMonthly).flatMap { Int($0) })
+        Retention(
+            daily: try setting(.keepDaily).flatMap { Int($0) }, weekly: try setting(.keepWeekly).flatMap { Int($0) },
+            monthly: try setting(.keepMonthly).flatMap { Int($0) })
     }
 
     /// Writes a consistent snapshot of the database while others go on writing.
@@ -253,8 +293,10 @@ extension OrderStore {
     /// folder synced: a backup that fails leaves nothing that looks like a backup.
     /// `checkSchema: false` keeps a copy of a file whose schema text is off (what
     /// `doctor --repair` saves before it mends the schema).
-    public func backup(to destination: String? = nil, encrypt: BackupEncryption? = nil, keep: Retention = Retention(),
-                       at date: Date = Date(), checkSchema: Bool = true) throws -> BackupResult {
+    public func backup(
+        to destination: String? = nil, encrypt: BackupEncryption? = nil, keep: Retention = Retention(),
+        at date: Date = Date(), checkSchema: Bool = true
+    ) throws -> BackupResult {
         let encrypted = encrypt != nil
         let stem = Backups.stem(of: path)
         var isDirectory: ObjCBool = false
@@ -262,16 +304,20 @@ extension OrderStore {
         let final: String
         var inFolder = false
         if let destination, !destination.hasSuffix("/"),
-           !(FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            !(FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) && isDirectory.boolValue)
+        {
             if FileManager.default.fileExists(atPath: destination) {
-                throw OrderError.file(path: destination, problem: "already exists; name a new file, or a folder to put a dated backup in")
+                throw OrderError.file(
+                    path: destination, problem: "already exists; name a new file, or a folder to put a dated backup in")
             }
             final = destination
             let parent = (destination as NSString).deletingLastPathComponent
             folder = parent.isEmpty ? "." : parent
         } else {
-            folder = try destination.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? backupFolder()
-            final = (folder as NSString).appendingPathComponent(Backups.fileName(stem: stem, at: date, encrypted: encrypted))
+            folder =
+                try destination.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? backupFolder()
+            final = (folder as NSString).appendingPathComponent(
+                Backups.fileName(stem: stem, at: date, encrypted: encrypted))
             inFolder = true
         }
         var madeFolder = false
@@ -281,18 +327,26 @@ extension OrderStore {
             // and a backup written beside it would not be where the owner thinks.
             let defaultFolder = try destination == nil && setting(.backupDir) == SettingKey.backupDir.defaultValue
             guard defaultFolder else {
-                throw OrderError.file(path: folder, problem: "no such folder (a disk not mounted? a typo?); nothing was written. Create it first: mkdir -p \(folder)")
+                throw OrderError.file(
+                    path: folder,
+                    problem:
+                        "no such folder (a disk not mounted? a typo?); nothing was written. Create it first: mkdir -p \(folder)"
+                )
             }
             do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 madeFolder = true
             } catch {
-                throw OrderError.file(path: folder, problem: "cannot create the backup folder: \((error as NSError).localizedDescription)")
+                throw OrderError.file(
+                    path: folder, problem: "cannot create the backup folder: \((error as NSError).localizedDescription)"
+                )
             }
         }
         do {
-            return try writeBackup(final: final, folder: folder, inFolder: inFolder, stem: stem, encrypt: encrypt, keep: keep,
-                                   checkSchema: checkSchema)
+            return try writeBackup(
+                final: final, folder: folder, inFolder: inFolder, stem: stem, encrypt: encrypt, keep: keep,
+                checkSchema: checkSchema)
         } catch {
             // A failed first backup leaves no empty folder behind either.
             if madeFolder { rmdir(folder) }
@@ -300,8 +354,10 @@ extension OrderStore {
         }
     }
 
-    private func writeBackup(final: String, folder: String, inFolder: Bool, stem: String, encrypt: BackupEncryption?,
-                             keep: Retention, checkSchema: Bool) throws -> BackupResult {
+    private func writeBackup(
+        final: String, folder: String, inFolder: Bool, stem: String, encrypt: BackupEncryption?,
+        keep: Retention, checkSchema: Bool
+    ) throws -> BackupResult {
         let encrypted = encrypt != nil
         if FileManager.default.fileExists(atPath: final) {
             throw OrderError.file(path: final, problem: "already exists (one backup a second); try again in a moment")
@@ -311,8 +367,10 @@ extension OrderStore {
         let temporary = (folder as NSString).appendingPathComponent(Backups.temporaryName(for: finalName))
         // The plaintext copy of an encrypted backup stays beside the database.
         let databaseFolder = (path as NSString).deletingLastPathComponent
-        let plaintext = encrypted
-            ? ((databaseFolder.isEmpty ? "." : databaseFolder) as NSString).appendingPathComponent(Backups.temporaryName(for: stem + ".backup"))
+        let plaintext =
+            encrypted
+            ? ((databaseFolder.isEmpty ? "." : databaseFolder) as NSString).appendingPathComponent(
+                Backups.temporaryName(for: stem + ".backup"))
             : temporary
         defer {
             unlink(temporary)
@@ -323,7 +381,8 @@ extension OrderStore {
         do {
             try db.copySnapshot(to: plaintext, durable: !encrypted)
         } catch let error as SQLiteError {
-            throw OrderError.file(path: final, problem: "backup failed, nothing written: \(Self.diskProblem(error) ?? error.message)")
+            throw OrderError.file(
+                path: final, problem: "backup failed, nothing written: \(Self.diskProblem(error) ?? error.message)")
         }
         let facts = try Backups.check(path: plaintext, shownAs: "the backup copy", schema: checkSchema)
         if let encrypt {

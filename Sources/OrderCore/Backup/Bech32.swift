@@ -50,7 +50,8 @@ public enum Bech32 {
             let lower = (c >= 0x41 && c <= 0x5A) ? c + 0x20 : c
             let v = charsetRev[Int(lower)]
             guard v >= 0 else {
-                throw DecodeError(reason: "it has a character outside the Bech32 alphabet ('\(Character(Unicode.Scalar(c)))')")
+                throw DecodeError(
+                    reason: "it has a character outside the Bech32 alphabet ('\(Character(Unicode.Scalar(c)))')")
             }
             values.append(UInt8(v))
         }

@@ -10,7 +10,8 @@ public enum DamageMarker {
     /// The marker's line, or nil when the database is not marked.
     public static func read(_ database: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path(for: database)) else { return nil }
-        let line = String(decoding: data.prefix(1000), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let line =
+            String(decoding: data.prefix(1000), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
         return line.isEmpty ? "damage was found" : line
     }
 

@@ -30,7 +30,8 @@ final class DatabaseLock {
         while flock(fd, LOCK_SH | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else { return lock }
             guard Date() < deadline else {
-                throw OrderError.file(path: database, problem: "a restore is replacing this database; try again when it has finished")
+                throw OrderError.file(
+                    path: database, problem: "a restore is replacing this database; try again when it has finished")
             }
             usleep(5_000)
         }
@@ -41,11 +42,16 @@ final class DatabaseLock {
     static func exclusive(_ database: String) throws -> DatabaseLock {
         let fd = openLockFile(database)
         guard fd >= 0 else {
-            throw OrderError.file(path: path(for: database), problem: "cannot create the lock file: \(String(cString: strerror(errno)))")
+            throw OrderError.file(
+                path: path(for: database), problem: "cannot create the lock file: \(String(cString: strerror(errno)))")
         }
         let lock = DatabaseLock(fd: fd)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            throw OrderError.file(path: database, problem: "another orderctl process has it open (a cron job, another shell?); nothing was changed, try again when it has finished")
+            throw OrderError.file(
+                path: database,
+                problem:
+                    "another orderctl process has it open (a cron job, another shell?); nothing was changed, try again when it has finished"
+            )
         }
         return lock
     }

@@ -22,30 +22,43 @@ public enum Restore {
     /// anything else; then, under the exclusive lock, the current database (its log
     /// folded in) is kept as `DB.pre-restore-TIME`, its `-wal` and `-shm` removed, and the
     /// checked copy renamed into place. Any failure leaves the current database as it was.
-    public static func run(backup: String, into database: String, decrypt: BackupDecryption?, dryRun: Bool,
-                           at date: Date = Date()) throws -> RestoreResult {
+    public static func run(
+        backup: String, into database: String, decrypt: BackupDecryption?, dryRun: Bool,
+        at date: Date = Date()
+    ) throws -> RestoreResult {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: backup, isDirectory: &isDirectory) else {
             throw OrderError.file(path: backup, problem: "no such file")
         }
         guard !isDirectory.boolValue else {
-            throw OrderError.file(path: backup, problem: "is a folder; name one backup file in it (the newest: ls -t \(backup) | head -1)")
+            throw OrderError.file(
+                path: backup, problem: "is a folder; name one backup file in it (the newest: ls -t \(backup) | head -1)"
+            )
         }
-        guard access(backup, R_OK) == 0 else { throw OrderError.file(path: backup, problem: "cannot be read (permission denied)") }
+        guard access(backup, R_OK) == 0 else {
+            throw OrderError.file(path: backup, problem: "cannot be read (permission denied)")
+        }
         let encrypted = Age.isEncrypted(path: backup)
         if encrypted && decrypt == nil {
-            throw OrderError.file(path: backup, problem: "is encrypted (age); give --identity FILE or --passphrase-file FILE")
+            throw OrderError.file(
+                path: backup, problem: "is encrypted (age); give --identity FILE or --passphrase-file FILE")
         }
         if !encrypted, fileSize(backup + "-wal") > 0 {
-            throw OrderError.file(path: backup, problem: "has a write-ahead log beside it (\(backup)-wal), so the file alone is not the whole database; back it up with 'orderctl backup --db \(backup)' and restore that")
+            throw OrderError.file(
+                path: backup,
+                problem:
+                    "has a write-ahead log beside it (\(backup)-wal), so the file alone is not the whole database; back it up with 'orderctl backup --db \(backup)' and restore that"
+            )
         }
         let folder = (database as NSString).deletingLastPathComponent
         let databaseFolder = folder.isEmpty ? "." : folder
         if !FileManager.default.fileExists(atPath: databaseFolder) {
-            try FileManager.default.createDirectory(atPath: databaseFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: databaseFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         Backups.removeStaleTemporaries(in: databaseFolder)
-        let temporary = (databaseFolder as NSString).appendingPathComponent(Backups.temporaryName(for: (database as NSString).lastPathComponent + ".restore"))
+        let temporary = (databaseFolder as NSString).appendingPathComponent(
+            Backups.temporaryName(for: (database as NSString).lastPathComponent + ".restore"))
         defer {
             unlink(temporary)
             unlink(temporary + "-journal")
@@ -56,7 +69,8 @@ public enum Restore {
             try copyFile(backup, to: temporary)
         }
         let facts = try Backups.check(path: temporary, shownAs: backup)
-        var result = RestoreResult(backup: backup, database: database, facts: facts, encrypted: encrypted, savedAs: nil, dryRun: dryRun)
+        var result = RestoreResult(
+            backup: backup, database: database, facts: facts, encrypted: encrypted, savedAs: nil, dryRun: dryRun)
         if dryRun { return result }
         chmod(temporary, 0o600)
         try syncPath(temporary)
@@ -64,26 +78,34 @@ public enum Restore {
         let lock = try DatabaseLock.exclusive(database)
         defer { withExtendedLifetime(lock) {} }
         if otherProgramHasOpen(database) {
-            throw OrderError.file(path: database, problem: "another program (sqlite3?) has it open; nothing was changed, close it and try again")
+            throw OrderError.file(
+                path: database,
+                problem: "another program (sqlite3?) has it open; nothing was changed, close it and try again")
         }
         if FileManager.default.fileExists(atPath: database) {
             let saved = "\(database).pre-restore-\(Backups.stamp(date))"
             if FileManager.default.fileExists(atPath: saved) {
-                throw OrderError.file(path: saved, problem: "already exists (one restore a second); try again in a moment")
+                throw OrderError.file(
+                    path: saved, problem: "already exists (one restore a second); try again in a moment")
             }
             // Fold the log into the file, so that the file alone is the database as it was.
             if let current = try? Database(path: database, create: false, wal: false) {
                 _ = try? current.checkpointTruncate()
             }
             guard link(database, saved) == 0 else {
-                throw OrderError.file(path: saved, problem: "cannot keep the current database: \(String(cString: strerror(errno))); nothing was changed")
+                throw OrderError.file(
+                    path: saved,
+                    problem:
+                        "cannot keep the current database: \(String(cString: strerror(errno))); nothing was changed")
             }
             var movedLog = false
             if fileSize(database + "-wal") > 0 {
                 // The fold failed (a damaged file): the log goes with the file it belongs to.
                 guard rename(database + "-wal", saved + "-wal") == 0 else {
                     unlink(saved)
-                    throw OrderError.file(path: database + "-wal", problem: "cannot be moved aside: \(String(cString: strerror(errno))); nothing was changed")
+                    throw OrderError.file(
+                        path: database + "-wal",
+                        problem: "cannot be moved aside: \(String(cString: strerror(errno))); nothing was changed")
                 }
                 movedLog = true
             }
@@ -150,12 +172,18 @@ public enum Restore {
                 let w = write(output, buffer + done, n - done)
                 if w < 0 {
                     if errno == EINTR { continue }
-                    let reason = errno == ENOSPC ? "the disk is full (the restore needs \(fileSize(source)) bytes free beside the database)" : String(cString: strerror(errno))
-                    throw OrderError.file(path: destination, problem: "cannot be written: \(reason); nothing was changed")
+                    let reason =
+                        errno == ENOSPC
+                        ? "the disk is full (the restore needs \(fileSize(source)) bytes free beside the database)"
+                        : String(cString: strerror(errno))
+                    throw OrderError.file(
+                        path: destination, problem: "cannot be written: \(reason); nothing was changed")
                 }
                 done += w
             }
         }
-        if fsync(output) != 0 { throw OrderError.file(path: destination, problem: "cannot be synced: \(String(cString: strerror(errno)))") }
+        if fsync(output) != 0 {
+            throw OrderError.file(path: destination, problem: "cannot be synced: \(String(cString: strerror(errno)))")
+        }
     }
 }

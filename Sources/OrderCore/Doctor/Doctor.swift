@@ -108,7 +108,8 @@ enum Derived {
     static func differing(_ db: Database, table: String, count: String, rebuild: String) throws -> Int64 {
         defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_rebuild") }
         try db.execute("DROP TABLE IF EXISTS temp.doctor_rebuild; CREATE TEMP TABLE doctor_rebuild AS \(rebuild)")
-        return try db.scalarInt("""
+        return try db.scalarInt(
+            """
             SELECT (SELECT count(*) FROM (SELECT * FROM \(table) WHERE \(count) <> 0 EXCEPT SELECT * FROM temp.doctor_rebuild))
                  + (SELECT count(*) FROM (SELECT * FROM temp.doctor_rebuild EXCEPT SELECT * FROM \(table)))
             """)
@@ -118,7 +119,8 @@ enum Derived {
     static let keys: [String: [String]] = [
         "stats_daily": ["day", "currency"], "stats_daily_lead": ["day", "currency", "kind", "hours"],
         "stats_daily_product": ["day", "currency", "product_id"], "stats_monthly": ["month", "currency"],
-        "stats_monthly_lead": ["month", "currency", "kind", "hours"], "stats_monthly_product": ["month", "currency", "product_id"],
+        "stats_monthly_lead": ["month", "currency", "kind", "hours"],
+        "stats_monthly_product": ["month", "currency", "product_id"],
         "status_durations": ["status", "hours"],
     ]
 
@@ -127,8 +129,13 @@ enum Derived {
     /// once per comparison), each compared with its table by merging both in key order.
     /// Returns (table, differing rows) for every summary table.
     static func compareSummaries(_ db: Database) throws -> [(table: String, differing: Int64)] {
-        defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_daily; DROP TABLE IF EXISTS temp.doctor_daily_lead; DROP TABLE IF EXISTS temp.doctor_daily_product") }
-        try db.execute("""
+        defer {
+            try? db.execute(
+                "DROP TABLE IF EXISTS temp.doctor_daily; DROP TABLE IF EXISTS temp.doctor_daily_lead; DROP TABLE IF EXISTS temp.doctor_daily_product"
+            )
+        }
+        try db.execute(
+            """
             DROP TABLE IF EXISTS temp.doctor_daily; DROP TABLE IF EXISTS temp.doctor_daily_lead; DROP TABLE IF EXISTS temp.doctor_daily_product;
             CREATE TEMP TABLE doctor_daily AS SELECT * FROM main.stats_daily WHERE 0;
             CREATE TEMP TABLE doctor_daily_lead AS SELECT * FROM main.stats_daily_lead WHERE 0;
@@ -141,21 +148,37 @@ enum Derived {
         let pairs: [(String, String, String)] = [
             ("stats_daily", "orders", "SELECT * FROM temp.doctor_daily ORDER BY day, currency"),
             ("stats_daily_lead", "orders", "SELECT * FROM temp.doctor_daily_lead ORDER BY day, currency, kind, hours"),
-            ("stats_daily_product", "lines", "SELECT * FROM temp.doctor_daily_product ORDER BY day, currency, product_id"),
-            ("stats_monthly", "orders", """
+            (
+                "stats_daily_product", "lines",
+                "SELECT * FROM temp.doctor_daily_product ORDER BY day, currency, product_id"
+            ),
+            (
+                "stats_monthly", "orders",
+                """
                 SELECT substr(day, 1, 7), currency, sum(orders), sum(cancelled), sum(units), sum(gross), sum(refunds), sum(shipped), sum(returned)
                 FROM temp.doctor_daily GROUP BY 1, 2 ORDER BY 1, 2
-                """),
-            ("stats_monthly_lead", "orders", "SELECT substr(day, 1, 7), currency, kind, hours, sum(orders) FROM temp.doctor_daily_lead GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"),
-            ("stats_monthly_product", "lines", """
+                """
+            ),
+            (
+                "stats_monthly_lead", "orders",
+                "SELECT substr(day, 1, 7), currency, kind, hours, sum(orders) FROM temp.doctor_daily_lead GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+            ),
+            (
+                "stats_monthly_product", "lines",
+                """
                 SELECT substr(day, 1, 7), currency, product_id, sum(lines), sum(cancelled), sum(units), sum(gross), sum(returned_value),
                        sum(shipped), sum(returned)
                 FROM temp.doctor_daily_product GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                """),
+                """
+            ),
         ]
         return try pairs.map { table, count, rebuilt in
-            (table, try mergeDiffering(db, kept: "SELECT * FROM main.\(table) WHERE \(count) <> 0 ORDER BY \(ordered(table))",
-                                       rebuilt: rebuilt, keyCount: keys[table]!.count))
+            (
+                table,
+                try mergeDiffering(
+                    db, kept: "SELECT * FROM main.\(table) WHERE \(count) <> 0 ORDER BY \(ordered(table))",
+                    rebuilt: rebuilt, keyCount: keys[table]!.count)
+            )
         }
     }
 
@@ -178,7 +201,11 @@ enum Derived {
             var order = 0
             for i in 0..<keyCount where order == 0 { order = compare(ra.value(i), rb.value(i)) }
             if order == 0 {
-                if ra.columnCount != rb.columnCount || (keyCount..<ra.columnCount).contains(where: { ra.value($0) != rb.value($0) }) { differing += 1 }
+                if ra.columnCount != rb.columnCount
+                    || (keyCount..<ra.columnCount).contains(where: { ra.value($0) != rb.value($0) })
+                {
+                    differing += 1
+                }
                 hasA = try a.step()
                 hasB = try b.step()
             } else {
@@ -200,8 +227,8 @@ enum Derived {
             }
         }
         switch (x, y) {
-        case let (.integer(a), .integer(b)): return a < b ? -1 : a > b ? 1 : 0
-        case let (.text(a), .text(b)): return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : a == b ? 0 : 1
+        case (.integer(let a), .integer(let b)): return a < b ? -1 : a > b ? 1 : 0
+        case (.text(let a), .text(let b)): return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : a == b ? 0 : 1
         default: return rank(x) < rank(y) ? -1 : rank(x) > rank(y) ? 1 : 0
         }
     }
@@ -234,25 +261,38 @@ extension OrderStore {
         let integrity: [String]
         do {
             integrity = try db.query(full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)") { $0.string(0) }
-        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase {
+        } catch let error as SQLiteError
+            where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase
+        {
             // So damaged that SQLite's own check cannot walk it.
             integrity = [error.message]
         }
         if integrity != ["ok"] {
-            problem("integrity", path, "the file is damaged (SQLite \(full ? "integrity_check" : "quick_check"): \(OrderError.clip(integrity.prefix(3).joined(separator: "; ")))\(integrity.count > 3 ? "; ..." : ""))", restoreFix)
+            problem(
+                "integrity", path,
+                "the file is damaged (SQLite \(full ? "integrity_check" : "quick_check"): \(OrderError.clip(integrity.prefix(3).joined(separator: "; ")))\(integrity.count > 3 ? "; ..." : ""))",
+                restoreFix)
             // The rest reads the damaged pages: stop before a check trips on them.
             return DoctorReport(checks: checks, findings: findings)
         }
         try db.read {
             checks.append("schema")
             for (subject, message, mendable) in try schemaProblems() {
-                problem("schema", subject, message, mendable ? "orderctl doctor --repair makes it again from orderctl's schema (after a backup)" : restoreFix)
+                problem(
+                    "schema", subject, message,
+                    mendable
+                        ? "orderctl doctor --repair makes it again from orderctl's schema (after a backup)" : restoreFix
+                )
             }
 
             checks.append("foreign-keys")
-            let broken = try db.query("PRAGMA foreign_key_check") { "\($0.string(0)) row \($0.int64(1)) refers to a missing \($0.string(2)) row" }
+            let broken = try db.query("PRAGMA foreign_key_check") {
+                "\($0.string(0)) row \($0.int64(1)) refers to a missing \($0.string(2)) row"
+            }
             for text in broken.prefix(listed) { problem("foreign-keys", path, text, restoreFix) }
-            if broken.count > listed { problem("foreign-keys", path, "\(broken.count - listed) more rows refer to missing rows", restoreFix) }
+            if broken.count > listed {
+                problem("foreign-keys", path, "\(broken.count - listed) more rows refer to missing rows", restoreFix)
+            }
 
             checks.append("history")
             let report = try verifyHistory()
@@ -260,16 +300,20 @@ extension OrderStore {
 
             checks.append("stock")
             var stock = 0
-            try db.forEach("""
+            try db.forEach(
+                """
                 SELECT p.sku, p.on_hand, (SELECT coalesce(sum(m.delta), 0) FROM stock_moves m WHERE m.product_id = p.id),
                        p.reserved, (SELECT coalesce(sum(l.reserved), 0) FROM order_lines l WHERE l.product_id = p.id)
                 FROM products p
-                """) { r in
+                """
+            ) { r in
                 let (sku, onHand, moves, reserved, held) = (r.string(0), r.int64(1), r.int64(2), r.int64(3), r.int64(4))
                 if onHand != moves {
                     stock += 1
                     if stock <= listed {
-                        problem("stock", sku, "on hand \(onHand), but its stock moves add up to \(moves)", "orderctl stock set \(sku) N records a count; \(restoreFix)")
+                        problem(
+                            "stock", sku, "on hand \(onHand), but its stock moves add up to \(moves)",
+                            "orderctl stock set \(sku) N records a count; \(restoreFix)")
                     }
                 }
                 if reserved != held {
@@ -279,79 +323,114 @@ extension OrderStore {
                     }
                 }
             }
-            if stock > listed { problem("stock", "products", "\(stock - listed) more stock figures disagree", restoreFix) }
+            if stock > listed {
+                problem("stock", "products", "\(stock - listed) more stock figures disagree", restoreFix)
+            }
 
             checks.append("lines")
             // Grouped once: shipment_lines and return_lines have no index by order line.
-            let lines = try db.query("""
+            let lines = try db.query(
+                """
                 SELECT o.ref || ' ' || l.sku FROM order_lines l JOIN orders o ON o.id = l.order_id
                   LEFT JOIN (SELECT order_line_id, sum(quantity) AS q FROM shipment_lines GROUP BY order_line_id) AS s ON s.order_line_id = l.id
                   LEFT JOIN (SELECT order_line_id, sum(quantity) AS q FROM return_lines GROUP BY order_line_id) AS r ON r.order_line_id = l.id
                 WHERE l.shipped <> coalesce(s.q, 0) OR l.returned <> coalesce(r.q, 0) OR l.returned > l.shipped
-                """) { $0.string(0) }
+                """
+            ) { $0.string(0) }
             for text in lines.prefix(listed) {
-                problem("lines", text, "the units shipped or returned disagree with its shipments and returns", restoreFix)
+                problem(
+                    "lines", text, "the units shipped or returned disagree with its shipments and returns", restoreFix)
             }
-            if lines.count > listed { problem("lines", "order lines", "\(lines.count - listed) more lines disagree", restoreFix) }
+            if lines.count > listed {
+                problem("lines", "order lines", "\(lines.count - listed) more lines disagree", restoreFix)
+            }
 
             checks.append("payment")
             checks.append("fulfilment")
             var statuses = 0
-            try db.forEach("""
+            try db.forEach(
+                """
                 SELECT o.ref, o.total, o.paid_total, o.refunded_total, o.payment_status, o.fulfilment_status,
                        coalesce(x.q, 0), coalesce(x.s, 0), coalesce(x.r, 0), o.item_count, coalesce(x.t, 0)
                 FROM orders o LEFT JOIN (SELECT order_id, sum(quantity) AS q, sum(shipped) AS s, sum(returned) AS r, sum(line_total) AS t
                                          FROM order_lines GROUP BY order_id) AS x ON x.order_id = o.id
-                """) { r in
+                """
+            ) { r in
                 let ref = r.string(0)
                 let payment = PaymentStatus.derive(total: r.int64(1), paid: r.int64(2), refunded: r.int64(3)).rawValue
-                let fulfilment = FulfilmentStatus.derive(quantity: r.int64(6), shipped: r.int64(7), returned: r.int64(8)).rawValue
+                let fulfilment = FulfilmentStatus.derive(
+                    quantity: r.int64(6), shipped: r.int64(7), returned: r.int64(8)
+                ).rawValue
                 if payment != r.string(4) {
                     statuses += 1
                     if statuses <= listed {
-                        problem("payment", ref, "payment status \(r.string(4)), but its payments and refunds make it \(payment)", restoreFix)
+                        problem(
+                            "payment", ref,
+                            "payment status \(r.string(4)), but its payments and refunds make it \(payment)", restoreFix
+                        )
                     }
                 }
                 if fulfilment != r.string(5) {
                     statuses += 1
                     if statuses <= listed {
-                        problem("fulfilment", ref, "fulfilment status \(r.string(5)), but its shipments and returns make it \(fulfilment)", restoreFix)
+                        problem(
+                            "fulfilment", ref,
+                            "fulfilment status \(r.string(5)), but its shipments and returns make it \(fulfilment)",
+                            restoreFix)
                     }
                 }
                 if r.int64(9) != r.int64(6) || r.int64(1) != r.int64(10) {
                     statuses += 1
                     if statuses <= listed {
-                        problem("lines", ref, "its item count \(r.int64(9)) and total \(r.int64(1)) (minor units) disagree with its lines (\(r.int64(6)), \(r.int64(10)))", restoreFix)
+                        problem(
+                            "lines", ref,
+                            "its item count \(r.int64(9)) and total \(r.int64(1)) (minor units) disagree with its lines (\(r.int64(6)), \(r.int64(10)))",
+                            restoreFix)
                     }
                 }
             }
-            if statuses > listed { problem("payment", "orders", "\(statuses - listed) more orders disagree with their records", restoreFix) }
+            if statuses > listed {
+                problem("payment", "orders", "\(statuses - listed) more orders disagree with their records", restoreFix)
+            }
 
             checks.append("summaries")
             for summary in try Derived.compareSummaries(db) where summary.differing > 0 {
-                problem("summaries", summary.table, "\(summary.differing) row\(summary.differing == 1 ? "" : "s") differ from a rebuild from the orders (stats would show wrong figures)", repairFix)
+                problem(
+                    "summaries", summary.table,
+                    "\(summary.differing) row\(summary.differing == 1 ? "" : "s") differ from a rebuild from the orders (stats would show wrong figures)",
+                    repairFix)
             }
 
             checks.append("status-times")
-            let times = try db.scalarInt("""
+            let times = try db.scalarInt(
+                """
                 SELECT count(*) FROM (\(Derived.statusTimes)) AS x JOIN orders o ON o.id = x.id
                 WHERE o.status_at IS NOT x.status_at OR o.confirmed_at IS NOT x.confirmed_at
                 """)
             if times > 0 {
-                problem("status-times", "orders", "\(times) order\(times == 1 ? "'s" : "s'") status times differ from their history (reminders for stuck orders would be wrong)", repairFix)
+                problem(
+                    "status-times", "orders",
+                    "\(times) order\(times == 1 ? "'s" : "s'") status times differ from their history (reminders for stuck orders would be wrong)",
+                    repairFix)
             }
-            let durations = try Derived.differing(db, table: "status_durations", count: "orders", rebuild: Derived.statusDurations)
+            let durations = try Derived.differing(
+                db, table: "status_durations", count: "orders", rebuild: Derived.statusDurations)
             if durations > 0 {
-                problem("status-times", "status_durations", "\(durations) row\(durations == 1 ? "" : "s") differ from a rebuild from the history", repairFix)
+                problem(
+                    "status-times", "status_durations",
+                    "\(durations) row\(durations == 1 ? "" : "s") differ from a rebuild from the history", repairFix)
             }
 
             checks.append("lead-times")
-            let leads = try db.scalarInt("""
+            let leads = try db.scalarInt(
+                """
                 SELECT count(*) FROM (\(Derived.leadTimes)) AS x JOIN orders o ON o.id = x.id
                 WHERE o.ship_hours IS NOT x.ship OR o.delivery_hours IS NOT x.delivery
                 """)
             if leads > 0 {
-                problem("lead-times", "orders", "\(leads) order\(leads == 1 ? "'s" : "s'") lead times differ from their shipments", repairFix)
+                problem(
+                    "lead-times", "orders",
+                    "\(leads) order\(leads == 1 ? "'s" : "s'") lead times differ from their shipments", repairFix)
             }
         }
 
@@ -359,26 +438,39 @@ extension OrderStore {
         checks.append("files")
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
-            warning("files", path, "readable or writable by others (mode \(String(info.st_mode & 0o777, radix: 8)))", "chmod 600 \(path)")
+            warning(
+                "files", path, "readable or writable by others (mode \(String(info.st_mode & 0o777, radix: 8)))",
+                "chmod 600 \(path)")
         }
-        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let folder =
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         if stat(folder, &info) == 0, info.st_mode & 0o002 != 0, info.st_mode & 0o1000 == 0 {
-            warning("files", folder, "anyone may delete or replace files in this folder (mode \(String(info.st_mode & 0o777, radix: 8)))", "chmod o-w \(folder)")
+            warning(
+                "files", folder,
+                "anyone may delete or replace files in this folder (mode \(String(info.st_mode & 0o777, radix: 8)))",
+                "chmod o-w \(folder)")
         }
         if let files {
             if files.walBytes != nil && !files.shmExists {
-                warning("files", path + "-wal", "a write-ahead log without its -shm index: was a file beside the database deleted while orderctl ran?",
-                        "never delete \(path)-wal or -shm; run orderctl doctor again, and restore a backup if it reports damage")
+                warning(
+                    "files", path + "-wal",
+                    "a write-ahead log without its -shm index: was a file beside the database deleted while orderctl ran?",
+                    "never delete \(path)-wal or -shm; run orderctl doctor again, and restore a backup if it reports damage"
+                )
             } else if files.walBytes == nil && files.shmExists {
-                warning("files", path + "-shm", "a shared-memory index without its write-ahead log: was \(path)-wal deleted?",
-                        "never delete \(path)-wal or -shm; if doctor reports no damage, nothing was lost")
+                warning(
+                    "files", path + "-shm",
+                    "a shared-memory index without its write-ahead log: was \(path)-wal deleted?",
+                    "never delete \(path)-wal or -shm; if doctor reports no damage, nothing was lost")
             }
         }
         checks.append("wal")
         let wal = fileSize(path + "-wal")
         if wal > 256 << 20 {
-            warning("wal", path + "-wal", "the write-ahead log is \(Self.bytesText(wal)): a long-running reader keeps it from being folded in",
-                    "stop long-running orderctl or sqlite3 processes; it shrinks on its own afterwards")
+            warning(
+                "wal", path + "-wal",
+                "the write-ahead log is \(Self.bytesText(wal)): a long-running reader keeps it from being folded in",
+                "stop long-running orderctl or sqlite3 processes; it shrinks on its own afterwards")
         }
 
         checks.append("backup")
@@ -389,11 +481,15 @@ extension OrderStore {
             if let newest = Backups.list(folder: backupFolder, stem: Backups.stem(of: path)).first {
                 let age = date.timeIntervalSince(newest.time)
                 if age > maxAge.seconds {
-                    warning("backup", backupFolder, "the newest backup is \(Self.ageText(age)) old (\(newest.name)), older than backup.max-age \(maxAge.code)",
-                            "orderctl backup (and a cron line for it: see the README)")
+                    warning(
+                        "backup", backupFolder,
+                        "the newest backup is \(Self.ageText(age)) old (\(newest.name)), older than backup.max-age \(maxAge.code)",
+                        "orderctl backup (and a cron line for it: see the README)")
                 }
             } else {
-                warning("backup", backupFolder, "holds no backup of \((path as NSString).lastPathComponent)", "orderctl backup")
+                warning(
+                    "backup", backupFolder, "holds no backup of \((path as NSString).lastPathComponent)",
+                    "orderctl backup")
             }
         }
 
@@ -403,8 +499,10 @@ extension OrderStore {
             let free = Int64(fs.f_bavail) * Int64(fs.f_frsize)
             let size = fileSize(path) + wal
             if free < max(size, 64 << 20) {
-                warning("disk", folder, "only \(Self.bytesText(free)) free; a backup or an import needs about \(Self.bytesText(max(size, 64 << 20)))",
-                        "free some space on this disk")
+                warning(
+                    "disk", folder,
+                    "only \(Self.bytesText(free)) free; a backup or an import needs about \(Self.bytesText(max(size, 64 << 20)))",
+                    "free some space on this disk")
             }
         }
         return DoctorReport(checks: checks, findings: findings)
@@ -427,10 +525,19 @@ extension OrderStore {
             let mendable = object.type != "table"
             if let have = actual[object.name] {
                 if have.type != object.type || Self.normalized(have.sql) != Self.normalized(object.sql) {
-                    found.append((object.name, "the \(object.type) differs from orderctl's schema (changed outside orderctl, or damaged)", mendable))
+                    found.append(
+                        (
+                            object.name,
+                            "the \(object.type) differs from orderctl's schema (changed outside orderctl, or damaged)",
+                            mendable
+                        ))
                 }
             } else {
-                found.append((object.name, "the \(object.type) orderctl makes is missing (dropped outside orderctl, or damaged)", mendable))
+                found.append(
+                    (
+                        object.name,
+                        "the \(object.type) orderctl makes is missing (dropped outside orderctl, or damaged)", mendable
+                    ))
             }
         }
         if found.isEmpty, let drift = try Migrations.schemaDrift(db) {
@@ -459,7 +566,9 @@ extension OrderStore {
             }
             if !problems.isEmpty, try schemaProblems().allSatisfy({ $0.0 == "schema_objects" }) {
                 try Migrations.recordSchema(db, fresh: false)
-                if problems.contains(where: { $0.0 == "schema_objects" }) { changed.append("the schema's kept text (schema_objects)") }
+                if problems.contains(where: { $0.0 == "schema_objects" }) {
+                    changed.append("the schema's kept text (schema_objects)")
+                }
             }
             return changed
         }
@@ -471,11 +580,14 @@ extension OrderStore {
     public func repairDerived() throws -> [String] {
         try db.transaction {
             var changed: [String] = []
-            let leads = try refill(["ship_hours", "delivery_hours"], as: ["ship", "delivery"], from: Derived.leadTimes)
+            let leads = try refill(
+                ["ship_hours", "delivery_hours"], as: ["ship", "delivery"], from: Derived.leadTimes)
             if leads > 0 { changed.append("lead times of \(leads) order\(leads == 1 ? "" : "s")") }
-            let times = try refill(["status_at", "confirmed_at"], as: ["status_at", "confirmed_at"], from: Derived.statusTimes)
+            let times = try refill(
+                ["status_at", "confirmed_at"], as: ["status_at", "confirmed_at"], from: Derived.statusTimes)
             if times > 0 { changed.append("status times of \(times) order\(times == 1 ? "" : "s")") }
-            let durations = try Derived.differing(db, table: "status_durations", count: "orders", rebuild: Derived.statusDurations)
+            let durations = try Derived.differing(
+                db, table: "status_durations", count: "orders", rebuild: Derived.statusDurations)
             if durations > 0 {
                 try db.execute("DELETE FROM status_durations; INSERT INTO status_durations \(Derived.statusDurations)")
                 changed.append("status_durations (\(durations) row\(durations == 1 ? "" : "s") differed)")
@@ -485,7 +597,8 @@ extension OrderStore {
             if !summariesDiffer.isEmpty {
                 // The daily tables' triggers keep the monthly ones: empty both, then
                 // fill the daily ones and let the triggers sum the months.
-                try db.execute("""
+                try db.execute(
+                    """
                     DELETE FROM stats_daily; DELETE FROM stats_daily_lead; DELETE FROM stats_daily_product;
                     DELETE FROM stats_monthly; DELETE FROM stats_monthly_lead; DELETE FROM stats_monthly_product;
                     INSERT INTO stats_daily \(Derived.daily);
@@ -502,14 +615,16 @@ extension OrderStore {
     /// column, named `names`) computes, where they differ; returns how many orders changed.
     private func refill(_ columns: [String], as names: [String], from query: String) throws -> Int {
         // Keyed by id, so that the UPDATE looks each order's row up rather than scanning.
-        try db.execute("""
+        try db.execute(
+            """
             DROP TABLE IF EXISTS temp.doctor_refill;
             CREATE TEMP TABLE doctor_refill(id INTEGER PRIMARY KEY, \(names.joined(separator: ", ")));
             INSERT INTO temp.doctor_refill \(query)
             """)
         defer { try? db.execute("DROP TABLE IF EXISTS temp.doctor_refill") }
         let pairs = Array(zip(columns, names))
-        try db.run("""
+        try db.run(
+            """
             UPDATE orders SET \(pairs.map { "\($0.0) = x.\($0.1)" }.joined(separator: ", ")) FROM temp.doctor_refill x
             WHERE x.id = orders.id AND (\(pairs.map { "orders.\($0.0) IS NOT x.\($0.1)" }.joined(separator: " OR ")))
             """)
@@ -520,7 +635,10 @@ extension OrderStore {
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(bytes)
         var unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
         return unit == 0 ? "\(bytes) bytes" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
     }
 

@@ -56,16 +56,20 @@ extension OrderStore {
                 let values: [String?] = [
                     // customer_ref: the customer's reference where they came from; the
                     // internal id would mean another customer in another database.
-                    r.string(1), r.string(2), r.optionalString(28), r.optionalString(4), r.string(5), r.optionalString(6),
+                    r.string(1), r.string(2), r.optionalString(28), r.optionalString(4), r.string(5),
+                    r.optionalString(6),
                     r.string(7), r.string(8), String(r.int64(9)), price, code, r.string(12), r.string(13), r.string(14),
-                    r.string(15), r.optionalString(16), r.optionalString(17), r.optionalString(18), r.optionalString(19),
+                    r.string(15), r.optionalString(16), r.optionalString(17), r.optionalString(18),
+                    r.optionalString(19),
                     r.optionalString(20), r.optionalString(21), r.optionalString(22), r.optionalString(23),
                     r.optionalString(27),
                 ]
-                try body(NativeRow(orderID: r.int64(0), values: values,
-                                   paidTotal: Money(minor: r.int64(24), currency: currency!).decimalString,
-                                   refundedTotal: Money(minor: r.int64(25), currency: currency!).decimalString,
-                                   shipped: r.int64(26)))
+                try body(
+                    NativeRow(
+                        orderID: r.int64(0), values: values,
+                        paidTotal: Money(minor: r.int64(24), currency: currency!).decimalString,
+                        refundedTotal: Money(minor: r.int64(25), currency: currency!).decimalString,
+                        shipped: r.int64(26)))
             }
         }
     }

@@ -45,11 +45,11 @@
 //     }
 
 #if canImport(Darwin)
-import Darwin
+    import Darwin
 #elseif canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 public struct CSVReadError: Error, Equatable, CustomStringConvertible {
@@ -101,8 +101,13 @@ public final class RFC4180Reader {
         /// The field separator: ',' by default; ';' or tab for other exports. Not a
         /// quote, CR or LF.
         public var delimiter: UInt8
-        public init(strict: Bool = true, chunkSize: Int = 128 * 1024, maxRecordBytes: Int = 16 * 1024 * 1024, delimiter: UInt8 = 0x2C) {
-            precondition(delimiter != 0x22 && delimiter != 0x0D && delimiter != 0x0A, "a CSV delimiter cannot be a quote or a line end")
+        public init(
+            strict: Bool = true, chunkSize: Int = 128 * 1024, maxRecordBytes: Int = 16 * 1024 * 1024,
+            delimiter: UInt8 = 0x2C
+        ) {
+            precondition(
+                delimiter != 0x22 && delimiter != 0x0D && delimiter != 0x0A,
+                "a CSV delimiter cannot be a quote or a line end")
             self.strict = strict
             self.delimiter = delimiter
             self.chunkSize = max(chunkSize, 16)
@@ -122,12 +127,12 @@ public final class RFC4180Reader {
     private let options: Options
     private var buf: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    private var end = 0          // valid bytes in buf
-    private var pos = 0          // where the next record's scan starts
+    private var end = 0  // valid bytes in buf
+    private var pos = 0  // where the next record's scan starts
     private var eof = false
     private var failed: CSVReadError?
-    private var line = 1         // physical line at `pos`
-    private var skipLF = false   // the previous byte consumed was a CR line end
+    private var line = 1  // physical line at `pos`
+    private var skipLF = false  // the previous byte consumed was a CR line end
     // Field i of the current record is buf[offs[2i] ..< offs[2i+1]].
     private var offs: UnsafeMutablePointer<Int>
     private var offsCapacity = 32  // fields
@@ -195,8 +200,14 @@ public final class RFC4180Reader {
         }
         while true {
             let r = source.map { $0(buf + end, capacity - end) } ?? read(fd, buf + end, capacity - end)
-            if r > 0 { end += r; break }
-            if r == 0 { eof = true; break }
+            if r > 0 {
+                end += r
+                break
+            }
+            if r == 0 {
+                eof = true
+                break
+            }
             if errno == EINTR { continue }
             throw CSVReadError(kind: .io(errno: errno), line: line, recordLine: recordLine, field: 0)
         }
@@ -205,7 +216,9 @@ public final class RFC4180Reader {
 
     /// Appends field [s, e); grows the offset table when full (rare: wide records).
     @inline(__always)
-    private static func push(_ offs: inout UnsafeMutablePointer<Int>, _ cap: inout Int, _ n: inout Int, _ s: Int, _ e: Int) {
+    private static func push(
+        _ offs: inout UnsafeMutablePointer<Int>, _ cap: inout Int, _ n: inout Int, _ s: Int, _ e: Int
+    ) {
         if n == cap {
             let bigger = UnsafeMutablePointer<Int>.allocate(capacity: 4 * cap)
             bigger.update(from: offs, count: 2 * n)
@@ -224,7 +237,10 @@ public final class RFC4180Reader {
         if let failed { throw failed }
         // The hot loop works on locals only: touching stored properties of a class in
         // it costs a dynamic exclusivity check per access.
-        let comma: UInt8 = options.delimiter, quote: UInt8 = 0x22, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
+        let comma: UInt8 = options.delimiter
+        let quote: UInt8 = 0x22
+        let cr: UInt8 = 0x0D
+        let lf: UInt8 = 0x0A
         // Bytes above this one are plain data (for ',' it is the ',' itself).
         let special = max(comma, quote)
         let strict = options.strict
@@ -232,18 +248,24 @@ public final class RFC4180Reader {
         var end = self.end
         var p = pos
         var state = State.recordStart
-        var recStart = p   // first byte of the record
-        var fs = p         // first byte of the current field
-        var w = p          // write cursor for quoted fields (w <= p)
-        var lastCR = false // inside quotes: the previous byte was a CR
+        var recStart = p  // first byte of the record
+        var fs = p  // first byte of the current field
+        var w = p  // write cursor for quoted fields (w <= p)
+        var lastCR = false  // inside quotes: the previous byte was a CR
         var line = self.line
         var recLine = line
         var skipLF = self.skipLF
-        var offs = self.offs, ocap = self.offsCapacity, nf = 0
+        var offs = self.offs
+        var ocap = self.offsCapacity
+        var nf = 0
         defer {
             // Runs on return and throw: hand the locals back.
-            self.offs = offs; self.offsCapacity = ocap; self.nfields = nf
-            self.pos = p; self.line = line; self.skipLF = skipLF
+            self.offs = offs
+            self.offsCapacity = ocap
+            self.nfields = nf
+            self.pos = p
+            self.line = line
+            self.skipLF = skipLF
         }
         func fail(_ kind: CSVReadError.Kind, _ line: Int, _ recLine: Int, _ field: Int) -> CSVReadError {
             let e = CSVReadError(kind: kind, line: line, recordLine: recLine, field: field)
@@ -282,7 +304,10 @@ public final class RFC4180Reader {
                 buf = self.buf
                 end = self.end
                 if shift != 0 {
-                    p -= shift; recStart -= shift; fs -= shift; w -= shift
+                    p -= shift
+                    recStart -= shift
+                    fs -= shift
+                    w -= shift
                     for i in 0..<(2 * nf) { offs[i] -= shift }
                 }
                 continue
@@ -312,7 +337,9 @@ public final class RFC4180Reader {
 
             case .fieldStart:
                 if buf[p] == quote {
-                    fs = p; w = p; p += 1
+                    fs = p
+                    w = p
+                    p += 1
                     lastCR = false
                     state = .quoted
                 } else {

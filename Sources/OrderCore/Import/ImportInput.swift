@@ -13,7 +13,8 @@ public final class ImportInput {
         name = path == "-" ? "stdin" : path
         let fd = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw .invalidValue(field: "file", value: path, reason: "cannot read it: \(String(cString: strerror(errno)))")
+            throw .invalidValue(
+                field: "file", value: path, reason: "cannot read it: \(String(cString: strerror(errno)))")
         }
         var info = stat()
         if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
@@ -41,7 +42,9 @@ public final class ImportInput {
         guard size >= 18, let handle = FileHandle(forReadingAtPath: path) else { return size }
         defer { try? handle.close() }
         guard let magic = try? handle.read(upToCount: 2), magic == Data([0x1f, 0x8b]) else { return size }
-        guard (try? handle.seek(toOffset: UInt64(size - 4))) != nil, let tail = try? handle.read(upToCount: 4), tail.count == 4 else { return size }
+        guard (try? handle.seek(toOffset: UInt64(size - 4))) != nil, let tail = try? handle.read(upToCount: 4),
+            tail.count == 4
+        else { return size }
         let recorded = Int64(tail[0]) | Int64(tail[1]) << 8 | Int64(tail[2]) << 16 | Int64(tail[3]) << 24
         return max(recorded, size)
     }
@@ -65,7 +68,10 @@ public final class ImportInput {
         let n = gzread(file, buffer, UInt32(min(count, Int(Int32.max))))
         if n < 0 { errno = EIO }
         // A gzip stream cut short reads as a plain end, with the error kept aside.
-        if n == 0, lastError != nil { errno = EIO; return -1 }
+        if n == 0, lastError != nil {
+            errno = EIO
+            return -1
+        }
         return Int(n)
     }
 
@@ -102,7 +108,7 @@ public final class LineReader {
     let input: ImportInput
     private var buffer: [UInt8] = []
     private var start = 0
-    private var scanned = 0   // bytes from `start` known to hold no line end
+    private var scanned = 0  // bytes from `start` known to hold no line end
     private var eof = false
     /// Physical line number (1-based) of the line last returned.
     public private(set) var lineNumber = 0
@@ -128,13 +134,16 @@ public final class LineReader {
                 var line = Array(buffer[start...])
                 if line.last == 0x0D { line.removeLast() }
                 start = buffer.count
-                scanned = 0   // the last line, without a line end: nothing is left to scan
+                scanned = 0  // the last line, without a line end: nothing is left to scan
                 lineNumber += 1
                 if lineNumber == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
                 return line
             }
             scanned = buffer.count - start
-            if start > 0 { buffer.removeSubrange(0..<start); start = 0 }
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                start = 0
+            }
             guard buffer.count <= Self.maxLineBytes else {
                 throw CSVReadError(kind: .recordTooLarge, line: lineNumber + 1, recordLine: lineNumber + 1, field: 0)
             }

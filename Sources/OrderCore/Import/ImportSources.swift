@@ -4,8 +4,8 @@ import Foundation
 /// then a few that only a shop export carries.
 public enum ImportField: Int, CaseIterable, Sendable {
     case ref, orderedAt, customerRef, customerEmail, customerName, country, sku, productName, quantity, unitPrice,
-         currency, channel, shipping, status, paymentStatus, due, paidAt, shippedAt, deliveredAt, cancelledAt,
-         carrier, tracking, note, region
+        currency, channel, shipping, status, paymentStatus, due, paidAt, shippedAt, deliveredAt, cancelledAt,
+        carrier, tracking, note, region
     // Not native CSV columns: JSON Lines (paid_total, refunded_total) and Shopify.
     case paidTotal, refundedTotal, shopTotal, shopOutstanding, lineShipped
 
@@ -36,7 +36,9 @@ public enum ImportField: Int, CaseIterable, Sendable {
     }
 
     static let count = allCases.count
-    var isLineField: Bool { self == .sku || self == .productName || self == .quantity || self == .unitPrice || self == .lineShipped }
+    var isLineField: Bool {
+        self == .sku || self == .productName || self == .quantity || self == .unitPrice || self == .lineShipped
+    }
 }
 
 /// One input record, turned into import fields.
@@ -136,12 +138,17 @@ public final class CSVImportSource: ImportSource {
                 }
                 guard let field = ImportField(column: key) else {
                     var hint = "known: \(NativeFormat.columns.joined(separator: ", "))"
-                    if byName["lineitem quantity"] != nil { hint = "this looks like a Shopify export: use --format shopify" }
-                    else { hint += "; for another CSV, map its columns with --map FIELD=COLUMN" }
-                    throw OrderError.invalidValue(field: "header", value: name, reason: "unknown column (line \(line); \(hint))")
+                    if byName["lineitem quantity"] != nil {
+                        hint = "this looks like a Shopify export: use --format shopify"
+                    } else {
+                        hint += "; for another CSV, map its columns with --map FIELD=COLUMN"
+                    }
+                    throw OrderError.invalidValue(
+                        field: "header", value: name, reason: "unknown column (line \(line); \(hint))")
                 }
                 guard seen.insert(key).inserted else {
-                    throw OrderError.invalidValue(field: "header", value: name, reason: "column given twice (line \(line))")
+                    throw OrderError.invalidValue(
+                        field: "header", value: name, reason: "column given twice (line \(line))")
                 }
                 map.append((field, i))
             }
@@ -153,49 +160,63 @@ public final class CSVImportSource: ImportSource {
             var explicit = Set<ImportField>()
             for (fieldName, column) in pairs {
                 guard let field = ImportField(column: fieldName.lowercased()) else {
-                    throw OrderError.invalidValue(field: "--map", value: "\(fieldName)=\(column)",
-                                                  reason: "unknown field \(fieldName) (fields: \(NativeFormat.columns.joined(separator: ", ")))")
+                    throw OrderError.invalidValue(
+                        field: "--map", value: "\(fieldName)=\(column)",
+                        reason: "unknown field \(fieldName) (fields: \(NativeFormat.columns.joined(separator: ", ")))")
                 }
                 if column.trimmingCharacters(in: .whitespaces).isEmpty {
                     // FIELD= : do not read this field, even from a column of that name.
                     guard explicit.insert(field).inserted else {
-                        throw OrderError.invalidValue(field: "--map", value: "\(fieldName)=", reason: "\(field.name) is mapped twice")
+                        throw OrderError.invalidValue(
+                            field: "--map", value: "\(fieldName)=", reason: "\(field.name) is mapped twice")
                     }
                     chosen[field] = nil
                     continue
                 }
                 guard let i = byName[column.trimmingCharacters(in: .whitespaces).lowercased()] else {
-                    throw OrderError.invalidValue(field: "--map", value: "\(fieldName)=\(column)",
-                                                  reason: "the header (line \(line)) has no column \(column) (it has: \(OrderError.clip(names.joined(separator: ", "))))")
+                    throw OrderError.invalidValue(
+                        field: "--map", value: "\(fieldName)=\(column)",
+                        reason:
+                            "the header (line \(line)) has no column \(column) (it has: \(OrderError.clip(names.joined(separator: ", "))))"
+                    )
                 }
                 guard explicit.insert(field).inserted else {
-                    throw OrderError.invalidValue(field: "--map", value: "\(fieldName)=\(column)", reason: "\(field.name) is mapped twice")
+                    throw OrderError.invalidValue(
+                        field: "--map", value: "\(fieldName)=\(column)", reason: "\(field.name) is mapped twice")
                 }
                 chosen[field] = i
             }
             map = chosen.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key, $0.value) }
             let used = Set(map.map(\.1))
             let ignored = names.enumerated().filter { !used.contains($0.offset) }.map(\.element)
-            if !ignored.isEmpty { notes.append("ignoring column\(ignored.count == 1 ? "" : "s") \(OrderError.clip(ignored.joined(separator: ", ")))") }
+            if !ignored.isEmpty {
+                notes.append(
+                    "ignoring column\(ignored.count == 1 ? "" : "s") \(OrderError.clip(ignored.joined(separator: ", ")))"
+                )
+            }
         case .shopify:
             shop = byName
             for required in ["name", "lineitem quantity", "lineitem sku"] where byName[required] == nil {
-                throw OrderError.missingValue(field: "column '\(Self.shopifyTitle(required))'",
-                                              hint: "a Shopify orders export has Name, Lineitem quantity and Lineitem sku (line \(line))")
+                throw OrderError.missingValue(
+                    field: "column '\(Self.shopifyTitle(required))'",
+                    hint: "a Shopify orders export has Name, Lineitem quantity and Lineitem sku (line \(line))")
             }
         }
         if case .shopify = mode { return }
         let mapped = Set(map.map(\.0))
         for required in [ImportField.ref, .sku, .quantity] where !mapped.contains(required) {
             if case .mapped = mode {
-                throw OrderError.missingValue(field: "column for \(required.name)", hint: "map it, e.g. --map \(required.name)=COLUMN")
+                throw OrderError.missingValue(
+                    field: "column for \(required.name)", hint: "map it, e.g. --map \(required.name)=COLUMN")
             }
-            throw OrderError.missingValue(field: "column '\(required.name)'", hint: "the header must name ref, sku and quantity")
+            throw OrderError.missingValue(
+                field: "column '\(required.name)'", hint: "the header must name ref, sku and quantity")
         }
     }
 
     static func shopifyTitle(_ lower: String) -> String {
-        lower.split(separator: " ").enumerated().map { $0.offset == 0 ? $0.element.capitalized : String($0.element) }.joined(separator: " ")
+        lower.split(separator: " ").enumerated().map { $0.offset == 0 ? $0.element.capitalized : String($0.element) }
+            .joined(separator: " ")
     }
 
     public var recordLine: Int { csv.recordLine }
@@ -206,17 +227,26 @@ public final class CSVImportSource: ImportSource {
         raw.reserveCapacity(csv.fieldCount)
         var notUTF8: Int?
         for i in 0..<csv.fieldCount {
-            if let text = csv.validatedString(i) { raw.append(text) } else { raw.append(csv.string(i)); notUTF8 = notUTF8 ?? i }
+            if let text = csv.validatedString(i) {
+                raw.append(text)
+            } else {
+                raw.append(csv.string(i))
+                notUTF8 = notUTF8 ?? i
+            }
         }
         var row = ImportRow(line: csv.recordLine, raw: raw)
         if let i = notUTF8 {
             // Never repaired silently: Latin-1 from a spreadsheet would turn "Müller" into "M?ller".
-            row.problems.append(ImportIssue(line: row.line, field: i < header.count ? header[i] : "field \(i + 1)", value: "",
-                                            reason: "is not valid UTF-8 (save the file as UTF-8 and import again)"))
+            row.problems.append(
+                ImportIssue(
+                    line: row.line, field: i < header.count ? header[i] : "field \(i + 1)", value: "",
+                    reason: "is not valid UTF-8 (save the file as UTF-8 and import again)"))
         }
         if row.raw.count != header.count {
-            row.problems.append(ImportIssue(line: row.line, field: "row", value: "\(row.raw.count) fields",
-                                            reason: "expected \(header.count) fields, as in the header"))
+            row.problems.append(
+                ImportIssue(
+                    line: row.line, field: "row", value: "\(row.raw.count) fields",
+                    reason: "expected \(header.count) fields, as in the header"))
         }
         switch mode {
         case .native, .mapped:
@@ -289,7 +319,9 @@ public final class CSVImportSource: ImportSource {
         }
         if let cancelled = c("cancelled at") {
             if status == "shipped" || status == "processing" {
-                row.warnings.append("line \(row.line): order \(c("name") ?? "") was cancelled at \(cancelled) after lines had shipped; it is imported as \(status)")
+                row.warnings.append(
+                    "line \(row.line): order \(c("name") ?? "") was cancelled at \(cancelled) after lines had shipped; it is imported as \(status)"
+                )
             } else {
                 status = "cancelled"
                 row[.cancelledAt] = cancelled
@@ -301,7 +333,8 @@ public final class CSVImportSource: ImportSource {
         if let v = c("shipping") { extras.append("shipping \(v)") }
         if let v = c("taxes") { extras.append("taxes \(v)") }
         if c("discount code") != nil || c("discount amount") != nil {
-            extras.append("discount " + [c("discount code"), c("discount amount")].compactMap { $0 }.joined(separator: " "))
+            extras.append(
+                "discount " + [c("discount code"), c("discount amount")].compactMap { $0 }.joined(separator: " "))
         }
         if let v = c("total") { extras.append("total \(v)") }
         let summary = extras.isEmpty ? nil : "Shopify: " + extras.joined(separator: ", ")
@@ -346,8 +379,12 @@ public final class JSONLImportSource: ImportSource {
         }
         guard String(validating: bytes, as: UTF8.self) != nil else { return fail("line", "", "is not valid UTF-8") }
         let value: JSONValue
-        do { value = try JSONValue.parse(bytes) } catch { return fail("json", OrderError.clip(text), "malformed JSON: \(error)") }
-        guard case .object(let members) = value else { return fail("json", OrderError.clip(text), "expected one order as a JSON object") }
+        do { value = try JSONValue.parse(bytes) } catch {
+            return fail("json", OrderError.clip(text), "malformed JSON: \(error)")
+        }
+        guard case .object(let members) = value else {
+            return fail("json", OrderError.clip(text), "expected one order as a JSON object")
+        }
         var lines: [[(key: String, value: JSONValue)]] = []
         var seen = Set<String>()
         for (key, v) in members {
@@ -355,13 +392,18 @@ public final class JSONLImportSource: ImportSource {
             if key == "lines" {
                 guard case .array(let items) = v else { return fail("lines", "", "expected an array of line objects") }
                 for item in items {
-                    guard case .object(let fields) = item else { return fail("lines", "", "expected an array of line objects") }
+                    guard case .object(let fields) = item else {
+                        return fail("lines", "", "expected an array of line objects")
+                    }
                     lines.append(fields)
                 }
                 continue
             }
             guard let field = ImportField(jsonKey: key), !field.isLineField else {
-                return fail(key, "", "unknown key (order keys: \(NativeFormat.columns.filter { !NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")), paid_total, refunded_total, lines)")
+                return fail(
+                    key, "",
+                    "unknown key (order keys: \(NativeFormat.columns.filter { !NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")), paid_total, refunded_total, lines)"
+                )
             }
             switch scalar(v) {
             case .success(let s): base[field] = s
@@ -376,7 +418,10 @@ public final class JSONLImportSource: ImportSource {
             for (key, v) in fields {
                 guard seenLine.insert(key).inserted else { return fail("lines.\(key)", "", "key given twice") }
                 guard let field = key == "shipped" ? .lineShipped : ImportField(column: key), field.isLineField else {
-                    return fail("lines.\(key)", "", "unknown key (line keys: \(NativeFormat.columns.filter { NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")), shipped)")
+                    return fail(
+                        "lines.\(key)", "",
+                        "unknown key (line keys: \(NativeFormat.columns.filter { NativeFormat.lineColumns.contains($0) }.joined(separator: ", ")), shipped)"
+                    )
                 }
                 switch scalar(v) {
                 case .success(let s): row[field] = s
@@ -388,7 +433,10 @@ public final class JSONLImportSource: ImportSource {
         return rows
     }
 
-    enum Scalar { case success(String?), failure(String) }
+    enum Scalar {
+        case success(String?)
+        case failure(String)
+    }
 
     func scalar(_ v: JSONValue) -> Scalar {
         switch v {

@@ -7,7 +7,8 @@ public struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
     public var value: String
     public var reason: String
     public var description: String {
-        value.isEmpty && field != "ref" ? "line \(line): \(field): \(reason)" : "line \(line): \(field) '\(OrderError.clip(value))': \(reason)"
+        value.isEmpty && field != "ref"
+            ? "line \(line): \(field): \(reason)" : "line \(line): \(field) '\(OrderError.clip(value))': \(reason)"
     }
 }
 
@@ -46,8 +47,10 @@ public struct ImportOptions: Sendable {
     /// refunded or returned before or after it ships, so --map-status says which.
     public static let statusAliases: [String: OrderStatus] = [
         "failed": .cancelled, "trash": .cancelled, "void": .cancelled, "voided": .cancelled, "declined": .cancelled,
-        "pending-payment": .pending, "awaiting-payment": .pending, "checkout-draft": .pending, "draft": .pending, "new": .pending,
-        "paid": .confirmed, "accepted": .confirmed, "approved": .confirmed, "awaiting-fulfillment": .confirmed, "awaiting-shipment": .confirmed,
+        "pending-payment": .pending, "awaiting-payment": .pending, "checkout-draft": .pending, "draft": .pending,
+        "new": .pending,
+        "paid": .confirmed, "accepted": .confirmed, "approved": .confirmed, "awaiting-fulfillment": .confirmed,
+        "awaiting-shipment": .confirmed,
         "partially-shipped": .processing, "partially-fulfilled": .processing,
         "fulfilled": .shipped, "sent": .shipped, "dispatched": .shipped, "in-transit": .shipped,
         "complete": .completed, "closed": .completed,
@@ -135,11 +138,18 @@ public final class Importer {
     func startBulk() throws {
         let db = store.db
         eventRows = BulkInsert(db, table: "order_events", columns: EventWriter.columns)
-        orderLineRows = BulkInsert(db, table: "order_lines", columns: ["id", "order_id", "line_no", "product_id", "sku", "name", "quantity",
-                                                                 "unit_price", "line_total", "price_source", "shipped"])
-        paymentRows = BulkInsert(db, table: "payments", columns: ["order_id", "kind", "amount", "method", "reason", "at"])
-        shipmentRows = BulkInsert(db, table: "shipments", columns: ["id", "order_id", "carrier", "tracking", "shipped_at", "delivered_at"])
-        shipmentLineRows = BulkInsert(db, table: "shipment_lines", columns: ["shipment_id", "order_line_id", "quantity"])
+        orderLineRows = BulkInsert(
+            db, table: "order_lines",
+            columns: [
+                "id", "order_id", "line_no", "product_id", "sku", "name", "quantity",
+                "unit_price", "line_total", "price_source", "shipped",
+            ])
+        paymentRows = BulkInsert(
+            db, table: "payments", columns: ["order_id", "kind", "amount", "method", "reason", "at"])
+        shipmentRows = BulkInsert(
+            db, table: "shipments", columns: ["id", "order_id", "carrier", "tracking", "shipped_at", "delivered_at"])
+        shipmentLineRows = BulkInsert(
+            db, table: "shipment_lines", columns: ["shipment_id", "order_line_id", "quantity"])
         shipmentLineRows.dependsOn = [orderLineRows, shipmentRows]
         nextLineID = try db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM order_lines")
         nextShipmentID = try db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM shipments")
@@ -169,8 +179,9 @@ public final class Importer {
         if let zone = options.timeZone { dates = DateResolver(now: dates.now, zone: zone) }
         shop = Shop(currency: try store.currency(), dates: dates, rules: try store.classificationRules())
         if let c = options.currency, c != shop.currency {
-            throw OrderError.invalidValue(field: "--currency", value: c.code,
-                                          reason: "the shop keeps its accounts in \(shop.currency.code); convert the amounts before importing")
+            throw OrderError.invalidValue(
+                field: "--currency", value: c.code,
+                reason: "the shop keeps its accounts in \(shop.currency.code); convert the amounts before importing")
         }
     }
 
@@ -187,8 +198,10 @@ public final class Importer {
     /// row, and `progress` the count of rows read, now and then.
     /// `beforeCommit` runs inside the transaction once every row is done (the rejects
     /// file is completed there): if it fails, nothing is imported.
-    public func run(_ source: ImportSource, rejected: (RejectedRow) throws -> Void,
-                    progress: ((Int, Int64) -> Void)? = nil, beforeCommit: () throws -> Void = {}) throws -> ImportSummary {
+    public func run(
+        _ source: ImportSource, rejected: (RejectedRow) throws -> Void,
+        progress: ((Int, Int64) -> Void)? = nil, beforeCommit: () throws -> Void = {}
+    ) throws -> ImportSummary {
         sparse = source.sparseOrderFields
         // A bigger page cache for the one long transaction (SQLite's default is 2 MiB):
         // the indexes being filled stay in memory instead of spilling to the WAL early.
@@ -234,8 +247,11 @@ public final class Importer {
     /// Reading and checking (stage 1, `OrderParser`) runs on a thread of its own while
     /// this one writes (stage 2, `commit`): the two take about as long, and the machine
     /// has a core for each. A bounded queue between them keeps memory flat.
-    func pipeline(_ source: ImportSource, rejected: (RejectedRow) throws -> Void, progress: ((Int, Int64) -> Void)?) throws {
-        let parser = OrderParser(currency0: shop.currency, dates: shop.dates, options: options, sparse: source.sparseOrderFields)
+    func pipeline(_ source: ImportSource, rejected: (RejectedRow) throws -> Void, progress: ((Int, Int64) -> Void)?)
+        throws
+    {
+        let parser = OrderParser(
+            currency0: shop.currency, dates: shop.dates, options: options, sparse: source.sparseOrderFields)
         let queue = OrderQueue(capacity: 8)
         let input = UncheckedBox(source)
         let finished = DispatchSemaphore(value: 0)
@@ -332,7 +348,7 @@ public final class Importer {
     /// What an order's history was, as far as the input tells.
     struct Plan {
         var status: OrderStatus
-        var paid: Int64          // 0: nothing paid
+        var paid: Int64  // 0: nothing paid
         var paidAt: Date?
         var refund: Int64
         /// Units to ship per line; all zero: nothing shipped.
@@ -349,22 +365,44 @@ public final class Importer {
         let rows = p.rows
         let first = rows[0]
         for w in p.warnings { warn(w) }
-        if let m = p.mappedStatus, summary.statusesMapped.count < 100 || summary.statusesMapped[m] != nil { summary.statusesMapped[m, default: 0] += 1 }
+        if let m = p.mappedStatus, summary.statusesMapped.count < 100 || summary.statusesMapped[m] != nil {
+            summary.statusesMapped[m, default: 0] += 1
+        }
         guard let v = p.values, p.issues.isEmpty else {
             try reject(rows, p.issues, rejected: rejected)
             return
         }
         let ref = v.ref
         if let earlier = rejectedRefs[Self.fold(ref)] {
-            try reject(rows, [ImportIssue(line: first.line, field: "ref", value: ref,
-                                          reason: "the rows of this order are not together (it also appears at line \(earlier))")], rejected: rejected)
+            try reject(
+                rows,
+                [
+                    ImportIssue(
+                        line: first.line, field: "ref", value: ref,
+                        reason: "the rows of this order are not together (it also appears at line \(earlier))")
+                ], rejected: rejected)
             return
         }
-        let currency = v.currency, orderedAt = v.orderedAt, paidAt = v.paidAt, shippedAt = v.shippedAt
-        let deliveredAt = v.deliveredAt, cancelledAt = v.cancelledAt, due = v.due, payment = v.payment
-        let shipping = v.shipping, channel = v.channel, email = v.email, country = v.country, region = v.region, carrier = v.carrier
-        let shopTotal = v.shopTotal, outstanding = v.outstanding, refundedTotal = v.refundedTotal, paidTotal = v.paidTotal
-        let lines = v.lines, lineRows = v.lineRows
+        let currency = v.currency
+        let orderedAt = v.orderedAt
+        let paidAt = v.paidAt
+        let shippedAt = v.shippedAt
+        let deliveredAt = v.deliveredAt
+        let cancelledAt = v.cancelledAt
+        let due = v.due
+        let payment = v.payment
+        let shipping = v.shipping
+        let channel = v.channel
+        let email = v.email
+        let country = v.country
+        let region = v.region
+        let carrier = v.carrier
+        let shopTotal = v.shopTotal
+        let outstanding = v.outstanding
+        let refundedTotal = v.refundedTotal
+        let paidTotal = v.paidTotal
+        let lines = v.lines
+        let lineRows = v.lineRows
         let dates = shop.dates
 
         func refuse(_ line: Int, _ field: String, _ value: String, _ why: String) throws {
@@ -376,7 +414,9 @@ public final class Importer {
         for (i, l) in lines.enumerated() {
             let p = try product(l.sku)
             if p == nil {
-                guard l.price != nil else { return try refuse(rows[lineRows[i]].line, "unit_price", "", "a new product \(l.sku) needs a price") }
+                guard l.price != nil else {
+                    return try refuse(rows[lineRows[i]].line, "unit_price", "", "a new product \(l.sku) needs a price")
+                }
                 do { _ = try Validate.name(l.name ?? l.sku, field: "product_name") } catch {
                     return try refuse(rows[lineRows[i]].line, "product_name", l.name ?? "", reason(error))
                 }
@@ -384,11 +424,14 @@ public final class Importer {
             known.append(p)
         }
         let prices = lines.indices.map { lines[$0].price ?? known[$0]!.price }
-        var total: Int64 = 0, units: Int64 = 0
+        var total: Int64 = 0
+        var units: Int64 = 0
         for (l, price) in zip(lines, prices) {
             let (lineTotal, o1) = price.minor.multipliedReportingOverflow(by: l.quantity)
             let (sum, o2) = total.addingReportingOverflow(lineTotal)
-            guard !o1, !o2, sum <= Money.maxMinor else { return try refuse(first.line, "quantity", "", "the order's total is too large") }
+            guard !o1, !o2, sum <= Money.maxMinor else {
+                return try refuse(first.line, "quantity", "", "the order's total is too large")
+            }
             total = sum
             units += l.quantity
         }
@@ -399,14 +442,21 @@ public final class Importer {
         switch payment {
         case .paid?, .partiallyRefunded?, .refunded?: paid = total
         case .partiallyPaid?:
-            if let shopTotal, let outstanding { paid = max(0, min(total, shopTotal - outstanding)) }
-            else if paidTotal == nil { warn("line \(first.line): payment_status partially_paid: the file does not say how much; order \(ref) is imported as unpaid") }
+            if let shopTotal, let outstanding {
+                paid = max(0, min(total, shopTotal - outstanding))
+            } else if paidTotal == nil {
+                warn(
+                    "line \(first.line): payment_status partially_paid: the file does not say how much; order \(ref) is imported as unpaid"
+                )
+            }
         case .unpaid?: paid = 0
         case nil: paid = (paidAt != nil || status == .completed) ? total : 0
         }
         if let paidTotal {
             guard paidTotal <= total else {
-                return try refuse(first.line, "paid_total", first[.paidTotal] ?? "", "more than the order's total \(Money(minor: total, currency: currency))")
+                return try refuse(
+                    first.line, "paid_total", first[.paidTotal] ?? "",
+                    "more than the order's total \(Money(minor: total, currency: currency))")
             }
             paid = paidTotal
         }
@@ -414,63 +464,100 @@ public final class Importer {
         if let refundedTotal, refundedTotal > 0 {
             if refundedTotal > paid {
                 guard paidTotal == nil else {
-                    return try refuse(first.line, "refunded_total", first[.refundedTotal] ?? "", "more than was paid (\(Money(minor: paid, currency: currency)))")
+                    return try refuse(
+                        first.line, "refunded_total", first[.refundedTotal] ?? "",
+                        "more than was paid (\(Money(minor: paid, currency: currency)))")
                 }
                 // A full refund also returns shipping and taxes: no news. A partial one
                 // that is more than the goods is worth a word.
-                if payment != .refunded { warn("line \(first.line): order \(ref): a refund of \(Money(minor: refundedTotal, currency: currency)) is more than the \(Money(minor: paid, currency: currency)) of goods paid (shipping and taxes are not in orderctl's totals); imported as \(Money(minor: paid, currency: currency))") }
+                if payment != .refunded {
+                    warn(
+                        "line \(first.line): order \(ref): a refund of \(Money(minor: refundedTotal, currency: currency)) is more than the \(Money(minor: paid, currency: currency)) of goods paid (shipping and taxes are not in orderctl's totals); imported as \(Money(minor: paid, currency: currency))"
+                    )
+                }
             }
             refund = min(refundedTotal, paid)
-        }
-        else if payment == .refunded && paidTotal == nil { refund = paid }
-        else if payment == .partiallyRefunded && paidTotal == nil {
-            warn("line \(first.line): payment_status partially_refunded: the file does not say how much; order \(ref) is imported as paid")
+        } else if payment == .refunded && paidTotal == nil {
+            refund = paid
+        } else if payment == .partiallyRefunded && paidTotal == nil {
+            warn(
+                "line \(first.line): payment_status partially_refunded: the file does not say how much; order \(ref) is imported as paid"
+            )
         }
         // Shipped, delivered and completed orders shipped everything; processing and
         // held orders what their lines say.
         var ship = lines.map { _ in Int64(0) }
-        if [.shipped, .delivered, .completed].contains(status) { ship = lines.map(\.quantity) }
-        else if status == .processing || status == .onHold { ship = lines.map { $0.shipped ?? 0 } }
+        if [.shipped, .delivered, .completed].contains(status) {
+            ship = lines.map(\.quantity)
+        } else if status == .processing || status == .onHold {
+            ship = lines.map { $0.shipped ?? 0 }
+        }
         let shippedUnits = ship.reduce(0, +)
         if shippedUnits == units && (status == .processing || status == .onHold) {
-            return try refuse(first.line, "status", status.rawValue, "\(status.rawValue) means not everything has shipped, but every line is shipped in full")
+            return try refuse(
+                first.line, "status", status.rawValue,
+                "\(status.rawValue) means not everything has shipped, but every line is shipped in full")
         }
         if status == .processing && shippedUnits == 0 {
-            warn("line \(first.line): order \(ref) is processing (partly shipped), but the file does not say which units shipped; imported as confirmed")
+            warn(
+                "line \(first.line): order \(ref) is processing (partly shipped), but the file does not say which units shipped; imported as confirmed"
+            )
             status = .confirmed
         }
         if status == .completed && paid < total {
-            return try refuse(first.line, "status", status.rawValue, "completed means delivered and paid in full, but \(Money(minor: paid, currency: currency)) of \(Money(minor: total, currency: currency)) is paid")
+            return try refuse(
+                first.line, "status", status.rawValue,
+                "completed means delivered and paid in full, but \(Money(minor: paid, currency: currency)) of \(Money(minor: total, currency: currency)) is paid"
+            )
         }
         // As in the lifecycle, a delivered order that is paid in full is completed.
         if status == .delivered && paid >= total { status = .completed }
-        let plan = Plan(status: status, paid: paid, paidAt: paidAt, refund: refund, ship: ship,
-                        shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
-                        carrier: carrier, tracking: first[.tracking])
+        let plan = Plan(
+            status: status, paid: paid, paidAt: paidAt, refund: refund, ship: ship,
+            shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
+            carrier: carrier, tracking: first[.tracking])
 
         // Already there? The same content is a duplicate; other content a conflict.
-        if let existing = try store.db.queryFirst("""
+        if let existing = try store.db.queryFirst(
+            """
             SELECT o.id, o.status, o.paid_total, o.refunded_total, o.shipping, o.due_date, o.note, o.channel, c.email
             FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.ref = ?
-            """, ref, row: { r in
-                (id: r.int64(0), status: r.string(1), paid: r.int64(2), refunded: r.int64(3), shipping: r.string(4),
-                 due: r.optionalString(5), note: r.optionalString(6), channel: r.string(7), email: r.optionalString(8))
-            }) {
+            """, ref,
+            row: { r in
+                (
+                    id: r.int64(0), status: r.string(1), paid: r.int64(2), refunded: r.int64(3), shipping: r.string(4),
+                    due: r.optionalString(5), note: r.optionalString(6), channel: r.string(7),
+                    email: r.optionalString(8)
+                )
+            })
+        {
             if existing.id >= firstNewID {
-                return try refuse(first.line, "ref", ref, "the rows of this order are further apart than \(Self.window) orders: its earlier rows were imported above, these were not (sort the file by ref)")
+                return try refuse(
+                    first.line, "ref", ref,
+                    "the rows of this order are further apart than \(Self.window) orders: its earlier rows were imported above, these were not (sort the file by ref)"
+                )
             }
-            let stored = try store.db.query("SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no", existing.id) {
+            let stored = try store.db.query(
+                "SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no", existing.id
+            ) {
                 (sku: Self.fold($0.string(0)), quantity: $0.int64(1), price: $0.int64(2))
             }
             // A line without a price takes the catalog's: any stored price matches it.
-            let sameLines = stored.count == lines.count && zip(stored, lines).allSatisfy { s, l in
-                s.sku == Self.fold(l.sku) && s.quantity == l.quantity && (l.price == nil || l.price!.minor == s.price)
-            }
+            let sameLines =
+                stored.count == lines.count
+                && zip(stored, lines).allSatisfy { s, l in
+                    s.sku == Self.fold(l.sku) && s.quantity == l.quantity
+                        && (l.price == nil || l.price!.minor == s.price)
+                }
             guard sameLines else {
-                return try refuse(first.line, "ref", ref, "conflict: an order with this ref exists with other lines; nothing was changed")
+                return try refuse(
+                    first.line, "ref", ref,
+                    "conflict: an order with this ref exists with other lines; nothing was changed")
             }
             var differs: [String] = []
-            if existing.status != plan.status.rawValue { differs.append("status (\(existing.status) here, \(plan.status.rawValue) in the file)") }
+            if existing.status != plan.status.rawValue {
+                differs.append("status (\(existing.status) here, \(plan.status.rawValue) in the file)")
+            }
             if existing.paid != plan.paid || existing.refunded != plan.refund { differs.append("payments") }
             if existing.shipping != shipping { differs.append("shipping") }
             if existing.due != due?.iso { differs.append("due") }
@@ -488,40 +575,66 @@ public final class Importer {
                 try flushBulk()
                 return try update(ref: ref, plan: plan, rows: rows, rejected: rejected)
             }
-            let hint = lifecycle ? "--update applies the file's status and payments"
+            let hint =
+                lifecycle
+                ? "--update applies the file's status and payments"
                 : "--update applies status and payments only; change the rest with orderctl edit"
-            return try refuse(first.line, differs[0].hasPrefix("status") ? "status" : "ref", differs[0].hasPrefix("status") ? plan.status.rawValue : ref,
-                              "conflict: order \(ref) differs here in \(differs.joined(separator: ", ")); nothing was changed (\(hint))")
+            return try refuse(
+                first.line, differs[0].hasPrefix("status") ? "status" : "ref",
+                differs[0].hasPrefix("status") ? plan.status.rawValue : ref,
+                "conflict: order \(ref) differs here in \(differs.joined(separator: ", ")); nothing was changed (\(hint))"
+            )
         }
 
         // Customer: by email, else by external reference (customer_ref), else by exact
         // name, else new. Orders with no customer at all go to one anonymous placeholder.
         let externalRef = first[.customerRef]
-        if let externalRef, externalRef.count > 64 || externalRef.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
-            return try refuse(first.line, "customer_ref", externalRef, "expected a customer number or code of at most 64 characters on one line")
+        if let externalRef,
+            externalRef.count > 64
+                || externalRef.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true })
+        {
+            return try refuse(
+                first.line, "customer_ref", externalRef,
+                "expected a customer number or code of at most 64 characters on one line")
         }
-        let anonymous = (first[.customerName] == nil || first[.customerName] == "Imported customer") && email == nil && externalRef == nil
-        let name = first[.customerName] ?? email.map { String($0.prefix { $0 != "@" }) } ?? externalRef.map { "Customer \($0)" } ?? "Imported customer"
+        let anonymous =
+            (first[.customerName] == nil || first[.customerName] == "Imported customer") && email == nil
+            && externalRef == nil
+        let name =
+            first[.customerName] ?? email.map { String($0.prefix { $0 != "@" }) } ?? externalRef.map {
+                "Customer \($0)"
+            } ?? "Imported customer"
         var customerID: Int64?
-        if let email { customerID = try store.db.queryFirst("SELECT id FROM customers WHERE email = ?", email) { $0.int64(0) } }
+        if let email {
+            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE email = ?", email) { $0.int64(0) }
+        }
         if let id = customerID, let externalRef {
             // Found by email: the file's reference is theirs too, unless another has it.
-            try store.db.run("UPDATE customers SET external_ref = ? WHERE id = ? AND external_ref IS NULL AND NOT EXISTS (SELECT 1 FROM customers WHERE external_ref = ?)",
-                             externalRef, id, externalRef)
+            try store.db.run(
+                "UPDATE customers SET external_ref = ? WHERE id = ? AND external_ref IS NULL AND NOT EXISTS (SELECT 1 FROM customers WHERE external_ref = ?)",
+                externalRef, id, externalRef)
         }
         if customerID == nil, let externalRef {
-            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE external_ref = ?", externalRef) { $0.int64(0) }
+            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE external_ref = ?", externalRef) {
+                $0.int64(0)
+            }
         }
         if customerID == nil, email == nil, externalRef == nil {
-            customerID = try store.db.queryFirst("SELECT id FROM customers WHERE name = ? COLLATE NOCASE AND anonymous = ? ORDER BY id LIMIT 1",
-                                                 name, anonymous) { $0.int64(0) }
+            customerID = try store.db.queryFirst(
+                "SELECT id FROM customers WHERE name = ? COLLATE NOCASE AND anonymous = ? ORDER BY id LIMIT 1",
+                name, anonymous
+            ) { $0.int64(0) }
         }
         if customerID == nil {
             do {
                 // Looked up by email above: no need to check again or read it back.
-                customerID = try store.insertCustomerRow(NewCustomer(name: name, email: email, country: country, region: region), emailChecked: true, at: nowText)
+                customerID = try store.insertCustomerRow(
+                    NewCustomer(name: name, email: email, country: country, region: region), emailChecked: true,
+                    at: nowText)
                 if externalRef != nil || anonymous {
-                    try store.db.run("UPDATE customers SET external_ref = ?, anonymous = ? WHERE id = ?", externalRef, anonymous, customerID!)
+                    try store.db.run(
+                        "UPDATE customers SET external_ref = ?, anonymous = ? WHERE id = ?", externalRef, anonymous,
+                        customerID!)
                 }
                 summary.customersCreated += 1
             } catch let e as OrderError {
@@ -533,27 +646,34 @@ public final class Importer {
         var drafts: [OrderStore.LineDraft] = []
         for (i, l) in lines.enumerated() {
             var found = known[i]
-            if found == nil { found = try product(l.sku) }   // made for an earlier line at another price
+            if found == nil { found = try product(l.sku) }  // made for an earlier line at another price
             if found == nil {
-                try store.db.run("""
+                try store.db.run(
+                    """
                     INSERT INTO products(sku, name, price, currency, track_stock, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)
                     """, l.sku, l.name ?? l.sku, prices[i].minor, currency.code, nowText, nowText)
                 found = try product(l.sku, reload: true)
                 summary.productsCreated += 1
             }
             let p = found!
-            drafts.append(OrderStore.LineDraft(product: p, quantity: l.quantity, price: prices[i], overridden: prices[i] != p.price, name: l.name))
+            drafts.append(
+                OrderStore.LineDraft(
+                    product: p, quantity: l.quantity, price: prices[i], overridden: prices[i] != p.price, name: l.name))
         }
 
         let placed = orderedAt ?? store.now
-        let facts = OrderFacts(shipping: Shipping(rawValue: shipping)!, placed: LocalDate(placed, in: dates.zone), due: due,
-                               totalQuantity: units, total: Money(minor: total, currency: currency), customerCountry: country)
+        let facts = OrderFacts(
+            shipping: Shipping(rawValue: shipping)!, placed: LocalDate(placed, in: dates.zone), due: due,
+            totalQuantity: units, total: Money(minor: total, currency: currency), customerCountry: country)
         let (orderClass, classReason) = shop.rules.classify(facts)
         let placedText = Instant.format(placed)
         // The order row goes in once, with the figures its history below ends with.
-        let fulfilment: FulfilmentStatus = shippedUnits == 0 ? .unfulfilled : shippedUnits == units ? .fulfilled : .partial
-        let heldFrom: String? = plan.status == .onHold ? (shippedUnits == 0 ? OrderStatus.confirmed : .processing).rawValue : nil
-        try store.db.run("""
+        let fulfilment: FulfilmentStatus =
+            shippedUnits == 0 ? .unfulfilled : shippedUnits == units ? .fulfilled : .partial
+        let heldFrom: String? =
+            plan.status == .onHold ? (shippedUnits == 0 ? OrderStatus.confirmed : .processing).rawValue : nil
+        try store.db.run(
+            """
             INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
                                due_date, note, placed_at, created_at, updated_at, status, payment_status, fulfilment_status,
                                paid_total, refunded_total, closed_reason, held_from)
@@ -567,7 +687,8 @@ public final class Importer {
         events.chain = chain
         events.bulk = eventRows
         events.nextSeq = 1
-        try events.append("created", new: OrderStatus.pending.rawValue, detail: "imported from line \(first.line)", at: placedText)
+        try events.append(
+            "created", new: OrderStatus.pending.rawValue, detail: "imported from line \(first.line)", at: placedText)
         try events.append("classified", new: orderClass, detail: classReason, at: placedText)
         // Historic lines: no reservation and no stock movement; shipped as the plan says.
         var lineIDs: [Int64] = []
@@ -576,13 +697,16 @@ public final class Importer {
             nextLineID += 1
             let name: String = d.name ?? d.product.name
             let source: String = d.overridden ? "override" : "catalog"
-            let row: [SQLValue] = [.integer(id), .integer(orderID), .integer(Int64(i + 1)), .integer(d.product.id), .text(d.product.sku),
-                                   .text(name), .integer(d.quantity), .integer(d.price.minor),
-                                   .integer(d.price.minor * d.quantity), .text(source), .integer(plan.ship[i])]
+            let row: [SQLValue] = [
+                .integer(id), .integer(orderID), .integer(Int64(i + 1)), .integer(d.product.id), .text(d.product.sku),
+                .text(name), .integer(d.quantity), .integer(d.price.minor),
+                .integer(d.price.minor * d.quantity), .text(source), .integer(plan.ship[i]),
+            ]
             try orderLineRows.add(row)
             lineIDs.append(id)
         }
-        try applyHistory(orderID: orderID, total: total, placed: placed, plan: plan, lines: lines, lineIDs: lineIDs, events: &events)
+        try applyHistory(
+            orderID: orderID, total: total, placed: placed, plan: plan, lines: lines, lineIDs: lineIDs, events: &events)
         summary.rowsImported += weight(rows)
         summary.ordersImported += 1
     }
@@ -607,8 +731,10 @@ public final class Importer {
 
     /// Brings an imported order to its historic status, with the events, payment,
     /// shipment and refund records the lifecycle would have written.
-    func applyHistory(orderID: Int64, total: Int64, placed: Date, plan: Plan, lines: [ParsedLine], lineIDs: [Int64],
-                      events: inout EventWriter) throws {
+    func applyHistory(
+        orderID: Int64, total: Int64, placed: Date, plan: Plan, lines: [ParsedLine], lineIDs: [Int64],
+        events: inout EventWriter
+    ) throws {
         let currency = shop.currency
         // The order row already holds the final figures; this writes the way there.
         var current = OrderStatus.pending
@@ -616,7 +742,8 @@ public final class Importer {
         // What the status trigger keeps, worked out here as the history is written (the
         // trigger is off for the import): when the order entered its status, when it
         // was confirmed, and how long it stayed in each status it left.
-        var statusAt = Instant.format(placed), confirmedAt: String?
+        var statusAt = Instant.format(placed)
+        var confirmedAt: String?
         var since = Int64(placed.timeIntervalSince1970.rounded(.down))
         func setStatus(_ new: OrderStatus, at: Date?) throws {
             guard new != current else { return }
@@ -624,7 +751,8 @@ public final class Importer {
             let stamp = Instant.format(when)
             try events.append("status", old: current.rawValue, new: new.rawValue, detail: "imported", at: stamp)
             let seconds = Int64(when.timeIntervalSince1970.rounded(.down))
-            statusDurations[StatusStay(status: current.rawValue, hours: max(0, (seconds - since) / 3600)), default: 0] += 1
+            statusDurations[
+                StatusStay(status: current.rawValue, hours: max(0, (seconds - since) / 3600)), default: 0] += 1
             if current == .pending && new != .onHold && new != .cancelled && confirmedAt == nil { confirmedAt = stamp }
             statusAt = stamp
             since = seconds
@@ -638,8 +766,11 @@ public final class Importer {
         }
         if plan.paid > 0 {
             let at = Instant.format(plan.paidAt ?? placed)
-            try paymentRows.add([.integer(orderID), .text("payment"), .integer(plan.paid), .text("import"), .null, .text(at)])
-            try events.append("paid", new: Money(minor: plan.paid, currency: currency).description, detail: "imported", at: at)
+            try paymentRows.add([
+                .integer(orderID), .text("payment"), .integer(plan.paid), .text("import"), .null, .text(at),
+            ])
+            try events.append(
+                "paid", new: Money(minor: plan.paid, currency: currency).description, detail: "imported", at: at)
             try settlePayment(paid: plan.paid, refunded: 0, at: at)
         }
         if plan.status == .cancelled {
@@ -653,17 +784,21 @@ public final class Importer {
                 let shipmentID = nextShipmentID
                 nextShipmentID += 1
                 func text(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
-                try shipmentRows.add([.integer(shipmentID), .integer(orderID), text(plan.carrier), text(plan.tracking), .text(at),
-                                      text(delivered ? Instant.format(plan.deliveredAt ?? plan.shippedAt ?? placed) : nil)])
+                try shipmentRows.add([
+                    .integer(shipmentID), .integer(orderID), text(plan.carrier), text(plan.tracking), .text(at),
+                    text(delivered ? Instant.format(plan.deliveredAt ?? plan.shippedAt ?? placed) : nil),
+                ])
                 for i in shipping {
                     try shipmentLineRows.add([.integer(shipmentID), .integer(lineIDs[i]), .integer(plan.ship[i])])
                 }
                 let all = plan.ship == lines.map(\.quantity)
                 let fulfilment: FulfilmentStatus = all ? .fulfilled : .partial
-                try events.append("shipped", new: shipping.map { "\(lines[$0].sku) x\(plan.ship[$0])" }.joined(separator: ", "),
-                                  detail: "imported", at: at)
+                try events.append(
+                    "shipped", new: shipping.map { "\(lines[$0].sku) x\(plan.ship[$0])" }.joined(separator: ", "),
+                    detail: "imported", at: at)
                 try setStatus(all ? .shipped : .processing, at: plan.shippedAt)
-                try events.append("fulfilment", old: FulfilmentStatus.unfulfilled.rawValue, new: fulfilment.rawValue, at: at)
+                try events.append(
+                    "fulfilment", old: FulfilmentStatus.unfulfilled.rawValue, new: fulfilment.rawValue, at: at)
                 if all && plan.status != .shipped {
                     try setStatus(.delivered, at: plan.deliveredAt ?? plan.shippedAt)
                     if plan.status == .completed { try setStatus(.completed, at: plan.deliveredAt ?? plan.shippedAt) }
@@ -674,23 +809,34 @@ public final class Importer {
             }
         }
         if plan.refund > 0 {
-            let at = Instant.format([plan.cancelledAt, plan.deliveredAt, plan.shippedAt, plan.paidAt].compactMap { $0 }.max() ?? placed)
-            try paymentRows.add([.integer(orderID), .text("refund"), .integer(plan.refund), .null, .text("imported"), .text(at)])
-            try events.append("refunded", new: Money(minor: plan.refund, currency: currency).description, detail: "imported", at: at)
+            let at = Instant.format(
+                [plan.cancelledAt, plan.deliveredAt, plan.shippedAt, plan.paidAt].compactMap { $0 }.max() ?? placed)
+            try paymentRows.add([
+                .integer(orderID), .text("refund"), .integer(plan.refund), .null, .text("imported"), .text(at),
+            ])
+            try events.append(
+                "refunded", new: Money(minor: plan.refund, currency: currency).description, detail: "imported", at: at)
             try settlePayment(paid: plan.paid, refunded: plan.refund, at: at)
         }
         // The row was written with these figures up front; the history must end there.
-        assert(current == plan.status && paymentStatus == PaymentStatus.derive(total: total, paid: plan.paid, refunded: plan.refund))
-        try store.db.run("UPDATE orders SET status_at = ?, confirmed_at = ? WHERE id = ?", statusAt, confirmedAt, orderID)
+        assert(
+            current == plan.status
+                && paymentStatus == PaymentStatus.derive(total: total, paid: plan.paid, refunded: plan.refund))
+        try store.db.run(
+            "UPDATE orders SET status_at = ?, confirmed_at = ? WHERE id = ?", statusAt, confirmedAt, orderID)
     }
 
     /// One status left after a number of whole hours (a row of status_durations).
-    struct StatusStay: Hashable { var status: String; var hours: Int64 }
+    struct StatusStay: Hashable {
+        var status: String
+        var hours: Int64
+    }
 
     /// Adds the stays of the imported orders to status_durations.
     func flushStatusDurations() throws {
         for (stay, count) in statusDurations {
-            try store.db.run("""
+            try store.db.run(
+                """
                 INSERT INTO status_durations(status, hours, orders) VALUES (?, ?, ?)
                 ON CONFLICT (status, hours) DO UPDATE SET orders = orders + excluded.orders
                 """, stay.status, stay.hours, count)
@@ -712,8 +858,13 @@ public final class Importer {
                 if status == .cancelled, from != .cancelled {
                     _ = try store.cancel(ref, reason: "imported as cancelled")
                 } else if status != from {
-                    guard let target = order.firstIndex(of: status), let now = order.firstIndex(of: from), target > now else {
-                        throw OrderError.refused(ref: ref, action: "update", reason: "it is \(from.rawValue) here; the file says \(status.rawValue), which is not a later step")
+                    guard let target = order.firstIndex(of: status), let now = order.firstIndex(of: from), target > now
+                    else {
+                        throw OrderError.refused(
+                            ref: ref, action: "update",
+                            reason:
+                                "it is \(from.rawValue) here; the file says \(status.rawValue), which is not a later step"
+                        )
                     }
                     // Confirmed no later than it shipped, so that the history reads in order.
                     let shipping = target >= order.firstIndex(of: .shipped)!
@@ -721,23 +872,34 @@ public final class Importer {
                     if shipping {
                         state = try store.loadState(ref)
                         if state.lines.contains(where: { $0.outstanding > 0 }) {
-                            _ = try store.ship(ref, carrier: first[.carrier], tracking: first[.tracking], at: at(plan.shippedAt), carrierUnchecked: true)
+                            _ = try store.ship(
+                                ref, carrier: first[.carrier], tracking: first[.tracking], at: at(plan.shippedAt),
+                                carrierUnchecked: true)
                         }
                     }
-                    if status == .delivered || status == .completed { _ = try store.deliver(ref, at: at(plan.deliveredAt ?? plan.shippedAt)) }
+                    if status == .delivered || status == .completed {
+                        _ = try store.deliver(ref, at: at(plan.deliveredAt ?? plan.shippedAt))
+                    }
                 }
                 state = try store.loadState(ref)
                 if plan.paid > state.paid {
-                    _ = try store.pay(ref, amount: Money(minor: plan.paid - state.paid, currency: state.currency).decimalString,
-                                      method: "import", at: at(plan.paidAt))
+                    _ = try store.pay(
+                        ref, amount: Money(minor: plan.paid - state.paid, currency: state.currency).decimalString,
+                        method: "import", at: at(plan.paidAt))
                 }
                 state = try store.loadState(ref)
                 if plan.refund > state.refunded {
-                    _ = try store.refund(ref, amount: Money(minor: plan.refund - state.refunded, currency: state.currency).decimalString, reason: "imported")
+                    _ = try store.refund(
+                        ref, amount: Money(minor: plan.refund - state.refunded, currency: state.currency).decimalString,
+                        reason: "imported")
                 }
                 state = try store.loadState(ref)
                 guard state.status == status, state.paid == plan.paid, state.refunded == plan.refund else {
-                    throw OrderError.refused(ref: ref, action: "update", reason: "it would end \(state.status.rawValue) with \(Money(minor: state.paid, currency: state.currency)) paid, not \(status.rawValue) with \(Money(minor: plan.paid, currency: state.currency)) as the file says")
+                    throw OrderError.refused(
+                        ref: ref, action: "update",
+                        reason:
+                            "it would end \(state.status.rawValue) with \(Money(minor: state.paid, currency: state.currency)) paid, not \(status.rawValue) with \(Money(minor: plan.paid, currency: state.currency)) as the file says"
+                    )
                 }
             }
             try chain.reload(store.db)
@@ -746,7 +908,13 @@ public final class Importer {
             summary.rowsImported += weight(rows)
         } catch let error as OrderError {
             try chain.reload(store.db)
-            try reject(rows, [ImportIssue(line: first.line, field: "status", value: status.rawValue, reason: "cannot update: \(reason(error))")], rejected: rejected)
+            try reject(
+                rows,
+                [
+                    ImportIssue(
+                        line: first.line, field: "status", value: status.rawValue,
+                        reason: "cannot update: \(reason(error))")
+                ], rejected: rejected)
         }
     }
 
@@ -758,7 +926,9 @@ public final class Importer {
 
     func reject(_ rows: [ImportRow], _ issues: [ImportIssue], rejected: (RejectedRow) throws -> Void) throws {
         summary.issueCount += issues.count
-        if summary.issues.count < ImportSummary.kept { summary.issues += issues.prefix(ImportSummary.kept - summary.issues.count) }
+        if summary.issues.count < ImportSummary.kept {
+            summary.issues += issues.prefix(ImportSummary.kept - summary.issues.count)
+        }
         for issue in issues {
             let kind = "\(issue.field): \(Self.kind(of: issue.reason))"
             if summary.reasons[kind] != nil || summary.reasons.count < ImportSummary.reasonsKept {
@@ -769,9 +939,12 @@ public final class Importer {
         }
         summary.rowsRejected += weight(rows)
         summary.ordersRejected += 1
-        if let ref = rows[0][.ref], rejectedRefs[Self.fold(ref)] == nil, rejectedRefs.count < 100_000 { rejectedRefs[Self.fold(ref)] = rows[0].line }
+        if let ref = rows[0][.ref], rejectedRefs[Self.fold(ref)] == nil, rejectedRefs.count < 100_000 {
+            rejectedRefs[Self.fold(ref)] = rows[0].line
+        }
         for row in rows where row.weight > 0 {
-            try rejected(RejectedRow(line: row.line, fields: row.raw, text: row.rawText, reason: issuesText(issues, row)))
+            try rejected(
+                RejectedRow(line: row.line, fields: row.raw, text: row.rawText, reason: issuesText(issues, row)))
         }
     }
 
@@ -783,8 +956,11 @@ public final class Importer {
             let ref = row[.ref].map { "order \(OrderError.clip($0))" } ?? "its order"
             return "\(ref) rejected: see line \(issues.map(\.line).min() ?? row.line)"
         }
-        return mine.map { $0.value.isEmpty && $0.field != "ref" ? "\($0.field): \($0.reason)" : "\($0.field) '\(OrderError.clip($0.value))': \($0.reason)" }
-            .joined(separator: "; ")
+        return mine.map {
+            $0.value.isEmpty && $0.field != "ref"
+                ? "\($0.field): \($0.reason)" : "\($0.field) '\(OrderError.clip($0.value))': \($0.reason)"
+        }
+        .joined(separator: "; ")
     }
 
     /// A reason without what names one order or line ("given twice in order 5142 at
@@ -798,7 +974,7 @@ public final class Importer {
     }
 
     static func reason(_ error: Error) -> String {
-        if case let OrderError.invalidValue(_, _, reason) = error { return reason }
+        if case OrderError.invalidValue(_, _, let reason) = error { return reason }
         return "\(error)"
     }
 
@@ -848,19 +1024,27 @@ struct OrderParser: Sendable {
             issues.append(ImportIssue(line: row.line, field: field.name, value: value, reason: reason))
         }
         let first = rows[0]
-        for row in rows { issues += row.problems; warnings += row.warnings }
+        for row in rows {
+            issues += row.problems
+            warnings += row.warnings
+        }
         // A record the source could not read (bad JSON, a wrong number of fields) is
         // reported for that alone, not for every field it then lacks.
         if !issues.isEmpty { return Prepared(rows: rows, rowsRead: rowsRead, issues: issues, warnings: warnings) }
         let ref = first[.ref] ?? ""
-        if ref.isEmpty { issue(first, .ref, "", "must not be empty") }
-        else if let error = catching({ try Validate.code(ref, field: "ref") }) { issue(first, .ref, ref, error) }
+        if ref.isEmpty {
+            issue(first, .ref, "", "must not be empty")
+        } else if let error = catching({ try Validate.code(ref, field: "ref") }) {
+            issue(first, .ref, ref, error)
+        }
 
         // Order-level fields come from the first row; others that disagree are warned about.
         for field in ImportField.allCases where !field.isLineField && field != .ref {
             let mine = first[field]
             for row in rows.dropFirst() where row[field] != mine && !(sparse && row[field] == nil) {
-                warnings.append("line \(row.line): \(field.name) '\(OrderError.clip(row[field] ?? ""))' differs from line \(first.line) ('\(OrderError.clip(mine ?? ""))'); line \(first.line) wins")
+                warnings.append(
+                    "line \(row.line): \(field.name) '\(OrderError.clip(row[field] ?? ""))' differs from line \(first.line) ('\(OrderError.clip(mine ?? ""))'); line \(first.line) wins"
+                )
             }
         }
         var currency = currency0
@@ -879,13 +1063,21 @@ struct OrderParser: Sendable {
                 return nil
             }
             // Fast path: the stored form, which exports write.
-            if let date = Instant.parse(text), let year = Int(text.prefix(4)), DateResolver.years.contains(year) { return date }
+            if let date = Instant.parse(text), let year = Int(text.prefix(4)), DateResolver.years.contains(year) {
+                return date
+            }
             // Dates in a file are ISO 8601, never "yesterday" or "fri" as on the command line.
             guard text.utf8.count >= 10, LocalDate(iso: String(text.prefix(10))) != nil else {
-                issue(first, field, text, "expected an ISO 8601 date-time such as 2026-11-25T14:30:00Z or 2026-11-25 14:30 (or a date), or give --date-format")
+                issue(
+                    first, field, text,
+                    "expected an ISO 8601 date-time such as 2026-11-25T14:30:00Z or 2026-11-25 14:30 (or a date), or give --date-format"
+                )
                 return nil
             }
-            do { return try dates.instant(text, field: field.name) } catch { issue(first, field, text, reason(error)); return nil }
+            do { return try dates.instant(text, field: field.name) } catch {
+                issue(first, field, text, reason(error))
+                return nil
+            }
         }
         // What happened cannot lie in the future (as add --date and --at refuse it):
         // a year typed wrong would put the order ahead of everything done to it later.
@@ -898,8 +1090,10 @@ struct OrderParser: Sendable {
             return at
         }
         let orderedAt = past(.orderedAt)
-        let paidAt = past(.paidAt), shippedAt = past(.shippedAt)
-        let deliveredAt = past(.deliveredAt), cancelledAt = past(.cancelledAt)
+        let paidAt = past(.paidAt)
+        let shippedAt = past(.shippedAt)
+        let deliveredAt = past(.deliveredAt)
+        let cancelledAt = past(.cancelledAt)
         var due: LocalDate?
         if let text = first[.due] {
             if let format = options.dateFormat {
@@ -918,13 +1112,20 @@ struct OrderParser: Sendable {
                 status = found.status
                 if found.mapped { mappedStatus = "\(ImportOptions.statusKey(text)) -> \(found.status.rawValue)" }
             } else {
-                issue(first, .status, text, "expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")); map another tool's status with --map-status \(OrderError.clip(text))=STATUS")
+                issue(
+                    first, .status, text,
+                    "expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")); map another tool's status with --map-status \(OrderError.clip(text))=STATUS"
+                )
             }
         }
         var payment: PaymentStatus?
         if let text = first[.paymentStatus] {
             payment = PaymentStatus(rawValue: text.lowercased())
-            if payment == nil { issue(first, .paymentStatus, text, "expected one of \(PaymentStatus.allCases.map(\.rawValue).joined(separator: ", "))") }
+            if payment == nil {
+                issue(
+                    first, .paymentStatus, text,
+                    "expected one of \(PaymentStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
         }
         let shipping = first[.shipping].map { $0.lowercased() } ?? "standard"
         if Shipping(rawValue: shipping) == nil { issue(first, .shipping, shipping, "expected standard or express") }
@@ -944,7 +1145,9 @@ struct OrderParser: Sendable {
             case .none:
                 country = nil
             case .unknownName:
-                issue(first, .country, text, "not a country name orderctl knows; use a two-letter ISO 3166 code such as DE")
+                issue(
+                    first, .country, text,
+                    "not a country name orderctl knows; use a two-letter ISO 3166 code such as DE")
             }
         }
         var region: String?
@@ -953,64 +1156,91 @@ struct OrderParser: Sendable {
         }
         var carrier: String?
         if let text = first[.carrier] {
-            do { carrier = try Validate.word(text, field: "carrier", examples: "dhl, ups or dpd") } catch { issue(first, .carrier, text, reason(error)) }
+            do { carrier = try Validate.word(text, field: "carrier", examples: "dhl, ups or dpd") } catch {
+                issue(first, .carrier, text, reason(error))
+            }
         }
         func amount(_ field: ImportField) -> Int64? {
             guard let text = first[field] else { return nil }
-            do { return try Money.parse(options.amountText(text), currency: currency, field: field.name).minor } catch { issue(first, field, text, reason(error)); return nil }
+            do { return try Money.parse(options.amountText(text), currency: currency, field: field.name).minor } catch {
+                issue(first, field, text, reason(error))
+                return nil
+            }
         }
-        let shopTotal = amount(.shopTotal), outstanding = amount(.shopOutstanding), refundedTotal = amount(.refundedTotal)
+        let shopTotal = amount(.shopTotal)
+        let outstanding = amount(.shopOutstanding)
+        let refundedTotal = amount(.refundedTotal)
         let paidTotal = amount(.paidTotal)
 
         var lines: [Importer.ParsedLine] = []
-        var lineRows: [Int] = []   // the row index each line came from
+        var lineRows: [Int] = []  // the row index each line came from
         for (r, row) in rows.enumerated() {
             let sku = row[.sku] ?? ""
             if let error = catching({ try Validate.code(sku, field: "sku") }) { issue(row, .sku, sku, error) }
             var quantity: Int64 = 0
             let qtyText = row[.quantity] ?? ""
-            if let q = Int64(qtyText), q > 0, q <= Validate.maxQuantity { quantity = q }
-            else if let q = Int64(qtyText), q < 0 {
+            if let q = Int64(qtyText), q > 0, q <= Validate.maxQuantity {
+                quantity = q
+            } else if let q = Int64(qtyText), q < 0 {
                 // A credit note or stock correction in a sales export (the UCI file's C invoices).
-                issue(row, .quantity, qtyText, "negative: a credit note or stock correction is not an order (record a return with 'orderctl return REF')")
-            } else { issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)") }
+                issue(
+                    row, .quantity, qtyText,
+                    "negative: a credit note or stock correction is not an order (record a return with 'orderctl return REF')"
+                )
+            } else {
+                issue(row, .quantity, qtyText, "expected a whole number from 1 to \(Validate.maxQuantity)")
+            }
             var price: Money?
             if let text = row[.unitPrice] {
-                do { price = try Money.parse(options.amountText(text), currency: currency, field: "unit_price") } catch { issue(row, .unitPrice, text, reason(error)) }
+                do { price = try Money.parse(options.amountText(text), currency: currency, field: "unit_price") } catch
+                { issue(row, .unitPrice, text, reason(error)) }
             }
             var shipped: Int64?
             if let text = row[.lineShipped] {
-                if let n = Int64(text), n >= 0, n <= quantity { shipped = n }
-                else { issue(row, .lineShipped, text, "expected a whole number from 0 to the line's quantity") }
+                if let n = Int64(text), n >= 0, n <= quantity {
+                    shipped = n
+                } else {
+                    issue(row, .lineShipped, text, "expected a whole number from 0 to the line's quantity")
+                }
             }
             // The same SKU twice in one order at one price is one line, as with `orderctl
             // add`; at another price (a price break, a discount) it is another line.
             let folded = Importer.fold(sku)
             if !sku.isEmpty, let i = lines.firstIndex(where: { Importer.fold($0.sku) == folded && $0.price == price }) {
                 if lines[i].quantity + quantity > Validate.maxQuantity {
-                    issue(row, .quantity, qtyText, "with line \(rows[lineRows[i]].line) of the same SKU, more than \(Validate.maxQuantity)")
+                    issue(
+                        row, .quantity, qtyText,
+                        "with line \(rows[lineRows[i]].line) of the same SKU, more than \(Validate.maxQuantity)")
                 } else {
                     lines[i].quantity += quantity
-                    if lines[i].shipped != nil || shipped != nil { lines[i].shipped = (lines[i].shipped ?? 0) + (shipped ?? 0) }
+                    if lines[i].shipped != nil || shipped != nil {
+                        lines[i].shipped = (lines[i].shipped ?? 0) + (shipped ?? 0)
+                    }
                 }
                 continue
             }
-            lines.append(Importer.ParsedLine(sku: sku, name: row[.productName], quantity: quantity, price: price, shipped: shipped))
+            lines.append(
+                Importer.ParsedLine(
+                    sku: sku, name: row[.productName], quantity: quantity, price: price, shipped: shipped))
             lineRows.append(r)
         }
 
         var p = Prepared(rows: rows, rowsRead: rowsRead, issues: issues, warnings: warnings)
         p.mappedStatus = mappedStatus
-        p.values = .init(ref: ref, currency: currency, orderedAt: orderedAt, paidAt: paidAt, shippedAt: shippedAt,
-                         deliveredAt: deliveredAt, cancelledAt: cancelledAt, due: due, status: status, payment: payment,
-                         shipping: shipping, channel: channel, email: email, country: country, region: region, carrier: carrier,
-                         shopTotal: shopTotal, outstanding: outstanding, refundedTotal: refundedTotal, paidTotal: paidTotal,
-                         lines: lines, lineRows: lineRows)
+        p.values = .init(
+            ref: ref, currency: currency, orderedAt: orderedAt, paidAt: paidAt, shippedAt: shippedAt,
+            deliveredAt: deliveredAt, cancelledAt: cancelledAt, due: due, status: status, payment: payment,
+            shipping: shipping, channel: channel, email: email, country: country, region: region, carrier: carrier,
+            shopTotal: shopTotal, outstanding: outstanding, refundedTotal: refundedTotal, paidTotal: paidTotal,
+            lines: lines, lineRows: lineRows)
         return p
     }
 
     func catching(_ body: () throws -> String) -> String? {
-        do { _ = try body(); return nil } catch { return Importer.reason(error) }
+        do {
+            _ = try body()
+            return nil
+        } catch { return Importer.reason(error) }
     }
 
     func reason(_ error: Error) -> String { Importer.reason(error) }

@@ -11,10 +11,11 @@ public enum JSONValue: Equatable, Sendable {
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.number(x), .number(y)), let (.string(x), .string(y)): return x == y
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)), (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: return false
         }
     }
@@ -53,7 +54,10 @@ public enum JSONValue: Equatable, Sendable {
                 i += 1
                 var members: [(key: String, value: JSONValue)] = []
                 skipSpace()
-                if i < s.count, s[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                if i < s.count, s[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(members)
+                }
                 while true {
                     skipSpace()
                     guard i < s.count, s[i] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
@@ -65,29 +69,50 @@ public enum JSONValue: Equatable, Sendable {
                     members.append((key, try value(depth: depth + 1)))
                     skipSpace()
                     guard i < s.count else { throw fail("unexpected end of line in an object") }
-                    if s[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if s[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                    if s[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if s[i] == UInt8(ascii: "}") {
+                        i += 1
+                        return .object(members)
+                    }
                     throw fail("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
                 i += 1
                 var items: [JSONValue] = []
                 skipSpace()
-                if i < s.count, s[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if i < s.count, s[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 while true {
                     skipSpace()
                     items.append(try value(depth: depth + 1))
                     skipSpace()
                     guard i < s.count else { throw fail("unexpected end of line in an array") }
-                    if s[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if s[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                    if s[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if s[i] == UInt8(ascii: "]") {
+                        i += 1
+                        return .array(items)
+                    }
                     throw fail("expected ',' or ']'")
                 }
             case UInt8(ascii: "\""):
                 return .string(try string())
-            case UInt8(ascii: "t"): try word("true"); return .bool(true)
-            case UInt8(ascii: "f"): try word("false"); return .bool(false)
-            case UInt8(ascii: "n"): try word("null"); return .null
+            case UInt8(ascii: "t"):
+                try word("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try word("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try word("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 return .number(try number())
             default:
@@ -128,9 +153,16 @@ public enum JSONValue: Equatable, Sendable {
             while true {
                 guard i < s.count else { throw fail("unterminated string") }
                 let b = s[i]
-                if b == UInt8(ascii: "\"") { i += 1; break }
+                if b == UInt8(ascii: "\"") {
+                    i += 1
+                    break
+                }
                 if b < 0x20 { throw fail("control character in a string") }
-                if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
+                if b != UInt8(ascii: "\\") {
+                    out.append(b)
+                    i += 1
+                    continue
+                }
                 i += 1
                 guard i < s.count else { throw fail("unterminated escape") }
                 let e = s[i]
@@ -147,7 +179,9 @@ public enum JSONValue: Equatable, Sendable {
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800...0xDBFF).contains(code) {
-                        guard i + 1 < s.count, s[i] == UInt8(ascii: "\\"), s[i + 1] == UInt8(ascii: "u") else { throw fail("lone surrogate") }
+                        guard i + 1 < s.count, s[i] == UInt8(ascii: "\\"), s[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("lone surrogate")
+                        }
                         i += 2
                         let low = try hex4()
                         guard (0xDC00...0xDFFF).contains(low) else { throw fail("bad surrogate pair") }

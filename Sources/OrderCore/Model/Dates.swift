@@ -8,16 +8,20 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
-              day <= LocalDate.daysIn(year: year, month: month) else { return nil }
-        self.year = year; self.month = month; self.day = day
+            day <= LocalDate.daysIn(year: year, month: month)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// Parses exactly `YYYY-MM-DD`.
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -32,8 +36,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public var iso: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(10)
-        appendDigits(&bytes, year, 4); bytes.append(UInt8(ascii: "-"))
-        appendDigits(&bytes, month, 2); bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, month, 2)
+        bytes.append(UInt8(ascii: "-"))
         appendDigits(&bytes, day, 2)
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -79,7 +85,8 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public func addingIfValid(months: Int) -> LocalDate? {
         let index = year * 12 + (month - 1) + months
         guard index >= 12 else { return nil }
-        let y = index / 12, m = index % 12 + 1
+        let y = index / 12
+        let m = index % 12 + 1
         guard (1...9999).contains(y) else { return nil }
         return LocalDate(year: y, month: m, day: min(day, LocalDate.daysIn(year: y, month: m)))
     }
@@ -120,8 +127,12 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 }
 
-private extension DateComponents {
-    func with(hour: Int) -> DateComponents { var c = self; c.hour = hour; return c }
+extension DateComponents {
+    fileprivate func with(hour: Int) -> DateComponents {
+        var c = self
+        c.hour = hour
+        return c
+    }
 }
 
 /// Formats and parses UTC instants as stored: `2026-11-25T17:04:06Z`.
@@ -141,27 +152,44 @@ public enum Instant {
         guard (0...9999).contains(day.year) else { return slowStamp(day, rem, stored: stored) }
         // Written in place: this runs for every stored time (an import writes millions).
         return String(unsafeUninitializedCapacity: count) { b in
-            func two(_ at: Int, _ v: Int) { b[at] = UInt8(48 + v / 10); b[at + 1] = UInt8(48 + v % 10) }
-            two(0, day.year / 100); two(2, day.year % 100); b[4] = UInt8(ascii: "-")
-            two(5, day.month); b[7] = UInt8(ascii: "-")
-            two(8, day.day); b[10] = UInt8(ascii: stored ? "T" : " ")
-            two(11, rem / 3600); b[13] = UInt8(ascii: ":")
+            func two(_ at: Int, _ v: Int) {
+                b[at] = UInt8(48 + v / 10)
+                b[at + 1] = UInt8(48 + v % 10)
+            }
+            two(0, day.year / 100)
+            two(2, day.year % 100)
+            b[4] = UInt8(ascii: "-")
+            two(5, day.month)
+            b[7] = UInt8(ascii: "-")
+            two(8, day.day)
+            b[10] = UInt8(ascii: stored ? "T" : " ")
+            two(11, rem / 3600)
+            b[13] = UInt8(ascii: ":")
             two(14, rem / 60 % 60)
-            if stored { b[16] = UInt8(ascii: ":"); two(17, rem % 60); b[19] = UInt8(ascii: "Z") }
+            if stored {
+                b[16] = UInt8(ascii: ":")
+                two(17, rem % 60)
+                b[19] = UInt8(ascii: "Z")
+            }
             return count
         }
     }
 
     private static func slowStamp(_ day: LocalDate, _ rem: Int, stored: Bool) -> String {
         var bytes: [UInt8] = []
-        appendDigits(&bytes, day.year, 4); bytes.append(UInt8(ascii: "-"))
-        appendDigits(&bytes, day.month, 2); bytes.append(UInt8(ascii: "-"))
-        appendDigits(&bytes, day.day, 2); bytes.append(UInt8(ascii: stored ? "T" : " "))
-        appendDigits(&bytes, rem / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        appendDigits(&bytes, day.year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day.month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(&bytes, day.day, 2)
+        bytes.append(UInt8(ascii: stored ? "T" : " "))
+        appendDigits(&bytes, rem / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
         appendDigits(&bytes, rem / 60 % 60, 2)
         if stored {
             bytes.append(UInt8(ascii: ":"))
-            appendDigits(&bytes, rem % 60, 2); bytes.append(UInt8(ascii: "Z"))
+            appendDigits(&bytes, rem % 60, 2)
+            bytes.append(UInt8(ascii: "Z"))
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -171,7 +199,8 @@ public enum Instant {
         var copy = text
         return copy.withUTF8 { b -> Date? in
             guard b.count == 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-                  b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z") else { return nil }
+                b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z")
+            else { return nil }
             func num(_ from: Int, _ count: Int) -> Int? {
                 var v = 0
                 for i in from..<(from + count) {
@@ -182,7 +211,8 @@ public enum Instant {
                 return v
             }
             guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-                  let s = num(17, 2), let day = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s < 61 else { return nil }
+                let s = num(17, 2), let day = LocalDate(year: y, month: mo, day: d), h < 24, mi < 60, s < 61
+            else { return nil }
             return Date(timeIntervalSince1970: TimeInterval(day.dayNumber * 86400 + h * 3600 + mi * 60 + s))
         }
     }
@@ -221,7 +251,8 @@ public struct DateResolver: Sendable {
 
     static func checkRange(_ day: LocalDate, field: String, text: String) throws(OrderError) {
         guard years.contains(day.year) else {
-            throw .invalidValue(field: field, value: text, reason: "dates must lie between \(years.lowerBound) and \(years.upperBound)")
+            throw .invalidValue(
+                field: field, value: text, reason: "dates must lie between \(years.lowerBound) and \(years.upperBound)")
         }
     }
 
@@ -241,7 +272,9 @@ public struct DateResolver: Sendable {
         case "tomorrow": return base.adding(days: 1)
         case "yesterday": return base.adding(days: -1)
         case "eow": return base.adding(days: 7 - base.isoWeekday)
-        case "eom": return LocalDate(year: base.year, month: base.month, day: LocalDate.daysIn(year: base.year, month: base.month))!
+        case "eom":
+            return LocalDate(
+                year: base.year, month: base.month, day: LocalDate.daysIn(year: base.year, month: base.month))!
         default: break
         }
         if let index = Self.weekdays.firstIndex(where: { lower == $0 || lower == Self.fullName($0) }) {
@@ -250,8 +283,9 @@ public struct DateResolver: Sendable {
             return base.adding(days: ahead)
         }
         if let first = lower.first, first == "+" || first == "-", lower.count >= 3,
-           let unit = lower.last, lower.dropFirst().dropLast().utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-           let n = Int(lower.dropFirst().dropLast()), n <= 100_000 {
+            let unit = lower.last, lower.dropFirst().dropLast().utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+            let n = Int(lower.dropFirst().dropLast()), n <= 100_000
+        {
             let signed = first == "-" ? -n : n
             let result: LocalDate?
             switch unit {
@@ -260,7 +294,9 @@ public struct DateResolver: Sendable {
             case "m" where abs(signed) <= 12 * 1000, "y" where abs(signed) <= 1000:
                 // Past year 9999 (a clock near it) is out of range, not a trap.
                 guard let moved = base.addingIfValid(months: unit == "y" ? 12 * signed : signed) else {
-                    throw .invalidValue(field: field, value: text, reason: "dates must lie between \(Self.years.lowerBound) and \(Self.years.upperBound)")
+                    throw .invalidValue(
+                        field: field, value: text,
+                        reason: "dates must lie between \(Self.years.lowerBound) and \(Self.years.upperBound)")
                 }
                 result = moved
             default: result = nil
@@ -277,17 +313,23 @@ public struct DateResolver: Sendable {
 
     /// The day of an instant, refusing instants outside the supported years.
     func day(of instant: Date, field: String, text: String) throws(OrderError) -> LocalDate {
-        let limit = (Double(LocalDate(year: Self.years.lowerBound, month: 1, day: 2)!.dayNumber) * 86400,
-                     Double(LocalDate(year: Self.years.upperBound, month: 12, day: 30)!.dayNumber) * 86400)
+        let limit = (
+            Double(LocalDate(year: Self.years.lowerBound, month: 1, day: 2)!.dayNumber) * 86400,
+            Double(LocalDate(year: Self.years.upperBound, month: 12, day: 30)!.dayNumber) * 86400
+        )
         guard instant.timeIntervalSince1970 >= limit.0, instant.timeIntervalSince1970 <= limit.1 else {
-            throw .invalidValue(field: field, value: text, reason: "dates must lie between \(Self.years.lowerBound) and \(Self.years.upperBound)")
+            throw .invalidValue(
+                field: field, value: text,
+                reason: "dates must lie between \(Self.years.lowerBound) and \(Self.years.upperBound)")
         }
         return LocalDate(instant, in: zone)
     }
 
     static func fullName(_ short: String) -> String {
-        ["mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday",
-         "fri": "friday", "sat": "saturday", "sun": "sunday"][short]!
+        [
+            "mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday",
+            "fri": "friday", "sat": "saturday", "sun": "sunday",
+        ][short]!
     }
 
     /// An instant: an ISO 8601 date-time (with `Z` or an offset, else in the business
@@ -300,7 +342,9 @@ public struct DateResolver: Sendable {
                 _ = try day(of: date, field: field, text: text)
                 return date
             }
-            throw .invalidValue(field: field, value: text, reason: "expected a date-time such as 2026-11-25T14:30 or 2026-11-25T13:30:00Z")
+            throw .invalidValue(
+                field: field, value: text,
+                reason: "expected a date-time such as 2026-11-25T14:30 or 2026-11-25T13:30:00Z")
         }
         return try date(raw, field: field).start(in: zone)
     }
@@ -317,14 +361,18 @@ public struct DateResolver: Sendable {
         var rest = Substring(text)
         var offset: Int? = nil
         if rest.hasSuffix("Z") || rest.hasSuffix("z") {
-            offset = 0; rest = rest.dropLast()
+            offset = 0
+            rest = rest.dropLast()
         } else if let signIndex = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
             // +HH:MM or +HHMM, digits only.
             let written = rest[rest.index(after: signIndex)...]
-            let zonePart = written.count == 5 && written.dropFirst(2).first == ":" ? written.replacingOccurrences(of: ":", with: "") : String(written)
+            let zonePart =
+                written.count == 5 && written.dropFirst(2).first == ":"
+                ? written.replacingOccurrences(of: ":", with: "") : String(written)
             guard zonePart.count == 4, zonePart.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                  let hh = Int(zonePart.prefix(2)), let mm = Int(zonePart.suffix(2)),
-                  hh < 14 || (hh == 14 && mm == 0), mm < 60 else { return nil }
+                let hh = Int(zonePart.prefix(2)), let mm = Int(zonePart.suffix(2)),
+                hh < 14 || (hh == 14 && mm == 0), mm < 60
+            else { return nil }
             offset = (hh * 60 + mm) * 60 * (rest[signIndex] == "-" ? -1 : 1)
             rest = rest[..<signIndex]
             // Shopify and others write `2024-01-15 10:23:45 -0500`.
@@ -333,13 +381,15 @@ public struct DateResolver: Sendable {
         let hms = rest.split(separator: ":", omittingEmptySubsequences: false)
         func digits(_ part: Substring) -> Bool { part.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
         guard (2...3).contains(hms.count), hms[0].count == 2, hms[1].count == 2, digits(hms[0]), digits(hms[1]),
-              let h = Int(hms[0]), let m = Int(hms[1]), h < 24, m < 60 else { return nil }
+            let h = Int(hms[0]), let m = Int(hms[1]), h < 24, m < 60
+        else { return nil }
         var s = 0.0
         if hms.count == 3 {
             // SS or SS.fff: digits only (no "1e1", no "+5").
             let parts = hms[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts[0].count == 2, digits(parts[0]), parts.count == 1 || (!parts[1].isEmpty && digits(parts[1])),
-                  let sv = Double(hms[2]), sv >= 0, sv < 60 else { return nil }
+                let sv = Double(hms[2]), sv >= 0, sv < 60
+            else { return nil }
             s = sv
         }
         if let offset {
@@ -359,13 +409,21 @@ public struct DateResolver: Sendable {
 func appendDigits(_ bytes: inout [UInt8], _ value: Int, _ width: Int) {
     // The common case without a scratch array: 0 <= value < 10^width, width <= 4.
     if width <= 4 && value >= 0 && value < [1, 10, 100, 1000, 10000][width] {
-        var div = [1, 1, 10, 100, 1000][width], v = value
-        for _ in 0..<width { bytes.append(UInt8(48 + v / div)); v %= div; div /= 10 }
+        var div = [1, 1, 10, 100, 1000][width]
+        var v = value
+        for _ in 0..<width {
+            bytes.append(UInt8(48 + v / div))
+            v %= div
+            div /= 10
+        }
         return
     }
     var digits: [UInt8] = []
     var v = abs(value)
-    repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+    repeat {
+        digits.append(UInt8(48 + v % 10))
+        v /= 10
+    } while v > 0
     if value < 0 { bytes.append(UInt8(ascii: "-")) }
     for _ in digits.count..<max(width, digits.count) { bytes.append(48) }
     bytes.append(contentsOf: digits.reversed())

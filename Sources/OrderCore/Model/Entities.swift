@@ -136,7 +136,8 @@ public struct Shipment: Sendable, Equatable {
     public var lines: [(sku: String, quantity: Int64)]
 
     public static func == (a: Shipment, b: Shipment) -> Bool {
-        a.carrier == b.carrier && a.tracking == b.tracking && a.shippedAt == b.shippedAt && a.deliveredAt == b.deliveredAt
+        a.carrier == b.carrier && a.tracking == b.tracking && a.shippedAt == b.shippedAt
+            && a.deliveredAt == b.deliveredAt
             && a.lines.map(\.sku) == b.lines.map(\.sku) && a.lines.map(\.quantity) == b.lines.map(\.quantity)
     }
 }

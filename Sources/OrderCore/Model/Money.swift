@@ -14,19 +14,26 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
 
     /// Parses a decimal amount exactly: "12.5" -> 1250 minor units for EUR.
     /// Accepts an optional leading minus sign only when `allowNegative` is set.
-    public static func parse(_ text: String, currency: Currency, field: String = "price",
-                             allowNegative: Bool = false) throws(OrderError) -> Money {
-        let trimmed = text.utf8.first == 32 || text.utf8.last == 32 || text.utf8.first == 9 || text.utf8.last == 9
+    public static func parse(
+        _ text: String, currency: Currency, field: String = "price",
+        allowNegative: Bool = false
+    ) throws(OrderError) -> Money {
+        let trimmed =
+            text.utf8.first == 32 || text.utf8.last == 32 || text.utf8.first == 9 || text.utf8.last == 9
             ? text.trimmingWhitespace() : text
         var digits = Substring(trimmed)
         var negative = false
-        if digits.first == "-" { negative = true; digits = digits.dropFirst() }
-        else if digits.first == "+" { digits = digits.dropFirst() }
+        if digits.first == "-" {
+            negative = true
+            digits = digits.dropFirst()
+        } else if digits.first == "+" {
+            digits = digits.dropFirst()
+        }
         let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
         let ascii: (Substring) -> Bool = { $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
         guard !digits.isEmpty, parts.count <= 2,
-              ascii(parts[0]), parts.count == 1 || ascii(parts[1]),
-              !(parts[0].isEmpty && (parts.count == 1 || parts[1].isEmpty))
+            ascii(parts[0]), parts.count == 1 || ascii(parts[1]),
+            !(parts[0].isEmpty && (parts.count == 1 || parts[1].isEmpty))
         else {
             var hint = "expected a decimal number such as 12.50"
             if trimmed.contains(",") && !trimmed.contains(".") { hint += " (use a dot as the decimal separator)" }
@@ -37,13 +44,15 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
         }
         let fraction = parts.count == 2 ? parts[1] : ""
         if fraction.count > currency.minorDigits {
-            let reason = currency.minorDigits == 0
+            let reason =
+                currency.minorDigits == 0
                 ? "\(currency.code) has no decimal places"
                 : "\(currency.code) has at most \(currency.minorDigits) decimal places"
             throw .invalidValue(field: field, value: text, reason: reason)
         }
         var value: Int64 = 0
-        let padded = String(parts[0]) + String(fraction) + String(repeating: "0", count: currency.minorDigits - fraction.count)
+        let padded =
+            String(parts[0]) + String(fraction) + String(repeating: "0", count: currency.minorDigits - fraction.count)
         for byte in padded.utf8 {
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
             let (a, o2) = m.addingReportingOverflow(Int64(byte) - 48)
@@ -104,7 +113,8 @@ public struct Currency: Sendable, Equatable, Hashable, CustomStringConvertible {
     ]
 
     /// The active ISO 4217 codes.
-    static let codes: Set<String> = Set("""
+    static let codes: Set<String> = Set(
+        """
         AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD \
         CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP \
         GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD \
@@ -118,7 +128,8 @@ public struct Currency: Sendable, Equatable, Hashable, CustomStringConvertible {
     public init(code: String) throws(OrderError) {
         let upper = code.uppercased()
         guard upper.count == 3, upper.unicodeScalars.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
-            throw .invalidValue(field: "currency", value: code, reason: "expected a three-letter ISO 4217 code such as EUR")
+            throw .invalidValue(
+                field: "currency", value: code, reason: "expected a three-letter ISO 4217 code such as EUR")
         }
         guard Self.codes.contains(upper) else {
             throw .invalidValue(field: "currency", value: code, reason: "not an ISO 4217 currency code")

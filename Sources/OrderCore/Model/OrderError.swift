@@ -29,53 +29,61 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidValue(field, value, reason):
+        case .invalidValue(let field, let value, let reason):
             return "invalid \(field) '\(Self.clip(value))': \(reason)"
-        case let .missingValue(field, hint):
+        case .missingValue(let field, let hint):
             return "missing \(field)" + (hint.isEmpty ? "" : " (\(hint))")
-        case let .unknownProduct(sku, near):
-            return "unknown SKU '\(Self.clip(sku))'" + Self.nearText(near) + " (see 'orderctl product list', or add it with 'orderctl product add')"
-        case let .unknownCustomer(text, near):
+        case .unknownProduct(let sku, let near):
+            return "unknown SKU '\(Self.clip(sku))'" + Self.nearText(near)
+                + " (see 'orderctl product list', or add it with 'orderctl product add')"
+        case .unknownCustomer(let text, let near):
             return "no customer matches '\(Self.clip(text))'" + Self.nearText(near) + " (see 'orderctl customer list')"
-        case let .unknownCustomerEmail(email, near):
-            return "no customer with email '\(Self.clip(email))'" + Self.nearText(near) + " (add --create-customer to create one, or 'orderctl customer add')"
-        case let .ambiguousCustomer(text, matches):
+        case .unknownCustomerEmail(let email, let near):
+            return "no customer with email '\(Self.clip(email))'" + Self.nearText(near)
+                + " (add --create-customer to create one, or 'orderctl customer add')"
+        case .ambiguousCustomer(let text, let matches):
             return "'\(Self.clip(text))' matches \(matches) customers by name; use the customer's id or email"
-        case let .unknownOrder(ref):
+        case .unknownOrder(let ref):
             return "no order with ref '\(Self.clip(ref))' (see 'orderctl list')"
-        case let .duplicateRef(ref):
+        case .duplicateRef(let ref):
             return "an order with ref '\(Self.clip(ref))' already exists"
-        case let .duplicateSKU(sku):
+        case .duplicateSKU(let sku):
             return "a product with SKU '\(Self.clip(sku))' already exists (use 'orderctl product update')"
-        case let .duplicateEmail(email):
+        case .duplicateEmail(let email):
             return "a customer with email '\(Self.clip(email))' already exists"
-        case let .conflictingLines(sku):
+        case .conflictingLines(let sku):
             return "SKU \(Self.clip(sku)) is given twice with different prices; give it once with the full quantity"
-        case let .notEnoughStock(sku, requested, available):
-            return "not enough stock for SKU \(Self.clip(sku)): \(requested) requested, \(available) available (use --backorder to accept anyway)"
-        case let .stockBelowReserved(sku, requested, reserved):
-            return "cannot set stock of SKU \(Self.clip(sku)) to \(requested): \(reserved) units are reserved by open orders"
-        case let .productNotTracked(sku):
-            return "SKU \(Self.clip(sku)) does not track stock (use 'orderctl product update \(Self.clip(sku)) --track-stock')"
-        case let .inactiveProduct(sku):
-            return "SKU \(Self.clip(sku)) is discontinued (use 'orderctl product update \(Self.clip(sku)) --active' to sell it again)"
-        case let .dueBeforeOrder(due, placed):
+        case .notEnoughStock(let sku, let requested, let available):
+            return
+                "not enough stock for SKU \(Self.clip(sku)): \(requested) requested, \(available) available (use --backorder to accept anyway)"
+        case .stockBelowReserved(let sku, let requested, let reserved):
+            return
+                "cannot set stock of SKU \(Self.clip(sku)) to \(requested): \(reserved) units are reserved by open orders"
+        case .productNotTracked(let sku):
+            return
+                "SKU \(Self.clip(sku)) does not track stock (use 'orderctl product update \(Self.clip(sku)) --track-stock')"
+        case .inactiveProduct(let sku):
+            return
+                "SKU \(Self.clip(sku)) is discontinued (use 'orderctl product update \(Self.clip(sku)) --active' to sell it again)"
+        case .dueBeforeOrder(let due, let placed):
             return "invalid due date \(due): before the order date \(placed)"
-        case let .unknownSetting(key, known):
+        case .unknownSetting(let key, let known):
             return "unknown setting '\(Self.clip(key))' (known: \(known.joined(separator: ", ")))"
-        case let .currencyInUse(current):
+        case .currencyInUse(let current):
             return "cannot change the currency from \(current): the database already holds products or orders"
-        case let .noDatabase(path):
+        case .noDatabase(let path):
             return "no database at \(path) (create one with 'orderctl init', or name another with --db)"
-        case let .databaseNotOrderctl(path, reason):
+        case .databaseNotOrderctl(let path, let reason):
             return "\(path) is not an orderctl database: \(reason)"
-        case let .illegalTransition(ref, action, status, allowed):
-            return "cannot \(action) order \(Self.clip(ref)): it is \(status)" + (allowed.isEmpty ? "" : " (allowed next: \(allowed.joined(separator: ", ")))")
-        case let .refused(ref, action, reason):
+        case .illegalTransition(let ref, let action, let status, let allowed):
+            return "cannot \(action) order \(Self.clip(ref)): it is \(status)"
+                + (allowed.isEmpty ? "" : " (allowed next: \(allowed.joined(separator: ", ")))")
+        case .refused(let ref, let action, let reason):
             return "cannot \(action) order \(Self.clip(ref)): \(reason)"
-        case let .newerSchema(path, version, supported):
-            return "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
-        case let .file(path, problem):
+        case .newerSchema(let path, let version, let supported):
+            return
+                "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
+        case .file(let path, let problem):
             return "\(path): \(problem)"
         }
     }
@@ -84,17 +92,21 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     static func nearText(_ near: [String]) -> String {
         guard !near.isEmpty else { return "" }
         let quoted = near.map { "'\(clip($0))'" }
-        return "; did you mean " + (quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!) + "?"
+        return "; did you mean "
+            + (quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!) + "?"
     }
 
     /// Keeps error lines one line long and readable, whatever the user typed.
     public static func clip(_ text: String) -> String {
         var oneLine = ""
         for scalar in text.unicodeScalars {
-            if scalar == "\n" || scalar == "\r" || scalar == "\t" { oneLine.append(" ") }
-            else if scalar.properties.generalCategory == .control || Validate.isBidiControl(scalar) {
+            if scalar == "\n" || scalar == "\r" || scalar == "\t" {
+                oneLine.append(" ")
+            } else if scalar.properties.generalCategory == .control || Validate.isBidiControl(scalar) {
                 oneLine += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else { oneLine.unicodeScalars.append(scalar) }
+            } else {
+                oneLine.unicodeScalars.append(scalar)
+            }
         }
         return oneLine.count > 80 ? String(oneLine.prefix(77)) + "..." : oneLine
     }

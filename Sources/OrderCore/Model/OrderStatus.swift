@@ -13,7 +13,9 @@ public enum OrderStatus: String, Sendable, CaseIterable {
         if let status = OrderStatus(rawValue: text) { return status }
         let normal = String(text.lowercased().map { $0 == "-" ? "_" : $0 })
         guard let status = OrderStatus(rawValue: normal == "canceled" ? "cancelled" : normal) else {
-            throw .invalidValue(field: "status", value: text, reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidValue(
+                field: "status", value: text,
+                reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return status
     }

@@ -13,10 +13,15 @@ public struct DeliveryZones: Sendable, Equatable {
         for part in text.split(separator: ";") {
             let pieces = part.split(separator: ":", maxSplits: 1)
             let name = pieces.first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            let regions = pieces.count == 2
-                ? pieces[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty } : []
+            let regions =
+                pieces.count == 2
+                ? pieces[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter {
+                    !$0.isEmpty
+                } : []
             guard !name.isEmpty, !regions.isEmpty else {
-                throw .invalidValue(field: "delivery.zones", value: String(part), reason: "expected NAME:REGION,REGION,... (zones separated by ;)")
+                throw .invalidValue(
+                    field: "delivery.zones", value: String(part),
+                    reason: "expected NAME:REGION,REGION,... (zones separated by ;)")
             }
             for r in regions where !seen.insert(r).inserted {
                 throw .invalidValue(field: "delivery.zones", value: r, reason: "this region is in two zones")
@@ -56,7 +61,10 @@ public struct LeadQuery: Sendable {
     /// Known once shipped: then only the delivery leg is predicted.
     public var carrier: String?
     public init(country: String?, region: String?, shipping: String, carrier: String? = nil) {
-        self.country = country; self.region = region; self.shipping = shipping; self.carrier = carrier
+        self.country = country
+        self.region = region
+        self.shipping = shipping
+        self.carrier = carrier
     }
 }
 
@@ -123,7 +131,9 @@ public struct LeadModel: Sendable {
             guard let list = groups[key] else { continue }
             if list.count >= Self.minGroup || key == "all" {
                 guard list.count >= Self.minGroup else { return nil }
-                let level = ["c": "carrier", "r": "region", "z": "zone", "n": "country", "s": "shipping class"][String(key.prefix(1))] ?? "all orders"
+                let level =
+                    ["c": "carrier", "r": "region", "z": "zone", "n": "country", "s": "shipping class"][
+                        String(key.prefix(1))] ?? "all orders"
                 return (label, level, list.suffix(Self.window))
             }
         }
@@ -150,8 +160,9 @@ public struct LeadModel: Sendable {
             guard later.count >= minConditional else { return nil }
             sorted = later
         }
-        return Range(low: DemandModel.quantile(sorted, lowQuantile), expected: DemandModel.quantile(sorted, 0.5),
-                     high: DemandModel.quantile(sorted, highQuantile))
+        return Range(
+            low: DemandModel.quantile(sorted, lowQuantile), expected: DemandModel.quantile(sorted, 0.5),
+            high: DemandModel.quantile(sorted, highQuantile))
     }
 
     /// A prediction for an order not yet delivered, and how many past orders it is later than.
@@ -172,19 +183,24 @@ public struct LeadModel: Sendable {
     /// Hours from the order to delivery (and to shipping), or nil without enough history.
     public func predictTotal(_ q: LeadQuery, elapsed: Double = 0) -> Total? {
         guard let (label, level, samples) = group(q, shipped: false) else { return nil }
-        return Total(group: label, level: level, size: samples.count,
-                     ship: Self.range(samples.map { Double($0.shipHours) }, elapsed: elapsed),
-                     total: Self.range(samples.map { Double($0.totalHours) }, elapsed: elapsed),
-                     delivery: Self.range(samples.map { Double($0.deliveryHours) })!,
-                     shorter: samples.filter { Double($0.totalHours) < elapsed }.count)
+        return Total(
+            group: label, level: level, size: samples.count,
+            ship: Self.range(samples.map { Double($0.shipHours) }, elapsed: elapsed),
+            total: Self.range(samples.map { Double($0.totalHours) }, elapsed: elapsed),
+            delivery: Self.range(samples.map { Double($0.deliveryHours) })!,
+            shorter: samples.filter { Double($0.totalHours) < elapsed }.count)
     }
 
     /// Hours from shipping to delivery, for an order that has shipped; `delivery` nil when
     /// it has been on its way longer than nearly every past order.
-    public func predictDelivery(_ q: LeadQuery, elapsed: Double = 0) -> (group: String, size: Int, delivery: Range?, shorter: Int)? {
+    public func predictDelivery(_ q: LeadQuery, elapsed: Double = 0) -> (
+        group: String, size: Int, delivery: Range?, shorter: Int
+    )? {
         guard let (label, _, samples) = group(q, shipped: true) else { return nil }
-        return (label, samples.count, Self.range(samples.map { Double($0.deliveryHours) }, elapsed: elapsed),
-                samples.filter { Double($0.deliveryHours) < elapsed }.count)
+        return (
+            label, samples.count, Self.range(samples.map { Double($0.deliveryHours) }, elapsed: elapsed),
+            samples.filter { Double($0.deliveryHours) < elapsed }.count
+        )
     }
 }
 
@@ -215,14 +231,19 @@ extension OrderStore {
     /// Recent delivered orders, newest delivery last: the model's history.
     func recentDeliveries(limit: Int = 20_000, withCarrier: Bool) throws -> [LeadSample] {
         var out: [LeadSample] = []
-        try db.forEach("""
+        try db.forEach(
+            """
             SELECT o.placed_at, o.ship_hours, o.delivery_hours, c.country, c.region, o.shipping\(withCarrier ? ", (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id ORDER BY s.id LIMIT 1)" : "")
               FROM orders o JOIN customers c ON c.id = o.customer_id
              WHERE o.delivery_hours IS NOT NULL ORDER BY o.placed_at DESC LIMIT ?
-            """, arguments: [limit]) { r in
+            """, arguments: [limit]
+        ) { r in
             guard let placed = Instant.parse(r.string(0)) else { return }
-            out.append(LeadSample(placed: placed, shipHours: r.int(1), deliveryHours: r.int(2), country: r.optionalString(3),
-                                  region: r.optionalString(4), shipping: r.string(5), carrier: withCarrier ? r.optionalString(6) : nil))
+            out.append(
+                LeadSample(
+                    placed: placed, shipHours: r.int(1), deliveryHours: r.int(2), country: r.optionalString(3),
+                    region: r.optionalString(4), shipping: r.string(5), carrier: withCarrier ? r.optionalString(6) : nil
+                ))
         }
         out.sort { $0.delivered < $1.delivered }
         return out
@@ -241,33 +262,55 @@ extension OrderStore {
             var modelWithCarrier: LeadModel?
             var out: [DeliveryPrediction] = []
             for ref in refs {
-                guard let row = try db.queryFirst("""
-                    SELECT o.ref, o.status, o.placed_at, c.country, c.region, o.shipping,
-                           (SELECT min(s.shipped_at) FROM shipments s WHERE s.order_id = o.id),
-                           (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id ORDER BY s.id LIMIT 1),
-                           (SELECT max(s.delivered_at) FROM shipments s WHERE s.order_id = o.id), o.delivery_hours
-                      FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.ref = ?
-                    """, ref, row: { r in
-                        (r.string(0), OrderStatus(rawValue: r.string(1)) ?? .pending, Instant.parse(r.string(2)) ?? now,
-                         LeadQuery(country: r.optionalString(3), region: r.optionalString(4), shipping: r.string(5), carrier: r.optionalString(7)),
-                         r.optionalString(6).flatMap(Instant.parse), r.optionalString(8).flatMap(Instant.parse), r.isNull(9) ? false : true)
-                    }) else { throw OrderError.unknownOrder(ref: ref) }
+                guard
+                    let row = try db.queryFirst(
+                        """
+                        SELECT o.ref, o.status, o.placed_at, c.country, c.region, o.shipping,
+                               (SELECT min(s.shipped_at) FROM shipments s WHERE s.order_id = o.id),
+                               (SELECT s.carrier FROM shipments s WHERE s.order_id = o.id ORDER BY s.id LIMIT 1),
+                               (SELECT max(s.delivered_at) FROM shipments s WHERE s.order_id = o.id), o.delivery_hours
+                          FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.ref = ?
+                        """, ref,
+                        row: { r in
+                            (
+                                r.string(0), OrderStatus(rawValue: r.string(1)) ?? .pending,
+                                Instant.parse(r.string(2)) ?? now,
+                                LeadQuery(
+                                    country: r.optionalString(3), region: r.optionalString(4), shipping: r.string(5),
+                                    carrier: r.optionalString(7)),
+                                r.optionalString(6).flatMap(Instant.parse), r.optionalString(8).flatMap(Instant.parse),
+                                r.isNull(9) ? false : true
+                            )
+                        })
+                else { throw OrderError.unknownOrder(ref: ref) }
                 let (realRef, status, placed, query, shippedAt, deliveredAt, delivered) = row
-                var p = DeliveryPrediction(ref: realRef, status: status, placed: placed, shippedAt: shippedAt,
-                                           deliveredAt: delivered ? deliveredAt : nil)
-                if status == .cancelled { p.note = "cancelled"; out.append(p); continue }
-                if delivered || status == .delivered || status == .completed { out.append(p); continue }
+                var p = DeliveryPrediction(
+                    ref: realRef, status: status, placed: placed, shippedAt: shippedAt,
+                    deliveredAt: delivered ? deliveredAt : nil)
+                if status == .cancelled {
+                    p.note = "cancelled"
+                    out.append(p)
+                    continue
+                }
+                if delivered || status == .delivered || status == .completed {
+                    out.append(p)
+                    continue
+                }
                 if shippedAt != nil && (status == .shipped) {
                     if modelWithCarrier == nil { modelWithCarrier = try leadModel(withCarrier: true) }
                     let elapsed = max(0, now.timeIntervalSince(shippedAt!) / 3600)
                     guard let m = modelWithCarrier, let d = m.predictDelivery(query, elapsed: elapsed) else {
-                        p.note = notEnough(modelWithCarrier!.known); out.append(p); continue
+                        p.note = notEnough(modelWithCarrier!.known)
+                        out.append(p)
+                        continue
                     }
-                    p.group = d.group; p.groupSize = d.size
+                    p.group = d.group
+                    p.groupSize = d.size
                     if let range = d.delivery {
                         p.delivery = dates(from: shippedAt!, range)
                     } else {
-                        p.note = "no estimate: on its way longer than \(d.shorter) of the \(d.size) past orders \(d.group)"
+                        p.note =
+                            "no estimate: on its way longer than \(d.shorter) of the \(d.size) past orders \(d.group)"
                     }
                 } else {
                     if model == nil { model = try leadModel(withCarrier: false) }
@@ -275,16 +318,20 @@ extension OrderStore {
                     // the delivery, on the time since the order.
                     let elapsed = max(0, now.timeIntervalSince(placed) / 3600)
                     guard let m = model, let t = m.predictTotal(query, elapsed: elapsed) else {
-                        p.note = notEnough(model!.known); out.append(p); continue
+                        p.note = notEnough(model!.known)
+                        out.append(p)
+                        continue
                     }
-                    p.group = t.group; p.groupSize = t.size
+                    p.group = t.group
+                    p.groupSize = t.size
                     if shippedAt == nil, let ship = t.ship { p.ship = dates(from: placed, ship) }
                     if let total = t.total {
                         p.delivery = dates(from: placed, total)
                     } else if shippedAt == nil {
                         // Later than nearly every past order: if it ships now, the usual time on the way.
                         p.delivery = dates(from: now, t.delivery)
-                        p.late = "later than \(t.shorter) of the \(t.size) past orders \(t.group): if it ships today, the usual time on the way"
+                        p.late =
+                            "later than \(t.shorter) of the \(t.size) past orders \(t.group): if it ships today, the usual time on the way"
                     } else {
                         p.note = "no estimate: later than \(t.shorter) of the \(t.size) past orders \(t.group)"
                     }

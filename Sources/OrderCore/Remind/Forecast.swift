@@ -99,14 +99,19 @@ public struct DemandForecast: Sendable {
 extension OrderStore {
     /// Weekly units of each product (kept orders; UTC days in Monday-to-Sunday weeks),
     /// from its first sale to the last complete week before `today`.
-    func weeklyDemand(productIDs: [Int64]? = nil, today: LocalDate) throws -> [Int64: (first: LocalDate, weeks: [Double])] {
+    func weeklyDemand(productIDs: [Int64]? = nil, today: LocalDate) throws -> [Int64: (
+        first: LocalDate, weeks: [Double]
+    )] {
         let thisWeek = today.adding(days: 1 - today.isoWeekday)
         var daily: [Int64: [(Int, Int64)]] = [:]
-        let filter = productIDs.map { ids in "AND product_id IN (\(ids.map(String.init).joined(separator: ",")))" } ?? ""
-        try db.forEach("""
+        let filter =
+            productIDs.map { ids in "AND product_id IN (\(ids.map(String.init).joined(separator: ",")))" } ?? ""
+        try db.forEach(
+            """
             SELECT product_id, unixepoch(day) / 86400, sum(units) FROM stats_daily_product
              WHERE day < ? AND units > 0 \(filter) GROUP BY product_id, day
-            """, arguments: [thisWeek.iso]) { r in
+            """, arguments: [thisWeek.iso]
+        ) { r in
             // Days since 1970-01-01, as LocalDate counts them (no date string per row).
             daily[r.int64(0), default: []].append((r.int(1), r.int64(2)))
         }
@@ -124,12 +129,15 @@ extension OrderStore {
         return out
     }
 
-    static func forecast(sku: String, name: String, first: LocalDate?, weeks: [Double], minWeeks: Int) -> DemandForecast {
+    static func forecast(sku: String, name: String, first: LocalDate?, weeks: [Double], minWeeks: Int) -> DemandForecast
+    {
         let sold = Int64(weeks.reduce(0, +))
-        var f = DemandForecast(sku: sku, name: name, weeks: weeks.count, weeksWithSales: weeks.filter { $0 > 0 }.count,
-                               unitsSold: sold, perWeek: 0, low: 0, high: 0, errorSpread: 0, firstWeek: first)
+        var f = DemandForecast(
+            sku: sku, name: name, weeks: weeks.count, weeksWithSales: weeks.filter { $0 > 0 }.count,
+            unitsSold: sold, perWeek: 0, low: 0, high: 0, errorSpread: 0, firstWeek: first)
         guard weeks.count >= minWeeks, sold > 0 else {
-            f.notEnough = sold == 0
+            f.notEnough =
+                sold == 0
                 ? "not enough history (no sales yet, need \(minWeeks) weeks)"
                 : "not enough history (\(weeks.count) week\(weeks.count == 1 ? "" : "s") of sales, need \(minWeeks))"
             return f
@@ -155,18 +163,21 @@ extension OrderStore {
     /// Tracked products with stock left and a forecast: how many days the stock lasts.
     func stockoutCandidates(today: LocalDate, minWeeks: Int) throws -> [StockoutCandidate] {
         let defaultLead = Int(try setting(.leadDays) ?? "14") ?? 14
-        let products = try db.query("""
+        let products = try db.query(
+            """
             SELECT id, sku, name, on_hand - reserved, lead_days FROM products
              WHERE track_stock = 1 AND active = 1 AND on_hand - reserved > 0
-            """) { r in (r.int64(0), r.string(1), r.string(2), r.int64(3), r.optionalInt(4)) }
+            """
+        ) { r in (r.int64(0), r.string(1), r.string(2), r.int64(3), r.optionalInt(4)) }
         guard !products.isEmpty else { return [] }
         let demand = try weeklyDemand(productIDs: products.map(\.0), today: today)
         return products.compactMap { id, sku, name, available, lead in
             guard let d = demand[id] else { return nil }
             let f = Self.forecast(sku: sku, name: name, first: d.first, weeks: d.weeks, minWeeks: minWeeks)
             guard f.notEnough == nil, f.perWeek > 0 else { return nil }
-            return StockoutCandidate(sku: sku, name: name, available: available, weekly: f.perWeek,
-                                     daysLeft: Double(available) / (f.perWeek / 7), leadDays: lead ?? defaultLead)
+            return StockoutCandidate(
+                sku: sku, name: name, available: available, weekly: f.perWeek,
+                daysLeft: Double(available) / (f.perWeek / 7), leadDays: lead ?? defaultLead)
         }
     }
 }

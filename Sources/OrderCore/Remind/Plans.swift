@@ -27,7 +27,8 @@ public struct ReorderLine: Sendable {
     public var note: String? {
         guard let notEnough = forecast.notEnough else { return nil }
         guard let level = reorderLevel, level > 0 else {
-            return "\(notEnough); no reorder level set, so at 0 available (set one: orderctl product update \(forecast.sku) --reorder-at N)"
+            return
+                "\(notEnough); no reorder level set, so at 0 available (set one: orderctl product update \(forecast.sku) --reorder-at N)"
         }
         return "\(notEnough); by your reorder level \(level), up to twice it"
     }
@@ -78,7 +79,7 @@ public struct DemandBacktest: Sendable {
 
 /// A running median: two heaps.
 struct RunningMedian {
-    var low = Heap(less: { $0 > $1 })   // max-heap
+    var low = Heap(less: { $0 > $1 })  // max-heap
     var high = Heap(less: { $0 < $1 })  // min-heap
     var count: Int { low.count + high.count }
     mutating func insert(_ x: Double) {
@@ -97,7 +98,10 @@ struct RunningMedian {
         mutating func push(_ x: Double) {
             items.append(x)
             var i = items.count - 1
-            while i > 0, less(items[i], items[(i - 1) / 2]) { items.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+            while i > 0, less(items[i], items[(i - 1) / 2]) {
+                items.swapAt(i, (i - 1) / 2)
+                i = (i - 1) / 2
+            }
         }
         mutating func pop() -> Double {
             let top = items[0]
@@ -105,12 +109,14 @@ struct RunningMedian {
             items.removeLast()
             var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
+                let l = 2 * i + 1
+                let r = l + 1
                 var m = i
                 if l < items.count, less(items[l], items[m]) { m = l }
                 if r < items.count, less(items[r], items[m]) { m = r }
                 if m == i { break }
-                items.swapAt(i, m); i = m
+                items.swapAt(i, m)
+                i = m
             }
             return top
         }
@@ -121,16 +127,27 @@ extension OrderStore {
     /// The z of a one-sided normal service level (Acklam's approximation of the
     /// inverse normal; good to 1e-9, far beyond what a safety stock needs).
     static func z(_ p: Double) -> Double {
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let a = [
+            -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00,
+        ]
+        let b = [
+            -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01,
+        ]
+        let c = [
+            -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00,
+        ]
         let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
         if p < 0.02425 {
             let q = (-2 * log(p)).squareRoot()
-            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         }
         if p > 1 - 0.02425 { return -z(1 - p) }
-        let q = p - 0.5, r = q * q
+        let q = p - 0.5
+        let r = q * q
         return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
             / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     }
@@ -141,7 +158,9 @@ extension OrderStore {
             let today = LocalDate(now, in: try timeZone())
             var products: [(Int64, String, String)] = []
             if skus.isEmpty {
-                products = try db.query("SELECT id, sku, name FROM products WHERE active = 1 ORDER BY sku") { ($0.int64(0), $0.string(1), $0.string(2)) }
+                products = try db.query("SELECT id, sku, name FROM products WHERE active = 1 ORDER BY sku") {
+                    ($0.int64(0), $0.string(1), $0.string(2))
+                }
             } else {
                 for sku in skus {
                     guard let p = try findProduct(sku) else { throw try unknownProduct(sku) }
@@ -164,17 +183,25 @@ extension OrderStore {
             let lead = Int(try setting(.leadDays) ?? "14") ?? 14
             let service = Int(try setting(.serviceLevel) ?? "95") ?? 95
             let cover = Int(try setting(.coverDays) ?? "28") ?? 28
-            let products = try db.query("""
+            let products = try db.query(
+                """
                 SELECT id, sku, name, on_hand - reserved, lead_days, service_level, cover_days, reorder_at FROM products
                  WHERE track_stock = 1 AND active = 1 ORDER BY sku
-                """) { r in (r.int64(0), r.string(1), r.string(2), r.int64(3), r.optionalInt(4) ?? lead, r.optionalInt(5) ?? service,
-                             r.optionalInt(6) ?? cover, r.optionalInt64(7)) }
+                """
+            ) { r in
+                (
+                    r.int64(0), r.string(1), r.string(2), r.int64(3), r.optionalInt(4) ?? lead,
+                    r.optionalInt(5) ?? service,
+                    r.optionalInt(6) ?? cover, r.optionalInt64(7)
+                )
+            }
             let demand = try weeklyDemand(productIDs: products.map(\.0), today: today)
             return products.map { id, sku, name, available, lead, service, cover, level in
                 let d = demand[id]
                 let f = Self.forecast(sku: sku, name: name, first: d?.first, weeks: d?.weeks ?? [], minWeeks: minWeeks)
-                var line = ReorderLine(forecast: f, available: available, leadDays: lead, serviceLevel: service, coverDays: cover,
-                                       leadDemand: 0, safetyStock: 0, reorderPoint: 0, orderQuantity: 0, reorderLevel: level)
+                var line = ReorderLine(
+                    forecast: f, available: available, leadDays: lead, serviceLevel: service, coverDays: cover,
+                    leadDemand: 0, safetyStock: 0, reorderPoint: 0, orderQuantity: 0, reorderLevel: level)
                 guard f.notEnough == nil else {
                     // No forecast yet: the owner's level, where the low-stock reminder warns.
                     line.byLevel = true
@@ -201,14 +228,18 @@ extension OrderStore {
         try db.read {
             let zone = try timeZone()
             var samples: [LeadSample] = []
-            try db.forEach("""
+            try db.forEach(
+                """
                 SELECT o.placed_at, o.ship_hours, o.delivery_hours, c.country, c.region, o.shipping, o.due_date
                   FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.delivery_hours IS NOT NULL
-                """) { r in
+                """
+            ) { r in
                 guard let placed = Instant.parse(r.string(0)) else { return }
-                samples.append(LeadSample(placed: placed, shipHours: r.int(1), deliveryHours: r.int(2), country: r.optionalString(3),
-                                          region: r.optionalString(4), shipping: r.string(5), carrier: nil,
-                                          due: r.optionalString(6).flatMap(LocalDate.init(iso:))))
+                samples.append(
+                    LeadSample(
+                        placed: placed, shipHours: r.int(1), deliveryHours: r.int(2), country: r.optionalString(3),
+                        region: r.optionalString(4), shipping: r.string(5), carrier: nil,
+                        due: r.optionalString(6).flatMap(LocalDate.init(iso:))))
             }
             let byPlaced = samples.sorted { $0.placed < $1.placed }
             let byDelivered = samples.sorted { $0.delivered < $1.delivered }
@@ -255,10 +286,12 @@ extension OrderStore {
                     chosen.append((p.id, p.sku))
                 }
             } else {
-                chosen = try db.query("""
+                chosen = try db.query(
+                    """
                     SELECT p.id, p.sku FROM products p JOIN (SELECT product_id, sum(units) AS u FROM stats_daily_product GROUP BY 1) s
                       ON s.product_id = p.id WHERE s.u > 0 ORDER BY s.u DESC, p.sku LIMIT ?
-                    """, top ?? 50) { ($0.int64(0), $0.string(1)) }
+                    """, top ?? 50
+                ) { ($0.int64(0), $0.string(1)) }
             }
             let demand = try weeklyDemand(productIDs: chosen.map(\.0), today: today)
             var result = DemandBacktest()

@@ -102,7 +102,9 @@ extension OrderStore {
             result.dataVersion = try db.scalarInt("PRAGMA data_version")
             var bulk: [String: RemindResult.LastRun] = [:]
             try db.forEach("SELECT rule, at, over, args FROM reminder_runs") { r in
-                let args = r.optionalString(3).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: [String]] }
+                let args = r.optionalString(3).flatMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: [String]]
+                }
                 bulk[r.string(0).lowercased()] = .init(at: r.string(1), over: r.string(2), args: args)
             }
             // Reminders snoozed through a run or since (ended snoozes keep their end): such
@@ -110,12 +112,16 @@ extension OrderStore {
             var snoozedSince: [String: [String]] = [:]
             let nowText = Instant.format(now)
             if let oldest = bulk.values.filter({ $0.args != nil }).map(\.at).min() {
-                try db.forEach("SELECT key, snoozed_until, snoozed_at FROM reminder_log WHERE snoozed_until >= ?", arguments: [oldest]) { r in
+                try db.forEach(
+                    "SELECT key, snoozed_until, snoozed_at FROM reminder_log WHERE snoozed_until >= ?",
+                    arguments: [oldest]
+                ) { r in
                     let key = r.string(0)
                     guard let colon = key.firstIndex(of: ":") else { return }
                     let rule = key[..<colon].lowercased()
                     guard let at = bulk[rule]?.at else { return }
-                    let until = r.string(1), from = r.optionalString(2) ?? ""
+                    let until = r.string(1)
+                    let from = r.optionalString(2) ?? ""
                     if until > nowText || (until >= at && from <= at) {
                         snoozedSince[rule, default: []].append(String(key[key.index(after: colon)...]))
                     }
@@ -123,20 +129,23 @@ extension OrderStore {
             }
             let todayStart = Instant.format(today.start(in: zone))
             for (i, rule) in rules.enumerated() {
-                let cooldown = rule.params["cooldown"].flatMap { try? Span.parse($0, field: "cooldown") } ?? cooldownDefault
+                let cooldown =
+                    rule.params["cooldown"].flatMap { try? Span.parse($0, field: "cooldown") } ?? cooldownDefault
                 // Shown at or before this instant means the cool-down is over. Whole days
                 // count calendar days, so a daily cron job a minute early still sees
                 // yesterday's reminders again.
-                let over = Instant.format(cooldown.isWholeDays
-                    ? today.adding(days: 1 - cooldown.days).start(in: zone).addingTimeInterval(-1)
-                    : now.addingTimeInterval(-cooldown.seconds))
+                let over = Instant.format(
+                    cooldown.isWholeDays
+                        ? today.adding(days: 1 - cooldown.days).start(in: zone).addingTimeInterval(-1)
+                        : now.addingTimeInterval(-cooldown.seconds))
                 // What the last run's thresholds tell (see RuleScan.scan).
                 var last = bulk[rule.name.lowercased()]
                 if last?.args?[Self.kindArg] != [rule.kind.rawValue] { last?.args = nil }
                 let oneDay = cooldown.isWholeDays && cooldown.days == 1
-                let scan = RuleScan(rule: rule, now: nowText, over: over, all: all, limit: limit, bulk: last,
-                                    settles: oneDay && last?.args?[Self.oneDayArg] == ["1"],
-                                    oneDay: oneDay, skip: snoozedSince[rule.name.lowercased()] ?? [])
+                let scan = RuleScan(
+                    rule: rule, now: nowText, over: over, all: all, limit: limit, bulk: last,
+                    settles: oneDay && last?.args?[Self.oneDayArg] == ["1"],
+                    oneDay: oneDay, skip: snoozedSince[rule.name.lowercased()] ?? [])
                 try candidates(scan, now: now, today: today, names: names)
                 var hits = scan.hits.sorted { $0.weight > $1.weight }
                 if let limit, hits.count > limit {
@@ -152,14 +161,25 @@ extension OrderStore {
                 if scan.more > 0 { result.more.append((rule.name, scan.more)) }
                 scan.args[Self.kindArg] = [rule.kind.rawValue]
                 scan.args[Self.oneDayArg] = [oneDay ? "1" : "0"]
-                let args = (try? JSONSerialization.data(withJSONObject: scan.args, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
-                result.runs.append(.init(rule: rule.name, over: over, todayStart: todayStart, wholeDays: cooldown.isWholeDays,
-                                         bulk: scan.bulk, fresh: scan.fresh, args: args))
+                let args = (try? JSONSerialization.data(withJSONObject: scan.args, options: [.sortedKeys])).map {
+                    String(decoding: $0, as: UTF8.self)
+                }
+                result.runs.append(
+                    .init(
+                        rule: rule.name, over: over, todayStart: todayStart, wholeDays: cooldown.isWholeDays,
+                        bulk: scan.bulk, fresh: scan.fresh, args: args))
                 for c in hits {
                     var r = try c.make()
-                    r.key = rule.name + ":" + c.subject; r.rule = rule.name; r.kind = rule.kind; r.urgency = rule.urgency
-                    r.situation = c.situation; r.weight = c.weight; r.ruleIndex = i; r.state = c.state
-                    r.lastShown = c.shownAt.flatMap(Instant.parse); r.ownShownAt = c.ownShownAt
+                    r.key = rule.name + ":" + c.subject
+                    r.rule = rule.name
+                    r.kind = rule.kind
+                    r.urgency = rule.urgency
+                    r.situation = c.situation
+                    r.weight = c.weight
+                    r.ruleIndex = i
+                    r.state = c.state
+                    r.lastShown = c.shownAt.flatMap(Instant.parse)
+                    r.ownShownAt = c.ownShownAt
                     r.snoozedUntil = c.state == .snoozed ? c.snoozedUntil.flatMap(Instant.parse) : nil
                     result.shown.append(r)
                 }
@@ -200,10 +220,19 @@ extension OrderStore {
         /// The thresholds of each query (by its id), for the next run.
         var args: [String: [String]] = [:]
         var queryHits = 0
-        init(rule: Rule, now: String, over: String, all: Bool, limit: Int?, bulk: RemindResult.LastRun?,
-             settles: Bool = false, oneDay: Bool = false, skip: [String] = []) {
-            self.rule = rule; self.now = now; self.over = over; self.all = all; self.limit = limit; self.bulk = bulk
-            self.settles = settles; self.oneDay = oneDay; self.skip = skip
+        init(
+            rule: Rule, now: String, over: String, all: Bool, limit: Int?, bulk: RemindResult.LastRun?,
+            settles: Bool = false, oneDay: Bool = false, skip: [String] = []
+        ) {
+            self.rule = rule
+            self.now = now
+            self.over = over
+            self.all = all
+            self.limit = limit
+            self.bulk = bulk
+            self.settles = settles
+            self.oneDay = oneDay
+            self.skip = skip
         }
 
         /// When a hit was last shown. A recorded run of the rule showed every hit of the
@@ -226,11 +255,14 @@ extension OrderStore {
         /// `shownSQL` in Swift, for the few hits that are written out.
         func shown(own: String, snoozedUntil: String?, snoozedAt: String?) -> String {
             guard let bulk, own < bulk.at, own <= bulk.over,
-                  !(snoozedUntil.map { $0 >= bulk.at && (snoozedAt ?? "") <= bulk.at } ?? false) else { return own }
+                !(snoozedUntil.map { $0 >= bulk.at && (snoozedAt ?? "") <= bulk.at } ?? false)
+            else { return own }
             return bulk.at
         }
 
-        static let states: [Reminder.State] = [.new, .changed, .again, .quiet, .snoozed, .again, .quiet, .again, .quiet]
+        static let states: [Reminder.State] = [
+            .new, .changed, .again, .quiet, .snoozed, .again, .quiet, .again, .quiet,
+        ]
 
         /// Runs `inner` (which ends its columns with subject_ and situation_) and makes a
         /// candidate of each hit the log does not silence, up to the limit. `id` names
@@ -244,8 +276,10 @@ extension OrderStore {
         /// - otherwise, when the log has no showing of it (no entry, or only a snooze that
         ///   ended before that run), it counts as shown at that run; quiet ones get an
         ///   entry with that time here, which the next run needs.
-        func scan(_ db: Database, id: String = "", _ inner: String, _ args: [String], due: String? = nil,
-                  _ make: (Row) throws -> Candidate) throws {
+        func scan(
+            _ db: Database, id: String = "", _ inner: String, _ args: [String], due: String? = nil,
+            _ make: (Row) throws -> Candidate
+        ) throws {
             queryHits = 0
             self.args[id] = args
             let prefix = rule.name + ":"
@@ -258,7 +292,8 @@ extension OrderStore {
                 test = "(\(due))"
                 if !skip.isEmpty {
                     test! += " AND h.subject_ NOT IN (SELECT value FROM json_each(:skip_))"
-                    named["skip_"] = String(decoding: (try? JSONSerialization.data(withJSONObject: skip)) ?? Data("[]".utf8), as: UTF8.self)
+                    named["skip_"] = String(
+                        decoding: (try? JSONSerialization.data(withJSONObject: skip)) ?? Data("[]".utf8), as: UTF8.self)
                 }
             }
             let sql: String
@@ -299,11 +334,19 @@ extension OrderStore {
                 if code >= 5 { fromLastRun += 1 }
                 if code == 8 && !oneDay { fresh.append((prefix + r.string(n - 7), r.string(n - 6), bulk?.at)) }
                 let state = Self.states[code]
-                if !all && state == .quiet { quiet += 1; return }
-                if !all && state == .snoozed { snoozed += 1; return }
+                if !all && state == .quiet {
+                    quiet += 1
+                    return
+                }
+                if !all && state == .snoozed {
+                    snoozed += 1
+                    return
+                }
                 if let limit, queryHits >= limit {
                     more += 1
-                    if state == .changed || (state == .new && logNew) { fresh.append((prefix + r.string(n - 7), r.string(n - 6), nil)) }
+                    if state == .changed || (state == .new && logNew) {
+                        fresh.append((prefix + r.string(n - 7), r.string(n - 6), nil))
+                    }
                     return
                 }
                 queryHits += 1
@@ -313,25 +356,41 @@ extension OrderStore {
                 c.logNew = logNew
                 c.snoozedUntil = r.optionalString(n - 2)
                 c.ownShownAt = code >= 5 ? nil : r.optionalString(n - 3)
-                c.shownAt = r.optionalString(n - 3).map { shown(own: $0, snoozedUntil: c.snoozedUntil, snoozedAt: r.optionalString(n - 1)) }
+                c.shownAt = r.optionalString(n - 3).map {
+                    shown(own: $0, snoozedUntil: c.snoozedUntil, snoozedAt: r.optionalString(n - 1))
+                }
                 hits.append(c)
             }
         }
 
         /// The same for hits worked out in Swift: the log is read per key.
         func add(_ db: Database, _ c: Candidate) throws {
-            let row = try db.queryFirst("SELECT situation, shown_at, snoozed_until, snoozed_at FROM reminder_log WHERE key = ?", rule.name + ":" + c.subject) {
+            let row = try db.queryFirst(
+                "SELECT situation, shown_at, snoozed_until, snoozed_at FROM reminder_log WHERE key = ?",
+                rule.name + ":" + c.subject
+            ) {
                 ($0.string(0), $0.optionalString(1), $0.optionalString(2), $0.optionalString(3))
             }
             var c = c
             if let (situation, ownShown, until, from) = row {
                 let shown = ownShown.map { self.shown(own: $0, snoozedUntil: until, snoozedAt: from) }
-                c.shownAt = shown; c.snoozedUntil = until; c.ownShownAt = ownShown
-                if let until, until > now { c.state = .snoozed }
-                else if let shown { c.state = situation != c.situation ? .changed : shown <= over ? .again : .quiet }
+                c.shownAt = shown
+                c.snoozedUntil = until
+                c.ownShownAt = ownShown
+                if let until, until > now {
+                    c.state = .snoozed
+                } else if let shown {
+                    c.state = situation != c.situation ? .changed : shown <= over ? .again : .quiet
+                }
             }
-            if !all && c.state == .quiet { quiet += 1; return }
-            if !all && c.state == .snoozed { snoozed += 1; return }
+            if !all && c.state == .quiet {
+                quiet += 1
+                return
+            }
+            if !all && c.state == .snoozed {
+                snoozed += 1
+                return
+            }
             hits.append(c)
         }
     }
@@ -354,17 +413,20 @@ extension OrderStore {
             let recordRuns = try db.scalarInt("PRAGMA data_version") == result.dataVersion
             let failedKeys = Set(failed.map(\.key))
             // Many rows at a time: a first run can have many to write.
-            let log = BulkInsert(db, table: "reminder_log", columns: ["key", "situation", "shown_at"], onConflict: Self.logShownConflict)
+            let log = BulkInsert(
+                db, table: "reminder_log", columns: ["key", "situation", "shown_at"], onConflict: Self.logShownConflict)
             func logShown(_ key: String, _ situation: String, _ shownAt: String) throws {
                 try log.add { $0 += [.text(key), .text(situation), .text(shownAt)] }
             }
             for run in result.runs where recordRuns {
-                let prefix = run.rule + ":", end = run.rule + ";"
+                let prefix = run.rule + ":"
+                let end = run.rule + ";"
                 // The previous run's showings that still count (within the cool-down)
                 // are written out before this run replaces it; on the same calendar day
                 // of a whole-day cool-down the day is all that counts.
                 if let b = run.bulk, b.at > run.over, !(run.wholeDays && b.at >= run.todayStart) {
-                    try db.run("""
+                    try db.run(
+                        """
                         UPDATE reminder_log SET shown_at = ?1
                          WHERE key >= ?3 AND key < ?4 AND shown_at < ?1 AND shown_at <= ?2
                            AND NOT coalesce(snoozed_until >= ?1 AND coalesce(snoozed_at, '') <= ?1, 0)
@@ -373,7 +435,8 @@ extension OrderStore {
                 for f in run.fresh {
                     try logShown(f.key, f.situation, f.at ?? at)
                 }
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO reminder_runs(rule, at, over, args) VALUES (?, ?, ?, ?)
                     ON CONFLICT (rule) DO UPDATE SET at = excluded.at, over = excluded.over, args = excluded.args
                     """, run.rule, at, run.over, run.args)
@@ -381,13 +444,16 @@ extension OrderStore {
             // Shown again, unchanged: the run just recorded counts for them. An entry
             // close to being forgotten is written all the same.
             let stale = Instant.format(self.now.addingTimeInterval(-200 * 86400))
-            for r in result.shown where !failedKeys.contains(r.key)
-                && (!recordRuns || r.state != .again || (r.ownShownAt.map { $0 < stale } ?? false)) {
+            for r in result.shown
+            where !failedKeys.contains(r.key)
+                && (!recordRuns || r.state != .again || (r.ownShownAt.map { $0 < stale } ?? false))
+            {
                 try logShown(r.key, r.situation, at)
             }
             try log.flush()
             for r in failed {
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO reminder_log(key, situation, snoozed_until, snoozed_at) VALUES (?, '', ?2, ?2)
                     ON CONFLICT (key) DO UPDATE SET snoozed_at = iif(snoozed_until >= ?2, coalesce(snoozed_at, ''), ?2),
                                                     snoozed_until = max(coalesce(snoozed_until, ''), ?2)
@@ -423,7 +489,10 @@ extension OrderStore {
         /// Whether a new hit needs a log entry (see RuleScan.scan).
         var logNew = true
         init(subject: String, situation: String, weight: Double, make: @escaping () throws -> Reminder) {
-            self.subject = subject; self.situation = situation; self.weight = weight; self.make = make
+            self.subject = subject
+            self.situation = situation
+            self.weight = weight
+            self.make = make
         }
     }
 
@@ -449,7 +518,8 @@ extension OrderStore {
             // A snooze still running, or one that lasted through the rule's last run, keeps
             // its start: that run did not show the reminder.
             let rule = String(key[..<key.firstIndex(of: ":")!])
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO reminder_log(key, situation, snoozed_until, snoozed_at) VALUES (?1, '', ?2, ?3)
                 ON CONFLICT (key) DO UPDATE SET snoozed_until = excluded.snoozed_until,
                     snoozed_at = iif(snoozed_until > excluded.snoozed_at
@@ -464,7 +534,9 @@ extension OrderStore {
     public func unsnooze(_ key: String) throws -> Bool {
         try db.transaction {
             let key = try checkedKey(key)
-            let was = try db.scalarInt("SELECT count(*) FROM reminder_log WHERE key = ? AND snoozed_until > ?", key, nowText) > 0
+            let was =
+                try db.scalarInt("SELECT count(*) FROM reminder_log WHERE key = ? AND snoozed_until > ?", key, nowText)
+                > 0
             // The snooze ends now, not never: a run of the rule while it lasted did not
             // show the reminder, which its start and end tell (see shownSQL).
             if was { try db.run("UPDATE reminder_log SET snoozed_until = ? WHERE key = ?", nowText, key) }
@@ -474,7 +546,10 @@ extension OrderStore {
 
     public func snoozes() throws -> [Snooze] {
         try db.read {
-            try db.query("SELECT key, snoozed_until FROM reminder_log WHERE snoozed_until > ? ORDER BY snoozed_until, key", nowText) { r in
+            try db.query(
+                "SELECT key, snoozed_until FROM reminder_log WHERE snoozed_until > ? ORDER BY snoozed_until, key",
+                nowText
+            ) { r in
                 Snooze(key: r.string(0), until: Instant.parse(r.string(1)) ?? now)
             }
         }
@@ -482,8 +557,11 @@ extension OrderStore {
 
     /// `rule:subject` with the rule's stored spelling and the subject checked.
     func checkedKey(_ key: String) throws -> String {
-        guard let colon = key.firstIndex(of: ":"), colon != key.startIndex, key.index(after: colon) != key.endIndex else {
-            throw OrderError.invalidValue(field: "key", value: key, reason: "expected RULE:SUBJECT as remind shows it, e.g. overdue:1042 or low-stock:MUG-01")
+        guard let colon = key.firstIndex(of: ":"), colon != key.startIndex, key.index(after: colon) != key.endIndex
+        else {
+            throw OrderError.invalidValue(
+                field: "key", value: key,
+                reason: "expected RULE:SUBJECT as remind shows it, e.g. overdue:1042 or low-stock:MUG-01")
         }
         let rule = try requireRule(String(key[..<colon]))
         let subject = String(key[key.index(after: colon)...])
@@ -492,7 +570,9 @@ extension OrderStore {
             guard let p = try findProduct(subject) else { throw OrderError.unknownProduct(sku: subject) }
             return "\(rule.name):\(p.sku)"
         default:
-            guard let ref = try db.scalarString("SELECT ref FROM orders WHERE ref = ?", subject) else { throw OrderError.unknownOrder(ref: subject) }
+            guard let ref = try db.scalarString("SELECT ref FROM orders WHERE ref = ?", subject) else {
+                throw OrderError.unknownOrder(ref: subject)
+            }
             return "\(rule.name):\(ref)"
         }
     }
@@ -504,122 +584,166 @@ extension OrderStore {
     func candidates(_ scan: RuleScan, now: Date, today: LocalDate, names: NameCache) throws {
         let db = self.db
         let rule = scan.rule
-        func message(_ text: String, value: String, threshold: String, order: String? = nil, customer: String? = nil,
-                     sku: String? = nil) -> Reminder {
-            Reminder(key: "", rule: "", kind: rule.kind, urgency: rule.urgency, message: text, value: value,
-                     threshold: threshold, situation: "", orderRef: order, customer: customer, sku: sku)
+        func message(
+            _ text: String, value: String, threshold: String, order: String? = nil, customer: String? = nil,
+            sku: String? = nil
+        ) -> Reminder {
+            Reminder(
+                key: "", rule: "", kind: rule.kind, urgency: rule.urgency, message: text, value: value,
+                threshold: threshold, situation: "", orderRef: order, customer: customer, sku: sku)
         }
         func days(_ n: Int) -> String { Span.count(n, "day") }
         switch rule.kind {
         case .dueSoon:
             let within = rule.span("within").days
-            try scan.scan(db, """
+            try scan.scan(
+                db,
+                """
                 SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
                   FROM orders o INDEXED BY orders_open_due
                  WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date >= ? AND o.due_date <= ?
                 """, [today.iso, today.adding(days: within).iso],
-                due: "h.updated_at < :bat_ AND h.due_date >= :b1_ AND h.due_date <= :b2_") { r in
+                due: "h.updated_at < :bat_ AND h.due_date >= :b1_ AND h.due_date <= :b2_"
+            ) { r in
                 let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
                 let due = LocalDate(iso: dueText)!
                 let left = today.days(until: due)
                 return Candidate(subject: ref, situation: "due \(dueText)", weight: Double(-left)) {
                     let name = try names.name(customer, db)
                     let when = left == 0 ? "today" : left == 1 ? "tomorrow" : "in \(days(left))"
-                    return message("order \(ref) (\(name)) is due \(when), \(dueText), and is still \(status) (due-soon within \(days(within)))",
-                                   value: days(left), threshold: "within \(days(within))", order: ref, customer: name)
+                    return message(
+                        "order \(ref) (\(name)) is due \(when), \(dueText), and is still \(status) (due-soon within \(days(within)))",
+                        value: days(left), threshold: "within \(days(within))", order: ref, customer: name)
                 }
             }
         case .overdue:
             let grace = rule.span("grace").days
-            try scan.scan(db, """
+            try scan.scan(
+                db,
+                """
                 SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
                   FROM orders o INDEXED BY orders_open_due
                  WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date < ?
-                """, [today.adding(days: -grace).iso], due: "h.updated_at < :bat_ AND h.due_date < :b1_") { r in
+                """, [today.adding(days: -grace).iso], due: "h.updated_at < :bat_ AND h.due_date < :b1_"
+            ) { r in
                 let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
                 let late = LocalDate(iso: dueText)!.days(until: today)
                 return Candidate(subject: ref, situation: "due \(dueText)", weight: Double(late)) {
                     let name = try names.name(customer, db)
-                    return message("order \(ref) (\(name)) is \(days(late)) overdue (due \(dueText)) and is still \(status)"
-                                       + (grace > 0 ? " (grace \(days(grace)))" : ""),
-                                   value: days(late), threshold: grace > 0 ? "grace \(days(grace))" : "due date", order: ref, customer: name)
+                    return message(
+                        "order \(ref) (\(name)) is \(days(late)) overdue (due \(dueText)) and is still \(status)"
+                            + (grace > 0 ? " (grace \(days(grace)))" : ""),
+                        value: days(late), threshold: grace > 0 ? "grace \(days(grace))" : "due date", order: ref,
+                        customer: name)
                 }
             }
         case .stuck:
             for limit in try stuckLimits(rule) {
                 let status = limit.status.rawValue
-                try scan.scan(db, id: status, """
+                try scan.scan(
+                    db, id: status,
+                    """
                     SELECT o.ref, o.customer_id, o.status_at, o.updated_at, o.ref AS subject_, o.status || ' since ' || o.status_at AS situation_
                       FROM orders o INDEXED BY orders_in_status
                      WHERE o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')
                        AND o.status = '\(status)' AND o.status_at <= ?
                     """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))],
-                    due: "h.updated_at < :bat_ AND h.status_at <= :b1_") { r in
+                    due: "h.updated_at < :bat_ AND h.status_at <= :b1_"
+                ) { r in
                     let (ref, customer, since) = (r.string(0), r.int64(1), r.string(2))
                     let elapsed = now.timeIntervalSince(Instant.parse(since) ?? now)
-                    return Candidate(subject: ref, situation: "\(status) since \(since)", weight: elapsed / limit.span.seconds) {
+                    return Candidate(
+                        subject: ref, situation: "\(status) since \(since)", weight: elapsed / limit.span.seconds
+                    ) {
                         let name = try names.name(customer, db)
                         let shown = Span.compared(elapsed: elapsed, limit: limit.span)
-                        return message("order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(shown.elapsed) (limit \(shown.limit)\(limit.why))",
-                                       value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
+                        return message(
+                            "order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(shown.elapsed) (limit \(shown.limit)\(limit.why))",
+                            value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
                     }
                 }
             }
         case .unpaid:
             let after = rule.span("after")
-            try scan.scan(db, """
+            try scan.scan(
+                db,
+                """
                 SELECT o.ref, o.customer_id, o.total, o.paid_total, o.currency, o.confirmed_at, o.updated_at, o.ref AS subject_,
                        'paid ' || o.paid_total AS situation_
                   FROM orders o INDEXED BY orders_unpaid
                  WHERE o.paid_total < o.total AND o.status NOT IN ('pending', 'cancelled') AND o.confirmed_at <= ?
                 """, [Instant.format(now.addingTimeInterval(-after.seconds))],
-                due: "h.updated_at < :bat_ AND h.confirmed_at <= :b1_") { r in
-                let (ref, customer, total, paid, currency, confirmed) = (r.string(0), r.int64(1), r.int64(2), r.int64(3), r.string(4), r.string(5))
+                due: "h.updated_at < :bat_ AND h.confirmed_at <= :b1_"
+            ) { r in
+                let (ref, customer, total, paid, currency, confirmed) = (
+                    r.string(0), r.int64(1), r.int64(2), r.int64(3), r.string(4), r.string(5)
+                )
                 let elapsed = now.timeIntervalSince(Instant.parse(confirmed) ?? now)
                 return Candidate(subject: ref, situation: "paid \(paid)", weight: elapsed) {
                     let name = try names.name(customer, db)
                     let c = try Currency(code: currency)
                     let shown = Span.compared(elapsed: elapsed, limit: after)
-                    return message("order \(ref) (\(name)) still owes \(Money(minor: total - paid, currency: c)) of \(Money(minor: total, currency: c)) \(shown.elapsed) after it was confirmed (limit \(shown.limit))",
-                                   value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
+                    return message(
+                        "order \(ref) (\(name)) still owes \(Money(minor: total - paid, currency: c)) of \(Money(minor: total, currency: c)) \(shown.elapsed) after it was confirmed (limit \(shown.limit))",
+                        value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
                 }
             }
         case .lowStock:
-            try scan.scan(db, """
+            try scan.scan(
+                db,
+                """
                 SELECT sku, name, on_hand - reserved, reorder_at, on_hand, sku AS subject_, 'available ' || (on_hand - reserved) AS situation_
                   FROM products WHERE track_stock = 1 AND active = 1 AND on_hand - reserved <= coalesce(reorder_at, 0)
-                """, []) { r in
-                let (sku, name, available, level, onHand) = (r.string(0), r.string(1), r.int64(2), r.optionalInt64(3), r.int64(4))
+                """, []
+            ) { r in
+                let (sku, name, available, level, onHand) = (
+                    r.string(0), r.string(1), r.int64(2), r.optionalInt64(3), r.int64(4)
+                )
                 return Candidate(subject: sku, situation: "available \(available)", weight: Double(-available)) {
-                    let what = available <= 0 && onHand <= 0 ? "out of stock"
+                    let what =
+                        available <= 0 && onHand <= 0
+                        ? "out of stock"
                         : available <= 0 ? "none available (\(onHand) on hand, all reserved)" : "\(available) available"
                     let why = level.map { "at or below its reorder level of \($0)" } ?? "and no reorder level set"
-                    return message("\(sku) (\(name)): \(what), \(why)", value: "\(available)", threshold: level.map(String.init) ?? "0", sku: sku)
+                    return message(
+                        "\(sku) (\(name)): \(what), \(why)", value: "\(available)",
+                        threshold: level.map(String.init) ?? "0", sku: sku)
                 }
             }
         case .stockoutSoon:
-            for p in try stockoutCandidates(today: today, minWeeks: rule.int("min-weeks")) where p.daysLeft <= Double(p.leadDays) {
+            for p in try stockoutCandidates(today: today, minWeeks: rule.int("min-weeks"))
+            where p.daysLeft <= Double(p.leadDays) {
                 let left = Int(p.daysLeft.rounded(.down))
-                try scan.add(db, Candidate(subject: p.sku, situation: "available \(p.available)", weight: -p.daysLeft) {
-                    message("\(p.sku) (\(p.name)) will run out in about \(days(left)) (around \(today.adding(days: left).iso): \(p.available) available, selling about \(Self.rate(p.weekly)) a week), within its \(p.leadDays)-day restock lead time",
+                try scan.add(
+                    db,
+                    Candidate(subject: p.sku, situation: "available \(p.available)", weight: -p.daysLeft) {
+                        message(
+                            "\(p.sku) (\(p.name)) will run out in about \(days(left)) (around \(today.adding(days: left).iso): \(p.available) available, selling about \(Self.rate(p.weekly)) a week), within its \(p.leadDays)-day restock lead time",
                             value: days(left), threshold: "\(p.leadDays) days", sku: p.sku)
-                })
+                    })
             }
         case .flagged:
-            try scan.scan(db, """
+            try scan.scan(
+                db,
+                """
                 SELECT o.ref, o.customer_id, o.flag, o.status, o.id, o.ref AS subject_, 'flag ' || o.flag AS situation_
                   FROM orders o INDEXED BY orders_flag WHERE o.flag IS NOT NULL
-                """, []) { r in
+                """, []
+            ) { r in
                 let (ref, customer, flag, status, id) = (r.string(0), r.int64(1), r.string(2), r.string(3), r.int64(4))
                 return Candidate(subject: ref, situation: "flag \(flag)", weight: 0) {
                     let name = try names.name(customer, db)
-                    let since = try db.scalarString("SELECT max(at) FROM order_events WHERE order_id = ? AND kind = 'flagged'", id).flatMap(Instant.parse)
-                    return message("order \(ref) (\(name)) is flagged: \(flag)"
-                                       + (since.map { s in
-                                           let age = now.timeIntervalSince(s)
-                                           return age < 3600 ? " (flagged just now; \(status))" : " (for \(Span.elapsed(age)); \(status))"
-                                       } ?? " (\(status))"),
-                                   value: flag, threshold: "open flag", order: ref, customer: name)
+                    let since = try db.scalarString(
+                        "SELECT max(at) FROM order_events WHERE order_id = ? AND kind = 'flagged'", id
+                    ).flatMap(Instant.parse)
+                    return message(
+                        "order \(ref) (\(name)) is flagged: \(flag)"
+                            + (since.map { s in
+                                let age = now.timeIntervalSince(s)
+                                return age < 3600
+                                    ? " (flagged just now; \(status))" : " (for \(Span.elapsed(age)); \(status))"
+                            } ?? " (\(status))"),
+                        value: flag, threshold: "open flag", order: ref, customer: name)
                 }
             }
         }
@@ -653,7 +777,8 @@ extension OrderStore {
         let floor = rule.span("floor")
         let minHistory = rule.int("min-history")
         var histograms: [String: [(hours: Int, count: Int)]] = [:]
-        try db.forEach("SELECT status, hours, orders FROM status_durations WHERE orders > 0 ORDER BY status, hours") { r in
+        try db.forEach("SELECT status, hours, orders FROM status_durations WHERE orders > 0 ORDER BY status, hours") {
+            r in
             histograms[r.string(0), default: []].append((r.int(1), r.int(2)))
         }
         return RuleParameter.stuckStatuses.map { status, fallback in
@@ -664,8 +789,9 @@ extension OrderStore {
             let hist = histograms[status.rawValue] ?? []
             let n = hist.reduce(0) { $0 + $1.count }
             guard n >= minHistory else {
-                return StuckLimit(status: status, span: fallback,
-                                  why: ": the default until \(minHistory) orders have left \(status.rawValue) (\(n) so far)")
+                return StuckLimit(
+                    status: status, span: fallback,
+                    why: ": the default until \(minHistory) orders have left \(status.rawValue) (\(n) so far)")
             }
             // Nearest rank.
             let rank = max(1, Int((Double(percentile) / 100 * Double(n)).rounded(.up)))
@@ -673,13 +799,19 @@ extension OrderStore {
             var p = hist.last!.hours
             for (hours, count) in hist {
                 seen += count
-                if seen >= rank { p = hours; break }
+                if seen >= rank {
+                    p = hours
+                    break
+                }
             }
             let learned = Span(hours: max(p, 1))
             if learned < floor {
-                return StuckLimit(status: status, span: floor, why: ": the floor; the \(Self.ordinal(percentile)) percentile of \(n) stays is \(learned)")
+                return StuckLimit(
+                    status: status, span: floor,
+                    why: ": the floor; the \(Self.ordinal(percentile)) percentile of \(n) stays is \(learned)")
             }
-            return StuckLimit(status: status, span: learned, why: ": the \(Self.ordinal(percentile)) percentile of \(n) stays")
+            return StuckLimit(
+                status: status, span: learned, why: ": the \(Self.ordinal(percentile)) percentile of \(n) stays")
         }
     }
 

@@ -30,10 +30,13 @@ public enum RuleKind: String, Sendable, CaseIterable {
         switch self {
         case .dueSoon: return "open orders due within a number of days"
         case .overdue: return "open orders past their due date"
-        case .stuck: return "orders in one status longer than usual (per-status limits; auto = a percentile of how long orders stayed there, never below the floor)"
+        case .stuck:
+            return
+                "orders in one status longer than usual (per-status limits; auto = a percentile of how long orders stayed there, never below the floor)"
         case .unpaid: return "confirmed orders not fully paid some days after confirmation"
         case .lowStock: return "tracked products with available stock at or below their reorder level (or none left)"
-        case .stockoutSoon: return "tracked products the demand forecast says will run out within their restock lead time"
+        case .stockoutSoon:
+            return "tracked products the demand forecast says will run out within their restock lead time"
         case .flagged: return "orders with an open exception (orderctl flag)"
         }
     }
@@ -50,30 +53,56 @@ public enum RuleKind: String, Sendable, CaseIterable {
     public var parameters: [RuleParameter] {
         switch self {
         case .dueSoon:
-            return [RuleParameter(name: "within", type: .days, defaultValue: "2d", summary: "fires when the due date is at most this far ahead (0d: due today)")]
+            return [
+                RuleParameter(
+                    name: "within", type: .days, defaultValue: "2d",
+                    summary: "fires when the due date is at most this far ahead (0d: due today)")
+            ]
         case .overdue:
-            return [RuleParameter(name: "grace", type: .days, defaultValue: "0d", summary: "days past the due date before it fires (0d: the day after it)")]
+            return [
+                RuleParameter(
+                    name: "grace", type: .days, defaultValue: "0d",
+                    summary: "days past the due date before it fires (0d: the day after it)")
+            ]
         case .stuck:
             return RuleParameter.stuckStatuses.map { status, fallback in
-                RuleParameter(name: status.rawValue, type: .limit, defaultValue: "auto",
-                              summary: "longest time in \(status.rawValue) (auto: the percentile below, or \(fallback.code) without enough history)")
+                RuleParameter(
+                    name: status.rawValue, type: .limit, defaultValue: "auto",
+                    summary:
+                        "longest time in \(status.rawValue) (auto: the percentile below, or \(fallback.code) without enough history)"
+                )
             } + [
-                RuleParameter(name: "percentile", type: .percent, defaultValue: "90", summary: "which percentile of past stays an auto limit is"),
-                RuleParameter(name: "floor", type: .span, defaultValue: "1d", summary: "an auto limit is never shorter than this"),
-                RuleParameter(name: "min-history", type: .count, defaultValue: "20", summary: "past stays needed before an auto limit is learned"),
+                RuleParameter(
+                    name: "percentile", type: .percent, defaultValue: "90",
+                    summary: "which percentile of past stays an auto limit is"),
+                RuleParameter(
+                    name: "floor", type: .span, defaultValue: "1d", summary: "an auto limit is never shorter than this"),
+                RuleParameter(
+                    name: "min-history", type: .count, defaultValue: "20",
+                    summary: "past stays needed before an auto limit is learned"),
             ]
         case .unpaid:
-            return [RuleParameter(name: "after", type: .span, defaultValue: "3d", summary: "time since confirmation before an unpaid balance fires")]
+            return [
+                RuleParameter(
+                    name: "after", type: .span, defaultValue: "3d",
+                    summary: "time since confirmation before an unpaid balance fires")
+            ]
         case .lowStock, .flagged:
             return []
         case .stockoutSoon:
-            return [RuleParameter(name: "min-weeks", type: .count, defaultValue: "8", summary: "weeks of sales history needed before a product is forecast")]
+            return [
+                RuleParameter(
+                    name: "min-weeks", type: .count, defaultValue: "8",
+                    summary: "weeks of sales history needed before a product is forecast")
+            ]
         }
     }
 
     public static func parse(_ text: String) throws(OrderError) -> RuleKind {
         guard let kind = RuleKind(rawValue: text.lowercased()) else {
-            throw .invalidValue(field: "kind", value: text, reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidValue(
+                field: "kind", value: text,
+                reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return kind
     }
@@ -93,8 +122,14 @@ public struct RuleParameter: Sendable {
     ]
 
     static let common: [RuleParameter] = [
-        RuleParameter(name: "urgency", type: .urgency, defaultValue: nil, summary: "urgent, warning or notice (default: the kind's)"),
-        RuleParameter(name: "cooldown", type: .span, defaultValue: nil, summary: "how long a reminder stays quiet once shown, unless its situation changes (default: the remind.cooldown setting)"),
+        RuleParameter(
+            name: "urgency", type: .urgency, defaultValue: nil,
+            summary: "urgent, warning or notice (default: the kind's)"),
+        RuleParameter(
+            name: "cooldown", type: .span, defaultValue: nil,
+            summary:
+                "how long a reminder stays quiet once shown, unless its situation changes (default: the remind.cooldown setting)"
+        ),
     ]
 
     /// Checks and normalises a value typed by the owner.
@@ -103,14 +138,18 @@ public struct RuleParameter: Sendable {
         switch type {
         case .days:
             let span = try Span.parse(value, field: field)
-            guard span.isWholeDays else { throw .invalidValue(field: field, value: value, reason: "due dates are days: give whole days, e.g. 2d") }
+            guard span.isWholeDays else {
+                throw .invalidValue(field: field, value: value, reason: "due dates are days: give whole days, e.g. 2d")
+            }
             return span.code
         case .span:
             return try Span.parse(value, field: field).code
         case .limit:
             if value.lowercased() == "auto" { return "auto" }
             let span = try Span.parse(value, field: field)
-            guard span.hours > 0 else { throw .invalidValue(field: field, value: value, reason: "a limit must be longer than 0 (or auto)") }
+            guard span.hours > 0 else {
+                throw .invalidValue(field: field, value: value, reason: "a limit must be longer than 0 (or auto)")
+            }
             return span.code
         case .percent:
             return String(try Validate.integer(value, field: field, min: 50, max: 99))
@@ -151,7 +190,8 @@ extension OrderStore {
     static func rule(from r: Row) throws -> Rule {
         let kindText = r.string(1)
         guard let kind = RuleKind(rawValue: kindText) else {
-            throw OrderError.invalidValue(field: "rule \(r.string(0)) kind", value: kindText, reason: "not a kind this orderctl knows")
+            throw OrderError.invalidValue(
+                field: "rule \(r.string(0)) kind", value: kindText, reason: "not a kind this orderctl knows")
         }
         var params: [String: String] = [:]
         if case .object(let members)? = try? JSONValue.parse(Array(r.string(2).utf8)) {
@@ -161,7 +201,11 @@ extension OrderStore {
     }
 
     public func rules() throws -> [Rule] {
-        try db.read { try db.query("SELECT \(Self.ruleColumns) FROM rules ORDER BY builtin DESC, rowid") { try Self.rule(from: $0) } }
+        try db.read {
+            try db.query("SELECT \(Self.ruleColumns) FROM rules ORDER BY builtin DESC, rowid") {
+                try Self.rule(from: $0)
+            }
+        }
     }
 
     public func rule(named name: String) throws -> Rule {
@@ -169,26 +213,37 @@ extension OrderStore {
     }
 
     func requireRule(_ name: String) throws -> Rule {
-        let found = try db.query("SELECT \(Self.ruleColumns) FROM rules WHERE name = ?", name) { try Self.rule(from: $0) }
+        let found = try db.query("SELECT \(Self.ruleColumns) FROM rules WHERE name = ?", name) {
+            try Self.rule(from: $0)
+        }
         guard let rule = found.first else {
             let known = try db.query("SELECT name FROM rules ORDER BY builtin DESC, rowid") { $0.string(0) }
-            throw OrderError.invalidValue(field: "rule", value: name, reason: "no such rule (rules: \(known.joined(separator: ", ")); see 'orderctl rule list')")
+            throw OrderError.invalidValue(
+                field: "rule", value: name,
+                reason: "no such rule (rules: \(known.joined(separator: ", ")); see 'orderctl rule list')")
         }
         return rule
     }
 
     /// Normalised parameters: every name known to the kind, every value checked. An
     /// empty value removes the setting (back to the default).
-    static func checkedParams(_ given: [(String, String)], kind: RuleKind, into params: [String: String]) throws(OrderError) -> [String: String] {
+    static func checkedParams(_ given: [(String, String)], kind: RuleKind, into params: [String: String])
+        throws(OrderError) -> [String: String]
+    {
         var out = params
         let known = kind.parameters + RuleParameter.common
         for (rawName, value) in given {
             let name = rawName.lowercased()
             guard let p = known.first(where: { $0.name == name }) else {
-                throw .invalidValue(field: "parameter", value: rawName,
-                                    reason: "a \(kind.rawValue) rule has \(known.map(\.name).joined(separator: ", "))")
+                throw .invalidValue(
+                    field: "parameter", value: rawName,
+                    reason: "a \(kind.rawValue) rule has \(known.map(\.name).joined(separator: ", "))")
             }
-            if value.trimmingCharacters(in: .whitespaces).isEmpty { out[name] = nil } else { out[name] = try p.normalise(value) }
+            if value.trimmingCharacters(in: .whitespaces).isEmpty {
+                out[name] = nil
+            } else {
+                out[name] = try p.normalise(value)
+            }
         }
         return out
     }
@@ -200,18 +255,26 @@ extension OrderStore {
     }
 
     @discardableResult
-    public func addRule(name: String, kind: RuleKind, params given: [(String, String)], enabled: Bool = true) throws -> Rule {
-        let valid = name.unicodeScalars.allSatisfy { ($0.isASCII && (CharacterSet.alphanumerics.contains($0))) || $0 == "-" || $0 == "_" }
+    public func addRule(name: String, kind: RuleKind, params given: [(String, String)], enabled: Bool = true) throws
+        -> Rule
+    {
+        let valid = name.unicodeScalars.allSatisfy {
+            ($0.isASCII && (CharacterSet.alphanumerics.contains($0))) || $0 == "-" || $0 == "_"
+        }
         guard !name.isEmpty, name.count <= 40, valid else {
-            throw OrderError.invalidValue(field: "rule name", value: name, reason: "use letters, digits, - and _ (at most 40)")
+            throw OrderError.invalidValue(
+                field: "rule name", value: name, reason: "use letters, digits, - and _ (at most 40)")
         }
         let params = try Self.checkedParams(given, kind: kind, into: [:])
         return try db.transaction {
             if try db.scalarInt("SELECT count(*) FROM rules WHERE name = ?", name) > 0 {
-                throw OrderError.invalidValue(field: "rule name", value: name, reason: "a rule with this name exists (change it with 'orderctl rule set')")
+                throw OrderError.invalidValue(
+                    field: "rule name", value: name,
+                    reason: "a rule with this name exists (change it with 'orderctl rule set')")
             }
-            try db.run("INSERT INTO rules(name, kind, params, enabled, builtin, created_at) VALUES (?, ?, ?, ?, 0, ?)",
-                       name, kind.rawValue, Self.paramsJSON(params), enabled, nowText)
+            try db.run(
+                "INSERT INTO rules(name, kind, params, enabled, builtin, created_at) VALUES (?, ?, ?, ?, 0, ?)",
+                name, kind.rawValue, Self.paramsJSON(params), enabled, nowText)
             return try requireRule(name)
         }
     }
@@ -239,7 +302,9 @@ extension OrderStore {
         try db.transaction {
             let rule = try requireRule(name)
             if rule.builtin {
-                throw OrderError.invalidValue(field: "rule", value: rule.name, reason: "a default rule cannot be removed; 'orderctl rule disable \(rule.name)' turns it off")
+                throw OrderError.invalidValue(
+                    field: "rule", value: rule.name,
+                    reason: "a default rule cannot be removed; 'orderctl rule disable \(rule.name)' turns it off")
             }
             try db.run("DELETE FROM rules WHERE name = ?", rule.name)
             try db.run("DELETE FROM reminder_log WHERE key >= ? AND key < ?", rule.name + ":", rule.name + ";")

@@ -23,7 +23,8 @@ public struct Span: Sendable, Hashable, Comparable, CustomStringConvertible {
             default: throw .invalidValue(field: field, value: text, reason: "expected \(help)")
             }
         }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits), n <= max / unit else {
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits), n <= max / unit
+        else {
             throw .invalidValue(field: field, value: text, reason: "expected \(help), at most \(max / 24) days")
         }
         return Span(hours: n * unit)
@@ -50,7 +51,8 @@ public struct Span: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// An elapsed time in words, rounded down: `4 days`, `1 day`, `20 hours`.
     public static func elapsed(_ seconds: TimeInterval) -> String {
         let h = Int((max(0, seconds) / 3600).rounded(.down))
-        return h >= 48 || (h >= 24 && h % 24 == 0) ? count(h / 24, "day") : h >= 24 ? "1 day \(count(h - 24, "hour"))" : count(h, "hour")
+        return h >= 48 || (h >= 24 && h % 24 == 0)
+            ? count(h / 24, "day") : h >= 24 ? "1 day \(count(h - 24, "hour"))" : count(h, "hour")
     }
 
     static func count(_ n: Int, _ unit: String) -> String { "\(n) \(unit)\(n == 1 ? "" : "s")" }

@@ -18,7 +18,8 @@ enum StatusTimes {
     }
 
     static func fill(_ db: Database) throws {
-        try db.run("""
+        try db.run(
+            """
             UPDATE orders SET
                 status_at = coalesce((SELECT e.at FROM order_events e
                                        WHERE e.order_id = orders.id AND e.kind IN ('created', 'status') ORDER BY e.seq DESC LIMIT 1),
@@ -27,7 +28,8 @@ enum StatusTimes {
                                  WHERE e.order_id = orders.id AND e.kind = 'status' AND e.old_value = 'pending'
                                    AND e.new_value NOT IN ('on_hold', 'cancelled') ORDER BY e.seq LIMIT 1)
             """)
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO status_durations(status, hours, orders) \(Derived.statusDurations)
             ON CONFLICT (status, hours) DO UPDATE SET orders = orders + excluded.orders
             """)

@@ -9,9 +9,16 @@ public struct OrderFacts: Sendable {
     public var total: Money
     public var customerCountry: String?
 
-    public init(shipping: Shipping, placed: LocalDate, due: LocalDate?, totalQuantity: Int64, total: Money, customerCountry: String?) {
-        self.shipping = shipping; self.placed = placed; self.due = due
-        self.totalQuantity = totalQuantity; self.total = total; self.customerCountry = customerCountry
+    public init(
+        shipping: Shipping, placed: LocalDate, due: LocalDate?, totalQuantity: Int64, total: Money,
+        customerCountry: String?
+    ) {
+        self.shipping = shipping
+        self.placed = placed
+        self.due = due
+        self.totalQuantity = totalQuantity
+        self.total = total
+        self.customerCountry = customerCountry
     }
 }
 
@@ -32,16 +39,25 @@ public struct ClassificationRules: Sendable, Equatable {
 
     public static let standardClass = "standard"
 
-    public init(order: [ClassRule], expressWithinDays: Int, bulkMinQuantity: Int64, highValueMinTotal: Money, shopCountry: String?) {
-        self.order = order; self.expressWithinDays = expressWithinDays; self.bulkMinQuantity = bulkMinQuantity
-        self.highValueMinTotal = highValueMinTotal; self.shopCountry = shopCountry
+    public init(
+        order: [ClassRule], expressWithinDays: Int, bulkMinQuantity: Int64, highValueMinTotal: Money,
+        shopCountry: String?
+    ) {
+        self.order = order
+        self.expressWithinDays = expressWithinDays
+        self.bulkMinQuantity = bulkMinQuantity
+        self.highValueMinTotal = highValueMinTotal
+        self.shopCountry = shopCountry
     }
 
     static func parseRuleList(_ text: String) throws(OrderError) -> [ClassRule] {
         var rules: [ClassRule] = []
-        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !part.isEmpty {
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        where !part.isEmpty {
             guard let rule = ClassRule(rawValue: part) else {
-                throw .invalidValue(field: "class.rules", value: part, reason: "unknown rule (known: \(ClassRule.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw .invalidValue(
+                    field: "class.rules", value: part,
+                    reason: "unknown rule (known: \(ClassRule.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             guard !rules.contains(rule) else {
                 throw .invalidValue(field: "class.rules", value: part, reason: "rule listed twice")
@@ -55,7 +71,9 @@ public struct ClassificationRules: Sendable, Equatable {
     public func describe(_ rule: ClassRule) -> String {
         switch rule {
         case .express: return "express shipping, or due within \(expressWithinDays) days of the order date"
-        case .international: return shopCountry.map { "customer's country differs from the shop's (\($0))" } ?? "customer's country differs from the shop's (shop.country not set: never matches)"
+        case .international:
+            return shopCountry.map { "customer's country differs from the shop's (\($0))" }
+                ?? "customer's country differs from the shop's (shop.country not set: never matches)"
         case .highValue: return "total of at least \(highValueMinTotal)"
         case .bulk: return "at least \(bulkMinQuantity) units in all"
         }
@@ -66,7 +84,9 @@ public struct ClassificationRules: Sendable, Equatable {
         for rule in order {
             if let reason = matches(rule, facts) { return (rule.rawValue, "rule \(rule.rawValue): \(reason)") }
         }
-        let tried = order.isEmpty ? "no rules configured" : "no rule matched (tried \(order.map(\.rawValue).joined(separator: ", ")))"
+        let tried =
+            order.isEmpty
+            ? "no rules configured" : "no rule matched (tried \(order.map(\.rawValue).joined(separator: ", ")))"
         return (Self.standardClass, tried)
     }
 
@@ -76,7 +96,8 @@ public struct ClassificationRules: Sendable, Equatable {
             if f.shipping == .express { return "express shipping" }
             if let due = f.due, f.placed.days(until: due) <= expressWithinDays {
                 let days = f.placed.days(until: due)
-                return "due \(due.iso), \(days) day\(days == 1 ? "" : "s") after the order date (limit \(expressWithinDays))"
+                return
+                    "due \(due.iso), \(days) day\(days == 1 ? "" : "s") after the order date (limit \(expressWithinDays))"
             }
             return nil
         case .international:

@@ -11,7 +11,8 @@ public enum CountryNames {
             if let name = en.localizedString(forRegionCode: region.identifier) { t[fold(name)] = region.identifier }
         }
         let aliases = [
-            "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+            "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+            "northern ireland": "GB",
             "eire": "IE", "republic of ireland": "IE", "usa": "US", "united states of america": "US", "us": "US",
             "rsa": "ZA", "korea": "KR", "republic of korea": "KR", "hong kong": "HK", "macau": "MO", "macao": "MO",
             "czech republic": "CZ", "holland": "NL", "the netherlands": "NL", "russia": "RU", "uae": "AE",
@@ -44,7 +45,11 @@ public enum CountryNames {
             .split(whereSeparator: { $0 == " " }).joined(separator: " ")
     }
 
-    public enum Result: Equatable { case code(String), none, unknownName }
+    public enum Result: Equatable {
+        case code(String)
+        case none
+        case unknownName
+    }
 
     /// A two-letter code stays as it is (validated elsewhere); a name is looked up.
     public static func resolve(_ text: String) -> Result {

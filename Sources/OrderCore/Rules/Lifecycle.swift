@@ -25,21 +25,28 @@ public enum Lifecycle {
 
     public static let table: [Transition] = [
         Transition(action: .confirm, from: [.pending], to: "confirmed", guardText: ""),
-        Transition(action: .hold, from: [.pending, .confirmed, .processing], to: "on_hold", guardText: "a reason is required"),
+        Transition(
+            action: .hold, from: [.pending, .confirmed, .processing], to: "on_hold", guardText: "a reason is required"),
         Transition(action: .release, from: [.onHold], to: "the status it had before the hold", guardText: ""),
-        Transition(action: .pay, from: active, to: "unchanged; delivered becomes completed once fully paid",
-                   guardText: "at most what is still owed"),
-        Transition(action: .ship, from: [.confirmed, .processing], to: "shipped when every unit has shipped, else processing",
-                   guardText: "units reserved or untracked; backordered units once stock is there"),
+        Transition(
+            action: .pay, from: active, to: "unchanged; delivered becomes completed once fully paid",
+            guardText: "at most what is still owed"),
+        Transition(
+            action: .ship, from: [.confirmed, .processing], to: "shipped when every unit has shipped, else processing",
+            guardText: "units reserved or untracked; backordered units once stock is there"),
         Transition(action: .deliver, from: [.shipped], to: "completed if fully paid, else delivered", guardText: ""),
-        Transition(action: .cancel, from: [.pending, .confirmed, .onHold], to: "cancelled",
-                   guardText: "a reason is required; nothing may have shipped; reserved stock is released"),
-        Transition(action: .refund, from: OrderStatus.allCases, to: "unchanged",
-                   guardText: "at most what was paid and not yet refunded"),
-        Transition(action: .returnItems, from: [.processing, .shipped, .delivered, .completed], to: "unchanged",
-                   guardText: "units shipped and not yet returned; restocked units go back on hand"),
-        Transition(action: .edit, from: [.pending, .confirmed, .onHold], to: "unchanged",
-                   guardText: "lines only while nothing has shipped; reservations follow them"),
+        Transition(
+            action: .cancel, from: [.pending, .confirmed, .onHold], to: "cancelled",
+            guardText: "a reason is required; nothing may have shipped; reserved stock is released"),
+        Transition(
+            action: .refund, from: OrderStatus.allCases, to: "unchanged",
+            guardText: "at most what was paid and not yet refunded"),
+        Transition(
+            action: .returnItems, from: [.processing, .shipped, .delivered, .completed], to: "unchanged",
+            guardText: "units shipped and not yet returned; restocked units go back on hand"),
+        Transition(
+            action: .edit, from: [.pending, .confirmed, .onHold], to: "unchanged",
+            guardText: "lines only while nothing has shipped; reservations follow them"),
         Transition(action: .note, from: OrderStatus.allCases, to: "unchanged", guardText: ""),
         Transition(action: .flag, from: OrderStatus.allCases, to: "unchanged", guardText: ""),
     ]
@@ -56,12 +63,15 @@ public enum Lifecycle {
     /// Throws `illegalTransition` unless `action` may start from `status`. The actions
     /// it offers instead leave out paying an order with nothing owed and refunding one
     /// with nothing paid: the status alone allows them, the amounts would refuse them.
-    public static func check(_ action: OrderAction, ref: String, status: OrderStatus,
-                             owed: Bool = true, refundable: Bool = true) throws(OrderError) {
+    public static func check(
+        _ action: OrderAction, ref: String, status: OrderStatus,
+        owed: Bool = true, refundable: Bool = true
+    ) throws(OrderError) {
         guard transition(action).from.contains(status) else {
             let offered = allowed(from: status).filter { ($0 != .pay || owed) && ($0 != .refund || refundable) }
-            throw .illegalTransition(ref: ref, action: action.rawValue, status: status.rawValue,
-                                     allowed: offered.map(\.rawValue))
+            throw .illegalTransition(
+                ref: ref, action: action.rawValue, status: status.rawValue,
+                allowed: offered.map(\.rawValue))
         }
     }
 }
@@ -116,14 +126,30 @@ public struct Carrier: Sendable {
     public let url: String
 
     public static let known: [Carrier] = [
-        Carrier(name: "ups", pattern: "^1Z[0-9A-Z]{16}$", example: "1Z999AA10123456784", url: "https://www.ups.com/track?tracknum={tracking}"),
-        Carrier(name: "dhl", pattern: "^([0-9]{10}|[0-9]{12}|JJD[0-9]{15,20}|[A-Z]{2}[0-9]{9}DE)$", example: "1234567890", url: "https://www.dhl.com/en/express/tracking.html?AWB={tracking}"),
-        Carrier(name: "dpd", pattern: "^[0-9]{14}$", example: "01234567890123", url: "https://tracking.dpd.de/parcelstatus?query={tracking}"),
-        Carrier(name: "gls", pattern: "^[0-9]{11,12}$", example: "12345678901", url: "https://gls-group.com/track/{tracking}"),
-        Carrier(name: "hermes", pattern: "^[0-9]{14,16}$", example: "12345678901234", url: "https://www.myhermes.de/empfangen/sendungsverfolgung/?suche={tracking}"),
-        Carrier(name: "fedex", pattern: "^([0-9]{12}|[0-9]{15}|[0-9]{20})$", example: "123456789012", url: "https://www.fedex.com/fedextrack/?trknbr={tracking}"),
-        Carrier(name: "usps", pattern: "^([0-9]{20,22}|[A-Z]{2}[0-9]{9}US)$", example: "9400100000000000000000", url: "https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}"),
-        Carrier(name: "royalmail", pattern: "^[A-Z]{2}[0-9]{9}GB$", example: "AB123456789GB", url: "https://www.royalmail.com/track-your-item#/tracking-results/{tracking}"),
+        Carrier(
+            name: "ups", pattern: "^1Z[0-9A-Z]{16}$", example: "1Z999AA10123456784",
+            url: "https://www.ups.com/track?tracknum={tracking}"),
+        Carrier(
+            name: "dhl", pattern: "^([0-9]{10}|[0-9]{12}|JJD[0-9]{15,20}|[A-Z]{2}[0-9]{9}DE)$", example: "1234567890",
+            url: "https://www.dhl.com/en/express/tracking.html?AWB={tracking}"),
+        Carrier(
+            name: "dpd", pattern: "^[0-9]{14}$", example: "01234567890123",
+            url: "https://tracking.dpd.de/parcelstatus?query={tracking}"),
+        Carrier(
+            name: "gls", pattern: "^[0-9]{11,12}$", example: "12345678901",
+            url: "https://gls-group.com/track/{tracking}"),
+        Carrier(
+            name: "hermes", pattern: "^[0-9]{14,16}$", example: "12345678901234",
+            url: "https://www.myhermes.de/empfangen/sendungsverfolgung/?suche={tracking}"),
+        Carrier(
+            name: "fedex", pattern: "^([0-9]{12}|[0-9]{15}|[0-9]{20})$", example: "123456789012",
+            url: "https://www.fedex.com/fedextrack/?trknbr={tracking}"),
+        Carrier(
+            name: "usps", pattern: "^([0-9]{20,22}|[A-Z]{2}[0-9]{9}US)$", example: "9400100000000000000000",
+            url: "https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}"),
+        Carrier(
+            name: "royalmail", pattern: "^[A-Z]{2}[0-9]{9}GB$", example: "AB123456789GB",
+            url: "https://www.royalmail.com/track-your-item#/tracking-results/{tracking}"),
     ]
 
     public static func named(_ name: String) -> Carrier? { known.first { $0.name == name.lowercased() } }
@@ -132,14 +158,19 @@ public struct Carrier: Sendable {
     /// letters upper-cased); any non-blank code is accepted for other carriers.
     public static func normaliseTracking(_ tracking: String, carrier: String?) throws(OrderError) -> String {
         let trimmed = tracking.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 64, trimmed.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.generalCategory != .control }) else {
-            throw .invalidValue(field: "tracking", value: tracking, reason: "expected a tracking number of up to 64 ASCII characters")
+        guard !trimmed.isEmpty, trimmed.count <= 64,
+            trimmed.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.generalCategory != .control })
+        else {
+            throw .invalidValue(
+                field: "tracking", value: tracking, reason: "expected a tracking number of up to 64 ASCII characters")
         }
         guard let carrier, let known = named(carrier) else { return trimmed }  // kept as typed
         // Known carriers: spaces dropped, letters upper-cased, then the shape checked.
         let compact = trimmed.filter { !$0.isWhitespace }.uppercased()
         guard compact.range(of: known.pattern, options: .regularExpression) != nil else {
-            throw .invalidValue(field: "tracking", value: tracking, reason: "not a \(known.name.uppercased()) tracking number (e.g. \(known.example))")
+            throw .invalidValue(
+                field: "tracking", value: tracking,
+                reason: "not a \(known.name.uppercased()) tracking number (e.g. \(known.example))")
         }
         return compact
     }

@@ -5,7 +5,8 @@ public enum Suggest {
     /// Edits between two words (insert, delete, substitute, swap two neighbours),
     /// case-insensitive.
     public static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.lowercased().unicodeScalars), y = Array(b.lowercased().unicodeScalars)
+        let x = Array(a.lowercased().unicodeScalars)
+        let y = Array(b.lowercased().unicodeScalars)
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }
         // Three rows of the table, not the whole of it: many candidates are measured.
@@ -35,7 +36,11 @@ public enum Suggest {
         var scored: [(String, Int)] = []
         for c in candidates where c.lowercased() != lower {
             let d = distance(text, c)
-            if d <= reach { scored.append((c, d)) } else if text.count >= 3, c.lowercased().hasPrefix(lower) { scored.append((c, reach + 1)) }
+            if d <= reach {
+                scored.append((c, d))
+            } else if text.count >= 3, c.lowercased().hasPrefix(lower) {
+                scored.append((c, reach + 1))
+            }
         }
         return scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(limit).map(\.0)
     }

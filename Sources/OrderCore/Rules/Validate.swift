@@ -30,7 +30,9 @@ public enum Validate {
 
     static func noteProblem(_ text: String) -> String? {
         if text.count > maxTextLength { return "longer than \(maxTextLength) characters" }
-        if text.unicodeScalars.contains(where: { ($0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r") || isBidiControl($0) }) {
+        if text.unicodeScalars.contains(where: {
+            ($0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r") || isBidiControl($0)
+        }) {
             return "must not contain control characters"
         }
         return nil
@@ -42,12 +44,20 @@ public enum Validate {
         guard !text.isEmpty else { throw .invalidValue(field: field, value: text, reason: "must not be empty") }
         // The usual case, plain ASCII letters, digits and punctuation, without the
         // Unicode property lookups below.
-        if text.utf8.count <= 64, text.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != 58 && $0 != 64 && $0 != 44 }) { return text }
-        guard text.count <= 64 else { throw .invalidValue(field: field, value: text, reason: "longer than 64 characters") }
-        guard !text.unicodeScalars.contains(where: {
-            $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == ":" || $0 == "@" || $0 == ","
-        }) else {
-            throw .invalidValue(field: field, value: text, reason: "must not contain spaces, control characters, ':', '@' or ','")
+        if text.utf8.count <= 64, text.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != 58 && $0 != 64 && $0 != 44 }) {
+            return text
+        }
+        guard text.count <= 64 else {
+            throw .invalidValue(field: field, value: text, reason: "longer than 64 characters")
+        }
+        guard
+            !text.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == ":" || $0 == "@"
+                    || $0 == ","
+            })
+        else {
+            throw .invalidValue(
+                field: field, value: text, reason: "must not contain spaces, control characters, ':', '@' or ','")
         }
         return text
     }
@@ -59,20 +69,26 @@ public enum Validate {
 
     /// Printable ASCII with something besides spaces: a valid name.
     static func nameASCIIFast(_ text: String) -> Bool {
-        text.utf8.count <= maxTextLength && text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && text.utf8.contains(where: { $0 != 0x20 })
+        text.utf8.count <= maxTextLength && text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            && text.utf8.contains(where: { $0 != 0x20 })
     }
 
     /// Printable ASCII, newlines, tabs and carriage returns: a valid note.
     static func noteASCIIFast(_ text: String) -> Bool {
-        text.utf8.count <= maxTextLength && text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D })
+        text.utf8.count <= maxTextLength
+            && text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D })
     }
 
     /// The email rules on the bytes of an ASCII string: one '@' with something before
     /// it, a domain of two or more non-empty labels, no spaces, controls, ',', '<', '>'.
     static func emailASCII(_ text: String) -> Bool {
         let b = Array(text.utf8)
-        guard b.count <= 254, let at = b.firstIndex(of: UInt8(ascii: "@")), at > 0, b.lastIndex(of: UInt8(ascii: "@")) == at,
-              !b.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") })
+        guard b.count <= 254, let at = b.firstIndex(of: UInt8(ascii: "@")), at > 0,
+            b.lastIndex(of: UInt8(ascii: "@")) == at,
+            !b.contains(where: {
+                $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "<")
+                    || $0 == UInt8(ascii: ">")
+            })
         else { return false }
         let domain = b[(at + 1)...].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         return domain.count >= 2 && domain.allSatisfy { !$0.isEmpty }
@@ -84,12 +100,17 @@ public enum Validate {
         return parts.count == 2 && !parts[0].isEmpty && text.count <= 254
             && parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2
             && parts[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty }
-            && !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "," || $0 == "<" || $0 == ">" })
+            && !text.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "," || $0 == "<"
+                    || $0 == ">"
+            })
     }
 
     public static func email(_ text: String) throws(OrderError) -> String {
         if isASCII(text) {
-            guard emailASCII(text) else { throw .invalidValue(field: "email", value: text, reason: "expected an address such as ann@example.com") }
+            guard emailASCII(text) else {
+                throw .invalidValue(field: "email", value: text, reason: "expected an address such as ann@example.com")
+            }
             return text
         }
         guard emailUnicode(text) else {
@@ -102,8 +123,12 @@ public enum Validate {
     /// A state, province or region: a code (SP, CA) or a name, one line, at most 60 characters.
     public static func region(_ text: String) throws(OrderError) -> String {
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard !t.isEmpty, t.count <= 60, !t.contains(where: { $0.isNewline || $0 == ";" || $0 == ":" || $0 == "," }) else {
-            throw .invalidValue(field: "region", value: text, reason: "expected a state, province or region code or name (one line, at most 60 characters, no , ; or :)")
+        guard !t.isEmpty, t.count <= 60, !t.contains(where: { $0.isNewline || $0 == ";" || $0 == ":" || $0 == "," })
+        else {
+            throw .invalidValue(
+                field: "region", value: text,
+                reason:
+                    "expected a state, province or region code or name (one line, at most 60 characters, no , ; or :)")
         }
         return t
     }
@@ -111,7 +136,8 @@ public enum Validate {
     public static func country(_ text: String) throws(OrderError) -> String {
         let upper = text.uppercased()
         guard text.unicodeScalars.count == 2, text.unicodeScalars.allSatisfy({ $0.isASCII }),
-              upper.unicodeScalars.allSatisfy({ $0 >= "A" && $0 <= "Z" }) else {
+            upper.unicodeScalars.allSatisfy({ $0 >= "A" && $0 <= "Z" })
+        else {
             throw .invalidValue(field: "country", value: text, reason: "expected a two-letter ISO 3166 code such as DE")
         }
         return upper
@@ -122,7 +148,9 @@ public enum Validate {
     public static func countryOrName(_ text: String) throws(OrderError) -> String {
         if text.unicodeScalars.count == 2 { return try country(text) }
         if case .code(let code) = CountryNames.resolve(text) { return try country(code) }
-        throw .invalidValue(field: "country", value: text, reason: "expected a two-letter ISO 3166 code such as DE, or a country's English name such as Germany")
+        throw .invalidValue(
+            field: "country", value: text,
+            reason: "expected a two-letter ISO 3166 code such as DE, or a country's English name such as Germany")
     }
 
     public static func channel(_ text: String) throws(OrderError) -> String {
@@ -133,9 +161,13 @@ public enum Validate {
     public static func word(_ text: String, field: String, examples: String) throws(OrderError) -> String {
         let lower = text.lowercased()
         guard !lower.isEmpty, lower.count <= 32,
-              lower.unicodeScalars.allSatisfy({ ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_" })
+            lower.unicodeScalars.allSatisfy({
+                ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" || $0 == "_"
+            })
         else {
-            throw .invalidValue(field: field, value: text, reason: "expected a short word such as \(examples) (letters, digits, - and _)")
+            throw .invalidValue(
+                field: field, value: text,
+                reason: "expected a short word such as \(examples) (letters, digits, - and _)")
         }
         return lower
     }
@@ -146,7 +178,9 @@ public enum Validate {
             throw .invalidValue(field: field, value: text, reason: "expected a whole number")
         }
         guard value >= min else {
-            throw .invalidValue(field: field, value: text, reason: min == 1 ? "must be a positive whole number" : "must be at least \(min)")
+            throw .invalidValue(
+                field: field, value: text,
+                reason: min == 1 ? "must be a positive whole number" : "must be at least \(min)")
         }
         guard value <= max else {
             throw .invalidValue(field: field, value: text, reason: "must be at most \(max)")
@@ -180,22 +214,29 @@ public struct ItemSpec: Sendable, Equatable {
         if let at = rest.lastIndex(of: "@") {
             price = String(rest[rest.index(after: at)...])
             rest = rest[..<at]
-            if price!.isEmpty { throw .invalidValue(field: "item", value: text, reason: "no price after '@' (expected SKU[:QTY][@PRICE])") }
+            if price!.isEmpty {
+                throw .invalidValue(
+                    field: "item", value: text, reason: "no price after '@' (expected SKU[:QTY][@PRICE])")
+            }
         }
         var quantity: Int64 = 1
         if let colon = rest.lastIndex(of: ":") {
             let qtyText = String(rest[rest.index(after: colon)...])
             rest = rest[..<colon]
             guard let q = Int64(qtyText), q > 0 else {
-                throw .invalidValue(field: "quantity", value: qtyText, reason: "must be a positive whole number (in item '\(OrderError.clip(text))')")
+                throw .invalidValue(
+                    field: "quantity", value: qtyText,
+                    reason: "must be a positive whole number (in item '\(OrderError.clip(text))')")
             }
             guard q <= Validate.maxQuantity else {
-                throw .invalidValue(field: "quantity", value: qtyText, reason: "must be at most \(Validate.maxQuantity)")
+                throw .invalidValue(
+                    field: "quantity", value: qtyText, reason: "must be at most \(Validate.maxQuantity)")
             }
             quantity = q
         }
         guard !rest.isEmpty else {
-            throw .invalidValue(field: "item", value: text, reason: "no SKU (expected SKU[:QTY][@PRICE], e.g. MUG-01:2@12.50)")
+            throw .invalidValue(
+                field: "item", value: text, reason: "no SKU (expected SKU[:QTY][@PRICE], e.g. MUG-01:2@12.50)")
         }
         return ItemSpec(sku: String(rest), quantity: quantity, price: price)
     }

@@ -30,7 +30,8 @@ final class BulkInsert {
     var pendingRows: Int { values.count / columns.count }
 
     func add(_ row: [SQLValue]) throws {
-        precondition(row.count == columns.count, "BulkInsert \(table): \(row.count) values for \(columns.count) columns")
+        precondition(
+            row.count == columns.count, "BulkInsert \(table): \(row.count) values for \(columns.count) columns")
         values += row
         if values.count == columns.count * rowsPerStatement { try flush() }
     }
@@ -39,7 +40,9 @@ final class BulkInsert {
     func add(_ fill: (inout [SQLValue]) -> Void) throws {
         let before = values.count
         fill(&values)
-        precondition(values.count - before == columns.count, "BulkInsert \(table): \(values.count - before) values for \(columns.count) columns")
+        precondition(
+            values.count - before == columns.count,
+            "BulkInsert \(table): \(values.count - before) values for \(columns.count) columns")
         if values.count == columns.count * rowsPerStatement { try flush() }
     }
 

@@ -30,15 +30,18 @@ public final class Database {
     /// `immutable` (with `readOnly`) tells SQLite that nobody changes the file while it
     /// is open, so it reads a WAL database without its `-shm` index: for a file on a
     /// read-only mount or in a folder one may not write, where the index cannot be made.
-    public init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false) throws {
+    public init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false)
+        throws
+    {
         self.path = path
         if create && !readOnly && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
             if fd >= 0 {
                 close(fd)
             } else if errno != EEXIST {
-                throw SQLiteError(code: SQLiteCode.cantOpen,
-                                  message: "cannot create \(path): \(String(cString: strerror(errno)))")
+                throw SQLiteError(
+                    code: SQLiteCode.cantOpen,
+                    message: "cannot create \(path): \(String(cString: strerror(errno)))")
             }
         }
         _ = Self.configured
@@ -52,7 +55,8 @@ public final class Database {
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
             var allowed = CharacterSet.urlPathAllowed
             allowed.remove(charactersIn: "?#%")
-            name = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+            name =
+                "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
         }
         let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -65,11 +69,13 @@ public final class Database {
         // Wait for another writer in short steps rather than SQLite's default back-off
         // (up to 100 ms a sleep): a batch of short transactions in another process
         // leaves the lock free only for moments, and long sleeps miss them all.
-        sqlite3_busy_handler(db, { _, attempt in
-            guard attempt < Database.busyTimeoutMilliseconds else { return 0 }
-            usleep(1000)
-            return 1
-        }, nil)
+        sqlite3_busy_handler(
+            db,
+            { _, attempt in
+                guard attempt < Database.busyTimeoutMilliseconds else { return 0 }
+                usleep(1000)
+                return 1
+            }, nil)
         // From here on a throw runs deinit, which closes the connection.
         try execute("PRAGMA foreign_keys = ON")
         // Reading the schema fails at once on a file that is not a database.
@@ -91,7 +97,9 @@ public final class Database {
                 continue
             }
             guard Date() < deadline else {
-                throw SQLiteError(code: SQLiteCode.busy, message: "could not switch \(path) to WAL mode", sql: "PRAGMA journal_mode = WAL")
+                throw SQLiteError(
+                    code: SQLiteCode.busy, message: "could not switch \(path) to WAL mode",
+                    sql: "PRAGMA journal_mode = WAL")
             }
             usleep(5_000)
         }
@@ -105,8 +113,9 @@ public final class Database {
 
     func error(_ rc: Int32, sql: String?) -> SQLiteError {
         let code = sqlite3_extended_errcode(handle)
-        return SQLiteError(code: code == 0 ? rc : code,
-                           message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        return SQLiteError(
+            code: code == 0 ? rc : code,
+            message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 
     /// Runs one or more statements without parameters (schema scripts, pragmas).
@@ -138,7 +147,10 @@ public final class Database {
     private func with<T>(_ sql: String, _ arguments: [any SQLBindable], _ body: (Statement) throws -> T) throws -> T {
         let stmt = try prepare(sql)
         stmt.inUse = true
-        defer { stmt.inUse = false; stmt.reset() }
+        defer {
+            stmt.inUse = false
+            stmt.reset()
+        }
         try stmt.bind(arguments)
         return try body(stmt)
     }
@@ -171,11 +183,14 @@ public final class Database {
     }
 
     /// Runs a query and maps its first row, if any.
-    public func queryFirst<T>(_ sql: String, _ args: any SQLBindable..., row transform: (Row) throws -> T) throws -> T? {
+    public func queryFirst<T>(_ sql: String, _ args: any SQLBindable..., row transform: (Row) throws -> T) throws -> T?
+    {
         try queryFirst(sql, arguments: args, row: transform)
     }
 
-    public func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> T? {
+    public func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws
+        -> T?
+    {
         try with(sql, arguments) { stmt in try stmt.step() ? transform(Row(handle: stmt.handle)) : nil }
     }
 
@@ -193,8 +208,10 @@ public final class Database {
     /// against 0.23 s stepped). A C function and a raw context, so that no reference is
     /// counted per row. The rows come in the order the query plan reads them (an ORDER BY
     /// in `rest` orders nothing).
-    func forEachIntegerPair(_ first: String, _ second: String, from rest: String, arguments: [any SQLBindable] = [],
-                            context: UnsafeMutableRawPointer, _ body: @convention(c) (UnsafeMutableRawPointer, Int64, Int64) -> Void) throws {
+    func forEachIntegerPair(
+        _ first: String, _ second: String, from rest: String, arguments: [any SQLBindable] = [],
+        context: UnsafeMutableRawPointer, _ body: @convention(c) (UnsafeMutableRawPointer, Int64, Int64) -> Void
+    ) throws {
         let feed: UnsafeMutablePointer<RowFeed>
         if let rowFeed {
             feed = rowFeed
@@ -202,26 +219,38 @@ public final class Database {
             feed = .allocate(capacity: 1)
             feed.initialize(to: RowFeed())
             // On failure too SQLite calls the destructor, which frees `feed`.
-            let rc = sqlite3_create_function_v2(handle, "orderctl_row_feed", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, feed, nil, { context, _, values in
-                guard let context, let values, let feed = sqlite3_user_data(context)?.assumingMemoryBound(to: RowFeed.self),
-                      let body = feed.pointee.body, let target = feed.pointee.context else { return }
-                body(target, sqlite3_value_int64(values[0]), sqlite3_value_int64(values[1]))
-            }, { context in sqlite3_result_null(context) }, { feed in feed?.assumingMemoryBound(to: RowFeed.self).deallocate() })
+            let rc = sqlite3_create_function_v2(
+                handle, "orderctl_row_feed", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, feed, nil,
+                { context, _, values in
+                    guard let context, let values,
+                        let feed = sqlite3_user_data(context)?.assumingMemoryBound(to: RowFeed.self),
+                        let body = feed.pointee.body, let target = feed.pointee.context
+                    else { return }
+                    body(target, sqlite3_value_int64(values[0]), sqlite3_value_int64(values[1]))
+                }, { context in sqlite3_result_null(context) },
+                { feed in feed?.assumingMemoryBound(to: RowFeed.self).deallocate() })
             if rc != SQLITE_OK { throw error(rc, sql: nil) }
             rowFeed = feed
         }
         precondition(feed.pointee.body == nil, "forEachIntegerPair inside another's body")
         feed.pointee = RowFeed(context: context, body: body)
         defer { feed.pointee = RowFeed() }
-        try with("SELECT orderctl_row_feed(\(first), \(second)) FROM \(rest)", arguments) { stmt in while try stmt.step() {} }
+        try with("SELECT orderctl_row_feed(\(first), \(second)) FROM \(rest)", arguments) { stmt in
+            while try stmt.step() {}
+        }
     }
 
     /// The same with `:name` parameters bound by name and `?` ones from `arguments`.
-    public func forEach(_ sql: String, arguments: [any SQLBindable] = [], named: [String: any SQLBindable],
-                        _ body: (Row) throws -> Void) throws {
+    public func forEach(
+        _ sql: String, arguments: [any SQLBindable] = [], named: [String: any SQLBindable],
+        _ body: (Row) throws -> Void
+    ) throws {
         let stmt = try prepare(sql)
         stmt.inUse = true
-        defer { stmt.inUse = false; stmt.reset() }
+        defer {
+            stmt.inUse = false
+            stmt.reset()
+        }
         try stmt.bind(arguments, named: named)
         while try stmt.step() { try body(Row(handle: stmt.handle)) }
     }

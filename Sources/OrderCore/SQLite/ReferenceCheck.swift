@@ -17,10 +17,12 @@ struct ReferenceCheck {
     let before: [String: Int64]
 
     init(_ db: Database) throws {
-        references = try db.query("""
+        references = try db.query(
+            """
             SELECT m.name, f."from", f."table", coalesce(f."to", 'rowid') FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, f.id, f.seq
-            """) { (child: $0.string(0), column: $0.string(1), parent: $0.string(2), key: $0.string(3)) }
+            """
+        ) { (child: $0.string(0), column: $0.string(1), parent: $0.string(2), key: $0.string(3)) }
         var before: [String: Int64] = [:]
         for table in Set(references.flatMap { [$0.child, $0.parent] }) {
             before[table] = try db.scalarInt("SELECT coalesce(max(rowid), 0) FROM \(table)")
@@ -33,20 +35,26 @@ struct ReferenceCheck {
         var complete: [String: (Int64, Int64)] = [:]
         for parent in Set(references.map(\.parent)) {
             let start = before[parent]!
-            let (count, last) = try db.queryFirst("SELECT count(*), coalesce(max(rowid), 0) FROM \(parent) WHERE rowid > ?", start) {
+            let (count, last) = try db.queryFirst(
+                "SELECT count(*), coalesce(max(rowid), 0) FROM \(parent) WHERE rowid > ?", start
+            ) {
                 ($0.int64(0), $0.int64(1))
             }!
             complete[parent] = count > 0 && count == last - start ? (start + 1, last) : (1, 0)
         }
         for r in references {
             let (low, high) = complete[r.parent]!
-            let dangling = try db.scalarInt("""
+            let dangling = try db.scalarInt(
+                """
                 SELECT count(*) FROM \(r.child) c WHERE c.rowid > ? AND c.\(r.column) IS NOT NULL
                 AND c.\(r.column) NOT BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM \(r.parent) p WHERE p.\(r.key) = c.\(r.column))
                 """, before[r.child]!, low, high)
             if dangling > 0 {
-                throw SQLiteError(code: SQLiteCode.constraintForeignKey,
-                                  message: "FOREIGN KEY constraint failed: \(dangling) new row(s) of \(r.child).\(r.column) refer to no row of \(r.parent)")
+                throw SQLiteError(
+                    code: SQLiteCode.constraintForeignKey,
+                    message:
+                        "FOREIGN KEY constraint failed: \(dangling) new row(s) of \(r.child).\(r.column) refer to no row of \(r.parent)"
+                )
             }
         }
     }

@@ -22,7 +22,10 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         var text = "database: \(message) (SQLite code \(code))"
-        if let sql { text += " in: \(sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))" }
+        if let sql {
+            text +=
+                " in: \(sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))"
+        }
         return text
     }
 }
@@ -43,10 +46,10 @@ public enum SQLiteCode {
     public static let row: Int32 = 100
     public static let done: Int32 = 101
     // Extended codes (primary | n << 8).
-    public static let constraintCheck: Int32 = 275      // SQLITE_CONSTRAINT_CHECK
-    public static let constraintForeignKey: Int32 = 787 // SQLITE_CONSTRAINT_FOREIGNKEY
-    public static let constraintNotNull: Int32 = 1299   // SQLITE_CONSTRAINT_NOTNULL
-    public static let constraintPrimaryKey: Int32 = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
-    public static let constraintTrigger: Int32 = 1811   // SQLITE_CONSTRAINT_TRIGGER
-    public static let constraintUnique: Int32 = 2067    // SQLITE_CONSTRAINT_UNIQUE
+    public static let constraintCheck: Int32 = 275  // SQLITE_CONSTRAINT_CHECK
+    public static let constraintForeignKey: Int32 = 787  // SQLITE_CONSTRAINT_FOREIGNKEY
+    public static let constraintNotNull: Int32 = 1299  // SQLITE_CONSTRAINT_NOTNULL
+    public static let constraintPrimaryKey: Int32 = 1555  // SQLITE_CONSTRAINT_PRIMARYKEY
+    public static let constraintTrigger: Int32 = 1811  // SQLITE_CONSTRAINT_TRIGGER
+    public static let constraintUnique: Int32 = 2067  // SQLITE_CONSTRAINT_UNIQUE
 }

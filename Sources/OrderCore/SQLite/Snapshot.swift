@@ -20,7 +20,8 @@ extension Database {
     func copySnapshot(to path: String, durable: Bool = true) throws {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw SQLiteError(code: SQLiteCode.cantOpen, message: "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw SQLiteError(
+                code: SQLiteCode.cantOpen, message: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         close(fd)
         var dest: OpaquePointer?
@@ -33,7 +34,8 @@ extension Database {
         defer { sqlite3_close_v2(dest) }
         func fail(_ rc: Int32, _ what: String) -> SQLiteError {
             let code = sqlite3_extended_errcode(dest)
-            return SQLiteError(code: code == 0 ? rc : code, message: "\(what): \(String(cString: sqlite3_errmsg(dest)))")
+            return SQLiteError(
+                code: code == 0 ? rc : code, message: "\(what): \(String(cString: sqlite3_errmsg(dest)))")
         }
         if !durable { sqlite3_exec(dest, "PRAGMA synchronous = OFF", nil, nil, nil) }
         guard let backup = sqlite3_backup_init(dest, "main", handle, "main") else {
@@ -51,7 +53,8 @@ extension Database {
             // The source's error, if the read failed there (a damaged page, say).
             let sourceCode = sqlite3_extended_errcode(handle)
             if sourceCode != SQLITE_OK && sourceCode != SQLITE_DONE {
-                throw SQLiteError(code: sourceCode, message: "reading \(self.path): \(String(cString: sqlite3_errmsg(handle)))")
+                throw SQLiteError(
+                    code: sourceCode, message: "reading \(self.path): \(String(cString: sqlite3_errmsg(handle)))")
             }
             throw fail(step, "writing \(path)")
         }

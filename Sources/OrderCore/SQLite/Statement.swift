@@ -1,7 +1,7 @@
 internal import CSQLite
 
 // SQLite copies transient values at bind time.
-private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// A prepared statement. Obtained from `Database.prepare`, which caches it; every use
 /// starts from a reset statement with fresh bindings.
@@ -60,15 +60,17 @@ final class Statement {
             try bind(value.sqlValue, at: index)
         }
         if next.next() != nil {
-            throw SQLiteError(code: SQLiteCode.error, message: "more positional values given than the statement takes", sql: sql)
+            throw SQLiteError(
+                code: SQLiteCode.error, message: "more positional values given than the statement takes", sql: sql)
         }
     }
 
     private func checkCount(_ given: Int) throws {
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard expected == given else {
-            throw SQLiteError(code: SQLiteCode.error,
-                              message: "statement takes \(expected) parameters, \(given) given", sql: sql)
+            throw SQLiteError(
+                code: SQLiteCode.error,
+                message: "statement takes \(expected) parameters, \(given) given", sql: sql)
         }
     }
 
@@ -81,12 +83,14 @@ final class Statement {
         case .text(let v):
             var copy = v
             rc = copy.withUTF8 { buf in
-                sqlite3_bind_text(handle, index, UnsafeRawPointer(buf.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                    .assumingMemoryBound(to: CChar.self), Int32(buf.count), SQLITE_TRANSIENT)
+                sqlite3_bind_text(
+                    handle, index,
+                    UnsafeRawPointer(buf.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                        .assumingMemoryBound(to: CChar.self), Int32(buf.count), sqliteTransient)
             }
         case .blob(let v):
             rc = v.withUnsafeBytes { buf in
-                sqlite3_bind_blob(handle, index, buf.baseAddress, Int32(buf.count), SQLITE_TRANSIENT)
+                sqlite3_bind_blob(handle, index, buf.baseAddress, Int32(buf.count), sqliteTransient)
             }
         }
         guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
@@ -127,7 +131,8 @@ public struct Row {
     /// The bytes of a text column without making a String, valid until the statement
     /// steps again; nil for NULL.
     func textBytes(_ i: Int) -> UnsafeBufferPointer<UInt8>? {
-        guard sqlite3_column_type(handle, Int32(i)) != SQLITE_NULL, let ptr = sqlite3_column_text(handle, Int32(i)) else { return nil }
+        guard sqlite3_column_type(handle, Int32(i)) != SQLITE_NULL, let ptr = sqlite3_column_text(handle, Int32(i))
+        else { return nil }
         return UnsafeBufferPointer(start: ptr, count: Int(sqlite3_column_bytes(handle, Int32(i))))
     }
     public func optionalInt64(_ i: Int) -> Int64? { isNull(i) ? nil : int64(i) }

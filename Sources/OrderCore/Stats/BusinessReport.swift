@@ -50,14 +50,16 @@ extension OrderStore {
                 // then, and refunds and returns count in the month of their order).
                 let groups = byMonth.groups.filter { $0.keys[0].value >= firstMonth }
                 if groups.count != byMonth.groups.count {
-                    months = StatsReport(from: byMonth.from, to: byMonth.to, timeZone: byMonth.timeZone,
-                                         dimensions: byMonth.dimensions, groups: groups, totals: byMonth.totals,
-                                         omitted: byMonth.omitted, limit: byMonth.limit)
+                    months = StatsReport(
+                        from: byMonth.from, to: byMonth.to, timeZone: byMonth.timeZone,
+                        dimensions: byMonth.dimensions, groups: groups, totals: byMonth.totals,
+                        omitted: byMonth.omitted, limit: byMonth.limit)
                 }
             }
-            return BusinessReport(months: months, products: try report([.product], limit: top),
-                                  customers: try report([.customer], limit: top), statuses: try report([.status]),
-                                  generatedAt: now, firstOrder: first)
+            return BusinessReport(
+                months: months, products: try report([.product], limit: top),
+                customers: try report([.customer], limit: top), statuses: try report([.status]),
+                generatedAt: now, firstOrder: first)
         }
     }
 }

@@ -74,7 +74,8 @@ public enum RFMSegment: String, Sendable, CaseIterable {
         return .needAttention
     }
 
-    public static let scoring = "R, F and M are 1 to 5: the customer's quintile among the period's customers by recency of the last order, number of orders and net revenue (5: most recent, most orders, most net; equal values share a score)"
+    public static let scoring =
+        "R, F and M are 1 to 5: the customer's quintile among the period's customers by recency of the last order, number of orders and net revenue (5: most recent, most orders, most net; equal values share a score)"
 }
 
 /// One customer's preferred products (`stats customers --show`).
@@ -88,24 +89,36 @@ public struct PreferredProduct: Sendable {
 }
 
 extension OrderStore {
-    public func customerAnalysis(from: String?, to: String?, timeZone: String?, currency: String?) throws -> CustomerAnalysis {
+    public func customerAnalysis(from: String?, to: String?, timeZone: String?, currency: String?) throws
+        -> CustomerAnalysis
+    {
         let frame = try statsFrame(from: from, to: to, timeZone: timeZone)
         let period = try Self.buckets(nil, from: frame.from, to: frame.to, zone: frame.zone)[0]
         let end = Instant.parse(period.end)!
         return try db.read {
             var args: [any SQLBindable] = [period.start, period.end]
             var filter = ""
-            if let currency { filter = " AND currency = ?"; args.append(try Currency(code: currency).code) }
+            if let currency {
+                filter = " AND currency = ?"
+                args.append(try Currency(code: currency).code)
+            }
             var byCurrency: [String: [Int64: CustomerFigures]] = [:]
             var gaps: [String: HourHistogram] = [:]
             // The placeholder for orders without a customer is nobody: no rank, no RFM.
-            let nobody = Set(try db.query("SELECT id FROM customers INDEXED BY customers_anonymous WHERE anonymous = 1") { $0.int64(0) })
+            let nobody = Set(
+                try db.query("SELECT id FROM customers INDEXED BY customers_anonymous WHERE anonymous = 1") {
+                    $0.int64(0)
+                })
             // In order placed, from an index that holds every column read.
-            try db.forEach("""
+            try db.forEach(
+                """
                 SELECT currency, customer_id, placed_at, total - refunded_total FROM orders INDEXED BY orders_stats_customer
                 WHERE placed_at >= ? AND placed_at < ? AND status <> 'cancelled'\(filter)
-                """, arguments: args) { row in
-                let code = row.string(0), id = row.int64(1), placed = row.string(2)
+                """, arguments: args
+            ) { row in
+                let code = row.string(0)
+                let id = row.int64(1)
+                let placed = row.string(2)
                 if nobody.contains(id) { return }
                 var c = byCurrency[code]?[id] ?? CustomerFigures(id: id)
                 if c.orders > 0, let a = Instant.parse(c.last), let b = Instant.parse(placed) {
@@ -122,24 +135,42 @@ extension OrderStore {
             for code in byCurrency.keys.sorted() {
                 var list = Array(byCurrency[code]!.values)
                 for i in list.indices {
-                    list[i].recencyDays = Int((end.timeIntervalSince(Instant.parse(list[i].last)!) / 86400).rounded(.down))
+                    list[i].recencyDays = Int(
+                        (end.timeIntervalSince(Instant.parse(list[i].last)!) / 86400).rounded(.down))
                 }
                 Self.score(&list)
                 // Names: one by one for a few customers, in one pass for many.
                 var names: [Int64: (String, String?)] = [:]
                 if list.count > 2000 {
-                    try db.forEach("SELECT id, name, email FROM customers") { names[$0.int64(0)] = ($0.string(1), $0.optionalString(2)) }
+                    try db.forEach("SELECT id, name, email FROM customers") {
+                        names[$0.int64(0)] = ($0.string(1), $0.optionalString(2))
+                    }
                 } else {
                     for c in list {
-                        names[c.id] = try db.queryFirst("SELECT name, email FROM customers WHERE id = ?", c.id) { ($0.string(0), $0.optionalString(1)) }
+                        names[c.id] = try db.queryFirst("SELECT name, email FROM customers WHERE id = ?", c.id) {
+                            ($0.string(0), $0.optionalString(1))
+                        }
                     }
                 }
-                for i in list.indices { if let (name, email) = names[list[i].id] { list[i].name = name; list[i].email = email } }
-                list.sort { $0.net != $1.net ? $0.net > $1.net : ($0.name != $1.name ? $0.name < $1.name : $0.id < $1.id) }
-                let buckets: [(String, ClosedRange<Int>)] = [("1", 1...1), ("2", 2...2), ("3", 3...3), ("4", 4...4), ("5-9", 5...9), ("10+", 10...Int.max)]
-                let distribution = buckets.map { label, range in (label, list.filter { range.contains($0.orders) }.count) }
-                blocks.append(CustomerAnalysis.Block(currency: try Currency(code: code), customers: list,
-                                                     distribution: distribution, gapDays: gaps[code] ?? HourHistogram()))
+                for i in list.indices {
+                    if let (name, email) = names[list[i].id] {
+                        list[i].name = name
+                        list[i].email = email
+                    }
+                }
+                list.sort {
+                    $0.net != $1.net ? $0.net > $1.net : ($0.name != $1.name ? $0.name < $1.name : $0.id < $1.id)
+                }
+                let buckets: [(String, ClosedRange<Int>)] = [
+                    ("1", 1...1), ("2", 2...2), ("3", 3...3), ("4", 4...4), ("5-9", 5...9), ("10+", 10...Int.max),
+                ]
+                let distribution = buckets.map { label, range in
+                    (label, list.filter { range.contains($0.orders) }.count)
+                }
+                blocks.append(
+                    CustomerAnalysis.Block(
+                        currency: try Currency(code: code), customers: list,
+                        distribution: distribution, gapDays: gaps[code] ?? HourHistogram()))
             }
             return CustomerAnalysis(from: frame.from, to: frame.to, timeZone: frame.zone.identifier, blocks: blocks)
         }
@@ -173,20 +204,25 @@ extension OrderStore {
     }
 
     /// What one customer bought most in the period (by units), per currency.
-    public func preferredProducts(customer: String, from: String?, to: String?, timeZone: String?, limit: Int = 10) throws
-        -> (customer: Customer, products: [PreferredProduct]) {
+    public func preferredProducts(customer: String, from: String?, to: String?, timeZone: String?, limit: Int = 10)
+        throws
+        -> (customer: Customer, products: [PreferredProduct])
+    {
         let frame = try statsFrame(from: from, to: to, timeZone: timeZone)
         let period = try Self.buckets(nil, from: frame.from, to: frame.to, zone: frame.zone)[0]
         return try db.read {
             let c = try resolveCustomer(customer)
-            let products = try db.query("""
+            let products = try db.query(
+                """
                 SELECT l.sku, l.name, count(DISTINCT o.id), sum(l.quantity), sum(l.line_total - l.returned * l.unit_price), o.currency
                 FROM orders o JOIN order_lines l ON l.order_id = o.id
                 WHERE o.customer_id = ? AND o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled'
                 GROUP BY l.product_id, o.currency ORDER BY 4 DESC, 5 DESC, 1 LIMIT ?
-                """, c.id, period.start, period.end, Int64(limit)) { row in
-                PreferredProduct(sku: row.string(0), name: row.string(1), orders: row.int(2), units: row.int64(3),
-                                 net: row.int64(4), currency: try Currency(code: row.string(5)))
+                """, c.id, period.start, period.end, Int64(limit)
+            ) { row in
+                PreferredProduct(
+                    sku: row.string(0), name: row.string(1), orders: row.int(2), units: row.int64(3),
+                    net: row.int64(4), currency: try Currency(code: row.string(5)))
             }
             return (c, products)
         }

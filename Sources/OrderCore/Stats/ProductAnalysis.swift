@@ -45,24 +45,32 @@ public struct ProductPair: Sendable {
 }
 
 extension OrderStore {
-    public static let abcRule = "A: the best sellers that together make the first 80% of net revenue; B: the next 15%; C: the last 5%"
+    public static let abcRule =
+        "A: the best sellers that together make the first 80% of net revenue; B: the next 15%; C: the last 5%"
 
-    public func productAnalysis(from: String?, to: String?, timeZone: String?, currency: String?, pairs top: Int = 10) throws -> ProductAnalysis {
+    public func productAnalysis(from: String?, to: String?, timeZone: String?, currency: String?, pairs top: Int = 10)
+        throws -> ProductAnalysis
+    {
         let frame = try statsFrame(from: from, to: to, timeZone: timeZone)
         // One snapshot for the figures and the pairs.
         return try db.read { try productAnalysis(frame, currency: currency, pairs: top) }
     }
 
-    private func productAnalysis(_ frame: (from: LocalDate, to: LocalDate, zone: TimeZone), currency: String?, pairs top: Int) throws -> ProductAnalysis {
-        let report = try stats(StatsRequest(from: frame.from.iso, to: frame.to.iso, by: [.product], currency: currency,
-                                            timeZone: frame.zone.identifier, limit: 0))
+    private func productAnalysis(
+        _ frame: (from: LocalDate, to: LocalDate, zone: TimeZone), currency: String?, pairs top: Int
+    ) throws -> ProductAnalysis {
+        let report = try stats(
+            StatsRequest(
+                from: frame.from.iso, to: frame.to.iso, by: [.product], currency: currency,
+                timeZone: frame.zone.identifier, limit: 0))
         let period = try Self.buckets(nil, from: frame.from, to: frame.to, zone: frame.zone)[0]
         var blocks: [ProductAnalysis.Block] = []
         for code in Set(report.groups.map(\.currency.code)).sorted() {
             let groups = report.groups.filter { $0.currency.code == code }
             var products = groups.map { g in
-                ProductFigures(id: Int64(g.keys[0].value) ?? 0, sku: g.keys[0].label, name: g.keys[0].detail ?? "",
-                               orders: g.orders - g.cancelled, units: g.units, net: g.net)
+                ProductFigures(
+                    id: Int64(g.keys[0].value) ?? 0, sku: g.keys[0].label, name: g.keys[0].detail ?? "",
+                    orders: g.orders - g.cancelled, units: g.units, net: g.net)
             }.filter { $0.orders > 0 }
             products.sort { $0.net != $1.net ? $0.net > $1.net : $0.sku < $1.sku }
             Self.classify(&products)
@@ -93,14 +101,18 @@ extension OrderStore {
     /// first); `products` gives each one's SKU and order count. Counted here rather than
     /// by a self-join in SQL, whose grouping took a minute and a half at a million orders;
     /// how, see `Baskets.topPairs`.
-    func boughtTogether(_ period: StatsBucket, currency: String, products: [ProductFigures], limit: Int) throws -> [ProductPair] {
+    func boughtTogether(_ period: StatsBucket, currency: String, products: [ProductFigures], limit: Int) throws
+        -> [ProductPair]
+    {
         guard limit > 0 else { return [] }
         let baskets = try readBaskets(period, currency: currency)
         let byID = Dictionary(products.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return baskets.topPairs(limit).compactMap { p in
             guard let a = byID[p.first], let b = byID[p.second] else { return nil }
-            return ProductPair(first: a.sku, second: b.sku, orders: p.orders,
-                               ofFirst: Double(p.orders) / Double(max(1, a.orders)), ofSecond: Double(p.orders) / Double(max(1, b.orders)))
+            return ProductPair(
+                first: a.sku, second: b.sku, orders: p.orders,
+                ofFirst: Double(p.orders) / Double(max(1, a.orders)),
+                ofSecond: Double(p.orders) / Double(max(1, b.orders)))
         }
     }
 
@@ -115,8 +127,11 @@ extension OrderStore {
         let maxProductID = try db.scalarInt("SELECT coalesce(max(id), 0) FROM products")
         var ids: [Int64] = []
         try withUnsafeMutablePointer(to: &ids) { ids in
-            try db.forEachIntegerPair("id", "0", from: "orders WHERE placed_at >= ? AND placed_at < ? AND status <> 'cancelled' AND currency = ?",
-                                      arguments: [period.start, period.end, currency], context: ids) { ids, id, _ in
+            try db.forEachIntegerPair(
+                "id", "0",
+                from: "orders WHERE placed_at >= ? AND placed_at < ? AND status <> 'cancelled' AND currency = ?",
+                arguments: [period.start, period.end, currency], context: ids
+            ) { ids, id, _ in
                 ids.assumingMemoryBound(to: [Int64].self).pointee.append(id)
             }
         }
@@ -126,8 +141,10 @@ extension OrderStore {
             ids.sort()
             var reader = BasketReader(orders: ids, baskets: Baskets(maxProductID: maxProductID))
             try withUnsafeMutablePointer(to: &reader) { reader in
-                try db.forEachIntegerPair("order_id", "product_id", from: "order_lines WHERE order_id BETWEEN ? AND ?",
-                                          arguments: [low, high], context: reader) { reader, order, product in
+                try db.forEachIntegerPair(
+                    "order_id", "product_id", from: "order_lines WHERE order_id BETWEEN ? AND ?",
+                    arguments: [low, high], context: reader
+                ) { reader, order, product in
                     reader.assumingMemoryBound(to: BasketReader.self).pointee.add(order: order, product: product)
                 }
             }
@@ -139,11 +156,13 @@ extension OrderStore {
             }
         }
         var baskets = Baskets(maxProductID: maxProductID)
-        try db.forEach("""
+        try db.forEach(
+            """
             SELECT o.id, l.product_id FROM orders o JOIN order_lines l ON l.order_id = o.id
             WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status <> 'cancelled' AND o.currency = ?
             ORDER BY o.placed_at, o.id
-            """, arguments: [period.start, period.end, currency]) { baskets.add(order: $0.int64(0), product: $0.int64(1)) }
+            """, arguments: [period.start, period.end, currency]
+        ) { baskets.add(order: $0.int64(0), product: $0.int64(1)) }
         baskets.finish()
         return baskets
     }
@@ -202,7 +221,11 @@ struct Baskets {
 
     /// Adds a line; an order's lines come one after the other.
     mutating func add(order: Int64, product: Int64) {
-        if order != current { close(); current = order; orderCount += 1 }
+        if order != current {
+            close()
+            current = order
+            orderCount += 1
+        }
         let n: Int32
         if product >= 0 && product < Int64(numberOf.count), numberOf[Int(product)] >= 0 {
             n = numberOf[Int(product)]
@@ -210,12 +233,16 @@ struct Baskets {
             n = known
         } else {
             n = Int32(ids.count)
-            if product >= 0 && product < Int64(numberOf.count) { numberOf[Int(product)] = n } else { numberOfLarge[product] = n }
+            if product >= 0 && product < Int64(numberOf.count) {
+                numberOf[Int(product)] = n
+            } else {
+                numberOfLarge[product] = n
+            }
             ids.append(product)
             orders.append(0)
             seenIn.append(0)
         }
-        guard seenIn[Int(n)] != orderCount else { return }   // a second line of the same product
+        guard seenIn[Int(n)] != orderCount else { return }  // a second line of the same product
         seenIn[Int(n)] = orderCount
         items.append(n)
     }
@@ -264,7 +291,9 @@ struct Baskets {
         let least = probed.count >= limit ? Int32(probed[limit - 1].orders) : 1
         let wanted = support.prefix { $0 >= least }.count
         if wanted <= first { return probed }
-        if wanted <= max(first, dense) { return densePairs(wanted, limit: limit, least: least, ranked: ranked, rankedID: rankedID) }
+        if wanted <= max(first, dense) {
+            return densePairs(wanted, limit: limit, least: least, ranked: ranked, rankedID: rankedID)
+        }
         return rowPairs(limit: limit, least: least, ranked: ranked, support: support, rankedID: rankedID)
     }
 
@@ -273,8 +302,12 @@ struct Baskets {
     private func densePairs(_ ranks: Int, limit: Int, least: Int32, ranked: [Int32], rankedID: [Int64]) -> [Pair] {
         // Pair (x, y), x < y: cell y * (y - 1) / 2 + x.
         var cells = [Int32](repeating: 0, count: ranks * (ranks - 1) / 2)
-        var longest = 0, s = 0
-        for e in ends { longest = max(longest, Int(e) - s); s = Int(e) }
+        var longest = 0
+        var s = 0
+        for e in ends {
+            longest = max(longest, Int(e) - s)
+            s = Int(e)
+        }
         var basket = [Int32](repeating: 0, count: longest)
         let bound = Int32(ranks)
         cells.withUnsafeMutableBufferPointer { cells in
@@ -333,7 +366,10 @@ struct Baskets {
                 for i in (s + 1)..<e {
                     let v = lines[i]
                     var j = i
-                    while j > s && lines[j - 1] > v { lines[j] = lines[j - 1]; j -= 1 }
+                    while j > s && lines[j - 1] > v {
+                        lines[j] = lines[j - 1]
+                        j -= 1
+                    }
                     lines[j] = v
                 }
                 for i in s..<e {

@@ -18,7 +18,8 @@ public enum StatsDimension: String, Sendable, CaseIterable {
 
     public static func parse(_ text: String) throws(OrderError) -> StatsDimension {
         guard let d = StatsDimension(rawValue: text.lowercased()) else {
-            throw .invalidValue(field: "by", value: text, reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidValue(
+                field: "by", value: text, reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return d
     }
@@ -36,10 +37,16 @@ public struct StatsRequest: Sendable {
     /// For `product` and `customer`: the top N per currency (nil: 10; 0: all).
     public var limit: Int?
 
-    public init(from: String? = nil, to: String? = nil, by: [StatsDimension] = [], currency: String? = nil,
-                timeZone: String? = nil, limit: Int? = nil) {
-        self.from = from; self.to = to; self.by = by; self.currency = currency
-        self.timeZone = timeZone; self.limit = limit
+    public init(
+        from: String? = nil, to: String? = nil, by: [StatsDimension] = [], currency: String? = nil,
+        timeZone: String? = nil, limit: Int? = nil
+    ) {
+        self.from = from
+        self.to = to
+        self.by = by
+        self.currency = currency
+        self.timeZone = timeZone
+        self.limit = limit
     }
 
     public static let defaultLimit = 10
@@ -90,7 +97,9 @@ public struct StatsKey: Sendable, Hashable {
     public let detail: String?
 
     public init(value: String, label: String, detail: String? = nil) {
-        self.value = value; self.label = label; self.detail = detail
+        self.value = value
+        self.label = label
+        self.detail = detail
     }
 }
 
@@ -114,7 +123,8 @@ public struct StatsGroup: Sendable {
     public var deliveryLead = HourHistogram()
 
     public init(keys: [StatsKey], currency: Currency) {
-        self.keys = keys; self.currency = currency
+        self.keys = keys
+        self.currency = currency
     }
 
     public var kept: Int { orders - cancelled }
@@ -160,12 +170,17 @@ extension OrderStore {
     func stats(_ request: StatsRequest, summaries: Bool) throws -> StatsReport {
         let dims = request.by
         if dims.count > 2 {
-            throw OrderError.invalidValue(field: "by", value: dims.map(\.rawValue).joined(separator: ","), reason: "at most two dimensions")
+            throw OrderError.invalidValue(
+                field: "by", value: dims.map(\.rawValue).joined(separator: ","), reason: "at most two dimensions")
         }
         if dims.count == 2 {
-            if dims[0] == dims[1] { throw OrderError.invalidValue(field: "by", value: dims[0].rawValue, reason: "given twice") }
+            if dims[0] == dims[1] {
+                throw OrderError.invalidValue(field: "by", value: dims[0].rawValue, reason: "given twice")
+            }
             if dims[0].isPeriod && dims[1].isPeriod {
-                throw OrderError.invalidValue(field: "by", value: "\(dims[0].rawValue),\(dims[1].rawValue)", reason: "at most one period (day, week, month, quarter or year)")
+                throw OrderError.invalidValue(
+                    field: "by", value: "\(dims[0].rawValue),\(dims[1].rawValue)",
+                    reason: "at most one period (day, week, month, quarter or year)")
             }
         }
         if let limit = request.limit, limit < 0 {
@@ -191,9 +206,14 @@ extension OrderStore {
                     omitted = top.others
                 }
             }
-            return (groups: dims.isEmpty ? [] : try statsGroups(dims: dims, buckets: buckets, currency: currency, summaries: summaries,
-                                                              customers: only),
-                    totals: try statsGroups(dims: [], buckets: whole, currency: currency, summaries: summaries))
+            return (
+                groups: dims.isEmpty
+                    ? []
+                    : try statsGroups(
+                        dims: dims, buckets: buckets, currency: currency, summaries: summaries,
+                        customers: only),
+                totals: try statsGroups(dims: [], buckets: whole, currency: currency, summaries: summaries)
+            )
         }
         var groups = rows.groups
         // Periods without orders show as zero rows, so a series has no gaps.
@@ -202,7 +222,9 @@ extension OrderStore {
             for code in currencies {
                 let c = try Currency(code: code)
                 let present = Set(groups.filter { $0.currency == c }.map { $0.keys[0].value })
-                for b in buckets where !present.contains(b.key.value) { groups.append(StatsGroup(keys: [b.key], currency: c)) }
+                for b in buckets where !present.contains(b.key.value) {
+                    groups.append(StatsGroup(keys: [b.key], currency: c))
+                }
             }
         }
         // Names for ids and codes (before ranking: ties go by name).
@@ -211,10 +233,14 @@ extension OrderStore {
             var labels: [String: StatsKey] = [:]
             // Many ids: one pass over the table beats a lookup each.
             if ids.count > 200 && (dims[i] == .customer || dims[i] == .product) {
-                let sql = dims[i] == .customer ? "SELECT id, name, email FROM customers" : "SELECT id, sku, name FROM products"
+                let sql =
+                    dims[i] == .customer
+                    ? "SELECT id, name, email FROM customers" : "SELECT id, sku, name FROM products"
                 try db.forEach(sql) { row in
                     let id = String(row.int64(0))
-                    if ids.contains(id) { labels[id] = StatsKey(value: id, label: row.string(1), detail: row.optionalString(2)) }
+                    if ids.contains(id) {
+                        labels[id] = StatsKey(value: id, label: row.string(1), detail: row.optionalString(2))
+                    }
                 }
             }
             for id in ids where labels[id] == nil {
@@ -228,8 +254,9 @@ extension OrderStore {
                         StatsKey(value: id, label: $0.string(0), detail: $0.string(1))
                     }
                 default:
-                    labels[id] = StatsKey(value: id, label: id.isEmpty ? "(none)" : id,
-                                          detail: id.isEmpty ? nil : CountryNames.name(id))
+                    labels[id] = StatsKey(
+                        value: id, label: id.isEmpty ? "(none)" : id,
+                        detail: id.isEmpty ? nil : CountryNames.name(id))
                 }
             }
             for j in groups.indices { if let k = labels[groups[j].keys[i].value] { groups[j].keys[i] = k } }
@@ -259,25 +286,32 @@ extension OrderStore {
             for i in dims.indices {
                 if a.keys[i].value == b.keys[i].value { continue }
                 if dims[i].isPeriod { return a.keys[i].value < b.keys[i].value }
-                let sa = score[scoreKey(i, a)] ?? 0, sb = score[scoreKey(i, b)] ?? 0
+                let sa = score[scoreKey(i, a)] ?? 0
+                let sb = score[scoreKey(i, b)] ?? 0
                 if sa != sb { return sa > sb }
-                return a.keys[i].label != b.keys[i].label ? a.keys[i].label < b.keys[i].label : a.keys[i].value < b.keys[i].value
+                return a.keys[i].label != b.keys[i].label
+                    ? a.keys[i].label < b.keys[i].label : a.keys[i].value < b.keys[i].value
             }
             return a.currency.code < b.currency.code
         }
         let totals = rows.totals.sorted { $0.currency.code < $1.currency.code }
-        return StatsReport(from: from, to: to, timeZone: zone.identifier, dimensions: dims, groups: dims.isEmpty ? totals : groups,
-                           totals: totals,
-                           omitted: omitted, limit: dims.contains(where: \.isRanked) && limit > 0 ? limit : nil)
+        return StatsReport(
+            from: from, to: to, timeZone: zone.identifier, dimensions: dims, groups: dims.isEmpty ? totals : groups,
+            totals: totals,
+            omitted: omitted, limit: dims.contains(where: \.isRanked) && limit > 0 ? limit : nil)
     }
 
     /// A report's first and last day and its zone: `timeZone` or the business zone; by
     /// default the 12 calendar months to today.
-    func statsFrame(from: String?, to: String?, timeZone name: String?) throws -> (from: LocalDate, to: LocalDate, zone: TimeZone) {
+    func statsFrame(from: String?, to: String?, timeZone name: String?) throws -> (
+        from: LocalDate, to: LocalDate, zone: TimeZone
+    ) {
         let zone: TimeZone
         if let name {
             guard let z = TimeZone(identifier: name) else {
-                throw OrderError.invalidValue(field: "timezone", value: name, reason: "not a known time zone (e.g. Europe/Berlin, America/New_York, UTC)")
+                throw OrderError.invalidValue(
+                    field: "timezone", value: name,
+                    reason: "not a known time zone (e.g. Europe/Berlin, America/New_York, UTC)")
             }
             zone = z
         } else {
@@ -286,7 +320,8 @@ extension OrderStore {
         let resolver = DateResolver(now: now, zone: zone)
         let today = resolver.today
         let last = try to.map { try resolver.date($0, field: "to") } ?? today
-        let first = try from.map { try resolver.date($0, field: "from") }
+        let first =
+            try from.map { try resolver.date($0, field: "from") }
             ?? LocalDate(year: today.year, month: today.month, day: 1)!.adding(months: -11)
         if first > last {
             throw OrderError.invalidValue(field: "from", value: first.iso, reason: "after --to \(last.iso)")
@@ -296,7 +331,9 @@ extension OrderStore {
 
     /// The periods between two days, cut at local midnight in `zone` (a day of 23 or 25
     /// hours stays one day). With no period dimension: the whole range as one bucket.
-    static func buckets(_ period: StatsDimension?, from: LocalDate, to: LocalDate, zone: TimeZone) throws -> [StatsBucket] {
+    static func buckets(_ period: StatsDimension?, from: LocalDate, to: LocalDate, zone: TimeZone) throws
+        -> [StatsBucket]
+    {
         let end = to.adding(days: 1)
         func stamp(_ d: LocalDate) -> String { Instant.format(d.start(in: zone)) }
         guard let period else {
@@ -310,7 +347,8 @@ extension OrderStore {
             let label: String
             switch period {
             case .day:
-                next = day.adding(days: 1); label = day.iso
+                next = day.adding(days: 1)
+                label = day.iso
             case .week:
                 next = day.adding(days: 8 - day.isoWeekday)
                 let (y, w) = day.isoWeek
@@ -330,23 +368,30 @@ extension OrderStore {
             let stopStamp = stamp(stop)
             out.append(StatsBucket(key: StatsKey(value: label, label: label), start: startStamp, end: stopStamp))
             if out.count > StatsRequest.maxPeriods {
-                throw OrderError.invalidValue(field: "by", value: period.rawValue,
-                                              reason: "more than \(StatsRequest.maxPeriods) periods from \(from.iso) to \(to.iso); narrow --from/--to or group by a longer period")
+                throw OrderError.invalidValue(
+                    field: "by", value: period.rawValue,
+                    reason:
+                        "more than \(StatsRequest.maxPeriods) periods from \(from.iso) to \(to.iso); narrow --from/--to or group by a longer period"
+                )
             }
-            day = stop; startStamp = stopStamp
+            day = stop
+            startStamp = stopStamp
         }
         return out
     }
 
     /// The figures for `dims` over `buckets`: from the daily sums where they serve (periods
     /// and products), else from the orders themselves.
-    func statsGroups(dims: [StatsDimension], buckets: [StatsBucket], currency: Currency?, summaries: Bool,
-                     customers: [String: [Int64]]? = nil) throws -> [StatsGroup] {
+    func statsGroups(
+        dims: [StatsDimension], buckets: [StatsBucket], currency: Currency?, summaries: Bool,
+        customers: [String: [Int64]]? = nil
+    ) throws -> [StatsGroup] {
         var acc = StatsAccumulator()
         let summarised = summaries && dims.allSatisfy { $0.isPeriod || $0 == .product }
         guard summarised else {
-            try rawGroups(dims: dims, spans: buckets.map { ($0.key.value, $0.start, $0.end) }, currency: currency,
-                          customers: customers, into: &acc)
+            try rawGroups(
+                dims: dims, spans: buckets.map { ($0.key.value, $0.start, $0.end) }, currency: currency,
+                customers: customers, into: &acc)
             return acc.groups
         }
         // Whole UTC days from the sums; the hours at the edges of each period from the orders.
@@ -354,10 +399,16 @@ extension OrderStore {
         var partial: [(String, String, String)] = []
         for b in buckets { Self.split(b, whole: &whole, partial: &partial) }
         let (months, days, minusDays) = Self.monthsAndDays(whole)
-        if !months.isEmpty { try summaryGroups(dims: dims, spans: months, table: "monthly", column: "month", currency: currency, into: &acc) }
-        if !days.isEmpty { try summaryGroups(dims: dims, spans: days, table: "daily", column: "day", currency: currency, into: &acc) }
+        if !months.isEmpty {
+            try summaryGroups(
+                dims: dims, spans: months, table: "monthly", column: "month", currency: currency, into: &acc)
+        }
+        if !days.isEmpty {
+            try summaryGroups(dims: dims, spans: days, table: "daily", column: "day", currency: currency, into: &acc)
+        }
         if !minusDays.isEmpty {
-            try summaryGroups(dims: dims, spans: minusDays, table: "daily", column: "day", currency: currency, sign: -1, into: &acc)
+            try summaryGroups(
+                dims: dims, spans: minusDays, table: "daily", column: "day", currency: currency, sign: -1, into: &acc)
         }
         if !partial.isEmpty { try rawGroups(dims: dims, spans: partial, currency: currency, into: &acc) }
         // A product (a currency) sold only on days taken off a month nets to no orders: not a row.
@@ -366,12 +417,18 @@ extension OrderStore {
 
     /// Cuts a period into the whole UTC days it covers (first and last day, both included)
     /// and the stretches before and after them, as (key, from, to).
-    static func split(_ b: StatsBucket, whole: inout [(String, String, String)], partial: inout [(String, String, String)]) {
-        let startDay = String(b.start.prefix(10)), endDay = String(b.end.prefix(10))
+    static func split(
+        _ b: StatsBucket, whole: inout [(String, String, String)], partial: inout [(String, String, String)]
+    ) {
+        let startDay = String(b.start.prefix(10))
+        let endDay = String(b.end.prefix(10))
         func midnight(_ stamp: String) -> Bool { stamp.hasSuffix("T00:00:00Z") }
         func shift(_ day: String, _ n: Int) -> String { LocalDate(iso: day)!.adding(days: n).iso }
         let key = b.key.value
-        if startDay == endDay { partial.append((key, b.start, b.end)); return }
+        if startDay == endDay {
+            partial.append((key, b.start, b.end))
+            return
+        }
         var first = startDay
         if !midnight(b.start) {
             first = shift(startDay, 1)
@@ -382,22 +439,27 @@ extension OrderStore {
         if first <= last { whole.append((key, first, last)) }
     }
 
-
     /// Reads runs of whole days (key, first, last) from as few summary rows as it can: a
     /// calendar month the run covers whole, or more than half of, is read as the month
     /// (key, "YYYY-MM", "YYYY-MM") less the days of it outside the run; other days as days.
     /// (Periods cut in a zone east of UTC never cover a whole UTC month: January in Berlin
     /// is 31 December 23:00 to 31 January 23:00 UTC.)
     static func monthsAndDays(_ runs: [(String, String, String)])
-        -> (months: [(String, String, String)], days: [(String, String, String)], minusDays: [(String, String, String)]) {
-        var months: [(String, String, String)] = [], days: [(String, String, String)] = [], minus: [(String, String, String)] = []
+        -> (months: [(String, String, String)], days: [(String, String, String)], minusDays: [(String, String, String)])
+    {
+        var months: [(String, String, String)] = []
+        var days: [(String, String, String)] = []
+        var minus: [(String, String, String)] = []
         for (key, f, l) in runs {
-            let first = LocalDate(iso: f)!, last = LocalDate(iso: l)!
+            let first = LocalDate(iso: f)!
+            let last = LocalDate(iso: l)!
             var monthStart = LocalDate(year: first.year, month: first.month, day: 1)!
             while monthStart <= last {
                 let monthEnd = monthStart.adding(months: 1).adding(days: -1)
-                let from = max(first, monthStart), to = min(last, monthEnd)
-                let covered = from.days(until: to) + 1, length = monthStart.days(until: monthEnd) + 1
+                let from = max(first, monthStart)
+                let to = min(last, monthEnd)
+                let covered = from.days(until: to) + 1
+                let length = monthStart.days(until: monthEnd) + 1
                 if covered * 2 > length {
                     let month = String(monthStart.iso.prefix(7))
                     months.append((key, month, month))
@@ -416,20 +478,26 @@ extension OrderStore {
     /// The customers with the largest net revenue over `period`, per currency: the top
     /// `limit` and any tied with the last of them (the report breaks ties by name), and
     /// how many customers with orders in the period are left out.
-    private func topCustomers(_ period: StatsBucket, currency: Currency?, limit: Int) throws -> (candidates: [String: [Int64]], others: Int) {
-        let codes = try currency.map { [$0.code] }
+    private func topCustomers(_ period: StatsBucket, currency: Currency?, limit: Int) throws -> (
+        candidates: [String: [Int64]], others: Int
+    ) {
+        let codes =
+            try currency.map { [$0.code] }
             ?? db.query("SELECT DISTINCT currency FROM stats_monthly WHERE orders > 0 ORDER BY 1") { $0.string(0) }
         // Customer ids are dense: an array per currency, not a dictionary.
         let maxID = Int(try db.scalarInt("SELECT coalesce(max(id), 0) FROM customers"))
-        var candidates: [String: [Int64]] = [:], others = 0
+        var candidates: [String: [Int64]] = [:]
+        var others = 0
         for code in codes {
             var sums = [Int64](repeating: 0, count: maxID + 1)
             var seen = [Bool](repeating: false, count: maxID + 1)
             // orders_stats_customer holds every column read: the rows are never visited.
-            try db.forEach("""
+            try db.forEach(
+                """
                 SELECT customer_id, iif(status <> 'cancelled', total - refunded_total, 0) FROM orders INDEXED BY orders_stats_customer
                 WHERE placed_at >= ? AND placed_at < ? AND currency = ?
-                """, arguments: [period.start, period.end, code]) { row in
+                """, arguments: [period.start, period.end, code]
+            ) { row in
                 let id = row.int(0)
                 guard id >= 0 && id <= maxID else { return }
                 sums[id] += row.int64(1)
@@ -444,14 +512,19 @@ extension OrderStore {
             values.sort(by: >)
             let threshold = values[limit - 1]
             var kept = 0
-            for id in 0...maxID where seen[id] && sums[id] >= threshold { candidates[code, default: []].append(Int64(id)); kept += 1 }
+            for id in 0...maxID where seen[id] && sums[id] >= threshold {
+                candidates[code, default: []].append(Int64(id))
+                kept += 1
+            }
             others += values.count - kept
         }
         return (candidates, others)
     }
 
-    private func rawGroups(dims: [StatsDimension], spans: [(String, String, String)], currency: Currency?,
-                           customers: [String: [Int64]]? = nil, into acc: inout StatsAccumulator) throws {
+    private func rawGroups(
+        dims: [StatsDimension], spans: [(String, String, String)], currency: Currency?,
+        customers: [String: [Int64]]? = nil, into acc: inout StatsAccumulator
+    ) throws {
         let byProduct = dims.contains(.product)
         var keyExprs: [String] = []
         var joins = ""
@@ -470,14 +543,22 @@ extension OrderStore {
         }
         if byProduct { joins += " JOIN order_lines l ON l.order_id = o.id" }
         var args: [any SQLBindable] = []
-        for (k, s, e) in spans { args.append(k); args.append(s); args.append(e) }
+        for (k, s, e) in spans {
+            args.append(k)
+            args.append(s)
+            args.append(e)
+        }
         var conditions: [String] = []
-        if let currency { conditions.append("o.currency = ?"); args.append(currency.code) }
+        if let currency {
+            conditions.append("o.currency = ?")
+            args.append(currency.code)
+        }
         if let customers {
             // Each currency's own top customers only.
             var alternatives: [String] = []
             for (code, ids) in customers.sorted(by: { $0.key < $1.key }) where !ids.isEmpty {
-                alternatives.append("(o.currency = ? AND o.customer_id IN (\(ids.map { _ in "?" }.joined(separator: ", "))))")
+                alternatives.append(
+                    "(o.currency = ? AND o.customer_id IN (\(ids.map { _ in "?" }.joined(separator: ", "))))")
                 args.append(code)
                 args += ids.map { $0 as any SQLBindable }
             }
@@ -489,21 +570,22 @@ extension OrderStore {
         // Per product: the orders holding it (an order may hold it on several lines, at
         // several prices), its lines' units and value; refunds are the value of its
         // returned units; lead times belong to orders, not products.
-        let measures = byProduct
+        let measures =
+            byProduct
             ? """
-              NULL, NULL, count(DISTINCT o.id), count(DISTINCT iif(o.status = 'cancelled', o.id, NULL)),
-              sum(iif(\(kept), l.quantity, 0)), sum(iif(\(kept), l.line_total, 0)),
-              sum(iif(\(kept), l.returned * l.unit_price, 0)),
-              count(DISTINCT iif(\(kept) AND l.shipped > 0, o.id, NULL)),
-              count(DISTINCT iif(\(kept) AND l.shipped > 0 AND l.returned > 0, o.id, NULL))
-              """
+            NULL, NULL, count(DISTINCT o.id), count(DISTINCT iif(o.status = 'cancelled', o.id, NULL)),
+            sum(iif(\(kept), l.quantity, 0)), sum(iif(\(kept), l.line_total, 0)),
+            sum(iif(\(kept), l.returned * l.unit_price, 0)),
+            count(DISTINCT iif(\(kept) AND l.shipped > 0, o.id, NULL)),
+            count(DISTINCT iif(\(kept) AND l.shipped > 0 AND l.returned > 0, o.id, NULL))
+            """
             : """
-              iif(\(kept), o.ship_hours, NULL) AS sh, iif(\(kept), o.delivery_hours, NULL) AS dh,
-              count(*), sum(o.status = 'cancelled'),
-              sum(iif(\(kept), o.item_count, 0)), sum(iif(\(kept), o.total, 0)), sum(iif(\(kept), o.refunded_total, 0)),
-              sum(\(kept) AND o.fulfilment_status <> 'unfulfilled'),
-              sum(\(kept) AND o.fulfilment_status IN ('partially_returned', 'returned'))
-              """
+            iif(\(kept), o.ship_hours, NULL) AS sh, iif(\(kept), o.delivery_hours, NULL) AS dh,
+            count(*), sum(o.status = 'cancelled'),
+            sum(iif(\(kept), o.item_count, 0)), sum(iif(\(kept), o.total, 0)), sum(iif(\(kept), o.refunded_total, 0)),
+            sum(\(kept) AND o.fulfilment_status <> 'unfulfilled'),
+            sum(\(kept) AND o.fulfilment_status IN ('partially_returned', 'returned'))
+            """
         let keys = (keyExprs + ["o.currency"]).enumerated().map { "\($1) AS k\($0)" }.joined(separator: ", ")
         let groupBy = (0...n).map { "k\($0)" }.joined(separator: ", ") + (byProduct ? "" : ", sh, dh")
         let sql = """
@@ -515,9 +597,13 @@ extension OrderStore {
         try db.forEach(sql, arguments: args) { row in
             try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
                 let count = row.int(n + 3)
-                g.orders += count; g.cancelled += row.int(n + 4)
-                g.units += row.int64(n + 5); g.gross += row.int64(n + 6); g.refunds += row.int64(n + 7)
-                g.shipped += row.int(n + 8); g.returned += row.int(n + 9)
+                g.orders += count
+                g.cancelled += row.int(n + 4)
+                g.units += row.int64(n + 5)
+                g.gross += row.int64(n + 6)
+                g.refunds += row.int64(n + 7)
+                g.shipped += row.int(n + 8)
+                g.returned += row.int(n + 9)
                 if !row.isNull(n + 1) { g.shipLead.add(row.int64(n + 1), count) }
                 if !row.isNull(n + 2) { g.deliveryLead.add(row.int64(n + 2), count) }
             }
@@ -525,13 +611,22 @@ extension OrderStore {
     }
 
     /// From the daily or monthly sums, for whole UTC days or months (key, first, last).
-    private func summaryGroups(dims: [StatsDimension], spans: [(String, String, String)], table: String, column: String,
-                               currency: Currency?, sign: Int = 1, into acc: inout StatsAccumulator) throws {
+    private func summaryGroups(
+        dims: [StatsDimension], spans: [(String, String, String)], table: String, column: String,
+        currency: Currency?, sign: Int = 1, into acc: inout StatsAccumulator
+    ) throws {
         let s64 = Int64(sign)
         var args: [any SQLBindable] = []
-        for (k, f, l) in spans { args.append(k); args.append(f); args.append(l) }
+        for (k, f, l) in spans {
+            args.append(k)
+            args.append(f)
+            args.append(l)
+        }
         var filter = ""
-        if let currency { filter = " AND d.currency = ?"; args.append(currency.code) }
+        if let currency {
+            filter = " AND d.currency = ?"
+            args.append(currency.code)
+        }
         let values = "WITH b(k, f, l) AS (VALUES \(spans.map { _ in "(?, ?, ?)" }.joined(separator: ", ")))"
         let keyExprs = dims.map { $0 == .product ? "d.product_id" : "b.k" }
         let n = keyExprs.count
@@ -548,9 +643,13 @@ extension OrderStore {
             """
         try db.forEach(sql, arguments: args) { row in
             try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
-                g.orders += sign * row.int(n + 1); g.cancelled += sign * row.int(n + 2); g.units += s64 * row.int64(n + 3)
-                g.gross += s64 * row.int64(n + 4); g.refunds += s64 * row.int64(n + 5)
-                g.shipped += sign * row.int(n + 6); g.returned += sign * row.int(n + 7)
+                g.orders += sign * row.int(n + 1)
+                g.cancelled += sign * row.int(n + 2)
+                g.units += s64 * row.int64(n + 3)
+                g.gross += s64 * row.int64(n + 4)
+                g.refunds += s64 * row.int64(n + 5)
+                g.shipped += sign * row.int(n + 6)
+                g.returned += sign * row.int(n + 7)
             }
         }
         if byProduct { return }
@@ -563,7 +662,11 @@ extension OrderStore {
             let count = sign * row.int(n + 3)
             guard count != 0 else { return }
             try acc.update((0..<n).map { row.string($0) }, currency: row.string(n)) { g in
-                if row.string(n + 1) == "ship" { g.shipLead.add(row.int64(n + 2), count) } else { g.deliveryLead.add(row.int64(n + 2), count) }
+                if row.string(n + 1) == "ship" {
+                    g.shipLead.add(row.int64(n + 2), count)
+                } else {
+                    g.deliveryLead.add(row.int64(n + 2), count)
+                }
             }
         }
     }
@@ -578,9 +681,17 @@ struct StatsAccumulator {
     /// Changes the group for these key values in place (creating it).
     mutating func update(_ keys: [String], currency code: String, _ change: (inout StatsGroup) -> Void) throws {
         let key = (keys + [code]).joined(separator: "\u{1F}")
-        if let slot = index[key] { change(&groups[slot]); return }
+        if let slot = index[key] {
+            change(&groups[slot])
+            return
+        }
         let currency: Currency
-        if let c = currencies[code] { currency = c } else { currency = try Currency(code: code); currencies[code] = currency }
+        if let c = currencies[code] {
+            currency = c
+        } else {
+            currency = try Currency(code: code)
+            currencies[code] = currency
+        }
         groups.append(StatsGroup(keys: keys.map { StatsKey(value: $0, label: $0) }, currency: currency))
         index[key] = groups.count - 1
         change(&groups[groups.count - 1])

@@ -10,10 +10,17 @@ public struct NewCustomer: Sendable {
     public var address: String?
     public var note: String?
 
-    public init(name: String, email: String? = nil, phone: String? = nil, country: String? = nil, region: String? = nil,
-                address: String? = nil, note: String? = nil) {
-        self.name = name; self.email = email; self.phone = phone; self.country = country; self.region = region
-        self.address = address; self.note = note
+    public init(
+        name: String, email: String? = nil, phone: String? = nil, country: String? = nil, region: String? = nil,
+        address: String? = nil, note: String? = nil
+    ) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.country = country
+        self.region = region
+        self.address = address
+        self.note = note
     }
 }
 
@@ -25,14 +32,17 @@ public struct CustomerChanges: Sendable {
 }
 
 extension OrderStore {
-    static let customerColumns = "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at, c.region, c.external_ref, c.anonymous"
+    static let customerColumns =
+        "c.id, c.name, c.email, c.phone, c.country, c.address, c.note, c.created_at, c.region, c.external_ref, c.anonymous"
     /// How many columns `customerColumns` selects: what a query appends to them starts here.
     static let customerColumnCount = customerColumns.split(separator: ",").count
 
     func customer(from r: Row) -> Customer {
-        Customer(id: r.int64(0), name: r.string(1), email: r.optionalString(2), phone: r.optionalString(3),
-                 country: r.optionalString(4), address: r.optionalString(5), note: r.optionalString(6),
-                 createdAt: date(r.string(7)), region: r.optionalString(8), externalRef: r.optionalString(9), anonymous: r.bool(10))
+        Customer(
+            id: r.int64(0), name: r.string(1), email: r.optionalString(2), phone: r.optionalString(3),
+            country: r.optionalString(4), address: r.optionalString(5), note: r.optionalString(6),
+            createdAt: date(r.string(7)), region: r.optionalString(8), externalRef: r.optionalString(9),
+            anonymous: r.bool(10))
     }
 
     func insertCustomer(_ new: NewCustomer) throws -> Customer {
@@ -45,15 +55,22 @@ extension OrderStore {
         let name = try Validate.name(new.name, field: "name")
         let email = try new.email.map { e throws(OrderError) in try Validate.email(e) }
         let country = try new.country.map { c throws(OrderError) in try Validate.countryOrName(c) }
-        let region = try new.region.flatMap { $0.isEmpty ? nil : $0 }.map { r throws(OrderError) in try Validate.region(r) }
+        let region = try new.region.flatMap { $0.isEmpty ? nil : $0 }.map { r throws(OrderError) in
+            try Validate.region(r)
+        }
         let phone = try new.phone.map { p throws(OrderError) in try Validate.name(p, field: "phone") }
-        let address = try new.address.flatMap { $0.isEmpty ? nil : $0 }.map { a throws(OrderError) in try Validate.note(a, field: "address") }
-        let note = try new.note.flatMap { $0.isEmpty ? nil : $0 }.map { n throws(OrderError) in try Validate.note(n, field: "note") }
+        let address = try new.address.flatMap { $0.isEmpty ? nil : $0 }.map { a throws(OrderError) in
+            try Validate.note(a, field: "address")
+        }
+        let note = try new.note.flatMap { $0.isEmpty ? nil : $0 }.map { n throws(OrderError) in
+            try Validate.note(n, field: "note")
+        }
         if let email, !emailChecked, try db.scalarInt("SELECT count(*) FROM customers WHERE email = ?", email) > 0 {
             throw OrderError.duplicateEmail(email: email)
         }
-        try db.run("INSERT INTO customers(name, email, phone, country, region, address, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   name, email, phone, country, region, address, note, at ?? nowText)
+        try db.run(
+            "INSERT INTO customers(name, email, phone, country, region, address, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            name, email, phone, country, region, address, note, at ?? nowText)
         return db.lastInsertRowID
     }
 
@@ -82,20 +99,28 @@ extension OrderStore {
             // Plain digits may also be a shop's customer number: never silently the wrong one.
             let byRef = trimmed.hasPrefix("#") ? nil : try customer(externalRef: idText)
             if let byID, let byRef, byID.id != byRef.id {
-                throw OrderError.invalidValue(field: "customer", value: text,
-                    reason: "is the id of customer #\(byID.id) and the external reference of customer #\(byRef.id); say #\(idText) or ext:\(idText)")
+                throw OrderError.invalidValue(
+                    field: "customer", value: text,
+                    reason:
+                        "is the id of customer #\(byID.id) and the external reference of customer #\(byRef.id); say #\(idText) or ext:\(idText)"
+                )
             }
             if let c = byID ?? byRef { return c }
             throw OrderError.unknownCustomer(text)
         }
         if let c = try customer(externalRef: trimmed) { return c }
         if trimmed.contains("@") {
-            if let c = try db.queryFirst("SELECT \(Self.customerColumns) FROM customers c WHERE c.email = ?", trimmed, row: customer(from:)) {
+            if let c = try db.queryFirst(
+                "SELECT \(Self.customerColumns) FROM customers c WHERE c.email = ?", trimmed, row: customer(from:))
+            {
                 return c
             }
-            throw OrderError.unknownCustomerEmail(trimmed, near: suggest ? try nearCustomers(trimmed, column: "email") : [])
+            throw OrderError.unknownCustomerEmail(
+                trimmed, near: suggest ? try nearCustomers(trimmed, column: "email") : [])
         }
-        let matches = try db.query("SELECT \(Self.customerColumns) FROM customers c WHERE c.name = ? COLLATE NOCASE LIMIT 10", trimmed, row: customer(from:))
+        let matches = try db.query(
+            "SELECT \(Self.customerColumns) FROM customers c WHERE c.name = ? COLLATE NOCASE LIMIT 10", trimmed,
+            row: customer(from:))
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 { throw OrderError.ambiguousCustomer(text, matches: matches.count) }
         throw OrderError.unknownCustomer(text, near: try nearCustomers(trimmed, column: "name"))
@@ -109,25 +134,31 @@ extension OrderStore {
     func nearCustomers(_ text: String, column: String) throws -> [String] {
         guard text.count <= 200 else { return [] }
         let n = text.count
-        let values = try db.query("""
+        let values = try db.query(
+            """
             SELECT DISTINCT \(column) FROM customers
              WHERE \(column) IS NOT NULL AND anonymous = 0 AND length(\(column)) BETWEEN ? AND ? LIMIT 20000
-            """, n - 3, n + 3) { $0.string(0) }
+            """, n - 3, n + 3
+        ) { $0.string(0) }
         return Suggest.nearest(text, in: values)
     }
 
     func customer(externalRef ref: String) throws -> Customer? {
         guard !ref.isEmpty else { return nil }
-        return try db.queryFirst("SELECT \(Self.customerColumns) FROM customers c WHERE c.external_ref = ?", ref, row: customer(from:))
+        return try db.queryFirst(
+            "SELECT \(Self.customerColumns) FROM customers c WHERE c.external_ref = ?", ref, row: customer(from:))
     }
 
     /// Changes a customer's details, each checked as `customer add` checks it, each
     /// change recorded in `customer_events`. An empty value clears an optional field.
     /// Orders stay with the customer (they refer to the id, not the email).
-    public func updateCustomer(_ text: String, _ change: CustomerChanges) throws -> (customer: Customer, changed: [String]) {
+    public func updateCustomer(_ text: String, _ change: CustomerChanges) throws -> (
+        customer: Customer, changed: [String]
+    ) {
         try db.transaction {
             guard !change.isEmpty else {
-                throw OrderError.missingValue(field: "change", hint: "give --name, --email, --phone, --country, --region, --address or --note")
+                throw OrderError.missingValue(
+                    field: "change", hint: "give --name, --email, --phone, --country, --region, --address or --note")
             }
             let old = try resolveCustomer(text)
             func optional(_ value: String?, _ check: (String) throws -> String) throws -> String?? {
@@ -143,16 +174,20 @@ extension OrderStore {
             let address = try optional(change.address) { try Validate.note($0, field: "address") }
             let note = try optional(change.note) { try Validate.note($0, field: "note") }
             if case .some(.some(let e)) = email, e.lowercased() != old.email?.lowercased(),
-               try db.scalarInt("SELECT count(*) FROM customers WHERE email = ? AND id <> ?", e, old.id) > 0 {
+                try db.scalarInt("SELECT count(*) FROM customers WHERE email = ? AND id <> ?", e, old.id) > 0
+            {
                 throw OrderError.duplicateEmail(email: e)
             }
             var changed: [String] = []
             func apply(_ field: String, _ column: String, _ before: String?, _ after: String??) throws {
                 guard case .some(let value) = after, value != before else { return }
                 try db.run("UPDATE customers SET \(column) = ? WHERE id = ?", value, old.id)
-                try db.run("INSERT INTO customer_events(customer_id, at, field, old_value, new_value) VALUES (?, ?, ?, ?, ?)",
-                           old.id, nowText, field, before, value)
-                changed.append("\(field) \(before.map { "'\(OrderError.clip($0))'" } ?? "none") -> \(value.map { "'\(OrderError.clip($0))'" } ?? "none")")
+                try db.run(
+                    "INSERT INTO customer_events(customer_id, at, field, old_value, new_value) VALUES (?, ?, ?, ?, ?)",
+                    old.id, nowText, field, before, value)
+                changed.append(
+                    "\(field) \(before.map { "'\(OrderError.clip($0))'" } ?? "none") -> \(value.map { "'\(OrderError.clip($0))'" } ?? "none")"
+                )
             }
             try apply("name", "name", old.name, name.map { .some($0) } ?? .none)
             try apply("email", "email", old.email, email)
@@ -167,7 +202,9 @@ extension OrderStore {
 
     /// A customer's recorded changes, oldest first.
     public func customerHistory(_ id: Int64) throws -> [(at: Date, field: String, old: String?, new: String?)] {
-        try db.query("SELECT at, field, old_value, new_value FROM customer_events WHERE customer_id = ? ORDER BY id", id) {
+        try db.query(
+            "SELECT at, field, old_value, new_value FROM customer_events WHERE customer_id = ? ORDER BY id", id
+        ) {
             (date($0.string(0)), $0.string(1), $0.optionalString(2), $0.optionalString(3))
         }
     }
@@ -180,9 +217,10 @@ extension OrderStore {
 
     func summary(from r: Row, currency: Currency) -> CustomerSummary {
         let n = Self.customerColumnCount
-        return CustomerSummary(customer: customer(from: r), orderCount: r.int(n),
-                               totalSpent: Money(minor: r.int64(n + 1), currency: currency),
-                               lastOrderAt: r.optionalString(n + 2).map(date))
+        return CustomerSummary(
+            customer: customer(from: r), orderCount: r.int(n),
+            totalSpent: Money(minor: r.int64(n + 1), currency: currency),
+            lastOrderAt: r.optionalString(n + 2).map(date))
     }
 
     public func customers(search: String? = nil) throws -> [CustomerSummary] {
@@ -204,7 +242,8 @@ extension OrderStore {
         try db.read {
             let c = try resolveCustomer(text)
             let currency = try self.currency()
-            let found: CustomerSummary? = try db.queryFirst(Self.summaryJoin + " WHERE c.id = ? GROUP BY c.id", c.id) { r in
+            let found: CustomerSummary? = try db.queryFirst(Self.summaryJoin + " WHERE c.id = ? GROUP BY c.id", c.id) {
+                r in
                 self.summary(from: r, currency: currency)
             }
             var filter = OrderFilter()

@@ -20,7 +20,8 @@ extension OrderStore {
             switch status {
             case .pending: lifecycle = "it came in on \(LocalDate(s.placedAt, in: zone).iso) and waits to be confirmed"
             case .confirmed: lifecycle = "it is confirmed and nothing has shipped yet"
-            case .processing: lifecycle = "\(plural(d.shippedUnits, "unit")) of \(units) have shipped; \(toShip) still to ship"
+            case .processing:
+                lifecycle = "\(plural(d.shippedUnits, "unit")) of \(units) have shipped; \(toShip) still to ship"
             case .shipped:
                 let last = d.shipments.last.map { " (last shipment \(LocalDate($0.shippedAt, in: zone).iso))" } ?? ""
                 lifecycle = "every unit has shipped\(last) and it waits to be delivered"
@@ -28,7 +29,9 @@ extension OrderStore {
             case .completed: lifecycle = "it was delivered and paid in full"
             case .onHold:
                 let reason = d.events.last { $0.kind == "status" && $0.newValue == OrderStatus.onHold.rawValue }?.detail
-                lifecycle = "it is on hold" + (reason.map { " (\($0))" } ?? "") + "; on release it is \(d.heldFrom ?? "pending") again"
+                lifecycle =
+                    "it is on hold" + (reason.map { " (\($0))" } ?? "")
+                    + "; on release it is \(d.heldFrom ?? "pending") again"
             case .cancelled: lifecycle = "it was cancelled" + (d.closedReason.map { " (\($0))" } ?? "")
             }
             out.append("Order \(ref) is \(status.rawValue): \(lifecycle).")
@@ -36,8 +39,11 @@ extension OrderStore {
             let payment: String
             switch PaymentStatus(rawValue: s.paymentStatus) ?? .unpaid {
             case .unpaid: payment = status == .cancelled ? "nothing was paid" : "nothing of \(s.total) is paid"
-            case .partiallyPaid: payment = status == .cancelled ? "\(d.paid) of \(s.total) was paid before it was cancelled"
-                                                                : "\(d.paid) of \(s.total) is paid; \(owed) still owed"
+            case .partiallyPaid:
+                payment =
+                    status == .cancelled
+                    ? "\(d.paid) of \(s.total) was paid before it was cancelled"
+                    : "\(d.paid) of \(s.total) is paid; \(owed) still owed"
             case .paid: payment = s.total.minor == 0 ? "nothing to pay" : "\(d.paid) paid in full"
             case .partiallyRefunded: payment = "\(d.paid) paid, \(d.refunded) of it refunded"
             case .refunded: payment = "\(d.paid) paid and all of it refunded"
@@ -46,10 +52,16 @@ extension OrderStore {
 
             let fulfilment: String
             switch FulfilmentStatus(rawValue: s.fulfilmentStatus) ?? .unfulfilled {
-            case .unfulfilled: fulfilment = "nothing has shipped"
-                + (d.backorderedUnits > 0 ? "; \(plural(d.backorderedUnits, "unit")) backordered, waiting for stock" : "")
-            case .partial: fulfilment = "\(d.shippedUnits) of \(units) units shipped in \(plural(Int64(d.shipments.count), "shipment"))"
-            case .fulfilled: fulfilment = "all \(units) units shipped in \(plural(Int64(d.shipments.count), "shipment"))"
+            case .unfulfilled:
+                fulfilment =
+                    "nothing has shipped"
+                    + (d.backorderedUnits > 0
+                        ? "; \(plural(d.backorderedUnits, "unit")) backordered, waiting for stock" : "")
+            case .partial:
+                fulfilment =
+                    "\(d.shippedUnits) of \(units) units shipped in \(plural(Int64(d.shipments.count), "shipment"))"
+            case .fulfilled:
+                fulfilment = "all \(units) units shipped in \(plural(Int64(d.shipments.count), "shipment"))"
             case .partiallyReturned: fulfilment = "\(d.returnedUnits) of \(d.shippedUnits) shipped units came back"
             case .returned: fulfilment = "every shipped unit came back"
             }
@@ -66,12 +78,24 @@ extension OrderStore {
                 case .hold: next.append(("put it on hold", "orderctl hold \(ref) --reason TEXT"))
                 case .release: next.append(("release the hold", "orderctl release \(ref)"))
                 case .pay where owed.minor > 0: next.append(("record a payment (\(owed) owed)", "orderctl pay \(ref)"))
-                case .ship where toShip > 0: next.append(("ship (\(plural(toShip, "unit")) to go)", "orderctl ship \(ref) [--item SKU:QTY] [--carrier C --tracking NO]"))
+                case .ship where toShip > 0:
+                    next.append(
+                        (
+                            "ship (\(plural(toShip, "unit")) to go)",
+                            "orderctl ship \(ref) [--item SKU:QTY] [--carrier C --tracking NO]"
+                        ))
                 case .deliver: next.append(("mark it delivered", "orderctl deliver \(ref)"))
                 case .cancel: next.append(("cancel it", "orderctl cancel \(ref) --reason TEXT"))
-                case .refund where netPaid.minor > 0: next.append(("refund up to \(netPaid)", "orderctl refund \(ref) --amount X"))
-                case .returnItems where d.shippedUnits > d.returnedUnits: next.append(("take back shipped units", "orderctl return \(ref) --item SKU:QTY"))
-                case .edit: next.append(("change lines or dates", "orderctl edit \(ref) --add/--remove/--set/--due/--shipping/--date/--customer/--channel"))
+                case .refund where netPaid.minor > 0:
+                    next.append(("refund up to \(netPaid)", "orderctl refund \(ref) --amount X"))
+                case .returnItems where d.shippedUnits > d.returnedUnits:
+                    next.append(("take back shipped units", "orderctl return \(ref) --item SKU:QTY"))
+                case .edit:
+                    next.append(
+                        (
+                            "change lines or dates",
+                            "orderctl edit \(ref) --add/--remove/--set/--due/--shipping/--date/--customer/--channel"
+                        ))
                 default: break
                 }
             }

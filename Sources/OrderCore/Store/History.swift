@@ -7,8 +7,10 @@ import Foundation
 enum HistoryChain {
     static let headKey = "history.head"
 
-    static func hash(prev: String, id: Int64, orderID: Int64, seq: Int, at: String, kind: String,
-                     old: String?, new: String?, detail: String?) -> String {
+    static func hash(
+        prev: String, id: Int64, orderID: Int64, seq: Int, at: String, kind: String,
+        old: String?, new: String?, detail: String?
+    ) -> String {
         var input = ChainInput()
         input.bytes.reserveCapacity(160 + at.utf8.count + (detail?.utf8.count ?? 0))
         func add(_ s: String?) {
@@ -47,9 +49,12 @@ enum HistoryChain {
             separate()
             if value < 0 { bytes.append(UInt8(ascii: "-")) }
             var magnitude = value.magnitude
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var digits:
+                (
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+                ) =
+                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
             var count = 0
             withUnsafeMutableBytes(of: &digits) { buffer in
                 repeat {
@@ -86,11 +91,17 @@ enum HistoryChain {
         try db.execute("DROP TRIGGER order_events_no_update")
         var prev = ""
         var last: (Int64, String)?
-        let rows = try db.query("SELECT id, order_id, seq, at, kind, old_value, new_value, detail FROM order_events ORDER BY id") { r in
-            (r.int64(0), r.int64(1), r.int(2), r.string(3), r.string(4), r.optionalString(5), r.optionalString(6), r.optionalString(7))
+        let rows = try db.query(
+            "SELECT id, order_id, seq, at, kind, old_value, new_value, detail FROM order_events ORDER BY id"
+        ) { r in
+            (
+                r.int64(0), r.int64(1), r.int(2), r.string(3), r.string(4), r.optionalString(5), r.optionalString(6),
+                r.optionalString(7)
+            )
         }
         for e in rows {
-            let h = hash(prev: prev, id: e.0, orderID: e.1, seq: e.2, at: e.3, kind: e.4, old: e.5, new: e.6, detail: e.7)
+            let h = hash(
+                prev: prev, id: e.0, orderID: e.1, seq: e.2, at: e.3, kind: e.4, old: e.5, new: e.6, detail: e.7)
             try db.run("UPDATE order_events SET prev_hash = ?, hash = ? WHERE id = ?", prev, h, e.0)
             prev = h
             last = (e.0, h)
@@ -98,7 +109,8 @@ enum HistoryChain {
         if let last {
             try db.run("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", headKey, "\(last.0):\(last.1)")
         }
-        try db.execute("""
+        try db.execute(
+            """
             CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events
             BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END
             """)
@@ -124,7 +136,9 @@ struct EventWriter {
     /// The time of this action's events when it is not now (`--at`).
     var defaultAt: String? = nil
 
-    static let columns = ["id", "order_id", "seq", "at", "kind", "old_value", "new_value", "detail", "prev_hash", "hash"]
+    static let columns = [
+        "id", "order_id", "seq", "at", "kind", "old_value", "new_value", "detail", "prev_hash", "hash",
+    ]
 
     init(store: OrderStore, orderID: Int64) {
         self.store = store
@@ -137,25 +151,38 @@ struct EventWriter {
     /// Set by a bulk writer with `chain`: events are gathered and written many at a time.
     var bulk: BulkInsert? = nil
 
-    mutating func append(_ kind: String, old: String? = nil, new: String? = nil, detail: String? = nil, at: String? = nil) throws {
+    mutating func append(
+        _ kind: String, old: String? = nil, new: String? = nil, detail: String? = nil, at: String? = nil
+    ) throws {
         let db = store.db
-        let seq = try nextSeq ?? Int(db.scalarInt("SELECT coalesce(max(seq), 0) + 1 FROM order_events WHERE order_id = ?", orderID))
+        let seq =
+            try nextSeq
+            ?? Int(db.scalarInt("SELECT coalesce(max(seq), 0) + 1 FROM order_events WHERE order_id = ?", orderID))
         let (lastID, prev) = try chain.map { ($0.lastID, $0.hash) } ?? ChainCursor.read(db)
         let id = lastID + 1
         let stamp = at ?? defaultAt ?? store.nowText
-        let hash = HistoryChain.hash(prev: prev, id: id, orderID: orderID, seq: seq, at: stamp, kind: kind, old: old, new: new, detail: detail)
+        let hash = HistoryChain.hash(
+            prev: prev, id: id, orderID: orderID, seq: seq, at: stamp, kind: kind, old: old, new: new, detail: detail)
         if let bulk {
             let orderID = orderID
             try bulk.add { v in
-                v.append(.integer(id)); v.append(.integer(orderID)); v.append(.integer(Int64(seq))); v.append(.text(stamp))
-                v.append(.text(kind)); v.append(old.map(SQLValue.text) ?? .null); v.append(new.map(SQLValue.text) ?? .null)
-                v.append(detail.map(SQLValue.text) ?? .null); v.append(.text(prev)); v.append(.text(hash))
+                v.append(.integer(id))
+                v.append(.integer(orderID))
+                v.append(.integer(Int64(seq)))
+                v.append(.text(stamp))
+                v.append(.text(kind))
+                v.append(old.map(SQLValue.text) ?? .null)
+                v.append(new.map(SQLValue.text) ?? .null)
+                v.append(detail.map(SQLValue.text) ?? .null)
+                v.append(.text(prev))
+                v.append(.text(hash))
             }
         } else {
-            try db.run("""
-            INSERT INTO order_events(id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, id, orderID, seq, stamp, kind, old, new, detail, prev, hash)
+            try db.run(
+                """
+                INSERT INTO order_events(id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, id, orderID, seq, stamp, kind, old, new, detail, prev, hash)
         }
         if let chain {
             chain.lastID = id
@@ -195,37 +222,47 @@ extension OrderStore {
     func crossCheckPayments() throws -> String? {
         var recorded: [Int64: (paid: Int64, refunded: Int64)] = [:]
         var currencies: [String: Currency] = [:]
-        try db.forEach("SELECT e.order_id, e.kind = 'paid', e.new_value, o.currency FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.kind IN ('paid', 'refunded')") { r in
+        try db.forEach(
+            "SELECT e.order_id, e.kind = 'paid', e.new_value, o.currency FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.kind IN ('paid', 'refunded')"
+        ) { r in
             let text = r.string(2).split(separator: " ").first.map(String.init) ?? ""
             let code = r.string(3)
             let currency = try currencies[code] ?? Currency(code: code)
             currencies[code] = currency
             let amount = (try? Money.parse(text, currency: currency, field: "amount"))?.minor ?? -1
-            if r.bool(1) { recorded[r.int64(0), default: (0, 0)].paid += amount }
-            else { recorded[r.int64(0), default: (0, 0)].refunded += amount }
+            if r.bool(1) {
+                recorded[r.int64(0), default: (0, 0)].paid += amount
+            } else {
+                recorded[r.int64(0), default: (0, 0)].refunded += amount
+            }
         }
         var problem: String?
         // Streamed (through payments_order); the ref is read only for an order that disagrees.
-        try db.forEach("""
+        try db.forEach(
+            """
             SELECT o.id, o.ref, o.paid_total, o.refunded_total,
                    (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'payment'),
                    (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.order_id = o.id AND p.kind = 'refund')
             FROM orders o ORDER BY o.id
-            """) { r in
+            """
+        ) { r in
             guard problem == nil else { return }
             let events = recorded[r.int64(0)] ?? (0, 0)
             let (paid, refunded, payments, refunds) = (r.int64(2), r.int64(3), r.int64(4), r.int64(5))
             if paid != payments || paid != events.paid {
-                problem = "order \(r.string(1)): paid total \(paid), payments \(payments), history \(events.paid) (minor units) disagree: payments were changed"
+                problem =
+                    "order \(r.string(1)): paid total \(paid), payments \(payments), history \(events.paid) (minor units) disagree: payments were changed"
             } else if refunded != refunds || refunded != events.refunded {
-                problem = "order \(r.string(1)): refunded total \(refunded), refunds \(refunds), history \(events.refunded) (minor units) disagree: refunds were changed"
+                problem =
+                    "order \(r.string(1)): refunded total \(refunded), refunds \(refunds), history \(events.refunded) (minor units) disagree: refunds were changed"
             }
         }
         return problem
     }
 
     private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
-        a.count == b.count && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
+        a.count == b.count
+            && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
     }
 
     /// Walks the whole chain and reports the first event that was changed, removed
@@ -253,9 +290,11 @@ extension OrderStore {
             }
             seen = []
             if let repeated {
-                return VerifyReport(eventsChecked: 0, orders: orders,
-                                    problem: "the orders' index lists order id \(repeated) twice: the file is damaged (restore a backup, or see 'sqlite3 FILE .recover')",
-                                    head: nil)
+                return VerifyReport(
+                    eventsChecked: 0, orders: orders,
+                    problem:
+                        "the orders' index lists order id \(repeated) twice: the file is damaged (restore a backup, or see 'sqlite3 FILE .recover')",
+                    head: nil)
             }
             // Each event's bytes straight from SQLite into the hash, its stored hash and
             // its predecessor's compared as bytes: no strings per event. The last seq seen
@@ -275,7 +314,9 @@ extension OrderStore {
             var lastID: Int64 = 0
             var failed: (id: Int64, orderID: Int64, seq: Int64, kind: String, why: Int, expected: Int64)?
             let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-            try db.forEach("SELECT id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash FROM order_events ORDER BY id") { r in
+            try db.forEach(
+                "SELECT id, order_id, seq, at, kind, old_value, new_value, detail, prev_hash, hash FROM order_events ORDER BY id"
+            ) { r in
                 guard failed == nil else { return }
                 let (id, orderID, seq) = (r.int64(0), r.int64(1), r.int64(2))
                 let storedPrev = r.textBytes(8) ?? empty
@@ -298,7 +339,8 @@ extension OrderStore {
                 }
                 let stored = r.textBytes(9) ?? empty
                 count += 1
-                let before = orderID >= 0 && orderID < dense ? Int64(lastSeq[Int(orderID)]) : lastSeqBeyond[orderID] ?? 0
+                let before =
+                    orderID >= 0 && orderID < dense ? Int64(lastSeq[Int(orderID)]) : lastSeqBeyond[orderID] ?? 0
                 if !Self.same(stored, computed) {
                     failed = (id, orderID, seq, r.string(4), 0, 0)
                 } else if !Self.same(storedPrev, prev) {
@@ -309,7 +351,11 @@ extension OrderStore {
                 if let kind = r.textBytes(4), Self.same(kind, statusKind) {
                     let new = r.textBytes(6) ?? empty
                     let code = statusNames.firstIndex { Self.same(new, $0) }.map { UInt8($0 + 1) } ?? 255
-                    if orderID >= 0 && orderID < dense { lastStatus[Int(orderID)] = code } else { lastStatusBeyond[orderID] = code }
+                    if orderID >= 0 && orderID < dense {
+                        lastStatus[Int(orderID)] = code
+                    } else {
+                        lastStatusBeyond[orderID] = code
+                    }
                 }
                 if orderID >= 0 && orderID < dense, seq >= 0 && seq <= Int64(Int32.max) {
                     lastSeq[Int(orderID)] = Int32(seq)
@@ -323,12 +369,18 @@ extension OrderStore {
             var problem: String?
             if let failed {
                 // Named only now: the one event that failed, with its order's ref.
-                let ref = try db.queryFirst("SELECT ref FROM orders WHERE id = ?", failed.orderID) { $0.string(0) } ?? "id \(failed.orderID)"
+                let ref =
+                    try db.queryFirst("SELECT ref FROM orders WHERE id = ?", failed.orderID) { $0.string(0) }
+                    ?? "id \(failed.orderID)"
                 let name = "event #\(failed.id) (order \(ref), seq \(failed.seq), \(failed.kind))"
                 switch failed.why {
                 case 0: problem = "\(name) was changed: its content does not match its hash"
-                case 1: problem = "\(name) does not follow the event before it: an event was removed, inserted or moved just before it"
-                default: problem = "\(name): order's event \(failed.seq - 1 > failed.expected ? "seq \(failed.expected + 1) is missing" : "sequence is out of order")"
+                case 1:
+                    problem =
+                        "\(name) does not follow the event before it: an event was removed, inserted or moved just before it"
+                default:
+                    problem =
+                        "\(name): order's event \(failed.seq - 1 > failed.expected ? "seq \(failed.expected + 1) is missing" : "sequence is out of order")"
                 }
             }
             let last: (Int64, String)? = count == 0 ? nil : (lastID, String(decoding: prev, as: UTF8.self))
@@ -337,7 +389,8 @@ extension OrderStore {
                 let expected = last.map { "\($0.0):\($0.1)" }
                 if head != expected {
                     if let head, let headID = Int64(head.prefix { $0 != ":" }) {
-                        problem = headID > (last?.0 ?? 0)
+                        problem =
+                            headID > (last?.0 ?? 0)
                             ? "the newest events were removed: the log ends at event #\(last?.0 ?? 0), but event #\(headID) was written"
                             : "the log's head does not match its newest event #\(last?.0 ?? 0): an event was appended other than through orderctl"
                     } else {
@@ -355,21 +408,29 @@ extension OrderStore {
                     if (dense ? Int64(lastSeq[Int(id)]) : lastSeqBeyond[id] ?? 0) == 0 { orphans += 1 }
                     guard wrong == nil else { return }
                     let code = dense ? lastStatus[Int(id)] : lastStatusBeyond[id] ?? 0
-                    if code == 255 || !Self.same(r.textBytes(1) ?? empty, statusNames[code == 0 ? 0 : Int(code) - 1]) { wrong = id }
+                    if code == 255 || !Self.same(r.textBytes(1) ?? empty, statusNames[code == 0 ? 0 : Int(code) - 1]) {
+                        wrong = id
+                    }
                 }
                 if orphans > 0 {
                     problem = "\(orphans) order(s) have no history at all: their events were removed"
-                } else if let wrong, let (ref, status, history) = try db.queryFirst("""
-                    SELECT o.ref, o.status, (SELECT e.new_value FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' ORDER BY e.seq DESC LIMIT 1)
-                    FROM orders o WHERE o.id = ?
-                    """, wrong, row: { ($0.string(0), $0.string(1), $0.optionalString(2) ?? OrderStatus.pending.rawValue) }) {
-                    problem = "order \(ref) says it is \(status), but its history says \(history): the order row was changed"
+                } else if let wrong,
+                    let (ref, status, history) = try db.queryFirst(
+                        """
+                        SELECT o.ref, o.status, (SELECT e.new_value FROM order_events e WHERE e.order_id = o.id AND e.kind = 'status' ORDER BY e.seq DESC LIMIT 1)
+                        FROM orders o WHERE o.id = ?
+                        """, wrong,
+                        row: { ($0.string(0), $0.string(1), $0.optionalString(2) ?? OrderStatus.pending.rawValue) })
+                {
+                    problem =
+                        "order \(ref) says it is \(status), but its history says \(history): the order row was changed"
                 }
             }
             lastSeq = []
             lastStatus = []
             if problem == nil { problem = try crossCheckPayments() }
-            return VerifyReport(eventsChecked: count, orders: orders, problem: problem, head: last.map { "#\($0.0) \($0.1)" })
+            return VerifyReport(
+                eventsChecked: count, orders: orders, problem: problem, head: last.map { "#\($0.0) \($0.1)" })
         }
     }
 }

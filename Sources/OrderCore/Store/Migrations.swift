@@ -20,8 +20,12 @@ enum Migrations {
         var i = 0
         while i + marker.count < bytes.count {
             if bytes[i] == 10, bytes[i..<(i + marker.count)].elementsEqual(marker) {
-                var j = i + marker.count, n = 0
-                while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 { n = n * 10 + Int(bytes[j] - 48); j += 1 }
+                var j = i + marker.count
+                var n = 0
+                while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 {
+                    n = n * 10 + Int(bytes[j] - 48)
+                    j += 1
+                }
                 best = max(best, n)
                 i = j
             } else {
@@ -49,7 +53,8 @@ enum Migrations {
         }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("-- step "), let colon = line.firstIndex(of: ":"),
-               let version = Int(line.dropFirst(8)[..<colon].trimmingCharacters(in: .whitespaces)) {
+                let version = Int(line.dropFirst(8)[..<colon].trimmingCharacters(in: .whitespaces))
+            {
                 flush()
                 current = (version, line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
             } else if current != nil {
@@ -57,8 +62,9 @@ enum Migrations {
             }
         }
         flush()
-        precondition(steps.enumerated().allSatisfy { $0.offset + 1 == $0.element.version },
-                     "schema.sql steps must be numbered 1, 2, 3, ...")
+        precondition(
+            steps.enumerated().allSatisfy { $0.offset + 1 == $0.element.version },
+            "schema.sql steps must be numbered 1, 2, 3, ...")
         return steps
     }
 
@@ -67,14 +73,17 @@ enum Migrations {
     /// process creating the schema at this moment is never mistaken for a stranger.
     static func checkOwnership(_ db: Database, path: String, latest: Int = latestVersion) throws {
         let (version, tables) = try db.read {
-            (try db.userVersion,
-             try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            (
+                try db.userVersion,
+                try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            )
         }
         if version > latest {
             throw OrderError.newerSchema(path: path, version: version, supported: latest)
         }
         if version == 0 && tables > 0 {
-            throw OrderError.databaseNotOrderctl(path: path, reason: "it already holds \(tables) table\(tables == 1 ? "" : "s") of something else")
+            throw OrderError.databaseNotOrderctl(
+                path: path, reason: "it already holds \(tables) table\(tables == 1 ? "" : "s") of something else")
         }
     }
 
@@ -82,10 +91,12 @@ enum Migrations {
     /// processes open a new file at once: each step re-checks the version under the
     /// write lock. Returns true when this call created the schema (applied step 1).
     @discardableResult
-    static func migrate(_ db: Database, path: String, steps given: [Step]? = nil,
-                        swiftSteps: @autoclosure () -> [Int: @Sendable (Database) throws -> Void] = [:],
-                        afterFirstStep: () throws -> Void = {},
-                        upgrading: (_ from: Int, _ to: Int) -> Void = { _, _ in }) throws -> Bool {
+    static func migrate(
+        _ db: Database, path: String, steps given: [Step]? = nil,
+        swiftSteps: @autoclosure () -> [Int: @Sendable (Database) throws -> Void] = [:],
+        afterFirstStep: () throws -> Void = {},
+        upgrading: (_ from: Int, _ to: Int) -> Void = { _, _ in }
+    ) throws -> Bool {
         let latest = given.map { $0.last?.version ?? 0 } ?? latestVersion
         try checkOwnership(db, path: path, latest: latest)
         let startedAt = try db.userVersion
@@ -103,9 +114,12 @@ enum Migrations {
                 let current = try db.userVersion
                 guard current < step.version else { return }
                 if current == 0 {
-                    let tables = try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    let tables = try db.scalarInt(
+                        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
                     if tables > 0 {
-                        throw OrderError.databaseNotOrderctl(path: path, reason: "it already holds \(tables) table\(tables == 1 ? "" : "s") of something else")
+                        throw OrderError.databaseNotOrderctl(
+                            path: path,
+                            reason: "it already holds \(tables) table\(tables == 1 ? "" : "s") of something else")
                     }
                 }
                 // An existing database brought up to date (not one being created): once.
@@ -114,8 +128,12 @@ enum Migrations {
                     announced = true
                 }
                 try db.execute(step.sql)
-                if rebuilds, let broken = try db.queryFirst("PRAGMA foreign_key_check", row: { "\($0.string(0)) row \($0.int64(1))" }) {
-                    throw OrderError.databaseNotOrderctl(path: path, reason: "step \(step.version) would leave \(broken) pointing at nothing")
+                if rebuilds,
+                    let broken = try db.queryFirst(
+                        "PRAGMA foreign_key_check", row: { "\($0.string(0)) row \($0.int64(1))" })
+                {
+                    throw OrderError.databaseNotOrderctl(
+                        path: path, reason: "step \(step.version) would leave \(broken) pointing at nothing")
                 }
                 try swiftSteps()[step.version]?(db)
                 try recordSchema(db, fresh: startedAt == 0)
@@ -142,36 +160,44 @@ enum Migrations {
     /// (about 30 ms; `doctor` and upgrades need it, ordinary opens do not). Nil only
     /// when SQLite cannot build it at all.
     static let embeddedSchema: [SchemaObject]? = {
-        guard let memory = try? Database(path: ":memory:"), (try? migrate(memory, path: ":memory:")) != nil else { return nil }
+        guard let memory = try? Database(path: ":memory:"), (try? migrate(memory, path: ":memory:")) != nil else {
+            return nil
+        }
         return try? objects(in: memory)
     }()
 
     static func objects(in db: Database) throws -> [SchemaObject] {
-        try db.query("""
+        try db.query(
+            """
             SELECT type, name, sql FROM sqlite_schema
             WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view')
             ORDER BY name
-            """) { SchemaObject(type: $0.string(0), name: $0.string(1), sql: $0.string(2)) }
+            """
+        ) { SchemaObject(type: $0.string(0), name: $0.string(1), sql: $0.string(2)) }
     }
 
     /// Keeps `schema_objects` (once a step has made it) equal to the text SQLite holds for
     /// orderctl's objects: all of them in a database these steps just created, else those
     /// the embedded schema names, so that objects of the owner's own are left out.
     static func recordSchema(_ db: Database, fresh: Bool) throws {
-        guard try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_objects'") > 0 else { return }
+        guard
+            try db.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_objects'") > 0
+        else { return }
         let filter: String
         var names = "[]"
         if fresh {
             filter = ""
         } else {
             guard let embedded = embeddedSchema else {
-                throw SQLiteError(code: SQLiteCode.error, message: "could not build the embedded schema to compare with")
+                throw SQLiteError(
+                    code: SQLiteCode.error, message: "could not build the embedded schema to compare with")
             }
             filter = "AND name IN (SELECT value FROM json_each(?1))"
             names = "[" + embedded.map { "\"\($0.name)\"" }.joined(separator: ",") + "]"
         }
         try db.execute("DELETE FROM schema_objects")
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO schema_objects(name, type, sql) SELECT name, type, sql FROM sqlite_schema
             WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view') \(filter)
             """, arguments: fresh ? [] : [names])
@@ -190,13 +216,16 @@ enum Migrations {
             return "the table schema_objects, which keeps the schema's text, is missing"
         }
         if kept == 0 { return "the table schema_objects, which keeps the schema's text, is empty" }
-        return try db.queryFirst("""
+        return try db.queryFirst(
+            """
             SELECT o.type, o.name, s.name IS NULL FROM schema_objects o
               LEFT JOIN sqlite_schema s ON s.name = o.name AND s.type = o.type
             WHERE s.sql IS NOT o.sql ORDER BY o.name LIMIT 1
-            """) { r in
-            r.int64(2) == 1 ? "the \(r.string(0)) \(r.string(1)) that orderctl made is missing"
-                            : "the \(r.string(0)) \(r.string(1)) differs from the one orderctl made"
+            """
+        ) { r in
+            r.int64(2) == 1
+                ? "the \(r.string(0)) \(r.string(1)) that orderctl made is missing"
+                : "the \(r.string(0)) \(r.string(1)) differs from the one orderctl made"
         }
     }
 }

@@ -26,19 +26,23 @@ public final class OrderStore {
     /// Called before an existing database is brought to a newer schema (which can take a
     /// while on a large one): path, its version, the new version, and the backup taken
     /// just before. The CLI says so on stderr.
-    nonisolated(unsafe) public static var onUpgrade: ((_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void)?
+    nonisolated(unsafe) public static var onUpgrade:
+        ((_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void)?
 
     /// `allowDamaged` opens a file marked damaged for writing (`doctor --repair` only).
-    public init(path: String, mode: OpenMode = .create, allowDamaged: Bool = false,
-                clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(
+        path: String, mode: OpenMode = .create, allowDamaged: Bool = false,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         self.path = path
         self.clock = clock
         if !FileManager.default.fileExists(atPath: path) {
             guard mode == .create else { throw OrderError.noDatabase(path: path) }
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
             }
         }
         lock = try DatabaseLock.shared(path)
@@ -63,11 +67,14 @@ public final class OrderStore {
             if mode == .existing { try Self.refuseEmpty(database, path: path) }
             try database.enableWAL()
             backedUp = try Self.backUpBeforeUpgrade(database, path: path, at: clock())
-            fresh = try Migrations.migrate(database, path: path, swiftSteps: Migrations.swiftSteps, afterFirstStep: {
-                // Pin the business time zone so the database means the same on any machine.
-                try database.run("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
-                                 SettingKey.timezone.key, TimeZone.current.identifier)
-            }, upgrading: { from, to in Self.onUpgrade?(path, from, to, backedUp ?? "") })
+            fresh = try Migrations.migrate(
+                database, path: path, swiftSteps: Migrations.swiftSteps,
+                afterFirstStep: {
+                    // Pin the business time zone so the database means the same on any machine.
+                    try database.run(
+                        "INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
+                        SettingKey.timezone.key, TimeZone.current.identifier)
+                }, upgrading: { from, to in Self.onUpgrade?(path, from, to, backedUp ?? "") })
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
         }
@@ -115,7 +122,11 @@ public final class OrderStore {
             // A WAL database whose -shm cannot be made here: read it as it is on disk,
             // unless its log holds changes the file does not (they would go unseen).
             if fileSize(path + "-wal") > 0 {
-                throw OrderError.file(path: path, problem: "cannot be read here: its write-ahead log (\(path)-wal) holds changes, and its index cannot be made in this folder (\(error.message)); run orderctl once where it may write the folder")
+                throw OrderError.file(
+                    path: path,
+                    problem:
+                        "cannot be read here: its write-ahead log (\(path)-wal) holds changes, and its index cannot be made in this folder (\(error.message)); run orderctl once where it may write the folder"
+                )
             }
             database = try Database(path: path, create: false, readOnly: true, wal: false, immutable: true)
         }
@@ -123,7 +134,11 @@ public final class OrderStore {
         try refuseEmpty(database, path: path)
         let version = try database.userVersion
         if version < Migrations.latestVersion {
-            throw OrderError.file(path: path, problem: "is read-only here (the file or its folder) and needs an upgrade from schema version \(version) to \(Migrations.latestVersion); run orderctl once where it may write the file")
+            throw OrderError.file(
+                path: path,
+                problem:
+                    "is read-only here (the file or its folder) and needs an upgrade from schema version \(version) to \(Migrations.latestVersion); run orderctl once where it may write the file"
+            )
         }
         return database
     }
@@ -133,7 +148,11 @@ public final class OrderStore {
     /// without its -wal) is refused, never quietly made a new, empty shop.
     static func refuseEmpty(_ database: Database, path: String) throws {
         guard try database.userVersion == 0 else { return }
-        throw OrderError.file(path: path, problem: "holds no orderctl database (an empty file: was it cut short, or copied without its -wal?); nothing was changed. 'orderctl init' makes a new database there, 'orderctl restore FILE' puts a backup in its place")
+        throw OrderError.file(
+            path: path,
+            problem:
+                "holds no orderctl database (an empty file: was it cut short, or copied without its -wal?); nothing was changed. 'orderctl init' makes a new database there, 'orderctl restore FILE' puts a backup in its place"
+        )
     }
 
     /// Wraps a connection that is already open and checked (a backup being checked, the
@@ -151,7 +170,9 @@ public final class OrderStore {
     /// `orders-pre-v6-to-v7-TIME.db` in the backup folder (checked by SQLite's
     /// quick_check; the history chain is not walked, which on a large file would double
     /// the upgrade's time). Returns its path, or nil when no upgrade is due.
-    static func backUpBeforeUpgrade(_ database: Database, path: String, at date: Date, latest: Int = Migrations.latestVersion) throws -> String? {
+    static func backUpBeforeUpgrade(
+        _ database: Database, path: String, at date: Date, latest: Int = Migrations.latestVersion
+    ) throws -> String? {
         let version = try database.userVersion
         guard version > 0, version < latest else { return nil }
         let setting = try? database.scalarString("SELECT value FROM settings WHERE key = ?", SettingKey.backupDir.key)
@@ -159,7 +180,8 @@ public final class OrderStore {
         let name = "\(Backups.stem(of: path))-pre-v\(version)-to-v\(latest)-\(Backups.stamp(date)).db"
         let final = (folder as NSString).appendingPathComponent(name)
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let temporary = (folder as NSString).appendingPathComponent(Backups.temporaryName(for: name))
             defer { unlink(temporary) }
             try database.copySnapshot(to: temporary)
@@ -169,7 +191,11 @@ public final class OrderStore {
             try syncPath(folder)
         } catch {
             let reason = (error as? SQLiteError).flatMap(diskProblem) ?? "\(error)"
-            throw OrderError.file(path: path, problem: "not upgraded from schema version \(version) to \(latest): the backup taken first failed (\(reason)); nothing was changed")
+            throw OrderError.file(
+                path: path,
+                problem:
+                    "not upgraded from schema version \(version) to \(latest): the backup taken first failed (\(reason)); nothing was changed"
+            )
         }
         return final
     }
@@ -199,7 +225,9 @@ public final class OrderStore {
 
     func writeSetting(_ key: String, _ value: String?) throws {
         if let value {
-            try db.run("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+            try db.run(
+                "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                key, value)
         } else {
             try db.run("DELETE FROM settings WHERE key = ?", key)
         }
@@ -233,8 +261,9 @@ public final class OrderStore {
         let days = Int(try setting(.expressDays) ?? "2") ?? 2
         let bulk = Int64(try setting(.bulkQuantity) ?? "20") ?? 20
         let total = try Self.threshold(setting(.highValueTotal) ?? "250", currency: currency)
-        return ClassificationRules(order: order, expressWithinDays: days, bulkMinQuantity: bulk,
-                                   highValueMinTotal: total, shopCountry: try setting(.shopCountry))
+        return ClassificationRules(
+            order: order, expressWithinDays: days, bulkMinQuantity: bulk,
+            highValueMinTotal: total, shopCountry: try setting(.shopCountry))
     }
 
     /// The high-value threshold in a currency; zeros beyond its decimals don't matter
@@ -263,8 +292,9 @@ public final class OrderStore {
     public func setting(named name: String) throws -> SettingValue {
         if let carrier = Self.carrierURLKey(name) {
             let raw = try rawSetting(name.lowercased())
-            return SettingValue(key: name.lowercased(), value: raw ?? Carrier.named(carrier)?.url, isDefault: raw == nil,
-                                summary: "tracking link for \(carrier); {tracking} stands for the number")
+            return SettingValue(
+                key: name.lowercased(), value: raw ?? Carrier.named(carrier)?.url, isDefault: raw == nil,
+                summary: "tracking link for \(carrier); {tracking} stands for the number")
         }
         let key = try SettingKey.named(name)
         return try settings().first { $0.key == key.key }!
@@ -274,7 +304,8 @@ public final class OrderStore {
     static func carrierURLKey(_ key: String) -> String? {
         let parts = key.lowercased().split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "carrier", parts[2] == "url", !parts[1].isEmpty,
-              (try? Validate.channel(String(parts[1]))) != nil else { return nil }
+            (try? Validate.channel(String(parts[1]))) != nil
+        else { return nil }
         return String(parts[1])
     }
 
@@ -303,8 +334,10 @@ public final class OrderStore {
         if Self.carrierURLKey(name) != nil {
             if let value {
                 guard value.contains("{tracking}"), value.hasPrefix("https://") || value.hasPrefix("http://"),
-                      !value.contains(where: { $0.isWhitespace }) else {
-                    throw OrderError.invalidValue(field: name, value: value, reason: "expected a http(s) URL containing {tracking}")
+                    !value.contains(where: { $0.isWhitespace })
+                else {
+                    throw OrderError.invalidValue(
+                        field: name, value: value, reason: "expected a http(s) URL containing {tracking}")
                 }
             }
             try writeSetting(name.lowercased(), value)
@@ -325,7 +358,8 @@ public final class OrderStore {
                     do {
                         _ = try Self.threshold(threshold, currency: Currency(code: code))
                     } catch {
-                        throw OrderError.invalidValue(field: "currency", value: code,
+                        throw OrderError.invalidValue(
+                            field: "currency", value: code,
                             reason: "class.high-value.min-total \(threshold) does not fit it; change that first")
                     }
                 }
@@ -346,7 +380,9 @@ public final class OrderStore {
     public static func removeIfUnused(path: String) {
         let unused: Bool = {
             guard let store = try? OrderStore(path: path, mode: .existing),
-                  let used = try? store.db.scalarInt("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)")
+                let used = try? store.db.scalarInt(
+                    "SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)"
+                )
             else { return false }
             return used == 0
         }()

@@ -74,7 +74,8 @@ extension OrderFilter {
         for text in items(given) {
             let k = text.lowercased()
             guard knownClasses.contains(k) else {
-                throw OrderError.invalidValue(field: "class", value: text, reason: "expected one of \(knownClasses.joined(separator: ", "))")
+                throw OrderError.invalidValue(
+                    field: "class", value: text, reason: "expected one of \(knownClasses.joined(separator: ", "))")
             }
             if !out.contains(k) { out.append(k) }
         }
@@ -114,17 +115,22 @@ extension OrderStore {
             if draft.createCustomer && !createdCustomer {
                 // The options for a new customer must not be silently dropped.
                 if let name = draft.customerName, name != customer.name {
-                    throw OrderError.invalidValue(field: "customer-name", value: name, reason: "customer #\(customer.id) exists already, named '\(OrderError.clip(customer.name))'")
+                    throw OrderError.invalidValue(
+                        field: "customer-name", value: name,
+                        reason: "customer #\(customer.id) exists already, named '\(OrderError.clip(customer.name))'")
                 }
                 if let country = draft.customerCountry, try Validate.countryOrName(country) != customer.country {
-                    throw OrderError.invalidValue(field: "country", value: country, reason: "customer #\(customer.id) exists already, in \(customer.country ?? "no country")")
+                    throw OrderError.invalidValue(
+                        field: "country", value: country,
+                        reason: "customer #\(customer.id) exists already, in \(customer.country ?? "no country")")
                 }
             }
 
             // Header fields.
             let placedAt = try draft.placedAt.map { t throws(OrderError) in try dates.instant(t, field: "date") } ?? now
             if let text = draft.placedAt, placedAt > now.addingTimeInterval(60) {
-                throw OrderError.invalidValue(field: "date", value: text, reason: "in the future (\(Instant.display(placedAt, in: dates.zone)))")
+                throw OrderError.invalidValue(
+                    field: "date", value: text, reason: "in the future (\(Instant.display(placedAt, in: dates.zone)))")
             }
             let placedDay = LocalDate(placedAt, in: dates.zone)
             // A relative due date (+3d, fri) counts from the placing, as an order entered late reads.
@@ -134,13 +140,17 @@ extension OrderStore {
             let channel = try Validate.channel(draft.channel ?? setting(.defaultChannel) ?? "web")
             let shippingText = draft.shipping ?? "standard"
             guard let shipping = Shipping(rawValue: shippingText.lowercased()) else {
-                throw OrderError.invalidValue(field: "shipping", value: shippingText, reason: "expected standard or express")
+                throw OrderError.invalidValue(
+                    field: "shipping", value: shippingText, reason: "expected standard or express")
             }
-            let note = try draft.note.flatMap { $0.isEmpty ? nil : $0 }.map { n throws(OrderError) in try Validate.note(n, field: "note") }
+            let note = try draft.note.flatMap { $0.isEmpty ? nil : $0 }.map { n throws(OrderError) in
+                try Validate.note(n, field: "note")
+            }
 
             // Lines: parse, look up, merge repeated SKUs.
             guard !draft.items.isEmpty else {
-                throw OrderError.missingValue(field: "items", hint: "an order needs at least one --item SKU[:QTY][@PRICE]")
+                throw OrderError.missingValue(
+                    field: "items", hint: "an order needs at least one --item SKU[:QTY][@PRICE]")
             }
             var lines: [LineDraft] = []
             for text in draft.items { try addLine(text, currency: currency, to: &lines) }
@@ -150,20 +160,24 @@ extension OrderStore {
             let ref: String
             if let given = draft.ref {
                 ref = try Validate.code(given, field: "ref")
-                if try db.scalarInt("SELECT count(*) FROM orders WHERE ref = ?", ref) > 0 { throw OrderError.duplicateRef(ref: ref) }
+                if try db.scalarInt("SELECT count(*) FROM orders WHERE ref = ?", ref) > 0 {
+                    throw OrderError.duplicateRef(ref: ref)
+                }
             } else {
                 ref = try nextRef()
             }
 
             // Classification.
             let totalMoney = Money(minor: total, currency: currency)
-            let facts = OrderFacts(shipping: shipping, placed: placedDay, due: due, totalQuantity: units,
-                                   total: totalMoney, customerCountry: customer.country)
+            let facts = OrderFacts(
+                shipping: shipping, placed: placedDay, due: due, totalQuantity: units,
+                total: totalMoney, customerCountry: customer.country)
             let (orderClass, reason) = try classificationRules().classify(facts)
 
             // Store the order.
             let stamp = nowText
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class, class_reason,
                                    due_date, note, placed_at, created_at, updated_at, payment_status)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -175,13 +189,18 @@ extension OrderStore {
             // An order entered late came in when it was placed: its history, its time
             // pending (stuck, status_durations) start then, not when it was typed.
             if draft.placedAt != nil { events.defaultAt = Instant.format(placedAt) }
-            try events.append("created", new: OrderStatus.pending.rawValue,
-                              detail: "\(lines.count) \(lines.count == 1 ? "line" : "lines"), \(units) \(units == 1 ? "unit" : "units"), total \(totalMoney)")
+            try events.append(
+                "created", new: OrderStatus.pending.rawValue,
+                detail:
+                    "\(lines.count) \(lines.count == 1 ? "line" : "lines"), \(units) \(units == 1 ? "unit" : "units"), total \(totalMoney)"
+            )
             try events.append("classified", new: orderClass, detail: reason)
 
             var stockNotes: [String] = []
             for (index, line) in lines.enumerated() {
-                if let note = try insertLine(line, orderID: orderID, lineNo: index + 1, backorder: draft.backorder) { stockNotes.append(note) }
+                if let note = try insertLine(line, orderID: orderID, lineNo: index + 1, backorder: draft.backorder) {
+                    stockNotes.append(note)
+                }
             }
             if !stockNotes.isEmpty {
                 try events.append("stock-reserved", detail: stockNotes.joined(separator: "; "))
@@ -206,18 +225,25 @@ extension OrderStore {
         let spec = try ItemSpec.parse(text)
         let product = try requireProduct(spec.sku)
         guard product.active else { throw OrderError.inactiveProduct(sku: product.sku) }
-        let price = try spec.price.map { p throws(OrderError) in try Money.parse(p, currency: currency, field: "price of \(product.sku)") } ?? product.price
+        let price =
+            try spec.price.map { p throws(OrderError) in
+                try Money.parse(p, currency: currency, field: "price of \(product.sku)")
+            } ?? product.price
         // An order imported with the SKU on two lines at two prices takes more at either.
         if let i = lines.firstIndex(where: { $0.product.id == product.id && $0.price == price })
-            ?? lines.firstIndex(where: { $0.product.id == product.id }) {
+            ?? lines.firstIndex(where: { $0.product.id == product.id })
+        {
             guard lines[i].price == price else { throw OrderError.conflictingLines(sku: product.sku) }
             lines[i].quantity += spec.quantity
             guard lines[i].quantity <= Validate.maxQuantity else {
-                throw OrderError.invalidValue(field: "quantity", value: String(lines[i].quantity), reason: "\(product.sku) must total at most \(Validate.maxQuantity)")
+                throw OrderError.invalidValue(
+                    field: "quantity", value: String(lines[i].quantity),
+                    reason: "\(product.sku) must total at most \(Validate.maxQuantity)")
             }
         } else {
             // A price equal to the catalog's is no override.
-            lines.append(LineDraft(product: product, quantity: spec.quantity, price: price, overridden: price != product.price))
+            lines.append(
+                LineDraft(product: product, quantity: spec.quantity, price: price, overridden: price != product.price))
         }
     }
 
@@ -229,7 +255,8 @@ extension OrderStore {
             let (lineTotal, o1) = line.price.minor.multipliedReportingOverflow(by: line.quantity)
             let (sum, o2) = total.addingReportingOverflow(lineTotal)
             guard !o1, !o2, sum <= Money.maxMinor else {
-                throw OrderError.invalidValue(field: "total", value: line.product.sku, reason: "the order total is too large")
+                throw OrderError.invalidValue(
+                    field: "total", value: line.product.sku, reason: "the order total is too large")
             }
             total = sum
             units += line.quantity
@@ -241,7 +268,8 @@ extension OrderStore {
     /// the guarded UPDATE and the table's CHECK make overselling impossible even if
     /// this check were wrong. Returns what happened to stock, for the history.
     func insertLine(_ line: LineDraft, orderID: Int64, lineNo: Int, backorder: Bool) throws -> String? {
-        var reserved: Int64 = 0, backordered: Int64 = 0
+        var reserved: Int64 = 0
+        var backordered: Int64 = 0
         var note: String?
         if line.product.tracksStock {
             let available = try db.scalarInt("SELECT on_hand - reserved FROM products WHERE id = ?", line.product.id)
@@ -251,18 +279,22 @@ extension OrderStore {
                 reserved = max(0, available)
                 backordered = line.quantity - reserved
             } else {
-                throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
+                throw OrderError.notEnoughStock(
+                    sku: line.product.sku, requested: line.quantity, available: max(0, available))
             }
             if reserved > 0 {
-                try db.run("UPDATE products SET reserved = reserved + ?, updated_at = ? WHERE id = ? AND on_hand - reserved >= ?",
-                           reserved, nowText, line.product.id, reserved)
+                try db.run(
+                    "UPDATE products SET reserved = reserved + ?, updated_at = ? WHERE id = ? AND on_hand - reserved >= ?",
+                    reserved, nowText, line.product.id, reserved)
                 guard db.changes == 1 else {
-                    throw OrderError.notEnoughStock(sku: line.product.sku, requested: line.quantity, available: max(0, available))
+                    throw OrderError.notEnoughStock(
+                        sku: line.product.sku, requested: line.quantity, available: max(0, available))
                 }
             }
             note = "\(line.product.sku): \(reserved) reserved" + (backordered > 0 ? ", \(backordered) backordered" : "")
         }
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO order_lines(order_id, line_no, product_id, sku, name, quantity, unit_price, line_total,
                                     price_source, reserved, backordered)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -293,12 +325,13 @@ extension OrderStore {
         """
 
     func orderSummary(from r: Row) throws -> OrderSummary {
-        OrderSummary(id: r.int64(0), ref: r.string(1), placedAt: date(r.string(2)), customerID: r.int64(3),
-                     customerName: r.string(4), customerEmail: r.optionalString(5), status: r.string(6),
-                     paymentStatus: r.string(7), fulfilmentStatus: r.string(8), channel: r.string(9),
-                     shipping: Shipping(rawValue: r.string(10)) ?? .standard, orderClass: r.string(11),
-                     itemCount: r.int64(12), lineCount: r.int(13), total: try money(r.int64(14), r.string(15)),
-                     dueDate: r.optionalString(16).flatMap(LocalDate.init(iso:)), flag: r.optionalString(17))
+        OrderSummary(
+            id: r.int64(0), ref: r.string(1), placedAt: date(r.string(2)), customerID: r.int64(3),
+            customerName: r.string(4), customerEmail: r.optionalString(5), status: r.string(6),
+            paymentStatus: r.string(7), fulfilmentStatus: r.string(8), channel: r.string(9),
+            shipping: Shipping(rawValue: r.string(10)) ?? .standard, orderClass: r.string(11),
+            itemCount: r.int64(12), lineCount: r.int(13), total: try money(r.int64(14), r.string(15)),
+            dueDate: r.optionalString(16).flatMap(LocalDate.init(iso:)), flag: r.optionalString(17))
     }
 
     /// Resolves a filter's dates against today in the business zone.
@@ -309,52 +342,60 @@ extension OrderStore {
         if let since, let until, until < since {
             throw OrderError.invalidValue(field: "until", value: until.iso, reason: "before --since \(since.iso)")
         }
-        return ResolvedFilter(since: since, until: until,
-                              dueBefore: try filter.dueBefore.map { t throws(OrderError) in try dates.date(t, field: "due-before") },
-                              today: dates.today)
+        return ResolvedFilter(
+            since: since, until: until,
+            dueBefore: try filter.dueBefore.map { t throws(OrderError) in try dates.date(t, field: "due-before") },
+            today: dates.today)
     }
 
     /// The WHERE conditions (on `orders o`) and their arguments for a filter.
     func conditions(for filter: OrderFilter) throws -> (conditions: [String], arguments: [any SQLBindable]) {
-            let resolved = try resolve(filter)
-            let zone = try timeZone()
-            var conditions: [String] = []
-            var args: [any SQLBindable] = []
-            let statuses = try OrderFilter.statuses(filter.statuses)
-            if !statuses.isEmpty {
-                conditions.append("o.status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))")
-                args += statuses.map(\.rawValue)
-            }
-            if let c = filter.customer {
-                conditions.append("o.customer_id = ?"); args.append(try resolveCustomer(c).id)
-            }
-            let classes = try OrderFilter.classes(filter.classes)
-            if !classes.isEmpty {
-                conditions.append("o.class IN (\(Array(repeating: "?", count: classes.count).joined(separator: ", ")))")
-                args += classes
-            }
-            if let since = resolved.since {
-                conditions.append("o.placed_at >= ?"); args.append(Instant.format(since.start(in: zone)))
-            }
-            if let until = resolved.until {
-                conditions.append("o.placed_at < ?"); args.append(Instant.format(until.adding(days: 1).start(in: zone)))
-            }
-            if let d = resolved.dueBefore {
-                conditions.append("o.due_date <= ?"); args.append(d.iso)
-                // What is due is still to do: finished orders only when a --status asks for them.
-                if statuses.isEmpty { conditions.append("o.status NOT IN ('completed', 'cancelled')") }
-            }
-            if filter.overdue {
-                let open = OrderStatus.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-                conditions.append("o.due_date < ? AND o.status IN (\(open))"); args.append(resolved.today.iso)
-            }
-            if filter.flagged { conditions.append("o.flag IS NOT NULL") }
-            if filter.open { conditions.append("o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')") }
-            if filter.unpaid { conditions.append("o.status <> 'cancelled' AND o.paid_total < o.total") }
-            if filter.unshipped {
-                conditions.append("o.status <> 'cancelled' AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.shipped < l.quantity)")
-            }
-            return (conditions, args)
+        let resolved = try resolve(filter)
+        let zone = try timeZone()
+        var conditions: [String] = []
+        var args: [any SQLBindable] = []
+        let statuses = try OrderFilter.statuses(filter.statuses)
+        if !statuses.isEmpty {
+            conditions.append("o.status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))")
+            args += statuses.map(\.rawValue)
+        }
+        if let c = filter.customer {
+            conditions.append("o.customer_id = ?")
+            args.append(try resolveCustomer(c).id)
+        }
+        let classes = try OrderFilter.classes(filter.classes)
+        if !classes.isEmpty {
+            conditions.append("o.class IN (\(Array(repeating: "?", count: classes.count).joined(separator: ", ")))")
+            args += classes
+        }
+        if let since = resolved.since {
+            conditions.append("o.placed_at >= ?")
+            args.append(Instant.format(since.start(in: zone)))
+        }
+        if let until = resolved.until {
+            conditions.append("o.placed_at < ?")
+            args.append(Instant.format(until.adding(days: 1).start(in: zone)))
+        }
+        if let d = resolved.dueBefore {
+            conditions.append("o.due_date <= ?")
+            args.append(d.iso)
+            // What is due is still to do: finished orders only when a --status asks for them.
+            if statuses.isEmpty { conditions.append("o.status NOT IN ('completed', 'cancelled')") }
+        }
+        if filter.overdue {
+            let open = OrderStatus.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            conditions.append("o.due_date < ? AND o.status IN (\(open))")
+            args.append(resolved.today.iso)
+        }
+        if filter.flagged { conditions.append("o.flag IS NOT NULL") }
+        if filter.open { conditions.append("o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')") }
+        if filter.unpaid { conditions.append("o.status <> 'cancelled' AND o.paid_total < o.total") }
+        if filter.unshipped {
+            conditions.append(
+                "o.status <> 'cancelled' AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.shipped < l.quantity)"
+            )
+        }
+        return (conditions, args)
     }
 
     public func orderSummaries(_ filter: OrderFilter) throws -> [OrderSummary] {
@@ -362,7 +403,8 @@ extension OrderStore {
             var (conditions, args) = try self.conditions(for: filter)
             var sql = Self.summarySelect
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            let desc = filter.reverse ? "ASC" : "DESC", asc = filter.reverse ? "DESC" : "ASC"
+            let desc = filter.reverse ? "ASC" : "DESC"
+            let asc = filter.reverse ? "DESC" : "ASC"
             switch filter.sort {
             case .date: sql += " ORDER BY o.placed_at \(desc), o.id \(desc)"
             case .due: sql += " ORDER BY o.due_date IS NULL, o.due_date \(asc), o.placed_at \(asc), o.id \(asc)"
@@ -370,57 +412,88 @@ extension OrderStore {
             }
             // --limit 0 means all, as everywhere in orderctl.
             if let limit = filter.limit, limit != 0 {
-                guard limit > 0 else { throw OrderError.invalidValue(field: "limit", value: String(limit), reason: "must not be negative (0 means all)") }
-                sql += " LIMIT ?"; args.append(limit)
+                guard limit > 0 else {
+                    throw OrderError.invalidValue(
+                        field: "limit", value: String(limit), reason: "must not be negative (0 means all)")
+                }
+                sql += " LIMIT ?"
+                args.append(limit)
             }
             return try db.query(sql, arguments: args) { try orderSummary(from: $0) }
         }
     }
 
     func requireOrderDetail(_ ref: String) throws -> OrderDetail {
-        guard let summary = try db.queryFirst(Self.summarySelect + " WHERE o.ref = ?", ref, row: orderSummary(from:)) else {
+        guard let summary = try db.queryFirst(Self.summarySelect + " WHERE o.ref = ?", ref, row: orderSummary(from:))
+        else {
             throw OrderError.unknownOrder(ref: ref)
         }
-        let extra = try db.queryFirst("""
+        let extra = try db.queryFirst(
+            """
             SELECT class_reason, note, created_at, updated_at, paid_total, refunded_total, closed_reason, held_from
             FROM orders WHERE id = ?
-            """, summary.id) {
-            ($0.string(0), $0.optionalString(1), $0.string(2), $0.string(3), $0.int64(4), $0.int64(5), $0.optionalString(6), $0.optionalString(7))
+            """, summary.id
+        ) {
+            (
+                $0.string(0), $0.optionalString(1), $0.string(2), $0.string(3), $0.int64(4), $0.int64(5),
+                $0.optionalString(6), $0.optionalString(7)
+            )
         }!
         let currency = summary.total.currency
-        let lines = try db.query("""
+        let lines = try db.query(
+            """
             SELECT line_no, sku, name, quantity, unit_price, line_total, price_source, reserved, backordered, shipped, returned
             FROM order_lines WHERE order_id = ? ORDER BY line_no
-            """, summary.id) { r in
-            OrderLine(lineNo: r.int(0), sku: r.string(1), name: r.string(2), quantity: r.int64(3),
-                      unitPrice: Money(minor: r.int64(4), currency: currency), lineTotal: Money(minor: r.int64(5), currency: currency),
-                      priceOverridden: r.string(6) == "override", reserved: r.int64(7), backordered: r.int64(8), shipped: r.int64(9),
-                      returned: r.int64(10))
+            """, summary.id
+        ) { r in
+            OrderLine(
+                lineNo: r.int(0), sku: r.string(1), name: r.string(2), quantity: r.int64(3),
+                unitPrice: Money(minor: r.int64(4), currency: currency),
+                lineTotal: Money(minor: r.int64(5), currency: currency),
+                priceOverridden: r.string(6) == "override", reserved: r.int64(7), backordered: r.int64(8),
+                shipped: r.int64(9),
+                returned: r.int64(10))
         }
-        let events = try db.query("SELECT seq, at, kind, old_value, new_value, detail FROM order_events WHERE order_id = ? ORDER BY seq", summary.id) { r in
-            OrderEvent(seq: r.int(0), at: date(r.string(1)), kind: r.string(2), oldValue: r.optionalString(3),
-                       newValue: r.optionalString(4), detail: r.optionalString(5))
+        let events = try db.query(
+            "SELECT seq, at, kind, old_value, new_value, detail FROM order_events WHERE order_id = ? ORDER BY seq",
+            summary.id
+        ) { r in
+            OrderEvent(
+                seq: r.int(0), at: date(r.string(1)), kind: r.string(2), oldValue: r.optionalString(3),
+                newValue: r.optionalString(4), detail: r.optionalString(5))
         }
         var shipments: [Shipment] = []
-        let shipmentRows = try db.query("SELECT id, carrier, tracking, shipped_at, delivered_at FROM shipments WHERE order_id = ? ORDER BY id", summary.id) {
+        let shipmentRows = try db.query(
+            "SELECT id, carrier, tracking, shipped_at, delivered_at FROM shipments WHERE order_id = ? ORDER BY id",
+            summary.id
+        ) {
             ($0.int64(0), $0.optionalString(1), $0.optionalString(2), $0.string(3), $0.optionalString(4))
         }
         for row in shipmentRows {
-            let shipped = try db.query("""
+            let shipped = try db.query(
+                """
                 SELECT l.sku, s.quantity FROM shipment_lines s JOIN order_lines l ON l.id = s.order_line_id
                 WHERE s.shipment_id = ? ORDER BY l.line_no
-                """, row.0) { ($0.string(0), $0.int64(1)) }
-            shipments.append(Shipment(carrier: row.1, tracking: row.2, trackingURL: try trackingURL(carrier: row.1, tracking: row.2),
-                                      shippedAt: date(row.3), deliveredAt: row.4.map(date), lines: shipped.map { (sku: $0.0, quantity: $0.1) }))
+                """, row.0
+            ) { ($0.string(0), $0.int64(1)) }
+            shipments.append(
+                Shipment(
+                    carrier: row.1, tracking: row.2, trackingURL: try trackingURL(carrier: row.1, tracking: row.2),
+                    shippedAt: date(row.3), deliveredAt: row.4.map(date),
+                    lines: shipped.map { (sku: $0.0, quantity: $0.1) }))
         }
-        let payments = try db.query("SELECT kind, amount, method, reason, at FROM payments WHERE order_id = ? ORDER BY id", summary.id) {
-            Payment(kind: $0.string(0), amount: Money(minor: $0.int64(1), currency: currency), method: $0.optionalString(2),
-                    reason: $0.optionalString(3), at: date($0.string(4)))
+        let payments = try db.query(
+            "SELECT kind, amount, method, reason, at FROM payments WHERE order_id = ? ORDER BY id", summary.id
+        ) {
+            Payment(
+                kind: $0.string(0), amount: Money(minor: $0.int64(1), currency: currency), method: $0.optionalString(2),
+                reason: $0.optionalString(3), at: date($0.string(4)))
         }
-        return OrderDetail(summary: summary, customer: try customer(id: summary.customerID)!, classReason: extra.0,
-                           note: extra.1, lines: lines, events: events, createdAt: date(extra.2), updatedAt: date(extra.3),
-                           paid: Money(minor: extra.4, currency: currency), refunded: Money(minor: extra.5, currency: currency),
-                           closedReason: extra.6, heldFrom: extra.7, shipments: shipments, payments: payments)
+        return OrderDetail(
+            summary: summary, customer: try customer(id: summary.customerID)!, classReason: extra.0,
+            note: extra.1, lines: lines, events: events, createdAt: date(extra.2), updatedAt: date(extra.3),
+            paid: Money(minor: extra.4, currency: currency), refunded: Money(minor: extra.5, currency: currency),
+            closedReason: extra.6, heldFrom: extra.7, shipments: shipments, payments: payments)
     }
 
     /// The tracking link for a shipment, from `carrier.NAME.url` or the carrier's default.
@@ -428,7 +501,8 @@ extension OrderStore {
         guard let carrier, let tracking else { return nil }
         let template = try rawSetting("carrier.\(carrier).url") ?? Carrier.named(carrier)?.url
         guard let template else { return nil }
-        return template.split(separator: "{tracking}", omittingEmptySubsequences: false).joined(separator: Self.percentEncoded(tracking))
+        return template.split(separator: "{tracking}", omittingEmptySubsequences: false).joined(
+            separator: Self.percentEncoded(tracking))
     }
 
     /// Every byte but ASCII letters and digits as %XX (UTF-8), for a URL's path or query.
@@ -438,7 +512,8 @@ extension OrderStore {
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "a")...UInt8(ascii: "z"):
                 out.append(byte)
             default:
                 out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
@@ -454,8 +529,11 @@ extension OrderStore {
     public func placedRange(zone: TimeZone? = nil) throws -> (first: LocalDate, last: LocalDate)? {
         try db.read {
             let zone = try zone ?? timeZone()
-            return try db.queryFirst("SELECT min(placed_at), max(placed_at) FROM orders") { r -> (LocalDate, LocalDate)? in
-                guard let a = r.optionalString(0).flatMap(Instant.parse), let b = r.optionalString(1).flatMap(Instant.parse) else { return nil }
+            return try db.queryFirst("SELECT min(placed_at), max(placed_at) FROM orders") {
+                r -> (LocalDate, LocalDate)? in
+                guard let a = r.optionalString(0).flatMap(Instant.parse),
+                    let b = r.optionalString(1).flatMap(Instant.parse)
+                else { return nil }
                 return (LocalDate(a, in: zone), LocalDate(b, in: zone))
             } ?? nil
         }

@@ -16,7 +16,9 @@ enum AgeSupport {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CommandError("--recipients-file \(file): cannot be read")
             }
-            for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for (number, line) in String(decoding: data, as: UTF8.self).split(
+                separator: "\n", omittingEmptySubsequences: false
+            ).enumerated() {
                 let text = line.trimmingCharacters(in: .whitespaces)
                 if text.isEmpty || text.hasPrefix("#") { continue }
                 recipients.append(try parse(text, where: "\(file) line \(number + 1)"))
@@ -24,7 +26,9 @@ enum AgeSupport {
             if recipients.isEmpty { throw CommandError("--recipients-file \(file): holds no recipient") }
         }
         if let file = options.passphraseFile {
-            recipients = [.scrypt(passphrase: try readSecretFile(file, what: "passphrase file"), workFactor: workFactor)]
+            recipients = [
+                .scrypt(passphrase: try readSecretFile(file, what: "passphrase file"), workFactor: workFactor)
+            ]
         }
         let chosen = recipients
         return { plaintext, encrypted in

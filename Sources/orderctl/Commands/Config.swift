@@ -16,13 +16,14 @@ struct ConfigCommand: ParsableCommand {
 
             Tracking links: carrier.NAME.url, with {tracking} for the number:
               orderctl config set carrier.dhl.url 'https://www.dhl.de/track?piececode={tracking}'
-            
+
             """,
         subcommands: [List.self, Get.self, Set.self, Unset.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every setting with its value.",
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List every setting with its value.",
             discussion: "Example: orderctl config list --json")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var format: FormatOptions
@@ -31,9 +32,15 @@ struct ConfigCommand: ParsableCommand {
             let store = try global.openStore(.existing)
             let settings = try store.settings() + store.carrierURLSettings()
             if format.json {
-                Terminal.print(JSON.render(settings.map { ["key": $0.key, "value": orNull($0.value), "default": $0.isDefault, "summary": $0.summary] }))
+                Terminal.print(
+                    JSON.render(
+                        settings.map {
+                            ["key": $0.key, "value": orNull($0.value), "default": $0.isDefault, "summary": $0.summary]
+                        }))
             } else if format.csv {
-                CSV.write(header: ["key", "value", "default"], rows: settings) { [$0.key, $0.value ?? "", $0.isDefault ? "1" : "0"] }
+                CSV.write(header: ["key", "value", "default"], rows: settings) {
+                    [$0.key, $0.value ?? "", $0.isDefault ? "1" : "0"]
+                }
             } else {
                 var t = Table([.init(title: "KEY"), .init(title: "VALUE"), .init(title: "DESCRIPTION", flexible: true)])
                 for s in settings {
@@ -53,10 +60,13 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "get", abstract: "Print one setting's value.",
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "Print one setting's value.",
             discussion: "Example: orderctl config get order.next-number")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The setting, e.g. currency or class.bulk.min-quantity.", completion: .list(CompletionValues.settingKeys)) var key: String
+        @Argument(
+            help: "The setting, e.g. currency or class.bulk.min-quantity.",
+            completion: .list(CompletionValues.settingKeys)) var key: String
 
         func run() throws {
             let store = try global.openStore(.existing)
@@ -67,7 +77,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a setting.",
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Change a setting.",
             discussion: "Example: orderctl config set class.high-value.min-total 500")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The setting.", completion: .list(CompletionValues.settingKeys)) var key: String
@@ -81,7 +92,8 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Unset: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "unset", abstract: "Reset a setting to its default.",
+        static let configuration = CommandConfiguration(
+            commandName: "unset", abstract: "Reset a setting to its default.",
             discussion: "Example: orderctl config unset class.rules")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The setting.", completion: .list(CompletionValues.settingKeys)) var key: String

@@ -22,7 +22,8 @@ struct CustomerCommand: ParsableCommand {
         @Option(help: "Full name.") var name: String
         @Option(help: "Email address (unique).") var email: String?
         @Option(help: "Country: ISO 3166 alpha-2 (e.g. DE) or its English name (Germany).") var country: String?
-        @Option(help: "State, province or region (e.g. CA, Bavaria): delivery predictions group by it.") var region: String?
+        @Option(help: "State, province or region (e.g. CA, Bavaria): delivery predictions group by it.") var region:
+            String?
         @Option(help: "Phone number.") var phone: String?
         @Option(help: "Postal address (may span lines).") var address: String?
         @Option(help: "A note about the customer.") var note: String?
@@ -30,8 +31,14 @@ struct CustomerCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore(.create)
-            let c = try store.addCustomer(NewCustomer(name: name, email: email, phone: phone, country: country, region: region, address: address, note: note))
-            if json.json { Terminal.print(JSON.render(Present.json(c))); return }
+            let c = try store.addCustomer(
+                NewCustomer(
+                    name: name, email: email, phone: phone, country: country, region: region, address: address,
+                    note: note))
+            if json.json {
+                Terminal.print(JSON.render(Present.json(c)))
+                return
+            }
             Terminal.print("Added customer #\(c.id): \(c.name)" + (c.email.map { " <\($0)>" } ?? ""))
         }
     }
@@ -52,10 +59,16 @@ struct CustomerCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore(.existing)
             let list = try store.customers(search: search)
-            if format.json { Terminal.print(JSON.render(list.map(Present.json))) }
-            else if format.csv { CSV.write(header: Present.customerCSVHeader, rows: list, Present.csvRow) }
-            else if list.isEmpty { Terminal.note(search == nil ? "No customers yet: add one with 'orderctl customer add'." : "No customers match.") }
-            else { Terminal.print(Present.customerTable(list, zone: try store.timeZone()).render()) }
+            if format.json {
+                Terminal.print(JSON.render(list.map(Present.json)))
+            } else if format.csv {
+                CSV.write(header: Present.customerCSVHeader, rows: list, Present.csvRow)
+            } else if list.isEmpty {
+                Terminal.note(
+                    search == nil ? "No customers yet: add one with 'orderctl customer add'." : "No customers match.")
+            } else {
+                Terminal.print(Present.customerTable(list, zone: try store.timeZone()).render())
+            }
         }
     }
 
@@ -85,12 +98,22 @@ struct CustomerCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore(.existing)
             var change = CustomerChanges()
-            change.name = name; change.email = email; change.country = country; change.region = region
-            change.phone = phone; change.address = address; change.note = note
+            change.name = name
+            change.email = email
+            change.country = country
+            change.region = region
+            change.phone = phone
+            change.address = address
+            change.note = note
             let (c, changed) = try store.updateCustomer(customer, change)
-            if json.json { Terminal.print(JSON.render(Present.json(c))); return }
-            Terminal.print(changed.isEmpty ? "Customer #\(c.id): nothing changed (the values are the ones it has)"
-                                           : "Updated customer #\(c.id): \(changed.joined(separator: "; "))")
+            if json.json {
+                Terminal.print(JSON.render(Present.json(c)))
+                return
+            }
+            Terminal.print(
+                changed.isEmpty
+                    ? "Customer #\(c.id): nothing changed (the values are the ones it has)"
+                    : "Updated customer #\(c.id): \(changed.joined(separator: "; "))")
         }
     }
 
@@ -128,12 +151,14 @@ struct CustomerCommand: ParsableCommand {
             if let n = c.note { lines.append("Note:     \(n)") }
             if let x = c.externalRef { lines.append("Ext ref:  \(x) (find with ext:\(x))") }
             lines.append("Since:    \(LocalDate(c.createdAt, in: zone).iso)")
-            lines.append("Orders:   \(summary.orderCount), total spent \(summary.totalSpent) (cancelled orders not counted)")
+            lines.append(
+                "Orders:   \(summary.orderCount), total spent \(summary.totalSpent) (cancelled orders not counted)")
             let history = try store.customerHistory(c.id)
             if !history.isEmpty {
                 lines.append("Changed:")
                 for h in history {
-                    lines.append("  \(Instant.display(h.at, in: zone))  \(h.field): \(h.old ?? "none") -> \(h.new ?? "none")")
+                    lines.append(
+                        "  \(Instant.display(h.at, in: zone))  \(h.field): \(h.old ?? "none") -> \(h.new ?? "none")")
                 }
             }
             Terminal.print(lines.joined(separator: "\n"))

@@ -53,30 +53,57 @@ struct Import: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file"), completion: .file()) var file: String
+    @Argument(
+        help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file"),
+        completion: .file()) var file: String
     @Option(help: "Input format: native, jsonl or shopify (default: from the file).") var format: ImportFormat?
-    @Option(name: .customLong("map"), help: ArgumentHelp("Read FIELD from the column named COLUMN (repeatable).", valueName: "field=column"))
+    @Option(
+        name: .customLong("map"),
+        help: ArgumentHelp("Read FIELD from the column named COLUMN (repeatable).", valueName: "field=column"))
     var maps: [String] = []
-    @Option(help: ArgumentHelp("Currency of amounts when the file has no currency column (must be the shop's).", valueName: "code"))
+    @Option(
+        help: ArgumentHelp(
+            "Currency of amounts when the file has no currency column (must be the shop's).", valueName: "code"))
     var currency: String?
-    @Option(help: ArgumentHelp("Time zone of times without an offset (default: the shop's), e.g. Europe/London.", valueName: "zone"))
+    @Option(
+        help: ArgumentHelp(
+            "Time zone of times without an offset (default: the shop's), e.g. Europe/London.", valueName: "zone"))
     var timezone: String?
-    @Option(name: .customLong("date-format"), help: ArgumentHelp("How dates and times are written, e.g. '%d/%m/%Y %H:%M'.", valueName: "format"))
+    @Option(
+        name: .customLong("date-format"),
+        help: ArgumentHelp("How dates and times are written, e.g. '%d/%m/%Y %H:%M'.", valueName: "format"))
     var dateFormat: String?
-    @Option(help: ArgumentHelp("Field separator: one character, or 'tab' (default ',').", valueName: "char")) var delimiter: String?
-    @Option(name: .customLong("map-status"), help: ArgumentHelp("Read another tool's status FROM as orderctl's TO, e.g. refunded=cancelled (repeatable).", valueName: "from=to"))
+    @Option(help: ArgumentHelp("Field separator: one character, or 'tab' (default ',').", valueName: "char"))
+    var delimiter: String?
+    @Option(
+        name: .customLong("map-status"),
+        help: ArgumentHelp(
+            "Read another tool's status FROM as orderctl's TO, e.g. refunded=cancelled (repeatable).",
+            valueName: "from=to"))
     var mapStatus: [String] = []
-    @Flag(name: .customLong("decimal-comma"), help: "Amounts are written 12,50 (and fields are separated by ';' unless --delimiter says otherwise).") var decimalComma = false
-    @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.") var skipInvalid = false
-    @Option(help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file"), completion: .file()) var rejects: String?
+    @Flag(
+        name: .customLong("decimal-comma"),
+        help: "Amounts are written 12,50 (and fields are separated by ';' unless --delimiter says otherwise).")
+    var decimalComma = false
+    @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.")
+    var skipInvalid = false
+    @Option(
+        help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file"),
+        completion: .file()) var rejects: String?
     @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing.") var dryRun = false
     @Flag(help: "Move orders already present forward to the file's status.") var update = false
-    @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).") var noProgress = false
+    @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).")
+    var noProgress = false
 
     func run() throws {
         // Bad option values are errors like any other invalid value (exit 1).
-        if let delimiter, delimiter != "tab", delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!) || delimiter.utf8.first! >= 0x80 {
-            throw CommandError("--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')")
+        if let delimiter, delimiter != "tab",
+            delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!)
+                || delimiter.utf8.first! >= 0x80
+        {
+            throw CommandError(
+                "--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')"
+            )
         }
         for m in maps where !m.contains("=") {
             throw CommandError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(OrderError.clip(m))')")
@@ -88,9 +115,14 @@ struct Import: ParsableCommand {
         for m in mapStatus {
             let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw CommandError("--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(OrderError.clip(m))')")
+                throw CommandError(
+                    "--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(OrderError.clip(m))')"
+                )
             }
-            do { options.statusMap[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(parts[1].trimmingCharacters(in: .whitespaces)) } catch {
+            do {
+                options.statusMap[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(
+                    parts[1].trimmingCharacters(in: .whitespaces))
+            } catch {
                 throw CommandError("--map-status \(OrderError.clip(m)): \(error)")
             }
         }
@@ -101,7 +133,8 @@ struct Import: ParsableCommand {
         if let dateFormat { options.dateFormat = try DateFormat(dateFormat) }
         if let timezone {
             guard let zone = TimeZone(identifier: timezone) else {
-                throw CommandError("--timezone: unknown time zone '\(timezone)' (expected a name such as Europe/London or UTC)")
+                throw CommandError(
+                    "--timezone: unknown time zone '\(timezone)' (expected a name such as Europe/London or UTC)")
             }
             options.timeZone = zone
         }
@@ -115,17 +148,20 @@ struct Import: ParsableCommand {
             if chosen == .jsonl {
                 source = JSONLImportSource(input)
             } else {
-                let sep: UInt8 = delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: decimalComma ? ";" : ",")
+                let sep: UInt8 =
+                    delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: decimalComma ? ";" : ",")
                 let mode: CSVImportSource.Mode
                 if !maps.isEmpty {
-                    mode = .mapped(maps.map { m in
-                        let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                        return (String(parts[0]).trimmingCharacters(in: .whitespaces), String(parts[1]))
-                    })
+                    mode = .mapped(
+                        maps.map { m in
+                            let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                            return (String(parts[0]).trimmingCharacters(in: .whitespaces), String(parts[1]))
+                        })
                 } else {
                     mode = chosen == .shopify ? .shopify : .native
                 }
-                let csv = try CSVImportSource(try input.csvReader(delimiter: sep), mode: mode, detect: format == nil, input: input)
+                let csv = try CSVImportSource(
+                    try input.csvReader(delimiter: sep), mode: mode, detect: format == nil, input: input)
                 source = csv
             }
         } catch let error as CSVReadError {
@@ -145,7 +181,9 @@ struct Import: ParsableCommand {
         // A short disk is said before the import starts, not found an hour into it.
         let needed = ImportInput.expandedSize(path: file).map(ImportInput.spaceNeeded(forInput:))
         if let needed, let free = ImportInput.freeSpace(near: store.path), free < needed {
-            throw CommandError("\(input.name): not enough free space on the disk holding \(store.path): an import of this file needs about \(sizeText(needed)) (5 to 8 times the input, for the new rows and the write-ahead log), and \(sizeText(free)) is free; nothing was imported. Free some space, or import the file in parts")
+            throw CommandError(
+                "\(input.name): not enough free space on the disk holding \(store.path): an import of this file needs about \(sizeText(needed)) (5 to 8 times the input, for the new rows and the write-ahead log), and \(sizeText(free)) is free; nothing was imported. Free some space, or import the file in parts"
+            )
         }
         let importer = try Importer(store: store, options: options)
 
@@ -159,26 +197,29 @@ struct Import: ParsableCommand {
         let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(path: file) : nil
         let summary: ImportSummary
         do {
-            summary = try importer.run(source, rejected: { row in
-                guard let out = rejectsOut else { return }
-                if let text = row.text {
-                    let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
-                    try out.write("{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
-                    return
-                }
-                if !wroteHeader {
-                    try out.write(CSV.plainRecord(source.header + ["reason"]))
-                    wroteHeader = true
-                }
-                // A short row is padded so that the reason lands in the reason column.
-                let padding = Array(repeating: "", count: max(0, source.header.count - row.fields.count))
-                try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
-            }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
-            beforeCommit: {
-                try rejectsOut?.complete()
-                // From here the import commits: an interrupt no longer means "nothing imported".
-                Interruption.disarm()
-            })
+            summary = try importer.run(
+                source,
+                rejected: { row in
+                    guard let out = rejectsOut else { return }
+                    if let text = row.text {
+                        let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
+                        try out.write(
+                            "{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
+                        return
+                    }
+                    if !wroteHeader {
+                        try out.write(CSV.plainRecord(source.header + ["reason"]))
+                        wroteHeader = true
+                    }
+                    // A short row is padded so that the reason lands in the reason column.
+                    let padding = Array(repeating: "", count: max(0, source.header.count - row.fields.count))
+                    try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
+                }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
+                beforeCommit: {
+                    try rejectsOut?.complete()
+                    // From here the import commits: an interrupt no longer means "nothing imported".
+                    Interruption.disarm()
+                })
         } catch let error as CSVReadError {
             bar?.finish()
             // Malformed input: nothing was imported (the transaction rolled back).
@@ -187,7 +228,9 @@ struct Import: ParsableCommand {
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.full {
             bar?.finish()
             let free = ImportInput.freeSpace(near: store.path).map { ", \(sizeText($0)) is free now" } ?? ""
-            throw CommandError("the disk holding \(store.path) filled up during the import; nothing was imported. It needs about \(needed.map(sizeText) ?? "5 to 8 times the input's size") free\(free)")
+            throw CommandError(
+                "the disk holding \(store.path) filled up during the import; nothing was imported. It needs about \(needed.map(sizeText) ?? "5 to 8 times the input's size") free\(free)"
+            )
         } catch {
             bar?.finish()
             throw error
@@ -197,18 +240,26 @@ struct Import: ParsableCommand {
         let brief = skipInvalid && rejects != nil
         let shownWarnings = brief ? 3 : 50
         if !summary.statusesMapped.isEmpty {
-            let list = summary.statusesMapped.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) order\($0.value == 1 ? "" : "s"))" }
-            Terminal.note("note: statuses read as orderctl's: \(list.joined(separator: ", ")) (--map-status FROM=TO to read them otherwise)")
+            let list = summary.statusesMapped.sorted { $0.key < $1.key }.map {
+                "\($0.key) (\($0.value) order\($0.value == 1 ? "" : "s"))"
+            }
+            Terminal.note(
+                "note: statuses read as orderctl's: \(list.joined(separator: ", ")) (--map-status FROM=TO to read them otherwise)"
+            )
         }
         for warning in summary.warnings.prefix(shownWarnings) { Terminal.note("warning: \(warning)") }
-        if summary.warningCount > shownWarnings { Terminal.note("warning: ... and \(summary.warningCount - shownWarnings) more") }
+        if summary.warningCount > shownWarnings {
+            Terminal.note("warning: ... and \(summary.warningCount - shownWarnings) more")
+        }
         if brief, let rejects, summary.issueCount > 0 {
             // Asked to skip and keep the rows: a count per reason, not a line per row.
             Self.reasonSummary(summary, rejects: rejects)
         } else {
             for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
             if summary.issueCount > 200 {
-                Terminal.note("Error: ... and \(summary.issueCount - 200) more" + (rejects == nil ? " (--rejects FILE lists every rejected row)" : ""))
+                Terminal.note(
+                    "Error: ... and \(summary.issueCount - 200) more"
+                        + (rejects == nil ? " (--rejects FILE lists every rejected row)" : ""))
             }
         }
 
@@ -216,7 +267,8 @@ struct Import: ParsableCommand {
         func part(_ rows: Int, _ orders: Int) -> String { "\(s(rows, "row")) (\(s(orders, "order")))" }
         // Nothing kept (a dry run, or refused whole): say what the import would do.
         let would = summary.committed ? "" : "would "
-        var line = "read \(s(summary.rowsRead, "row")): \(would)\(would.isEmpty ? "imported" : "import") \(part(summary.rowsImported, summary.ordersImported)), "
+        var line =
+            "read \(s(summary.rowsRead, "row")): \(would)\(would.isEmpty ? "imported" : "import") \(part(summary.rowsImported, summary.ordersImported)), "
             + "rejected \(part(summary.rowsRejected, summary.ordersRejected)), duplicates \(part(summary.rowsDuplicate, summary.ordersDuplicate)); "
             + "\(would)\(would.isEmpty ? "created" : "create") \(s(summary.customersCreated, "customer")), \(s(summary.productsCreated, "product"))"
         if summary.ordersUpdated > 0 { line += "; \(s(summary.ordersUpdated, "order")) updated (counted as imported)" }
@@ -227,7 +279,9 @@ struct Import: ParsableCommand {
         } else if !summary.committed {
             Terminal.print("nothing was imported: fix the rows above, or use --skip-invalid")
         } else if nothingNew {
-            Terminal.print(summary.issueCount == 0 ? "nothing new: every order is already here" : "nothing new: every valid order is already here")
+            Terminal.print(
+                summary.issueCount == 0
+                    ? "nothing new: every order is already here" : "nothing new: every valid order is already here")
         }
         // 0: imported (some rows rejected, as --skip-invalid asked), or nothing new;
         // 65: invalid input and nothing imported, or all or nothing refused.
@@ -240,7 +294,9 @@ struct Import: ParsableCommand {
     /// stderr's account of a --skip-invalid import: each reason with its count, most first.
     static func reasonSummary(_ summary: ImportSummary, rejects: String) {
         func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-        Terminal.note("rejected \(s(summary.ordersRejected, "order")) (\(s(summary.rowsRejected, "row"))), every row written to \(rejects) with its reason:")
+        Terminal.note(
+            "rejected \(s(summary.ordersRejected, "order")) (\(s(summary.rowsRejected, "row"))), every row written to \(rejects) with its reason:"
+        )
         let sorted = summary.reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         for (reason, count) in sorted.prefix(10) { Terminal.note(String(format: "%8d  ", count) + reason) }
         let rest = sorted.dropFirst(10).reduce(0) { $0 + $1.value } + summary.otherReasons
@@ -270,7 +326,10 @@ enum Interruption {
             var old = sigaction()
             sigaction(sig, nil, &old)
             if let handler = old.__sigaction_handler.sa_handler, case let ignore = SIG_IGN,
-               unsafeBitCast(handler, to: UInt.self) == unsafeBitCast(ignore, to: UInt.self) { continue }
+                unsafeBitCast(handler, to: UInt.self) == unsafeBitCast(ignore, to: UInt.self)
+            {
+                continue
+            }
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
                 if let t = Interruption.temp { unlink(t) }
@@ -320,7 +379,8 @@ final class Progress {
             let width = 24
             let filled = Int(done * Double(width))
             let eta = done > 0.01 ? elapsed * (1 - done) / done : 0
-            text = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            text =
+                "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
                 + "\(Int(done * 100))%  \(rows) rows, \(Int(rate))/s" + (done > 0.01 ? ", \(Self.clock(eta)) left" : "")
         }
         FileHandle.standardError.write((text + "\u{1B}[K").data(using: .utf8)!)
@@ -333,7 +393,8 @@ final class Progress {
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
 
@@ -347,7 +408,8 @@ final class RejectsFile {
     private var buffer: [UInt8] = []
 
     init(path: String, input: String) throws {
-        var a = stat(), b = stat()
+        var a = stat()
+        var b = stat()
         if input != "-", stat(path, &a) == 0, stat(input, &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino {
             throw CommandError("--rejects \(path) is the input file; name another file for the rejected rows")
         }
@@ -370,7 +432,8 @@ final class RejectsFile {
             let n = buffer.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, buffer.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
+                throw CommandError(
+                    "cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
             }
             done += n
         }
@@ -382,17 +445,22 @@ final class RejectsFile {
         try flush()
         guard fsync(fd) == 0, close(fd) == 0 else {
             fd = -1
-            throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
+            throw CommandError(
+                "cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
         }
         fd = -1
         guard rename(temp, path) == 0 else {
-            throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
+            throw CommandError(
+                "cannot write --rejects \(path): \(String(cString: strerror(errno))); nothing was imported")
         }
     }
 
     /// Removes the temporary file if the import did not complete it.
     func discard() {
-        if fd >= 0 { close(fd); fd = -1 }
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
         unlink(temp)
     }
 }

@@ -45,7 +45,8 @@ struct Init: ParsableCommand {
                 guard let text = change.value else { return nil }
                 let given = change.key == "shop.country" ? ((try? Validate.countryOrName(text)) ?? text) : text
                 guard current?.caseInsensitiveCompare(given) != .orderedSame else { return nil }
-                return "\(change.key) is \(current ?? "not set"), not \(given) (change it with 'orderctl config set \(change.key) \(given)')"
+                return
+                    "\(change.key) is \(current ?? "not set"), not \(given) (change it with 'orderctl config set \(change.key) \(given)')"
             }
             if !differ.isEmpty {
                 Terminal.note("Database already exists at \(store.path); init changed nothing:")
@@ -63,7 +64,10 @@ struct Init: ParsableCommand {
         }
         let settings = try store.settings()
         func value(_ key: String) -> String { settings.first { $0.key == key }?.value ?? "not set" }
-        Terminal.print("\(store.created ? "Initialised" : "Database already exists at") \(store.path)" + (store.created ? "" : " (schema version \(store.schemaVersion))"))
-        Terminal.print("currency \(value("currency")), time zone \(value("timezone")), shop country \(value("shop.country"))")
+        Terminal.print(
+            "\(store.created ? "Initialised" : "Database already exists at") \(store.path)"
+                + (store.created ? "" : " (schema version \(store.schemaVersion))"))
+        Terminal.print(
+            "currency \(value("currency")), time zone \(value("timezone")), shop country \(value("shop.country"))")
     }
 }

@@ -7,7 +7,11 @@ struct RefsOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Order refs ('-' reads them from stdin, one per line).", valueName: "ref"))
     var refs: [String] = []
 
-    @Option(name: .customLong("from-file"), help: ArgumentHelp("Read refs from a file, one per line ('-' for stdin; blank lines and # comments skipped).", valueName: "file"), completion: .file())
+    @Option(
+        name: .customLong("from-file"),
+        help: ArgumentHelp(
+            "Read refs from a file, one per line ('-' for stdin; blank lines and # comments skipped).",
+            valueName: "file"), completion: .file())
     var fromFile: String?
 
     func validate() throws {
@@ -43,11 +47,15 @@ struct RefsOptions: ParsableArguments {
 /// Runs one action per order, each in its own transaction, printing a result line per
 /// order; exits 1 when any failed.
 enum Batch {
-    static func run(_ global: GlobalOptions, _ refs: RefsOptions, _ body: (OrderStore, String) throws -> ActionResult) throws {
+    static func run(_ global: GlobalOptions, _ refs: RefsOptions, _ body: (OrderStore, String) throws -> ActionResult)
+        throws
+    {
         try run(global.values, try refs.all(), body)
     }
 
-    static func run(_ global: GlobalOptions, _ given: [String], _ body: (OrderStore, String) throws -> ActionResult) throws {
+    static func run(_ global: GlobalOptions, _ given: [String], _ body: (OrderStore, String) throws -> ActionResult)
+        throws
+    {
         try run(global.values, given, body)
     }
 
@@ -69,9 +77,14 @@ enum Batch {
             } catch let error as SQLiteError where error.isBusy {
                 Terminal.note("Error: \(Terminal.busyMessage) (order \(ref))")
                 failed += 1
-            } catch let error as SQLiteError where [SQLiteCode.readonly, SQLiteCode.full, SQLiteCode.corrupt, SQLiteCode.notADatabase].contains(error.primaryCode) {
+            } catch let error as SQLiteError
+                where [SQLiteCode.readonly, SQLiteCode.full, SQLiteCode.corrupt, SQLiteCode.notADatabase].contains(
+                    error.primaryCode)
+            {
                 // About the file, not the order: every other order would fail the same way.
-                if failed > 0 || list.first != ref { Terminal.note("stopped at order \(ref); the orders before it are done") }
+                if failed > 0 || list.first != ref {
+                    Terminal.note("stopped at order \(ref); the orders before it are done")
+                }
                 throw error
             } catch let error as SQLiteError {
                 Terminal.note("Error: order \(ref): \(error)")
@@ -87,13 +100,20 @@ enum Batch {
 
 /// `--at` for the verbs that record only an event: when it happened, if not now.
 struct AtOption: ParsableArguments {
-    @Option(parsing: .unconditional, help: "When it happened, if not now: a date (that day, as late as now allows) or an ISO 8601 date-time; never before the order was placed, never in the future.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "When it happened, if not now: a date (that day, as late as now allows) or an ISO 8601 date-time; never before the order was placed, never in the future."
+    )
     var at: String?
 }
 
 struct Confirm: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "confirm", abstract: "Confirm pending orders.",
-        discussion: "Examples:\n  orderctl confirm 1042 1043\n  orderctl list --status pending --csv | tail -n +2 | cut -d, -f1 | orderctl confirm -")
+    static let configuration = CommandConfiguration(
+        commandName: "confirm", abstract: "Confirm pending orders.",
+        discussion:
+            "Examples:\n  orderctl confirm 1042 1043\n  orderctl list --status pending --csv | tail -n +2 | cut -d, -f1 | orderctl confirm -"
+    )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @OptionGroup var when: AtOption
@@ -101,7 +121,8 @@ struct Confirm: ParsableCommand {
 }
 
 struct Hold: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Put orders on hold (pending, confirmed or processing).",
+    static let configuration = CommandConfiguration(
+        commandName: "hold", abstract: "Put orders on hold (pending, confirmed or processing).",
         discussion: "Example: orderctl hold 1042 --reason \"waiting for the customer's answer\"")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
@@ -111,7 +132,8 @@ struct Hold: ParsableCommand {
 }
 
 struct Release: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "release", abstract: "Release orders from hold, back to the status they had.")
+    static let configuration = CommandConfiguration(
+        commandName: "release", abstract: "Release orders from hold, back to the status they had.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @OptionGroup var when: AtOption
@@ -119,7 +141,8 @@ struct Release: ParsableCommand {
 }
 
 struct Pay: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pay", abstract: "Record a payment; without --amount, everything still owed.",
+    static let configuration = CommandConfiguration(
+        commandName: "pay", abstract: "Record a payment; without --amount, everything still owed.",
         discussion: """
             Payments never exceed what is still owed. The payment status follows: unpaid, \
             partially_paid, paid. A delivered order that becomes fully paid is completed.
@@ -136,7 +159,8 @@ struct Pay: ParsableCommand {
 }
 
 struct Ship: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ship", abstract: "Ship orders, whole or in part.",
+    static let configuration = CommandConfiguration(
+        commandName: "ship", abstract: "Ship orders, whole or in part.",
         discussion: """
             Without --item, every unit still to ship goes. Reserved stock becomes shipped \
             stock; backordered units ship once stock is there. Known carriers (ups, dhl, \
@@ -148,34 +172,51 @@ struct Ship: ParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
-    @Option(name: .customLong("item"), help: ArgumentHelp("Ship only this much of a line: SKU[:QTY]; repeatable.", valueName: "sku[:qty]"))
+    @Option(
+        name: .customLong("item"),
+        help: ArgumentHelp("Ship only this much of a line: SKU[:QTY]; repeatable.", valueName: "sku[:qty]"))
     var items: [String] = []
-    @Option(help: ArgumentHelp("Carrier: \(Carrier.known.map(\.name).joined(separator: ", ")), one with a carrier.NAME.url setting, or one shipped with before.", valueName: "carrier"),
-            completion: .list(Carrier.known.map(\.name))) var carrier: String?
-    @Flag(name: .customLong("carrier-unchecked"), help: "Accept a --carrier orderctl does not know (no tracking link, no check of the number).") var carrierUnchecked = false
+    @Option(
+        help: ArgumentHelp(
+            "Carrier: \(Carrier.known.map(\.name).joined(separator: ", ")), one with a carrier.NAME.url setting, or one shipped with before.",
+            valueName: "carrier"),
+        completion: .list(Carrier.known.map(\.name))) var carrier: String?
+    @Flag(
+        name: .customLong("carrier-unchecked"),
+        help: "Accept a --carrier orderctl does not know (no tracking link, no check of the number).")
+    var carrierUnchecked = false
     @Option(help: "Tracking number.") var tracking: String?
     @Option(parsing: .unconditional, help: "When it shipped, if not now.") var at: String?
 
     func run() throws {
-        try Self.run(global.values, try refs.all(), items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked)
+        try Self.run(
+            global.values, try refs.all(), items: items, carrier: carrier, tracking: tracking, at: at,
+            carrierUnchecked: carrierUnchecked)
     }
 
     /// The command itself, on plain values (also called by FastPath).
-    static func run(_ global: Globals, _ list: [String], items: [String], carrier: String?, tracking: String?, at: String?,
-                    carrierUnchecked: Bool = false) throws {
+    static func run(
+        _ global: Globals, _ list: [String], items: [String], carrier: String?, tracking: String?, at: String?,
+        carrierUnchecked: Bool = false
+    ) throws {
         if tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
             throw CommandError("a tracking number belongs to one order: ship one ref at a time with --tracking")
         }
-        try Batch.run(global, list) { try $0.ship($1, items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked) }
+        try Batch.run(global, list) {
+            try $0.ship(
+                $1, items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked)
+        }
     }
 }
 
 struct ShipmentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "shipment", abstract: "Correct a shipment: carrier, tracking number, date.",
+    static let configuration = CommandConfiguration(
+        commandName: "shipment", abstract: "Correct a shipment: carrier, tracking number, date.",
         subcommands: [Update.self])
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "update", abstract: "Correct a shipment's carrier, tracking number or date.",
+        static let configuration = CommandConfiguration(
+            commandName: "update", abstract: "Correct a shipment's carrier, tracking number or date.",
             discussion: """
                 N is the shipment's number in the order (1 for the first, as 'show' lists them); \
                 it may be left out when the order has one shipment. The tracking number is \
@@ -188,24 +229,38 @@ struct ShipmentCommand: ParsableCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The order's ref.") var ref: String
-        @Argument(help: ArgumentHelp("The shipment's number in the order (1, 2, ...).", valueName: "n")) var number: Int?
-        @Option(help: ArgumentHelp("The carrier (see 'orderctl ship --help').", valueName: "carrier"), completion: .list(Carrier.known.map(\.name)))
+        @Argument(help: ArgumentHelp("The shipment's number in the order (1, 2, ...).", valueName: "n")) var number:
+            Int?
+        @Option(
+            help: ArgumentHelp("The carrier (see 'orderctl ship --help').", valueName: "carrier"),
+            completion: .list(Carrier.known.map(\.name)))
         var carrier: String?
-        @Flag(name: .customLong("carrier-unchecked"), help: "Accept a --carrier orderctl does not know.") var carrierUnchecked = false
+        @Flag(name: .customLong("carrier-unchecked"), help: "Accept a --carrier orderctl does not know.")
+        var carrierUnchecked = false
         @Option(help: "The tracking number.") var tracking: String?
-        @Option(parsing: .unconditional, help: "When it shipped (a date or ISO 8601 date-time): not before the order, not after its delivery.") var at: String?
+        @Option(
+            parsing: .unconditional,
+            help: "When it shipped (a date or ISO 8601 date-time): not before the order, not after its delivery.")
+        var at: String?
         func validate() throws {
-            if carrier == nil && tracking == nil && at == nil { throw ValidationError("give --carrier, --tracking or --at") }
+            if carrier == nil && tracking == nil && at == nil {
+                throw ValidationError("give --carrier, --tracking or --at")
+            }
             if let number, number < 1 { throw ValidationError("the shipment number starts at 1") }
         }
         func run() throws {
-            try Batch.run(global, [ref]) { try $0.updateShipment($1, number: number, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked) }
+            try Batch.run(global, [ref]) {
+                try $0.updateShipment(
+                    $1, number: number, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked
+                )
+            }
         }
     }
 }
 
 struct Deliver: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "deliver", abstract: "Mark shipped orders delivered (completed when fully paid).")
+    static let configuration = CommandConfiguration(
+        commandName: "deliver", abstract: "Mark shipped orders delivered (completed when fully paid).")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @Option(parsing: .unconditional, help: "When it was delivered, if not now.") var at: String?
@@ -213,8 +268,11 @@ struct Deliver: ParsableCommand {
 }
 
 struct Cancel: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel orders that have not shipped; reserved stock is released.",
-        discussion: "A paid order shows the amount owed back; record it with 'orderctl refund'.\nExample: orderctl cancel 1042 --reason \"customer changed their mind\"")
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel orders that have not shipped; reserved stock is released.",
+        discussion:
+            "A paid order shows the amount owed back; record it with 'orderctl refund'.\nExample: orderctl cancel 1042 --reason \"customer changed their mind\""
+    )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @Option(help: "Why the order is cancelled.") var reason: String
@@ -223,37 +281,45 @@ struct Cancel: ParsableCommand {
 }
 
 struct Return: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "return", abstract: "Take back shipped units.",
+    static let configuration = CommandConfiguration(
+        commandName: "return", abstract: "Take back shipped units.",
         discussion: """
             Restocked units (the default) go back on hand. Record the money with 'orderctl refund'.
             Example: orderctl return 1042 --item MUG-01:1 --reason "arrived broken" --no-restock
             """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
-    @Option(name: .customLong("item"), help: ArgumentHelp("What came back: SKU[:QTY]; repeatable.", valueName: "sku[:qty]"))
+    @Option(
+        name: .customLong("item"), help: ArgumentHelp("What came back: SKU[:QTY]; repeatable.", valueName: "sku[:qty]"))
     var items: [String] = []
     @Flag(inversion: .prefixedNo, help: "Put the units back on hand.") var restock = true
     @Option(help: "Why they came back.") var reason: String?
     @OptionGroup var when: AtOption
     func validate() throws { if items.isEmpty { throw ValidationError("name what came back with --item SKU:QTY") } }
     func run() throws {
-        try Batch.run(global, [ref]) { try $0.returnItems($1, items: items, restock: restock, reason: reason, at: when.at) }
+        try Batch.run(global, [ref]) {
+            try $0.returnItems($1, items: items, restock: restock, reason: reason, at: when.at)
+        }
     }
 }
 
 struct Refund: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "refund", abstract: "Pay money back; never more than was paid.",
+    static let configuration = CommandConfiguration(
+        commandName: "refund", abstract: "Pay money back; never more than was paid.",
         discussion: "Example: orderctl refund 1042 --amount 12.50 --reason \"returned mug\"")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
     @Option(parsing: .unconditional, help: "Amount refunded.") var amount: String
     @Option(help: "Why.") var reason: String?
     @OptionGroup var when: AtOption
-    func run() throws { try Batch.run(global, [ref]) { try $0.refund($1, amount: amount, reason: reason, at: when.at) } }
+    func run() throws {
+        try Batch.run(global, [ref]) { try $0.refund($1, amount: amount, reason: reason, at: when.at) }
+    }
 }
 
 struct Note: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to an order's history.",
+    static let configuration = CommandConfiguration(
+        commandName: "note", abstract: "Add a note to an order's history.",
         discussion: "Example: orderctl note 1042 \"customer called: leave at the neighbour's\"")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
@@ -263,8 +329,11 @@ struct Note: ParsableCommand {
 }
 
 struct FlagOrder: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "flag", abstract: "Flag an exception on orders (failed delivery, address problem), or clear it.",
-        discussion: "Flagged orders are marked in 'list' and found with 'list --flagged'.\nExamples:\n  orderctl flag 1042 --reason \"address unknown\"\n  orderctl flag 1042 --clear")
+    static let configuration = CommandConfiguration(
+        commandName: "flag", abstract: "Flag an exception on orders (failed delivery, address problem), or clear it.",
+        discussion:
+            "Flagged orders are marked in 'list' and found with 'list --flagged'.\nExamples:\n  orderctl flag 1042 --reason \"address unknown\"\n  orderctl flag 1042 --clear"
+    )
     @OptionGroup var global: GlobalOptions
     @OptionGroup var refs: RefsOptions
     @Option(help: "What is wrong.") var reason: String?
@@ -277,7 +346,8 @@ struct FlagOrder: ParsableCommand {
 }
 
 struct Edit: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Change an unshipped order: lines, due date, shipping, date, customer, channel.",
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: "Change an unshipped order: lines, due date, shipping, date, customer, channel.",
         discussion: """
             Reservations follow the new lines and the order is classified again. The \
             placement date, customer and channel correct an order entered wrongly; each \
@@ -292,27 +362,37 @@ struct Edit: ParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
-    @Option(help: ArgumentHelp("Add a line SKU[:QTY][@PRICE]; repeatable.", valueName: "sku[:qty][@price]")) var add: [String] = []
-    @Option(help: ArgumentHelp("Remove the line with this SKU; repeatable.", valueName: "sku")) var remove: [String] = []
-    @Option(help: ArgumentHelp("Change a line's quantity: SKU:QTY; repeatable.", valueName: "sku:qty")) var set: [String] = []
+    @Option(help: ArgumentHelp("Add a line SKU[:QTY][@PRICE]; repeatable.", valueName: "sku[:qty][@price]")) var add:
+        [String] = []
+    @Option(help: ArgumentHelp("Remove the line with this SKU; repeatable.", valueName: "sku")) var remove: [String] =
+        []
+    @Option(help: ArgumentHelp("Change a line's quantity: SKU:QTY; repeatable.", valueName: "sku:qty")) var set:
+        [String] = []
     @Option(parsing: .unconditional, help: "New due date, or 'none'.") var due: String?
     @Option(help: "standard or express.", completion: .list(Shipping.allCases.map(\.rawValue))) var shipping: String?
     @Flag(help: "Accept quantities beyond available stock as backordered.") var backorder = false
-    @Option(parsing: .unconditional, help: "When the order was placed (a date or ISO 8601 date-time), to correct it.") var date: String?
+    @Option(parsing: .unconditional, help: "When the order was placed (a date or ISO 8601 date-time), to correct it.")
+    var date: String?
     @Option(help: "The order's customer (id, email or exact name), to correct it.") var customer: String?
     @Option(help: "The sales channel (web, shop, phone, ...), to correct it.") var channel: String?
     func run() throws {
         var change = OrderEdit()
-        change.add = add; change.remove = remove; change.set = set; change.due = due
-        change.shipping = shipping; change.backorder = backorder
-        change.placedAt = date; change.customer = customer; change.channel = channel
+        change.add = add
+        change.remove = remove
+        change.set = set
+        change.due = due
+        change.shipping = shipping
+        change.backorder = backorder
+        change.placedAt = date
+        change.customer = customer
+        change.channel = channel
         try Batch.run(global, [ref]) { try $0.edit($1, change) }
     }
 }
 
-
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show every event of an order: time, kind, old and new values.",
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Show every event of an order: time, kind, old and new values.",
         discussion: "Example: orderctl history 1042 --json")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
@@ -320,7 +400,10 @@ struct History: ParsableCommand {
     func run() throws {
         let store = try global.openStore(.existing)
         let order = try store.order(ref)
-        if format.json { Terminal.print(JSON.render(order.events.map(Present.json))); return }
+        if format.json {
+            Terminal.print(JSON.render(order.events.map(Present.json)))
+            return
+        }
         if format.csv {
             CSV.write(header: ["seq", "at", "kind", "old", "new", "detail"], rows: order.events) {
                 [String($0.seq), Instant.format($0.at), $0.kind, $0.oldValue ?? "", $0.newValue ?? "", $0.detail ?? ""]
@@ -332,7 +415,8 @@ struct History: ParsableCommand {
 }
 
 struct Why: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "why", abstract: "Explain an order's statuses in plain words, and what can happen next.")
+    static let configuration = CommandConfiguration(
+        commandName: "why", abstract: "Explain an order's statuses in plain words, and what can happen next.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The order's ref.") var ref: String
     func run() throws {
@@ -342,14 +426,17 @@ struct Why: ParsableCommand {
 }
 
 struct States: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "states", abstract: "Print the lifecycle: every action, where it may start and where it leads.")
+    static let configuration = CommandConfiguration(
+        commandName: "states", abstract: "Print the lifecycle: every action, where it may start and where it leads.")
     @OptionGroup var format: JSONOption
     func run() throws {
         if format.json {
             let rows: [JSONObject] = Lifecycle.table.map {
                 ["action": $0.action.rawValue, "from": $0.from.map(\.rawValue), "to": $0.to, "guard": $0.guardText]
             }
-            let doc: JSONObject = ["transitions": rows, "payment": PaymentStatus.rules, "fulfilment": FulfilmentStatus.rules]
+            let doc: JSONObject = [
+                "transitions": rows, "payment": PaymentStatus.rules, "fulfilment": FulfilmentStatus.rules,
+            ]
             Terminal.print(JSON.render(doc))
             return
         }
@@ -358,7 +445,8 @@ struct States: ParsableCommand {
 }
 
 struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check that no order's history was changed behind orderctl's back.",
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Check that no order's history was changed behind orderctl's back.",
         discussion: """
             Every event carries a SHA-256 hash over its content and the previous event's \
             hash. verify walks the chain and names the first event that was changed, \

@@ -23,17 +23,24 @@ struct AddOrder: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "Customer id, email or exact name.") var customer: String
-    @Option(name: .customLong("item"), help: ArgumentHelp("A line: SKU[:QTY][@PRICE]; repeat for more lines.", valueName: "sku[:qty][@price]"))
+    @Option(
+        name: .customLong("item"),
+        help: ArgumentHelp("A line: SKU[:QTY][@PRICE]; repeat for more lines.", valueName: "sku[:qty][@price]"))
     var items: [String] = []
     @Option(parsing: .unconditional, help: "Due date (\(DateResolver.help)).") var due: String?
     @Option(help: "Order reference (default: the next number, see 'config get order.next-number').") var ref: String?
     @Option(help: "Sales channel, e.g. web, shop, phone (default: config order.default-channel).") var channel: String?
     @Option(help: "standard or express.", completion: .list(Shipping.allCases.map(\.rawValue))) var shipping: String?
     @Option(help: "A note on the order.") var note: String?
-    @Option(parsing: .unconditional, help: "When the order was placed, if not now (a date or ISO 8601 date-time).") var date: String?
+    @Option(parsing: .unconditional, help: "When the order was placed, if not now (a date or ISO 8601 date-time).")
+    var date: String?
     @Flag(help: "Accept lines beyond available stock and record the shortfall as backordered.") var backorder = false
-    @Flag(name: .customLong("create-customer"), help: "Create the customer when --customer is an unknown email.") var createCustomer = false
-    @Option(name: .customLong("customer-name"), help: "Name of a customer created with --create-customer (default: the email's local part).") var customerName: String?
+    @Flag(name: .customLong("create-customer"), help: "Create the customer when --customer is an unknown email.")
+    var createCustomer = false
+    @Option(
+        name: .customLong("customer-name"),
+        help: "Name of a customer created with --create-customer (default: the email's local part).") var customerName:
+        String?
     @Option(help: "Country of a customer created with --create-customer.") var country: String?
     @OptionGroup var json: JSONOption
 
@@ -46,9 +53,16 @@ struct AddOrder: ParsableCommand {
 
     func run() throws {
         var draft = OrderDraft(customer: customer, items: items)
-        draft.ref = ref; draft.due = due; draft.channel = channel; draft.shipping = shipping
-        draft.note = note; draft.placedAt = date; draft.backorder = backorder
-        draft.createCustomer = createCustomer; draft.customerName = customerName; draft.customerCountry = country
+        draft.ref = ref
+        draft.due = due
+        draft.channel = channel
+        draft.shipping = shipping
+        draft.note = note
+        draft.placedAt = date
+        draft.backorder = backorder
+        draft.createCustomer = createCustomer
+        draft.customerName = customerName
+        draft.customerCountry = country
         try Self.run(global.values, draft, json: json.json)
     }
 
@@ -56,10 +70,18 @@ struct AddOrder: ParsableCommand {
     static func run(_ global: Globals, _ draft: OrderDraft, json: Bool) throws {
         let store = try global.openStore(.create)
         let (order, createdCustomer) = try store.addOrder(draft)
-        if createdCustomer { Terminal.note("created customer #\(order.customer.id): \(order.customer.name) <\(order.customer.email ?? "")>") }
-        if json { Terminal.print(JSON.render(Present.json(order))); return }
+        if createdCustomer {
+            Terminal.note(
+                "created customer #\(order.customer.id): \(order.customer.name) <\(order.customer.email ?? "")>")
+        }
+        if json {
+            Terminal.print(JSON.render(Present.json(order)))
+            return
+        }
         Terminal.print("Added order \(order.summary.ref)")
-        Terminal.print(Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today, history: false))
+        Terminal.print(
+            Present.orderDetail(
+                order, zone: try store.timeZone(), today: try store.dateResolver().today, history: false))
     }
 }
 
@@ -79,22 +101,35 @@ struct ListOrders: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("Only orders in this status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))); repeat it or give a comma list for any of several.", valueName: "status"),
-            completion: .list(OrderStatus.allCases.map(\.rawValue)), transform: FilterValues.status)
+    @Option(
+        help: ArgumentHelp(
+            "Only orders in this status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))); repeat it or give a comma list for any of several.",
+            valueName: "status"),
+        completion: .list(OrderStatus.allCases.map(\.rawValue)), transform: FilterValues.status)
     var status: [String] = []
     @Option(help: "Only this customer's orders (id, email or exact name).") var customer: String?
-    @Option(name: .customLong("class"), help: ArgumentHelp("Only orders of this class (\(OrderFilter.knownClasses.joined(separator: ", "))); repeat it or give a comma list for any of several.", valueName: "class"),
-            completion: .list(OrderFilter.knownClasses), transform: FilterValues.orderClass)
+    @Option(
+        name: .customLong("class"),
+        help: ArgumentHelp(
+            "Only orders of this class (\(OrderFilter.knownClasses.joined(separator: ", "))); repeat it or give a comma list for any of several.",
+            valueName: "class"),
+        completion: .list(OrderFilter.knownClasses), transform: FilterValues.orderClass)
     var orderClass: [String] = []
     @Option(parsing: .unconditional, help: "Only orders placed on or after this date.") var since: String?
     @Option(parsing: .unconditional, help: "Only orders placed on or before this date.") var until: String?
-    @Option(name: .customLong("due-before"), parsing: .unconditional, help: "Only orders due on or before this date (completed and cancelled ones only with --status).") var dueBefore: String?
+    @Option(
+        name: .customLong("due-before"), parsing: .unconditional,
+        help: "Only orders due on or before this date (completed and cancelled ones only with --status).")
+    var dueBefore: String?
     @Flag(help: "Only open orders whose due date has passed.") var overdue = false
     @Flag(help: "Only orders with an open flag (see 'orderctl flag').") var flagged = false
     @Flag(help: "Only orders, not cancelled, with money still owed.") var unpaid = false
     @Flag(help: "Only orders, not cancelled, with units still to ship.") var unshipped = false
-    @Flag(help: "Only open orders (pending to shipped), with the predicted delivery date (ETA; see 'orderctl predict').") var open = false
-    @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: OrderSort = .date
+    @Flag(
+        help: "Only open orders (pending to shipped), with the predicted delivery date (ETA; see 'orderctl predict').")
+    var open = false
+    @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: OrderSort =
+        .date
     @Flag(help: "Reverse the sort order.") var reverse = false
     @Option(parsing: .unconditional, help: "Show at most this many orders (0: all).") var limit: Int?
     @OptionGroup var format: FormatOptions
@@ -106,10 +141,20 @@ struct ListOrders: ParsableCommand {
 
     func run() throws {
         var filter = OrderFilter()
-        filter.statuses = status; filter.customer = customer; filter.classes = orderClass
-        filter.since = since; filter.until = until; filter.dueBefore = dueBefore; filter.overdue = overdue
-        filter.flagged = flagged; filter.unpaid = unpaid; filter.unshipped = unshipped; filter.open = open
-        filter.sort = sort; filter.reverse = reverse; filter.limit = limit
+        filter.statuses = status
+        filter.customer = customer
+        filter.classes = orderClass
+        filter.since = since
+        filter.until = until
+        filter.dueBefore = dueBefore
+        filter.overdue = overdue
+        filter.flagged = flagged
+        filter.unpaid = unpaid
+        filter.unshipped = unshipped
+        filter.open = open
+        filter.sort = sort
+        filter.reverse = reverse
+        filter.limit = limit
         try Self.run(global.values, filter, json: format.json, csv: format.csv)
     }
 
@@ -127,7 +172,10 @@ struct ListOrders: ParsableCommand {
         }
         var orders = try store.orderSummaries(filter)
         var more = false
-        if let screenful, orders.count > screenful { orders.removeLast(orders.count - screenful); more = true }
+        if let screenful, orders.count > screenful {
+            orders.removeLast(orders.count - screenful)
+            more = true
+        }
         var echo: [String] = []
         if let d = resolved.since { echo.append("since \(d.iso) (\(d.weekdayName))") }
         if let d = resolved.until { echo.append("until \(d.iso) (\(d.weekdayName))") }
@@ -144,23 +192,34 @@ struct ListOrders: ParsableCommand {
         if json {
             var list = orders.map(Present.json)
             for (i, p) in etas.enumerated() { list[i]["eta"] = Present.eta(p) }
-            Terminal.print(JSON.render(list)); return
+            Terminal.print(JSON.render(list))
+            return
         }
         if csv {
             if filter.open {
-                CSV.write(header: Present.orderCSVHeader + ["eta", "eta_low", "eta_high"], rows: Array(zip(orders, etas))) { o, p in
-                    Present.csvRow(o) + [p.delivery?.expected, p.delivery?.low, p.delivery?.high].map { $0.map { LocalDate($0, in: zone).iso } ?? "" }
+                CSV.write(
+                    header: Present.orderCSVHeader + ["eta", "eta_low", "eta_high"], rows: Array(zip(orders, etas))
+                ) { o, p in
+                    Present.csvRow(o)
+                        + [p.delivery?.expected, p.delivery?.low, p.delivery?.high].map {
+                            $0.map { LocalDate($0, in: zone).iso } ?? ""
+                        }
                 }
             } else {
                 CSV.write(header: Present.orderCSVHeader, rows: orders, Present.csvRow)
             }
             return
         }
-        if orders.isEmpty { Terminal.note("No orders match."); return }
+        if orders.isEmpty {
+            Terminal.note("No orders match.")
+            return
+        }
         var table = Present.orderTable(orders, zone: zone, today: resolved.today)
         if filter.open {
             table.columns.append(.init(title: "ETA"))
-            for (i, p) in etas.enumerated() { table.rows[i].append(p.delivery.map { Present.etaCell($0, zone) } ?? "–") }
+            for (i, p) in etas.enumerated() {
+                table.rows[i].append(p.delivery.map { Present.etaCell($0, zone) } ?? "–")
+            }
         }
         Terminal.print(table.render())
         if Terminal.stdoutIsTerminal {
@@ -168,12 +227,17 @@ struct ListOrders: ParsableCommand {
             var overflow = false
             for o in orders {
                 let (sum, o1) = total.addingReportingOverflow(o.total.minor)
-                total = sum; overflow = overflow || o1
+                total = sum
+                overflow = overflow || o1
             }
             if more {
-                Terminal.note("the \(filter.sort == .date && !filter.reverse ? "newest" : "first") \(orders.count) shown; more match: --limit 0 shows all")
+                Terminal.note(
+                    "the \(filter.sort == .date && !filter.reverse ? "newest" : "first") \(orders.count) shown; more match: --limit 0 shows all"
+                )
             } else {
-                Terminal.note("\(orders.count) order\(orders.count == 1 ? "" : "s")" + (overflow ? "" : ", \(Money(minor: total, currency: orders[0].total.currency))"))
+                Terminal.note(
+                    "\(orders.count) order\(orders.count == 1 ? "" : "s")"
+                        + (overflow ? "" : ", \(Money(minor: total, currency: orders[0].total.currency))"))
             }
         }
     }
@@ -201,7 +265,8 @@ struct ShowOrder: ParsableCommand {
         if json {
             var o = Present.json(order)
             if let eta { o["eta"] = Present.eta(eta) }
-            Terminal.print(JSON.render(o)); return
+            Terminal.print(JSON.render(o))
+            return
         }
         var text = Present.orderDetail(order, zone: try store.timeZone(), today: try store.dateResolver().today)
         if let eta { text += "\n" + Present.etaLines(eta, zone: try store.timeZone()) }
@@ -226,7 +291,7 @@ enum FilterValues {
 
     /// "expected one of ..." from "invalid status 'x': expected one of ...".
     static func reason(_ error: OrderError) -> String {
-        if case let .invalidValue(_, _, reason) = error { return reason }
+        if case .invalidValue(_, _, let reason) = error { return reason }
         return error.description
     }
 }

@@ -25,16 +25,25 @@ struct ProductCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Stock-keeping unit: up to 64 characters, no spaces, ':', '@' or ','.") var sku: String
         @Option(help: "Product name.") var name: String
-        @Option(parsing: .unconditional, help: "Unit price, a decimal in the shop's currency, e.g. 12.50.") var price: String
+        @Option(parsing: .unconditional, help: "Unit price, a decimal in the shop's currency, e.g. 12.50.") var price:
+            String
         @Option(parsing: .unconditional, help: "Units on hand; makes the product track stock.") var stock: Int64?
-        @Option(name: .customLong("reorder-at"), parsing: .unconditional, help: "Low-stock threshold on available units.") var reorderAt: Int64?
+        @Option(
+            name: .customLong("reorder-at"), parsing: .unconditional, help: "Low-stock threshold on available units.")
+        var reorderAt: Int64?
         @OptionGroup var json: JSONOption
 
         func run() throws {
             let store = try global.openStore(.create)
-            let p = try store.addProduct(NewProduct(sku: sku, name: name, price: price, stock: stock, reorderAt: reorderAt))
-            if json.json { Terminal.print(JSON.render(Present.json(p))); return }
-            Terminal.print("Added product \(p.sku): \(p.name), \(p.price)" + (p.tracksStock ? ", \(p.onHand) in stock" : ", stock not tracked"))
+            let p = try store.addProduct(
+                NewProduct(sku: sku, name: name, price: price, stock: stock, reorderAt: reorderAt))
+            if json.json {
+                Terminal.print(JSON.render(Present.json(p)))
+                return
+            }
+            Terminal.print(
+                "Added product \(p.sku): \(p.name), \(p.price)"
+                    + (p.tracksStock ? ", \(p.onHand) in stock" : ", stock not tracked"))
         }
     }
 
@@ -58,10 +67,16 @@ struct ProductCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore(.existing)
             let products = try store.products(.init(includeInactive: all, lowOnly: low, search: search))
-            if format.json { Terminal.print(JSON.render(products.map(Present.json))) }
-            else if format.csv { CSV.write(header: Present.productCSVHeader, rows: products, Present.csvRow) }
-            else if products.isEmpty { Terminal.note("No products" + (low || search != nil ? " match." : " yet: add one with 'orderctl product add'.")) }
-            else { Terminal.print(Present.productTable(products).render()) }
+            if format.json {
+                Terminal.print(JSON.render(products.map(Present.json)))
+            } else if format.csv {
+                CSV.write(header: Present.productCSVHeader, rows: products, Present.csvRow)
+            } else if products.isEmpty {
+                Terminal.note(
+                    "No products" + (low || search != nil ? " match." : " yet: add one with 'orderctl product add'."))
+            } else {
+                Terminal.print(Present.productTable(products).render())
+            }
         }
     }
 
@@ -80,13 +95,19 @@ struct ProductCommand: ParsableCommand {
             if json.json {
                 var d = Present.json(p)
                 d["stock_moves"] = moves.map { m -> JSONObject in
-                    ["at": Instant.format(m.at), "kind": m.kind, "delta": m.delta, "on_hand": m.onHand, "order": orNull(m.orderRef), "note": orNull(m.note)]
+                    [
+                        "at": Instant.format(m.at), "kind": m.kind, "delta": m.delta, "on_hand": m.onHand,
+                        "order": orNull(m.orderRef), "note": orNull(m.note),
+                    ]
                 }
-                d["reservations"] = reservations.map { r -> JSONObject in ["ref": r.ref, "reserved": r.reserved, "backordered": r.backordered] }
+                d["reservations"] = reservations.map { r -> JSONObject in
+                    ["ref": r.ref, "reserved": r.reserved, "backordered": r.backordered]
+                }
                 Terminal.print(JSON.render(d))
                 return
             }
-            Terminal.print(Present.productDetail(p, moves: moves, reservations: reservations, zone: try store.timeZone()))
+            Terminal.print(
+                Present.productDetail(p, moves: moves, reservations: reservations, zone: try store.timeZone()))
         }
     }
 
@@ -105,11 +126,18 @@ struct ProductCommand: ParsableCommand {
         @Argument(help: "The SKU.") var sku: String
         @Option(help: "New name.") var name: String?
         @Option(parsing: .unconditional, help: "New unit price.") var price: String?
-        @Option(name: .customLong("reorder-at"), parsing: .unconditional, help: "New low-stock threshold, or 'none'.") var reorderAt: String?
-        @Option(name: .customLong("lead-days"), help: "Days from reordering to having stock, or 'default' (reorder.lead-days).") var leadDays: String?
-        @Option(name: .customLong("service-level"), help: "Percent of restock cycles that should not run out (50-99), or 'default'.") var serviceLevel: String?
-        @Option(name: .customLong("cover-days"), help: "Days of demand one reorder should cover, or 'default'.") var coverDays: String?
-        @Flag(name: .customLong("track-stock"), inversion: .prefixedNo, help: "Track stock for this product (or stop).") var trackStock: Bool?
+        @Option(name: .customLong("reorder-at"), parsing: .unconditional, help: "New low-stock threshold, or 'none'.")
+        var reorderAt: String?
+        @Option(
+            name: .customLong("lead-days"),
+            help: "Days from reordering to having stock, or 'default' (reorder.lead-days).") var leadDays: String?
+        @Option(
+            name: .customLong("service-level"),
+            help: "Percent of restock cycles that should not run out (50-99), or 'default'.") var serviceLevel: String?
+        @Option(name: .customLong("cover-days"), help: "Days of demand one reorder should cover, or 'default'.")
+        var coverDays: String?
+        @Flag(name: .customLong("track-stock"), inversion: .prefixedNo, help: "Track stock for this product (or stop).")
+        var trackStock: Bool?
         @Flag(help: "Sell the product again.") var active = false
         @Flag(help: "Stop selling the product; it stays in old orders.") var discontinue = false
         @OptionGroup var json: JSONOption
@@ -130,13 +158,20 @@ struct ProductCommand: ParsableCommand {
             changes.serviceLevel = try plan(serviceLevel, "service-level")
             changes.coverDays = try plan(coverDays, "cover-days")
             if let reorderAt {
-                if reorderAt.lowercased() == "none" { changes.reorderAt = .some(nil) }
-                else { changes.reorderAt = .some(try Validate.integer(reorderAt, field: "reorder-at", min: 0, max: 1_000_000_000)) }
+                if reorderAt.lowercased() == "none" {
+                    changes.reorderAt = .some(nil)
+                } else {
+                    changes.reorderAt = .some(
+                        try Validate.integer(reorderAt, field: "reorder-at", min: 0, max: 1_000_000_000))
+                }
             }
             if active { changes.active = true }
             if discontinue { changes.active = false }
             let p = try store.updateProduct(sku, changes)
-            if json.json { Terminal.print(JSON.render(Present.json(p))); return }
+            if json.json {
+                Terminal.print(JSON.render(Present.json(p)))
+                return
+            }
             Terminal.print("Updated product \(p.sku)")
             Terminal.print(Present.productDetail(p, moves: [], reservations: [], zone: try store.timeZone()))
         }
@@ -162,16 +197,24 @@ struct StockCommand: ParsableCommand {
         @Argument(help: "The SKU.") var sku: String
         // Every word left over, so that "-1" reaches the check below instead of being
         // taken for an option ("Missing expected argument").
-        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Number of units.", valueName: "quantity")) var words: [String] = []
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Number of units.", valueName: "quantity")) var words:
+            [String] = []
         @Option(help: "Why the stock changed (shown in 'product show').") var note: String?
 
         /// The quantity; with `positive`, more than zero.
         func quantity(positive: Bool) throws -> Int64 {
             guard words.count == 1 else {
-                throw ValidationError(words.isEmpty ? "missing the number of units" : "expected one number of units, got '\(words.joined(separator: " "))'")
+                throw ValidationError(
+                    words.isEmpty
+                        ? "missing the number of units"
+                        : "expected one number of units, got '\(words.joined(separator: " "))'")
             }
             guard let n = Int64(words[0]) else { throw ValidationError("quantity '\(words[0])' is not a whole number") }
-            if n < 0 { throw ValidationError("quantity must not be negative (got \(n))" + (positive ? "" : "; take units off with 'orderctl stock remove'")) }
+            if n < 0 {
+                throw ValidationError(
+                    "quantity must not be negative (got \(n))"
+                        + (positive ? "" : "; take units off with 'orderctl stock remove'"))
+            }
             if positive && n == 0 { throw ValidationError("quantity must be more than zero") }
             return n
         }
@@ -181,11 +224,14 @@ struct StockCommand: ParsableCommand {
         let store = try global.openStore(.existing)
         let (p, started) = try store.changeStock(o.sku, change, note: o.note)
         if started { Terminal.note("\(p.sku) now tracks stock") }
-        Terminal.print("\(p.sku): \(p.onHand) on hand, \(p.reserved) reserved, \(p.available ?? 0) available" + (p.isLow ? " (low: reorder at \(p.reorderAt!))" : ""))
+        Terminal.print(
+            "\(p.sku): \(p.onHand) on hand, \(p.reserved) reserved, \(p.available ?? 0) available"
+                + (p.isLow ? " (low: reorder at \(p.reorderAt!))" : ""))
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the units on hand (after a stocktake).")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set the units on hand (after a stocktake).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
         func validate() throws { _ = try options.quantity(positive: false) }
@@ -201,7 +247,8 @@ struct StockCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove units on hand (breakage, loss).")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove units on hand (breakage, loss).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: Options
         func validate() throws { _ = try options.quantity(positive: true) }

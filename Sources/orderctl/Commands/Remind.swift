@@ -38,23 +38,39 @@ struct Remind: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Flag(help: "Show every reminder that fires, including quiet (within their cool-down) and snoozed ones.") var all = false
+    @Flag(help: "Show every reminder that fires, including quiet (within their cool-down) and snoozed ones.") var all =
+        false
     @Flag(help: "Show what is new without marking it shown.") var peek = false
     @Option(name: .customLong("rule"), help: "Only this rule (repeatable).") var rules: [String] = []
-    @Option(help: "At most this many reminders per rule, the most pressing first; the rest are counted in one line and marked shown (0: no limit; default 50, none for --json and --exec).") var limit: Int?
+    @Option(
+        help:
+            "At most this many reminders per rule, the most pressing first; the rest are counted in one line and marked shown (0: no limit; default 50, none for --json and --exec)."
+    ) var limit: Int?
     @Flag(name: .customLong("exit-code"), help: "Exit with 3 when at least one reminder is shown.") var exitCode = false
-    @Option(name: .customLong("exec"), help: "Run this shell command once per reminder, with the reminder as JSON on stdin.") var exec: String?
-    @Option(name: .customLong("mail-to"), help: "Mail the reminders to this address through sendmail -t.") var mailTo: String?
+    @Option(
+        name: .customLong("exec"), help: "Run this shell command once per reminder, with the reminder as JSON on stdin."
+    ) var exec: String?
+    @Option(name: .customLong("mail-to"), help: "Mail the reminders to this address through sendmail -t.") var mailTo:
+        String?
     @OptionGroup var json: JSONOption
 
     func validate() throws {
         if exec != nil && mailTo != nil { throw ValidationError("--exec and --mail-to cannot be used together") }
-        if let limit, limit < 0 || limit > 1_000_000_000 { throw ValidationError("invalid --limit \(limit): expected 0 (no limit) or a positive number") }
-        if json.json && (exec != nil || mailTo != nil) { throw ValidationError("--json prints to stdout; it cannot be used with --exec or --mail-to") }
+        if let limit, limit < 0 || limit > 1_000_000_000 {
+            throw ValidationError("invalid --limit \(limit): expected 0 (no limit) or a positive number")
+        }
+        if json.json && (exec != nil || mailTo != nil) {
+            throw ValidationError("--json prints to stdout; it cannot be used with --exec or --mail-to")
+        }
         if let to = mailTo {
-            let ok = to.count <= 254 && !to.contains(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == ">" || $0 == "\"" })
-                && to.split(separator: "@", omittingEmptySubsequences: false).count == 2 && !to.hasPrefix("@") && !to.hasSuffix("@")
-            if !ok { throw ValidationError("invalid --mail-to '\(to)': expected one address such as owner@example.com") }
+            let ok =
+                to.count <= 254
+                && !to.contains(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == ">" || $0 == "\"" })
+                && to.split(separator: "@", omittingEmptySubsequences: false).count == 2 && !to.hasPrefix("@")
+                && !to.hasSuffix("@")
+            if !ok {
+                throw ValidationError("invalid --mail-to '\(to)': expected one address such as owner@example.com")
+            }
         }
     }
 
@@ -71,7 +87,8 @@ struct Remind: ParsableCommand {
                 let status = try Self.run(command, with: r, zone: zone)
                 if status != 0 {
                     failed.append(r)
-                    Terminal.warn("--exec command exited with status \(status) for \(r.key); it will be tried again next time")
+                    Terminal.warn(
+                        "--exec command exited with status \(status) for \(r.key); it will be tried again next time")
                 }
             }
         } else if let to = mailTo, let sendmail {
@@ -88,9 +105,14 @@ struct Remind: ParsableCommand {
             var parts: [String] = []
             if result.quiet > 0 { parts.append("\(result.quiet) quiet (shown within their cool-down)") }
             if result.snoozed > 0 { parts.append("\(result.snoozed) snoozed") }
-            Terminal.note(result.firing == 0 ? "Nothing needs attention." : "Also firing: " + parts.joined(separator: ", ") + "; --all shows them.")
+            Terminal.note(
+                result.firing == 0
+                    ? "Nothing needs attention."
+                    : "Also firing: " + parts.joined(separator: ", ") + "; --all shows them.")
         }
-        if !failed.isEmpty { throw CommandError("--exec failed for \(failed.count) of \(result.shown.count) reminders") }
+        if !failed.isEmpty {
+            throw CommandError("--exec failed for \(failed.count) of \(result.shown.count) reminders")
+        }
         if exitCode && !result.shown.isEmpty { throw ExitCode(3) }
     }
 
@@ -107,16 +129,24 @@ struct Remind: ParsableCommand {
                 let inGroup = reminders.filter { $0.urgency == r.urgency }
                 let count = inGroup.count + Set(inGroup.map(\.rule)).reduce(0) { $0 + (more[$1] ?? 0) }
                 let title = "\(r.urgency.title) (\(count))"
-                lines.append(!color ? title : r.urgency == .urgent ? Terminal.style(title, .bold, .red)
-                             : r.urgency == .warning ? Terminal.style(title, .bold, .yellow) : Terminal.style(title, .bold))
+                lines.append(
+                    !color
+                        ? title
+                        : r.urgency == .urgent
+                            ? Terminal.style(title, .bold, .red)
+                            : r.urgency == .warning
+                                ? Terminal.style(title, .bold, .yellow) : Terminal.style(title, .bold))
             }
             let key = r.key.count >= width ? r.key : r.key + String(repeating: " ", count: width - r.key.count)
             // --all shows what a snooze hides: say so, and until when.
             var mark = ""
-            if r.state == .snoozed, let until = r.snoozedUntil { mark = "  [snoozed until \(Instant.display(until, in: zone))]" }
+            if r.state == .snoozed, let until = r.snoozedUntil {
+                mark = "  [snoozed until \(Instant.display(until, in: zone))]"
+            }
             lines.append("  \(key)  \(r.message)" + mark)
             if let n = more[r.rule], i + 1 == reminders.count || reminders[i + 1].rule != r.rule {
-                lines.append("  ... and \(n) more \(r.rule) (orderctl remind --all --rule \(r.rule) --limit 0 lists every one)")
+                lines.append(
+                    "  ... and \(n) more \(r.rule) (orderctl remind --all --rule \(r.rule) --limit 0 lists every one)")
             }
         }
         return lines.joined(separator: "\n")
@@ -127,7 +157,8 @@ struct Remind: ParsableCommand {
             "key": r.key, "rule": r.rule, "kind": r.kind.rawValue, "urgency": r.urgency.rawValue, "message": r.message,
             "value": r.value, "threshold": r.threshold, "order": orNull(r.orderRef), "customer": orNull(r.customer),
             "sku": orNull(r.sku), "state": r.state.rawValue,
-            "last_shown": orNull(r.lastShown.map(Instant.format)), "snoozed_until": orNull(r.snoozedUntil.map(Instant.format)),
+            "last_shown": orNull(r.lastShown.map(Instant.format)),
+            "snoozed_until": orNull(r.snoozedUntil.map(Instant.format)),
         ]
     }
 
@@ -160,9 +191,12 @@ struct Remind: ParsableCommand {
 
     static func findSendmail() throws -> String {
         let path = Environment.value("PATH") ?? "/usr/bin:/bin"
-        let candidates = path.split(separator: ":").map { "\($0)/sendmail" } + ["/usr/sbin/sendmail", "/usr/lib/sendmail"]
+        let candidates =
+            path.split(separator: ":").map { "\($0)/sendmail" } + ["/usr/sbin/sendmail", "/usr/lib/sendmail"]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw CommandError("--mail-to needs sendmail, and none was found in PATH, /usr/sbin or /usr/lib (install a mail transfer agent, e.g. apt-get install msmtp-mta)")
+            throw CommandError(
+                "--mail-to needs sendmail, and none was found in PATH, /usr/sbin or /usr/lib (install a mail transfer agent, e.g. apt-get install msmtp-mta)"
+            )
         }
         return found
     }
@@ -197,7 +231,9 @@ struct Remind: ParsableCommand {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
         guard process.terminationReason == .exit && process.terminationStatus == 0 else {
-            throw CommandError("\(sendmail) -t failed (status \(process.terminationStatus)); the reminders stay unsent and show again next time")
+            throw CommandError(
+                "\(sendmail) -t failed (status \(process.terminationStatus)); the reminders stay unsent and show again next time"
+            )
         }
     }
 }
@@ -224,8 +260,12 @@ struct SnoozeCommand: ParsableCommand {
     @OptionGroup var json: JSONOption
 
     func validate() throws {
-        if list && (key != nil || clear || duration != nil || until != nil) { throw ValidationError("--list takes no key and no other option") }
-        if !list && key == nil { throw ValidationError("missing KEY (as remind prints it, e.g. overdue:1042), or --list") }
+        if list && (key != nil || clear || duration != nil || until != nil) {
+            throw ValidationError("--list takes no key and no other option")
+        }
+        if !list && key == nil {
+            throw ValidationError("missing KEY (as remind prints it, e.g. overdue:1042), or --list")
+        }
         if duration != nil && until != nil { throw ValidationError("--for and --until cannot be used together") }
         if clear && (duration != nil || until != nil) { throw ValidationError("--clear takes no --for or --until") }
     }
@@ -236,7 +276,8 @@ struct SnoozeCommand: ParsableCommand {
         if list {
             let snoozes = try store.snoozes()
             if json.json {
-                Terminal.print(JSON.render(snoozes.map { ["key": $0.key, "until": Instant.format($0.until)] as JSONObject }))
+                Terminal.print(
+                    JSON.render(snoozes.map { ["key": $0.key, "until": Instant.format($0.until)] as JSONObject }))
             } else if snoozes.isEmpty {
                 Terminal.note("No reminder is snoozed.")
             } else {
@@ -306,8 +347,9 @@ struct RuleCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the rules.",
-                                                        discussion: "Example: orderctl rule list --json")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the rules.",
+            discussion: "Example: orderctl rule list --json")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var format: FormatOptions
 
@@ -321,11 +363,15 @@ struct RuleCommand: ParsableCommand {
                     [$0.name, $0.kind.rawValue, $0.enabled ? "1" : "0", $0.urgency.rawValue, RuleCommand.describe($0)]
                 }
             } else {
-                var t = Table([.init(title: "RULE"), .init(title: "KIND"), .init(title: "ON"), .init(title: "URGENCY"),
-                               .init(title: "PARAMETERS", flexible: true)])
+                var t = Table([
+                    .init(title: "RULE"), .init(title: "KIND"), .init(title: "ON"), .init(title: "URGENCY"),
+                    .init(title: "PARAMETERS", flexible: true),
+                ])
                 for r in rules {
-                    t.add([r.name, r.kind.rawValue, r.enabled ? "yes" : "no", r.urgency.rawValue,
-                           RuleCommand.describe(r)])
+                    t.add([
+                        r.name, r.kind.rawValue, r.enabled ? "yes" : "no", r.urgency.rawValue,
+                        RuleCommand.describe(r),
+                    ])
                 }
                 Terminal.print(t.render())
             }
@@ -335,13 +381,16 @@ struct RuleCommand: ParsableCommand {
     static func json(_ r: Rule) -> JSONObject {
         var params: JSONObject = [:]
         for p in r.parameters { if let v = r.value(p.name) { params[p.name] = v } }
-        return ["name": r.name, "kind": r.kind.rawValue, "enabled": r.enabled, "builtin": r.builtin,
-                "urgency": r.urgency.rawValue, "parameters": params]
+        return [
+            "name": r.name, "kind": r.kind.rawValue, "enabled": r.enabled, "builtin": r.builtin,
+            "urgency": r.urgency.rawValue, "parameters": params,
+        ]
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a rule: what it does, its parameters, and its limits now.",
-                                                        discussion: "Example: orderctl rule show stuck")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show a rule: what it does, its parameters, and its limits now.",
+            discussion: "Example: orderctl rule show stuck")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The rule's name.") var name: String
         @OptionGroup var json: JSONOption
@@ -353,16 +402,25 @@ struct RuleCommand: ParsableCommand {
             if json.json {
                 var o = RuleCommand.json(rule)
                 if !limits.isEmpty {
-                    o["limits"] = limits.map { ["status": $0.status.rawValue, "limit": $0.span.code, "why": String($0.why.drop { $0 == "," || $0 == ":" || $0 == " " })] as JSONObject }
+                    o["limits"] = limits.map {
+                        [
+                            "status": $0.status.rawValue, "limit": $0.span.code,
+                            "why": String($0.why.drop { $0 == "," || $0 == ":" || $0 == " " }),
+                        ] as JSONObject
+                    }
                 }
                 Terminal.print(JSON.render(o))
                 return
             }
-            var lines = ["\(Terminal.style(rule.name, .bold))  (\(rule.kind.rawValue), \(rule.enabled ? "enabled" : "disabled"), \(rule.urgency.rawValue))",
-                         "  \(rule.kind.summary)", "", "Parameters:"]
+            var lines = [
+                "\(Terminal.style(rule.name, .bold))  (\(rule.kind.rawValue), \(rule.enabled ? "enabled" : "disabled"), \(rule.urgency.rawValue))",
+                "  \(rule.kind.summary)", "", "Parameters:",
+            ]
             var t = Table([.init(title: "NAME"), .init(title: "VALUE"), .init(title: "MEANING", flexible: true)])
             for p in rule.parameters {
-                let v = rule.params[p.name].map { "\($0) (set)" } ?? p.defaultValue ?? (p.name == "urgency" ? rule.urgency.rawValue : "(setting)")
+                let v =
+                    rule.params[p.name].map { "\($0) (set)" } ?? p.defaultValue
+                    ?? (p.name == "urgency" ? rule.urgency.rawValue : "(setting)")
                 t.add([p.name, v, p.summary])
             }
             lines.append(t.render())
@@ -375,13 +433,17 @@ struct RuleCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a rule's parameters (NAME=VALUE; an empty value restores the default).",
-                                                        discussion: "Example: orderctl rule set due-soon within=3d urgency=warning")
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Change a rule's parameters (NAME=VALUE; an empty value restores the default).",
+            discussion: "Example: orderctl rule set due-soon within=3d urgency=warning")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The rule's name.") var name: String
         @Argument(help: "NAME=VALUE pairs.") var parameters: [String] = []
 
-        func validate() throws { if parameters.isEmpty { throw ValidationError("missing NAME=VALUE (see 'orderctl rule show \(name)')") } }
+        func validate() throws {
+            if parameters.isEmpty { throw ValidationError("missing NAME=VALUE (see 'orderctl rule show \(name)')") }
+        }
 
         func run() throws {
             let store = try global.openStore(.existing)
@@ -391,21 +453,26 @@ struct RuleCommand: ParsableCommand {
     }
 
     struct Enable: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "enable", abstract: "Turn a rule on.", discussion: "Example: orderctl rule enable stockout-soon")
+        static let configuration = CommandConfiguration(
+            commandName: "enable", abstract: "Turn a rule on.",
+            discussion: "Example: orderctl rule enable stockout-soon")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The rule's name.") var name: String
         func run() throws { try RuleCommand.turn(name, on: true, global) }
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Turn a rule off.", discussion: "Example: orderctl rule disable stockout-soon")
+        static let configuration = CommandConfiguration(
+            commandName: "disable", abstract: "Turn a rule off.",
+            discussion: "Example: orderctl rule disable stockout-soon")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The rule's name.") var name: String
         func run() throws { try RuleCommand.turn(name, on: false, global) }
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a rule of a kind under a new name.",
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Add a rule of a kind under a new name.",
             discussion: """
                 Kinds: \(RuleKind.allCases.map(\.rawValue).joined(separator: ", ")).
                 Example: orderctl rule add due-this-week --kind due-soon within=7d urgency=notice
@@ -418,14 +485,17 @@ struct RuleCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore(.existing)
-            let rule = try store.addRule(name: name, kind: try RuleKind.parse(kind), params: try RuleCommand.parsePairs(parameters), enabled: !disabled)
+            let rule = try store.addRule(
+                name: name, kind: try RuleKind.parse(kind), params: try RuleCommand.parsePairs(parameters),
+                enabled: !disabled)
             Terminal.print("added rule \(rule.name) (\(rule.kind.rawValue)): \(RuleCommand.describe(rule))")
         }
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a rule you added (default rules can only be disabled).",
-                                                        discussion: "Example: orderctl rule remove due-this-week")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove a rule you added (default rules can only be disabled).",
+            discussion: "Example: orderctl rule remove due-this-week")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The rule's name.") var name: String
         func run() throws {

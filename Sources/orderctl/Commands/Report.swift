@@ -5,7 +5,8 @@ import OrderCore
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write a one-file HTML report: headline figures, monthly charts, top products and customers, statuses, lead times.",
+        abstract:
+            "Write a one-file HTML report: headline figures, monthly charts, top products and customers, statuses, lead times.",
         discussion: """
             The page is self-contained (styles and SVG charts inline; no script, font or \
             link that needs a network), fits a phone's screen and prints on paper. Its \
@@ -19,9 +20,12 @@ struct Report: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("html"), help: ArgumentHelp("Write the HTML report here ('-': stdout).", valueName: "file"), completion: .file())
+    @Option(
+        name: .customLong("html"), help: ArgumentHelp("Write the HTML report here ('-': stdout).", valueName: "file"),
+        completion: .file())
     var file: String
-    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from: String?
+    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
+        String?
     @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
     @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
     @Option(help: "How many top products and customers to list (default 10; 0: all).") var top = 10
@@ -35,10 +39,17 @@ struct Report: ParsableCommand {
         let store = try global.openStore(.existing)
         let report = try store.businessReport(from: from, to: to, timeZone: timezone, top: top == 0 ? 1_000_000 : top)
         let html = HTMLReport.render(report, version: Orderctl.version)
-        if file == "-" { var out = Output(); out.write(html); out.flush(); return }
+        if file == "-" {
+            var out = Output()
+            out.write(html)
+            out.flush()
+            return
+        }
         try AtomicFile.write(html, to: file)
         let orders = report.totals.map(\.orders).reduce(0, +)
-        Terminal.note("wrote the report of \(plural(orders, "order")) placed \(report.months.from.iso) to \(report.months.to.iso) to \(file)")
+        Terminal.note(
+            "wrote the report of \(plural(orders, "order")) placed \(report.months.from.iso) to \(report.months.to.iso) to \(file)"
+        )
     }
 }
 

@@ -10,22 +10,36 @@ struct EncryptionOptions: ParsableArguments {
     @Flag(help: "Encrypt the backup (the age format, age-encryption.org/v1): give --recipient or --passphrase-file.")
     var encrypt = false
 
-    @Option(name: .customLong("recipient"), help: ArgumentHelp("An age public key (age1...) that can decrypt the backup; repeatable. Cron needs no secret on the machine.", valueName: "age1..."))
+    @Option(
+        name: .customLong("recipient"),
+        help: ArgumentHelp(
+            "An age public key (age1...) that can decrypt the backup; repeatable. Cron needs no secret on the machine.",
+            valueName: "age1..."))
     var recipients: [String] = []
 
-    @Option(name: .customLong("recipients-file"), help: ArgumentHelp("A file of age public keys, one a line (# comments), as age -R reads.", valueName: "file"), completion: .file())
+    @Option(
+        name: .customLong("recipients-file"),
+        help: ArgumentHelp("A file of age public keys, one a line (# comments), as age -R reads.", valueName: "file"),
+        completion: .file())
     var recipientsFile: String?
 
-    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Encrypt with the passphrase in this file (its first line; scrypt, as age -p).", valueName: "file"), completion: .file())
+    @Option(
+        name: .customLong("passphrase-file"),
+        help: ArgumentHelp(
+            "Encrypt with the passphrase in this file (its first line; scrypt, as age -p).", valueName: "file"),
+        completion: .file())
     var passphraseFile: String?
 
     func validate() throws {
         let given = !recipients.isEmpty || recipientsFile != nil
         if passphraseFile != nil && given {
-            throw ValidationError("--passphrase-file cannot be combined with --recipient or --recipients-file (age allows one or the other)")
+            throw ValidationError(
+                "--passphrase-file cannot be combined with --recipient or --recipients-file (age allows one or the other)"
+            )
         }
         if encrypt && !given && passphraseFile == nil {
-            throw ValidationError("--encrypt needs --recipient age1..., --recipients-file FILE or --passphrase-file FILE")
+            throw ValidationError(
+                "--encrypt needs --recipient age1..., --recipients-file FILE or --passphrase-file FILE")
         }
     }
 
@@ -38,9 +52,12 @@ func readSecretFile(_ path: String, what: String) throws -> [UInt8] {
     var info = stat()
     guard stat(path, &info) == 0 else { throw CommandError("\(what) \(path): \(String(cString: strerror(errno)))") }
     if info.st_mode & 0o077 != 0 {
-        throw CommandError("\(what) \(path) may be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 \(path)")
+        throw CommandError(
+            "\(what) \(path) may be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 \(path)")
     }
-    guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("\(what) \(path) cannot be read") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandError("\(what) \(path) cannot be read")
+    }
     var line = Array(data.prefix { $0 != 10 })
     if line.last == 13 { line.removeLast() }
     guard !line.isEmpty else { throw CommandError("\(what) \(path) is empty") }
@@ -51,7 +68,10 @@ func sizeText(_ bytes: Int64) -> String {
     let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(bytes)
     var unit = 0
-    while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
     return unit == 0 ? "\(bytes) bytes" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
 }
 
@@ -65,9 +85,12 @@ extension SnapshotFacts {
     }
 
     var json: JSONObject {
-        ["schema_version": schemaVersion, "orders": orders, "events": events,
-         "newest_order": newestRef.map { ["ref": $0, "placed_at": newestPlacedAt ?? ""] as JSONObject } ?? JSONNull(),
-         "head": orNull(head)]
+        [
+            "schema_version": schemaVersion, "orders": orders, "events": events,
+            "newest_order": newestRef.map { ["ref": $0, "placed_at": newestPlacedAt ?? ""] as JSONObject }
+                ?? JSONNull(),
+            "head": orNull(head),
+        ]
     }
 }
 
@@ -105,14 +128,19 @@ struct BackupCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("A folder, or a new file (default: the backup.dir setting).", valueName: "dest"), completion: .file())
+    @Argument(
+        help: ArgumentHelp("A folder, or a new file (default: the backup.dir setting).", valueName: "dest"),
+        completion: .file())
     var destination: String?
 
     @OptionGroup var encryption: EncryptionOptions
 
-    @Option(name: .customLong("keep-daily"), help: ArgumentHelp("Keep the newest backup of each of the last N days.", valueName: "n"))
+    @Option(
+        name: .customLong("keep-daily"),
+        help: ArgumentHelp("Keep the newest backup of each of the last N days.", valueName: "n"))
     var keepDaily: Int?
-    @Option(name: .customLong("keep-weekly"), help: ArgumentHelp("... of each of the last N ISO weeks.", valueName: "n"))
+    @Option(
+        name: .customLong("keep-weekly"), help: ArgumentHelp("... of each of the last N ISO weeks.", valueName: "n"))
     var keepWeekly: Int?
     @Option(name: .customLong("keep-monthly"), help: ArgumentHelp("... of each of the last N months.", valueName: "n"))
     var keepMonthly: Int?
@@ -120,7 +148,9 @@ struct BackupCommand: ParsableCommand {
     @OptionGroup var format: JSONOption
 
     func validate() throws {
-        for (name, value) in [("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly)] {
+        for (name, value) in [
+            ("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly),
+        ] {
             if let value, value < 0 { throw ValidationError("\(name) must be 0 or more, not \(value)") }
         }
         if destination?.isEmpty == true { throw ValidationError("DEST is empty; name a folder or a new file") }
@@ -131,19 +161,26 @@ struct BackupCommand: ParsableCommand {
         if let damage = store.damage {
             // A backup of a damaged file would count as the newest for retention and push
             // good backups out.
-            throw CommandError("\(store.path) is marked damaged (\(damage)), so it is not backed up: restore a good backup ('orderctl restore FILE'), or once 'orderctl doctor --full' finds the file whole, clear the mark with 'orderctl doctor --repair'")
+            throw CommandError(
+                "\(store.path) is marked damaged (\(damage)), so it is not backed up: restore a good backup ('orderctl restore FILE'), or once 'orderctl doctor --full' finds the file whole, clear the mark with 'orderctl doctor --repair'"
+            )
         }
         let encrypt = try encryption.wanted ? AgeSupport.encryption(encryption) : nil
         let settings = try store.retentionSettings()
-        let keep = Retention(daily: keepDaily ?? settings.daily, weekly: keepWeekly ?? settings.weekly, monthly: keepMonthly ?? settings.monthly)
+        let keep = Retention(
+            daily: keepDaily ?? settings.daily, weekly: keepWeekly ?? settings.weekly,
+            monthly: keepMonthly ?? settings.monthly)
         let result = try store.backup(to: destination, encrypt: encrypt, keep: keep, at: GlobalOptions.clock()())
         if format.json {
-            let doc: JSONObject = ["path": result.path, "bytes": result.bytes, "encrypted": result.encrypted,
-                                   "removed": result.removed, "database": store.path].merging(result.facts.json) { a, _ in a }
+            let doc: JSONObject = [
+                "path": result.path, "bytes": result.bytes, "encrypted": result.encrypted,
+                "removed": result.removed, "database": store.path,
+            ].merging(result.facts.json) { a, _ in a }
             Terminal.print(JSON.render(doc))
             return
         }
-        var line = "backed up to \(result.path) (\(sizeText(result.bytes))\(result.encrypted ? ", encrypted" : "")): \(result.facts.summary)"
+        var line =
+            "backed up to \(result.path) (\(sizeText(result.bytes))\(result.encrypted ? ", encrypted" : "")): \(result.facts.summary)"
         if !result.removed.isEmpty {
             line += "; removed \(result.removed.count) older backup\(result.removed.count == 1 ? "" : "s")"
         }
@@ -176,10 +213,18 @@ struct RestoreCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The backup file.", valueName: "file"), completion: .file())
     var file: String
 
-    @Option(name: .customLong("identity"), help: ArgumentHelp("An age identity file (AGE-SECRET-KEY-1..., as age-keygen writes) for an encrypted backup; repeatable.", valueName: "file"), completion: .file())
+    @Option(
+        name: .customLong("identity"),
+        help: ArgumentHelp(
+            "An age identity file (AGE-SECRET-KEY-1..., as age-keygen writes) for an encrypted backup; repeatable.",
+            valueName: "file"), completion: .file())
     var identities: [String] = []
 
-    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("The passphrase of a passphrase-encrypted backup (the file's first line).", valueName: "file"), completion: .file())
+    @Option(
+        name: .customLong("passphrase-file"),
+        help: ArgumentHelp(
+            "The passphrase of a passphrase-encrypted backup (the file's first line).", valueName: "file"),
+        completion: .file())
     var passphraseFile: String?
 
     @Flag(name: .customLong("dry-run"), help: "Check the backup and say what it holds; change nothing.")
@@ -189,11 +234,16 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         let database = global.values.databasePath
-        let decrypt = identities.isEmpty && passphraseFile == nil ? nil : try AgeSupport.decryption(identityFiles: identities, passphraseFile: passphraseFile)
-        let result = try Restore.run(backup: file, into: database, decrypt: decrypt, dryRun: dryRun, at: GlobalOptions.clock()())
+        let decrypt =
+            identities.isEmpty && passphraseFile == nil
+            ? nil : try AgeSupport.decryption(identityFiles: identities, passphraseFile: passphraseFile)
+        let result = try Restore.run(
+            backup: file, into: database, decrypt: decrypt, dryRun: dryRun, at: GlobalOptions.clock()())
         if format.json {
-            let doc: JSONObject = ["backup": result.backup, "database": result.database, "encrypted": result.encrypted,
-                                   "dry_run": result.dryRun, "saved_as": orNull(result.savedAs)].merging(result.facts.json) { a, _ in a }
+            let doc: JSONObject = [
+                "backup": result.backup, "database": result.database, "encrypted": result.encrypted,
+                "dry_run": result.dryRun, "saved_as": orNull(result.savedAs),
+            ].merging(result.facts.json) { a, _ in a }
             Terminal.print(JSON.render(doc))
             return
         }
@@ -246,7 +296,10 @@ struct DoctorCommand: ParsableCommand {
     @Flag(help: "Run SQLite's integrity_check instead of quick_check (reads every index against its table).")
     var full = false
 
-    @Flag(help: "Back up, then rebuild the derived data (schema indexes, triggers, views; summaries, status and lead times) and say what changed.")
+    @Flag(
+        help:
+            "Back up, then rebuild the derived data (schema indexes, triggers, views; summaries, status and lead times) and say what changed."
+    )
     var repair = false
 
     @OptionGroup var format: JSONOption
@@ -262,7 +315,9 @@ struct DoctorCommand: ParsableCommand {
             do {
                 backup = try store.backup(at: GlobalOptions.clock()(), checkSchema: false).path
             } catch let error as OrderError {
-                throw CommandError("doctor --repair backs up first, and that failed (\(error)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair")
+                throw CommandError(
+                    "doctor --repair backs up first, and that failed (\(error)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair"
+                )
             }
             // The schema first: a trigger made wrong may have kept wrong sums.
             repaired = try store.repairSchema() + store.repairDerived()
@@ -275,36 +330,55 @@ struct DoctorCommand: ParsableCommand {
         } else if let marked {
             if repair {
                 DamageMarker.clear(store.path)
-                repaired.append("cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") and its schema is orderctl's now")
+                repaired.append(
+                    "cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") and its schema is orderctl's now"
+                )
             } else {
-                report.findings.insert(Finding(severity: .problem, check: "integrity", subject: store.path,
-                                               message: "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(full ? "integrity_check" : "quick_check") now",
-                                               fix: "orderctl doctor --full, then orderctl doctor --repair clears the mark (after a backup); or orderctl restore FILE"), at: 0)
+                report.findings.insert(
+                    Finding(
+                        severity: .problem, check: "integrity", subject: store.path,
+                        message:
+                            "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(full ? "integrity_check" : "quick_check") now",
+                        fix:
+                            "orderctl doctor --full, then orderctl doctor --repair clears the mark (after a backup); or orderctl restore FILE"
+                    ), at: 0)
             }
         }
         if format.json {
             let findings: [JSONObject] = report.findings.map {
-                ["severity": $0.severity.rawValue, "check": $0.check, "subject": $0.subject, "message": $0.message, "fix": $0.fix]
+                [
+                    "severity": $0.severity.rawValue, "check": $0.check, "subject": $0.subject, "message": $0.message,
+                    "fix": $0.fix,
+                ]
             }
-            var doc: JSONObject = ["database": store.path, "checks": report.checks, "findings": findings,
-                                   "problems": report.problems, "warnings": report.warnings]
-            if repair { doc["repaired"] = repaired; doc["backup"] = orNull(backup) }
+            var doc: JSONObject = [
+                "database": store.path, "checks": report.checks, "findings": findings,
+                "problems": report.problems, "warnings": report.warnings,
+            ]
+            if repair {
+                doc["repaired"] = repaired
+                doc["backup"] = orNull(backup)
+            }
             Terminal.print(JSON.render(doc))
         } else {
             if let backup { Terminal.print("backed up to \(backup) before repairing") }
             if repair {
-                Terminal.print(repaired.isEmpty ? "repaired: nothing needed rebuilding"
-                               : repaired.map { $0.hasPrefix("cleared ") ? $0 : "rebuilt \($0)" }.joined(separator: "\n"))
+                Terminal.print(
+                    repaired.isEmpty
+                        ? "repaired: nothing needed rebuilding"
+                        : repaired.map { $0.hasPrefix("cleared ") ? $0 : "rebuilt \($0)" }.joined(separator: "\n"))
             }
             for f in report.findings {
-                let label = f.severity == .problem ? Terminal.style("problem", .red, .bold) : Terminal.style("warning", .yellow)
+                let label =
+                    f.severity == .problem ? Terminal.style("problem", .red, .bold) : Terminal.style("warning", .yellow)
                 Terminal.print("\(label): \(f.check): \(OrderError.clip(f.subject)): \(f.message); \(f.fix)")
             }
             let summary: String
             if report.findings.isEmpty {
                 summary = "all well: \(report.checks.count) checks of \(store.path) passed"
             } else {
-                summary = "\(report.problems) problem\(report.problems == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s") in \(store.path)"
+                summary =
+                    "\(report.problems) problem\(report.problems == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s") in \(store.path)"
             }
             Terminal.print(summary)
         }

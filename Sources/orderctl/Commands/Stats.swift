@@ -58,16 +58,26 @@ struct StatsOverview: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago, so 12 months with this one; \(DateResolver.help)).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "First day (default: the first of the month 11 months ago, so 12 months with this one; \(DateResolver.help))."
+    )
     var from: String?
     @Option(parsing: .unconditional, help: "Last day, included (default: today).")
     var to: String?
-    @Option(name: .customLong("by"), help: ArgumentHelp("Group by \(StatsDimension.allCases.map(\.rawValue).joined(separator: ", ")); give it twice for two dimensions (at most one period).", valueName: "dimension"),
-            completion: .list(StatsDimension.allCases.map(\.rawValue)))
+    @Option(
+        name: .customLong("by"),
+        help: ArgumentHelp(
+            "Group by \(StatsDimension.allCases.map(\.rawValue).joined(separator: ", ")); give it twice for two dimensions (at most one period).",
+            valueName: "dimension"),
+        completion: .list(StatsDimension.allCases.map(\.rawValue)))
     var by: [String] = []
     @Option(help: "Only orders in this currency.") var currency: String?
-    @Option(help: "Cut days in this time zone instead of the business time zone (e.g. UTC, America/New_York).") var timezone: String?
-    @Option(help: "By product or customer: the top N per currency by net revenue (default 10; 0 for all).") var limit: Int?
+    @Option(help: "Cut days in this time zone instead of the business time zone (e.g. UTC, America/New_York).")
+    var timezone: String?
+    @Option(help: "By product or customer: the top N per currency by net revenue (default 10; 0 for all).") var limit:
+        Int?
     @Flag(help: "With --csv: end with a total row per currency (tables always have one).") var totals = false
     @OptionGroup var format: FormatOptions
     @OptionGroup var decimal: DecimalCommaOption
@@ -78,14 +88,22 @@ struct StatsOverview: ParsableCommand {
         let request = StatsRequest(from: from, to: to, by: dims, currency: currency, timeZone: timezone, limit: limit)
         let store = try global.openStore(.existing)
         let report = try store.stats(request)
-        if format.json { Terminal.print(StatsOutput.json(report)); return }
-        if format.csv { StatsOutput.csv(report, totals: totals); return }
+        if format.json {
+            Terminal.print(StatsOutput.json(report))
+            return
+        }
+        if format.csv {
+            StatsOutput.csv(report, totals: totals)
+            return
+        }
         let range = "\(report.from.iso) to \(report.to.iso) (\(report.timeZone))"
         if report.totals.isEmpty {
             Terminal.print("No orders placed from \(range).")
             // Orders elsewhere in time (an import of last year's sales): say where.
             if let span = try store.placedRange(zone: TimeZone(identifier: report.timeZone)) {
-                Terminal.print("The orders lie from \(span.first.iso) to \(span.last.iso): orderctl stats --from \(span.first.iso) --to \(span.last.iso)")
+                Terminal.print(
+                    "The orders lie from \(span.first.iso) to \(span.last.iso): orderctl stats --from \(span.first.iso) --to \(span.last.iso)"
+                )
             }
             return
         }
@@ -100,7 +118,8 @@ struct StatsOverview: ParsableCommand {
 struct StatsCustomers: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customers",
-        abstract: "Customers: how often they come back, the top ones, RFM segments; --show: one customer's favourite products.",
+        abstract:
+            "Customers: how often they come back, the top ones, RFM segments; --show: one customer's favourite products.",
         discussion: """
             Purchases are the orders placed in the period and not cancelled; net is their \
             totals less refunds. Prints the customers who bought, how many orders each \
@@ -119,12 +138,16 @@ struct StatsCustomers: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from: String?
-    @Option(parsing: .unconditional, help: "Last day, included (default: today); recency is counted to its end.") var to: String?
+    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
+        String?
+    @Option(parsing: .unconditional, help: "Last day, included (default: today); recency is counted to its end.")
+    var to: String?
     @Option(help: "Only orders in this currency.") var currency: String?
     @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
     @Option(help: "How many top customers (or, with --show, products) to list (default 10; 0: all).") var top = 10
-    @Option(help: ArgumentHelp("One customer (id, email or exact name): their favourite products and RFM scores.", valueName: "customer"))
+    @Option(
+        help: ArgumentHelp(
+            "One customer (id, email or exact name): their favourite products and RFM scores.", valueName: "customer"))
     var show: String?
     @OptionGroup var format: FormatOptions
     @OptionGroup var decimal: DecimalCommaOption
@@ -138,14 +161,22 @@ struct StatsCustomers: ParsableCommand {
         let store = try global.openStore(.existing)
         let analysis = try store.customerAnalysis(from: from, to: to, timeZone: timezone, currency: currency)
         if let show {
-            let (customer, products) = try store.preferredProducts(customer: show, from: from, to: to, timeZone: timezone, limit: top == 0 ? 1_000_000 : top)
+            let (customer, products) = try store.preferredProducts(
+                customer: show, from: from, to: to, timeZone: timezone, limit: top == 0 ? 1_000_000 : top)
             let figures = analysis.blocks.flatMap(\.customers).filter { $0.id == customer.id }
-            CustomerOutput.show(customer, figures: figures, products: products, analysis: analysis, json: format.json, csv: format.csv)
+            CustomerOutput.show(
+                customer, figures: figures, products: products, analysis: analysis, json: format.json, csv: format.csv)
             return
         }
         let top = self.top == 0 ? Int.max : self.top
-        if format.json { Terminal.print(CustomerOutput.json(analysis, top: top)); return }
-        if format.csv { CustomerOutput.csv(analysis); return }
+        if format.json {
+            Terminal.print(CustomerOutput.json(analysis, top: top))
+            return
+        }
+        if format.csv {
+            CustomerOutput.csv(analysis)
+            return
+        }
         Terminal.print(CustomerOutput.text(analysis, top: top))
     }
 }
@@ -168,7 +199,8 @@ struct StatsProducts: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from: String?
+    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
+        String?
     @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
     @Option(help: "Only orders in this currency.") var currency: String?
     @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
@@ -186,8 +218,14 @@ struct StatsProducts: ParsableCommand {
         // 0: every product and every pair found together.
         let top = self.top == 0 ? 1_000_000 : self.top
         let analysis = try store.productAnalysis(from: from, to: to, timeZone: timezone, currency: currency, pairs: top)
-        if format.json { Terminal.print(ProductOutput.json(analysis, top: top)); return }
-        if format.csv { ProductOutput.csv(analysis); return }
+        if format.json {
+            Terminal.print(ProductOutput.json(analysis, top: top))
+            return
+        }
+        if format.csv {
+            ProductOutput.csv(analysis)
+            return
+        }
         Terminal.print(ProductOutput.text(analysis, top: top))
     }
 }

@@ -28,13 +28,18 @@ enum HTMLReport {
     /// "marie-christine.delacroix@atelier-example.fr" in a narrow column reads
     /// "marie-christine.delacroix" / "@atelier-example.fr".
     static func email(_ text: String) -> String {
-        var pieces: [String] = [], piece = ""
+        var pieces: [String] = []
+        var piece = ""
         for c in text {
-            if (c == "." || c == "@") && !piece.isEmpty { pieces.append(piece); piece = "" }
+            if (c == "." || c == "@") && !piece.isEmpty {
+                pieces.append(piece)
+                piece = ""
+            }
             piece.append(c)
         }
         if !piece.isEmpty { pieces.append(piece) }
-        return "<span class=\"email\">" + pieces.map { "<span>\(escape($0))</span>" }.joined(separator: "<wbr>") + "</span>"
+        return "<span class=\"email\">" + pieces.map { "<span>\(escape($0))</span>" }.joined(separator: "<wbr>")
+            + "</span>"
     }
 
     /// 1234567.5 -> "1,234,567.50" (amounts are read by people here, not spreadsheets).
@@ -48,8 +53,12 @@ enum HTMLReport {
 
     /// "-1234567" -> "-1,234,567".
     static func grouped(_ digits: String) -> String {
-        var whole = Substring(digits), sign = ""
-        if whole.first == "-" { sign = "-"; whole = whole.dropFirst() }
+        var whole = Substring(digits)
+        var sign = ""
+        if whole.first == "-" {
+            sign = "-"
+            whole = whole.dropFirst()
+        }
         var out = ""
         while whole.count > 3 {
             out = "," + whole.suffix(3) + out
@@ -154,26 +163,45 @@ enum HTMLReport {
                 ("Days to deliver", lead(t.deliveryLead)),
             ]
             for (label, value) in cards {
-                h += "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(escape(value))</div></div>\n"
+                h +=
+                    "<div class=\"card\"><div class=\"label\">\(label)</div><div class=\"value\">\(escape(value))</div></div>\n"
             }
             h += "</section>\n"
             let months = m.groups.filter { $0.currency == c }
             h += "<section><h2>Net revenue by month\(multi ? " (\(c.code))" : "")</h2>\n"
-            let revenue = months.map { ($0.keys[0].label, $0.net, "\($0.keys[0].label): \(money($0.net, c)) \(c.code) net, \($0.orders) orders") }
-            let orders = months.map { ($0.keys[0].label, Int64($0.orders), "\($0.keys[0].label): \($0.orders) orders, \($0.cancelled) cancelled") }
-            let revenueAxis: (Int64) -> String = { count($0 / scale(c)) }, ordersAxis: (Int64) -> String = { count($0) }
+            let revenue = months.map {
+                (
+                    $0.keys[0].label, $0.net,
+                    "\($0.keys[0].label): \(money($0.net, c)) \(c.code) net, \($0.orders) orders"
+                )
+            }
+            let orders = months.map {
+                (
+                    $0.keys[0].label, Int64($0.orders),
+                    "\($0.keys[0].label): \($0.orders) orders, \($0.cancelled) cancelled"
+                )
+            }
+            let revenueAxis: (Int64) -> String = { count($0 / scale(c)) }
+            let ordersAxis: (Int64) -> String = { count($0) }
             // The two plots start at the same x: room for the wider axis labels of either.
-            let left = max(axisMargin(revenue.map(\.1), axis: revenueAxis, minStep: scale(c)),
-                           axisMargin(orders.map(\.1), axis: ordersAxis, minStep: 1))
-            h += barChart(revenue, axis: revenueAxis, minStep: scale(c), left: left, color: "var(--bar)", title: "Net revenue by month")
+            let left = max(
+                axisMargin(revenue.map(\.1), axis: revenueAxis, minStep: scale(c)),
+                axisMargin(orders.map(\.1), axis: ordersAxis, minStep: 1))
+            h += barChart(
+                revenue, axis: revenueAxis, minStep: scale(c), left: left, color: "var(--bar)",
+                title: "Net revenue by month")
             h += "</section>\n<section><h2>Orders by month\(multi ? " (\(c.code))" : "")</h2>\n"
             h += barChart(orders, axis: ordersAxis, left: left, color: "var(--bar2)", title: "Orders by month")
             h += "</section>\n"
             h += "<div class=\"grid2\">\n"
-            h += topTable("Top products", r.products.groups.filter { $0.currency == c }, nameHeader: "Product", currency: c) { k in
+            h += topTable(
+                "Top products", r.products.groups.filter { $0.currency == c }, nameHeader: "Product", currency: c
+            ) { k in
                 (k.label, k.detail.map { "<span class=\"detail\">\(escape($0))</span>" })
             }
-            h += topTable("Top customers", r.customers.groups.filter { $0.currency == c }, nameHeader: "Customer", currency: c) { k in
+            h += topTable(
+                "Top customers", r.customers.groups.filter { $0.currency == c }, nameHeader: "Customer", currency: c
+            ) { k in
                 (k.label, k.detail.map { "<span class=\"detail\">\(email($0))</span>" })
             }
             h += "</div>\n"
@@ -211,17 +239,23 @@ enum HTMLReport {
     /// desktop and 21 on a phone (where the chart is drawn at about half its size), so
     /// the margins and the label spacing allow for the larger text; a phone shows every
     /// other label or fewer (`class="wide"` ones give way), a desktop all it has room for.
-    static func barChart(_ bars: [(label: String, value: Int64, tip: String)], axis: (Int64) -> String,
-                         minStep: Int64 = 1, left: Double? = nil, color: String, title: String) -> String {
+    static func barChart(
+        _ bars: [(label: String, value: Int64, tip: String)], axis: (Int64) -> String,
+        minStep: Int64 = 1, left: Double? = nil, color: String, title: String
+    ) -> String {
         guard !bars.isEmpty else { return "<p class=\"empty\">No months.</p>\n" }
         let ticks = axisTicks(bars.map(\.value), axis: axis, minStep: minStep)
         let axisMax = Double(ticks.last!.value)
-        let width = 720.0, height = 250.0, top = 18.0, bottom = 44.0
+        let width = 720.0
+        let height = 250.0
+        let top = 18.0
+        let bottom = 44.0
         let left = left ?? axisMargin(bars.map(\.value), axis: axis, minStep: minStep)
         let longest = bars.map(\.label).max { $0.count < $1.count } ?? ""
         let half = textWidth(longest, large) / 2
         // The last bar's label must not run past the right edge.
-        var right = 8.0, slot = (width - left - right) / Double(bars.count)
+        var right = 8.0
+        var slot = (width - left - right) / Double(bars.count)
         right = max(8, half + 2 - slot / 2)
         slot = (width - left - right) / Double(bars.count)
         let plotH = height - top - bottom
@@ -231,18 +265,22 @@ enum HTMLReport {
         var s = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
         for tick in ticks {
             let y = top + plotH - plotH * Double(tick.value) / axisMax
-            s += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - right))\" y2=\"\(f(y))\" stroke=\"#d9dee7\" stroke-width=\"1\"/>\n"
-            s += "<text class=\"y\" x=\"\(f(left - 6))\" y=\"\(f(y))\" text-anchor=\"end\" dominant-baseline=\"central\">\(escape(tick.label))</text>\n"
+            s +=
+                "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - right))\" y2=\"\(f(y))\" stroke=\"#d9dee7\" stroke-width=\"1\"/>\n"
+            s +=
+                "<text class=\"y\" x=\"\(f(left - 6))\" y=\"\(f(y))\" text-anchor=\"end\" dominant-baseline=\"central\">\(escape(tick.label))</text>\n"
         }
         for (i, bar) in bars.enumerated() {
             let value = max(0, Double(bar.value))
             let hgt = plotH * value / axisMax
             let x = left + slot * Double(i) + slot * 0.15
-            s += "<rect x=\"\(f(x))\" y=\"\(f(top + plotH - hgt))\" width=\"\(f(slot * 0.7))\" height=\"\(f(hgt))\" fill=\"\(color)\" rx=\"2\">"
+            s +=
+                "<rect x=\"\(f(x))\" y=\"\(f(top + plotH - hgt))\" width=\"\(f(slot * 0.7))\" height=\"\(f(hgt))\" fill=\"\(color)\" rx=\"2\">"
             s += "<title>\(escape(bar.tip))</title></rect>\n"
             if i % every == 0 {
                 let cls = i % everyNarrow == 0 ? "x" : "x wide"
-                s += "<text class=\"\(cls)\" x=\"\(f(x + slot * 0.35))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">\(escape(bar.label))</text>\n"
+                s +=
+                    "<text class=\"\(cls)\" x=\"\(f(x + slot * 0.35))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">\(escape(bar.label))</text>\n"
             }
         }
         return s + "</svg>\n"
@@ -258,7 +296,8 @@ enum HTMLReport {
     }
 
     /// The value lines of a chart of `values` and their labels.
-    static func axisTicks(_ values: [Int64], axis: (Int64) -> String, minStep: Int64) -> [(value: Int64, label: String)] {
+    static func axisTicks(_ values: [Int64], axis: (Int64) -> String, minStep: Int64) -> [(value: Int64, label: String)]
+    {
         let (step, steps) = valueAxis(max: values.max() ?? 1, minStep: minStep)
         return (0...steps).map { (value: step * Int64($0), label: axis(step * Int64($0))) }
     }
@@ -290,11 +329,14 @@ enum HTMLReport {
 
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
 
-    static func topTable(_ title: String, _ groups: [StatsGroup], nameHeader: String, currency c: Currency,
-                         name: (StatsKey) -> (label: String, detail: String?)) -> String {
+    static func topTable(
+        _ title: String, _ groups: [StatsGroup], nameHeader: String, currency c: Currency,
+        name: (StatsKey) -> (label: String, detail: String?)
+    ) -> String {
         var s = "<section><h2>\(title)</h2>\n"
         guard !groups.isEmpty else { return s + "<p class=\"empty\">None.</p></section>\n" }
-        s += "<div class=\"table\"><table><thead><tr><th>\(nameHeader)</th><th class=\"n\">Orders</th><th class=\"n\">Units</th><th class=\"n\">Net \(c.code)</th></tr></thead><tbody>\n"
+        s +=
+            "<div class=\"table\"><table><thead><tr><th>\(nameHeader)</th><th class=\"n\">Orders</th><th class=\"n\">Units</th><th class=\"n\">Net \(c.code)</th></tr></thead><tbody>\n"
         for g in groups {
             let (label, detail) = name(g.keys[0])
             s += "<tr><td>\(escape(label))\(detail ?? "")</td>"
@@ -307,24 +349,31 @@ enum HTMLReport {
     static func statusTable(_ groups: [StatsGroup], total: Int) -> String {
         var s = "<section><h2>Orders by status</h2>\n"
         guard !groups.isEmpty else { return s + "<p class=\"empty\">None.</p></section>\n" }
-        s += "<div class=\"table\"><table><thead><tr><th>Status</th><th class=\"n\">Orders</th><th class=\"n\">Share</th><th class=\"n hide-narrow\">Gross</th></tr></thead><tbody>\n"
+        s +=
+            "<div class=\"table\"><table><thead><tr><th>Status</th><th class=\"n\">Orders</th><th class=\"n\">Share</th><th class=\"n hide-narrow\">Gross</th></tr></thead><tbody>\n"
         for g in groups.sorted(by: { $0.orders > $1.orders }) {
             let share = total > 0 ? Double(g.orders) / Double(total) : nil
             s += "<tr><td>\(escape(g.keys[0].label))</td><td class=\"n\">\(count(g.orders))</td>"
-            s += "<td class=\"n\">\(StatsOutput.percent(share))</td><td class=\"n hide-narrow\">\(money(g.gross, g.currency))</td></tr>\n"
+            s +=
+                "<td class=\"n\">\(StatsOutput.percent(share))</td><td class=\"n hide-narrow\">\(money(g.gross, g.currency))</td></tr>\n"
         }
         return s + "</tbody></table></div></section>\n"
     }
 
     static func monthTable(_ months: [StatsGroup], currency c: Currency) -> String {
         var s = "<section><h2>Month by month: lead times and rates</h2>\n"
-        s += "<div class=\"table\"><table><thead><tr><th>Month</th><th class=\"n\">Orders</th><th class=\"n\">Net \(c.code)</th><th class=\"n hide-narrow\">Avg order</th>"
-        s += "<th class=\"n\">Cancelled</th><th class=\"n hide-narrow\">Returned</th><th class=\"n\">Days to ship</th><th class=\"n hide-narrow\">Days to deliver</th></tr></thead><tbody>\n"
+        s +=
+            "<div class=\"table\"><table><thead><tr><th>Month</th><th class=\"n\">Orders</th><th class=\"n\">Net \(c.code)</th><th class=\"n hide-narrow\">Avg order</th>"
+        s +=
+            "<th class=\"n\">Cancelled</th><th class=\"n hide-narrow\">Returned</th><th class=\"n\">Days to ship</th><th class=\"n hide-narrow\">Days to deliver</th></tr></thead><tbody>\n"
         for g in months {
-            s += "<tr><td class=\"month\">\(escape(g.keys[0].label))</td><td class=\"n\">\(count(g.orders))</td><td class=\"n\">\(money(g.net, c))</td>"
+            s +=
+                "<tr><td class=\"month\">\(escape(g.keys[0].label))</td><td class=\"n\">\(count(g.orders))</td><td class=\"n\">\(money(g.net, c))</td>"
             s += "<td class=\"n hide-narrow\">\(g.averageOrder.map { money($0, c) } ?? "–")</td>"
-            s += "<td class=\"n\">\(StatsOutput.percent(g.cancellationRate))</td><td class=\"n hide-narrow\">\(StatsOutput.percent(g.returnRate))</td>"
-            s += "<td class=\"n lead\">\(escape(lead(g.shipLead)))</td><td class=\"n lead hide-narrow\">\(escape(lead(g.deliveryLead)))</td></tr>\n"
+            s +=
+                "<td class=\"n\">\(StatsOutput.percent(g.cancellationRate))</td><td class=\"n hide-narrow\">\(StatsOutput.percent(g.returnRate))</td>"
+            s +=
+                "<td class=\"n lead\">\(escape(lead(g.shipLead)))</td><td class=\"n lead hide-narrow\">\(escape(lead(g.deliveryLead)))</td></tr>\n"
         }
         return s + "</tbody></table></div></section>\n"
     }

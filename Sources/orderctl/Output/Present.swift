@@ -22,37 +22,51 @@ enum Present {
         ]
     }
 
-    static let productCSVHeader = ["sku", "name", "price", "currency", "track_stock", "on_hand", "reserved", "available", "reorder_at", "active"]
+    static let productCSVHeader = [
+        "sku", "name", "price", "currency", "track_stock", "on_hand", "reserved", "available", "reorder_at", "active",
+    ]
 
     static func csvRow(_ p: Product) -> [String] {
-        [p.sku, p.name, p.price.decimalString, p.price.currency.code, p.tracksStock ? "1" : "0",
-         p.tracksStock ? String(p.onHand) : "", p.tracksStock ? String(p.reserved) : "",
-         p.available.map(String.init) ?? "", p.reorderAt.map(String.init) ?? "", p.active ? "1" : "0"]
+        [
+            p.sku, p.name, p.price.decimalString, p.price.currency.code, p.tracksStock ? "1" : "0",
+            p.tracksStock ? String(p.onHand) : "", p.tracksStock ? String(p.reserved) : "",
+            p.available.map(String.init) ?? "", p.reorderAt.map(String.init) ?? "", p.active ? "1" : "0",
+        ]
     }
 
     static func productTable(_ products: [Product]) -> Table {
-        var t = Table([.init(title: "SKU"), .init(title: "NAME", flexible: true), .init(title: "PRICE", align: .right),
-                       .init(title: "ON HAND", align: .right), .init(title: "RESERVED", align: .right),
-                       .init(title: "AVAILABLE", align: .right), .init(title: "REORDER AT", align: .right), .init(title: "")])
+        var t = Table([
+            .init(title: "SKU"), .init(title: "NAME", flexible: true), .init(title: "PRICE", align: .right),
+            .init(title: "ON HAND", align: .right), .init(title: "RESERVED", align: .right),
+            .init(title: "AVAILABLE", align: .right), .init(title: "REORDER AT", align: .right), .init(title: ""),
+        ])
         for p in products {
             var flags: [String] = []
             if p.isLow { flags.append("low") }
             if !p.active { flags.append("discontinued") }
-            t.add([p.sku, p.name, p.price.decimalString, p.tracksStock ? String(p.onHand) : "-",
-                   p.tracksStock ? String(p.reserved) : "-", p.available.map(String.init) ?? "-",
-                   p.reorderAt.map(String.init) ?? "", flags.joined(separator: ",")])
+            t.add([
+                p.sku, p.name, p.price.decimalString, p.tracksStock ? String(p.onHand) : "-",
+                p.tracksStock ? String(p.reserved) : "-", p.available.map(String.init) ?? "-",
+                p.reorderAt.map(String.init) ?? "", flags.joined(separator: ","),
+            ])
         }
         t.stylers[7] = { Terminal.style($0, .red) }
         return t
     }
 
-    static func productDetail(_ p: Product, moves: [StockMove], reservations: [(ref: String, reserved: Int64, backordered: Int64)], zone: TimeZone) -> String {
+    static func productDetail(
+        _ p: Product, moves: [StockMove], reservations: [(ref: String, reserved: Int64, backordered: Int64)],
+        zone: TimeZone
+    ) -> String {
         var out: [String] = []
-        out.append(Terminal.style("Product \(p.sku)", .bold) + (p.active ? "" : "  " + Terminal.style("discontinued", .red)))
+        out.append(
+            Terminal.style("Product \(p.sku)", .bold) + (p.active ? "" : "  " + Terminal.style("discontinued", .red)))
         out.append("Name:       \(p.name)")
         out.append("Price:      \(p.price)")
         if p.tracksStock {
-            out.append("Stock:      \(p.onHand) on hand, \(p.reserved) reserved, \(p.available ?? 0) available" + (p.isLow ? "  " + Terminal.style("LOW", .red) : ""))
+            out.append(
+                "Stock:      \(p.onHand) on hand, \(p.reserved) reserved, \(p.available ?? 0) available"
+                    + (p.isLow ? "  " + Terminal.style("LOW", .red) : ""))
             out.append("Reorder at: \(p.reorderAt.map(String.init) ?? "not set")")
         } else {
             out.append("Stock:      not tracked")
@@ -61,14 +75,17 @@ enum Present {
             out.append("")
             out.append(Terminal.style("Held by orders", .bold))
             for r in reservations {
-                out.append("  \(r.ref): \(r.reserved) reserved" + (r.backordered > 0 ? ", \(r.backordered) backordered" : ""))
+                out.append(
+                    "  \(r.ref): \(r.reserved) reserved" + (r.backordered > 0 ? ", \(r.backordered) backordered" : ""))
             }
         }
         if !moves.isEmpty {
             out.append("")
             out.append(Terminal.style("Stock moves (newest first)", .bold))
-            var t = Table([.init(title: "WHEN"), .init(title: "KIND"), .init(title: "CHANGE", align: .right),
-                           .init(title: "ON HAND", align: .right), .init(title: "NOTE", flexible: true)])
+            var t = Table([
+                .init(title: "WHEN"), .init(title: "KIND"), .init(title: "CHANGE", align: .right),
+                .init(title: "ON HAND", align: .right), .init(title: "NOTE", flexible: true),
+            ])
             for m in moves {
                 let note = [m.orderRef.map { "order \($0)" }, m.note].compactMap { $0 }.joined(separator: ": ")
                 t.add([time(m.at, zone), m.kind, m.delta > 0 ? "+\(m.delta)" : String(m.delta), String(m.onHand), note])
@@ -81,9 +98,12 @@ enum Present {
     // MARK: customers
 
     static func json(_ c: Customer) -> JSONObject {
-        ["id": c.id, "name": c.name, "email": orNull(c.email), "phone": orNull(c.phone), "country": orNull(c.country), "region": orNull(c.region),
-         "address": orNull(c.address), "note": orNull(c.note), "created_at": Instant.format(c.createdAt),
-         "external_ref": orNull(c.externalRef)]
+        [
+            "id": c.id, "name": c.name, "email": orNull(c.email), "phone": orNull(c.phone),
+            "country": orNull(c.country), "region": orNull(c.region),
+            "address": orNull(c.address), "note": orNull(c.note), "created_at": Instant.format(c.createdAt),
+            "external_ref": orNull(c.externalRef),
+        ]
     }
 
     static func json(_ s: CustomerSummary) -> JSONObject {
@@ -95,22 +115,31 @@ enum Present {
         return d
     }
 
-    static let customerCSVHeader = ["id", "name", "email", "phone", "country", "order_count", "total_spent", "currency", "last_order_at"]
+    static let customerCSVHeader = [
+        "id", "name", "email", "phone", "country", "order_count", "total_spent", "currency", "last_order_at",
+    ]
 
     static func csvRow(_ s: CustomerSummary) -> [String] {
         let c = s.customer
-        return [String(c.id), c.name, c.email ?? "", c.phone ?? "", c.country ?? "", String(s.orderCount),
-                s.totalSpent.decimalString, s.totalSpent.currency.code, s.lastOrderAt.map(Instant.format) ?? ""]
+        return [
+            String(c.id), c.name, c.email ?? "", c.phone ?? "", c.country ?? "", String(s.orderCount),
+            s.totalSpent.decimalString, s.totalSpent.currency.code, s.lastOrderAt.map(Instant.format) ?? "",
+        ]
     }
 
     static func customerTable(_ list: [CustomerSummary], zone: TimeZone) -> Table {
-        var t = Table([.init(title: "ID", align: .right), .init(title: "NAME", flexible: true), .init(title: "EMAIL", flexible: true),
-                       .init(title: "COUNTRY"), .init(title: "ORDERS", align: .right), .init(title: "SPENT", align: .right),
-                       .init(title: "LAST ORDER")])
+        var t = Table([
+            .init(title: "ID", align: .right), .init(title: "NAME", flexible: true),
+            .init(title: "EMAIL", flexible: true),
+            .init(title: "COUNTRY"), .init(title: "ORDERS", align: .right), .init(title: "SPENT", align: .right),
+            .init(title: "LAST ORDER"),
+        ])
         for s in list {
-            t.add([String(s.customer.id), s.customer.name, s.customer.email ?? "", s.customer.country ?? "",
-                   String(s.orderCount), s.totalSpent.decimalString,
-                   s.lastOrderAt.map { LocalDate($0, in: zone).iso } ?? ""])
+            t.add([
+                String(s.customer.id), s.customer.name, s.customer.email ?? "", s.customer.country ?? "",
+                String(s.orderCount), s.totalSpent.decimalString,
+                s.lastOrderAt.map { LocalDate($0, in: zone).iso } ?? "",
+            ])
         }
         return t
     }
@@ -118,20 +147,27 @@ enum Present {
     // MARK: orders
 
     static func json(_ o: OrderSummary) -> JSONObject {
-        ["ref": o.ref, "placed_at": Instant.format(o.placedAt), "customer_id": o.customerID, "customer": o.customerName,
-         "customer_email": orNull(o.customerEmail), "status": o.status, "payment_status": o.paymentStatus,
-         "fulfilment_status": o.fulfilmentStatus, "channel": o.channel, "shipping": o.shipping.rawValue,
-         "class": o.orderClass, "items": o.itemCount, "line_count": o.lineCount, "total": o.total.decimalString,
-         "currency": o.total.currency.code, "due": orNull(o.dueDate?.iso), "flag": orNull(o.flag)]
+        [
+            "ref": o.ref, "placed_at": Instant.format(o.placedAt), "customer_id": o.customerID,
+            "customer": o.customerName,
+            "customer_email": orNull(o.customerEmail), "status": o.status, "payment_status": o.paymentStatus,
+            "fulfilment_status": o.fulfilmentStatus, "channel": o.channel, "shipping": o.shipping.rawValue,
+            "class": o.orderClass, "items": o.itemCount, "line_count": o.lineCount, "total": o.total.decimalString,
+            "currency": o.total.currency.code, "due": orNull(o.dueDate?.iso), "flag": orNull(o.flag),
+        ]
     }
 
-    static let orderCSVHeader = ["ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
-                                 "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due", "flag"]
+    static let orderCSVHeader = [
+        "ref", "placed_at", "customer_id", "customer", "customer_email", "status", "payment_status",
+        "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due", "flag",
+    ]
 
     static func csvRow(_ o: OrderSummary) -> [String] {
-        [o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "", o.status,
-         o.paymentStatus, o.fulfilmentStatus, o.channel, o.shipping.rawValue, o.orderClass, String(o.itemCount),
-         String(o.lineCount), o.total.decimalString, o.total.currency.code, o.dueDate?.iso ?? "", o.flag ?? ""]
+        [
+            o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "", o.status,
+            o.paymentStatus, o.fulfilmentStatus, o.channel, o.shipping.rawValue, o.orderClass, String(o.itemCount),
+            String(o.lineCount), o.total.decimalString, o.total.currency.code, o.dueDate?.iso ?? "", o.flag ?? "",
+        ]
     }
 
     /// "no rule matched (tried a, b)" as "no rule matched; tried a, b": no parentheses
@@ -144,15 +180,21 @@ enum Present {
     static func orderTable(_ list: [OrderSummary], zone: TimeZone, today: LocalDate) -> Table {
         // On a narrow terminal (80 columns) the time goes first, then CLASS, ITEMS and
         // PAYMENT (show has them all).
-        var t = Table([.init(title: "REF"), .init(title: "PLACED", shorten: { String($0.prefix(10)) }), .init(title: "CUSTOMER", flexible: true),
-                       .init(title: "STATUS"), .init(title: "PAYMENT", dropPriority: 3), .init(title: "CLASS", dropPriority: 1),
-                       .init(title: "ITEMS", align: .right, dropPriority: 2),
-                       .init(title: "TOTAL", align: .right), .init(title: "DUE"), .init(title: "FLAG", flexible: true)])
+        var t = Table([
+            .init(title: "REF"), .init(title: "PLACED", shorten: { String($0.prefix(10)) }),
+            .init(title: "CUSTOMER", flexible: true),
+            .init(title: "STATUS"), .init(title: "PAYMENT", dropPriority: 3), .init(title: "CLASS", dropPriority: 1),
+            .init(title: "ITEMS", align: .right, dropPriority: 2),
+            .init(title: "TOTAL", align: .right), .init(title: "DUE"), .init(title: "FLAG", flexible: true),
+        ])
         for o in list {
             var due = o.dueDate?.iso ?? ""
             if let d = o.dueDate, d < today, OrderStatus.open.map(\.rawValue).contains(o.status) { due += " overdue" }
-            t.add([o.ref, time(o.placedAt, zone), o.customerName, o.status, o.paymentStatus, o.orderClass, String(o.itemCount),
-                   o.total.decimalString, due, o.flag.map { "! " + $0 } ?? ""])
+            t.add([
+                o.ref, time(o.placedAt, zone), o.customerName, o.status, o.paymentStatus, o.orderClass,
+                String(o.itemCount),
+                o.total.decimalString, due, o.flag.map { "! " + $0 } ?? "",
+            ])
         }
         t.stylers[3] = Terminal.statusStyle
         t.stylers[4] = Terminal.statusStyle
@@ -166,15 +208,21 @@ enum Present {
     static func eta(_ p: DeliveryPrediction) -> JSONObject {
         func dates(_ d: DeliveryPrediction.Dates?) -> any JSONEncodable {
             guard let d else { return JSONNull() }
-            return ["expected": Instant.format(d.expected), "low": Instant.format(d.low), "high": Instant.format(d.high)] as JSONObject
+            return [
+                "expected": Instant.format(d.expected), "low": Instant.format(d.low), "high": Instant.format(d.high),
+            ] as JSONObject
         }
-        return ["ship": dates(p.ship), "delivery": dates(p.delivery), "group": orNull(p.group), "group_size": p.groupSize,
-                "note": orNull(p.note ?? p.late)]
+        return [
+            "ship": dates(p.ship), "delivery": dates(p.delivery), "group": orNull(p.group), "group_size": p.groupSize,
+            "note": orNull(p.note ?? p.late),
+        ]
     }
 
     /// `Mon 11-30` with the range when it spans days: `Mon 11-30 (11-29..12-02)`.
     static func etaCell(_ d: DeliveryPrediction.Dates, _ zone: TimeZone) -> String {
-        let e = LocalDate(d.expected, in: zone), lo = LocalDate(d.low, in: zone), hi = LocalDate(d.high, in: zone)
+        let e = LocalDate(d.expected, in: zone)
+        let lo = LocalDate(d.low, in: zone)
+        let hi = LocalDate(d.high, in: zone)
         func md(_ x: LocalDate) -> String { String(x.iso.dropFirst(5)) }
         return "\(e.weekdayName) \(md(e))" + (lo == hi ? "" : " (\(md(lo))..\(md(hi)))")
     }
@@ -183,14 +231,17 @@ enum Present {
     static func etaLines(_ p: DeliveryPrediction, zone: TimeZone) -> String {
         func line(_ label: String, _ d: DeliveryPrediction.Dates) -> String {
             let e = LocalDate(d.expected, in: zone)
-            return "\(label)\(e.weekdayName) \(e.iso) (80% range \(LocalDate(d.low, in: zone).iso) to \(LocalDate(d.high, in: zone).iso))"
+            return
+                "\(label)\(e.weekdayName) \(e.iso) (80% range \(LocalDate(d.low, in: zone).iso) to \(LocalDate(d.high, in: zone).iso))"
         }
         var lines: [String] = []
         if let note = p.note { return "ETA:       \(note)" }
         if let s = p.ship { lines.append(line("Ships:     ", s)) }
         if let d = p.delivery { lines.append(line("Arrives:   ", d)) }
         if let late = p.late { lines.append("           (\(late))") }
-        if let g = p.group { lines.append("           learned from the newest \(p.groupSize) delivered orders \(g) (orderctl predict)") }
+        if let g = p.group {
+            lines.append("           learned from the newest \(p.groupSize) delivered orders \(g) (orderctl predict)")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -201,9 +252,13 @@ enum Present {
         o["note"] = orNull(d.note)
         o["customer_details"] = json(d.customer)
         o["lines"] = d.lines.map { l -> JSONObject in
-            ["line": l.lineNo, "sku": l.sku, "name": l.name, "quantity": l.quantity, "unit_price": l.unitPrice.decimalString,
-             "line_total": l.lineTotal.decimalString, "currency": cur, "price_source": l.priceOverridden ? "override" : "catalog",
-             "reserved": l.reserved, "backordered": l.backordered, "shipped": l.shipped, "returned": l.returned]
+            [
+                "line": l.lineNo, "sku": l.sku, "name": l.name, "quantity": l.quantity,
+                "unit_price": l.unitPrice.decimalString,
+                "line_total": l.lineTotal.decimalString, "currency": cur,
+                "price_source": l.priceOverridden ? "override" : "catalog",
+                "reserved": l.reserved, "backordered": l.backordered, "shipped": l.shipped, "returned": l.returned,
+            ]
         }
         o["reserved"] = d.reservedUnits
         o["backordered"] = d.backorderedUnits
@@ -215,32 +270,43 @@ enum Present {
         o["balance_due"] = d.balanceDue.decimalString
         o["cancel_reason"] = orNull(d.closedReason)
         o["held_from"] = orNull(d.heldFrom)
-        o["owed_back"] = (d.summary.status == "cancelled" ? d.paid - d.refunded : Money.zero(d.paid.currency)).decimalString
+        o["owed_back"] =
+            (d.summary.status == "cancelled" ? d.paid - d.refunded : Money.zero(d.paid.currency)).decimalString
         o["shipments"] = d.shipments.map { sh -> JSONObject in
-            ["carrier": orNull(sh.carrier), "tracking": orNull(sh.tracking), "tracking_url": orNull(sh.trackingURL),
-             "shipped_at": Instant.format(sh.shippedAt), "delivered_at": orNull(sh.deliveredAt.map(Instant.format)),
-             "lines": sh.lines.map { l -> JSONObject in ["sku": l.sku, "quantity": l.quantity] }]
+            [
+                "carrier": orNull(sh.carrier), "tracking": orNull(sh.tracking), "tracking_url": orNull(sh.trackingURL),
+                "shipped_at": Instant.format(sh.shippedAt), "delivered_at": orNull(sh.deliveredAt.map(Instant.format)),
+                "lines": sh.lines.map { l -> JSONObject in ["sku": l.sku, "quantity": l.quantity] },
+            ]
         }
         o["payments"] = d.payments.map { p -> JSONObject in
-            ["kind": p.kind, "amount": p.amount.decimalString, "currency": p.amount.currency.code, "method": orNull(p.method),
-             "reason": orNull(p.reason), "at": Instant.format(p.at)]
+            [
+                "kind": p.kind, "amount": p.amount.decimalString, "currency": p.amount.currency.code,
+                "method": orNull(p.method),
+                "reason": orNull(p.reason), "at": Instant.format(p.at),
+            ]
         }
         return o
     }
 
     static func json(_ e: OrderEvent) -> JSONObject {
-        ["seq": e.seq, "at": Instant.format(e.at), "kind": e.kind, "old": orNull(e.oldValue), "new": orNull(e.newValue), "detail": orNull(e.detail)]
+        [
+            "seq": e.seq, "at": Instant.format(e.at), "kind": e.kind, "old": orNull(e.oldValue),
+            "new": orNull(e.newValue), "detail": orNull(e.detail),
+        ]
     }
 
     static func historyTable(_ events: [OrderEvent], zone: TimeZone) -> Table {
-        var t = Table([.init(title: "#", align: .right), .init(title: "WHEN"), .init(title: "EVENT"),
-                       .init(title: "CHANGE", flexible: true), .init(title: "DETAIL", flexible: true)])
+        var t = Table([
+            .init(title: "#", align: .right), .init(title: "WHEN"), .init(title: "EVENT"),
+            .init(title: "CHANGE", flexible: true), .init(title: "DETAIL", flexible: true),
+        ])
         for e in events {
             let change: String
             switch (e.oldValue, e.newValue) {
-            case let (old?, new?): change = "\(old) -> \(new)"
-            case let (nil, new?): change = new
-            case let (old?, nil): change = "\(old) -> (none)"
+            case (let old?, let new?): change = "\(old) -> \(new)"
+            case (nil, let new?): change = new
+            case (let old?, nil): change = "\(old) -> (none)"
             default: change = ""
             }
             t.add([String(e.seq), time(e.at, zone), e.kind, change, e.detail ?? ""])
@@ -252,11 +318,15 @@ enum Present {
         var out: [String] = [Terminal.style("Lifecycle: what each action does, from which statuses", .bold)]
         let width = Lifecycle.table.map { $0.action.rawValue.count }.max() ?? 0
         for tr in Lifecycle.table {
-            let from = tr.from.count == OrderStatus.allCases.count ? "any status" : tr.from.map(\.rawValue).joined(separator: ", ")
+            let from =
+                tr.from.count == OrderStatus.allCases.count
+                ? "any status" : tr.from.map(\.rawValue).joined(separator: ", ")
             let name = tr.action.rawValue + String(repeating: " ", count: width - tr.action.rawValue.count)
             out.append("  " + Terminal.style(name, .cyan) + "  from \(from)")
             out.append("  " + String(repeating: " ", count: width) + "  to   \(tr.to)")
-            if !tr.guardText.isEmpty { out.append("  " + String(repeating: " ", count: width) + "  rule \(tr.guardText)") }
+            if !tr.guardText.isEmpty {
+                out.append("  " + String(repeating: " ", count: width) + "  rule \(tr.guardText)")
+            }
         }
         out.append("")
         out.append(Terminal.style("Payment status follows the money:", .bold))
@@ -270,8 +340,10 @@ enum Present {
     static func orderDetail(_ d: OrderDetail, zone: TimeZone, today: LocalDate, history: Bool = true) -> String {
         let s = d.summary
         var out: [String] = []
-        out.append(Terminal.style("Order \(s.ref)", .bold) + "  " + Terminal.statusStyle(s.status)
-                   + "  payment " + Terminal.statusStyle(s.paymentStatus) + "  fulfilment " + Terminal.statusStyle(s.fulfilmentStatus))
+        out.append(
+            Terminal.style("Order \(s.ref)", .bold) + "  " + Terminal.statusStyle(s.status)
+                + "  payment " + Terminal.statusStyle(s.paymentStatus) + "  fulfilment "
+                + Terminal.statusStyle(s.fulfilmentStatus))
         var customer = "\(d.customer.name) (#\(d.customer.id)"
         if let e = d.customer.email { customer += ", \(e)" }
         if let c = d.customer.country { customer += ", \(c)" }
@@ -281,29 +353,41 @@ enum Present {
             let days = today.days(until: due)
             let when = days == 0 ? "today" : days == 1 ? "tomorrow" : days > 0 ? "in \(days) days" : "\(-days) days ago"
             let overdue = days < 0 && OrderStatus.open.map(\.rawValue).contains(s.status)
-            out.append("Due:       \(due.iso) (\(due.weekdayName), \(when))" + (overdue ? "  " + Terminal.style("OVERDUE", .red) : ""))
+            out.append(
+                "Due:       \(due.iso) (\(due.weekdayName), \(when))"
+                    + (overdue ? "  " + Terminal.style("OVERDUE", .red) : ""))
         }
         out.append("Class:     " + Terminal.style(s.orderClass, .cyan) + " (\(Self.unnested(d.classReason)))")
         if let note = d.note { out.append("Note:      " + note) }
         out.append("")
-        var t = Table([.init(title: "#", align: .right), .init(title: "SKU"), .init(title: "NAME", flexible: true),
-                       .init(title: "QTY", align: .right), .init(title: "PRICE", align: .right),
-                       .init(title: "TOTAL", align: .right), .init(title: "STOCK")])
+        var t = Table([
+            .init(title: "#", align: .right), .init(title: "SKU"), .init(title: "NAME", flexible: true),
+            .init(title: "QTY", align: .right), .init(title: "PRICE", align: .right),
+            .init(title: "TOTAL", align: .right), .init(title: "STOCK"),
+        ])
         for l in d.lines {
             var stock: [String] = []
             if l.reserved > 0 { stock.append("\(l.reserved) reserved") }
             if l.backordered > 0 { stock.append("\(l.backordered) backordered") }
             if l.shipped > 0 { stock.append("\(l.shipped) shipped") }
             if l.returned > 0 { stock.append("\(l.returned) returned") }
-            t.add([String(l.lineNo), l.sku, l.name, String(l.quantity),
-                   l.unitPrice.decimalString + (l.priceOverridden ? "*" : ""), l.lineTotal.decimalString,
-                   stock.joined(separator: ", ")])
+            t.add([
+                String(l.lineNo), l.sku, l.name, String(l.quantity),
+                l.unitPrice.decimalString + (l.priceOverridden ? "*" : ""), l.lineTotal.decimalString,
+                stock.joined(separator: ", "),
+            ])
         }
         out.append(t.render())
-        out.append("Total:     " + Terminal.style(s.total.description, .bold) + "  (\(plural(Int(s.itemCount), "unit")) in \(plural(d.lines.count, "line")))")
-        if d.lines.contains(where: \.priceOverridden) { out.append("           * price given on the order, not the catalog's") }
+        out.append(
+            "Total:     " + Terminal.style(s.total.description, .bold)
+                + "  (\(plural(Int(s.itemCount), "unit")) in \(plural(d.lines.count, "line")))")
+        if d.lines.contains(where: \.priceOverridden) {
+            out.append("           * price given on the order, not the catalog's")
+        }
         if d.reservedUnits > 0 || d.backorderedUnits > 0 {
-            out.append("Stock:     \(plural(Int(d.reservedUnits), "unit")) reserved" + (d.backorderedUnits > 0 ? ", \(d.backorderedUnits) backordered" : ""))
+            out.append(
+                "Stock:     \(plural(Int(d.reservedUnits), "unit")) reserved"
+                    + (d.backorderedUnits > 0 ? ", \(d.backorderedUnits) backordered" : ""))
         }
         if d.paid.minor > 0 || d.refunded.minor > 0 {
             var money = "Paid:      \(d.paid)"
@@ -314,14 +398,20 @@ enum Present {
         if let reason = d.closedReason {
             out.append("Cancelled: \(reason)")
             let owedBack = d.paid - d.refunded
-            if owedBack.minor > 0 { out.append("Owed back: " + Terminal.style(owedBack.description, .red) + " (orderctl refund \(s.ref) --amount \(owedBack.decimalString))") }
+            if owedBack.minor > 0 {
+                out.append(
+                    "Owed back: " + Terminal.style(owedBack.description, .red)
+                        + " (orderctl refund \(s.ref) --amount \(owedBack.decimalString))")
+            }
         }
         if let flag = s.flag { out.append("Flag:      " + Terminal.style("! " + flag, .red)) }
         if !d.shipments.isEmpty {
             out.append("")
             out.append(Terminal.style("Shipments", .bold))
             for (i, sh) in d.shipments.enumerated() {
-                var line = "  \(i + 1). \(time(sh.shippedAt, zone))  " + sh.lines.map { "\($0.sku) x\($0.quantity)" }.joined(separator: ", ")
+                var line =
+                    "  \(i + 1). \(time(sh.shippedAt, zone))  "
+                    + sh.lines.map { "\($0.sku) x\($0.quantity)" }.joined(separator: ", ")
                 if let c = sh.carrier { line += "  via \(c)" + (sh.tracking.map { " \($0)" } ?? "") }
                 if let at = sh.deliveredAt { line += "  delivered \(time(at, zone))" }
                 out.append(line)
@@ -333,7 +423,9 @@ enum Present {
             out.append(Terminal.style("Payments", .bold))
             for p in d.payments {
                 let extra = [p.method.map { "by \($0)" }, p.reason].compactMap { $0 }.joined(separator: ", ")
-                out.append("  \(time(p.at, zone))  \(p.kind == "refund" ? "refund " : "payment") \(p.amount)" + (extra.isEmpty ? "" : "  (\(extra))"))
+                out.append(
+                    "  \(time(p.at, zone))  \(p.kind == "refund" ? "refund " : "payment") \(p.amount)"
+                        + (extra.isEmpty ? "" : "  (\(extra))"))
             }
         }
         if history {
@@ -341,8 +433,11 @@ enum Present {
             out.append(Terminal.style("History", .bold))
             for e in d.events {
                 var line = "  \(time(e.at, zone))  \(e.kind)"
-                if let old = e.oldValue, let new = e.newValue { line += ": \(old) -> \(new)" }
-                else if let new = e.newValue { line += ": \(new)" }
+                if let old = e.oldValue, let new = e.newValue {
+                    line += ": \(old) -> \(new)"
+                } else if let new = e.newValue {
+                    line += ": \(new)"
+                }
                 if let detail = e.detail { line += " (\(unnested(detail)))" }
                 out.append(line)
             }

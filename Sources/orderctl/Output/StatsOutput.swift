@@ -38,11 +38,13 @@ enum StatsOutput {
     }
 
     static func metricFields(_ g: StatsGroup) -> [String] {
-        [g.currency.code, String(g.orders), String(g.cancelled), String(g.units), money(g.gross, g.currency),
-         money(g.refunds, g.currency), money(g.net, g.currency), g.averageOrder.map { money($0, g.currency) } ?? "",
-         fraction(g.cancellationRate), fraction(g.returnRate),
-         g.shipLead.median.map(String.init) ?? "", g.shipLead.p90.map(String.init) ?? "",
-         g.deliveryLead.median.map(String.init) ?? "", g.deliveryLead.p90.map(String.init) ?? ""]
+        [
+            g.currency.code, String(g.orders), String(g.cancelled), String(g.units), money(g.gross, g.currency),
+            money(g.refunds, g.currency), money(g.net, g.currency), g.averageOrder.map { money($0, g.currency) } ?? "",
+            fraction(g.cancellationRate), fraction(g.returnRate),
+            g.shipLead.median.map(String.init) ?? "", g.shipLead.p90.map(String.init) ?? "",
+            g.deliveryLead.median.map(String.init) ?? "", g.deliveryLead.p90.map(String.init) ?? "",
+        ]
     }
 
     static func csv(_ r: StatsReport, totals: Bool) {
@@ -61,7 +63,8 @@ enum StatsOutput {
     static func jsonGroup(_ g: StatsGroup, dims: [StatsDimension]) -> JSONObject {
         var o: JSONObject = [
             "currency": g.currency.code, "orders": g.orders, "cancelled": g.cancelled, "units": g.units,
-            "gross": money(g.gross, g.currency), "refunds": money(g.refunds, g.currency), "net": money(g.net, g.currency),
+            "gross": money(g.gross, g.currency), "refunds": money(g.refunds, g.currency),
+            "net": money(g.net, g.currency),
             "average_order": orNull(g.averageOrder.map { money($0, g.currency) }),
             "cancellation_rate": orNull(g.cancellationRate.map { JSONNumber(fraction($0)) }),
             "return_rate": orNull(g.returnRate.map { JSONNumber(fraction($0)) }),
@@ -118,23 +121,28 @@ enum StatsOutput {
     static func bar(_ value: Int64, max: Int64, width: Int) -> String {
         guard max > 0, value > 0, width > 0 else { return "" }
         let eighths = Int((Double(value) / Double(max) * Double(width * 8)).rounded())
-        let full = eighths / 8, rest = eighths % 8
+        let full = eighths / 8
+        let rest = eighths % 8
         let parts = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         return String(repeating: "█", count: full) + parts[rest]
     }
 
     static func table(_ r: StatsReport, width: Int?) -> String {
         let multiCurrency = Set(r.totals.map(\.currency.code)).count > 1
-        var columns: [Table.Column] = r.dimensions.map { Table.Column(title: $0.rawValue.uppercased(), flexible: !$0.isPeriod) }
+        var columns: [Table.Column] = r.dimensions.map {
+            Table.Column(title: $0.rawValue.uppercased(), flexible: !$0.isPeriod)
+        }
         if r.dimensions.isEmpty { columns.append(Table.Column(title: "")) }
         if multiCurrency { columns.append(Table.Column(title: "CUR")) }
         let metrics = ["ORDERS", "UNITS", "GROSS", "REFUNDS", "NET", "AVG", "CANC", "RET", "SHIP d", "DELIV d"]
         columns += metrics.map { Table.Column(title: $0, align: .right) }
         func cells(_ g: StatsGroup) -> [String] {
             var c = multiCurrency ? [g.currency.code] : []
-            c += [String(g.orders), String(g.units), money(g.gross, g.currency), money(g.refunds, g.currency),
-                  money(g.net, g.currency), g.averageOrder.map { money($0, g.currency) } ?? "–",
-                  percent(g.cancellationRate), percent(g.returnRate), leadDays(g.shipLead), leadDays(g.deliveryLead)]
+            c += [
+                String(g.orders), String(g.units), money(g.gross, g.currency), money(g.refunds, g.currency),
+                money(g.net, g.currency), g.averageOrder.map { money($0, g.currency) } ?? "–",
+                percent(g.cancellationRate), percent(g.returnRate), leadDays(g.shipLead), leadDays(g.deliveryLead),
+            ]
             return c
         }
         // Without a dimension the Total row is the whole report.
@@ -150,7 +158,9 @@ enum StatsOutput {
         let barWidth = max(4, min(24, (width ?? 100) - used - 2))
         if !r.dimensions.isEmpty {
             columns.append(Table.Column(title: ""))
-            rows = zip(rows, groups).map { row, g in row + [bar(g.net, max: netMax[g.currency.code] ?? 0, width: barWidth)] }
+            rows = zip(rows, groups).map { row, g in
+                row + [bar(g.net, max: netMax[g.currency.code] ?? 0, width: barWidth)]
+            }
         }
         var table = Table(columns)
         for row in rows { table.add(row) }

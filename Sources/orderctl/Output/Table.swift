@@ -30,7 +30,9 @@ struct Table {
         var columns = self.columns
         var cells = rows.map { $0.map(Self.oneLine) }
         func measure() -> [Int] {
-            columns.indices.map { i in max(Self.displayWidth(columns[i].title), cells.map { Self.displayWidth($0[i]) }.max() ?? 0) }
+            columns.indices.map { i in
+                max(Self.displayWidth(columns[i].title), cells.map { Self.displayWidth($0[i]) }.max() ?? 0)
+            }
         }
         var widths = measure()
         if let width {
@@ -42,7 +44,11 @@ struct Table {
                 func floor(_ i: Int) -> Int { least == nil ? 12 : max(4, Self.displayWidth(columns[i].title)) }
                 var over = overflow()
                 while over > 0 {
-                    guard let i = columns.indices.filter({ columns[$0].flexible && widths[$0] > floor($0) }).max(by: { widths[$0] < widths[$1] }) else { break }
+                    guard
+                        let i = columns.indices.filter({ columns[$0].flexible && widths[$0] > floor($0) }).max(by: {
+                            widths[$0] < widths[$1]
+                        })
+                    else { break }
                     let cut = min(over, widths[i] - floor(i))
                     widths[i] -= cut
                     over -= cut
@@ -53,21 +59,33 @@ struct Table {
             for i in columns.indices where overflow() > 0 {
                 guard let shorten = columns[i].shorten else { continue }
                 for r in cells.indices { cells[r][i] = shorten(cells[r][i]) }
-                widths = measure(); shrink()
+                widths = measure()
+                shrink()
             }
-            while overflow() > 0, let i = columns.indices.filter({ columns[$0].dropPriority != nil }).min(by: { columns[$0].dropPriority! < columns[$1].dropPriority! }) {
+            while overflow() > 0,
+                let i = columns.indices.filter({ columns[$0].dropPriority != nil }).min(by: {
+                    columns[$0].dropPriority! < columns[$1].dropPriority!
+                })
+            {
                 columns.remove(at: i)
                 for r in cells.indices { cells[r].remove(at: i) }
-                widths = measure(); shrink()
+                widths = measure()
+                shrink()
             }
             shrink(to: 0)
         }
         var stylers: [Int: (String) -> String] = [:]
         for (i, column) in columns.enumerated() {
-            if let original = self.columns.firstIndex(where: { $0.title == column.title }), let s = self.stylers[original] { stylers[i] = s }
+            if let original = self.columns.firstIndex(where: { $0.title == column.title }),
+                let s = self.stylers[original]
+            {
+                stylers[i] = s
+            }
         }
         var lines: [String] = []
-        let header = columns.indices.map { i in Self.pad(Self.truncate(columns[i].title, to: widths[i]), widths[i], columns[i].align) }
+        let header = columns.indices.map { i in
+            Self.pad(Self.truncate(columns[i].title, to: widths[i]), widths[i], columns[i].align)
+        }
         lines.append(Terminal.style(header.joined(separator: "  ").trimmingTrailingSpaces(), .bold))
         for row in cells {
             let parts = columns.indices.map { i -> String in
@@ -120,13 +138,19 @@ struct Table {
 
     static func charWidth(_ ch: Character) -> Int {
         guard let scalar = ch.unicodeScalars.first else { return 0 }
-        if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .control { return 0 }
-        if ch.unicodeScalars.count > 1 && ch.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation || $0 == "\u{FE0F}" }) { return 2 }
+        if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .control {
+            return 0
+        }
+        if ch.unicodeScalars.count > 1
+            && ch.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation || $0 == "\u{FE0F}" })
+        {
+            return 2
+        }
         if scalar.properties.isEmojiPresentation { return 2 }
         switch scalar.value {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-             0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+            0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+            0xFFE0...0xFFE6, 0x20000...0x3FFFD:
             return 2
         default:
             return 1
@@ -138,7 +162,9 @@ extension String {
     func trimmingTrailingSpaces() -> String {
         let bytes = utf8
         var end = bytes.endIndex
-        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") { end = bytes.index(before: end) }
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") {
+            end = bytes.index(before: end)
+        }
         return end == bytes.endIndex ? self : String(self[..<end])
     }
 }

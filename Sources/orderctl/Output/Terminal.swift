@@ -14,7 +14,9 @@ enum Terminal {
         case .always: useColor = true
         case .never: useColor = false
         case .auto:
-            useColor = stdoutIsTerminal && Environment.value("NO_COLOR").map(\.isEmpty) ?? true && Environment.value("TERM") != "dumb"
+            useColor =
+                stdoutIsTerminal && Environment.value("NO_COLOR").map(\.isEmpty) ?? true
+                && Environment.value("TERM") != "dumb"
         }
     }
 
@@ -51,7 +53,8 @@ enum Terminal {
         note("Warning: " + text)
     }
 
-    static let busyMessage = "the database is busy: another program has been writing to it for over 5 seconds; nothing was changed, try again"
+    static let busyMessage =
+        "the database is busy: another program has been writing to it for over 5 seconds; nothing was changed, try again"
 
     static func fail(_ message: String, code: Int32 = 1) -> Never {
         note("Error: " + message)
@@ -59,7 +62,14 @@ enum Terminal {
     }
 
     enum Style: String {
-        case bold = "1", dim = "2", red = "31", green = "32", yellow = "33", blue = "34", magenta = "35", cyan = "36"
+        case bold = "1"
+        case dim = "2"
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+        case blue = "34"
+        case magenta = "35"
+        case cyan = "36"
     }
 
     static func style(_ text: String, _ styles: Style...) -> String {

@@ -48,11 +48,18 @@ enum CSV {
         var bytes = Substring(text).utf8[...]
         if let first = bytes.first, first == 45 || first == 43 { bytes = bytes.dropFirst() }
         guard !bytes.isEmpty else { return false }
-        var seenDot = false, digitsAfterDot = 0, digits = 0
+        var seenDot = false
+        var digitsAfterDot = 0
+        var digits = 0
         for b in bytes {
-            if b >= 48 && b <= 57 { digits += 1; if seenDot { digitsAfterDot += 1 } }
-            else if b == 46 && !seenDot { seenDot = true }
-            else { return false }
+            if b >= 48 && b <= 57 {
+                digits += 1
+                if seenDot { digitsAfterDot += 1 }
+            } else if b == 46 && !seenDot {
+                seenDot = true
+            } else {
+                return false
+            }
         }
         return digits > 0 && (!seenDot || digitsAfterDot > 0)
     }
@@ -73,7 +80,8 @@ enum CSV {
     /// A record whose numbers are only those in `numbers` (export: amounts and
     /// quantities; a product named "2.5" stays as it is).
     static func record(_ fields: [String], numbers: Set<Int>) -> String {
-        fields.enumerated().map { field($0.element, number: numbers.contains($0.offset)) }.joined(separator: separator) + "\r\n"
+        fields.enumerated().map { field($0.element, number: numbers.contains($0.offset)) }.joined(separator: separator)
+            + "\r\n"
     }
 
     /// Streams a header and rows to stdout.
@@ -150,7 +158,10 @@ extension Bool: JSONEncodable {
 }
 extension Array: JSONEncodable where Element: JSONEncodable {
     func writeJSON(into out: inout String, indent: Int) {
-        if isEmpty { out += "[]"; return }
+        if isEmpty {
+            out += "[]"
+            return
+        }
         if indent < 0 {  // compact, for JSON Lines
             out += "["
             for (i, item) in enumerated() {
@@ -172,7 +183,10 @@ extension Array: JSONEncodable where Element: JSONEncodable {
 }
 extension Dictionary: JSONEncodable where Key == String, Value == any JSONEncodable {
     func writeJSON(into out: inout String, indent: Int) {
-        if isEmpty { out += "{}"; return }
+        if isEmpty {
+            out += "{}"
+            return
+        }
         if indent < 0 {  // compact, for JSON Lines
             out += "{"
             for (i, entry) in sorted(by: { $0.key < $1.key }).enumerated() {
