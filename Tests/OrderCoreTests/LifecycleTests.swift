@@ -49,7 +49,7 @@ enum LifecycleFixture {
         }
         let order = try store.order(ref)
         try #require(
-            order.summary.status == status.rawValue, "fixture did not reach \(status.rawValue)",
+            order.summary.status == status, "fixture did not reach \(status.rawValue)",
             sourceLocation: sourceLocation)
         return order
     }
@@ -235,7 +235,7 @@ struct TransitionTableTests {
                     #expect(expected == status)
                 }
                 #expect(
-                    after.summary.status == expected.rawValue,
+                    after.summary.status == expected,
                     "\(action.rawValue) from \(status.rawValue): \(result.message)")
                 // Something was recorded, and the history still verifies.
                 #expect(after.events.count > before.events.count)
@@ -268,22 +268,22 @@ struct TransitionTableTests {
         case .pay:
             #expect(after.paid.minor == before.paid.minor + 200, sourceLocation: sourceLocation)
             #expect(after.payments.last?.method == "transfer", sourceLocation: sourceLocation)
-            #expect(after.summary.paymentStatus == "partially_paid", sourceLocation: sourceLocation)
+            #expect(after.summary.paymentStatus == .partiallyPaid, sourceLocation: sourceLocation)
         case .refund:
             #expect(after.refunded.minor == before.refunded.minor + 50, sourceLocation: sourceLocation)
             #expect(after.paid == before.paid, sourceLocation: sourceLocation)
-            #expect(after.summary.paymentStatus == "partially_refunded", sourceLocation: sourceLocation)
+            #expect(after.summary.paymentStatus == .partiallyRefunded, sourceLocation: sourceLocation)
         case .returnItems:
             #expect(after.lines.map(\.returned) == [1, 0, 0], sourceLocation: sourceLocation)
             // One of six units back: partly returned, whether or not the rest has shipped.
-            #expect(after.summary.fulfilmentStatus == "partially_returned", sourceLocation: sourceLocation)
+            #expect(after.summary.fulfilmentStatus == .partiallyReturned, sourceLocation: sourceLocation)
             // A return moves no money by itself.
             #expect(after.payments == before.payments, sourceLocation: sourceLocation)
         case .ship:
             #expect(after.lines.map(\.shipped) == after.lines.map(\.quantity), sourceLocation: sourceLocation)
             #expect(after.lines.map(\.reserved) == [0, 0, 0], sourceLocation: sourceLocation)
             #expect(after.shipments.count == before.shipments.count + 1, sourceLocation: sourceLocation)
-            #expect(after.summary.fulfilmentStatus == "fulfilled", sourceLocation: sourceLocation)
+            #expect(after.summary.fulfilmentStatus == .fulfilled, sourceLocation: sourceLocation)
         case .deliver:
             #expect(after.shipments.allSatisfy { $0.deliveredAt == fixedNow }, sourceLocation: sourceLocation)
         case .cancel:
@@ -315,11 +315,11 @@ struct TransitionTableTests {
             try LifecycleFixture.drive(store, to: status)
             let held = try store.hold(LifecycleFixture.ref, reason: "address check")
             #expect(held.message == "on hold (address check)")
-            #expect(try store.order(LifecycleFixture.ref).heldFrom == status.rawValue)
+            #expect(try store.order(LifecycleFixture.ref).heldFrom == status)
             let released = try store.release(LifecycleFixture.ref)
             #expect(released.message == "released, \(status.rawValue) again")
             let order = try store.order(LifecycleFixture.ref)
-            #expect(order.summary.status == status.rawValue)
+            #expect(order.summary.status == status)
             #expect(order.heldFrom == nil)
             let statusEvents = order.events.filter { $0.kind == "status" }.suffix(2)
             #expect(statusEvents.map(\.oldValue) == [status.rawValue, "on_hold"])
@@ -335,8 +335,8 @@ struct TransitionTableTests {
             let r = try store.pay(LifecycleFixture.ref, amount: nil, method: nil)
             #expect(r.message == "paid 59.00 EUR, paid in full")
             let order = try store.order(LifecycleFixture.ref)
-            #expect(order.summary.status == "completed")
-            #expect(order.summary.paymentStatus == "paid")
+            #expect(order.summary.status == .completed)
+            #expect(order.summary.paymentStatus == .paid)
             #expect(order.events.suffix(3).map(\.kind) == ["paid", "payment", "status"])
             #expect(order.events.last?.oldValue == "delivered")
             #expect(order.events.last?.newValue == "completed")
@@ -349,7 +349,7 @@ struct TransitionTableTests {
             _ = try store.ship("P")
             let r = try store.deliver("P")
             #expect(r.message == "delivered")
-            #expect(try store.order("P").summary.status == "completed")
+            #expect(try store.order("P").summary.status == .completed)
         }
     }
 
@@ -357,7 +357,7 @@ struct TransitionTableTests {
     func zeroTotal() throws {
         try withStore { store throws in
             let order = try store.addOrder(draft(["TEE@0"], ref: "Z")).order
-            #expect(order.summary.paymentStatus == "paid")
+            #expect(order.summary.paymentStatus == .paid)
             try expectRefused(store, .refused(ref: "Z", action: "pay", reason: "it is already paid in full (0.00 EUR)"))
             {
                 _ = try store.pay("Z", amount: nil, method: nil)
@@ -414,7 +414,7 @@ struct LifecycleGuardTests {
             #expect(
                 try store.refund(ref, amount: "4.00", reason: "goodwill").message
                     == "refunded 4.00 EUR; 6.00 EUR paid and kept")
-            #expect(try store.order(ref).summary.paymentStatus == "partially_refunded")
+            #expect(try store.order(ref).summary.paymentStatus == .partiallyRefunded)
             try expectRefused(
                 store,
                 .refused(
@@ -424,7 +424,7 @@ struct LifecycleGuardTests {
             }
             _ = try store.refund(ref, amount: "6.00", reason: nil)
             let order = try store.order(ref)
-            #expect(order.summary.paymentStatus == "refunded")
+            #expect(order.summary.paymentStatus == .refunded)
             #expect(order.paid.minor == 1000)
             #expect(order.refunded.minor == 1000)
             #expect(order.payments.map(\.kind) == ["payment", "refund", "refund"])
@@ -480,7 +480,7 @@ struct LifecycleGuardTests {
                 _ = try store.returnItems(ref, items: ["MUG-01:1"], restock: true, reason: nil)
             }
             // The one shipped unit is back, five never shipped: partly returned.
-            #expect(try store.order(ref).summary.fulfilmentStatus == "partially_returned")
+            #expect(try store.order(ref).summary.fulfilmentStatus == .partiallyReturned)
         }
     }
 
@@ -584,7 +584,7 @@ struct LifecycleGuardTests {
             try store.changeStock("MUG-01", .add(3), note: "delivery")
             _ = try store.ship("B")
             let order = try store.order("B")
-            #expect(order.summary.status == "shipped")
+            #expect(order.summary.status == .shipped)
             #expect(order.lines[0].shipped == 7)
             #expect(order.lines[0].backordered == 0)
             #expect(order.lines[0].reserved == 0)
@@ -853,7 +853,7 @@ struct DerivedStatusTests {
             _ = try store.addOrder(draft(LifecycleFixture.items, ref: ref))
             func statuses() throws -> String {
                 let s = try store.order(ref).summary
-                return "\(s.status)/\(s.paymentStatus)/\(s.fulfilmentStatus)"
+                return "\(s.status.rawValue)/\(s.paymentStatus.rawValue)/\(s.fulfilmentStatus.rawValue)"
             }
             #expect(try statuses() == "pending/unpaid/unfulfilled")
             _ = try store.pay(ref, amount: "10", method: nil)
@@ -956,7 +956,7 @@ struct EditTests {
             )
 
             let order = try store.order(ref)
-            #expect(order.summary.status == "confirmed")
+            #expect(order.summary.status == .confirmed)
             #expect(order.lines.map(\.sku) == ["MUG-01", "TEE", "POSTER"])
             #expect(order.lines.map(\.quantity) == [4, 1, 1])
             #expect(order.lines.map(\.reserved) == [4, 0, 1])
@@ -1008,7 +1008,7 @@ struct EditTests {
             change.backorder = true
             _ = try store.edit(ref, change)
             let order = try store.order(ref)
-            #expect(order.summary.status == "on_hold")
+            #expect(order.summary.status == .onHold)
             #expect(order.lines[0].reserved == 5)
             #expect(order.lines[0].backordered == 2)
             #expect(try store.product("MUG-01").reserved == 5)
@@ -1036,7 +1036,7 @@ struct EditTests {
             let r = try store.edit(ref, change)
             #expect(
                 r.message == "edited: removed TEE; total 40.00 EUR; 20.00 EUR paid beyond the new total is owed back")
-            #expect(try store.order(ref).summary.paymentStatus == "paid")
+            #expect(try store.order(ref).summary.paymentStatus == .paid)
         }
     }
 }

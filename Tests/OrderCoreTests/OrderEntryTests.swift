@@ -15,7 +15,7 @@ struct OrderEntryTests {
             #expect(s.ref == "1001")
             #expect(s.customerName == "Ann")
             #expect(s.customerEmail == "ann@example.com")
-            #expect(s.status == "pending")
+            #expect(s.status == .pending)
             #expect(s.channel == "web")
             #expect(s.shipping == .standard)
             #expect(s.placedAt == fixedNow)

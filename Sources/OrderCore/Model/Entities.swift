@@ -89,9 +89,9 @@ public struct OrderSummary: Sendable, Equatable {
     public var customerID: Int64
     public var customerName: String
     public var customerEmail: String?
-    public var status: String
-    public var paymentStatus: String
-    public var fulfilmentStatus: String
+    public var status: OrderStatus
+    public var paymentStatus: PaymentStatus
+    public var fulfilmentStatus: FulfilmentStatus
     public var channel: String
     public var shipping: Shipping
     public var orderClass: String
@@ -115,7 +115,7 @@ public struct OrderDetail: Sendable, Equatable {
     public var paid: Money
     public var refunded: Money
     public var closedReason: String?
-    public var heldFrom: String?
+    public var heldFrom: OrderStatus?
     public var shipments: [Shipment]
     public var payments: [Payment]
 

@@ -273,7 +273,7 @@ extension OrderStore {
                         """, ref,
                         row: { r in
                             (
-                                r.string(0), OrderStatus(rawValue: r.string(1)) ?? .pending,
+                                r.string(0), try OrderStatus.stored(r.string(1)),
                                 Instant.parse(r.string(2)) ?? now,
                                 LeadQuery(
                                     country: r.optionalString(3), region: r.optionalString(4), shipping: r.string(5),

@@ -78,8 +78,6 @@ public struct Snooze: Sendable, Equatable {
 }
 
 extension OrderStore {
-    static let openStatusList = "'pending', 'confirmed', 'processing', 'on_hold'"
-
     /// Evaluates every enabled rule (or the ones named) and sorts out what the log says
     /// was shown already. At most `limit` reminders per rule are written out, the most
     /// pressing first; the rest are counted. Reads only; `record` marks what was delivered.
@@ -601,7 +599,7 @@ extension OrderStore {
                 """
                 SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
                   FROM orders o INDEXED BY orders_open_due
-                 WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date >= ? AND o.due_date <= ?
+                 WHERE o.due_date IS NOT NULL AND o.status IN (\(OrderStatus.awaitingShipment.sqlList)) AND o.due_date >= ? AND o.due_date <= ?
                 """, [today.iso, today.adding(days: within).iso],
                 due: "h.updated_at < :bat_ AND h.due_date >= :b1_ AND h.due_date <= :b2_"
             ) { r in
@@ -623,7 +621,7 @@ extension OrderStore {
                 """
                 SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
                   FROM orders o INDEXED BY orders_open_due
-                 WHERE o.due_date IS NOT NULL AND o.status IN (\(Self.openStatusList)) AND o.due_date < ?
+                 WHERE o.due_date IS NOT NULL AND o.status IN (\(OrderStatus.awaitingShipment.sqlList)) AND o.due_date < ?
                 """, [today.adding(days: -grace).iso], due: "h.updated_at < :bat_ AND h.due_date < :b1_"
             ) { r in
                 let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
@@ -645,7 +643,7 @@ extension OrderStore {
                     """
                     SELECT o.ref, o.customer_id, o.status_at, o.updated_at, o.ref AS subject_, o.status || ' since ' || o.status_at AS situation_
                       FROM orders o INDEXED BY orders_in_status
-                     WHERE o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')
+                     WHERE o.status IN (\(OrderStatus.undelivered.sqlList))
                        AND o.status = '\(status)' AND o.status_at <= ?
                     """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))],
                     due: "h.updated_at < :bat_ AND h.status_at <= :b1_"

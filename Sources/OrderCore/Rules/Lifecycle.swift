@@ -21,7 +21,7 @@ public struct Transition: Sendable {
 /// set by hand: they follow from the amounts paid and refunded and the units shipped
 /// and returned (see `PaymentStatus.derive` and `FulfilmentStatus.derive`).
 public enum Lifecycle {
-    static let active: [OrderStatus] = [.pending, .confirmed, .processing, .shipped, .delivered, .onHold]
+    static let active = OrderStatus.unfinished
 
     public static let table: [Transition] = [
         Transition(action: .confirm, from: [.pending], to: "confirmed", guardText: ""),

@@ -8,7 +8,7 @@ extension OrderStore {
             let zone = try timeZone()
             let s = d.summary
             let ref = s.ref
-            let status = OrderStatus(rawValue: s.status) ?? .pending
+            let status = s.status
             let units = s.itemCount
             let toShip = d.lines.reduce(0) { $0 + $1.quantity - $1.shipped }
             let owed = d.balanceDue
@@ -31,13 +31,13 @@ extension OrderStore {
                 let reason = d.events.last { $0.kind == "status" && $0.newValue == OrderStatus.onHold.rawValue }?.detail
                 lifecycle =
                     "it is on hold" + (reason.map { " (\($0))" } ?? "")
-                    + "; on release it is \(d.heldFrom ?? "pending") again"
+                    + "; on release it is \(d.heldFrom?.rawValue ?? "pending") again"
             case .cancelled: lifecycle = "it was cancelled" + (d.closedReason.map { " (\($0))" } ?? "")
             }
             out.append("Order \(ref) is \(status.rawValue): \(lifecycle).")
 
             let payment: String
-            switch PaymentStatus(rawValue: s.paymentStatus) ?? .unpaid {
+            switch s.paymentStatus {
             case .unpaid: payment = status == .cancelled ? "nothing was paid" : "nothing of \(s.total) is paid"
             case .partiallyPaid:
                 payment =
@@ -48,10 +48,10 @@ extension OrderStore {
             case .partiallyRefunded: payment = "\(d.paid) paid, \(d.refunded) of it refunded"
             case .refunded: payment = "\(d.paid) paid and all of it refunded"
             }
-            out.append("Payment is \(s.paymentStatus): \(payment).")
+            out.append("Payment is \(s.paymentStatus.rawValue): \(payment).")
 
             let fulfilment: String
-            switch FulfilmentStatus(rawValue: s.fulfilmentStatus) ?? .unfulfilled {
+            switch s.fulfilmentStatus {
             case .unfulfilled:
                 fulfilment =
                     "nothing has shipped"
@@ -65,7 +65,7 @@ extension OrderStore {
             case .partiallyReturned: fulfilment = "\(d.returnedUnits) of \(d.shippedUnits) shipped units came back"
             case .returned: fulfilment = "every shipped unit came back"
             }
-            out.append("Fulfilment is \(s.fulfilmentStatus): \(fulfilment).")
+            out.append("Fulfilment is \(s.fulfilmentStatus.rawValue): \(fulfilment).")
             if status == .cancelled && netPaid.minor > 0 {
                 out.append("\(netPaid) was paid and is owed back to the customer.")
             }

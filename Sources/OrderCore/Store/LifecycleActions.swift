@@ -19,12 +19,12 @@ struct OrderState {
     var id: Int64
     var ref: String
     var status: OrderStatus
-    var paymentStatus: String
-    var fulfilmentStatus: String
+    var paymentStatus: PaymentStatus
+    var fulfilmentStatus: FulfilmentStatus
     var total: Int64
     var paid: Int64
     var refunded: Int64
-    var heldFrom: String?
+    var heldFrom: OrderStatus?
     var placedAt: Date
     /// When the order entered its current status (nil for a history written before it was kept).
     var statusAt: Date?
@@ -56,9 +56,12 @@ extension OrderStore {
                 """, ref,
                 row: { r -> OrderState in
                     OrderState(
-                        id: r.int64(0), ref: r.string(1), status: OrderStatus(rawValue: r.string(2)) ?? .pending,
-                        paymentStatus: r.string(3), fulfilmentStatus: r.string(4), total: r.int64(5), paid: r.int64(6),
-                        refunded: r.int64(7), heldFrom: r.optionalString(8), placedAt: date(r.string(9)),
+                        id: r.int64(0), ref: r.string(1), status: try .stored(r.string(2)),
+                        paymentStatus: try .stored(r.string(3)), fulfilmentStatus: try .stored(r.string(4)),
+                        total: r.int64(5), paid: r.int64(6),
+                        refunded: r.int64(7),
+                        heldFrom: try r.optionalString(8).map { s throws(OrderError) in try OrderStatus.stored(s) },
+                        placedAt: date(r.string(9)),
                         statusAt: r.optionalString(11).flatMap(Instant.parse),
                         currency: try money(0, r.string(10)).currency, lines: [])
                 })
@@ -106,18 +109,17 @@ extension OrderStore {
     /// Payment and fulfilment statuses follow the amounts and units; a delivered order
     /// that is fully paid is completed.
     func settleDerivedStatuses(_ state: inout OrderState, _ events: inout EventWriter) throws {
-        let payment = PaymentStatus.derive(total: state.total, paid: state.paid, refunded: state.refunded).rawValue
+        let payment = PaymentStatus.derive(total: state.total, paid: state.paid, refunded: state.refunded)
         if payment != state.paymentStatus {
-            try db.run("UPDATE orders SET payment_status = ? WHERE id = ?", payment, state.id)
-            try events.append("payment", old: state.paymentStatus, new: payment)
+            try db.run("UPDATE orders SET payment_status = ? WHERE id = ?", payment.rawValue, state.id)
+            try events.append("payment", old: state.paymentStatus.rawValue, new: payment.rawValue)
             state.paymentStatus = payment
         }
         let fulfilment = FulfilmentStatus.derive(
-            quantity: state.units, shipped: state.shippedUnits, returned: state.returnedUnits
-        ).rawValue
+            quantity: state.units, shipped: state.shippedUnits, returned: state.returnedUnits)
         if fulfilment != state.fulfilmentStatus {
-            try db.run("UPDATE orders SET fulfilment_status = ? WHERE id = ?", fulfilment, state.id)
-            try events.append("fulfilment", old: state.fulfilmentStatus, new: fulfilment)
+            try db.run("UPDATE orders SET fulfilment_status = ? WHERE id = ?", fulfilment.rawValue, state.id)
+            try events.append("fulfilment", old: state.fulfilmentStatus.rawValue, new: fulfilment.rawValue)
             state.fulfilmentStatus = fulfilment
         }
         // Completed once delivered and paid in full; a later refund does not undo the payment.
@@ -221,7 +223,7 @@ extension OrderStore {
     public func release(_ ref: String, at: String? = nil) throws -> ActionResult {
         try act(ref, .release) { state, events in
             let when = try actionTime(at, state, &events, action: "release")
-            let back = state.heldFrom.flatMap(OrderStatus.init(rawValue:)) ?? .pending
+            let back = state.heldFrom ?? .pending
             try db.run("UPDATE orders SET held_from = NULL WHERE id = ?", state.id)
             try setStatus(&state, back, &events, detail: "released from hold")
             return "released, \(back.rawValue) again" + (try echo(at, when))

@@ -327,8 +327,8 @@ extension OrderStore {
     func orderSummary(from r: Row) throws -> OrderSummary {
         OrderSummary(
             id: r.int64(0), ref: r.string(1), placedAt: date(r.string(2)), customerID: r.int64(3),
-            customerName: r.string(4), customerEmail: r.optionalString(5), status: r.string(6),
-            paymentStatus: r.string(7), fulfilmentStatus: r.string(8), channel: r.string(9),
+            customerName: r.string(4), customerEmail: r.optionalString(5), status: try .stored(r.string(6)),
+            paymentStatus: try .stored(r.string(7)), fulfilmentStatus: try .stored(r.string(8)), channel: r.string(9),
             shipping: Shipping(rawValue: r.string(10)) ?? .standard, orderClass: r.string(11),
             itemCount: r.int64(12), lineCount: r.int(13), total: try money(r.int64(14), r.string(15)),
             dueDate: r.optionalString(16).flatMap(LocalDate.init(iso:)), flag: r.optionalString(17))
@@ -380,15 +380,14 @@ extension OrderStore {
             conditions.append("o.due_date <= ?")
             args.append(d.iso)
             // What is due is still to do: finished orders only when a --status asks for them.
-            if statuses.isEmpty { conditions.append("o.status NOT IN ('completed', 'cancelled')") }
+            if statuses.isEmpty { conditions.append("o.status IN (\(OrderStatus.unfinished.sqlList))") }
         }
         if filter.overdue {
-            let open = OrderStatus.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            conditions.append("o.due_date < ? AND o.status IN (\(open))")
+            conditions.append("o.due_date < ? AND o.status IN (\(OrderStatus.awaitingShipment.sqlList))")
             args.append(resolved.today.iso)
         }
         if filter.flagged { conditions.append("o.flag IS NOT NULL") }
-        if filter.open { conditions.append("o.status IN ('pending', 'confirmed', 'processing', 'on_hold', 'shipped')") }
+        if filter.open { conditions.append("o.status IN (\(OrderStatus.undelivered.sqlList))") }
         if filter.unpaid { conditions.append("o.status <> 'cancelled' AND o.paid_total < o.total") }
         if filter.unshipped {
             conditions.append(
@@ -493,7 +492,8 @@ extension OrderStore {
             summary: summary, customer: try customer(id: summary.customerID)!, classReason: extra.0,
             note: extra.1, lines: lines, events: events, createdAt: date(extra.2), updatedAt: date(extra.3),
             paid: Money(minor: extra.4, currency: currency), refunded: Money(minor: extra.5, currency: currency),
-            closedReason: extra.6, heldFrom: extra.7, shipments: shipments, payments: payments)
+            closedReason: extra.6, heldFrom: try extra.7.map { s throws(OrderError) in try OrderStatus.stored(s) },
+            shipments: shipments, payments: payments)
     }
 
     /// The tracking link for a shipment, from `carrier.NAME.url` or the carrier's default.

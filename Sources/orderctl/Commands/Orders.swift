@@ -121,12 +121,15 @@ struct ListOrders: ParsableCommand {
         name: .customLong("due-before"), parsing: .unconditional,
         help: "Only orders due on or before this date (completed and cancelled ones only with --status).")
     var dueBefore: String?
-    @Flag(help: "Only open orders whose due date has passed.") var overdue = false
+    @Flag(help: "Only orders still to ship (pending, confirmed, processing, on hold) whose due date has passed.")
+    var overdue = false
     @Flag(help: "Only orders with an open flag (see 'orderctl flag').") var flagged = false
     @Flag(help: "Only orders, not cancelled, with money still owed.") var unpaid = false
     @Flag(help: "Only orders, not cancelled, with units still to ship.") var unshipped = false
     @Flag(
-        help: "Only open orders (pending to shipped), with the predicted delivery date (ETA; see 'orderctl predict').")
+        help:
+            "Only open orders (not yet delivered: pending to shipped), with the predicted delivery date (ETA; see 'orderctl predict')."
+    )
     var open = false
     @Option(help: "Sort by date (newest first), due (soonest first) or total (largest first).") var sort: OrderSort =
         .date
@@ -259,9 +262,8 @@ struct ShowOrder: ParsableCommand {
     static func run(_ global: Globals, ref: String, json: Bool) throws {
         let store = try global.openStore(.existing)
         let order = try store.order(ref)
-        // Only an open order is predicted: a delivered or cancelled one costs nothing more.
-        let open = ["pending", "confirmed", "processing", "on_hold", "shipped"].contains(order.summary.status)
-        let eta = open ? try store.predictions([order.summary.ref]).first : nil
+        // Only an undelivered order is predicted: a delivered or cancelled one costs nothing more.
+        let eta = order.summary.status.isUndelivered ? try store.predictions([order.summary.ref]).first : nil
         if json {
             var o = Present.json(order)
             if let eta { o["eta"] = Present.eta(eta) }

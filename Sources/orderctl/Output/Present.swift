@@ -150,8 +150,9 @@ enum Present {
         [
             "ref": o.ref, "placed_at": Instant.format(o.placedAt), "customer_id": o.customerID,
             "customer": o.customerName,
-            "customer_email": orNull(o.customerEmail), "status": o.status, "payment_status": o.paymentStatus,
-            "fulfilment_status": o.fulfilmentStatus, "channel": o.channel, "shipping": o.shipping.rawValue,
+            "customer_email": orNull(o.customerEmail), "status": o.status.rawValue,
+            "payment_status": o.paymentStatus.rawValue,
+            "fulfilment_status": o.fulfilmentStatus.rawValue, "channel": o.channel, "shipping": o.shipping.rawValue,
             "class": o.orderClass, "items": o.itemCount, "line_count": o.lineCount, "total": o.total.decimalString,
             "currency": o.total.currency.code, "due": orNull(o.dueDate?.iso), "flag": orNull(o.flag),
         ]
@@ -164,8 +165,10 @@ enum Present {
 
     static func csvRow(_ o: OrderSummary) -> [String] {
         [
-            o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "", o.status,
-            o.paymentStatus, o.fulfilmentStatus, o.channel, o.shipping.rawValue, o.orderClass, String(o.itemCount),
+            o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "",
+            o.status.rawValue,
+            o.paymentStatus.rawValue, o.fulfilmentStatus.rawValue, o.channel, o.shipping.rawValue, o.orderClass,
+            String(o.itemCount),
             String(o.lineCount), o.total.decimalString, o.total.currency.code, o.dueDate?.iso ?? "", o.flag ?? "",
         ]
     }
@@ -189,9 +192,10 @@ enum Present {
         ])
         for o in list {
             var due = o.dueDate?.iso ?? ""
-            if let d = o.dueDate, d < today, OrderStatus.open.map(\.rawValue).contains(o.status) { due += " overdue" }
+            if let d = o.dueDate, d < today, o.status.isAwaitingShipment { due += " overdue" }
             t.add([
-                o.ref, time(o.placedAt, zone), o.customerName, o.status, o.paymentStatus, o.orderClass,
+                o.ref, time(o.placedAt, zone), o.customerName, o.status.rawValue, o.paymentStatus.rawValue,
+                o.orderClass,
                 String(o.itemCount),
                 o.total.decimalString, due, o.flag.map { "! " + $0 } ?? "",
             ])
@@ -269,9 +273,9 @@ enum Present {
         o["refunded"] = d.refunded.decimalString
         o["balance_due"] = d.balanceDue.decimalString
         o["cancel_reason"] = orNull(d.closedReason)
-        o["held_from"] = orNull(d.heldFrom)
+        o["held_from"] = orNull(d.heldFrom?.rawValue)
         o["owed_back"] =
-            (d.summary.status == "cancelled" ? d.paid - d.refunded : Money.zero(d.paid.currency)).decimalString
+            (d.summary.status == .cancelled ? d.paid - d.refunded : Money.zero(d.paid.currency)).decimalString
         o["shipments"] = d.shipments.map { sh -> JSONObject in
             [
                 "carrier": orNull(sh.carrier), "tracking": orNull(sh.tracking), "tracking_url": orNull(sh.trackingURL),
@@ -341,9 +345,9 @@ enum Present {
         let s = d.summary
         var out: [String] = []
         out.append(
-            Terminal.style("Order \(s.ref)", .bold) + "  " + Terminal.statusStyle(s.status)
-                + "  payment " + Terminal.statusStyle(s.paymentStatus) + "  fulfilment "
-                + Terminal.statusStyle(s.fulfilmentStatus))
+            Terminal.style("Order \(s.ref)", .bold) + "  " + Terminal.statusStyle(s.status.rawValue)
+                + "  payment " + Terminal.statusStyle(s.paymentStatus.rawValue) + "  fulfilment "
+                + Terminal.statusStyle(s.fulfilmentStatus.rawValue))
         var customer = "\(d.customer.name) (#\(d.customer.id)"
         if let e = d.customer.email { customer += ", \(e)" }
         if let c = d.customer.country { customer += ", \(c)" }
@@ -352,7 +356,7 @@ enum Present {
         if let due = s.dueDate {
             let days = today.days(until: due)
             let when = days == 0 ? "today" : days == 1 ? "tomorrow" : days > 0 ? "in \(days) days" : "\(-days) days ago"
-            let overdue = days < 0 && OrderStatus.open.map(\.rawValue).contains(s.status)
+            let overdue = days < 0 && s.status.isAwaitingShipment
             out.append(
                 "Due:       \(due.iso) (\(due.weekdayName), \(when))"
                     + (overdue ? "  " + Terminal.style("OVERDUE", .red) : ""))
@@ -392,7 +396,7 @@ enum Present {
         if d.paid.minor > 0 || d.refunded.minor > 0 {
             var money = "Paid:      \(d.paid)"
             if d.refunded.minor > 0 { money += ", refunded \(d.refunded)" }
-            if d.balanceDue.minor > 0 && s.status != "cancelled" { money += ", \(d.balanceDue) still owed" }
+            if d.balanceDue.minor > 0 && s.status != .cancelled { money += ", \(d.balanceDue) still owed" }
             out.append(money)
         }
         if let reason = d.closedReason {
