@@ -1,4 +1,4 @@
-// The CSV reader (Import/CSVReader.swift), on any bytes, with any options.
+// The CSV reader (Import/RFC4180Reader.swift), on any bytes, with any options.
 //
 // Input: one byte of options (strict, delimiter, chunk size, how the source hands out
 // bytes), then the CSV bytes. Each input is read twice: in small chunks from a source

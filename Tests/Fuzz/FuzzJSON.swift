@@ -1,4 +1,4 @@
-// JSON Lines import: the JSON value parser (Import/JSONValue.swift), the line reader
+// JSON Lines import: the JSON value parser (Support/JSONValue.swift), the line reader
 // (Import/ImportInput.swift, through zlib, so gzip input is read too) and the JSON
 // Lines source that turns each line into import rows (Import/ImportSources.swift).
 @testable import OrderCore

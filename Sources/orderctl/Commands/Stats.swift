@@ -164,20 +164,20 @@ struct StatsCustomers: ParsableCommand {
             let (customer, products) = try store.preferredProducts(
                 customer: show, from: from, to: to, timeZone: timezone, limit: top == 0 ? 1_000_000 : top)
             let figures = analysis.blocks.flatMap(\.customers).filter { $0.id == customer.id }
-            CustomerOutput.show(
+            StatsCustomersOutput.show(
                 customer, figures: figures, products: products, analysis: analysis, json: format.json, csv: format.csv)
             return
         }
         let top = self.top == 0 ? Int.max : self.top
         if format.json {
-            Terminal.print(CustomerOutput.json(analysis, top: top))
+            Terminal.print(StatsCustomersOutput.json(analysis, top: top))
             return
         }
         if format.csv {
-            CustomerOutput.csv(analysis)
+            StatsCustomersOutput.csv(analysis)
             return
         }
-        Terminal.print(CustomerOutput.text(analysis, top: top))
+        Terminal.print(StatsCustomersOutput.text(analysis, top: top))
     }
 }
 
@@ -219,13 +219,13 @@ struct StatsProducts: ParsableCommand {
         let top = self.top == 0 ? 1_000_000 : self.top
         let analysis = try store.productAnalysis(from: from, to: to, timeZone: timezone, currency: currency, pairs: top)
         if format.json {
-            Terminal.print(ProductOutput.json(analysis, top: top))
+            Terminal.print(StatsProductsOutput.json(analysis, top: top))
             return
         }
         if format.csv {
-            ProductOutput.csv(analysis)
+            StatsProductsOutput.csv(analysis)
             return
         }
-        Terminal.print(ProductOutput.text(analysis, top: top))
+        Terminal.print(StatsProductsOutput.text(analysis, top: top))
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import OrderCore
 
 /// `orderctl stats customers` as text, CSV and JSON.
-enum CustomerOutput {
+enum StatsCustomersOutput {
     /// A stored UTC instant as its day in the analysis's time zone (not its UTC date).
     static func localDay(_ instant: String, _ a: CustomerAnalysis) -> String {
         guard let at = Instant.parse(instant), let zone = TimeZone(identifier: a.timeZone) else {

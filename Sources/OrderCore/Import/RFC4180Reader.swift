@@ -1,4 +1,4 @@
-// Import/CSVReader.swift: the RFC 4180 reader import uses.
+// Import/RFC4180Reader.swift: the RFC 4180 reader import uses.
 //
 // Written by hand rather than taken from yaslab/CSV.swift 2.5.2, as the import issue
 // allows, after measuring both on this project's machine (2 cores, release builds,

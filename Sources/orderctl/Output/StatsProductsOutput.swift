@@ -2,7 +2,7 @@ import Foundation
 import OrderCore
 
 /// `orderctl stats products` as text, CSV and JSON.
-enum ProductOutput {
+enum StatsProductsOutput {
     static func text(_ a: ProductAnalysis, top: Int) -> String {
         let range = "\(a.from.iso) to \(a.to.iso) (\(a.timeZone))"
         guard !a.blocks.isEmpty else { return "No purchases from \(range)." }
