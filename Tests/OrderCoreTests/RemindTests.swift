@@ -641,3 +641,43 @@ struct PredictionTests {
         }
     }
 }
+
+@Suite("remind: the text, the mail and the limits, without a terminal or sendmail")
+struct RemindTextTests {
+    @Test("the mail has one To, a subject counting the reminders and the urgent ones, the text and a signature")
+    func mail() throws {
+        try withClockedStore("2026-03-05T08:00:00Z") { store, clock throws in
+            _ = try store.addOrder(draft(["TEE"], ref: "D-1", due: "2026-03-08"))
+            _ = try store.addOrder(draft(["TEE"], ref: "D-2", due: "2026-03-11"))
+            clock.set("2026-03-10T08:00:00Z")
+            let result = try store.reminders(all: true, rules: ["due-soon", "overdue"])
+            #expect(result.shown.map(\.key).sorted() == ["due-soon:D-2", "overdue:D-1"])
+            let mail = result.mail(to: "root@localhost", zone: TimeZone(identifier: "Europe/Berlin")!)
+            let lines = mail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(lines.prefix(2) == ["To: root@localhost", "Subject: orderctl: 2 reminders (1 urgent)"])
+            #expect(lines.contains("Content-Type: text/plain; charset=utf-8"))
+            let body = result.text(zone: TimeZone(identifier: "Europe/Berlin")!)
+            #expect(body.hasPrefix("Urgent (1)\n  overdue:D-1   order D-1 (Ann) is 2 days overdue"))
+            #expect(mail.contains("\n\n" + body + "\n\n-- \norderctl remind;"))
+        }
+    }
+
+    @Test("the per-rule limit: 50 for text, none for programs, --limit N, and 0 for none")
+    func limits() {
+        #expect(RemindResult.perRuleLimit(requested: nil, forPrograms: false) == 50)
+        #expect(RemindResult.perRuleLimit(requested: nil, forPrograms: true) == nil)
+        #expect(RemindResult.perRuleLimit(requested: 3, forPrograms: true) == 3)
+        #expect(RemindResult.perRuleLimit(requested: 0, forPrograms: false) == nil)
+    }
+
+    @Test(
+        "a mail address is one address that can stand in a To: header",
+        arguments: [
+            ("root@localhost", true), ("owner@example.com", true), ("a b@example.com", false), ("@example.com", false),
+            ("owner@", false), ("a@b@c", false), ("\"x\"@example.com", false), ("a,b@example.com", false),
+            ("<a@example.com>", false), ("owner", false),
+        ])
+    func mailAddress(_ text: String, _ ok: Bool) {
+        #expect(((try? Validate.mailAddress(text)) != nil) == ok)
+    }
+}

@@ -579,237 +579,18 @@ extension OrderStore {
 
     /// Each rule reads only what an index holds (ref, customer id, the measured
     /// columns); names and messages come later, for what is shown.
+    /// The hits of one rule: each kind's query and message live in Remind/Kinds/, one
+    /// file per kind, named after it.
     func candidates(_ scan: RuleScan, now: Date, today: LocalDate, names: NameCache) throws {
-        let db = self.db
-        let rule = scan.rule
-        func message(
-            _ text: String, value: String, threshold: String, order: String? = nil, customer: String? = nil,
-            sku: String? = nil
-        ) -> Reminder {
-            Reminder(
-                key: "", rule: "", kind: rule.kind, urgency: rule.urgency, message: text, value: value,
-                threshold: threshold, situation: "", orderRef: order, customer: customer, sku: sku)
-        }
-        func days(_ n: Int) -> String { Span.count(n, "day") }
-        switch rule.kind {
-        case .dueSoon:
-            let within = rule.span("within").days
-            try scan.scan(
-                db,
-                """
-                SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
-                  FROM orders o INDEXED BY orders_open_due
-                 WHERE o.due_date IS NOT NULL AND o.status IN (\(OrderStatus.awaitingShipment.sqlList)) AND o.due_date >= ? AND o.due_date <= ?
-                """, [today.iso, today.adding(days: within).iso],
-                due: "h.updated_at < :bat_ AND h.due_date >= :b1_ AND h.due_date <= :b2_"
-            ) { r in
-                let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
-                let due = LocalDate(iso: dueText)!
-                let left = today.days(until: due)
-                return Candidate(subject: ref, situation: "due \(dueText)", weight: Double(-left)) {
-                    let name = try names.name(customer, db)
-                    let when = left == 0 ? "today" : left == 1 ? "tomorrow" : "in \(days(left))"
-                    return message(
-                        "order \(ref) (\(name)) is due \(when), \(dueText), and is still \(status) (due-soon within \(days(within)))",
-                        value: days(left), threshold: "within \(days(within))", order: ref, customer: name)
-                }
-            }
-        case .overdue:
-            let grace = rule.span("grace").days
-            try scan.scan(
-                db,
-                """
-                SELECT o.ref, o.customer_id, o.due_date, o.status, o.updated_at, o.ref AS subject_, 'due ' || o.due_date AS situation_
-                  FROM orders o INDEXED BY orders_open_due
-                 WHERE o.due_date IS NOT NULL AND o.status IN (\(OrderStatus.awaitingShipment.sqlList)) AND o.due_date < ?
-                """, [today.adding(days: -grace).iso], due: "h.updated_at < :bat_ AND h.due_date < :b1_"
-            ) { r in
-                let (ref, customer, dueText, status) = (r.string(0), r.int64(1), r.string(2), r.string(3))
-                let late = LocalDate(iso: dueText)!.days(until: today)
-                return Candidate(subject: ref, situation: "due \(dueText)", weight: Double(late)) {
-                    let name = try names.name(customer, db)
-                    return message(
-                        "order \(ref) (\(name)) is \(days(late)) overdue (due \(dueText)) and is still \(status)"
-                            + (grace > 0 ? " (grace \(days(grace)))" : ""),
-                        value: days(late), threshold: grace > 0 ? "grace \(days(grace))" : "due date", order: ref,
-                        customer: name)
-                }
-            }
-        case .stuck:
-            for limit in try stuckLimits(rule) {
-                let status = limit.status.rawValue
-                try scan.scan(
-                    db, id: status,
-                    """
-                    SELECT o.ref, o.customer_id, o.status_at, o.updated_at, o.ref AS subject_, o.status || ' since ' || o.status_at AS situation_
-                      FROM orders o INDEXED BY orders_in_status
-                     WHERE o.status IN (\(OrderStatus.undelivered.sqlList))
-                       AND o.status = '\(status)' AND o.status_at <= ?
-                    """, [Instant.format(now.addingTimeInterval(-limit.span.seconds))],
-                    due: "h.updated_at < :bat_ AND h.status_at <= :b1_"
-                ) { r in
-                    let (ref, customer, since) = (r.string(0), r.int64(1), r.string(2))
-                    let elapsed = now.timeIntervalSince(Instant.parse(since) ?? now)
-                    return Candidate(
-                        subject: ref, situation: "\(status) since \(since)", weight: elapsed / limit.span.seconds
-                    ) {
-                        let name = try names.name(customer, db)
-                        let shown = Span.compared(elapsed: elapsed, limit: limit.span)
-                        return message(
-                            "order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(shown.elapsed) (limit \(shown.limit)\(limit.why))",
-                            value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
-                    }
-                }
-            }
-        case .unpaid:
-            let after = rule.span("after")
-            try scan.scan(
-                db,
-                """
-                SELECT o.ref, o.customer_id, o.total, o.paid_total, o.currency, o.confirmed_at, o.updated_at, o.ref AS subject_,
-                       'paid ' || o.paid_total AS situation_
-                  FROM orders o INDEXED BY orders_unpaid
-                 WHERE o.paid_total < o.total AND o.status NOT IN ('pending', 'cancelled') AND o.confirmed_at <= ?
-                """, [Instant.format(now.addingTimeInterval(-after.seconds))],
-                due: "h.updated_at < :bat_ AND h.confirmed_at <= :b1_"
-            ) { r in
-                let (ref, customer, total, paid, currency, confirmed) = (
-                    r.string(0), r.int64(1), r.int64(2), r.int64(3), r.string(4), r.string(5)
-                )
-                let elapsed = now.timeIntervalSince(Instant.parse(confirmed) ?? now)
-                return Candidate(subject: ref, situation: "paid \(paid)", weight: elapsed) {
-                    let name = try names.name(customer, db)
-                    let c = try Currency(code: currency)
-                    let shown = Span.compared(elapsed: elapsed, limit: after)
-                    return message(
-                        "order \(ref) (\(name)) still owes \(Money(minor: total - paid, currency: c)) of \(Money(minor: total, currency: c)) \(shown.elapsed) after it was confirmed (limit \(shown.limit))",
-                        value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
-                }
-            }
-        case .lowStock:
-            try scan.scan(
-                db,
-                """
-                SELECT sku, name, on_hand - reserved, reorder_at, on_hand, sku AS subject_, 'available ' || (on_hand - reserved) AS situation_
-                  FROM products WHERE track_stock = 1 AND active = 1 AND on_hand - reserved <= coalesce(reorder_at, 0)
-                """, []
-            ) { r in
-                let (sku, name, available, level, onHand) = (
-                    r.string(0), r.string(1), r.int64(2), r.optionalInt64(3), r.int64(4)
-                )
-                return Candidate(subject: sku, situation: "available \(available)", weight: Double(-available)) {
-                    let what =
-                        available <= 0 && onHand <= 0
-                        ? "out of stock"
-                        : available <= 0 ? "none available (\(onHand) on hand, all reserved)" : "\(available) available"
-                    let why = level.map { "at or below its reorder level of \($0)" } ?? "and no reorder level set"
-                    return message(
-                        "\(sku) (\(name)): \(what), \(why)", value: "\(available)",
-                        threshold: level.map(String.init) ?? "0", sku: sku)
-                }
-            }
-        case .stockoutSoon:
-            for p in try stockoutCandidates(today: today, minWeeks: rule.int("min-weeks"))
-            where p.daysLeft <= Double(p.leadDays) {
-                let left = Int(p.daysLeft.rounded(.down))
-                try scan.add(
-                    db,
-                    Candidate(subject: p.sku, situation: "available \(p.available)", weight: -p.daysLeft) {
-                        message(
-                            "\(p.sku) (\(p.name)) will run out in about \(days(left)) (around \(today.adding(days: left).iso): \(p.available) available, selling about \(Self.rate(p.weekly)) a week), within its \(p.leadDays)-day restock lead time",
-                            value: days(left), threshold: "\(p.leadDays) days", sku: p.sku)
-                    })
-            }
-        case .flagged:
-            try scan.scan(
-                db,
-                """
-                SELECT o.ref, o.customer_id, o.flag, o.status, o.id, o.ref AS subject_, 'flag ' || o.flag AS situation_
-                  FROM orders o INDEXED BY orders_flag WHERE o.flag IS NOT NULL
-                """, []
-            ) { r in
-                let (ref, customer, flag, status, id) = (r.string(0), r.int64(1), r.string(2), r.string(3), r.int64(4))
-                return Candidate(subject: ref, situation: "flag \(flag)", weight: 0) {
-                    let name = try names.name(customer, db)
-                    let since = try db.scalarString(
-                        "SELECT max(at) FROM order_events WHERE order_id = ? AND kind = 'flagged'", id
-                    ).flatMap(Instant.parse)
-                    return message(
-                        "order \(ref) (\(name)) is flagged: \(flag)"
-                            + (since.map { s in
-                                let age = now.timeIntervalSince(s)
-                                return age < 3600
-                                    ? " (flagged just now; \(status))" : " (for \(Span.elapsed(age)); \(status))"
-                            } ?? " (\(status))"),
-                        value: flag, threshold: "open flag", order: ref, customer: name)
-                }
-            }
-        }
-    }
-
-    static func rate(_ weekly: Double) -> String {
-        weekly >= 10 ? String(Int(weekly.rounded())) : String(format: "%.1f", weekly)
-    }
-
-    static func stuckPhrase(_ status: OrderStatus) -> String {
-        switch status {
-        case .pending: return "has waited to be confirmed"
-        case .confirmed: return "has been confirmed and not shipped"
-        case .processing: return "has been partly shipped"
-        case .onHold: return "has been on hold"
-        case .shipped: return "has been in transit"
-        default: return "has been \(status.rawValue)"
-        }
-    }
-
-    /// The limit of each status the stuck rule watches, and where it comes from.
-    public struct StuckLimit: Sendable {
-        public var status: OrderStatus
-        public var span: Span
-        /// `, set by rule`, `: the 90th percentile of 812 stays`, ...
-        public var why: String
-    }
-
-    public func stuckLimits(_ rule: Rule) throws -> [StuckLimit] {
-        let percentile = rule.int("percentile")
-        let floor = rule.span("floor")
-        let minHistory = rule.int("min-history")
-        var histograms: [String: [(hours: Int, count: Int)]] = [:]
-        try db.forEach("SELECT status, hours, orders FROM status_durations WHERE orders > 0 ORDER BY status, hours") {
-            r in
-            histograms[r.string(0), default: []].append((r.int(1), r.int(2)))
-        }
-        return RuleParameter.stuckStatuses.map { status, fallback in
-            let set = rule.params[status.rawValue]
-            if let set, set != "auto", let span = try? Span.parse(set, field: status.rawValue) {
-                return StuckLimit(status: status, span: span, why: ", set by the rule")
-            }
-            let hist = histograms[status.rawValue] ?? []
-            let n = hist.reduce(0) { $0 + $1.count }
-            guard n >= minHistory else {
-                return StuckLimit(
-                    status: status, span: fallback,
-                    why: ": the default until \(minHistory) orders have left \(status.rawValue) (\(n) so far)")
-            }
-            // Nearest rank.
-            let rank = max(1, Int((Double(percentile) / 100 * Double(n)).rounded(.up)))
-            var seen = 0
-            var p = hist.last!.hours
-            for (hours, count) in hist {
-                seen += count
-                if seen >= rank {
-                    p = hours
-                    break
-                }
-            }
-            let learned = Span(hours: max(p, 1))
-            if learned < floor {
-                return StuckLimit(
-                    status: status, span: floor,
-                    why: ": the floor; the \(Self.ordinal(percentile)) percentile of \(n) stays is \(learned)")
-            }
-            return StuckLimit(
-                status: status, span: learned, why: ": the \(Self.ordinal(percentile)) percentile of \(n) stays")
+        let c = ReminderContext(rule: scan.rule, now: now, today: today, names: names)
+        switch scan.rule.kind {
+        case .dueSoon: try dueSoonCandidates(scan, c)
+        case .overdue: try overdueCandidates(scan, c)
+        case .stuck: try stuckCandidates(scan, c)
+        case .unpaid: try unpaidCandidates(scan, c)
+        case .lowStock: try lowStockCandidates(scan, c)
+        case .stockoutSoon: try stockoutSoonCandidates(scan, c)
+        case .flagged: try flaggedCandidates(scan, c)
         }
     }
 
@@ -817,4 +598,24 @@ extension OrderStore {
         let suffix = (11...13).contains(n % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][n % 10] ?? "th"
         return "\(n)\(suffix)"
     }
+}
+
+/// What every reminder kind needs besides its scan: the rule, the clock, and the
+/// customer names (looked up once each).
+struct ReminderContext {
+    let rule: Rule
+    let now: Date
+    let today: LocalDate
+    let names: OrderStore.NameCache
+
+    func message(
+        _ text: String, value: String, threshold: String, order: String? = nil, customer: String? = nil,
+        sku: String? = nil
+    ) -> Reminder {
+        Reminder(
+            key: "", rule: "", kind: rule.kind, urgency: rule.urgency, message: text, value: value,
+            threshold: threshold, situation: "", orderRef: order, customer: customer, sku: sku)
+    }
+
+    func days(_ n: Int) -> String { Span.count(n, "day") }
 }

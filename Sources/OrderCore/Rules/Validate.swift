@@ -119,6 +119,20 @@ public enum Validate {
         return text
     }
 
+    /// One address to mail to (`remind --mail-to`): any local part and domain (root@localhost
+    /// is fine), no spaces, commas, angle brackets or quotes, so it can stand in a To: header.
+    public static func mailAddress(_ text: String) throws(OrderError) -> String {
+        let ok =
+            text.count <= 254
+            && !text.contains(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == ">" || $0 == "\"" })
+            && text.split(separator: "@", omittingEmptySubsequences: false).count == 2 && !text.hasPrefix("@")
+            && !text.hasSuffix("@")
+        guard ok else {
+            throw .invalidValue(field: "mail-to", value: text, reason: "expected one address such as owner@example.com")
+        }
+        return text
+    }
+
     /// ISO 3166-1 alpha-2, normalised to upper case.
     /// A state, province or region: a code (SP, CA) or a name, one line, at most 60 characters.
     public static func region(_ text: String) throws(OrderError) -> String {

@@ -63,13 +63,8 @@ struct Remind: ParsableCommand {
             throw ValidationError("--json prints to stdout; it cannot be used with --exec or --mail-to")
         }
         if let to = mailTo {
-            let ok =
-                to.count <= 254
-                && !to.contains(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == ">" || $0 == "\"" })
-                && to.split(separator: "@", omittingEmptySubsequences: false).count == 2 && !to.hasPrefix("@")
-                && !to.hasSuffix("@")
-            if !ok {
-                throw ValidationError("invalid --mail-to '\(to)': expected one address such as owner@example.com")
+            do { _ = try Validate.mailAddress(to) } catch {
+                throw ValidationError("invalid --mail-to '\(to)': \(FilterValues.reason(error))")
             }
         }
     }
@@ -78,7 +73,7 @@ struct Remind: ParsableCommand {
         let store = try global.openStore(.existing)
         // Fail before anything is marked shown.
         let sendmail = try mailTo.map { _ in try Self.findSendmail() }
-        let perRule = limit.map { $0 == 0 ? nil : $0 } ?? (json.json || exec != nil ? nil : 50)
+        let perRule = RemindResult.perRuleLimit(requested: limit, forPrograms: json.json || exec != nil)
         let result = try store.reminders(all: all, rules: rules, limit: perRule)
         let zone = try store.timeZone()
         var failed: [Reminder] = []
@@ -98,7 +93,7 @@ struct Remind: ParsableCommand {
         } else if json.json {
             Terminal.print(JSON.render(result.shown.map { Self.json($0, zone: zone) }))
         } else {
-            if !result.shown.isEmpty { Terminal.print(Self.text(result, color: true, zone: zone)) }
+            if !result.shown.isEmpty { Terminal.print(result.text(zone: zone, title: Self.styled)) }
         }
         if !peek && !result.shown.isEmpty { try store.record(result, failed: failed) }
         if Terminal.stderrIsTerminal && !json.json && (result.quiet + result.snoozed > 0 || result.firing == 0) {
@@ -116,40 +111,13 @@ struct Remind: ParsableCommand {
         if exitCode && !result.shown.isEmpty { throw ExitCode(3) }
     }
 
-    static func text(_ result: RemindResult, color: Bool, zone: TimeZone) -> String {
-        let reminders = result.shown
-        let more = Dictionary(result.more.map { ($0.rule, $0.count) }, uniquingKeysWith: +)
-        let width = min(28, reminders.map { $0.key.count }.max() ?? 0)
-        var lines: [String] = []
-        var group: Urgency?
-        for (i, r) in reminders.enumerated() {
-            if r.urgency != group {
-                if group != nil { lines.append("") }
-                group = r.urgency
-                let inGroup = reminders.filter { $0.urgency == r.urgency }
-                let count = inGroup.count + Set(inGroup.map(\.rule)).reduce(0) { $0 + (more[$1] ?? 0) }
-                let title = "\(r.urgency.title) (\(count))"
-                lines.append(
-                    !color
-                        ? title
-                        : r.urgency == .urgent
-                            ? Terminal.style(title, .bold, .red)
-                            : r.urgency == .warning
-                                ? Terminal.style(title, .bold, .yellow) : Terminal.style(title, .bold))
-            }
-            let key = r.key.count >= width ? r.key : r.key + String(repeating: " ", count: width - r.key.count)
-            // --all shows what a snooze hides: say so, and until when.
-            var mark = ""
-            if r.state == .snoozed, let until = r.snoozedUntil {
-                mark = "  [snoozed until \(Instant.display(until, in: zone))]"
-            }
-            lines.append("  \(key)  \(r.message)" + mark)
-            if let n = more[r.rule], i + 1 == reminders.count || reminders[i + 1].rule != r.rule {
-                lines.append(
-                    "  ... and \(n) more \(r.rule) (orderctl remind --all --rule \(r.rule) --limit 0 lists every one)")
-            }
+    /// A group's title on a terminal: urgent in red, warnings in yellow, all bold.
+    static func styled(_ title: String, _ urgency: Urgency) -> String {
+        switch urgency {
+        case .urgent: return Terminal.style(title, .bold, .red)
+        case .warning: return Terminal.style(title, .bold, .yellow)
+        case .notice: return Terminal.style(title, .bold)
         }
-        return lines.joined(separator: "\n")
     }
 
     static func json(_ r: Reminder, zone: TimeZone) -> JSONObject {
@@ -164,36 +132,24 @@ struct Remind: ParsableCommand {
 
     /// Runs the owner's command with the reminder on stdin and in the environment.
     static func run(_ command: String, with r: Reminder, zone: TimeZone) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
         var env = ProcessInfo.processInfo.environment
         let fields: [(String, String?)] = [
             ("KEY", r.key), ("RULE", r.rule), ("KIND", r.kind.rawValue), ("URGENCY", r.urgency.rawValue),
             ("MESSAGE", r.message), ("ORDER", r.orderRef), ("CUSTOMER", r.customer), ("SKU", r.sku),
         ]
         for (name, value) in fields { env["ORDERCTL_REMINDER_\(name)"] = value ?? "" }
-        process.environment = env
-        let input = Pipe()
-        process.standardInput = input
-        do { try process.run() } catch {
-            throw CommandError("cannot run --exec command: \(error.localizedDescription)")
-        }
         var text = ""
         json(r, zone: zone).writeJSON(into: &text, indent: -1)
-        // A command that ignores its input may exit before reading it: no SIGPIPE death.
-        signal(SIGPIPE, SIG_IGN)
-        try? input.fileHandleForWriting.write(contentsOf: Data((text + "\n").utf8))
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        do {
+            return try Subprocess.run(
+                "/bin/sh", arguments: ["-c", command], environment: env, stdin: Data((text + "\n").utf8))
+        } catch {
+            throw CommandError("cannot run --exec command: \(error)")
+        }
     }
 
     static func findSendmail() throws -> String {
-        let path = Environment.value("PATH") ?? "/usr/bin:/bin"
-        let candidates =
-            path.split(separator: ":").map { "\($0)/sendmail" } + ["/usr/sbin/sendmail", "/usr/lib/sendmail"]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard let found = Subprocess.find("sendmail", alsoIn: ["/usr/sbin", "/usr/lib"]) else {
             throw CommandError(
                 "--mail-to needs sendmail, and none was found in PATH, /usr/sbin or /usr/lib (install a mail transfer agent, e.g. apt-get install msmtp-mta)"
             )
@@ -202,38 +158,15 @@ struct Remind: ParsableCommand {
     }
 
     static func mail(_ result: RemindResult, to: String, sendmail: String, zone: TimeZone) throws {
-        let count = result.shown.count + result.more.reduce(0) { $0 + $1.count }
-        let urgent = result.shown.filter { $0.urgency == .urgent }.count
-        let subject = "orderctl: \(count) reminder\(count == 1 ? "" : "s")" + (urgent > 0 ? " (\(urgent) urgent)" : "")
-        let message = """
-            To: \(to)
-            Subject: \(subject)
-            MIME-Version: 1.0
-            Content-Type: text/plain; charset=utf-8
-            Content-Transfer-Encoding: 8bit
-
-            \(text(result, color: false, zone: zone))
-
-            -- 
-            orderctl remind; 'orderctl snooze KEY --for 3d' quiets one.
-
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: sendmail)
-        process.arguments = ["-t"]
-        let input = Pipe()
-        process.standardInput = input
-        do { try process.run() } catch {
-            throw CommandError("cannot run \(sendmail): \(error.localizedDescription)")
+        let status: Int32
+        do {
+            status = try Subprocess.run(sendmail, arguments: ["-t"], stdin: Data(result.mail(to: to, zone: zone).utf8))
+        } catch {
+            throw CommandError("cannot run \(sendmail): \(error)")
         }
-        signal(SIGPIPE, SIG_IGN)
-        try? input.fileHandleForWriting.write(contentsOf: Data(message.utf8))
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit && process.terminationStatus == 0 else {
+        guard status == 0 else {
             throw CommandError(
-                "\(sendmail) -t failed (status \(process.terminationStatus)); the reminders stay unsent and show again next time"
-            )
+                "\(sendmail) -t failed (status \(status)); the reminders stay unsent and show again next time")
         }
     }
 }
