@@ -36,15 +36,32 @@ struct Orderctl: ParsableCommand {
               orderctl list
             """,
         version: version,
-        subcommands: [
-            Init.self, AddOrder.self, ListOrders.self, ShowOrder.self,
-            Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, ShipmentCommand.self, Deliver.self, Cancel.self,
-            Return.self, Refund.self, Edit.self, Note.self, FlagOrder.self, History.self, Why.self, States.self,
-            Verify.self,
-            BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
-            Import.self, Export.self, Stats.self, Report.self, Remind.self, SnoozeCommand.self, RuleCommand.self,
-            Predict.self, Forecast.self, Reorder.self,
-            ProductCommand.self, StockCommand.self, CustomerCommand.self, ConfigCommand.self,
+        // The help lists the commands by what the owner does with them ("ORDER SUBCOMMANDS:"
+        // ...); a new command joins the group it belongs to (README, "Development").
+        groupedSubcommands: [
+            CommandGroup(name: "Setup", subcommands: [Init.self, ConfigCommand.self]),
+            CommandGroup(
+                name: "Order",
+                subcommands: [
+                    AddOrder.self, ListOrders.self, ShowOrder.self, Edit.self, Note.self, FlagOrder.self, History.self,
+                    Why.self,
+                ]),
+            CommandGroup(
+                name: "Lifecycle",
+                subcommands: [
+                    Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, ShipmentCommand.self, Deliver.self,
+                    Cancel.self, Return.self, Refund.self, States.self,
+                ]),
+            CommandGroup(
+                name: "Catalog and customer",
+                subcommands: [ProductCommand.self, StockCommand.self, CustomerCommand.self]),
+            CommandGroup(name: "Import and export", subcommands: [Import.self, Export.self]),
+            CommandGroup(
+                name: "Insight", subcommands: [Stats.self, Report.self, Predict.self, Forecast.self, Reorder.self]),
+            CommandGroup(name: "Reminder", subcommands: [Remind.self, SnoozeCommand.self, RuleCommand.self]),
+            CommandGroup(
+                name: "Safety",
+                subcommands: [BackupCommand.self, RestoreCommand.self, DoctorCommand.self, Verify.self]),
         ]
     )
 

@@ -8,26 +8,55 @@ import Testing
 /// and commit the updated files.
 @Suite("help snapshots")
 struct HelpSnapshotTests {
-    struct Snapshot: CustomTestStringConvertible, Sendable {
-        var file: String
-        var arguments: [String]
-        var testDescription: String { "orderctl " + arguments.joined(separator: " ") }
+    /// Every command path the binary knows, from `--experimental-dump-help` (the parser's
+    /// own tree, so a new command cannot be left out): `[]`, `["add"]`, `["stats", "customers"]`.
+    static func commandPaths(_ sb: Sandbox) throws -> [[String]] {
+        let r = try sb.ok(["--experimental-dump-help"])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        var paths: [[String]] = []
+        func walk(_ command: [String: Any], _ path: [String]) {
+            paths.append(path)
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                guard let name = sub["commandName"] as? String, name != "help" else { continue }
+                walk(sub, path + [name])
+            }
+        }
+        walk(try #require(root["command"] as? [String: Any]), [])
+        return paths
     }
 
-    static let snapshots: [Snapshot] = [
-        .init(file: "help.txt", arguments: ["--help"]),
-        .init(file: "help-add.txt", arguments: ["add", "--help"]),
-        .init(file: "help-list.txt", arguments: ["list", "--help"]),
-    ]
-
-    @Test("help output matches the committed snapshot", arguments: snapshots)
-    func matchesSnapshot(_ snapshot: Snapshot) throws {
+    @Test("the help of every command, joined in one file, matches the committed snapshot")
+    func everyCommand() throws {
         let sb = try Sandbox()
-        // A fixed width: the argument parser wraps help to $COLUMNS.
-        let r = try sb.run(snapshot.arguments, env: ["COLUMNS": "80"])
-        #expect(r.exitCode == 0, "\(r)")
-        #expect(!r.stdout.isEmpty)
-        try expectSnapshot(r.stdout, file: snapshot.file)
+        let paths = try Self.commandPaths(sb)
+        #expect(paths.count > 50, "\(paths)")
+        var all = ""
+        for path in paths {
+            // A fixed width: the argument parser wraps help to $COLUMNS.
+            let r = try sb.run(path + ["--help"], env: ["COLUMNS": "80"])
+            #expect(r.exitCode == 0, "\(r)")
+            #expect(!r.stdout.isEmpty, "\(path)")
+            all += "==== orderctl \(path.joined(separator: " "))\n" + r.stdout + "\n"
+        }
+        try expectSnapshot(all, file: "help-all.txt")
+    }
+
+    @Test("the top-level help lists every command under one of its groups")
+    func grouped() throws {
+        let sb = try Sandbox()
+        let help = try sb.run(["--help"], env: ["COLUMNS": "80"]).stdout
+        let top = Set(try Self.commandPaths(sb).filter { $0.count == 1 }.map { $0[0] })
+        for group in [
+            "SETUP", "ORDER", "LIFECYCLE", "CATALOG AND CUSTOMER", "IMPORT AND EXPORT", "INSIGHT", "REMINDER", "SAFETY",
+        ].map({ $0 + " SUBCOMMANDS:" }) {
+            #expect(help.contains("\n" + group + "\n"), "\(group) missing:\n\(help)")
+        }
+        #expect(!help.contains("\nSUBCOMMANDS:\n"), "a command outside every group:\n\(help)")
+        let listed = Set(
+            help.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }.compactMap {
+                $0.split(separator: " ").first.map(String.init)
+            })
+        #expect(top.subtracting(listed).isEmpty, "not in the help: \(top.subtracting(listed))")
     }
 
     /// A line diff that is easy to read in a test log ("-" snapshot, "+" actual).
