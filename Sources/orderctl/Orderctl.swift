@@ -91,9 +91,6 @@ struct Orderctl: ParsableCommand {
                 Terminal.fail("\(error)")
             case let error as CommandError:
                 Terminal.fail(error.description)
-            case let error as SQLiteError where error.isBusy:
-                _ = error
-                Terminal.fail(Terminal.busyMessage)
             case let error as SQLiteError
             where error.primaryCode == SQLiteCode.readonly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
                 let path = GlobalOptions.openedPath!

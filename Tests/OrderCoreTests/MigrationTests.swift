@@ -55,6 +55,21 @@ struct MigrationTests {
         }
     }
 
+    @Test("an upgrade that cannot get the write lock in time throws databaseBusy and leaves the version as it was")
+    func upgradeBusy() throws {
+        try withTempDir { dir throws in
+            let path = dir + "/v1.db"
+            let holder = try Database(path: path)
+            try Migrations.migrate(holder, path: path, steps: Array(Migrations.steps.prefix(1)))
+            try holder.execute("BEGIN IMMEDIATE")
+            defer { try? holder.execute("ROLLBACK") }
+            #expect(throws: OrderError.databaseBusy(path: path)) {
+                _ = try OrderStore(path: path, mode: .existing, clock: { fixedNow })
+            }
+            #expect(try holder.userVersion == 1)
+        }
+    }
+
     @Test("a version-1 database with orders reaches the latest version, keeps its data, and its history verifies")
     func upgradeFromVersionOne() throws {
         try withTempDir { dir throws in

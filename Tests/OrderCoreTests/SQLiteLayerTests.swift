@@ -252,6 +252,25 @@ struct SQLiteLayerTests {
         }
     }
 
+    @Test("a store write that cannot get the write lock in time throws databaseBusy, in the words the user sees")
+    func storeWriteBusy() throws {
+        try withStore(catalog: false) { store in
+            let before = try store.customers().count
+            let holder = try Database(path: store.path)
+            try holder.execute("BEGIN IMMEDIATE")
+            defer { try? holder.execute("ROLLBACK") }
+            let error = #expect(throws: OrderError.self) {
+                try store.addCustomer(NewCustomer(name: "Cy", email: "cy@example.com"))
+            }
+            #expect(error == .databaseBusy(path: store.path))
+            #expect(
+                error?.description
+                    == "the database is busy: another program has been writing to it for over 5 seconds; nothing was changed, try again"
+            )
+            #expect(try store.customers().count == before)
+        }
+    }
+
     // MARK: statement reuse
 
     @Test("the same SQL run many times uses one cached statement, with fresh bindings each time")

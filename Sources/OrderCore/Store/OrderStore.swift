@@ -77,6 +77,8 @@ public final class OrderStore {
                 }, upgrading: { from, to in Self.onUpgrade?(path, from, to, backedUp ?? "") })
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
+        } catch {
+            throw Self.reportingBusy(error, path: path)
         }
         created = fresh
         if !allowDamaged, let found = try Self.schemaDamage(database, path: path, at: clock()) {
@@ -87,6 +89,24 @@ public final class OrderStore {
             db = database
             damage = nil
         }
+    }
+
+    /// Runs `body` in one write transaction (`Database.transaction`: the write lock first;
+    /// a savepoint inside another). Every write of the store goes through here.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try db.transaction(body)
+        } catch {
+            throw Self.reportingBusy(error, path: path)
+        }
+    }
+
+    /// The one place "busy" becomes a domain error, for every write and for the open
+    /// (which takes the write lock to switch to WAL and to migrate): another program held
+    /// the write lock beyond the busy timeout. Any other error is returned as it is.
+    static func reportingBusy(_ error: any Error, path: String) -> any Error {
+        guard let error = error as? SQLiteError, error.isBusy else { return error }
+        return OrderError.databaseBusy(path: path)
     }
 
     /// The cheap check every open makes beyond SQLite's own: orderctl's tables, indexes,
@@ -325,7 +345,7 @@ public final class OrderStore {
 
     /// Sets several settings in one transaction: all of them, or none when one is invalid.
     public func setSettings(_ changes: [(key: String, value: String?)]) throws {
-        try db.transaction {
+        try write {
             for (name, value) in changes { try applySetting(name, value) }
         }
     }

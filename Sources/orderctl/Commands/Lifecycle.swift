@@ -72,10 +72,11 @@ enum Batch {
                 let result = try body(store, ref)
                 Terminal.print("\(result.ref): \(result.message)")
             } catch let error as OrderError {
-                Terminal.note("Error: \(error)")
-                failed += 1
-            } catch let error as SQLiteError where error.isBusy {
-                Terminal.note("Error: \(Terminal.busyMessage) (order \(ref))")
+                if case .databaseBusy = error {
+                    Terminal.note("Error: \(error) (order \(ref))")
+                } else {
+                    Terminal.note("Error: \(error)")
+                }
                 failed += 1
             } catch let error as SQLiteError
                 where [SQLiteCode.readonly, SQLiteCode.full, SQLiteCode.corrupt, SQLiteCode.notADatabase].contains(
