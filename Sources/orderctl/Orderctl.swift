@@ -92,13 +92,12 @@ struct Orderctl: ParsableCommand {
             case let error as CommandError:
                 Terminal.fail(error.description)
             case let error as SQLiteError
-            where error.primaryCode == SQLiteCode.readonly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
+            where error.isReadOnly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
                 let path = GlobalOptions.openedPath!
                 Terminal.fail(
                     "\(path) is marked damaged (\(DamageMarker.read(path)!)), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')"
                 )
-            case let error as SQLiteError
-            where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase:
+            case let error as SQLiteError where error.isDamaged:
                 let path = GlobalOptions.openedPath ?? "the database"
                 if let opened = GlobalOptions.openedPath {
                     DamageMarker.mark(
@@ -107,11 +106,11 @@ struct Orderctl: ParsableCommand {
                 Terminal.fail(
                     "\(path) is damaged (\(error.message)); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'"
                 )
-            case let error as SQLiteError where error.primaryCode == SQLiteCode.readonly:
+            case let error as SQLiteError where error.isReadOnly:
                 Terminal.fail(
                     "\(GlobalOptions.openedPath ?? "the database") is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed"
                 )
-            case let error as SQLiteError where error.primaryCode == SQLiteCode.full:
+            case let error as SQLiteError where error.isDiskFull:
                 Terminal.fail(
                     "the disk holding \(GlobalOptions.openedPath ?? "the database") is full; nothing was changed: free some space and run the command again"
                 )

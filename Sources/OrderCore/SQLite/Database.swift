@@ -5,9 +5,9 @@ import Foundation
 ///
 /// Opened with extended result codes, `foreign_keys = ON`, WAL and a busy timeout, so
 /// that cron and an interactive shell can use the same file at the same time.
-public final class Database {
+final class Database {
     let handle: OpaquePointer
-    public let path: String
+    let path: String
     private var cache: [String: Statement] = [:]
     private var inTransaction = false
     /// Where `forEachIntegerPair`'s SQL function hands the rows: made when the function is
@@ -21,7 +21,7 @@ public final class Database {
     }()
 
     /// How long a writer waits for another writer before giving up.
-    public static let busyTimeoutMilliseconds: Int32 = 5000
+    static let busyTimeoutMilliseconds: Int32 = 5000
 
     /// Opens (and with `create`, creates) the database at `path`. A new file is created
     /// with mode 0600 before SQLite touches it.
@@ -30,7 +30,7 @@ public final class Database {
     /// `immutable` (with `readOnly`) tells SQLite that nobody changes the file while it
     /// is open, so it reads a WAL database without its `-shm` index: for a file on a
     /// read-only mount or in a folder one may not write, where the index cannot be made.
-    public init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false)
+    init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false)
         throws
     {
         self.path = path
@@ -85,7 +85,7 @@ public final class Database {
 
     /// Switches to write-ahead logging, so readers never block the writer. Changing the
     /// journal mode ignores the busy handler, so a concurrent opener is waited for here.
-    public func enableWAL() throws {
+    func enableWAL() throws {
         guard path != ":memory:" else { return }
         let deadline = Date().addingTimeInterval(Double(Self.busyTimeoutMilliseconds) / 1000)
         while true {
@@ -119,7 +119,7 @@ public final class Database {
     }
 
     /// Runs one or more statements without parameters (schema scripts, pragmas).
-    public func execute(_ sql: String) throws {
+    func execute(_ sql: String) throws {
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -156,23 +156,23 @@ public final class Database {
     }
 
     /// Number of statements currently held in the cache (for tests).
-    public var cachedStatementCount: Int { cache.count }
+    var cachedStatementCount: Int { cache.count }
 
     /// Runs a statement that returns no rows.
-    public func run(_ sql: String, _ args: any SQLBindable...) throws {
+    func run(_ sql: String, _ args: any SQLBindable...) throws {
         try run(sql, arguments: args)
     }
 
-    public func run(_ sql: String, arguments: [any SQLBindable]) throws {
+    func run(_ sql: String, arguments: [any SQLBindable]) throws {
         try with(sql, arguments) { stmt in while try stmt.step() {} }
     }
 
     /// Runs a query and maps every row.
-    public func query<T>(_ sql: String, _ args: any SQLBindable..., row: (Row) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ args: any SQLBindable..., row: (Row) throws -> T) throws -> [T] {
         try query(sql, arguments: args, row: row)
     }
 
-    public func query<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> [T] {
         try with(sql, arguments) { stmt in
             var result: [T] = []
             while try stmt.step() {
@@ -183,19 +183,18 @@ public final class Database {
     }
 
     /// Runs a query and maps its first row, if any.
-    public func queryFirst<T>(_ sql: String, _ args: any SQLBindable..., row transform: (Row) throws -> T) throws -> T?
-    {
+    func queryFirst<T>(_ sql: String, _ args: any SQLBindable..., row transform: (Row) throws -> T) throws -> T? {
         try queryFirst(sql, arguments: args, row: transform)
     }
 
-    public func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws
+    func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws
         -> T?
     {
         try with(sql, arguments) { stmt in try stmt.step() ? transform(Row(handle: stmt.handle)) : nil }
     }
 
     /// Streams rows to `body` without collecting them.
-    public func forEach(_ sql: String, arguments: [any SQLBindable] = [], _ body: (Row) throws -> Void) throws {
+    func forEach(_ sql: String, arguments: [any SQLBindable] = [], _ body: (Row) throws -> Void) throws {
         try with(sql, arguments) { stmt in
             while try stmt.step() { try body(Row(handle: stmt.handle)) }
         }
@@ -241,7 +240,7 @@ public final class Database {
     }
 
     /// The same with `:name` parameters bound by name and `?` ones from `arguments`.
-    public func forEach(
+    func forEach(
         _ sql: String, arguments: [any SQLBindable] = [], named: [String: any SQLBindable],
         _ body: (Row) throws -> Void
     ) throws {
@@ -255,23 +254,23 @@ public final class Database {
         while try stmt.step() { try body(Row(handle: stmt.handle)) }
     }
 
-    public func scalarInt(_ sql: String, _ args: any SQLBindable...) throws -> Int64 {
+    func scalarInt(_ sql: String, _ args: any SQLBindable...) throws -> Int64 {
         try queryFirst(sql, arguments: args) { $0.int64(0) } ?? 0
     }
 
-    public func scalarString(_ sql: String, _ args: any SQLBindable...) throws -> String? {
+    func scalarString(_ sql: String, _ args: any SQLBindable...) throws -> String? {
         try queryFirst(sql, arguments: args) { $0.optionalString(0) } ?? nil
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT`; rolls back when it throws.
     /// The write lock is taken up front, so the checks inside `body` see the data that
     /// the commit will change; other writers wait up to the busy timeout.
     /// Inside another transaction, `body` runs in a savepoint: if it throws, only its
     /// own changes are undone.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    func transaction<T>(_ body: () throws -> T) throws -> T {
         if inTransaction {
             try execute("SAVEPOINT nested")
             do {
@@ -300,7 +299,7 @@ public final class Database {
     }
 
     /// Runs `body` in a read transaction, so that it sees one consistent snapshot.
-    public func read<T>(_ body: () throws -> T) throws -> T {
+    func read<T>(_ body: () throws -> T) throws -> T {
         if inTransaction { return try body() }
         try execute("BEGIN DEFERRED")
         inTransaction = true
@@ -315,11 +314,11 @@ public final class Database {
         }
     }
 
-    public var userVersion: Int {
+    var userVersion: Int {
         get throws { Int(try scalarInt("PRAGMA user_version")) }
     }
 
-    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+    static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
 }
 
 /// What `forEachIntegerPair` calls, while it runs.

@@ -3,7 +3,8 @@ import Foundation
 /// The one type the command line talks to. Every method that writes runs in one
 /// transaction: when it throws, nothing changed.
 public final class OrderStore {
-    public let db: Database
+    /// The connection: internal, so that SQL stays inside OrderCore.
+    let db: Database
     public let path: String
     /// True when opening created the database (a new file, or an empty one).
     public let created: Bool

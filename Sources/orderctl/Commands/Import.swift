@@ -225,7 +225,7 @@ struct Import: ParsableCommand {
             // Malformed input: nothing was imported (the transaction rolled back).
             Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
             throw ExitCode(65)
-        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.full {
+        } catch let error as SQLiteError where error.isDiskFull {
             bar?.finish()
             let free = ImportInput.freeSpace(near: store.path).map { ", \(sizeText($0)) is free now" } ?? ""
             throw CommandError(

@@ -78,10 +78,7 @@ enum Batch {
                     Terminal.note("Error: \(error)")
                 }
                 failed += 1
-            } catch let error as SQLiteError
-                where [SQLiteCode.readonly, SQLiteCode.full, SQLiteCode.corrupt, SQLiteCode.notADatabase].contains(
-                    error.primaryCode)
-            {
+            } catch let error as SQLiteError where error.isReadOnly || error.isDiskFull || error.isDamaged {
                 // About the file, not the order: every other order would fail the same way.
                 if failed > 0 || list.first != ref {
                     Terminal.note("stopped at order \(ref); the orders before it are done")
