@@ -1,7 +1,7 @@
 internal import CSQLite
 import Foundation
 
-/// One SQLite connection. Not Sendable: one connection, one thread.
+/// One SQLite connection: one connection, one thread (not Sendable, see below).
 ///
 /// Opened with extended result codes, `foreign_keys = ON`, WAL and a busy timeout, so
 /// that cron and an interactive shell can use the same file at the same time.
@@ -320,6 +320,11 @@ final class Database {
 
     static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
 }
+
+/// A connection is used by one thread at a time: said to the compiler, so that handing
+/// one to another thread is an error rather than a comment.
+@available(*, unavailable)
+extension Database: Sendable {}
 
 /// What `forEachIntegerPair` calls, while it runs.
 private struct RowFeed {

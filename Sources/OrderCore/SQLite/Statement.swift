@@ -107,6 +107,10 @@ final class Statement {
     }
 }
 
+/// A statement belongs to its connection's thread, as the connection does.
+@available(*, unavailable)
+extension Statement: Sendable {}
+
 /// The current row of a statement, valid only inside the closure it is passed to.
 struct Row {
     let handle: OpaquePointer
