@@ -9,7 +9,8 @@ final class Database {
     let handle: OpaquePointer
     let path: String
     private var cache: [String: Statement] = [:]
-    private var inTransaction = false
+    /// The transaction `transaction {}` or `read {}` began, while it runs.
+    private var openTransaction: TransactionKind?
     /// Where `forEachIntegerPair`'s SQL function hands the rows: made when the function is
     /// registered, on first use; SQLite frees it with the function.
     private var rowFeed: UnsafeMutablePointer<RowFeed>?
@@ -269,9 +270,17 @@ final class Database {
     /// The write lock is taken up front, so the checks inside `body` see the data that
     /// the commit will change; other writers wait up to the busy timeout.
     /// Inside another transaction, `body` runs in a savepoint: if it throws, only its
-    /// own changes are undone.
+    /// own changes are undone. Inside `read {}` it runs nothing and throws
+    /// (`SQLiteCode.misuse`): that deferred transaction holds no write lock, so a write
+    /// there would neither wait for another writer nor be sure of what it checked.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        if inTransaction {
+        switch openTransaction {
+        case .read:
+            throw SQLiteError(
+                code: SQLiteCode.misuse,
+                message:
+                    "a write transaction inside read {}: it would hold no write lock; start the write outside the read")
+        case .write:
             try execute("SAVEPOINT nested")
             do {
                 let result = try body()
@@ -282,28 +291,26 @@ final class Database {
                 try? execute("RELEASE nested")
                 throw error
             }
-        }
-        try execute("BEGIN IMMEDIATE")
-        inTransaction = true
-        defer { inTransaction = false }
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            if sqlite3_get_autocommit(handle) == 0 {
-                try? execute("ROLLBACK")
-            }
-            throw error
+        case nil:
+            return try outermost(.write, body)
         }
     }
 
     /// Runs `body` in a read transaction, so that it sees one consistent snapshot.
+    /// Inside another transaction it runs in that one.
     func read<T>(_ body: () throws -> T) throws -> T {
-        if inTransaction { return try body() }
-        try execute("BEGIN DEFERRED")
-        inTransaction = true
-        defer { inTransaction = false }
+        if openTransaction != nil { return try body() }
+        return try outermost(.read, body)
+    }
+
+    private enum TransactionKind { case write, read }
+
+    /// `BEGIN IMMEDIATE` (a write) or `BEGIN DEFERRED` (a read), `body`, then `COMMIT`;
+    /// `ROLLBACK` when `body` throws.
+    private func outermost<T>(_ kind: TransactionKind, _ body: () throws -> T) throws -> T {
+        try execute(kind == .write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        openTransaction = kind
+        defer { openTransaction = nil }
         do {
             let result = try body()
             try execute("COMMIT")

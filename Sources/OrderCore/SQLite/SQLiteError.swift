@@ -52,6 +52,7 @@ enum SQLiteCode {
     static let full: Int32 = 13
     static let cantOpen: Int32 = 14
     static let constraint: Int32 = 19
+    static let misuse: Int32 = 21
     static let notADatabase: Int32 = 26
     static let row: Int32 = 100
     static let done: Int32 = 101
