@@ -54,14 +54,6 @@ struct Orderctl: ParsableCommand {
             CompletionRoot.main()
             return
         }
-        OrderStore.onUpgrade = { path, from, to, backup in
-            // Only where a person waits; scripts and cron see nothing new.
-            if Terminal.stderrIsTerminal {
-                Terminal.note(
-                    "upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while); the database as it was is in \(backup) ..."
-                )
-            }
-        }
         let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))
         if let color = GlobalOptions.hoistedColor, ColorChoice(rawValue: color) == nil {
             Terminal.fail("invalid value '\(color)' for --color (expected auto, always or never)", code: 64)

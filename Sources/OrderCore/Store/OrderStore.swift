@@ -24,16 +24,14 @@ public final class OrderStore {
         case create
     }
 
-    /// Called before an existing database is brought to a newer schema (which can take a
-    /// while on a large one): path, its version, the new version, and the backup taken
-    /// just before. The CLI says so on stderr.
-    nonisolated(unsafe) public static var onUpgrade:
-        ((_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void)?
-
     /// `allowDamaged` opens a file marked damaged for writing (`doctor --repair` only).
+    /// `onUpgrade` is called before an existing database is brought to a newer schema
+    /// (which can take a while on a large one), with the path, its version, the new
+    /// version, and the backup taken just before: the CLI says so on stderr.
     public init(
         path: String, mode: OpenMode = .create, allowDamaged: Bool = false,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() },
+        onUpgrade: (_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void = { _, _, _, _ in }
     ) throws {
         self.path = path
         self.clock = clock
@@ -75,7 +73,7 @@ public final class OrderStore {
                     try database.run(
                         "INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
                         SettingKey.timezone.key, TimeZone.current.identifier)
-                }, upgrading: { from, to in Self.onUpgrade?(path, from, to, backedUp ?? "") })
+                }, upgrading: { from, to in onUpgrade(path, from, to, backedUp ?? "") })
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
         } catch {
