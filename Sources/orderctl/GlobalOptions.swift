@@ -105,7 +105,15 @@ struct Globals {
         }
         GlobalOptions.openedPath = databasePath
         let store = try OrderStore(
-            path: databasePath, mode: mode, allowDamaged: allowDamaged, clock: GlobalOptions.clock())
+            path: databasePath, mode: mode, allowDamaged: allowDamaged, clock: GlobalOptions.clock(),
+            onUpgrade: { path, from, to, backup in
+                // Only where a person waits; scripts and cron see nothing new.
+                if Terminal.stderrIsTerminal {
+                    Terminal.note(
+                        "upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while); the database as it was is in \(backup) ..."
+                    )
+                }
+            })
         if let damage = store.damage {
             let next =
                 damage.contains(OrderStore.schemaDamagePhrase)

@@ -71,14 +71,6 @@ struct Orderctl: ParsableCommand {
             CompletionRoot.main()
             return
         }
-        OrderStore.onUpgrade = { path, from, to, backup in
-            // Only where a person waits; scripts and cron see nothing new.
-            if Terminal.stderrIsTerminal {
-                Terminal.note(
-                    "upgrading \(path) from schema version \(from) to \(to) (once; a large database takes a while); the database as it was is in \(backup) ..."
-                )
-            }
-        }
         let arguments = GlobalOptions.hoist(Array(CommandLine.arguments.dropFirst()))
         if let color = GlobalOptions.hoistedColor, ColorChoice(rawValue: color) == nil {
             Terminal.fail("invalid value '\(color)' for --color (expected auto, always or never)", code: 64)
@@ -108,17 +100,13 @@ struct Orderctl: ParsableCommand {
                 Terminal.fail("\(error)")
             case let error as CommandError:
                 Terminal.fail(error.description)
-            case let error as SQLiteError where error.isBusy:
-                _ = error
-                Terminal.fail(Terminal.busyMessage)
             case let error as SQLiteError
-            where error.primaryCode == SQLiteCode.readonly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
+            where error.isReadOnly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
                 let path = GlobalOptions.openedPath!
                 Terminal.fail(
                     "\(path) is marked damaged (\(DamageMarker.read(path)!)), so nothing is changed in it: replace it with 'orderctl restore FILE' (or, once 'orderctl doctor --full' finds it whole, clear the mark with 'orderctl doctor --repair')"
                 )
-            case let error as SQLiteError
-            where error.primaryCode == SQLiteCode.corrupt || error.primaryCode == SQLiteCode.notADatabase:
+            case let error as SQLiteError where error.isDamaged:
                 let path = GlobalOptions.openedPath ?? "the database"
                 if let opened = GlobalOptions.openedPath {
                     DamageMarker.mark(
@@ -127,11 +115,11 @@ struct Orderctl: ParsableCommand {
                 Terminal.fail(
                     "\(path) is damaged (\(error.message)); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'"
                 )
-            case let error as SQLiteError where error.primaryCode == SQLiteCode.readonly:
+            case let error as SQLiteError where error.isReadOnly:
                 Terminal.fail(
                     "\(GlobalOptions.openedPath ?? "the database") is read-only here (the file, its folder or the disk), and this command changes it; nothing was changed"
                 )
-            case let error as SQLiteError where error.primaryCode == SQLiteCode.full:
+            case let error as SQLiteError where error.isDiskFull:
                 Terminal.fail(
                     "the disk holding \(GlobalOptions.openedPath ?? "the database") is full; nothing was changed: free some space and run the command again"
                 )

@@ -55,6 +55,49 @@ struct MigrationTests {
         }
     }
 
+    @Test("the store tells its onUpgrade about an upgrade, once, after the backup and before the first step")
+    func storeUpgradeAnnounced() throws {
+        try withTempDir { dir throws in
+            let path = dir + "/v1.db"
+            do {
+                let db = try Database(path: path)
+                try Migrations.migrate(db, path: path, steps: Array(Migrations.steps.prefix(1)))
+            }
+            var calls: [(path: String, from: Int, to: Int, backup: String, version: Int)] = []
+            let store = try OrderStore(
+                path: path, mode: .existing, clock: { fixedNow },
+                onUpgrade: { path, from, to, backup in
+                    let version = try? Database(path: path, readOnly: true, wal: false).userVersion
+                    calls.append((path, from, to, backup, version ?? -1))
+                })
+            #expect(store.schemaVersion == Migrations.latestVersion)
+            try #require(calls.count == 1)
+            #expect(calls[0].path == path)
+            #expect(calls[0].from == 1 && calls[0].to == Migrations.latestVersion)
+            #expect(calls[0].version == 1, "announced before the first step commits")
+            #expect(calls[0].backup.contains("-pre-v1-to-v\(Migrations.latestVersion)-"), "\(calls[0].backup)")
+            #expect(FileManager.default.fileExists(atPath: calls[0].backup))
+            _ = try OrderStore(
+                path: path, mode: .existing, onUpgrade: { _, _, _, _ in calls.append(("", 0, 0, "", 0)) })
+            #expect(calls.count == 1)
+        }
+    }
+
+    @Test("an upgrade that cannot get the write lock in time throws databaseBusy and leaves the version as it was")
+    func upgradeBusy() throws {
+        try withTempDir { dir throws in
+            let path = dir + "/v1.db"
+            let holder = try Database(path: path)
+            try Migrations.migrate(holder, path: path, steps: Array(Migrations.steps.prefix(1)))
+            try holder.execute("BEGIN IMMEDIATE")
+            defer { try? holder.execute("ROLLBACK") }
+            #expect(throws: OrderError.databaseBusy(path: path)) {
+                _ = try OrderStore(path: path, mode: .existing, clock: { fixedNow })
+            }
+            #expect(try holder.userVersion == 1)
+        }
+    }
+
     @Test("a version-1 database with orders reaches the latest version, keeps its data, and its history verifies")
     func upgradeFromVersionOne() throws {
         try withTempDir { dir throws in

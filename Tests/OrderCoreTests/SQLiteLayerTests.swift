@@ -252,6 +252,52 @@ struct SQLiteLayerTests {
         }
     }
 
+    @Test("a write transaction inside read {} is refused: its body never runs, and the read goes on")
+    func transactionInsideReadIsRefused() throws {
+        try withDatabase { db, _ throws in
+            try db.execute("CREATE TABLE t(x INTEGER)")
+            var ran = false
+            let count = try db.read { () throws -> Int64 in
+                let error = #expect(throws: SQLiteError.self) {
+                    try db.transaction {
+                        ran = true
+                        try db.run("INSERT INTO t VALUES (1)")
+                    }
+                }
+                #expect(error?.code == SQLiteCode.misuse)
+                #expect(error?.message.contains("inside read {}") == true, "\(String(describing: error))")
+                return try db.scalarInt("SELECT count(*) FROM t")
+            }
+            #expect(!ran)
+            #expect(count == 0)
+            // Outside the read the same write runs, and a read inside it is part of it.
+            try db.transaction {
+                try db.run("INSERT INTO t VALUES (1)")
+                #expect(try db.read { try db.scalarInt("SELECT count(*) FROM t") } == 1)
+            }
+            #expect(try db.scalarInt("SELECT count(*) FROM t") == 1)
+        }
+    }
+
+    @Test("a store write that cannot get the write lock in time throws databaseBusy, in the words the user sees")
+    func storeWriteBusy() throws {
+        try withStore(catalog: false) { store in
+            let before = try store.customers().count
+            let holder = try Database(path: store.path)
+            try holder.execute("BEGIN IMMEDIATE")
+            defer { try? holder.execute("ROLLBACK") }
+            let error = #expect(throws: OrderError.self) {
+                try store.addCustomer(NewCustomer(name: "Cy", email: "cy@example.com"))
+            }
+            #expect(error == .databaseBusy(path: store.path))
+            #expect(
+                error?.description
+                    == "the database is busy: another program has been writing to it for over 5 seconds; nothing was changed, try again"
+            )
+            #expect(try store.customers().count == before)
+        }
+    }
+
     // MARK: statement reuse
 
     @Test("the same SQL run many times uses one cached statement, with fresh bindings each time")

@@ -1,6 +1,7 @@
 import Foundation
-import OrderCore
 import Testing
+
+@testable import OrderCore
 
 // `orderctl stats` end to end: the table, --csv (read by Python's csv module) and --json
 // carry the same figures, worked out by hand; an empty period says so; bad input is

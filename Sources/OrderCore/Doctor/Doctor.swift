@@ -554,7 +554,7 @@ extension OrderStore {
     /// differ or are missing, then keeps the schema's text again, once every table
     /// agrees (a table that differs is left for a restore); returns what it did.
     public func repairSchema() throws -> [String] {
-        try db.transaction {
+        try write {
             var changed: [String] = []
             let problems = try schemaProblems()
             guard let embedded = Migrations.embeddedSchema else { return [] }
@@ -578,7 +578,7 @@ extension OrderStore {
     /// and their history, in one transaction; returns what changed, one line each.
     /// Never touches orders' own figures, payments or history.
     public func repairDerived() throws -> [String] {
-        try db.transaction {
+        try write {
             var changed: [String] = []
             let leads = try refill(
                 ["ship_hours", "delivery_hours"], as: ["ship", "delivery"], from: Derived.leadTimes)

@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 import Foundation
 
 /// An import's input: a file or standard input, plain or gzip-compressed. zlib reads

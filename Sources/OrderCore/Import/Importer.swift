@@ -217,7 +217,7 @@ public final class Importer {
         try store.db.execute("PRAGMA foreign_keys = OFF")
         defer { try? store.db.execute("PRAGMA foreign_keys = ON") }
         do {
-            try store.db.transaction {
+            try store.write {
                 chain = try ChainCursor(store.db)
                 let references = try ReferenceCheck(store.db)
                 try startBulk()
@@ -851,7 +851,7 @@ public final class Importer {
         let status = plan.status
         func at(_ date: Date?) -> String? { date.map(Instant.format) }
         do {
-            try store.db.transaction {
+            try store.write {
                 var state = try store.loadState(ref)
                 let from = state.status
                 let order: [OrderStatus] = [.pending, .confirmed, .processing, .shipped, .delivered, .completed]

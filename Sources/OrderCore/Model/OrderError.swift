@@ -22,6 +22,8 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     case noDatabase(path: String)
     case databaseNotOrderctl(path: String, reason: String)
     case newerSchema(path: String, version: Int, supported: Int)
+    /// Another program held the database's write lock for longer than the busy timeout.
+    case databaseBusy(path: String)
     /// A file the data-safety commands (backup, restore, doctor) cannot use as asked.
     case file(path: String, problem: String)
     case illegalTransition(ref: String, action: String, status: String, allowed: [String])
@@ -85,6 +87,9 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
                 "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
         case .file(let path, let problem):
             return "\(path): \(problem)"
+        case .databaseBusy:
+            return
+                "the database is busy: another program has been writing to it for over \(Database.busyTimeoutMilliseconds / 1000) seconds; nothing was changed, try again"
         }
     }
 

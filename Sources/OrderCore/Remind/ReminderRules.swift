@@ -266,7 +266,7 @@ extension OrderStore {
                 field: "rule name", value: name, reason: "use letters, digits, - and _ (at most 40)")
         }
         let params = try Self.checkedParams(given, kind: kind, into: [:])
-        return try db.transaction {
+        return try write {
             if try db.scalarInt("SELECT count(*) FROM rules WHERE name = ?", name) > 0 {
                 throw OrderError.invalidValue(
                     field: "rule name", value: name,
@@ -281,7 +281,7 @@ extension OrderStore {
 
     @discardableResult
     public func setRule(_ name: String, params given: [(String, String)]) throws -> Rule {
-        try db.transaction {
+        try write {
             let rule = try requireRule(name)
             let params = try Self.checkedParams(given, kind: rule.kind, into: rule.params)
             try db.run("UPDATE rules SET params = ? WHERE name = ?", Self.paramsJSON(params), rule.name)
@@ -291,7 +291,7 @@ extension OrderStore {
 
     @discardableResult
     public func enableRule(_ name: String, _ enabled: Bool) throws -> Rule {
-        try db.transaction {
+        try write {
             let rule = try requireRule(name)
             try db.run("UPDATE rules SET enabled = ? WHERE name = ?", enabled, rule.name)
             return try requireRule(name)
@@ -299,7 +299,7 @@ extension OrderStore {
     }
 
     public func removeRule(_ name: String) throws {
-        try db.transaction {
+        try write {
             let rule = try requireRule(name)
             if rule.builtin {
                 throw OrderError.invalidValue(

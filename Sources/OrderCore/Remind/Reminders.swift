@@ -406,7 +406,7 @@ extension OrderStore {
     /// unseen: then the runs are not recorded, and every reminder shown is written out
     /// (those only counted may be counted again next time).
     public func record(_ result: RemindResult, failed: [Reminder] = []) throws {
-        try db.transaction {
+        try write {
             let at = result.at
             let recordRuns = try db.scalarInt("PRAGMA data_version") == result.dataVersion
             let failedKeys = Set(failed.map(\.key))
@@ -508,7 +508,7 @@ extension OrderStore {
     /// Hides a reminder until `until`. The key must name a rule and an order or SKU
     /// that exists, so a typo is not silently kept.
     public func snooze(_ key: String, until: Date) throws -> Snooze {
-        try db.transaction {
+        try write {
             let key = try checkedKey(key)
             guard until > now else {
                 throw OrderError.invalidValue(field: "until", value: Instant.format(until), reason: "not in the future")
@@ -530,7 +530,7 @@ extension OrderStore {
 
     /// Ends a snooze; false when the key was not snoozed.
     public func unsnooze(_ key: String) throws -> Bool {
-        try db.transaction {
+        try write {
             let key = try checkedKey(key)
             let was =
                 try db.scalarInt("SELECT count(*) FROM reminder_log WHERE key = ? AND snoozed_until > ?", key, nowText)

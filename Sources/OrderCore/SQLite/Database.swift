@@ -1,15 +1,16 @@
 internal import CSQLite
 import Foundation
 
-/// One SQLite connection. Not Sendable: one connection, one thread.
+/// One SQLite connection: one connection, one thread (not Sendable, see below).
 ///
 /// Opened with extended result codes, `foreign_keys = ON`, WAL and a busy timeout, so
 /// that cron and an interactive shell can use the same file at the same time.
-public final class Database {
+final class Database {
     let handle: OpaquePointer
-    public let path: String
+    let path: String
     private var cache: [String: Statement] = [:]
-    private var inTransaction = false
+    /// The transaction `transaction {}` or `read {}` began, while it runs.
+    private var openTransaction: TransactionKind?
     /// Where `forEachIntegerPair`'s SQL function hands the rows: made when the function is
     /// registered, on first use; SQLite frees it with the function.
     private var rowFeed: UnsafeMutablePointer<RowFeed>?
@@ -21,7 +22,7 @@ public final class Database {
     }()
 
     /// How long a writer waits for another writer before giving up.
-    public static let busyTimeoutMilliseconds: Int32 = 5000
+    static let busyTimeoutMilliseconds: Int32 = 5000
 
     /// Opens (and with `create`, creates) the database at `path`. A new file is created
     /// with mode 0600 before SQLite touches it.
@@ -30,7 +31,7 @@ public final class Database {
     /// `immutable` (with `readOnly`) tells SQLite that nobody changes the file while it
     /// is open, so it reads a WAL database without its `-shm` index: for a file on a
     /// read-only mount or in a folder one may not write, where the index cannot be made.
-    public init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false)
+    init(path: String, create: Bool = true, readOnly: Bool = false, wal: Bool = true, immutable: Bool = false)
         throws
     {
         self.path = path
@@ -85,7 +86,7 @@ public final class Database {
 
     /// Switches to write-ahead logging, so readers never block the writer. Changing the
     /// journal mode ignores the busy handler, so a concurrent opener is waited for here.
-    public func enableWAL() throws {
+    func enableWAL() throws {
         guard path != ":memory:" else { return }
         let deadline = Date().addingTimeInterval(Double(Self.busyTimeoutMilliseconds) / 1000)
         while true {
@@ -119,7 +120,7 @@ public final class Database {
     }
 
     /// Runs one or more statements without parameters (schema scripts, pragmas).
-    public func execute(_ sql: String) throws {
+    func execute(_ sql: String) throws {
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -156,23 +157,23 @@ public final class Database {
     }
 
     /// Number of statements currently held in the cache (for tests).
-    public var cachedStatementCount: Int { cache.count }
+    var cachedStatementCount: Int { cache.count }
 
     /// Runs a statement that returns no rows.
-    public func run(_ sql: String, _ args: any SQLBindable...) throws {
+    func run(_ sql: String, _ args: any SQLBindable...) throws {
         try run(sql, arguments: args)
     }
 
-    public func run(_ sql: String, arguments: [any SQLBindable]) throws {
+    func run(_ sql: String, arguments: [any SQLBindable]) throws {
         try with(sql, arguments) { stmt in while try stmt.step() {} }
     }
 
     /// Runs a query and maps every row.
-    public func query<T>(_ sql: String, _ args: any SQLBindable..., row: (Row) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ args: any SQLBindable..., row: (Row) throws -> T) throws -> [T] {
         try query(sql, arguments: args, row: row)
     }
 
-    public func query<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws -> [T] {
         try with(sql, arguments) { stmt in
             var result: [T] = []
             while try stmt.step() {
@@ -183,19 +184,18 @@ public final class Database {
     }
 
     /// Runs a query and maps its first row, if any.
-    public func queryFirst<T>(_ sql: String, _ args: any SQLBindable..., row transform: (Row) throws -> T) throws -> T?
-    {
+    func queryFirst<T>(_ sql: String, _ args: any SQLBindable..., row transform: (Row) throws -> T) throws -> T? {
         try queryFirst(sql, arguments: args, row: transform)
     }
 
-    public func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws
+    func queryFirst<T>(_ sql: String, arguments: [any SQLBindable], row transform: (Row) throws -> T) throws
         -> T?
     {
         try with(sql, arguments) { stmt in try stmt.step() ? transform(Row(handle: stmt.handle)) : nil }
     }
 
     /// Streams rows to `body` without collecting them.
-    public func forEach(_ sql: String, arguments: [any SQLBindable] = [], _ body: (Row) throws -> Void) throws {
+    func forEach(_ sql: String, arguments: [any SQLBindable] = [], _ body: (Row) throws -> Void) throws {
         try with(sql, arguments) { stmt in
             while try stmt.step() { try body(Row(handle: stmt.handle)) }
         }
@@ -241,7 +241,7 @@ public final class Database {
     }
 
     /// The same with `:name` parameters bound by name and `?` ones from `arguments`.
-    public func forEach(
+    func forEach(
         _ sql: String, arguments: [any SQLBindable] = [], named: [String: any SQLBindable],
         _ body: (Row) throws -> Void
     ) throws {
@@ -255,24 +255,32 @@ public final class Database {
         while try stmt.step() { try body(Row(handle: stmt.handle)) }
     }
 
-    public func scalarInt(_ sql: String, _ args: any SQLBindable...) throws -> Int64 {
+    func scalarInt(_ sql: String, _ args: any SQLBindable...) throws -> Int64 {
         try queryFirst(sql, arguments: args) { $0.int64(0) } ?? 0
     }
 
-    public func scalarString(_ sql: String, _ args: any SQLBindable...) throws -> String? {
+    func scalarString(_ sql: String, _ args: any SQLBindable...) throws -> String? {
         try queryFirst(sql, arguments: args) { $0.optionalString(0) } ?? nil
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT`; rolls back when it throws.
     /// The write lock is taken up front, so the checks inside `body` see the data that
     /// the commit will change; other writers wait up to the busy timeout.
     /// Inside another transaction, `body` runs in a savepoint: if it throws, only its
-    /// own changes are undone.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        if inTransaction {
+    /// own changes are undone. Inside `read {}` it runs nothing and throws
+    /// (`SQLiteCode.misuse`): that deferred transaction holds no write lock, so a write
+    /// there would neither wait for another writer nor be sure of what it checked.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        switch openTransaction {
+        case .read:
+            throw SQLiteError(
+                code: SQLiteCode.misuse,
+                message:
+                    "a write transaction inside read {}: it would hold no write lock; start the write outside the read")
+        case .write:
             try execute("SAVEPOINT nested")
             do {
                 let result = try body()
@@ -283,28 +291,26 @@ public final class Database {
                 try? execute("RELEASE nested")
                 throw error
             }
-        }
-        try execute("BEGIN IMMEDIATE")
-        inTransaction = true
-        defer { inTransaction = false }
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            if sqlite3_get_autocommit(handle) == 0 {
-                try? execute("ROLLBACK")
-            }
-            throw error
+        case nil:
+            return try outermost(.write, body)
         }
     }
 
     /// Runs `body` in a read transaction, so that it sees one consistent snapshot.
-    public func read<T>(_ body: () throws -> T) throws -> T {
-        if inTransaction { return try body() }
-        try execute("BEGIN DEFERRED")
-        inTransaction = true
-        defer { inTransaction = false }
+    /// Inside another transaction it runs in that one.
+    func read<T>(_ body: () throws -> T) throws -> T {
+        if openTransaction != nil { return try body() }
+        return try outermost(.read, body)
+    }
+
+    private enum TransactionKind { case write, read }
+
+    /// `BEGIN IMMEDIATE` (a write) or `BEGIN DEFERRED` (a read), `body`, then `COMMIT`;
+    /// `ROLLBACK` when `body` throws.
+    private func outermost<T>(_ kind: TransactionKind, _ body: () throws -> T) throws -> T {
+        try execute(kind == .write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        openTransaction = kind
+        defer { openTransaction = nil }
         do {
             let result = try body()
             try execute("COMMIT")
@@ -315,12 +321,17 @@ public final class Database {
         }
     }
 
-    public var userVersion: Int {
+    var userVersion: Int {
         get throws { Int(try scalarInt("PRAGMA user_version")) }
     }
 
-    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+    static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
 }
+
+/// A connection is used by one thread at a time: said to the compiler, so that handing
+/// one to another thread is an error rather than a comment.
+@available(*, unavailable)
+extension Database: Sendable {}
 
 /// What `forEachIntegerPair` calls, while it runs.
 private struct RowFeed {

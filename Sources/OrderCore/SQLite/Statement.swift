@@ -107,26 +107,30 @@ final class Statement {
     }
 }
 
+/// A statement belongs to its connection's thread, as the connection does.
+@available(*, unavailable)
+extension Statement: Sendable {}
+
 /// The current row of a statement, valid only inside the closure it is passed to.
-public struct Row {
+struct Row {
     let handle: OpaquePointer
 
-    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+    var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
-    public func isNull(_ i: Int) -> Bool { sqlite3_column_type(handle, Int32(i)) == SQLITE_NULL }
+    func isNull(_ i: Int) -> Bool { sqlite3_column_type(handle, Int32(i)) == SQLITE_NULL }
 
-    public func int64(_ i: Int) -> Int64 { sqlite3_column_int64(handle, Int32(i)) }
-    public func int(_ i: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(i))) }
-    public func double(_ i: Int) -> Double { sqlite3_column_double(handle, Int32(i)) }
-    public func bool(_ i: Int) -> Bool { sqlite3_column_int64(handle, Int32(i)) != 0 }
+    func int64(_ i: Int) -> Int64 { sqlite3_column_int64(handle, Int32(i)) }
+    func int(_ i: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(i))) }
+    func double(_ i: Int) -> Double { sqlite3_column_double(handle, Int32(i)) }
+    func bool(_ i: Int) -> Bool { sqlite3_column_int64(handle, Int32(i)) != 0 }
 
-    public func string(_ i: Int) -> String {
+    func string(_ i: Int) -> String {
         guard let ptr = sqlite3_column_text(handle, Int32(i)) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, Int32(i)))
         return String(decoding: UnsafeBufferPointer(start: ptr, count: count), as: UTF8.self)
     }
 
-    public func optionalString(_ i: Int) -> String? { isNull(i) ? nil : string(i) }
+    func optionalString(_ i: Int) -> String? { isNull(i) ? nil : string(i) }
 
     /// The bytes of a text column without making a String, valid until the statement
     /// steps again; nil for NULL.
@@ -135,12 +139,12 @@ public struct Row {
         else { return nil }
         return UnsafeBufferPointer(start: ptr, count: Int(sqlite3_column_bytes(handle, Int32(i))))
     }
-    public func optionalInt64(_ i: Int) -> Int64? { isNull(i) ? nil : int64(i) }
-    public func optionalInt(_ i: Int) -> Int? { isNull(i) ? nil : int(i) }
+    func optionalInt64(_ i: Int) -> Int64? { isNull(i) ? nil : int64(i) }
+    func optionalInt(_ i: Int) -> Int? { isNull(i) ? nil : int(i) }
 
-    public func columnName(_ i: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(i))) }
+    func columnName(_ i: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(i))) }
 
-    public func value(_ i: Int) -> SQLValue {
+    func value(_ i: Int) -> SQLValue {
         switch sqlite3_column_type(handle, Int32(i)) {
         case SQLITE_INTEGER: return .integer(int64(i))
         case SQLITE_FLOAT: return .real(double(i))

@@ -1,5 +1,5 @@
 /// A value bound to or read from SQLite.
-public enum SQLValue: Sendable, Equatable {
+enum SQLValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case real(Double)
@@ -8,20 +8,20 @@ public enum SQLValue: Sendable, Equatable {
 }
 
 /// Anything that can be bound as a statement parameter.
-public protocol SQLBindable {
+protocol SQLBindable {
     var sqlValue: SQLValue { get }
 }
 
-extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
-extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
-extension Int64: SQLBindable { public var sqlValue: SQLValue { .integer(self) } }
-extension Int32: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
-extension Bool: SQLBindable { public var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
-extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
-extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
-extension Substring: SQLBindable { public var sqlValue: SQLValue { .text(String(self)) } }
+extension SQLValue: SQLBindable { var sqlValue: SQLValue { self } }
+extension Int: SQLBindable { var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Int64: SQLBindable { var sqlValue: SQLValue { .integer(self) } }
+extension Int32: SQLBindable { var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Bool: SQLBindable { var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
+extension Double: SQLBindable { var sqlValue: SQLValue { .real(self) } }
+extension String: SQLBindable { var sqlValue: SQLValue { .text(self) } }
+extension Substring: SQLBindable { var sqlValue: SQLValue { .text(String(self)) } }
 extension Optional: SQLBindable where Wrapped: SQLBindable {
-    public var sqlValue: SQLValue {
+    var sqlValue: SQLValue {
         switch self {
         case .none: return .null
         case .some(let value): return value.sqlValue

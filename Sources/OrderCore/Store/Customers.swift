@@ -80,7 +80,7 @@ extension OrderStore {
 
     @discardableResult
     public func addCustomer(_ new: NewCustomer) throws -> Customer {
-        try db.transaction { try insertCustomer(new) }
+        try write { try insertCustomer(new) }
     }
 
     /// Finds a customer by id (digits, or `#12`), external reference (`ext:17530`, or
@@ -155,7 +155,7 @@ extension OrderStore {
     public func updateCustomer(_ text: String, _ change: CustomerChanges) throws -> (
         customer: Customer, changed: [String]
     ) {
-        try db.transaction {
+        try write {
             guard !change.isEmpty else {
                 throw OrderError.missingValue(
                     field: "change", hint: "give --name, --email, --phone, --country, --region, --address or --note")

@@ -84,7 +84,7 @@ extension OrderStore {
     func act(_ ref: String, _ action: OrderAction, _ body: (inout OrderState, inout EventWriter) throws -> String)
         throws -> ActionResult
     {
-        try db.transaction {
+        try write {
             var state = try loadState(ref)
             try Lifecycle.check(
                 action, ref: state.ref, status: state.status, owed: state.paid < state.total,
@@ -497,7 +497,7 @@ extension OrderStore {
         _ ref: String, number: Int?, carrier: String?, tracking: String?, at: String?,
         carrierUnchecked: Bool = false
     ) throws -> ActionResult {
-        try db.transaction {
+        try write {
             guard carrier != nil || tracking != nil || at != nil else {
                 throw OrderError.missingValue(field: "change", hint: "give --carrier, --tracking or --at")
             }

@@ -3,7 +3,8 @@ import Foundation
 /// The one type the command line talks to. Every method that writes runs in one
 /// transaction: when it throws, nothing changed.
 public final class OrderStore {
-    public let db: Database
+    /// The connection: internal, so that SQL stays inside OrderCore.
+    let db: Database
     public let path: String
     /// True when opening created the database (a new file, or an empty one).
     public let created: Bool
@@ -23,16 +24,14 @@ public final class OrderStore {
         case create
     }
 
-    /// Called before an existing database is brought to a newer schema (which can take a
-    /// while on a large one): path, its version, the new version, and the backup taken
-    /// just before. The CLI says so on stderr.
-    nonisolated(unsafe) public static var onUpgrade:
-        ((_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void)?
-
     /// `allowDamaged` opens a file marked damaged for writing (`doctor --repair` only).
+    /// `onUpgrade` is called before an existing database is brought to a newer schema
+    /// (which can take a while on a large one), with the path, its version, the new
+    /// version, and the backup taken just before: the CLI says so on stderr.
     public init(
         path: String, mode: OpenMode = .create, allowDamaged: Bool = false,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() },
+        onUpgrade: (_ path: String, _ from: Int, _ to: Int, _ backup: String) -> Void = { _, _, _, _ in }
     ) throws {
         self.path = path
         self.clock = clock
@@ -74,9 +73,11 @@ public final class OrderStore {
                     try database.run(
                         "INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
                         SettingKey.timezone.key, TimeZone.current.identifier)
-                }, upgrading: { from, to in Self.onUpgrade?(path, from, to, backedUp ?? "") })
+                }, upgrading: { from, to in onUpgrade(path, from, to, backedUp ?? "") })
         } catch let error as SQLiteError where error.primaryCode == SQLiteCode.notADatabase {
             throw OrderError.databaseNotOrderctl(path: path, reason: "the file is not an SQLite database")
+        } catch {
+            throw Self.reportingBusy(error, path: path)
         }
         created = fresh
         if !allowDamaged, let found = try Self.schemaDamage(database, path: path, at: clock()) {
@@ -87,6 +88,24 @@ public final class OrderStore {
             db = database
             damage = nil
         }
+    }
+
+    /// Runs `body` in one write transaction (`Database.transaction`: the write lock first;
+    /// a savepoint inside another). Every write of the store goes through here.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try db.transaction(body)
+        } catch {
+            throw Self.reportingBusy(error, path: path)
+        }
+    }
+
+    /// The one place "busy" becomes a domain error, for every write and for the open
+    /// (which takes the write lock to switch to WAL and to migrate): another program held
+    /// the write lock beyond the busy timeout. Any other error is returned as it is.
+    static func reportingBusy(_ error: any Error, path: String) -> any Error {
+        guard let error = error as? SQLiteError, error.isBusy else { return error }
+        return OrderError.databaseBusy(path: path)
     }
 
     /// The cheap check every open makes beyond SQLite's own: orderctl's tables, indexes,
@@ -325,7 +344,7 @@ public final class OrderStore {
 
     /// Sets several settings in one transaction: all of them, or none when one is invalid.
     public func setSettings(_ changes: [(key: String, value: String?)]) throws {
-        try db.transaction {
+        try write {
             for (name, value) in changes { try applySetting(name, value) }
         }
     }

@@ -97,7 +97,7 @@ extension OrderStore {
     /// Validates, classifies, checks and reserves stock, and stores a new order, all
     /// in one transaction. Returns the stored order as `show` would print it.
     public func addOrder(_ draft: OrderDraft) throws -> (order: OrderDetail, createdCustomer: Bool) {
-        try db.transaction {
+        try write {
             let currency = try self.currency()
             let dates = try dateResolver()
 

@@ -91,7 +91,7 @@ extension OrderStore {
 
     @discardableResult
     public func addProduct(_ new: NewProduct) throws -> Product {
-        try db.transaction {
+        try write {
             let sku = try Validate.code(new.sku, field: "SKU")
             let name = try Validate.name(new.name, field: "name")
             let price = try Money.parse(new.price, currency: currency(), field: "price")
@@ -123,7 +123,7 @@ extension OrderStore {
 
     @discardableResult
     public func updateProduct(_ sku: String, _ changes: ProductChanges) throws -> Product {
-        try db.transaction {
+        try write {
             guard !changes.isEmpty else {
                 throw OrderError.missingValue(
                     field: "change",
@@ -178,7 +178,7 @@ extension OrderStore {
     public func changeStock(_ sku: String, _ change: StockChange, note: String?) throws -> (
         product: Product, startedTracking: Bool
     ) {
-        try db.transaction {
+        try write {
             let p = try requireProduct(sku)
             let note = try note.map { n throws(OrderError) in try Validate.note(n, field: "note") }
             // The ledger continues where it was, even across a spell without tracking.

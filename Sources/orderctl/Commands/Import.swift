@@ -194,6 +194,10 @@ struct Import: ParsableCommand {
         Interruption.arm(tempFile: rejectsOut?.temp)
         defer { Interruption.disarm() }
         var wroteHeader = false
+        // Read here, before the reader thread starts: the source is that thread's alone
+        // while the import runs (Importer's UncheckedBox), and the closure below runs on
+        // this one.
+        let header = source.header
         let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(path: file) : nil
         let summary: ImportSummary
         do {
@@ -208,11 +212,11 @@ struct Import: ParsableCommand {
                         return
                     }
                     if !wroteHeader {
-                        try out.write(CSV.plainRecord(source.header + ["reason"]))
+                        try out.write(CSV.plainRecord(header + ["reason"]))
                         wroteHeader = true
                     }
                     // A short row is padded so that the reason lands in the reason column.
-                    let padding = Array(repeating: "", count: max(0, source.header.count - row.fields.count))
+                    let padding = Array(repeating: "", count: max(0, header.count - row.fields.count))
                     try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
                 }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
                 beforeCommit: {
@@ -225,7 +229,7 @@ struct Import: ParsableCommand {
             // Malformed input: nothing was imported (the transaction rolled back).
             Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
             throw ExitCode(65)
-        } catch let error as SQLiteError where error.primaryCode == SQLiteCode.full {
+        } catch let error as SQLiteError where error.isDiskFull {
             bar?.finish()
             let free = ImportInput.freeSpace(near: store.path).map { ", \(sizeText($0)) is free now" } ?? ""
             throw CommandError(

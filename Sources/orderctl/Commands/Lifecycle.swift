@@ -72,15 +72,13 @@ enum Batch {
                 let result = try body(store, ref)
                 Terminal.print("\(result.ref): \(result.message)")
             } catch let error as OrderError {
-                Terminal.note("Error: \(error)")
+                if case .databaseBusy = error {
+                    Terminal.note("Error: \(error) (order \(ref))")
+                } else {
+                    Terminal.note("Error: \(error)")
+                }
                 failed += 1
-            } catch let error as SQLiteError where error.isBusy {
-                Terminal.note("Error: \(Terminal.busyMessage) (order \(ref))")
-                failed += 1
-            } catch let error as SQLiteError
-                where [SQLiteCode.readonly, SQLiteCode.full, SQLiteCode.corrupt, SQLiteCode.notADatabase].contains(
-                    error.primaryCode)
-            {
+            } catch let error as SQLiteError where error.isReadOnly || error.isDiskFull || error.isDamaged {
                 // About the file, not the order: every other order would fail the same way.
                 if failed > 0 || list.first != ref {
                     Terminal.note("stopped at order \(ref); the orders before it are done")

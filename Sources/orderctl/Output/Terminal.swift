@@ -53,9 +53,6 @@ enum Terminal {
         note("Warning: " + text)
     }
 
-    static let busyMessage =
-        "the database is busy: another program has been writing to it for over 5 seconds; nothing was changed, try again"
-
     static func fail(_ message: String, code: Int32 = 1) -> Never {
         note("Error: " + message)
         exit(code)
