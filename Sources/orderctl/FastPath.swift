@@ -148,14 +148,14 @@ enum FastPath {
             guard let limit = Int(text) else { return nil }
             filter.limit = limit
         }
-        return { try ListOrders.run(global, filter, json: json, csv: csv) }
+        return { try Orderctl.List.run(global, filter, json: json, csv: csv) }
     }
 
     static func show(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
         let spec = Spec(flags: ["--json"], positionals: 1...1)
         guard let p = parse(arguments, spec), let global = globals(p) else { return nil }
         let ref = p.positionals[0]
-        return { try ShowOrder.run(global, ref: ref, json: p.flags.contains("--json")) }
+        return { try Orderctl.Show.run(global, ref: ref, json: p.flags.contains("--json")) }
     }
 
     static func add(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
@@ -171,7 +171,7 @@ enum FastPath {
         else { return nil }
         let items = p.list("--item")
         let createCustomer = p.flags.contains("--create-customer")
-        // The checks AddOrder.validate makes: left to it, with its messages.
+        // The checks Orderctl.Add.validate makes: left to it, with its messages.
         if items.isEmpty { return nil }
         if !createCustomer && (p.values["--customer-name"] != nil || p.values["--country"] != nil) { return nil }
         var draft = OrderDraft(customer: customer, items: items)
@@ -185,7 +185,7 @@ enum FastPath {
         draft.createCustomer = createCustomer
         draft.customerName = p.values["--customer-name"]
         draft.customerCountry = p.values["--country"]
-        return { try AddOrder.run(global, draft, json: p.flags.contains("--json")) }
+        return { try Orderctl.Add.run(global, draft, json: p.flags.contains("--json")) }
     }
 
     static func ship(_ arguments: ArraySlice<String>) -> (() throws -> Void)? {
@@ -196,7 +196,7 @@ enum FastPath {
         // '-' reads refs from stdin: RefsOptions does that.
         if p.positionals.contains("-") { return nil }
         return {
-            try Ship.run(
+            try Orderctl.Ship.run(
                 global, p.positionals, items: p.list("--item"), carrier: p.values["--carrier"],
                 tracking: p.values["--tracking"], at: p.values["--at"],
                 carrierUnchecked: p.flags.contains("--carrier-unchecked"))

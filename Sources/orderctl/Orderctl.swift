@@ -39,29 +39,30 @@ struct Orderctl: ParsableCommand {
         // The help lists the commands by what the owner does with them ("ORDER SUBCOMMANDS:"
         // ...); a new command joins the group it belongs to (README, "Development").
         groupedSubcommands: [
-            CommandGroup(name: "Setup", subcommands: [Init.self, ConfigCommand.self]),
+            CommandGroup(name: "Setup", subcommands: [Init.self, Orderctl.Config.self]),
             CommandGroup(
                 name: "Order",
                 subcommands: [
-                    AddOrder.self, ListOrders.self, ShowOrder.self, Edit.self, Note.self, FlagOrder.self, History.self,
+                    Orderctl.Add.self, Orderctl.List.self, Orderctl.Show.self, Edit.self, Note.self, FlagOrder.self,
+                    History.self,
                     Why.self,
                 ]),
             CommandGroup(
                 name: "Lifecycle",
                 subcommands: [
-                    Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, ShipmentCommand.self, Deliver.self,
+                    Confirm.self, Hold.self, Release.self, Pay.self, Ship.self, Orderctl.Shipment.self, Deliver.self,
                     Cancel.self, Return.self, Refund.self, States.self,
                 ]),
             CommandGroup(
                 name: "Catalog and customer",
-                subcommands: [ProductCommand.self, StockCommand.self, CustomerCommand.self]),
+                subcommands: [Orderctl.Product.self, Orderctl.Stock.self, Orderctl.Customer.self]),
             CommandGroup(name: "Import and export", subcommands: [Import.self, Export.self]),
             CommandGroup(
                 name: "Insight", subcommands: [Stats.self, Report.self, Predict.self, Forecast.self, Reorder.self]),
-            CommandGroup(name: "Reminder", subcommands: [Remind.self, SnoozeCommand.self, RuleCommand.self]),
+            CommandGroup(name: "Reminder", subcommands: [Remind.self, Orderctl.Snooze.self, Orderctl.Rule.self]),
             CommandGroup(
                 name: "Safety",
-                subcommands: [BackupCommand.self, RestoreCommand.self, DoctorCommand.self, Verify.self]),
+                subcommands: [Orderctl.Backup.self, Orderctl.Restore.self, Orderctl.Doctor.self, Verify.self]),
         ]
     )
 

@@ -6,312 +6,316 @@ enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
     case native, jsonl, shopify
 }
 
-struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import",
-        abstract: "Bring orders in from CSV, JSON Lines or a Shopify export; every row is accounted for.",
-        discussion: """
-            Formats: native (the CSV 'orderctl export' writes; only ref, sku and quantity \
-            are required), jsonl (one order per line, as 'export --format jsonl' writes), \
-            shopify (the Shopify orders export), or any other CSV with --map. Without \
-            --format, a .jsonl file is JSON Lines and a CSV with Shopify's columns is a \
-            Shopify export. Gzip-compressed input (.gz, or a pipe) is read directly. The \
-            rows of one order must follow each other.
+extension Orderctl {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Bring orders in from CSV, JSON Lines or a Shopify export; every row is accounted for.",
+            discussion: """
+                Formats: native (the CSV 'orderctl export' writes; only ref, sku and quantity \
+                are required), jsonl (one order per line, as 'export --format jsonl' writes), \
+                shopify (the Shopify orders export), or any other CSV with --map. Without \
+                --format, a .jsonl file is JSON Lines and a CSV with Shopify's columns is a \
+                Shopify export. Gzip-compressed input (.gz, or a pipe) is read directly. The \
+                rows of one order must follow each other.
 
-            All or nothing: one transaction, and if any row is invalid nothing is imported, \
-            the invalid rows are listed (line, field, value, reason) and the exit code is \
-            65. With --skip-invalid the valid orders are imported and an order with one \
-            invalid row is rejected whole; --rejects FILE gets the rejected rows as read, \
-            with a reason column. The summary accounts for every row: read = imported + \
-            rejected + duplicates.
+                All or nothing: one transaction, and if any row is invalid nothing is imported, \
+                the invalid rows are listed (line, field, value, reason) and the exit code is \
+                65. With --skip-invalid the valid orders are imported and an order with one \
+                invalid row is rejected whole; --rejects FILE gets the rejected rows as read, \
+                with a reason column. The summary accounts for every row: read = imported + \
+                rejected + duplicates.
 
-            Importing the same file again adds nothing: orders already present with the \
-            same lines and status are duplicates; a ref present with other lines, or in \
-            another status, is a conflict and is never overwritten. --update moves such \
-            orders forward to the file's status (confirm, ship, deliver, cancel) through \
-            the usual rules; lines are never changed by an import. Historic orders keep \
-            their statuses and times and do not move stock; unknown customers and \
-            products are created (products without stock tracking).
+                Importing the same file again adds nothing: orders already present with the \
+                same lines and status are duplicates; a ref present with other lines, or in \
+                another status, is a conflict and is never overwritten. --update moves such \
+                orders forward to the file's status (confirm, ship, deliver, cancel) through \
+                the usual rules; lines are never changed by an import. Historic orders keep \
+                their statuses and times and do not move stock; unknown customers and \
+                products are created (products without stock tracking).
 
-            --map FIELD=COLUMN (repeatable) reads another CSV: FIELD is a native column \
-            name, COLUMN a header name. Columns named like a field map to it; other \
-            columns are ignored. --date-format takes %Y %m %d %H %M %S %b %z %F %T, e.g. \
-            '%d/%m/%Y %H:%M'; two-digit years are refused.
+                --map FIELD=COLUMN (repeatable) reads another CSV: FIELD is a native column \
+                name, COLUMN a header name. Columns named like a field map to it; other \
+                columns are ignored. --date-format takes %Y %m %d %H %M %S %b %z %F %T, e.g. \
+                '%d/%m/%Y %H:%M'; two-digit years are refused.
 
-            Statuses of other tools whose meaning is clear are read as orderctl's (failed \
-            and trash as cancelled, complete as completed, fulfilled as shipped, \
-            pending-payment as pending, ...; the summary says which); --map-status FROM=TO \
-            reads the rest, such as refunded or returned, whose meaning depends on the shop.
-            Examples:
-              orderctl import orders.csv --dry-run
-              orderctl import orders.csv --skip-invalid --rejects rejected.csv
-              orderctl import shop-orders.csv --format shopify
-              orderctl import sales.csv.gz --map ref=Invoice --map sku=StockCode \\
-                  --map quantity=Qty --map unit_price=Price --map ordered_at=Date \\
-                  --date-format '%d/%m/%Y %H:%M' --timezone Europe/London
-              orderctl export | orderctl --db copy.db import -
-            """)
+                Statuses of other tools whose meaning is clear are read as orderctl's (failed \
+                and trash as cancelled, complete as completed, fulfilled as shipped, \
+                pending-payment as pending, ...; the summary says which); --map-status FROM=TO \
+                reads the rest, such as refunded or returned, whose meaning depends on the shop.
+                Examples:
+                  orderctl import orders.csv --dry-run
+                  orderctl import orders.csv --skip-invalid --rejects rejected.csv
+                  orderctl import shop-orders.csv --format shopify
+                  orderctl import sales.csv.gz --map ref=Invoice --map sku=StockCode \\
+                      --map quantity=Qty --map unit_price=Price --map ordered_at=Date \\
+                      --date-format '%d/%m/%Y %H:%M' --timezone Europe/London
+                  orderctl export | orderctl --db copy.db import -
+                """)
 
-    @OptionGroup var global: GlobalOptions
-    @Argument(
-        help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file"),
-        completion: .file()) var file: String
-    @Option(help: "Input format: native, jsonl or shopify (default: from the file).") var format: ImportFormat?
-    @Option(
-        name: .customLong("map"),
-        help: ArgumentHelp("Read FIELD from the column named COLUMN (repeatable).", valueName: "field=column"))
-    var maps: [String] = []
-    @Option(
-        help: ArgumentHelp(
-            "Currency of amounts when the file has no currency column (must be the shop's).", valueName: "code"))
-    var currency: String?
-    @Option(
-        help: ArgumentHelp(
-            "Time zone of times without an offset (default: the shop's), e.g. Europe/London.", valueName: "zone"))
-    var timezone: String?
-    @Option(
-        name: .customLong("date-format"),
-        help: ArgumentHelp("How dates and times are written, e.g. '%d/%m/%Y %H:%M'.", valueName: "format"))
-    var dateFormat: String?
-    @Option(help: ArgumentHelp("Field separator: one character, or 'tab' (default ',').", valueName: "char"))
-    var delimiter: String?
-    @Option(
-        name: .customLong("map-status"),
-        help: ArgumentHelp(
-            "Read another tool's status FROM as orderctl's TO, e.g. refunded=cancelled (repeatable).",
-            valueName: "from=to"))
-    var mapStatus: [String] = []
-    @Flag(
-        name: .customLong("decimal-comma"),
-        help: "Amounts are written 12,50 (and fields are separated by ';' unless --delimiter says otherwise).")
-    var decimalComma = false
-    @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.")
-    var skipInvalid = false
-    @Option(
-        help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file"),
-        completion: .file()) var rejects: String?
-    @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing.") var dryRun = false
-    @Flag(help: "Move orders already present forward to the file's status.") var update = false
-    @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).")
-    var noProgress = false
+        @OptionGroup var global: GlobalOptions
+        @Argument(
+            help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file"),
+            completion: .file()) var file: String
+        @Option(help: "Input format: native, jsonl or shopify (default: from the file).") var format: ImportFormat?
+        @Option(
+            name: .customLong("map"),
+            help: ArgumentHelp("Read FIELD from the column named COLUMN (repeatable).", valueName: "field=column"))
+        var maps: [String] = []
+        @Option(
+            help: ArgumentHelp(
+                "Currency of amounts when the file has no currency column (must be the shop's).", valueName: "code"))
+        var currency: String?
+        @Option(
+            help: ArgumentHelp(
+                "Time zone of times without an offset (default: the shop's), e.g. Europe/London.", valueName: "zone"))
+        var timezone: String?
+        @Option(
+            name: .customLong("date-format"),
+            help: ArgumentHelp("How dates and times are written, e.g. '%d/%m/%Y %H:%M'.", valueName: "format"))
+        var dateFormat: String?
+        @Option(help: ArgumentHelp("Field separator: one character, or 'tab' (default ',').", valueName: "char"))
+        var delimiter: String?
+        @Option(
+            name: .customLong("map-status"),
+            help: ArgumentHelp(
+                "Read another tool's status FROM as orderctl's TO, e.g. refunded=cancelled (repeatable).",
+                valueName: "from=to"))
+        var mapStatus: [String] = []
+        @Flag(
+            name: .customLong("decimal-comma"),
+            help: "Amounts are written 12,50 (and fields are separated by ';' unless --delimiter says otherwise).")
+        var decimalComma = false
+        @Flag(name: .customLong("skip-invalid"), help: "Import the valid orders; report and skip the others.")
+        var skipInvalid = false
+        @Option(
+            help: ArgumentHelp("Write rejected rows, as read, with a reason, to this file.", valueName: "file"),
+            completion: .file()) var rejects: String?
+        @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing.") var dryRun = false
+        @Flag(help: "Move orders already present forward to the file's status.") var update = false
+        @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).")
+        var noProgress = false
 
-    func run() throws {
-        // Bad option values are errors like any other invalid value (exit 1).
-        if let delimiter, delimiter != "tab",
-            delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!)
-                || delimiter.utf8.first! >= 0x80
-        {
-            throw CommandError(
-                "--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')"
-            )
-        }
-        for m in maps where !m.contains("=") {
-            throw CommandError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(OrderError.clip(m))')")
-        }
-        if !maps.isEmpty, let format, format != .native {
-            throw CommandError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
-        }
-        var options = ImportOptions()
-        for m in mapStatus {
-            let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+        func run() throws {
+            // Bad option values are errors like any other invalid value (exit 1).
+            if let delimiter, delimiter != "tab",
+                delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!)
+                    || delimiter.utf8.first! >= 0x80
+            {
                 throw CommandError(
-                    "--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(OrderError.clip(m))')"
+                    "--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')"
                 )
             }
-            do {
-                options.statusMap[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(
-                    parts[1].trimmingCharacters(in: .whitespaces))
-            } catch {
-                throw CommandError("--map-status \(OrderError.clip(m)): \(error)")
+            for m in maps where !m.contains("=") {
+                throw CommandError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(OrderError.clip(m))')")
             }
-        }
-        options.skipInvalid = skipInvalid
-        options.decimalComma = decimalComma
-        options.dryRun = dryRun
-        options.update = update
-        if let dateFormat { options.dateFormat = try DateFormat(dateFormat) }
-        if let timezone {
-            guard let zone = TimeZone(identifier: timezone) else {
-                throw CommandError(
-                    "--timezone: unknown time zone '\(timezone)' (expected a name such as Europe/London or UTC)")
+            if !maps.isEmpty, let format, format != .native {
+                throw CommandError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
             }
-            options.timeZone = zone
-        }
-        if let currency { options.currency = try Currency(code: currency) }
-
-        let input = try ImportInput(path: file)
-        let lower = file.lowercased().replacingOccurrences(of: ".gz", with: "", options: [.anchored, .backwards])
-        let chosen = format ?? (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") ? .jsonl : nil)
-        let source: ImportSource
-        do {
-            if chosen == .jsonl {
-                source = JSONLImportSource(input)
-            } else {
-                let sep: UInt8 =
-                    delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: decimalComma ? ";" : ",")
-                let mode: CSVImportSource.Mode
-                if !maps.isEmpty {
-                    mode = .mapped(
-                        maps.map { m in
-                            let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                            return (String(parts[0]).trimmingCharacters(in: .whitespaces), String(parts[1]))
-                        })
-                } else {
-                    mode = chosen == .shopify ? .shopify : .native
+            var options = ImportOptions()
+            for m in mapStatus {
+                let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw CommandError(
+                        "--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(OrderError.clip(m))')"
+                    )
                 }
-                let csv = try CSVImportSource(
-                    try input.csvReader(delimiter: sep), mode: mode, detect: format == nil, input: input)
-                source = csv
+                do {
+                    options.statusMap[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(
+                        parts[1].trimmingCharacters(in: .whitespaces))
+                } catch {
+                    throw CommandError("--map-status \(OrderError.clip(m)): \(error)")
+                }
             }
-        } catch let error as CSVReadError {
-            Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
-            throw ExitCode(65)
-        } catch let error as OrderError {
-            // A bad --map is a usage problem (exit 1); an empty file or a header that is
-            // not the format's is bad input (65).
-            if case .invalidValue(let field, _, _) = error, field == "--map" { throw error }
-            if case .missingValue(let field, _) = error, field.hasPrefix("column for") { throw error }
-            Terminal.note("Error: \(input.name): \(error); nothing was imported")
-            throw ExitCode(65)
-        }
-        for note in source.notes { Terminal.note("note: \(note)") }
-
-        let store = try global.openStore(.create)
-        // A short disk is said before the import starts, not found an hour into it.
-        let needed = ImportInput.expandedSize(path: file).map(ImportInput.spaceNeeded(forInput:))
-        if let needed, let free = ImportInput.freeSpace(near: store.path), free < needed {
-            throw CommandError(
-                "\(input.name): not enough free space on the disk holding \(store.path): an import of this file needs about \(sizeText(needed)) (5 to 8 times the input, for the new rows and the write-ahead log), and \(sizeText(free)) is free; nothing was imported. Free some space, or import the file in parts"
-            )
-        }
-        let importer = try Importer(store: store, options: options)
-
-        let rejectsOut = try rejects.map { try RejectsFile(path: $0, input: file) }
-        defer { rejectsOut?.discard() }
-        // Ctrl-C or a kill: the transaction is never committed, the temporary rejects
-        // file goes, and the user is told.
-        Interruption.arm(tempFile: rejectsOut?.temp)
-        defer { Interruption.disarm() }
-        var wroteHeader = false
-        // Read here, before the reader thread starts: the source is that thread's alone
-        // while the import runs (Importer's UncheckedBox), and the closure below runs on
-        // this one.
-        let header = source.header
-        let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(path: file) : nil
-        let summary: ImportSummary
-        do {
-            summary = try importer.run(
-                source,
-                rejected: { row in
-                    guard let out = rejectsOut else { return }
-                    if let text = row.text {
-                        let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
-                        try out.write(
-                            "{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
-                        return
-                    }
-                    if !wroteHeader {
-                        try out.write(CSV.plainRecord(header + ["reason"]))
-                        wroteHeader = true
-                    }
-                    // A short row is padded so that the reason lands in the reason column.
-                    let padding = Array(repeating: "", count: max(0, header.count - row.fields.count))
-                    try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
-                }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
-                beforeCommit: {
-                    try rejectsOut?.complete()
-                    // From here the import commits: an interrupt no longer means "nothing imported".
-                    Interruption.disarm()
-                })
-        } catch let error as CSVReadError {
-            bar?.finish()
-            // Malformed input: nothing was imported (the transaction rolled back).
-            Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
-            throw ExitCode(65)
-        } catch let error as SQLiteError where error.isDiskFull {
-            bar?.finish()
-            let free = ImportInput.freeSpace(near: store.path).map { ", \(sizeText($0)) is free now" } ?? ""
-            throw CommandError(
-                "the disk holding \(store.path) filled up during the import; nothing was imported. It needs about \(needed.map(sizeText) ?? "5 to 8 times the input's size") free\(free)"
-            )
-        } catch {
-            bar?.finish()
-            throw error
-        }
-        bar?.finish()
-        // A cron import that skips and keeps its rejects is told in a few lines.
-        let brief = skipInvalid && rejects != nil
-        let shownWarnings = brief ? 3 : 50
-        if !summary.statusesMapped.isEmpty {
-            let list = summary.statusesMapped.sorted { $0.key < $1.key }.map {
-                "\($0.key) (\($0.value) order\($0.value == 1 ? "" : "s"))"
+            options.skipInvalid = skipInvalid
+            options.decimalComma = decimalComma
+            options.dryRun = dryRun
+            options.update = update
+            if let dateFormat { options.dateFormat = try DateFormat(dateFormat) }
+            if let timezone {
+                guard let zone = TimeZone(identifier: timezone) else {
+                    throw CommandError(
+                        "--timezone: unknown time zone '\(timezone)' (expected a name such as Europe/London or UTC)")
+                }
+                options.timeZone = zone
             }
-            Terminal.note(
-                "note: statuses read as orderctl's: \(list.joined(separator: ", ")) (--map-status FROM=TO to read them otherwise)"
-            )
-        }
-        for warning in summary.warnings.prefix(shownWarnings) { Terminal.note("warning: \(warning)") }
-        if summary.warningCount > shownWarnings {
-            Terminal.note("warning: ... and \(summary.warningCount - shownWarnings) more")
-        }
-        if brief, let rejects, summary.issueCount > 0 {
-            // Asked to skip and keep the rows: a count per reason, not a line per row.
-            Self.reasonSummary(summary, rejects: rejects)
-        } else {
-            for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
-            if summary.issueCount > 200 {
+            if let currency { options.currency = try Currency(code: currency) }
+
+            let input = try ImportInput(path: file)
+            let lower = file.lowercased().replacingOccurrences(of: ".gz", with: "", options: [.anchored, .backwards])
+            let chosen = format ?? (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") ? .jsonl : nil)
+            let source: ImportSource
+            do {
+                if chosen == .jsonl {
+                    source = JSONLImportSource(input)
+                } else {
+                    let sep: UInt8 =
+                        delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: decimalComma ? ";" : ",")
+                    let mode: CSVImportSource.Mode
+                    if !maps.isEmpty {
+                        mode = .mapped(
+                            maps.map { m in
+                                let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                                return (String(parts[0]).trimmingCharacters(in: .whitespaces), String(parts[1]))
+                            })
+                    } else {
+                        mode = chosen == .shopify ? .shopify : .native
+                    }
+                    let csv = try CSVImportSource(
+                        try input.csvReader(delimiter: sep), mode: mode, detect: format == nil, input: input)
+                    source = csv
+                }
+            } catch let error as CSVReadError {
+                Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
+                throw ExitCode(65)
+            } catch let error as OrderError {
+                // A bad --map is a usage problem (exit 1); an empty file or a header that is
+                // not the format's is bad input (65).
+                if case .invalidValue(let field, _, _) = error, field == "--map" { throw error }
+                if case .missingValue(let field, _) = error, field.hasPrefix("column for") { throw error }
+                Terminal.note("Error: \(input.name): \(error); nothing was imported")
+                throw ExitCode(65)
+            }
+            for note in source.notes { Terminal.note("note: \(note)") }
+
+            let store = try global.openStore(.create)
+            // A short disk is said before the import starts, not found an hour into it.
+            let needed = ImportInput.expandedSize(path: file).map(ImportInput.spaceNeeded(forInput:))
+            if let needed, let free = ImportInput.freeSpace(near: store.path), free < needed {
+                throw CommandError(
+                    "\(input.name): not enough free space on the disk holding \(store.path): an import of this file needs about \(sizeText(needed)) (5 to 8 times the input, for the new rows and the write-ahead log), and \(sizeText(free)) is free; nothing was imported. Free some space, or import the file in parts"
+                )
+            }
+            let importer = try Importer(store: store, options: options)
+
+            let rejectsOut = try rejects.map { try RejectsFile(path: $0, input: file) }
+            defer { rejectsOut?.discard() }
+            // Ctrl-C or a kill: the transaction is never committed, the temporary rejects
+            // file goes, and the user is told.
+            Interruption.arm(tempFile: rejectsOut?.temp)
+            defer { Interruption.disarm() }
+            var wroteHeader = false
+            // Read here, before the reader thread starts: the source is that thread's alone
+            // while the import runs (Importer's UncheckedBox), and the closure below runs on
+            // this one.
+            let header = source.header
+            let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(path: file) : nil
+            let summary: ImportSummary
+            do {
+                summary = try importer.run(
+                    source,
+                    rejected: { row in
+                        guard let out = rejectsOut else { return }
+                        if let text = row.text {
+                            let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
+                            try out.write(
+                                "{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
+                            return
+                        }
+                        if !wroteHeader {
+                            try out.write(CSV.plainRecord(header + ["reason"]))
+                            wroteHeader = true
+                        }
+                        // A short row is padded so that the reason lands in the reason column.
+                        let padding = Array(repeating: "", count: max(0, header.count - row.fields.count))
+                        try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
+                    }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
+                    beforeCommit: {
+                        try rejectsOut?.complete()
+                        // From here the import commits: an interrupt no longer means "nothing imported".
+                        Interruption.disarm()
+                    })
+            } catch let error as CSVReadError {
+                bar?.finish()
+                // Malformed input: nothing was imported (the transaction rolled back).
+                Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
+                throw ExitCode(65)
+            } catch let error as SQLiteError where error.isDiskFull {
+                bar?.finish()
+                let free = ImportInput.freeSpace(near: store.path).map { ", \(sizeText($0)) is free now" } ?? ""
+                throw CommandError(
+                    "the disk holding \(store.path) filled up during the import; nothing was imported. It needs about \(needed.map(sizeText) ?? "5 to 8 times the input's size") free\(free)"
+                )
+            } catch {
+                bar?.finish()
+                throw error
+            }
+            bar?.finish()
+            // A cron import that skips and keeps its rejects is told in a few lines.
+            let brief = skipInvalid && rejects != nil
+            let shownWarnings = brief ? 3 : 50
+            if !summary.statusesMapped.isEmpty {
+                let list = summary.statusesMapped.sorted { $0.key < $1.key }.map {
+                    "\($0.key) (\($0.value) order\($0.value == 1 ? "" : "s"))"
+                }
                 Terminal.note(
-                    "Error: ... and \(summary.issueCount - 200) more"
-                        + (rejects == nil ? " (--rejects FILE lists every rejected row)" : ""))
+                    "note: statuses read as orderctl's: \(list.joined(separator: ", ")) (--map-status FROM=TO to read them otherwise)"
+                )
+            }
+            for warning in summary.warnings.prefix(shownWarnings) { Terminal.note("warning: \(warning)") }
+            if summary.warningCount > shownWarnings {
+                Terminal.note("warning: ... and \(summary.warningCount - shownWarnings) more")
+            }
+            if brief, let rejects, summary.issueCount > 0 {
+                // Asked to skip and keep the rows: a count per reason, not a line per row.
+                Self.reasonSummary(summary, rejects: rejects)
+            } else {
+                for issue in summary.issues.prefix(200) { Terminal.note("Error: \(issue)") }
+                if summary.issueCount > 200 {
+                    Terminal.note(
+                        "Error: ... and \(summary.issueCount - 200) more"
+                            + (rejects == nil ? " (--rejects FILE lists every rejected row)" : ""))
+                }
+            }
+
+            func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+            func part(_ rows: Int, _ orders: Int) -> String { "\(s(rows, "row")) (\(s(orders, "order")))" }
+            // Nothing kept (a dry run, or refused whole): say what the import would do.
+            let would = summary.committed ? "" : "would "
+            var line =
+                "read \(s(summary.rowsRead, "row")): \(would)\(would.isEmpty ? "imported" : "import") \(part(summary.rowsImported, summary.ordersImported)), "
+                + "rejected \(part(summary.rowsRejected, summary.ordersRejected)), duplicates \(part(summary.rowsDuplicate, summary.ordersDuplicate)); "
+                + "\(would)\(would.isEmpty ? "created" : "create") \(s(summary.customersCreated, "customer")), \(s(summary.productsCreated, "product"))"
+            if summary.ordersUpdated > 0 {
+                line += "; \(s(summary.ordersUpdated, "order")) updated (counted as imported)"
+            }
+            Terminal.print(line)
+            let nothingNew = summary.ordersImported == 0 && summary.ordersUpdated == 0 && summary.ordersDuplicate > 0
+            if dryRun {
+                Terminal.print("dry run: nothing was written")
+            } else if !summary.committed {
+                Terminal.print("nothing was imported: fix the rows above, or use --skip-invalid")
+            } else if nothingNew {
+                Terminal.print(
+                    summary.issueCount == 0
+                        ? "nothing new: every order is already here" : "nothing new: every valid order is already here")
+            }
+            // 0: imported (some rows rejected, as --skip-invalid asked), or nothing new;
+            // 65: invalid input and nothing imported, or all or nothing refused.
+            if summary.issueCount > 0 {
+                let keptSome = summary.ordersImported > 0 || summary.ordersUpdated > 0 || summary.ordersDuplicate > 0
+                if !skipInvalid || !keptSome { throw ExitCode(65) }
             }
         }
 
-        func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-        func part(_ rows: Int, _ orders: Int) -> String { "\(s(rows, "row")) (\(s(orders, "order")))" }
-        // Nothing kept (a dry run, or refused whole): say what the import would do.
-        let would = summary.committed ? "" : "would "
-        var line =
-            "read \(s(summary.rowsRead, "row")): \(would)\(would.isEmpty ? "imported" : "import") \(part(summary.rowsImported, summary.ordersImported)), "
-            + "rejected \(part(summary.rowsRejected, summary.ordersRejected)), duplicates \(part(summary.rowsDuplicate, summary.ordersDuplicate)); "
-            + "\(would)\(would.isEmpty ? "created" : "create") \(s(summary.customersCreated, "customer")), \(s(summary.productsCreated, "product"))"
-        if summary.ordersUpdated > 0 { line += "; \(s(summary.ordersUpdated, "order")) updated (counted as imported)" }
-        Terminal.print(line)
-        let nothingNew = summary.ordersImported == 0 && summary.ordersUpdated == 0 && summary.ordersDuplicate > 0
-        if dryRun {
-            Terminal.print("dry run: nothing was written")
-        } else if !summary.committed {
-            Terminal.print("nothing was imported: fix the rows above, or use --skip-invalid")
-        } else if nothingNew {
-            Terminal.print(
-                summary.issueCount == 0
-                    ? "nothing new: every order is already here" : "nothing new: every valid order is already here")
+        /// stderr's account of a --skip-invalid import: each reason with its count, most first.
+        static func reasonSummary(_ summary: ImportSummary, rejects: String) {
+            func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+            Terminal.note(
+                "rejected \(s(summary.ordersRejected, "order")) (\(s(summary.rowsRejected, "row"))), every row written to \(rejects) with its reason:"
+            )
+            let sorted = summary.reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            for (reason, count) in sorted.prefix(10) { Terminal.note(String(format: "%8d  ", count) + reason) }
+            let rest = sorted.dropFirst(10).reduce(0) { $0 + $1.value } + summary.otherReasons
+            if rest > 0 { Terminal.note(String(format: "%8d  ", rest) + "other reasons (see \(rejects))") }
         }
-        // 0: imported (some rows rejected, as --skip-invalid asked), or nothing new;
-        // 65: invalid input and nothing imported, or all or nothing refused.
-        if summary.issueCount > 0 {
-            let keptSome = summary.ordersImported > 0 || summary.ordersUpdated > 0 || summary.ordersDuplicate > 0
-            if !skipInvalid || !keptSome { throw ExitCode(65) }
-        }
-    }
 
-    /// stderr's account of a --skip-invalid import: each reason with its count, most first.
-    static func reasonSummary(_ summary: ImportSummary, rejects: String) {
-        func s(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-        Terminal.note(
-            "rejected \(s(summary.ordersRejected, "order")) (\(s(summary.rowsRejected, "row"))), every row written to \(rejects) with its reason:"
-        )
-        let sorted = summary.reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        for (reason, count) in sorted.prefix(10) { Terminal.note(String(format: "%8d  ", count) + reason) }
-        let rest = sorted.dropFirst(10).reduce(0) { $0 + $1.value } + summary.otherReasons
-        if rest > 0 { Terminal.note(String(format: "%8d  ", rest) + "other reasons (see \(rejects))") }
-    }
-
-    func describe(_ error: CSVReadError, _ input: ImportInput) -> String {
-        if case .io = error.kind, let detail = input.lastError {
-            return "cannot read it (line \(error.line)): \(detail)"
+        func describe(_ error: CSVReadError, _ input: ImportInput) -> String {
+            if case .io = error.kind, let detail = input.lastError {
+                return "cannot read it (line \(error.line)): \(detail)"
+            }
+            return "\(error)"
         }
-        return "\(error)"
     }
 }
 

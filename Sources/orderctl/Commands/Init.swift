@@ -2,72 +2,74 @@ import ArgumentParser
 import Foundation
 import OrderCore
 
-struct Init: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "init",
-        abstract: "Create the database (an existing one is shown, never changed).",
-        discussion: """
-            Creates the database file (mode 0600, its folder 0700) with the current schema. \
-            Any command that writes also creates a missing database with default settings; \
-            commands that only read refuse a missing file, so a mistyped --db is an error. \
-            On an existing database init changes nothing: a --currency, --timezone or \
-            --country that differs from its settings is named, with the 'orderctl config \
-            set' command that changes it, and init exits 1.
+extension Orderctl {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init",
+            abstract: "Create the database (an existing one is shown, never changed).",
+            discussion: """
+                Creates the database file (mode 0600, its folder 0700) with the current schema. \
+                Any command that writes also creates a missing database with default settings; \
+                commands that only read refuse a missing file, so a mistyped --db is an error. \
+                On an existing database init changes nothing: a --currency, --timezone or \
+                --country that differs from its settings is named, with the 'orderctl config \
+                set' command that changes it, and init exits 1.
 
-            Examples:
-              orderctl init --currency EUR --timezone Europe/Berlin --country DE
-              orderctl --db /tmp/try.db init
-            """)
+                Examples:
+                  orderctl init --currency EUR --timezone Europe/Berlin --country DE
+                  orderctl --db /tmp/try.db init
+                """)
 
-    @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: GlobalOptions
 
-    @Option(help: "ISO 4217 currency of all prices (default EUR).")
-    var currency: String?
+        @Option(help: "ISO 4217 currency of all prices (default EUR).")
+        var currency: String?
 
-    @Option(help: "Business time zone, an IANA name (default: this machine's).")
-    var timezone: String?
+        @Option(help: "Business time zone, an IANA name (default: this machine's).")
+        var timezone: String?
 
-    @Option(help: "The shop's country, ISO 3166 alpha-2; customers elsewhere are international.")
-    var country: String?
+        @Option(help: "The shop's country, ISO 3166 alpha-2; customers elsewhere are international.")
+        var country: String?
 
-    func run() throws {
-        let store = try global.openStore(.create, announce: false)
-        var changes: [(key: String, value: String?)] = []
-        if let currency { changes.append(("currency", currency)) }
-        if let timezone { changes.append(("timezone", timezone)) }
-        if let country { changes.append(("shop.country", country)) }
-        if !store.created {
-            // An existing database is never changed by init: a value that differs is
-            // said, with the command that would change it.
+        func run() throws {
+            let store = try global.openStore(.create, announce: false)
+            var changes: [(key: String, value: String?)] = []
+            if let currency { changes.append(("currency", currency)) }
+            if let timezone { changes.append(("timezone", timezone)) }
+            if let country { changes.append(("shop.country", country)) }
+            if !store.created {
+                // An existing database is never changed by init: a value that differs is
+                // said, with the command that would change it.
+                let settings = try store.settings()
+                let differ = changes.compactMap { change -> String? in
+                    let current = settings.first { $0.key == change.key }?.value
+                    guard let text = change.value else { return nil }
+                    let given = change.key == "shop.country" ? ((try? Validate.countryOrName(text)) ?? text) : text
+                    guard current?.caseInsensitiveCompare(given) != .orderedSame else { return nil }
+                    return
+                        "\(change.key) is \(current ?? "not set"), not \(given) (change it with 'orderctl config set \(change.key) \(given)')"
+                }
+                if !differ.isEmpty {
+                    Terminal.note("Database already exists at \(store.path); init changed nothing:")
+                    for line in differ { Terminal.note("  \(line)") }
+                    throw ExitCode(1)
+                }
+                changes = []
+            }
+            do {
+                try store.setSettings(changes)
+            } catch {
+                // init is all or nothing: a new database with a bad setting is not kept.
+                if store.created { GlobalOptions.createdPath = store.path }
+                throw error
+            }
             let settings = try store.settings()
-            let differ = changes.compactMap { change -> String? in
-                let current = settings.first { $0.key == change.key }?.value
-                guard let text = change.value else { return nil }
-                let given = change.key == "shop.country" ? ((try? Validate.countryOrName(text)) ?? text) : text
-                guard current?.caseInsensitiveCompare(given) != .orderedSame else { return nil }
-                return
-                    "\(change.key) is \(current ?? "not set"), not \(given) (change it with 'orderctl config set \(change.key) \(given)')"
-            }
-            if !differ.isEmpty {
-                Terminal.note("Database already exists at \(store.path); init changed nothing:")
-                for line in differ { Terminal.note("  \(line)") }
-                throw ExitCode(1)
-            }
-            changes = []
+            func value(_ key: String) -> String { settings.first { $0.key == key }?.value ?? "not set" }
+            Terminal.print(
+                "\(store.created ? "Initialised" : "Database already exists at") \(store.path)"
+                    + (store.created ? "" : " (schema version \(store.schemaVersion))"))
+            Terminal.print(
+                "currency \(value("currency")), time zone \(value("timezone")), shop country \(value("shop.country"))")
         }
-        do {
-            try store.setSettings(changes)
-        } catch {
-            // init is all or nothing: a new database with a bad setting is not kept.
-            if store.created { GlobalOptions.createdPath = store.path }
-            throw error
-        }
-        let settings = try store.settings()
-        func value(_ key: String) -> String { settings.first { $0.key == key }?.value ?? "not set" }
-        Terminal.print(
-            "\(store.created ? "Initialised" : "Database already exists at") \(store.path)"
-                + (store.created ? "" : " (schema version \(store.schemaVersion))"))
-        Terminal.print(
-            "currency \(value("currency")), time zone \(value("timezone")), shop country \(value("shop.country"))")
     }
 }

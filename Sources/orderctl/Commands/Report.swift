@@ -2,54 +2,58 @@ import ArgumentParser
 import Foundation
 import OrderCore
 
-struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
-        abstract:
-            "Write a one-file HTML report: headline figures, monthly charts, top products and customers, statuses, lead times.",
-        discussion: """
-            The page is self-contained (styles and SVG charts inline; no script, font or \
-            link that needs a network), fits a phone's screen and prints on paper. Its \
-            figures are those of 'orderctl stats' for the same period. A FILE is written \
-            whole or not at all (through a temporary file beside it).
+extension Orderctl {
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract:
+                "Write a one-file HTML report: headline figures, monthly charts, top products and customers, statuses, lead times.",
+            discussion: """
+                The page is self-contained (styles and SVG charts inline; no script, font or \
+                link that needs a network), fits a phone's screen and prints on paper. Its \
+                figures are those of 'orderctl stats' for the same period. A FILE is written \
+                whole or not at all (through a temporary file beside it).
 
-            Examples:
-              orderctl report --html report.html                 (the last 12 months)
-              orderctl report --html q1.html --from 2026-01-01 --to 2026-03-31
-              orderctl report --html - | gzip > report.html.gz
-            """)
+                Examples:
+                  orderctl report --html report.html                 (the last 12 months)
+                  orderctl report --html q1.html --from 2026-01-01 --to 2026-03-31
+                  orderctl report --html - | gzip > report.html.gz
+                """)
 
-    @OptionGroup var global: GlobalOptions
-    @Option(
-        name: .customLong("html"), help: ArgumentHelp("Write the HTML report here ('-': stdout).", valueName: "file"),
-        completion: .file())
-    var file: String
-    @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
-        String?
-    @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
-    @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
-    @Option(help: "How many top products and customers to list (default 10; 0: all).") var top = 10
+        @OptionGroup var global: GlobalOptions
+        @Option(
+            name: .customLong("html"),
+            help: ArgumentHelp("Write the HTML report here ('-': stdout).", valueName: "file"),
+            completion: .file())
+        var file: String
+        @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
+            String?
+        @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
+        @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
+        @Option(help: "How many top products and customers to list (default 10; 0: all).") var top = 10
 
-    func validate() throws {
-        if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
-        if file.isEmpty { throw ValidationError("--html needs a file name, or '-' for stdout") }
-    }
-
-    func run() throws {
-        let store = try global.openStore(.existing)
-        let report = try store.businessReport(from: from, to: to, timeZone: timezone, top: top == 0 ? 1_000_000 : top)
-        let html = HTMLReport.render(report, version: Orderctl.version)
-        if file == "-" {
-            var out = Output()
-            out.write(html)
-            out.flush()
-            return
+        func validate() throws {
+            if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
+            if file.isEmpty { throw ValidationError("--html needs a file name, or '-' for stdout") }
         }
-        try AtomicFile.write(html, to: file)
-        let orders = report.totals.map(\.orders).reduce(0, +)
-        Terminal.note(
-            "wrote the report of \(plural(orders, "order")) placed \(report.months.from.iso) to \(report.months.to.iso) to \(file)"
-        )
+
+        func run() throws {
+            let store = try global.openStore(.existing)
+            let report = try store.businessReport(
+                from: from, to: to, timeZone: timezone, top: top == 0 ? 1_000_000 : top)
+            let html = HTMLReport.render(report, version: Orderctl.version)
+            if file == "-" {
+                var out = Output()
+                out.write(html)
+                out.flush()
+                return
+            }
+            try AtomicFile.write(html, to: file)
+            let orders = report.totals.map(\.orders).reduce(0, +)
+            Terminal.note(
+                "wrote the report of \(plural(orders, "order")) placed \(report.months.from.iso) to \(report.months.to.iso) to \(file)"
+            )
+        }
     }
 }
 

@@ -94,295 +94,305 @@ extension SnapshotFacts {
     }
 }
 
-struct BackupCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backup",
-        abstract: "Write a checked snapshot of the database (safe while others write).",
-        discussion: """
-            DEST is an existing folder or a new file in one; without it, the folder \
-            'config get backup.dir' (default: backups/ beside the database, made when \
-            missing; another folder must exist, so that a disk that is not mounted is an \
-            error rather than a backup written beside its mount point). In \
-            a folder the file is named after the database and the UTC time \
-            (orders-20261201T061500Z.db, .db.age when encrypted), so that names sort by time.
+extension Orderctl {
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "backup",
+            abstract: "Write a checked snapshot of the database (safe while others write).",
+            discussion: """
+                DEST is an existing folder or a new file in one; without it, the folder \
+                'config get backup.dir' (default: backups/ beside the database, made when \
+                missing; another folder must exist, so that a disk that is not mounted is an \
+                error rather than a backup written beside its mount point). In \
+                a folder the file is named after the database and the UTC time \
+                (orders-20261201T061500Z.db, .db.age when encrypted), so that names sort by time.
 
-            The snapshot is taken through SQLite's online backup API in one read \
-            transaction, so cron and a shell may go on writing. It is written to a temporary \
-            file, synced, checked (SQLite's quick_check, the foreign keys, the history chain \
-            as verify walks it), given mode 0600 and only then put in place: a backup that \
-            fails leaves nothing that looks like a backup. An encrypted backup is checked \
-            before it is encrypted; its plaintext is never written to the destination.
+                The snapshot is taken through SQLite's online backup API in one read \
+                transaction, so cron and a shell may go on writing. It is written to a temporary \
+                file, synced, checked (SQLite's quick_check, the foreign keys, the history chain \
+                as verify walks it), given mode 0600 and only then put in place: a backup that \
+                fails leaves nothing that looks like a backup. An encrypted backup is checked \
+                before it is encrypted; its plaintext is never written to the destination.
 
-            Retention (--keep-daily/--keep-weekly/--keep-monthly, or the backup.keep-* \
-            settings) keeps the newest backup of each of the last N days, ISO weeks and \
-            months that have one, and removes the other backups of this database in that \
-            folder: only files orderctl named, never the newest, never a backup taken \
-            before a schema upgrade.
+                Retention (--keep-daily/--keep-weekly/--keep-monthly, or the backup.keep-* \
+                settings) keeps the newest backup of each of the last N days, ISO weeks and \
+                months that have one, and removes the other backups of this database in that \
+                folder: only files orderctl named, never the newest, never a backup taken \
+                before a schema upgrade.
 
-            Examples:
-              orderctl backup
-              orderctl backup /mnt/usb/ --keep-daily 7 --keep-weekly 5 --keep-monthly 12
-              orderctl backup --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
-              orderctl backup /tmp/before-import.db
-            """)
+                Examples:
+                  orderctl backup
+                  orderctl backup /mnt/usb/ --keep-daily 7 --keep-weekly 5 --keep-monthly 12
+                  orderctl backup --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+                  orderctl backup /tmp/before-import.db
+                """)
 
-    @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: GlobalOptions
 
-    @Argument(
-        help: ArgumentHelp("A folder, or a new file (default: the backup.dir setting).", valueName: "dest"),
-        completion: .file())
-    var destination: String?
+        @Argument(
+            help: ArgumentHelp("A folder, or a new file (default: the backup.dir setting).", valueName: "dest"),
+            completion: .file())
+        var destination: String?
 
-    @OptionGroup var encryption: EncryptionOptions
+        @OptionGroup var encryption: EncryptionOptions
 
-    @Option(
-        name: .customLong("keep-daily"),
-        help: ArgumentHelp("Keep the newest backup of each of the last N days.", valueName: "n"))
-    var keepDaily: Int?
-    @Option(
-        name: .customLong("keep-weekly"), help: ArgumentHelp("... of each of the last N ISO weeks.", valueName: "n"))
-    var keepWeekly: Int?
-    @Option(name: .customLong("keep-monthly"), help: ArgumentHelp("... of each of the last N months.", valueName: "n"))
-    var keepMonthly: Int?
+        @Option(
+            name: .customLong("keep-daily"),
+            help: ArgumentHelp("Keep the newest backup of each of the last N days.", valueName: "n"))
+        var keepDaily: Int?
+        @Option(
+            name: .customLong("keep-weekly"), help: ArgumentHelp("... of each of the last N ISO weeks.", valueName: "n")
+        )
+        var keepWeekly: Int?
+        @Option(
+            name: .customLong("keep-monthly"), help: ArgumentHelp("... of each of the last N months.", valueName: "n"))
+        var keepMonthly: Int?
 
-    @OptionGroup var format: JSONOption
+        @OptionGroup var format: JSONOption
 
-    func validate() throws {
-        for (name, value) in [
-            ("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly),
-        ] {
-            if let value, value < 0 { throw ValidationError("\(name) must be 0 or more, not \(value)") }
+        func validate() throws {
+            for (name, value) in [
+                ("--keep-daily", keepDaily), ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly),
+            ] {
+                if let value, value < 0 { throw ValidationError("\(name) must be 0 or more, not \(value)") }
+            }
+            if destination?.isEmpty == true { throw ValidationError("DEST is empty; name a folder or a new file") }
         }
-        if destination?.isEmpty == true { throw ValidationError("DEST is empty; name a folder or a new file") }
-    }
 
-    func run() throws {
-        let store = try global.openStore(.existing)
-        if let damage = store.damage {
-            // A backup of a damaged file would count as the newest for retention and push
-            // good backups out.
-            throw CommandError(
-                "\(store.path) is marked damaged (\(damage)), so it is not backed up: restore a good backup ('orderctl restore FILE'), or once 'orderctl doctor --full' finds the file whole, clear the mark with 'orderctl doctor --repair'"
-            )
-        }
-        let encrypt = try encryption.wanted ? AgeSupport.encryption(encryption) : nil
-        let settings = try store.retentionSettings()
-        let keep = Retention(
-            daily: keepDaily ?? settings.daily, weekly: keepWeekly ?? settings.weekly,
-            monthly: keepMonthly ?? settings.monthly)
-        let result = try store.backup(to: destination, encrypt: encrypt, keep: keep, at: GlobalOptions.clock()())
-        if format.json {
-            let doc: JSONObject = [
-                "path": result.path, "bytes": result.bytes, "encrypted": result.encrypted,
-                "removed": result.removed, "database": store.path,
-            ].merging(result.facts.json) { a, _ in a }
-            Terminal.print(JSON.render(doc))
-            return
-        }
-        var line =
-            "backed up to \(result.path) (\(sizeText(result.bytes))\(result.encrypted ? ", encrypted" : "")): \(result.facts.summary)"
-        if !result.removed.isEmpty {
-            line += "; removed \(result.removed.count) older backup\(result.removed.count == 1 ? "" : "s")"
-        }
-        Terminal.print(line)
-    }
-}
-
-struct RestoreCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "restore",
-        abstract: "Check a backup and put it in place of the database.",
-        discussion: """
-            The backup is checked first, in a temporary copy beside the database (decrypted \
-            with --identity or --passphrase-file when it is encrypted): SQLite's quick_check, \
-            the foreign keys, a schema version this orderctl knows, the history chain. \
-            restore prints what it holds; with --dry-run it stops there.
-
-            Then it replaces the database: it refuses while another orderctl (or sqlite3) \
-            has the database open, keeps the current file as DB.pre-restore-TIME, removes \
-            the old -wal and -shm and renames the checked copy into place. A restore that \
-            fails at any point leaves the current database as it was.
-
-            Examples:
-              orderctl restore backups/orders-20261201T061500Z.db --dry-run
-              orderctl restore orders-20261201T061500Z.db.age --identity ~/.config/age/key.txt
-            """)
-
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: ArgumentHelp("The backup file.", valueName: "file"), completion: .file())
-    var file: String
-
-    @Option(
-        name: .customLong("identity"),
-        help: ArgumentHelp(
-            "An age identity file (AGE-SECRET-KEY-1..., as age-keygen writes) for an encrypted backup; repeatable.",
-            valueName: "file"), completion: .file())
-    var identities: [String] = []
-
-    @Option(
-        name: .customLong("passphrase-file"),
-        help: ArgumentHelp(
-            "The passphrase of a passphrase-encrypted backup (the file's first line).", valueName: "file"),
-        completion: .file())
-    var passphraseFile: String?
-
-    @Flag(name: .customLong("dry-run"), help: "Check the backup and say what it holds; change nothing.")
-    var dryRun = false
-
-    @OptionGroup var format: JSONOption
-
-    func run() throws {
-        let database = global.values.databasePath
-        let decrypt =
-            identities.isEmpty && passphraseFile == nil
-            ? nil : try AgeSupport.decryption(identityFiles: identities, passphraseFile: passphraseFile)
-        let result = try Restore.run(
-            backup: file, into: database, decrypt: decrypt, dryRun: dryRun, at: GlobalOptions.clock()())
-        if format.json {
-            let doc: JSONObject = [
-                "backup": result.backup, "database": result.database, "encrypted": result.encrypted,
-                "dry_run": result.dryRun, "saved_as": orNull(result.savedAs),
-            ].merging(result.facts.json) { a, _ in a }
-            Terminal.print(JSON.render(doc))
-            return
-        }
-        Terminal.print("\(file) holds \(result.facts.summary); schema version \(result.facts.schemaVersion)")
-        if dryRun {
-            Terminal.print("dry run: \(database) was not changed")
-        } else if let saved = result.savedAs {
-            Terminal.print("restored \(database); the database it replaced is kept as \(saved)")
-        } else {
-            Terminal.print("restored \(database) (there was no database there before)")
-        }
-    }
-}
-
-struct DoctorCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "doctor",
-        abstract: "Check the database file and everything orderctl keeps in it.",
-        discussion: """
-            Checks the file (SQLite's quick_check; --full: integrity_check, which also \
-            compares every index with its table and takes longer), the schema (every \
-            table, index, trigger and view as orderctl makes them), the foreign keys, and \
-            orderctl's own rules: the history chain (as verify), stock on hand equals the \
-            sum of its stock moves and reserved what the order lines hold, units shipped \
-            and returned equal the shipments and returns, each order's payment and \
-            fulfilment status, item count and total agree with its records, the stats \
-            summaries, status times and lead times equal a rebuild from the orders. \
-            Around the file: its permissions and its folder's, a -wal or -shm left on its \
-            own, the size of the write-ahead log, the age of the newest backup (a warning \
-            past backup.max-age, default 2d, when the backup folder exists) and free disk \
-            space.
-
-            One line per finding, naming the thing and what to do. Exit 0 when all is \
-            well, 1 when there is a problem, 3 when there are only warnings (cron mails \
-            the owner on either).
-
-            --repair first takes a backup, then rebuilds what is derived (indexes, \
-            triggers and views that differ from orderctl's schema, summaries, status \
-            times, lead times) and says what it changed; it never touches orders, \
-            payments or history. Damage to the file itself needs a backup: orderctl restore.
-
-            Examples:
-              orderctl doctor
-              orderctl doctor --full --json
-              orderctl doctor --repair
-            """)
-
-    @OptionGroup var global: GlobalOptions
-
-    @Flag(help: "Run SQLite's integrity_check instead of quick_check (reads every index against its table).")
-    var full = false
-
-    @Flag(
-        help:
-            "Back up, then rebuild the derived data (schema indexes, triggers, views; summaries, status and lead times) and say what changed."
-    )
-    var repair = false
-
-    @OptionGroup var format: JSONOption
-
-    func run() throws {
-        let path = global.values.databasePath
-        let files = DatabaseFiles.look(at: path)
-        let store = try global.openStore(.existing, allowDamaged: repair)
-        let marked = DamageMarker.read(store.path)
-        var repaired: [String] = []
-        var backup: String?
-        if repair {
-            do {
-                backup = try store.backup(at: GlobalOptions.clock()(), checkSchema: false).path
-            } catch let error as OrderError {
+        func run() throws {
+            let store = try global.openStore(.existing)
+            if let damage = store.damage {
+                // A backup of a damaged file would count as the newest for retention and push
+                // good backups out.
                 throw CommandError(
-                    "doctor --repair backs up first, and that failed (\(error)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair"
+                    "\(store.path) is marked damaged (\(damage)), so it is not backed up: restore a good backup ('orderctl restore FILE'), or once 'orderctl doctor --full' finds the file whole, clear the mark with 'orderctl doctor --repair'"
                 )
             }
-            // The schema first: a trigger made wrong may have kept wrong sums.
-            repaired = try store.repairSchema() + store.repairDerived()
+            let encrypt = try encryption.wanted ? AgeSupport.encryption(encryption) : nil
+            let settings = try store.retentionSettings()
+            let keep = Retention(
+                daily: keepDaily ?? settings.daily, weekly: keepWeekly ?? settings.weekly,
+                monthly: keepMonthly ?? settings.monthly)
+            let result = try store.backup(to: destination, encrypt: encrypt, keep: keep, at: GlobalOptions.clock()())
+            if format.json {
+                let doc: JSONObject = [
+                    "path": result.path, "bytes": result.bytes, "encrypted": result.encrypted,
+                    "removed": result.removed, "database": store.path,
+                ].merging(result.facts.json) { a, _ in a }
+                Terminal.print(JSON.render(doc))
+                return
+            }
+            var line =
+                "backed up to \(result.path) (\(sizeText(result.bytes))\(result.encrypted ? ", encrypted" : "")): \(result.facts.summary)"
+            if !result.removed.isEmpty {
+                line += "; removed \(result.removed.count) older backup\(result.removed.count == 1 ? "" : "s")"
+            }
+            Terminal.print(line)
         }
-        var report = try store.doctor(full: full, files: files, at: GlobalOptions.clock()())
-        let damaged = report.findings.first { $0.check == "integrity" || $0.check == "schema" }
-        if let damaged {
-            // From now on every command opens the file read-only, and says why.
-            DamageMarker.mark(store.path, reason: "doctor: \(damaged.message)", at: GlobalOptions.clock()())
-        } else if let marked {
-            if repair {
-                DamageMarker.clear(store.path)
-                repaired.append(
-                    "cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") and its schema is orderctl's now"
-                )
+    }
+}
+
+extension Orderctl {
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore",
+            abstract: "Check a backup and put it in place of the database.",
+            discussion: """
+                The backup is checked first, in a temporary copy beside the database (decrypted \
+                with --identity or --passphrase-file when it is encrypted): SQLite's quick_check, \
+                the foreign keys, a schema version this orderctl knows, the history chain. \
+                restore prints what it holds; with --dry-run it stops there.
+
+                Then it replaces the database: it refuses while another orderctl (or sqlite3) \
+                has the database open, keeps the current file as DB.pre-restore-TIME, removes \
+                the old -wal and -shm and renames the checked copy into place. A restore that \
+                fails at any point leaves the current database as it was.
+
+                Examples:
+                  orderctl restore backups/orders-20261201T061500Z.db --dry-run
+                  orderctl restore orders-20261201T061500Z.db.age --identity ~/.config/age/key.txt
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The backup file.", valueName: "file"), completion: .file())
+        var file: String
+
+        @Option(
+            name: .customLong("identity"),
+            help: ArgumentHelp(
+                "An age identity file (AGE-SECRET-KEY-1..., as age-keygen writes) for an encrypted backup; repeatable.",
+                valueName: "file"), completion: .file())
+        var identities: [String] = []
+
+        @Option(
+            name: .customLong("passphrase-file"),
+            help: ArgumentHelp(
+                "The passphrase of a passphrase-encrypted backup (the file's first line).", valueName: "file"),
+            completion: .file())
+        var passphraseFile: String?
+
+        @Flag(name: .customLong("dry-run"), help: "Check the backup and say what it holds; change nothing.")
+        var dryRun = false
+
+        @OptionGroup var format: JSONOption
+
+        func run() throws {
+            let database = global.values.databasePath
+            let decrypt =
+                identities.isEmpty && passphraseFile == nil
+                ? nil : try AgeSupport.decryption(identityFiles: identities, passphraseFile: passphraseFile)
+            let result = try OrderCore.Restore.run(
+                backup: file, into: database, decrypt: decrypt, dryRun: dryRun, at: GlobalOptions.clock()())
+            if format.json {
+                let doc: JSONObject = [
+                    "backup": result.backup, "database": result.database, "encrypted": result.encrypted,
+                    "dry_run": result.dryRun, "saved_as": orNull(result.savedAs),
+                ].merging(result.facts.json) { a, _ in a }
+                Terminal.print(JSON.render(doc))
+                return
+            }
+            Terminal.print("\(file) holds \(result.facts.summary); schema version \(result.facts.schemaVersion)")
+            if dryRun {
+                Terminal.print("dry run: \(database) was not changed")
+            } else if let saved = result.savedAs {
+                Terminal.print("restored \(database); the database it replaced is kept as \(saved)")
             } else {
-                report.findings.insert(
-                    Finding(
-                        severity: .problem, check: "integrity", subject: store.path,
-                        message:
-                            "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(full ? "integrity_check" : "quick_check") now",
-                        fix:
-                            "orderctl doctor --full, then orderctl doctor --repair clears the mark (after a backup); or orderctl restore FILE"
-                    ), at: 0)
+                Terminal.print("restored \(database) (there was no database there before)")
             }
         }
-        if format.json {
-            let findings: [JSONObject] = report.findings.map {
-                [
-                    "severity": $0.severity.rawValue, "check": $0.check, "subject": $0.subject, "message": $0.message,
-                    "fix": $0.fix,
+    }
+}
+
+extension Orderctl {
+    struct Doctor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "doctor",
+            abstract: "Check the database file and everything orderctl keeps in it.",
+            discussion: """
+                Checks the file (SQLite's quick_check; --full: integrity_check, which also \
+                compares every index with its table and takes longer), the schema (every \
+                table, index, trigger and view as orderctl makes them), the foreign keys, and \
+                orderctl's own rules: the history chain (as verify), stock on hand equals the \
+                sum of its stock moves and reserved what the order lines hold, units shipped \
+                and returned equal the shipments and returns, each order's payment and \
+                fulfilment status, item count and total agree with its records, the stats \
+                summaries, status times and lead times equal a rebuild from the orders. \
+                Around the file: its permissions and its folder's, a -wal or -shm left on its \
+                own, the size of the write-ahead log, the age of the newest backup (a warning \
+                past backup.max-age, default 2d, when the backup folder exists) and free disk \
+                space.
+
+                One line per finding, naming the thing and what to do. Exit 0 when all is \
+                well, 1 when there is a problem, 3 when there are only warnings (cron mails \
+                the owner on either).
+
+                --repair first takes a backup, then rebuilds what is derived (indexes, \
+                triggers and views that differ from orderctl's schema, summaries, status \
+                times, lead times) and says what it changed; it never touches orders, \
+                payments or history. Damage to the file itself needs a backup: orderctl restore.
+
+                Examples:
+                  orderctl doctor
+                  orderctl doctor --full --json
+                  orderctl doctor --repair
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Run SQLite's integrity_check instead of quick_check (reads every index against its table).")
+        var full = false
+
+        @Flag(
+            help:
+                "Back up, then rebuild the derived data (schema indexes, triggers, views; summaries, status and lead times) and say what changed."
+        )
+        var repair = false
+
+        @OptionGroup var format: JSONOption
+
+        func run() throws {
+            let path = global.values.databasePath
+            let files = DatabaseFiles.look(at: path)
+            let store = try global.openStore(.existing, allowDamaged: repair)
+            let marked = DamageMarker.read(store.path)
+            var repaired: [String] = []
+            var backup: String?
+            if repair {
+                do {
+                    backup = try store.backup(at: GlobalOptions.clock()(), checkSchema: false).path
+                } catch let error as OrderError {
+                    throw CommandError(
+                        "doctor --repair backs up first, and that failed (\(error)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair"
+                    )
+                }
+                // The schema first: a trigger made wrong may have kept wrong sums.
+                repaired = try store.repairSchema() + store.repairDerived()
+            }
+            var report = try store.doctor(full: full, files: files, at: GlobalOptions.clock()())
+            let damaged = report.findings.first { $0.check == "integrity" || $0.check == "schema" }
+            if let damaged {
+                // From now on every command opens the file read-only, and says why.
+                DamageMarker.mark(store.path, reason: "doctor: \(damaged.message)", at: GlobalOptions.clock()())
+            } else if let marked {
+                if repair {
+                    DamageMarker.clear(store.path)
+                    repaired.append(
+                        "cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") and its schema is orderctl's now"
+                    )
+                } else {
+                    report.findings.insert(
+                        Finding(
+                            severity: .problem, check: "integrity", subject: store.path,
+                            message:
+                                "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(full ? "integrity_check" : "quick_check") now",
+                            fix:
+                                "orderctl doctor --full, then orderctl doctor --repair clears the mark (after a backup); or orderctl restore FILE"
+                        ), at: 0)
+                }
+            }
+            if format.json {
+                let findings: [JSONObject] = report.findings.map {
+                    [
+                        "severity": $0.severity.rawValue, "check": $0.check, "subject": $0.subject,
+                        "message": $0.message,
+                        "fix": $0.fix,
+                    ]
+                }
+                var doc: JSONObject = [
+                    "database": store.path, "checks": report.checks, "findings": findings,
+                    "problems": report.problems, "warnings": report.warnings,
                 ]
-            }
-            var doc: JSONObject = [
-                "database": store.path, "checks": report.checks, "findings": findings,
-                "problems": report.problems, "warnings": report.warnings,
-            ]
-            if repair {
-                doc["repaired"] = repaired
-                doc["backup"] = orNull(backup)
-            }
-            Terminal.print(JSON.render(doc))
-        } else {
-            if let backup { Terminal.print("backed up to \(backup) before repairing") }
-            if repair {
-                Terminal.print(
-                    repaired.isEmpty
-                        ? "repaired: nothing needed rebuilding"
-                        : repaired.map { $0.hasPrefix("cleared ") ? $0 : "rebuilt \($0)" }.joined(separator: "\n"))
-            }
-            for f in report.findings {
-                let label =
-                    f.severity == .problem ? Terminal.style("problem", .red, .bold) : Terminal.style("warning", .yellow)
-                Terminal.print("\(label): \(f.check): \(OrderError.clip(f.subject)): \(f.message); \(f.fix)")
-            }
-            let summary: String
-            if report.findings.isEmpty {
-                summary = "all well: \(report.checks.count) checks of \(store.path) passed"
+                if repair {
+                    doc["repaired"] = repaired
+                    doc["backup"] = orNull(backup)
+                }
+                Terminal.print(JSON.render(doc))
             } else {
-                summary =
-                    "\(report.problems) problem\(report.problems == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s") in \(store.path)"
+                if let backup { Terminal.print("backed up to \(backup) before repairing") }
+                if repair {
+                    Terminal.print(
+                        repaired.isEmpty
+                            ? "repaired: nothing needed rebuilding"
+                            : repaired.map { $0.hasPrefix("cleared ") ? $0 : "rebuilt \($0)" }.joined(separator: "\n"))
+                }
+                for f in report.findings {
+                    let label =
+                        f.severity == .problem
+                        ? Terminal.style("problem", .red, .bold) : Terminal.style("warning", .yellow)
+                    Terminal.print("\(label): \(f.check): \(OrderError.clip(f.subject)): \(f.message); \(f.fix)")
+                }
+                let summary: String
+                if report.findings.isEmpty {
+                    summary = "all well: \(report.checks.count) checks of \(store.path) passed"
+                } else {
+                    summary =
+                        "\(report.problems) problem\(report.problems == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s") in \(store.path)"
+                }
+                Terminal.print(summary)
             }
-            Terminal.print(summary)
+            if report.problems > 0 { throw ExitCode(1) }
+            if report.warnings > 0 { throw ExitCode(3) }
         }
-        if report.problems > 0 { throw ExitCode(1) }
-        if report.warnings > 0 { throw ExitCode(3) }
     }
 }
