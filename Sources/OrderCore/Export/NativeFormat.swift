@@ -74,3 +74,50 @@ extension OrderStore {
         }
     }
 }
+
+/// One order of the JSON Lines form: the order's columns, its totals and its lines, as
+/// `export --format jsonl` writes it on one line (and `import` reads it back).
+public struct NativeOrder: Sendable {
+    /// The order's own columns (`NativeFormat.columns` less `lineColumns`), in that order.
+    public var fields: [(column: String, value: String?)]
+    public var paidTotal: String
+    public var refundedTotal: String
+    public var lines: [Line]
+
+    public struct Line: Sendable {
+        /// The line's columns, in `NativeFormat.columns` order; quantity is in `quantity`.
+        public var fields: [(column: String, value: String?)]
+        public var quantity: Int64
+        public var shipped: Int64
+    }
+}
+
+extension OrderStore {
+    /// Streams the orders a filter selects, oldest first, each with its lines: the rows of
+    /// `exportRows` grouped by order (one order held at a time).
+    public func exportOrders(_ filter: OrderFilter, _ body: (NativeOrder) throws -> Void) throws {
+        let columns = NativeFormat.columns
+        let quantity = columns.firstIndex(of: "quantity")!
+        var current: (id: Int64, order: NativeOrder)?
+        try exportRows(filter) { row in
+            var line = NativeOrder.Line(
+                fields: [], quantity: Int64(row.values[quantity] ?? "0") ?? 0, shipped: row.shipped)
+            for (i, column) in columns.enumerated() where NativeFormat.lineColumns.contains(column) && i != quantity {
+                line.fields.append((column, row.values[i]))
+            }
+            if current?.id != row.orderID {
+                if let done = current { try body(done.order) }
+                var fields: [(column: String, value: String?)] = []
+                for (i, column) in columns.enumerated() where !NativeFormat.lineColumns.contains(column) {
+                    fields.append((column, row.values[i]))
+                }
+                current = (
+                    row.orderID,
+                    NativeOrder(fields: fields, paidTotal: row.paidTotal, refundedTotal: row.refundedTotal, lines: [])
+                )
+            }
+            current!.order.lines.append(line)
+        }
+        if let done = current { try body(done.order) }
+    }
+}

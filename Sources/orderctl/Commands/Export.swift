@@ -72,36 +72,11 @@ extension Orderctl {
                     }
                     orders = -1
                 case .jsonl:
-                    var current: (id: Int64, order: JSONObject, lines: [JSONObject])?
-                    func flush() {
-                        guard var c = current else { return }
-                        c.order["lines"] = c.lines
-                        out.write(JSON.compact(c.order) + "\n")
+                    try store.exportOrders(filter) { order in
+                        out.write(JSON.compact(Present.json(order)) + "\n")
                         orders += 1
+                        lines += order.lines.count
                     }
-                    try store.exportRows(filter) { row in
-                        var line: JSONObject = [:]
-                        for (i, column) in NativeFormat.columns.enumerated()
-                        where NativeFormat.lineColumns.contains(column) {
-                            line[column] =
-                                column == "quantity" ? (Int64(row.values[i] ?? "0") ?? 0) : orNull(row.values[i])
-                        }
-                        line["shipped"] = row.shipped
-                        if current?.id != row.orderID {
-                            flush()
-                            var order: JSONObject = [:]
-                            for (i, column) in NativeFormat.columns.enumerated()
-                            where !NativeFormat.lineColumns.contains(column) {
-                                order[column] = orNull(row.values[i])
-                            }
-                            order["paid_total"] = row.paidTotal
-                            order["refunded_total"] = row.refundedTotal
-                            current = (row.orderID, order, [])
-                        }
-                        current!.lines.append(line)
-                        lines += 1
-                    }
-                    flush()
                 }
                 out.flush()
             } catch {

@@ -32,6 +32,18 @@ enum Present {
         "fulfilment_status", "channel", "shipping", "class", "items", "line_count", "total", "currency", "due", "flag",
     ]
 
+    /// One line of `export --format jsonl`: the order's fields, its totals and its lines.
+    static func json(_ o: NativeOrder) -> JSONObject {
+        var order: JSONObject = ["paid_total": o.paidTotal, "refunded_total": o.refundedTotal]
+        for (column, value) in o.fields { order[column] = orNull(value) }
+        order["lines"] = o.lines.map { l -> JSONObject in
+            var line: JSONObject = ["quantity": l.quantity, "shipped": l.shipped]
+            for (column, value) in l.fields { line[column] = orNull(value) }
+            return line
+        }
+        return order
+    }
+
     static func csvRow(_ o: OrderSummary) -> [String] {
         [
             o.ref, Instant.format(o.placedAt), String(o.customerID), o.customerName, o.customerEmail ?? "",
