@@ -361,9 +361,10 @@ public final class Importer {
     }
 
     /// Writes one prepared order: the second stage.
+    /// One order's rows: checked whole before anything is written (a refusal rejects the
+    /// order and leaves no customer or product behind), then planned and written.
     func commit(_ p: Prepared, rejected: (RejectedRow) throws -> Void) throws {
         let rows = p.rows
-        let first = rows[0]
         for w in p.warnings { warn(w) }
         if let m = p.mappedStatus, summary.statusesMapped.count < 100 || summary.statusesMapped[m] != nil {
             summary.statusesMapped[m, default: 0] += 1
@@ -372,42 +373,47 @@ public final class Importer {
             try reject(rows, p.issues, rejected: rejected)
             return
         }
-        let ref = v.ref
-        if let earlier = rejectedRefs[Self.fold(ref)] {
-            try reject(
-                rows,
-                [
-                    ImportIssue(
-                        line: first.line, field: "ref", value: ref,
-                        reason: "the rows of this order are not together (it also appears at line \(earlier))")
-                ], rejected: rejected)
+        do {
+            if let earlier = rejectedRefs[Self.fold(v.ref)] {
+                throw Refusal(
+                    rows[0].line, "ref", v.ref,
+                    "the rows of this order are not together (it also appears at line \(earlier))")
+            }
+            let priced = try priceLines(v, rows)
+            let plan = try historyPlan(v, rows, priced)
+            if try settleExisting(v, rows, plan, rejected: rejected) { return }
+            let customerID = try importCustomer(v, rows)
+            let drafts = try lineDrafts(v, priced)
+            try insertOrder(v, rows, priced, plan, customerID: customerID, drafts: drafts)
+        } catch let refusal as Refusal {
+            try reject(rows, [refusal.issue], rejected: rejected)
             return
         }
-        let currency = v.currency
-        let orderedAt = v.orderedAt
-        let paidAt = v.paidAt
-        let shippedAt = v.shippedAt
-        let deliveredAt = v.deliveredAt
-        let cancelledAt = v.cancelledAt
-        let due = v.due
-        let payment = v.payment
-        let shipping = v.shipping
-        let channel = v.channel
-        let email = v.email
-        let country = v.country
-        let region = v.region
-        let carrier = v.carrier
-        let shopTotal = v.shopTotal
-        let outstanding = v.outstanding
-        let refundedTotal = v.refundedTotal
-        let paidTotal = v.paidTotal
+        summary.rowsImported += weight(rows)
+        summary.ordersImported += 1
+    }
+
+    /// Why an order is rejected, found before anything of it is written.
+    struct Refusal: Error {
+        let issue: ImportIssue
+        init(_ line: Int, _ field: String, _ value: String, _ why: String) {
+            issue = ImportIssue(line: line, field: field, value: value, reason: why)
+        }
+    }
+
+    /// The order's lines with their products (nil: new, to be created), prices and totals.
+    struct PricedLines {
+        var known: [Product?]
+        var prices: [Money]
+        var total: Int64
+        var units: Int64
+    }
+
+    /// Every line's product exists or can be created, and the total fits.
+    func priceLines(_ v: Prepared.Values, _ rows: [ImportRow]) throws -> PricedLines {
+        let first = rows[0]
         let lines = v.lines
         let lineRows = v.lineRows
-        let dates = shop.dates
-
-        func refuse(_ line: Int, _ field: String, _ value: String, _ why: String) throws {
-            try reject(rows, [ImportIssue(line: line, field: field, value: value, reason: why)], rejected: rejected)
-        }
         // Everything is checked before anything is written, so that a rejected order
         // leaves no customer or product behind.
         var known: [Product?] = []
@@ -415,10 +421,10 @@ public final class Importer {
             let p = try product(l.sku)
             if p == nil {
                 guard l.price != nil else {
-                    return try refuse(rows[lineRows[i]].line, "unit_price", "", "a new product \(l.sku) needs a price")
+                    throw Refusal(rows[lineRows[i]].line, "unit_price", "", "a new product \(l.sku) needs a price")
                 }
                 do { _ = try Validate.name(l.name ?? l.sku, field: "product_name") } catch {
-                    return try refuse(rows[lineRows[i]].line, "product_name", l.name ?? "", reason(error))
+                    throw Refusal(rows[lineRows[i]].line, "product_name", l.name ?? "", reason(error))
                 }
             }
             known.append(p)
@@ -430,12 +436,33 @@ public final class Importer {
             let (lineTotal, o1) = price.minor.multipliedReportingOverflow(by: l.quantity)
             let (sum, o2) = total.addingReportingOverflow(lineTotal)
             guard !o1, !o2, sum <= Money.maxMinor else {
-                return try refuse(first.line, "quantity", "", "the order's total is too large")
+                throw Refusal(first.line, "quantity", "", "the order's total is too large")
             }
             total = sum
             units += l.quantity
         }
+        return PricedLines(known: known, prices: prices, total: total, units: units)
+    }
 
+    /// What the file says happened to the order (payments, refunds, shipments, its
+    /// status), made consistent with its lines and total.
+    func historyPlan(_ v: Prepared.Values, _ rows: [ImportRow], _ priced: PricedLines) throws -> Plan {
+        let total = priced.total
+        let units = priced.units
+        let ref = v.ref
+        let first = rows[0]
+        let currency = v.currency
+        let paidAt = v.paidAt
+        let shippedAt = v.shippedAt
+        let deliveredAt = v.deliveredAt
+        let cancelledAt = v.cancelledAt
+        let payment = v.payment
+        let carrier = v.carrier
+        let shopTotal = v.shopTotal
+        let outstanding = v.outstanding
+        let refundedTotal = v.refundedTotal
+        let paidTotal = v.paidTotal
+        let lines = v.lines
         // The history: payments, refunds, shipments, the status.
         var status = v.status
         var paid: Int64 = 0
@@ -454,7 +481,7 @@ public final class Importer {
         }
         if let paidTotal {
             guard paidTotal <= total else {
-                return try refuse(
+                throw Refusal(
                     first.line, "paid_total", first[.paidTotal] ?? "",
                     "more than the order's total \(Money(minor: total, currency: currency))")
             }
@@ -464,7 +491,7 @@ public final class Importer {
         if let refundedTotal, refundedTotal > 0 {
             if refundedTotal > paid {
                 guard paidTotal == nil else {
-                    return try refuse(
+                    throw Refusal(
                         first.line, "refunded_total", first[.refundedTotal] ?? "",
                         "more than was paid (\(Money(minor: paid, currency: currency)))")
                 }
@@ -494,7 +521,7 @@ public final class Importer {
         }
         let shippedUnits = ship.reduce(0, +)
         if shippedUnits == units && (status == .processing || status == .onHold) {
-            return try refuse(
+            throw Refusal(
                 first.line, "status", status.rawValue,
                 "\(status.rawValue) means not everything has shipped, but every line is shipped in full")
         }
@@ -505,18 +532,31 @@ public final class Importer {
             status = .confirmed
         }
         if status == .completed && paid < total {
-            return try refuse(
+            throw Refusal(
                 first.line, "status", status.rawValue,
                 "completed means delivered and paid in full, but \(Money(minor: paid, currency: currency)) of \(Money(minor: total, currency: currency)) is paid"
             )
         }
         // As in the lifecycle, a delivered order that is paid in full is completed.
         if status == .delivered && paid >= total { status = .completed }
-        let plan = Plan(
+        return Plan(
             status: status, paid: paid, paidAt: paidAt, refund: refund, ship: ship,
             shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
             carrier: carrier, tracking: first[.tracking])
+    }
 
+    /// An order already in the database: true when it is settled here (a duplicate, or
+    /// moved forward with --update); a conflict is a refusal.
+    func settleExisting(
+        _ v: Prepared.Values, _ rows: [ImportRow], _ plan: Plan, rejected: (RejectedRow) throws -> Void
+    ) throws -> Bool {
+        let ref = v.ref
+        let first = rows[0]
+        let due = v.due
+        let shipping = v.shipping
+        let channel = v.channel
+        let email = v.email
+        let lines = v.lines
         // Already there? The same content is a duplicate; other content a conflict.
         if let existing = try store.db.queryFirst(
             """
@@ -532,7 +572,7 @@ public final class Importer {
             })
         {
             if existing.id >= firstNewID {
-                return try refuse(
+                throw Refusal(
                     first.line, "ref", ref,
                     "the rows of this order are further apart than \(Self.window) orders: its earlier rows were imported above, these were not (sort the file by ref)"
                 )
@@ -550,7 +590,7 @@ public final class Importer {
                         && (l.price == nil || l.price!.minor == s.price)
                 }
             guard sameLines else {
-                return try refuse(
+                throw Refusal(
                     first.line, "ref", ref,
                     "conflict: an order with this ref exists with other lines; nothing was changed")
             }
@@ -567,33 +607,42 @@ public final class Importer {
             if differs.isEmpty {
                 summary.rowsDuplicate += weight(rows)
                 summary.ordersDuplicate += 1
-                return
+                return true
             }
             let lifecycle = differs.allSatisfy { $0.hasPrefix("status") || $0 == "payments" }
             if options.update && lifecycle {
                 // The lifecycle actions read the order's rows: they must all be written.
                 try flushBulk()
-                return try update(ref: ref, plan: plan, rows: rows, rejected: rejected)
+                try update(ref: ref, plan: plan, rows: rows, rejected: rejected)
+                return true
             }
             let hint =
                 lifecycle
                 ? "--update applies the file's status and payments"
                 : "--update applies status and payments only; change the rest with orderctl edit"
-            return try refuse(
+            throw Refusal(
                 first.line, differs[0].hasPrefix("status") ? "status" : "ref",
                 differs[0].hasPrefix("status") ? plan.status.rawValue : ref,
                 "conflict: order \(ref) differs here in \(differs.joined(separator: ", ")); nothing was changed (\(hint))"
             )
         }
+        return false
+    }
 
-        // Customer: by email, else by external reference (customer_ref), else by exact
-        // name, else new. Orders with no customer at all go to one anonymous placeholder.
+    /// The order's customer: by email, else by external reference, else by exact name,
+    /// else new.
+    func importCustomer(_ v: Prepared.Values, _ rows: [ImportRow]) throws -> Int64 {
+        let first = rows[0]
+        let email = v.email
+        let country = v.country
+        let region = v.region
+        // Orders with no customer at all go to one anonymous placeholder.
         let externalRef = first[.customerRef]
         if let externalRef,
             externalRef.count > 64
                 || externalRef.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true })
         {
-            return try refuse(
+            throw Refusal(
                 first.line, "customer_ref", externalRef,
                 "expected a customer number or code of at most 64 characters on one line")
         }
@@ -638,11 +687,18 @@ public final class Importer {
                 }
                 summary.customersCreated += 1
             } catch let e as OrderError {
-                return try refuse(first.line, "customer_name", name, reason(e))
+                throw Refusal(first.line, "customer_name", name, reason(e))
             }
         }
+        return customerID!
+    }
 
-        // Products: new ones created without stock tracking (checked above).
+    /// The lines to write, with the products the file brings created (checked above).
+    func lineDrafts(_ v: Prepared.Values, _ priced: PricedLines) throws -> [OrderStore.LineDraft] {
+        let known = priced.known
+        let prices = priced.prices
+        let currency = v.currency
+        let lines = v.lines
         var drafts: [OrderStore.LineDraft] = []
         for (i, l) in lines.enumerated() {
             var found = known[i]
@@ -660,7 +716,27 @@ public final class Importer {
                 OrderStore.LineDraft(
                     product: p, quantity: l.quantity, price: prices[i], overridden: prices[i] != p.price, name: l.name))
         }
+        return drafts
+    }
 
+    /// The order row, its lines and its history, in one go.
+    func insertOrder(
+        _ v: Prepared.Values, _ rows: [ImportRow], _ priced: PricedLines, _ plan: Plan, customerID: Int64,
+        drafts: [OrderStore.LineDraft]
+    ) throws {
+        let total = priced.total
+        let units = priced.units
+        let shippedUnits = plan.ship.reduce(0, +)
+        let ref = v.ref
+        let first = rows[0]
+        let currency = v.currency
+        let orderedAt = v.orderedAt
+        let due = v.due
+        let shipping = v.shipping
+        let channel = v.channel
+        let country = v.country
+        let lines = v.lines
+        let dates = shop.dates
         let placed = orderedAt ?? store.now
         let facts = OrderFacts(
             shipping: Shipping(rawValue: shipping)!, placed: LocalDate(placed, in: dates.zone), due: due,
@@ -678,7 +754,7 @@ public final class Importer {
                                due_date, note, placed_at, created_at, updated_at, status, payment_status, fulfilment_status,
                                paid_total, refunded_total, closed_reason, held_from)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, ref, customerID!, channel, shipping, currency.code, total, units, orderClass, classReason,
+            """, ref, customerID, channel, shipping, currency.code, total, units, orderClass, classReason,
             due?.iso, first[.note], placedText, nowText, nowText, plan.status.rawValue,
             PaymentStatus.derive(total: total, paid: plan.paid, refunded: plan.refund).rawValue, fulfilment.rawValue,
             plan.paid, plan.refund, plan.status == .cancelled ? "imported as cancelled" : nil, heldFrom)
@@ -707,8 +783,6 @@ public final class Importer {
         }
         try applyHistory(
             orderID: orderID, total: total, placed: placed, plan: plan, lines: lines, lineIDs: lineIDs, events: &events)
-        summary.rowsImported += weight(rows)
-        summary.ordersImported += 1
     }
 
     /// Case folding as SQLite's NOCASE does it: ASCII letters only, so that the import
