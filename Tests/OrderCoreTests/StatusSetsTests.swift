@@ -96,3 +96,20 @@ struct StatusSetsTests {
         }
     }
 }
+
+@Suite("doctor's schema comparison")
+struct SchemaNormalisationTests {
+    @Test("whitespace and the quotes of plain identifiers do not count; a quoted string does")
+    func normalised() {
+        #expect(
+            OrderStore.normalized("CREATE INDEX x ON \"orders\"(a)\n    WHERE  b IN ('x  y')")
+                == "CREATE INDEX x ON orders(a) WHERE b IN ('x  y')")
+        // "status " is a string to SQLite (no such column): the index never matches.
+        #expect(
+            OrderStore.normalized("WHERE \"status \" IN ('pending')")
+                != OrderStore.normalized("WHERE status IN ('pending')"))
+        #expect(OrderStore.normalized("WHERE \"status\" IN ('pending')") == "WHERE status IN ('pending')")
+        #expect(OrderStore.normalized("a 'it''s  here' [x  y] \"9a\"") == "a 'it''s  here' [x  y] \"9a\"")
+        #expect(OrderStore.normalized("unterminated 'quote  ") == "unterminated 'quote  ")
+    }
+}

@@ -104,6 +104,27 @@ struct VerifyTests {
         #expect(add.exitCode == 1, "nothing is written to a file whose schema was changed: \(add)")
     }
 
+    @Test("a whole order deleted behind orderctl's back (its events left): verify says so")
+    func orderRowDeleted() throws {
+        let sb = try history()
+        _ = try sb.sql(
+            "DELETE FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE ref = 'V-3'); DELETE FROM orders WHERE ref = 'V-3'"
+        )
+        try expectFails(
+            sb, "the events of 1 order(s) have no order any more: the order was deleted other than through orderctl")
+    }
+
+    @Test("an order's currency changed to one orderctl does not know: a finding, not a stop")
+    func unknownCurrency() throws {
+        let sb = try history()
+        _ = try sb.sql("UPDATE orders SET currency = 'XXX' WHERE ref = 'V-1'")
+        let r = try sb.run("verify")
+        #expect(r.exitCode == 1, "\(r)")
+        #expect(r.stderrLines.count == 1, "\(r)")
+        #expect(r.stderrLines.first?.hasPrefix("Error: history check failed: ") == true, "\(r)")
+        #expect(r.stderrLines.first?.contains("V-1") == true, "\(r)")
+    }
+
     @Test("one event's text changed: that event is named")
     func changedText() throws {
         let sb = try history()

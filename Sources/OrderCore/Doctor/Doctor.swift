@@ -546,8 +546,58 @@ extension OrderStore {
         return found
     }
 
+    /// The SQL with runs of whitespace outside quotes made one space, and the quotes
+    /// around a plain identifier dropped (`"orders"` is `orders`); anything else inside
+    /// quotes is kept byte for byte, so `"status "` (a string to SQLite) never passes for
+    /// the column `status`.
     static func normalized(_ sql: String) -> String {
-        sql.replacingOccurrences(of: "\"", with: "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let b = Array(sql.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var space = false
+        var i = 0
+        func isWord(_ c: UInt8) -> Bool { c == 95 || (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) }
+        while i < b.count {
+            let c = b[i]
+            if c == 32 || c == 9 || c == 10 || c == 13 || c == 12 {
+                space = !out.isEmpty
+                i += 1
+                continue
+            }
+            if space {
+                out.append(32)
+                space = false
+            }
+            guard c == 34 || c == 39 || c == 96 || c == 91 else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            // A quoted token, to its closing quote (a doubled quote stays inside it).
+            let close: UInt8 = c == 91 ? 93 : c
+            var j = i + 1
+            while j < b.count {
+                if b[j] == close {
+                    if close != 93, j + 1 < b.count, b[j + 1] == close {
+                        j += 2
+                        continue
+                    }
+                    break
+                }
+                j += 1
+            }
+            let end = min(j, b.count - 1)
+            let inner = b[(i + 1)..<max(i + 1, end)]
+            if c == 34, j < b.count, !inner.isEmpty, inner.allSatisfy(isWord),
+                !(inner.first! >= 48 && inner.first! <= 57)
+            {
+                out.append(contentsOf: inner)
+            } else {
+                out.append(contentsOf: b[i...end])
+            }
+            i = end + 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Makes orderctl's indexes, triggers and views again from its schema where they

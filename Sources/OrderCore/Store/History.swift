@@ -227,13 +227,14 @@ extension OrderStore {
         ) { r in
             let text = r.string(2).split(separator: " ").first.map(String.init) ?? ""
             let code = r.string(3)
-            let currency = try currencies[code] ?? Currency(code: code)
+            // An unknown currency (a changed row) makes the amount unreadable, never the check.
+            let currency = currencies[code] ?? (try? Currency(code: code))
             currencies[code] = currency
-            let amount = (try? Money.parse(text, currency: currency, field: "amount"))?.minor ?? -1
+            let amount = currency.flatMap { try? Money.parse(text, currency: $0, field: "amount") }?.minor ?? -1
             if r.bool(1) {
-                recorded[r.int64(0), default: (0, 0)].paid += amount
+                recorded[r.int64(0), default: (0, 0)].paid &+= amount
             } else {
-                recorded[r.int64(0), default: (0, 0)].refunded += amount
+                recorded[r.int64(0), default: (0, 0)].refunded &+= amount
             }
         }
         var problem: String?
@@ -345,7 +346,7 @@ extension OrderStore {
                     failed = (id, orderID, seq, r.string(4), 0, 0)
                 } else if !Self.same(storedPrev, prev) {
                     failed = (id, orderID, seq, r.string(4), 1, 0)
-                } else if seq != before + 1 {
+                } else if seq != before &+ 1 {
                     failed = (id, orderID, seq, r.string(4), 2, before)
                 }
                 if let kind = r.textBytes(4), Self.same(kind, statusKind) {
@@ -380,7 +381,7 @@ extension OrderStore {
                         "\(name) does not follow the event before it: an event was removed, inserted or moved just before it"
                 default:
                     problem =
-                        "\(name): order's event \(failed.seq - 1 > failed.expected ? "seq \(failed.expected + 1) is missing" : "sequence is out of order")"
+                        "\(name): order's event \(failed.seq > failed.expected &+ 1 ? "seq \(failed.expected &+ 1) is missing" : "sequence is out of order")"
                 }
             }
             let last: (Int64, String)? = count == 0 ? nil : (lastID, String(decoding: prev, as: UTF8.self))
@@ -402,9 +403,12 @@ extension OrderStore {
                 // Every order has events, and the status its history gives it.
                 var orphans = 0
                 var wrong: Int64?
+                var hasRow = [Bool](repeating: false, count: dense)
+                var hasRowBeyond = Set<Int64>()
                 try db.forEach("SELECT id, status FROM orders ORDER BY id") { r in
                     let id = r.int64(0)
                     let dense = id >= 0 && id < dense
+                    if dense { hasRow[Int(id)] = true } else { hasRowBeyond.insert(id) }
                     if (dense ? Int64(lastSeq[Int(id)]) : lastSeqBeyond[id] ?? 0) == 0 { orphans += 1 }
                     guard wrong == nil else { return }
                     let code = dense ? lastStatus[Int(id)] : lastStatusBeyond[id] ?? 0
@@ -412,8 +416,18 @@ extension OrderStore {
                         wrong = id
                     }
                 }
+                // And every order with events still has its row.
+                var gone = 0
+                for i in 0..<dense where lastSeq[i] != 0 && !hasRow[i] { gone += 1 }
+                for id in lastSeqBeyond.keys
+                where id >= 0 && id < dense ? !hasRow[Int(id)] && lastSeq[Int(id)] == 0 : !hasRowBeyond.contains(id) {
+                    gone += 1
+                }
                 if orphans > 0 {
                     problem = "\(orphans) order(s) have no history at all: their events were removed"
+                } else if gone > 0 {
+                    problem =
+                        "the events of \(gone) order(s) have no order any more: the order was deleted other than through orderctl"
                 } else if let wrong,
                     let (ref, status, history) = try db.queryFirst(
                         """
