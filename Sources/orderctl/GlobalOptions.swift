@@ -74,7 +74,7 @@ struct GlobalOptions: ParsableArguments {
 /// `--json` and `--csv` for read commands.
 /// `--db` and `--color` as plain values: what `GlobalOptions` parses, and what the fast
 /// argument path (FastPath.swift) fills in directly.
-struct Globals {
+struct Globals: Equatable {
     var db: String?
     var color: ColorChoice?
 

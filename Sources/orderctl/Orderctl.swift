@@ -77,8 +77,8 @@ struct Orderctl: ParsableCommand {
             Terminal.fail("invalid value '\(color)' for --color (expected auto, always or never)", code: 64)
         }
         do {
-            if let fast = FastPath.command(arguments) {
-                try fast()
+            if Environment.value("ORDERCTL_FAST_ARGS") != "0", let fast = FastPath.parse(arguments) {
+                try fast.run()
             } else {
                 if Environment.value("ORDERCTL_FAST_ARGS") == "only" {
                     // For FastPathTests: proves which path a case takes.

@@ -19,7 +19,8 @@
 #   import  `orderctl init` + `orderctl import FILE` into an empty database, against
 #           sqlite3 `.import` into a staging table + Tests/Bench/floor.sql, which
 #           writes the same rows into schema.sql's tables with INSERT ... SELECT
-#   list    `orderctl list --limit 20` against the same query in sqlite3
+#   list    `orderctl list --limit 20` against the same query in sqlite3, and again with
+#           ORDERCTL_FAST_ARGS=0 (swift-argument-parser, not FastPath, parses it)
 #   show    `orderctl show REF` against the SELECTs returning the same data
 #   add     `orderctl add` (2 lines, stock reserved) against one sqlite3 transaction
 #   ship    `orderctl ship REF` (stock moved) against one sqlite3 transaction
@@ -326,6 +327,12 @@ quick() { # name, target, orderctl command ..., --, sqlite3 command ...
 }
 quick "start-up only (--version)" "(for reference)" "$ORDERCTL" --version -- sqlite3 --version
 quick "list --limit 20 (newest 20)" "<= 2.00 at 1M" "$ORDERCTL" --db "$base" list --limit 20 -- sqlite3 -batch "$base" "$list_sql"
+# The same with FastPath off (swift-argument-parser parses): what the fast path is worth.
+nofast() { ORDERCTL_FAST_ARGS=0 "$@"; }
+[ "$(nofast "$ORDERCTL" --db "$base" list --limit 20)" = "$("$ORDERCTL" --db "$base" list --limit 20)" ] ||
+  fail "list: the output differs with ORDERCTL_FAST_ARGS=0"
+checks+=("list --limit 20: the same output with the fast path off (ORDERCTL_FAST_ARGS=0)")
+quick "list --limit 20, ORDERCTL_FAST_ARGS=0" "(FastPath's worth)" nofast "$ORDERCTL" --db "$base" list --limit 20 -- sqlite3 -batch "$base" "$list_sql"
 quick "show REF" "<= 2.00 at 1M" "$ORDERCTL" --db "$base" show "$show_ref" -- sqlite3 -batch "$base" "$show_text"
 
 # ------------------------------------------------------------------ stats

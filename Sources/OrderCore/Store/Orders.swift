@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `orderctl add` takes, as typed. The store validates all of it.
-public struct OrderDraft: Sendable {
+public struct OrderDraft: Sendable, Equatable {
     public var customer: String
     public var items: [String]
     public var ref: String?
@@ -25,7 +25,7 @@ public enum OrderSort: String, Sendable, CaseIterable {
     case date, due, total
 }
 
-public struct OrderFilter: Sendable {
+public struct OrderFilter: Sendable, Equatable {
     /// Any of these statuses (each may be a comma list); empty: any status.
     public var statuses: [String] = []
     public var customer: String?

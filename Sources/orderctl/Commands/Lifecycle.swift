@@ -164,6 +164,15 @@ extension Orderctl {
     }
 }
 
+/// `ship`'s options but the refs, as plain values.
+struct ShipOptions: Equatable {
+    var items: [String] = []
+    var carrier: String?
+    var tracking: String?
+    var at: String?
+    var carrierUnchecked = false
+}
+
 extension Orderctl {
     struct Ship: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -195,23 +204,22 @@ extension Orderctl {
         @Option(help: "Tracking number.") var tracking: String?
         @Option(parsing: .unconditional, help: "When it shipped, if not now.") var at: String?
 
-        func run() throws {
-            try Self.run(
-                global.values, try refs.all(), items: items, carrier: carrier, tracking: tracking, at: at,
-                carrierUnchecked: carrierUnchecked)
+        /// The options but the refs: the one mapping, which run() and FastPathTests use.
+        var options: ShipOptions {
+            ShipOptions(items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked)
         }
 
-        /// The command itself, on plain values (also called by FastPath).
-        static func run(
-            _ global: Globals, _ list: [String], items: [String], carrier: String?, tracking: String?, at: String?,
-            carrierUnchecked: Bool = false
-        ) throws {
-            if tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
+        func run() throws { try Self.run(global.values, try refs.all(), options) }
+
+        /// The command itself, on plain values (FastInvocation.run, the fast path's, calls it too).
+        static func run(_ global: Globals, _ list: [String], _ options: ShipOptions) throws {
+            if options.tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
                 throw CommandError("a tracking number belongs to one order: ship one ref at a time with --tracking")
             }
             try Batch.run(global, list) {
                 try $0.ship(
-                    $1, items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked)
+                    $1, items: options.items, carrier: options.carrier, tracking: options.tracking, at: options.at,
+                    carrierUnchecked: options.carrierUnchecked)
             }
         }
     }

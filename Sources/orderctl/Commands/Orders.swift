@@ -49,14 +49,11 @@ extension Orderctl {
         @Option(help: "Country of a customer created with --create-customer.") var country: String?
         @OptionGroup var json: JSONOption
 
-        func validate() throws {
-            if items.isEmpty { throw ValidationError("an order needs at least one --item SKU[:QTY][@PRICE]") }
-            if !createCustomer && (customerName != nil || country != nil) {
-                throw ValidationError("--customer-name and --country only apply with --create-customer")
-            }
-        }
+        func validate() throws { try Self.check(draft) }
 
-        func run() throws {
+        /// The options as the order to add: the one mapping, which run() and
+        /// FastPathTests use (FastPath fills an OrderDraft by these fields' names).
+        var draft: OrderDraft {
             var draft = OrderDraft(customer: customer, items: items)
             draft.ref = ref
             draft.due = due
@@ -68,10 +65,20 @@ extension Orderctl {
             draft.createCustomer = createCustomer
             draft.customerName = customerName
             draft.customerCountry = country
-            try Self.run(global.values, draft, json: json.json)
+            return draft
         }
 
-        /// The command itself, on plain values (also called by FastPath).
+        /// What validate() checks, on the plain value (FastPath declines what fails).
+        static func check(_ draft: OrderDraft) throws {
+            if draft.items.isEmpty { throw ValidationError("an order needs at least one --item SKU[:QTY][@PRICE]") }
+            if !draft.createCustomer && (draft.customerName != nil || draft.customerCountry != nil) {
+                throw ValidationError("--customer-name and --country only apply with --create-customer")
+            }
+        }
+
+        func run() throws { try Self.run(global.values, draft, json: json.json) }
+
+        /// The command itself, on plain values (FastInvocation.run, the fast path's, calls it too).
         static func run(_ global: Globals, _ draft: OrderDraft, json: Bool) throws {
             let store = try global.openStore(.create)
             let (order, createdCustomer) = try store.addOrder(draft)
@@ -145,12 +152,21 @@ extension Orderctl {
         @Option(parsing: .unconditional, help: "Show at most this many orders (0: all).") var limit: Int?
         @OptionGroup var format: FormatOptions
 
-        func validate() throws {
-            if open && !status.isEmpty { throw ValidationError("--open and --status cannot be used together") }
-            if let limit, limit < 0 { throw ValidationError("--limit must not be negative (0 lists all)") }
+        func validate() throws { try Self.check(filter) }
+
+        /// What validate() checks, on the plain value (FastPath declines what fails).
+        static func check(_ filter: OrderFilter) throws {
+            if filter.open && !filter.statuses.isEmpty {
+                throw ValidationError("--open and --status cannot be used together")
+            }
+            if let limit = filter.limit, limit < 0 {
+                throw ValidationError("--limit must not be negative (0 lists all)")
+            }
         }
 
-        func run() throws {
+        /// The options as a filter: the one mapping, which run() and FastPathTests use
+        /// (FastPath fills an OrderFilter by these fields' names).
+        var filter: OrderFilter {
             var filter = OrderFilter()
             filter.statuses = status
             filter.customer = customer
@@ -166,10 +182,12 @@ extension Orderctl {
             filter.sort = sort
             filter.reverse = reverse
             filter.limit = limit
-            try Self.run(global.values, filter, json: format.json, csv: format.csv)
+            return filter
         }
 
-        /// The command itself, on plain values (also called by FastPath).
+        func run() throws { try Self.run(global.values, filter, json: format.json, csv: format.csv) }
+
+        /// The command itself, on plain values (FastInvocation.run, the fast path's, calls it too).
         static func run(_ global: Globals, _ filter: OrderFilter, json: Bool, csv: Bool) throws {
             let store = try global.openStore(.existing)
             let resolved = try store.resolve(filter)
@@ -268,7 +286,7 @@ extension Orderctl {
 
         func run() throws { try Self.run(global.values, ref: ref, json: json.json) }
 
-        /// The command itself, on plain values (also called by FastPath).
+        /// The command itself, on plain values (FastInvocation.run, the fast path's, calls it too).
         static func run(_ global: Globals, ref: String, json: Bool) throws {
             let store = try global.openStore(.existing)
             let order = try store.order(ref)
