@@ -22,9 +22,12 @@ struct Orderctl: ParsableCommand {
 
             Exit codes:
               0         success
-              1         error, told on stderr (batch commands: any order failed)
+              1         error that needs the database (unknown SKU, stock, lifecycle, ...),
+                        told on stderr (batch commands: any order failed)
               3         remind --exit-code: a reminder was shown; doctor: warnings only
-              64        usage error: unknown command or option, bad or missing argument
+              64        usage error, judged without the database: unknown command or
+                        option, missing argument, a value outside a closed set, a bad
+                        shape or range (--weeks 99, --timezone Mars/X, --delimiter ';;')
               65        import: invalid rows, conflicts or malformed input; none imported
               130, 143  import interrupted by Ctrl-C (SIGINT) or SIGTERM; none imported
 

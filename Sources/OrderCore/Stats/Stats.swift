@@ -25,6 +25,30 @@ public enum StatsDimension: String, Sendable, CaseIterable {
     }
 }
 
+extension StatsRequest {
+    /// The checks that need no database: at most two dimensions, not the same one twice,
+    /// at most one period, and a limit of 0 (all) or more.
+    public static func checkShape(by dims: [StatsDimension], limit: Int?) throws(OrderError) {
+        if dims.count > 2 {
+            throw OrderError.invalidValue(
+                field: "by", value: dims.map(\.rawValue).joined(separator: ","), reason: "at most two dimensions")
+        }
+        if dims.count == 2 {
+            if dims[0] == dims[1] {
+                throw OrderError.invalidValue(field: "by", value: dims[0].rawValue, reason: "given twice")
+            }
+            if dims[0].isPeriod && dims[1].isPeriod {
+                throw OrderError.invalidValue(
+                    field: "by", value: "\(dims[0].rawValue),\(dims[1].rawValue)",
+                    reason: "at most one period (day, week, month, quarter or year)")
+            }
+        }
+        if let limit = limit, limit < 0 {
+            throw OrderError.invalidValue(field: "limit", value: String(limit), reason: "expected 0 (all) or more")
+        }
+    }
+}
+
 /// `orderctl stats`: which orders and how to group them. Dates are expressions
 /// (`2026-01-01`, `-30d`, `today` ...) in the report's time zone.
 public struct StatsRequest: Sendable {
@@ -169,23 +193,7 @@ extension OrderStore {
     /// `summaries: false` computes everything from the orders (tests compare the two).
     func stats(_ request: StatsRequest, summaries: Bool) throws -> StatsReport {
         let dims = request.by
-        if dims.count > 2 {
-            throw OrderError.invalidValue(
-                field: "by", value: dims.map(\.rawValue).joined(separator: ","), reason: "at most two dimensions")
-        }
-        if dims.count == 2 {
-            if dims[0] == dims[1] {
-                throw OrderError.invalidValue(field: "by", value: dims[0].rawValue, reason: "given twice")
-            }
-            if dims[0].isPeriod && dims[1].isPeriod {
-                throw OrderError.invalidValue(
-                    field: "by", value: "\(dims[0].rawValue),\(dims[1].rawValue)",
-                    reason: "at most one period (day, week, month, quarter or year)")
-            }
-        }
-        if let limit = request.limit, limit < 0 {
-            throw OrderError.invalidValue(field: "limit", value: String(limit), reason: "expected 0 (all) or more")
-        }
+        try StatsRequest.checkShape(by: dims, limit: request.limit)
         let (from, to, zone) = try statsFrame(from: request.from, to: request.to, timeZone: request.timeZone)
         let currency = try request.currency.map { try Currency(code: $0) }
 

@@ -30,7 +30,8 @@ extension Orderctl {
         @Option(parsing: .unconditional, help: "Only orders placed on or before this date.") var until: String?
         @Option(
             help: ArgumentHelp(
-                "Only orders in this status; repeat it or give a comma list for any of several.", valueName: "status"),
+                "Only orders in this status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))); repeat it or give a comma list for any of several.",
+                valueName: "status"),
             completion: .list(OrderStatus.allCases.map(\.rawValue)), transform: FilterValues.status)
         var status: [String] = []
         @Flag(help: "Start the CSV with a UTF-8 byte order mark, for Excel.") var bom = false
@@ -45,6 +46,8 @@ extension Orderctl {
 
         func validate() throws {
             if bom && format != .csv { throw ValidationError("--bom only applies to --format csv") }
+            try OptionCheck.date(since, option: "--since")
+            try OptionCheck.date(until, option: "--until")
         }
 
         func run() throws {

@@ -96,49 +96,75 @@ extension Orderctl {
         @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only when stderr is a terminal).")
         var noProgress = false
 
-        func run() throws {
-            // Bad option values are errors like any other invalid value (exit 1).
+        /// The option values' shapes (exit 64); whether the file has the columns --map
+        /// names is the input's question (exit 65).
+        func validate() throws {
             if let delimiter, delimiter != "tab",
                 delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!)
                     || delimiter.utf8.first! >= 0x80
             {
-                throw CommandError(
-                    "--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(delimiter)')"
+                throw ValidationError(
+                    "--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(OrderError.clip(delimiter))')"
                 )
             }
-            for m in maps where !m.contains("=") {
-                throw CommandError("--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(OrderError.clip(m))')")
+            var mapped = Set<ImportField>()
+            for m in maps {
+                let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 2 else {
+                    throw ValidationError(
+                        "--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(OrderError.clip(m))')")
+                }
+                let name = parts[0].trimmingCharacters(in: .whitespaces)
+                guard let field = ImportField(column: name.lowercased()) else {
+                    throw ValidationError(
+                        "invalid --map '\(OrderError.clip(m))': unknown field \(OrderError.clip(name)) (fields: \(NativeFormat.columns.joined(separator: ", ")))"
+                    )
+                }
+                guard mapped.insert(field).inserted else {
+                    throw ValidationError("invalid --map '\(OrderError.clip(m))': \(field.name) is mapped twice")
+                }
             }
             if !maps.isEmpty, let format, format != .native {
-                throw CommandError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
+                throw ValidationError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
             }
-            var options = ImportOptions()
+            _ = try statusMap()
+            if let dateFormat {
+                do { _ = try DateFormat(dateFormat) } catch { throw OptionCheck.usage(error, option: "--date-format") }
+            }
+            try OptionCheck.timeZone(timezone)
+            try OptionCheck.currency(currency)
+        }
+
+        /// --map-status FROM=TO, by the key the importer looks statuses up with.
+        func statusMap() throws -> [String: OrderStatus] {
+            var map: [String: OrderStatus] = [:]
             for m in mapStatus {
                 let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw CommandError(
+                    throw ValidationError(
                         "--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(OrderError.clip(m))')"
                     )
                 }
                 do {
-                    options.statusMap[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(
+                    map[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(
                         parts[1].trimmingCharacters(in: .whitespaces))
                 } catch {
-                    throw CommandError("--map-status \(OrderError.clip(m)): \(error)")
+                    throw ValidationError("--map-status \(OrderError.clip(m)): \(error)")
                 }
             }
+            return map
+        }
+
+        func run() throws {
+            var options = ImportOptions()
+            options.statusMap = try statusMap()
             options.skipInvalid = skipInvalid
             options.decimalComma = decimalComma
             options.dryRun = dryRun
             options.update = update
+            // Checked in validate().
             if let dateFormat { options.dateFormat = try DateFormat(dateFormat) }
-            if let timezone {
-                guard let zone = TimeZone(identifier: timezone) else {
-                    throw CommandError(
-                        "--timezone: unknown time zone '\(timezone)' (expected a name such as Europe/London or UTC)")
-                }
-                options.timeZone = zone
-            }
+            if let timezone { options.timeZone = TimeZone(identifier: timezone) }
             if let currency { options.currency = try Currency(code: currency) }
 
             let input = try ImportInput(path: file)
@@ -169,10 +195,9 @@ extension Orderctl {
                 Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
                 throw ExitCode(65)
             } catch let error as OrderError {
-                // A bad --map is a usage problem (exit 1); an empty file or a header that is
-                // not the format's is bad input (65).
-                if case .invalidValue(let field, _, _) = error, field == "--map" { throw error }
-                if case .missingValue(let field, _) = error, field.hasPrefix("column for") { throw error }
+                // An empty file, a header that is not the format's, or one without a
+                // column --map names is bad input (65); the --map shapes were checked in
+                // validate() (64).
                 Terminal.note("Error: \(input.name): \(error); nothing was imported")
                 throw ExitCode(65)
             }

@@ -39,6 +39,7 @@ extension Orderctl {
             if backtest && !refs.isEmpty { throw ValidationError("--backtest takes no order refs") }
             if !backtest && refs.isEmpty { throw ValidationError("missing an order ref (or --backtest)") }
             if from != nil && !backtest { throw ValidationError("--from is for --backtest") }
+            try OptionCheck.date(from, option: "--from")
         }
 
         func run() throws {

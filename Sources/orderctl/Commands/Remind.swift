@@ -211,6 +211,12 @@ extension Orderctl {
             }
             if duration != nil && until != nil { throw ValidationError("--for and --until cannot be used together") }
             if clear && (duration != nil || until != nil) { throw ValidationError("--clear takes no --for or --until") }
+            if let duration {
+                do { _ = try Span.parse(duration, field: "for") } catch {
+                    throw OptionCheck.usage(error, option: "--for")
+                }
+            }
+            try OptionCheck.date(until, option: "--until")
         }
 
         func run() throws {
@@ -427,14 +433,20 @@ extension Orderctl {
                     """)
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The new rule's name (letters, digits, - and _).") var name: String
-            @Option(help: "What it looks at (a kind, see above).") var kind: String
+            @Option(
+                help: ArgumentHelp(
+                    "What it looks at: \(RuleKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+                    valueName: "kind"),
+                completion: .list(RuleKind.allCases.map(\.rawValue)),
+                transform: OptionCheck.ruleKind)
+            var kind: RuleKind
             @Argument(help: "NAME=VALUE pairs.") var parameters: [String] = []
             @Flag(help: "Add it turned off.") var disabled = false
 
             func run() throws {
                 let store = try global.openStore(.existing)
                 let rule = try store.addRule(
-                    name: name, kind: try RuleKind.parse(kind), params: try Orderctl.Rule.parsePairs(parameters),
+                    name: name, kind: kind, params: try Orderctl.Rule.parsePairs(parameters),
                     enabled: !disabled)
                 Terminal.print("added rule \(rule.name) (\(rule.kind.rawValue)): \(Orderctl.Rule.describe(rule))")
             }

@@ -35,6 +35,7 @@ extension Orderctl {
         func validate() throws {
             if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
             if file.isEmpty { throw ValidationError("--html needs a file name, or '-' for stdout") }
+            try OptionCheck.period(from: from, to: to, currency: nil, timezone: timezone)
         }
 
         func run() throws {

@@ -74,8 +74,9 @@ extension Orderctl.Stats {
             help: ArgumentHelp(
                 "Group by \(StatsDimension.allCases.map(\.rawValue).joined(separator: ", ")); give it twice for two dimensions (at most one period).",
                 valueName: "dimension"),
-            completion: .list(StatsDimension.allCases.map(\.rawValue)))
-        var by: [String] = []
+            completion: .list(StatsDimension.allCases.map(\.rawValue)),
+            transform: OptionCheck.dimension)
+        var by: [StatsDimension] = []
         @Option(help: "Only orders in this currency.") var currency: String?
         @Option(help: "Cut days in this time zone instead of the business time zone (e.g. UTC, America/New_York).")
         var timezone: String?
@@ -85,11 +86,18 @@ extension Orderctl.Stats {
         @OptionGroup var format: FormatOptions
         @OptionGroup var decimal: DecimalCommaOption
 
+        func validate() throws {
+            try OptionCheck.notNegative(limit, option: "--limit")
+            do { try StatsRequest.checkShape(by: by, limit: limit) } catch {
+                throw OptionCheck.usage(error, option: "--by")
+            }
+            try OptionCheck.period(from: from, to: to, currency: currency, timezone: timezone)
+        }
+
         func run() throws {
             decimal.apply()
-            let dims = try by.map { try StatsDimension.parse($0) }
             let request = StatsRequest(
-                from: from, to: to, by: dims, currency: currency, timeZone: timezone, limit: limit)
+                from: from, to: to, by: by, currency: currency, timeZone: timezone, limit: limit)
             let store = try global.openStore(.existing)
             let report = try store.stats(request)
             if format.json {
@@ -161,6 +169,7 @@ extension Orderctl.Stats {
 
         func validate() throws {
             if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
+            try OptionCheck.period(from: from, to: to, currency: currency, timezone: timezone)
         }
 
         func run() throws {
@@ -220,6 +229,7 @@ extension Orderctl.Stats {
 
         func validate() throws {
             if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
+            try OptionCheck.period(from: from, to: to, currency: currency, timezone: timezone)
         }
 
         func run() throws {
