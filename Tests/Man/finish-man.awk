@@ -86,7 +86,11 @@ function exit_status(    i, entry, code, meaning, width) {
 }
 
 /^[ \t]/ {
-    if (capture) { codes[++ncodes] = $0; next }
+    if (capture) {
+        # A line that does not start with a code continues the meaning above it.
+        if ($0 !~ /^[ \t]*[0-9]/ && ncodes) { line = $0; sub(/^[ \t]+/, "", line); codes[ncodes] = codes[ncodes] " " line; next }
+        codes[++ncodes] = $0; next
+    }
     if (!lit) {
         # Right below its introducing line ("Examples:"), as --help shows it.
         out(after_text ? ".Bd -literal -offset 2n -compact" : ".Bd -literal -offset 2n")
