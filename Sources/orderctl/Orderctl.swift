@@ -104,6 +104,9 @@ struct Orderctl: ParsableCommand {
                 Terminal.fail("\(error)")
             case let error as CommandError:
                 Terminal.fail(error.description)
+            case let error as MalformedInput:
+                // Bad input data (README, "Exit codes").
+                Terminal.fail(error.description, code: 65)
             case let error as SQLiteError
             where error.isReadOnly && GlobalOptions.openedPath.flatMap(DamageMarker.read) != nil:
                 let path = GlobalOptions.openedPath!

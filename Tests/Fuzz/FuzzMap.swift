@@ -2,22 +2,11 @@
 // in mapped mode), then the rows it maps.
 //
 // Input: the --map values, one per line, NUL, then the CSV (header and rows). The
-// values are split as Sources/orderctl/Commands/Import.swift splits them (a copy of
-// those lines: the orderctl target is not built into the harness); a mode byte first
-// picks the delimiter and strictness.
+// values go through ImportSpec, as `import --map` parses them; a mode byte first picks
+// the delimiter and strictness.
 import Foundation
 
 @testable import OrderCore
-
-/// Import.swift: `for m in maps where !m.contains("=") { throw ... }`, then
-/// `split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)` and `parts[1]`.
-func commandLinePairs(_ maps: [String]) -> [(field: String, column: String)]? {
-    for m in maps where !m.contains("=") { return nil }
-    return maps.map { m in
-        let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        return (String(parts[0]).trimmingCharacters(in: .whitespaces), String(parts[1]))
-    }
-}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -26,7 +15,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let parts = input.parts(2)
     let maps = parts[0].split(separator: 0x0A, omittingEmptySubsequences: true).prefix(40).map { text(Array($0)) }
     let csvBytes = parts.count > 1 ? parts[1] : []
-    guard let pairs = commandLinePairs(maps) else { return 0 }
+    guard let pairs = try? ImportSpec(format: nil, maps: maps).maps else { return 0 }
 
     var at = 0
     let source: RFC4180Reader.ByteSource = { buffer, count in

@@ -66,6 +66,11 @@ struct ExitCodeTests {
         .init(
             label: "export --since", arguments: ["export", "--since", "someday"], exitCode: 64, mentions: ["--since"]),
         .init(
+            label: "list --until", arguments: ["list", "--until", "2026-13-01"], exitCode: 64, mentions: ["--until"]),
+        .init(
+            label: "list --due-before", arguments: ["list", "--due-before", "someday"], exitCode: 64,
+            mentions: ["--due-before"]),
+        .init(
             label: "import --delimiter", arguments: ["import", "in.csv", "--delimiter", ";;"], exitCode: 64,
             mentions: ["--delimiter", ";;"]),
         .init(

@@ -195,8 +195,8 @@ struct ValidationTests {
             label: "order date: garbage", arguments: ann + ["--item", "MUG-01", "--date", "yesterday-ish"],
             mentions: ["date 'yesterday-ish'"]),
         .init(
-            label: "list --since: garbage", arguments: ["list", "--since", "garbage"],
-            mentions: ["since 'garbage'"]),
+            label: "list --since: garbage", arguments: ["list", "--since", "garbage"], exitCode: 64,
+            mentions: ["--since 'garbage'"]),
     ]
 
     @Test("bad date text", arguments: badDates)

@@ -28,6 +28,10 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     case file(path: String, problem: String)
     case illegalTransition(ref: String, action: String, status: String, allowed: [String])
     case refused(ref: String, action: String, reason: String)
+    /// `ship` with --tracking for more than one order.
+    case trackingForSeveralOrders
+    /// `doctor --repair` could not take its backup first.
+    case repairWithoutBackup(reason: String)
 
     public var description: String {
         switch self {
@@ -87,6 +91,11 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
                 "\(path) has schema version \(version), newer than this orderctl supports (\(supported)); upgrade orderctl"
         case .file(let path, let problem):
             return "\(path): \(problem)"
+        case .repairWithoutBackup(let reason):
+            return
+                "doctor --repair backs up first, and that failed (\(reason)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair"
+        case .trackingForSeveralOrders:
+            return "a tracking number belongs to one order: ship one ref at a time with --tracking"
         case .databaseBusy:
             return
                 "the database is busy: another program has been writing to it for over \(Database.busyTimeoutMilliseconds / 1000) seconds; nothing was changed, try again"

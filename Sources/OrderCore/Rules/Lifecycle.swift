@@ -63,6 +63,12 @@ public enum Lifecycle {
     /// Throws `illegalTransition` unless `action` may start from `status`. The actions
     /// it offers instead leave out paying an order with nothing owed and refunding one
     /// with nothing paid: the status alone allows them, the amounts would refuse them.
+    /// A tracking number belongs to one order: a `ship` with one names one ref (refs that
+    /// differ only in case name the same order).
+    public static func checkShipment(refs: [String], tracking: String?) throws(OrderError) {
+        if tracking != nil && Set(refs.map { $0.lowercased() }).count > 1 { throw .trackingForSeveralOrders }
+    }
+
     public static func check(
         _ action: OrderAction, ref: String, status: OrderStatus,
         owed: Bool = true, refundable: Bool = true

@@ -2,9 +2,7 @@ import ArgumentParser
 import Foundation
 import OrderCore
 
-enum ImportFormat: String, ExpressibleByArgument, CaseIterable {
-    case native, jsonl, shopify
-}
+extension ImportSpec.Format: ExpressibleByArgument {}
 
 extension Orderctl {
     struct Import: ParsableCommand {
@@ -57,7 +55,7 @@ extension Orderctl {
         @Argument(
             help: ArgumentHelp("The file (CSV, JSON Lines, optionally .gz), or '-' for stdin.", valueName: "file"),
             completion: .file()) var file: String
-        @Option(help: "Input format: native, jsonl or shopify (default: from the file).") var format: ImportFormat?
+        @Option(help: "Input format: native, jsonl or shopify (default: from the file).") var format: ImportSpec.Format?
         @Option(
             name: .customLong("map"),
             help: ArgumentHelp("Read FIELD from the column named COLUMN (repeatable).", valueName: "field=column"))
@@ -99,34 +97,7 @@ extension Orderctl {
         /// The option values' shapes (exit 64); whether the file has the columns --map
         /// names is the input's question (exit 65).
         func validate() throws {
-            if let delimiter, delimiter != "tab",
-                delimiter.utf8.count != 1 || [UInt8(ascii: "\""), 10, 13].contains(delimiter.utf8.first!)
-                    || delimiter.utf8.first! >= 0x80
-            {
-                throw ValidationError(
-                    "--delimiter: expected one ASCII character other than a quote or a line end, or 'tab' (got '\(OrderError.clip(delimiter))')"
-                )
-            }
-            var mapped = Set<ImportField>()
-            for m in maps {
-                let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 2 else {
-                    throw ValidationError(
-                        "--map: expected FIELD=COLUMN, e.g. --map ref=Invoice (got '\(OrderError.clip(m))')")
-                }
-                let name = parts[0].trimmingCharacters(in: .whitespaces)
-                guard let field = ImportField(column: name.lowercased()) else {
-                    throw ValidationError(
-                        "invalid --map '\(OrderError.clip(m))': unknown field \(OrderError.clip(name)) (fields: \(NativeFormat.columns.joined(separator: ", ")))"
-                    )
-                }
-                guard mapped.insert(field).inserted else {
-                    throw ValidationError("invalid --map '\(OrderError.clip(m))': \(field.name) is mapped twice")
-                }
-            }
-            if !maps.isEmpty, let format, format != .native {
-                throw ValidationError("--map reads a CSV of your own; it does not go with --format \(format.rawValue)")
-            }
+            _ = try spec()
             _ = try statusMap()
             if let dateFormat {
                 do { _ = try DateFormat(dateFormat) } catch { throw OptionCheck.usage(error, option: "--date-format") }
@@ -135,137 +106,90 @@ extension Orderctl {
             try OptionCheck.currency(currency)
         }
 
-        /// --map-status FROM=TO, by the key the importer looks statuses up with.
-        func statusMap() throws -> [String: OrderStatus] {
-            var map: [String: OrderStatus] = [:]
-            for m in mapStatus {
-                let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw ValidationError(
-                        "--map-status: expected FROM=TO, e.g. --map-status refunded=cancelled (got '\(OrderError.clip(m))')"
-                    )
-                }
-                do {
-                    map[ImportOptions.statusKey(parts[0])] = try OrderStatus.parse(
-                        parts[1].trimmingCharacters(in: .whitespaces))
-                } catch {
-                    throw ValidationError("--map-status \(OrderError.clip(m)): \(error)")
-                }
-            }
-            return map
+        func spec() throws -> ImportSpec {
+            do {
+                return try ImportSpec(
+                    format: format, maps: maps, delimiter: delimiter, decimalComma: decimalComma)
+            } catch { throw ValidationError(error.description) }
         }
 
-        func run() throws {
+        func statusMap() throws -> [String: OrderStatus] {
+            do { return try ImportSpec.statusMap(mapStatus) } catch { throw ValidationError(error.description) }
+        }
+
+        /// The options for the importer (their shapes were checked in validate()).
+        func importOptions() throws -> ImportOptions {
             var options = ImportOptions()
             options.statusMap = try statusMap()
             options.skipInvalid = skipInvalid
             options.decimalComma = decimalComma
             options.dryRun = dryRun
             options.update = update
-            // Checked in validate().
             if let dateFormat { options.dateFormat = try DateFormat(dateFormat) }
             if let timezone { options.timeZone = TimeZone(identifier: timezone) }
             if let currency { options.currency = try Currency(code: currency) }
+            return options
+        }
 
+        func run() throws {
+            let options = try importOptions()
             let input = try ImportInput(path: file)
-            let lower = file.lowercased().replacingOccurrences(of: ".gz", with: "", options: [.anchored, .backwards])
-            let chosen = format ?? (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") ? .jsonl : nil)
-            let source: ImportSource
-            do {
-                if chosen == .jsonl {
-                    source = JSONLImportSource(input)
-                } else {
-                    let sep: UInt8 =
-                        delimiter == "tab" ? 9 : delimiter?.utf8.first ?? UInt8(ascii: decimalComma ? ";" : ",")
-                    let mode: CSVImportSource.Mode
-                    if !maps.isEmpty {
-                        mode = .mapped(
-                            maps.map { m in
-                                let parts = m.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                                return (String(parts[0]).trimmingCharacters(in: .whitespaces), String(parts[1]))
-                            })
-                    } else {
-                        mode = chosen == .shopify ? .shopify : .native
-                    }
-                    let csv = try CSVImportSource(
-                        try input.csvReader(delimiter: sep), mode: mode, detect: format == nil, input: input)
-                    source = csv
-                }
-            } catch let error as CSVReadError {
-                Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
-                throw ExitCode(65)
-            } catch let error as OrderError {
-                // An empty file, a header that is not the format's, or one without a
-                // column --map names is bad input (65); the --map shapes were checked in
-                // validate() (64).
-                Terminal.note("Error: \(input.name): \(error); nothing was imported")
-                throw ExitCode(65)
-            }
+            let source = try spec().open(input, path: file)
             for note in source.notes { Terminal.note("note: \(note)") }
 
             let store = try global.openStore(.create)
-            // A short disk is said before the import starts, not found an hour into it.
-            let needed = ImportInput.expandedSize(path: file).map(ImportInput.spaceNeeded(forInput:))
-            if let needed, let free = ImportInput.freeSpace(near: store.path), free < needed {
-                throw CommandError(
-                    "\(input.name): not enough free space on the disk holding \(store.path): an import of this file needs about \(sizeText(needed)) (5 to 8 times the input, for the new rows and the write-ahead log), and \(sizeText(free)) is free; nothing was imported. Free some space, or import the file in parts"
-                )
-            }
+            let needed = try Self.checkSpace(file, input: input, database: store.path)
             let importer = try Importer(store: store, options: options)
-
             let rejectsOut = try rejects.map { try RejectsFile(path: $0, input: file) }
             defer { rejectsOut?.discard() }
             // Ctrl-C or a kill: the transaction is never committed, the temporary rejects
             // file goes, and the user is told.
             Interruption.arm(tempFile: rejectsOut?.temp)
             defer { Interruption.disarm() }
-            var wroteHeader = false
             // Read here, before the reader thread starts: the source is that thread's alone
             // while the import runs (Importer's UncheckedBox), and the closure below runs on
             // this one.
             let header = source.header
             let bar = !noProgress && Terminal.stderrIsTerminal ? Progress(path: file) : nil
+            defer { bar?.finish() }
             let summary: ImportSummary
             do {
                 summary = try importer.run(
-                    source,
-                    rejected: { row in
-                        guard let out = rejectsOut else { return }
-                        if let text = row.text {
-                            let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
-                            try out.write(
-                                "{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
-                            return
-                        }
-                        if !wroteHeader {
-                            try out.write(CSV.plainRecord(header + ["reason"]))
-                            wroteHeader = true
-                        }
-                        // A short row is padded so that the reason lands in the reason column.
-                        let padding = Array(repeating: "", count: max(0, header.count - row.fields.count))
-                        try out.write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
-                    }, progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
+                    source, rejected: { try rejectsOut?.write($0, header: header) },
+                    progress: bar.map { bar in { rows, bytes in bar.update(rows: rows, bytes: bytes) } },
                     beforeCommit: {
                         try rejectsOut?.complete()
                         // From here the import commits: an interrupt no longer means "nothing imported".
                         Interruption.disarm()
                     })
             } catch let error as CSVReadError {
-                bar?.finish()
                 // Malformed input: nothing was imported (the transaction rolled back).
-                Terminal.note("Error: \(input.name): \(describe(error, input)); nothing was imported")
-                throw ExitCode(65)
+                throw MalformedInput(input, error)
             } catch let error as SQLiteError where error.isDiskFull {
-                bar?.finish()
                 let free = ImportInput.freeSpace(near: store.path).map { ", \(sizeText($0)) is free now" } ?? ""
                 throw CommandError(
                     "the disk holding \(store.path) filled up during the import; nothing was imported. It needs about \(needed.map(sizeText) ?? "5 to 8 times the input's size") free\(free)"
                 )
-            } catch {
-                bar?.finish()
-                throw error
             }
             bar?.finish()
+            try report(summary)
+        }
+
+        /// A short disk is said before the import starts, not found an hour into it.
+        /// Returns the space the import needs, when the input's size is known.
+        static func checkSpace(_ file: String, input: ImportInput, database: String) throws -> Int64? {
+            let needed = ImportInput.expandedSize(path: file).map(ImportInput.spaceNeeded(forInput:))
+            if let needed, let free = ImportInput.freeSpace(near: database), free < needed {
+                throw CommandError(
+                    "\(input.name): not enough free space on the disk holding \(database): an import of this file needs about \(sizeText(needed)) (5 to 8 times the input, for the new rows and the write-ahead log), and \(sizeText(free)) is free; nothing was imported. Free some space, or import the file in parts"
+                )
+            }
+            return needed
+        }
+
+        /// The summary on stdout, notes, warnings and rejected rows on stderr; exit 65 when
+        /// the input was invalid and nothing of it is kept.
+        func report(_ summary: ImportSummary) throws {
             // A cron import that skips and keeps its rejects is told in a few lines.
             let brief = skipInvalid && rejects != nil
             let shownWarnings = brief ? 3 : 50
@@ -333,13 +257,6 @@ extension Orderctl {
             for (reason, count) in sorted.prefix(10) { Terminal.note(String(format: "%8d  ", count) + reason) }
             let rest = sorted.dropFirst(10).reduce(0) { $0 + $1.value } + summary.otherReasons
             if rest > 0 { Terminal.note(String(format: "%8d  ", rest) + "other reasons (see \(rejects))") }
-        }
-
-        func describe(_ error: CSVReadError, _ input: ImportInput) -> String {
-            if case .io = error.kind, let detail = input.lastError {
-                return "cannot read it (line \(error.line)): \(detail)"
-            }
-            return "\(error)"
         }
     }
 }
@@ -421,6 +338,7 @@ final class Progress {
 
     func finish() {
         guard last != Date.distantPast else { return }
+        last = Date.distantPast
         FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!)
     }
 
@@ -439,6 +357,7 @@ final class RejectsFile {
     let temp: String
     private var fd: Int32
     private var buffer: [UInt8] = []
+    private var wroteHeader = false
 
     init(path: String, input: String) throws {
         var a = stat()
@@ -452,6 +371,22 @@ final class RejectsFile {
         temp = dir.isEmpty ? name : "\(dir)/\(name)"
         fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CommandError("cannot write --rejects \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// A rejected row: a JSON line as read, with its line and reason; a CSV row as read,
+    /// padded to the header, with the reason in a last column (after a header row).
+    func write(_ row: RejectedRow, header: [String]) throws {
+        if let text = row.text {
+            let input = (try? JSONValue.parse(Array(text.utf8))) != nil ? text : JSON.compact(text)
+            try write("{\"line\":\(row.line),\"reason\":\(JSON.compact(row.reason)),\"input\":\(input)}\n")
+            return
+        }
+        if !wroteHeader {
+            try write(CSV.plainRecord(header + ["reason"]))
+            wroteHeader = true
+        }
+        let padding = Array(repeating: "", count: max(0, header.count - row.fields.count))
+        try write(CSV.plainRecord(row.fields + padding + ["line \(row.line): \(row.reason)"]))
     }
 
     func write(_ text: String) throws {

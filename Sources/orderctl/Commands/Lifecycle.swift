@@ -213,9 +213,7 @@ extension Orderctl {
 
         /// The command itself, on plain values (FastInvocation.run, the fast path's, calls it too).
         static func run(_ global: Globals, _ list: [String], _ options: ShipOptions) throws {
-            if options.tracking != nil && Set(list.map { $0.lowercased() }).count > 1 {
-                throw CommandError("a tracking number belongs to one order: ship one ref at a time with --tracking")
-            }
+            try Lifecycle.checkShipment(refs: list, tracking: options.tracking)
             try Batch.run(global, list) {
                 try $0.ship(
                     $1, items: options.items, carrier: options.carrier, tracking: options.tracking, at: options.at,

@@ -162,6 +162,9 @@ extension Orderctl {
             if let limit = filter.limit, limit < 0 {
                 throw ValidationError("--limit must not be negative (0 lists all)")
             }
+            try OptionCheck.date(filter.since, option: "--since")
+            try OptionCheck.date(filter.until, option: "--until")
+            try OptionCheck.date(filter.dueBefore, option: "--due-before")
         }
 
         /// The options as a filter: the one mapping, which run() and FastPathTests use
