@@ -697,3 +697,57 @@ extension OrderStore {
         return hours < 48 ? "\(hours) hours" : "\(hours / 24) days"
     }
 }
+
+/// What `doctor` found and, with `repair`, did.
+public struct DoctorVisit: Sendable {
+    public var report: DoctorReport
+    /// With `repair`: the backup taken first.
+    public var backup: String?
+    /// With `repair`: what was rebuilt, and the damage mark cleared.
+    public var repaired: [String] = []
+}
+
+extension OrderStore {
+    /// `doctor`: the checks, and the damage mark kept true to them. Damage found marks the
+    /// file (every command then opens it read-only and says why); a repair on a marked
+    /// file that passes clears the mark; a marked file that passes without a repair is
+    /// still reported (only a repair, after its backup, clears a mark). `repair` backs
+    /// up first (a backup that fails changes nothing), then rebuilds the schema's indexes,
+    /// triggers and views, then the derived data.
+    public func visit(full: Bool, repair: Bool, files: DatabaseFiles?, at date: Date) throws -> DoctorVisit {
+        let marked = DamageMarker.read(path)
+        var backup: String?
+        var repaired: [String] = []
+        if repair {
+            do {
+                backup = try self.backup(at: date, checkSchema: false).path
+            } catch let error as OrderError {
+                throw OrderError.repairWithoutBackup(reason: "\(error)")
+            }
+            // The schema first: a trigger made wrong may have kept wrong sums.
+            repaired = try repairSchema() + repairDerived()
+        }
+        var report = try doctor(full: full, files: files, at: date)
+        let check = full ? "integrity_check" : "quick_check"
+        if let damaged = report.findings.first(where: { $0.check == "integrity" || $0.check == "schema" }) {
+            DamageMarker.mark(path, reason: "doctor: \(damaged.message)", at: date)
+        } else if let marked {
+            if repair {
+                DamageMarker.clear(path)
+                repaired.append(
+                    "cleared the damage mark (\(marked)): the file passes SQLite's \(check) and its schema is orderctl's now"
+                )
+            } else {
+                report.findings.insert(
+                    Finding(
+                        severity: .problem, check: "integrity", subject: path,
+                        message:
+                            "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(check) now",
+                        fix:
+                            "orderctl doctor --full, then orderctl doctor --repair clears the mark (after a backup); or orderctl restore FILE"
+                    ), at: 0)
+            }
+        }
+        return DoctorVisit(report: report, backup: backup, repaired: repaired)
+    }
+}

@@ -315,42 +315,8 @@ extension Orderctl {
             let path = global.values.databasePath
             let files = DatabaseFiles.look(at: path)
             let store = try global.openStore(.existing, allowDamaged: repair)
-            let marked = DamageMarker.read(store.path)
-            var repaired: [String] = []
-            var backup: String?
-            if repair {
-                do {
-                    backup = try store.backup(at: GlobalOptions.clock()(), checkSchema: false).path
-                } catch let error as OrderError {
-                    throw CommandError(
-                        "doctor --repair backs up first, and that failed (\(error)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair"
-                    )
-                }
-                // The schema first: a trigger made wrong may have kept wrong sums.
-                repaired = try store.repairSchema() + store.repairDerived()
-            }
-            var report = try store.doctor(full: full, files: files, at: GlobalOptions.clock()())
-            let damaged = report.findings.first { $0.check == "integrity" || $0.check == "schema" }
-            if let damaged {
-                // From now on every command opens the file read-only, and says why.
-                DamageMarker.mark(store.path, reason: "doctor: \(damaged.message)", at: GlobalOptions.clock()())
-            } else if let marked {
-                if repair {
-                    DamageMarker.clear(store.path)
-                    repaired.append(
-                        "cleared the damage mark (\(marked)): the file passes SQLite's \(full ? "integrity_check" : "quick_check") and its schema is orderctl's now"
-                    )
-                } else {
-                    report.findings.insert(
-                        Finding(
-                            severity: .problem, check: "integrity", subject: store.path,
-                            message:
-                                "marked damaged (\(marked)), so nothing can be changed in it, though it passes SQLite's \(full ? "integrity_check" : "quick_check") now",
-                            fix:
-                                "orderctl doctor --full, then orderctl doctor --repair clears the mark (after a backup); or orderctl restore FILE"
-                        ), at: 0)
-                }
-            }
+            let visit = try store.visit(full: full, repair: repair, files: files, at: GlobalOptions.clock()())
+            let (report, repaired, backup) = (visit.report, visit.repaired, visit.backup)
             if format.json {
                 let findings: [JSONObject] = report.findings.map {
                     [
