@@ -98,6 +98,35 @@ struct ExitCodeTests {
         .init(
             label: "import --currency: shape", arguments: ["import", "in.csv", "--currency", "EURO"], exitCode: 64,
             mentions: ["--currency", "EURO"]),
+        .init(
+            label: "edit --shipping", arguments: ["edit", "A-100", "--shipping", "overnight"], exitCode: 64,
+            mentions: ["--shipping", "overnight"]),
+        .init(
+            label: "init --currency", arguments: ["init", "--currency", "EURO"], exitCode: 64,
+            mentions: ["--currency", "EURO"]),
+        .init(
+            label: "init --timezone", arguments: ["init", "--timezone", "Mars/X"], exitCode: 64,
+            mentions: ["--timezone", "Mars/X"]),
+        .init(
+            label: "init --country", arguments: ["init", "--country", "Atlantis"], exitCode: 64,
+            mentions: ["--country", "Atlantis"]),
+        .init(
+            label: "product add --stock",
+            arguments: ["product", "add", "N-1", "--name", "N", "--price", "1", "--stock=-5"],
+            exitCode: 64, mentions: ["--stock", "-5"]),
+        .init(
+            label: "product update --service-level",
+            arguments: ["product", "update", "MUG-01", "--service-level", "20"],
+            exitCode: 64, mentions: ["--service-level", "50 to 99"]),
+        .init(
+            label: "product update --lead-days", arguments: ["product", "update", "MUG-01", "--lead-days", "x"],
+            exitCode: 64, mentions: ["--lead-days", "'x'"]),
+        .init(
+            label: "product update --reorder-at", arguments: ["product", "update", "MUG-01", "--reorder-at", "-1"],
+            exitCode: 64, mentions: ["--reorder-at", "-1"]),
+        .init(
+            label: "backup --recipient", arguments: ["backup", "--recipient", "age1notakey"], exitCode: 64,
+            mentions: ["--recipient"]),
         // 1: needs the database.
         .init(
             label: "stats --from after --to (resolved in the shop's zone)",

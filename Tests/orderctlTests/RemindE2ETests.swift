@@ -127,7 +127,6 @@ struct RemindE2ETests {
             ["snooze", "overdue:NOPE", "--for", "1d"],
             ["snooze", "nokey"], ["remind", "--rule", "nope"],
             ["predict", "NOPE"], ["forecast", "NOPE"],
-            ["product", "update", "CARD", "--service-level", "100"],
         ] {
             let r = try sb.run(args)
             #expect(r.exitCode != 0, "\(args) should fail")
@@ -136,7 +135,10 @@ struct RemindE2ETests {
         // Usage errors come from the argument parser: exit 64, the error first.
         let usage = try sb.run("forecast", "--weeks", "0")
         #expect(usage.exitCode == 64 && usage.stderr.hasPrefix("Error: invalid --weeks 0: expected 1 to 52\n"))
-        for args in [["rule", "add", "x", "--kind", "nope"], ["snooze", "overdue:R-1", "--for", "3x"]] {
+        for args in [
+            ["rule", "add", "x", "--kind", "nope"], ["snooze", "overdue:R-1", "--for", "3x"],
+            ["product", "update", "CARD", "--service-level", "100"],
+        ] {
             let r = try sb.run(args)
             #expect(r.exitCode == 64 && r.stderrLines.first?.hasPrefix("Error: ") == true, "\(args): \(r)")
         }

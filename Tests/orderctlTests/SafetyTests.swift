@@ -788,7 +788,7 @@ struct EncryptedBackupTests {
         #expect(both.exitCode == 64, "\(both)")
         let bad = try sb.run("backup", "--recipient", "age1notakey")
         #expect(
-            bad.exitCode == 1 && bad.stderrLines.count == 1 && bad.stderr.hasPrefix("Error: --recipient: "), "\(bad)")
+            bad.exitCode == 64 && bad.stderrLines.first?.hasPrefix("Error: --recipient: ") == true, "\(bad)")
         #expect(sb.files(in: sb.dir.appendingPathComponent("backups").path) == [])
     }
 }

@@ -136,7 +136,7 @@ struct ValidationTests {
             label: "due yesterday", arguments: ann + ["--item", "MUG-01", "--due", "yesterday"],
             mentions: ["due date 2026-11-24", "2026-11-25"]),
         .init(
-            label: "invalid shipping", arguments: ann + ["--item", "MUG-01", "--shipping", "overnight"],
+            label: "invalid shipping", arguments: ann + ["--item", "MUG-01", "--shipping", "overnight"], exitCode: 64,
             mentions: ["shipping 'overnight'", "standard or express"]),
         .init(
             label: "same SKU with different prices",

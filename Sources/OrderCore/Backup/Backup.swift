@@ -297,6 +297,12 @@ extension OrderStore {
         to destination: String? = nil, encrypt: BackupEncryption? = nil, keep: Retention = Retention(),
         at date: Date = Date(), checkSchema: Bool = true
     ) throws -> BackupResult {
+        if let damage, checkSchema {
+            // A backup of a damaged file would count as the newest for retention and push
+            // good backups out. (doctor --repair's own backup, checkSchema false, is taken
+            // of a marked file on purpose.)
+            throw OrderError.damagedNotBackedUp(path: path, mark: damage)
+        }
         let encrypted = encrypt != nil
         let stem = Backups.stem(of: path)
         var isDirectory: ObjCBool = false

@@ -125,6 +125,11 @@ public struct OrderDetail: Sendable, Equatable {
     /// What is still owed: the total less what was paid (never below zero).
     public var balanceDue: Money { Money(minor: max(0, summary.total.minor - paid.minor), currency: paid.currency) }
     public var backorderedUnits: Int64 { lines.reduce(0) { $0 + $1.backordered } }
+    /// What a cancelled order's customer is to get back: paid less refunded (zero for an
+    /// order not cancelled).
+    public var owedBack: Money {
+        summary.status == .cancelled ? paid - refunded : Money.zero(paid.currency)
+    }
 }
 
 public struct Shipment: Sendable, Equatable {

@@ -32,6 +32,8 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     case trackingForSeveralOrders
     /// `doctor --repair` could not take its backup first.
     case repairWithoutBackup(reason: String)
+    /// `backup` of a file marked damaged.
+    case damagedNotBackedUp(path: String, mark: String)
 
     public var description: String {
         switch self {
@@ -94,6 +96,9 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
         case .repairWithoutBackup(let reason):
             return
                 "doctor --repair backs up first, and that failed (\(reason)); nothing was changed. A damaged file is mended by 'orderctl restore FILE', not by --repair"
+        case .damagedNotBackedUp(let path, let mark):
+            return
+                "\(path) is marked damaged (\(mark)), so it is not backed up: restore a good backup ('orderctl restore FILE'), or once 'orderctl doctor --full' finds the file whole, clear the mark with 'orderctl doctor --repair'"
         case .trackingForSeveralOrders:
             return "a tracking number belongs to one order: ship one ref at a time with --tracking"
         case .databaseBusy:

@@ -9,6 +9,10 @@ public struct SettingKey: Sendable {
     /// Normalises and validates a value typed by the user.
     let normalise: @Sendable (String) throws(OrderError) -> String
 
+    /// The value as it would be stored, or the setting's error; needs no database (whether
+    /// a currency may still change does).
+    public func check(_ value: String) throws(OrderError) -> String { try normalise(value) }
+
     public static let currency = SettingKey(
         key: "currency", summary: "ISO 4217 currency of all prices and orders", defaultValue: "EUR"
     ) { v throws(OrderError) in

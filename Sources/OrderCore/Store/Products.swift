@@ -46,6 +46,40 @@ public struct ProductChanges: Sendable {
     }
 }
 
+extension ProductChanges {
+    /// The restock plan's figures and their ranges.
+    static let restockRanges: [String: ClosedRange<Int64>] = [
+        "lead-days": 0...3650, "service-level": 50...99, "cover-days": 1...3650,
+    ]
+
+    /// A restock figure as typed (`--lead-days`, `--service-level`, `--cover-days`): a
+    /// whole number in its range, or `default` (nil: the setting's).
+    public static func restockFigure(_ text: String, field: String) throws(OrderError) -> Int64? {
+        if text.lowercased() == "default" { return nil }
+        let range = restockRanges[field] ?? 0...3650
+        do {
+            return try Validate.integer(text, field: field, min: range.lowerBound, max: range.upperBound)
+        } catch {
+            throw .invalidValue(
+                field: field, value: text, reason: "expected \(range.lowerBound) to \(range.upperBound), or 'default'")
+        }
+    }
+
+    /// `--reorder-at` as typed: a stock figure, or `none` (nil).
+    public static func reorderPoint(_ text: String) throws(OrderError) -> Int64? {
+        if text.lowercased() == "none" { return nil }
+        return try Validate.integer(text, field: "reorder-at", min: 0, max: 1_000_000_000)
+    }
+}
+
+extension NewProduct {
+    /// The stock figures' ranges (no database needed).
+    public func checkFigures() throws(OrderError) {
+        if let stock { try OrderStore.checkStockFigure(stock, field: "stock") }
+        if let reorderAt { try OrderStore.checkStockFigure(reorderAt, field: "reorder-at") }
+    }
+}
+
 public enum StockChange: Sendable {
     case set(Int64)
     case add(Int64)
@@ -95,8 +129,7 @@ extension OrderStore {
             let sku = try Validate.code(new.sku, field: "SKU")
             let name = try Validate.name(new.name, field: "name")
             let price = try Money.parse(new.price, currency: currency(), field: "price")
-            if let stock = new.stock { try Self.checkStockFigure(stock, field: "stock") }
-            if let r = new.reorderAt { try Self.checkStockFigure(r, field: "reorder-at") }
+            try new.checkFigures()
             if try findProduct(sku) != nil { throw OrderError.duplicateSKU(sku: sku) }
             let track = new.stock != nil || new.reorderAt != nil
             try db.run(

@@ -31,12 +31,23 @@ extension Orderctl {
         @Option(help: "The shop's country, ISO 3166 alpha-2; customers elsewhere are international.")
         var country: String?
 
+        /// The settings given, by key, with the option that gave each.
+        var given: [(key: SettingKey, option: String, value: String)] {
+            [
+                (SettingKey.currency, "--currency", currency), (SettingKey.timezone, "--timezone", timezone),
+                (SettingKey.shopCountry, "--country", country),
+            ].compactMap { key, option, value in value.map { (key, option, $0) } }
+        }
+
+        func validate() throws {
+            for (key, option, value) in given {
+                do { _ = try key.check(value) } catch { throw OptionCheck.usage(error, option: option) }
+            }
+        }
+
         func run() throws {
             let store = try global.openStore(.create, announce: false)
-            var changes: [(key: String, value: String?)] = []
-            if let currency { changes.append(("currency", currency)) }
-            if let timezone { changes.append(("timezone", timezone)) }
-            if let country { changes.append(("shop.country", country)) }
+            var changes: [(key: String, value: String?)] = given.map { ($0.key.key, $0.value) }
             if !store.created {
                 // An existing database is never changed by init: a value that differs is
                 // said, with the command that would change it.
@@ -44,7 +55,7 @@ extension Orderctl {
                 let differ = changes.compactMap { change -> String? in
                     let current = settings.first { $0.key == change.key }?.value
                     guard let text = change.value else { return nil }
-                    let given = change.key == "shop.country" ? ((try? Validate.countryOrName(text)) ?? text) : text
+                    let given = (try? SettingKey.named(change.key).check(text)) ?? text
                     guard current?.caseInsensitiveCompare(given) != .orderedSame else { return nil }
                     return
                         "\(change.key) is \(current ?? "not set"), not \(given) (change it with 'orderctl config set \(change.key) \(given)')"

@@ -413,6 +413,7 @@ extension Orderctl {
         var date: String?
         @Option(help: "The order's customer (id, email or exact name), to correct it.") var customer: String?
         @Option(help: "The sales channel (web, shop, phone, ...), to correct it.") var channel: String?
+        func validate() throws { try OptionCheck.shipping(shipping) }
         func run() throws {
             var change = OrderEdit()
             change.add = add

@@ -39,6 +39,22 @@ enum OptionCheck {
         if let value, value < 0 { throw ValidationError("\(option) must not be negative (0 lists all)") }
     }
 
+    /// The field an OrderError names ("stock" for `--stock`).
+    static func fieldName(_ error: any Error) -> String {
+        if case .invalidValue(let field, _, _) = error as? OrderError { return field }
+        return "value"
+    }
+
+    /// `--shipping`: standard or express.
+    static func shipping(_ text: String?) throws {
+        guard let text, Shipping(rawValue: text.lowercased()) == nil else {
+            return
+        }
+        throw ValidationError(
+            "invalid --shipping '\(OrderError.clip(text))': expected \(Shipping.allCases.map(\.rawValue).joined(separator: " or "))"
+        )
+    }
+
     /// An OrderError about an option value, as a usage error naming the option.
     static func usage(_ error: any Error, option: String) -> ValidationError {
         if case .invalidValue(_, let value, let reason) = error as? OrderError {

@@ -74,6 +74,7 @@ extension Orderctl {
             if !draft.createCustomer && (draft.customerName != nil || draft.customerCountry != nil) {
                 throw ValidationError("--customer-name and --country only apply with --create-customer")
             }
+            try OptionCheck.shipping(draft.shipping)
         }
 
         func run() throws { try Self.run(global.values, draft, json: json.json) }

@@ -35,10 +35,19 @@ extension Orderctl {
             var reorderAt: Int64?
             @OptionGroup var json: JSONOption
 
+            var product: NewProduct {
+                NewProduct(sku: sku, name: name, price: price, stock: stock, reorderAt: reorderAt)
+            }
+
+            func validate() throws {
+                do { try product.checkFigures() } catch {
+                    throw OptionCheck.usage(error, option: "--\(OptionCheck.fieldName(error))")
+                }
+            }
+
             func run() throws {
                 let store = try global.openStore(.create)
-                let p = try store.addProduct(
-                    NewProduct(sku: sku, name: name, price: price, stock: stock, reorderAt: reorderAt))
+                let p = try store.addProduct(product)
                 if json.json {
                     Terminal.print(JSON.render(Present.json(p)))
                     return
@@ -151,30 +160,34 @@ extension Orderctl {
 
             func validate() throws {
                 if active && discontinue { throw ValidationError("--active and --discontinue cannot be used together") }
+                _ = try changes()
             }
 
-            func run() throws {
-                let store = try global.openStore(.existing)
+            /// The options as changes; a figure out of its range is a usage error.
+            func changes() throws -> ProductChanges {
                 var changes = ProductChanges(name: name, price: price, trackStock: trackStock)
-                func plan(_ text: String?, _ field: String) throws -> Int64?? {
+                func figure(_ text: String?, _ field: String) throws -> Int64?? {
                     guard let text else { return nil }
-                    if text.lowercased() == "default" { return .some(nil) }
-                    return .some(try Validate.integer(text, field: field, min: 0, max: 3650))
+                    do { return .some(try ProductChanges.restockFigure(text, field: field)) } catch {
+                        throw OptionCheck.usage(error, option: "--\(field)")
+                    }
                 }
-                changes.leadDays = try plan(leadDays, "lead-days")
-                changes.serviceLevel = try plan(serviceLevel, "service-level")
-                changes.coverDays = try plan(coverDays, "cover-days")
+                changes.leadDays = try figure(leadDays, "lead-days")
+                changes.serviceLevel = try figure(serviceLevel, "service-level")
+                changes.coverDays = try figure(coverDays, "cover-days")
                 if let reorderAt {
-                    if reorderAt.lowercased() == "none" {
-                        changes.reorderAt = .some(nil)
-                    } else {
-                        changes.reorderAt = .some(
-                            try Validate.integer(reorderAt, field: "reorder-at", min: 0, max: 1_000_000_000))
+                    do { changes.reorderAt = .some(try ProductChanges.reorderPoint(reorderAt)) } catch {
+                        throw OptionCheck.usage(error, option: "--reorder-at")
                     }
                 }
                 if active { changes.active = true }
                 if discontinue { changes.active = false }
-                let p = try store.updateProduct(sku, changes)
+                return changes
+            }
+
+            func run() throws {
+                let store = try global.openStore(.existing)
+                let p = try store.updateProduct(sku, try changes())
                 if json.json {
                     Terminal.print(JSON.render(Present.json(p)))
                     return

@@ -157,17 +157,15 @@ extension Orderctl {
                 if let value, value < 0 { throw ValidationError("\(name) must be 0 or more, not \(value)") }
             }
             if destination?.isEmpty == true { throw ValidationError("DEST is empty; name a folder or a new file") }
+            for text in encryption.recipients {
+                do { _ = try AgeRecipient.parse(text) } catch let error as AgeError {
+                    throw ValidationError("--recipient: \(error.message)")
+                }
+            }
         }
 
         func run() throws {
             let store = try global.openStore(.existing)
-            if let damage = store.damage {
-                // A backup of a damaged file would count as the newest for retention and push
-                // good backups out.
-                throw CommandError(
-                    "\(store.path) is marked damaged (\(damage)), so it is not backed up: restore a good backup ('orderctl restore FILE'), or once 'orderctl doctor --full' finds the file whole, clear the mark with 'orderctl doctor --repair'"
-                )
-            }
             let encrypt = try encryption.wanted ? AgeSupport.encryption(encryption) : nil
             let settings = try store.retentionSettings()
             let keep = Retention(

@@ -155,8 +155,7 @@ enum Present {
         o["balance_due"] = d.balanceDue.decimalString
         o["cancel_reason"] = orNull(d.closedReason)
         o["held_from"] = orNull(d.heldFrom?.rawValue)
-        o["owed_back"] =
-            (d.summary.status == .cancelled ? d.paid - d.refunded : Money.zero(d.paid.currency)).decimalString
+        o["owed_back"] = d.owedBack.decimalString
         o["shipments"] = d.shipments.map { sh -> JSONObject in
             [
                 "carrier": orNull(sh.carrier), "tracking": orNull(sh.tracking), "tracking_url": orNull(sh.trackingURL),
@@ -282,7 +281,7 @@ enum Present {
         }
         if let reason = d.closedReason {
             out.append("Cancelled: \(reason)")
-            let owedBack = d.paid - d.refunded
+            let owedBack = d.owedBack
             if owedBack.minor > 0 {
                 out.append(
                     "Owed back: " + Terminal.style(owedBack.description, .red)
