@@ -521,6 +521,44 @@ struct DoctorTests {
             "\(lone)")
     }
 
+    @Test("a lone -wal is a warning, unless the file already holds all of it (a process killed as it closed)")
+    func loneWAL() throws {
+        let sb = try Self.busyShop()
+        // The files as a kill would leave them: the database and its -wal, no -shm.
+        func copy(_ name: String) throws -> String {
+            let folder = sb.dir.appendingPathComponent(name).path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for suffix in ["", "-wal"] {
+                try FileManager.default.copyItem(atPath: sb.dbPath + suffix, toPath: folder + "/orders.db" + suffix)
+            }
+            return folder + "/orders.db"
+        }
+        let db = try Database(path: sb.dbPath, create: false)
+        try db.execute("PRAGMA wal_autocheckpoint = 0")
+        try db.execute("UPDATE customers SET note = 'called about the vase' WHERE email = 'ann@example.com'")
+        // The change is only in the log: without it the file is older than what was committed.
+        let pending = try copy("pending")
+        // Copied into the file, as SQLite's last connection does before it removes -shm, then -wal.
+        try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        let copied = try copy("copied")
+        #expect(fileSize(copied + "-wal") > 0)
+        let warned = try sb.run("--db", pending, "doctor")
+        #expect(
+            warned.exitCode == 3
+                && warned.stdoutLines.first?.hasPrefix(
+                    "warning: files: \(pending)-wal: a write-ahead log without its -shm index") == true,
+            "\(warned)")
+        let clean = try sb.run("--db", copied, "doctor")
+        #expect(clean.exitCode == 0, "\(clean)")
+        // Either way the change is there once SQLite has replayed the log.
+        for path in [pending, copied] {
+            #expect(
+                try sb.sql("SELECT note FROM customers WHERE email = 'ann@example.com'", db: path) == [
+                    "called about the vase"
+                ])
+        }
+    }
+
     @Test("a damaged file is a problem, with restore as the fix; --full finds a torn index that quick_check does not")
     func damage() throws {
         let sb = try Self.busyShop()

@@ -41,10 +41,64 @@ public struct DoctorReport: Sendable {
 public struct DatabaseFiles: Sendable {
     public var walBytes: Int64?
     public var shmExists: Bool
+    /// A write-ahead log whose every committed page the database file already holds as
+    /// it is there: nothing in it is lost or changed when it is replayed.
+    public var walRedundant = false
 
     public static func look(at path: String) -> DatabaseFiles {
         let wal = FileManager.default.fileExists(atPath: path + "-wal") ? fileSize(path + "-wal") : nil
-        return DatabaseFiles(walBytes: wal, shmExists: FileManager.default.fileExists(atPath: path + "-shm"))
+        let shm = FileManager.default.fileExists(atPath: path + "-shm")
+        // Only a lone log is read: SQLite's last connection, as it closes, checkpoints,
+        // removes the -shm, then the -wal; a process killed between the two leaves a log
+        // it had already copied into the file.
+        let redundant = wal != nil && !shm && WALFile.isRedundant(wal: path + "-wal", database: path)
+        return DatabaseFiles(walBytes: wal, shmExists: shm, walRedundant: redundant)
+    }
+}
+
+/// Reads SQLite's write-ahead log format (sqlite.org/fileformat2.html#walformat): a
+/// 32-byte header (magic, version, page size, checkpoint, two salts, checksum), then
+/// frames of a 24-byte header (page number, database size for a commit frame, the
+/// salts, checksum) and one page each.
+enum WALFile {
+    /// True when every page the log's committed frames hold (the last copy of each)
+    /// equals that page in the database file. Conservative: a frame whose checksum would
+    /// end the log early counts as committed content, so a torn log is never redundant.
+    static func isRedundant(wal: String, database: String) -> Bool {
+        guard let log = FileManager.default.contents(atPath: wal), let db = FileHandle(forReadingAtPath: database)
+        else { return false }
+        defer { try? db.close() }
+        let bytes = [UInt8](log)
+        if bytes.isEmpty { return true }
+        guard bytes.count >= 32 else { return false }
+        func u32(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        let magic = u32(0)
+        guard magic == 0x377f_0682 || magic == 0x377f_0683 else { return false }
+        var pageSize = u32(8)
+        if pageSize == 1 { pageSize = 65536 }
+        guard pageSize >= 512, pageSize <= 65536, pageSize & (pageSize - 1) == 0 else { return false }
+        let salts = (u32(16), u32(20))
+        var lastFrame: [Int: Int] = [:]  // page -> offset of its last committed copy
+        var pending: [Int: Int] = [:]
+        var offset = 32
+        while offset + 24 + pageSize <= bytes.count {
+            guard (u32(offset + 8), u32(offset + 12)) == salts else { break }
+            let page = u32(offset)
+            guard page > 0 else { return false }
+            pending[page] = offset + 24
+            if u32(offset + 4) != 0 {
+                lastFrame.merge(pending) { $1 }
+                pending = [:]
+            }
+            offset += 24 + pageSize
+        }
+        for (page, at) in lastFrame {
+            guard (try? db.seek(toOffset: UInt64((page - 1) * pageSize))) != nil,
+                let stored = try? db.read(upToCount: pageSize), stored.count == pageSize,
+                stored.elementsEqual(bytes[at..<at + pageSize])
+            else { return false }
+        }
+        return true
     }
 }
 
@@ -451,7 +505,7 @@ extension OrderStore {
                 "chmod o-w \(folder)")
         }
         if let files {
-            if files.walBytes != nil && !files.shmExists {
+            if files.walBytes != nil && !files.shmExists && !files.walRedundant {
                 warning(
                     "files", path + "-wal",
                     "a write-ahead log without its -shm index: was a file beside the database deleted while orderctl ran?",
