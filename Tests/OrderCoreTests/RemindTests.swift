@@ -99,15 +99,16 @@ struct RemindRuleTests {
                 clock.advance(hours: 30)
                 _ = try store.ship("H-\(i)")
             }
-            let limits = try store.stuckLimits(try store.rule(named: "stuck"))
+            let limits = try store.limits(of: try store.rule(named: "stuck"))
             let confirmed = try #require(limits.first { $0.status == .confirmed })
             #expect(confirmed.span == Span(hours: 30))
-            #expect(confirmed.why == ": the 90th percentile of 20 stays")
+            #expect(confirmed.why == "the 90th percentile of 20 stays")
+            #expect(confirmed.suffix == ": the 90th percentile of 20 stays")
             // Shipped orders have no history of leaving shipped: the 2-week default.
             #expect(limits.first { $0.status == .shipped }?.span == Span(days: 14))
             // A floor above the percentile wins.
             try store.setRule("stuck", params: [("floor", "2d")])
-            let floored = try store.stuckLimits(try store.rule(named: "stuck")).first { $0.status == .confirmed }
+            let floored = try store.limits(of: try store.rule(named: "stuck")).first { $0.status == .confirmed }
             #expect(floored?.span == Span(days: 2))
             // A limit set by hand wins over both.
             try store.setRule("stuck", params: [("confirmed", "12h")])

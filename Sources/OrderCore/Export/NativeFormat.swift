@@ -11,6 +11,10 @@ public enum NativeFormat {
     ]
     /// The columns that belong to a line rather than to the order.
     public static let lineColumns: Set<String> = ["sku", "product_name", "quantity", "unit_price"]
+    /// The positions of the columns that hold numbers (quantity, unit price): the cells a
+    /// decimal comma applies to in a spreadsheet's CSV.
+    public static let numberColumns: Set<Int> = Set(
+        ["quantity", "unit_price"].compactMap { columns.firstIndex(of: $0) })
 }
 
 /// One exported line: values in `NativeFormat.columns` order, nil for empty.

@@ -854,7 +854,7 @@ public final class Importer {
             let shipping = plan.ship.indices.filter { plan.ship[$0] > 0 }
             if !shipping.isEmpty {
                 let at = Instant.format(plan.shippedAt ?? placed)
-                let delivered = plan.status == .delivered || plan.status == .completed
+                let delivered = plan.status.hasArrived
                 let shipmentID = nextShipmentID
                 nextShipmentID += 1
                 func text(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
@@ -951,7 +951,7 @@ public final class Importer {
                                 carrierUnchecked: true)
                         }
                     }
-                    if status == .delivered || status == .completed {
+                    if status.hasArrived {
                         _ = try store.deliver(ref, at: at(plan.deliveredAt ?? plan.shippedAt))
                     }
                 }

@@ -17,7 +17,12 @@ public enum OrderStatus: String, Sendable, CaseIterable {
     /// Not closed: every status but completed and cancelled (`list --due-before`, `pay`).
     public static let unfinished: [OrderStatus] = allCases.filter { $0 != .completed && $0 != .cancelled }
 
+    /// Delivered to the customer: delivered, or completed after it (`predict` has nothing
+    /// left to predict for these).
+    public static let arrived: [OrderStatus] = [.delivered, .completed]
+
     public var isAwaitingShipment: Bool { Self.awaitingShipment.contains(self) }
+    public var hasArrived: Bool { Self.arrived.contains(self) }
     public var isUndelivered: Bool { Self.undelivered.contains(self) }
     public var isUnfinished: Bool { Self.unfinished.contains(self) }
 

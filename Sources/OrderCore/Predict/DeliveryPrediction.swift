@@ -253,7 +253,7 @@ extension OrderStore {
                     out.append(p)
                     continue
                 }
-                if delivered || status == .delivered || status == .completed {
+                if delivered || status.hasArrived {
                     out.append(p)
                     continue
                 }

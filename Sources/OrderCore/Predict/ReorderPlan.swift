@@ -152,6 +152,13 @@ extension OrderStore {
             / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     }
 
+    /// The first week a forecast covers: the Monday after today in the shop's time zone
+    /// (the current week is already under way).
+    public func forecastStart() throws -> LocalDate {
+        let today = try dateResolver().today
+        return today.adding(days: 8 - today.isoWeekday)
+    }
+
     /// Forecasts for products (all active ones with sales, or the given SKUs).
     public func forecasts(skus: [String] = [], minWeeks: Int = 8) throws -> [DemandForecast] {
         try db.read {

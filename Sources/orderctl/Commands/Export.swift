@@ -40,10 +40,6 @@ extension Orderctl {
             help: ArgumentHelp("Where to write ('-' or nothing: stdout).", valueName: "file"), completion: .file())
         var file: String?
 
-        /// Quantity and unit price: the cells a decimal comma applies to.
-        static let numberColumns: Set<Int> = Set(
-            ["quantity", "unit_price"].compactMap { NativeFormat.columns.firstIndex(of: $0) })
-
         func validate() throws {
             if bom && format != .csv { throw ValidationError("--bom only applies to --format csv") }
             try OptionCheck.date(since, option: "--since")
@@ -70,7 +66,7 @@ extension Orderctl {
                     if bom { out.write("\u{FEFF}") }
                     out.write(CSV.record(NativeFormat.columns))
                     try store.exportRows(filter) { row in
-                        out.write(CSV.record(row.values.map { $0 ?? "" }, numbers: Self.numberColumns))
+                        out.write(CSV.record(row.values.map { $0 ?? "" }, numbers: NativeFormat.numberColumns))
                         lines += 1
                     }
                     orders = -1

@@ -112,8 +112,7 @@ extension Orderctl {
                 return
             }
             let forecasts = try store.forecasts(skus: skus)
-            let today = try store.dateResolver().today
-            let nextWeek = today.adding(days: 8 - today.isoWeekday)
+            let nextWeek = try store.forecastStart()
             if format.json {
                 Terminal.print(JSON.render(ForecastOutput.json(forecasts, weeks: weeks, from: nextWeek)))
             } else if format.csv {

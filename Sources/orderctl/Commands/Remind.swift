@@ -352,14 +352,14 @@ extension Orderctl {
             func run() throws {
                 let store = try global.openStore(.existing)
                 let rule = try store.rule(named: name)
-                let limits = rule.kind == .stuck ? try store.stuckLimits(rule) : []
+                let limits = try store.limits(of: rule)
                 if json.json {
                     var o = Orderctl.Rule.json(rule)
                     if !limits.isEmpty {
                         o["limits"] = limits.map {
                             [
                                 "status": $0.status.rawValue, "limit": $0.span.code,
-                                "why": String($0.why.drop { $0 == "," || $0 == ":" || $0 == " " }),
+                                "why": $0.why,
                             ] as JSONObject
                         }
                     }

@@ -61,7 +61,7 @@ enum PredictOutput {
             lines.append("  delivered \(day(at, zone)); nothing to predict")
             return lines.joined(separator: "\n")
         }
-        if p.status == .delivered || p.status == .completed {
+        if p.status.hasArrived {
             lines.append("  delivered; nothing to predict")
             return lines.joined(separator: "\n")
         }

@@ -28,7 +28,7 @@ extension OrderStore {
                     let name = try names.name(customer, db)
                     let shown = Span.compared(elapsed: elapsed, limit: limit.span)
                     return c.message(
-                        "order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(shown.elapsed) (limit \(shown.limit)\(limit.why))",
+                        "order \(ref) (\(name)) \(Self.stuckPhrase(limit.status)) for \(shown.elapsed) (limit \(shown.limit)\(limit.suffix))",
                         value: shown.elapsed, threshold: shown.limit, order: ref, customer: name)
                 }
             }
@@ -50,11 +50,21 @@ extension OrderStore {
     public struct StuckLimit: Sendable {
         public var status: OrderStatus
         public var span: Span
-        /// `, set by rule`, `: the 90th percentile of 812 stays`, ...
+        /// `set by the rule`, `the 90th percentile of 812 stays`, ...
         public var why: String
+        var setByRule = false
+
+        /// As a sentence goes on after the limit: `, set by the rule` or `: the 90th ...`.
+        public var suffix: String { (setByRule ? ", " : ": ") + why }
     }
 
-    public func stuckLimits(_ rule: Rule) throws -> [StuckLimit] {
+    /// The limits a rule applies now: a stuck rule's limit for each status it watches;
+    /// none for the other kinds, whose parameters are their limits.
+    public func limits(of rule: Rule) throws -> [StuckLimit] {
+        rule.kind == .stuck ? try stuckLimits(rule) : []
+    }
+
+    func stuckLimits(_ rule: Rule) throws -> [StuckLimit] {
         let percentile = rule.int("percentile")
         let floor = rule.span("floor")
         let minHistory = rule.int("min-history")
@@ -66,14 +76,14 @@ extension OrderStore {
         return RuleParameter.stuckStatuses.map { status, fallback in
             let set = rule.params[status.rawValue]
             if let set, set != "auto", let span = try? Span.parse(set, field: status.rawValue) {
-                return StuckLimit(status: status, span: span, why: ", set by the rule")
+                return StuckLimit(status: status, span: span, why: "set by the rule", setByRule: true)
             }
             let hist = histograms[status.rawValue] ?? []
             let n = hist.reduce(0) { $0 + $1.count }
             guard n >= minHistory else {
                 return StuckLimit(
                     status: status, span: fallback,
-                    why: ": the default until \(minHistory) orders have left \(status.rawValue) (\(n) so far)")
+                    why: "the default until \(minHistory) orders have left \(status.rawValue) (\(n) so far)")
             }
             // Nearest rank.
             let rank = max(1, Int((Double(percentile) / 100 * Double(n)).rounded(.up)))
@@ -90,10 +100,10 @@ extension OrderStore {
             if learned < floor {
                 return StuckLimit(
                     status: status, span: floor,
-                    why: ": the floor; the \(Self.ordinal(percentile)) percentile of \(n) stays is \(learned)")
+                    why: "the floor; the \(Self.ordinal(percentile)) percentile of \(n) stays is \(learned)")
             }
             return StuckLimit(
-                status: status, span: learned, why: ": the \(Self.ordinal(percentile)) percentile of \(n) stays")
+                status: status, span: learned, why: "the \(Self.ordinal(percentile)) percentile of \(n) stays")
         }
     }
 }
