@@ -127,6 +127,67 @@ struct ExitCodeTests {
         .init(
             label: "backup --recipient", arguments: ["backup", "--recipient", "age1notakey"], exitCode: 64,
             mentions: ["--recipient"]),
+        // 64: the shape of a value a command stores (OrderCore's field rules, without the database).
+        .init(
+            label: "add --item: quantity", arguments: ["add", "--customer", "ann@example.com", "--item", "MUG-01:0"],
+            exitCode: 64, mentions: ["--item", "quantity '0'"]),
+        .init(
+            label: "add --item: price shape",
+            arguments: ["add", "--customer", "ann@example.com", "--item", "MUG-01@12,50"], exitCode: 64,
+            mentions: ["--item", "'12,50'"]),
+        .init(
+            label: "add --due: no date",
+            arguments: [
+                "add", "--customer", "ann@example.com", "--item", "MUG-01",
+                "--due", "someday",
+            ], exitCode: 64, mentions: ["--due", "someday"]),
+        .init(
+            label: "add --ref",
+            arguments: ["add", "--customer", "ann@example.com", "--item", "MUG-01", "--ref", "A 1"],
+            exitCode: 64, mentions: ["--ref", "'A 1'"]),
+        .init(
+            label: "edit --set", arguments: ["edit", "A-100", "--set", "MUG-01:x"], exitCode: 64,
+            mentions: ["--set", "quantity 'x'"]),
+        .init(
+            label: "customer add --email", arguments: ["customer", "add", "--name", "Bob", "--email", "bob@example"],
+            exitCode: 64, mentions: ["--email", "bob@example"]),
+        .init(
+            label: "customer update: no change", arguments: ["customer", "update", "1"], exitCode: 64,
+            mentions: ["missing change"]),
+        .init(
+            label: "product add --price shape", arguments: ["product", "add", "N-1", "--name", "N", "--price", "1,5"],
+            exitCode: 64, mentions: ["--price", "1,5"]),
+        .init(
+            label: "pay --amount shape", arguments: ["pay", "A-100", "--amount", "-5"], exitCode: 64,
+            mentions: ["--amount", "-5"]),
+        .init(
+            label: "confirm --at: no date", arguments: ["confirm", "A-100", "--at", "soon"], exitCode: 64,
+            mentions: ["--at", "soon"]),
+        .init(
+            label: "ship --carrier", arguments: ["ship", "A-100", "--carrier", "DHL Express"], exitCode: 64,
+            mentions: ["--carrier", "DHL Express"]),
+        .init(
+            label: "ship --tracking: UPS shape", arguments: ["ship", "A-100", "--carrier", "ups", "--tracking", "123"],
+            exitCode: 64, mentions: ["--tracking", "123"]),
+        .init(
+            label: "hold --reason", arguments: ["hold", "A-100", "--reason", " "], exitCode: 64,
+            mentions: ["--reason"]),
+        .init(
+            label: "config get: unknown setting", arguments: ["config", "get", "bogus"], exitCode: 64,
+            mentions: ["bogus"]),
+        .init(
+            label: "config set: a setting's value", arguments: ["config", "set", "timezone", "Mars/X"],
+            exitCode: 64, mentions: ["timezone", "Mars/X"]),
+        .init(
+            label: "rule set: NAME=VALUE", arguments: ["rule", "set", "overdue", "grace"], exitCode: 64,
+            mentions: ["grace", "NAME=VALUE"]),
+        .init(
+            label: "rule add: a parameter the kind lacks",
+            arguments: ["rule", "add", "x", "--kind", "overdue", "after=2d"], exitCode: 64,
+            mentions: ["after", "grace"]),
+        .init(
+            label: "snooze: key shape", arguments: ["snooze", "nokey"], exitCode: 64,
+            mentions: ["nokey", "RULE:SUBJECT"]),
         // 1: needs the database.
         .init(
             label: "stats --from after --to (resolved in the shop's zone)",
@@ -147,8 +208,22 @@ struct ExitCodeTests {
             label: "rule add: a name in use", arguments: ["rule", "add", "overdue", "--kind", "overdue"],
             mentions: ["overdue"]),
         .init(
-            label: "config set: a setting's value", arguments: ["config", "set", "timezone", "Mars/X"],
-            mentions: ["timezone", "Mars/X"]),
+            label: "config set: the currency once orders exist", arguments: ["config", "set", "currency", "USD"],
+            mentions: ["currency", "EUR"]),
+        .init(
+            label: "add: price decimals for the shop's currency",
+            arguments: ["add", "--customer", "ann@example.com", "--item", "MUG-01@1.234"],
+            mentions: ["1.234", "EUR"]),
+        .init(
+            label: "pay: amount decimals for the order's currency", arguments: ["pay", "A-100", "--amount", "1.234"],
+            mentions: ["1.234", "EUR"]),
+        .init(
+            label: "rule set: a parameter the rule's kind lacks", arguments: ["rule", "set", "overdue", "after=2d"],
+            mentions: ["after", "grace"]),
+        .init(
+            label: "customer add: an email in use",
+            arguments: ["customer", "add", "--name", "Ann Two", "--email", "ann@example.com"],
+            mentions: ["ann@example.com"]),
         // 65: the import's input does not fit the options.
         .init(
             label: "import --map: a column the file lacks",

@@ -586,7 +586,8 @@ struct LifecycleGuardE2ETests {
         .init(
             label: "UPS tracking in the wrong shape", setup: [["confirm", "G"]],
             arguments: ["ship", "G", "--carrier", "ups", "--tracking", "123"],
-            error: "Error: invalid tracking '123': not a UPS tracking number (e.g. 1Z999AA10123456784)"),
+            exitCode: 64,
+            error: "Error: invalid --tracking '123': not a UPS tracking number (e.g. 1Z999AA10123456784)"),
         .init(
             label: "tracking without carrier", setup: [["confirm", "G"]],
             arguments: ["ship", "G", "--tracking", "1234567890"],
@@ -608,7 +609,8 @@ struct LifecycleGuardE2ETests {
             error: "Error: cannot pay order G: it is already paid in full (51.05 EUR)"),
         .init(
             label: "pay a negative amount", setup: [], arguments: ["pay", "G", "--amount", "-5"],
-            error: "Error: invalid amount '-5': must not be negative"),
+            exitCode: 64,
+            error: "Error: invalid --amount '-5': must not be negative"),
         .init(
             label: "refund more than paid", setup: [["pay", "G", "--amount", "10"]],
             arguments: ["refund", "G", "--amount", "10.01"],
@@ -660,7 +662,8 @@ struct LifecycleGuardE2ETests {
             error: "Error: Missing expected argument '--reason <reason>'"),
         .init(
             label: "hold with a blank reason", setup: [], arguments: ["hold", "G", "--reason", " "],
-            error: "Error: invalid reason ' ': must not be empty"),
+            exitCode: 64,
+            error: "Error: invalid --reason ' ': must not be empty"),
         .init(
             label: "return without --item", setup: [["confirm", "G"], ["ship", "G"]], arguments: ["return", "G"],
             exitCode: 64,
@@ -690,14 +693,16 @@ struct LifecycleGuardE2ETests {
         .init(
             label: "pay with a method that is not a word", setup: [],
             arguments: ["pay", "G", "--method", "credit card"],
+            exitCode: 64,
             error:
-                "Error: invalid method 'credit card': expected a short word such as card, transfer or cash (letters, digits, - and _)"
+                "Error: invalid --method 'credit card': expected a short word such as card, transfer or cash (letters, digits, - and _)"
         ),
         .init(
             label: "ship with a carrier that is not a word", setup: [["confirm", "G"]],
             arguments: ["ship", "G", "--carrier", "DHL Express"],
+            exitCode: 64,
             error:
-                "Error: invalid carrier 'DHL Express': expected a short word such as dhl, ups or dpd (letters, digits, - and _)"
+                "Error: invalid --carrier 'DHL Express': expected a short word such as dhl, ups or dpd (letters, digits, - and _)"
         ),
         .init(
             label: "edit lines after a partial shipment, on hold",

@@ -45,12 +45,15 @@ struct ValidationTests {
     static let cases: [InvalidCase] = [
         .init(
             label: "text-direction override in a name", arguments: ["customer", "add", "--name", "Ann \u{202E}eeL"],
-            mentions: ["invalid name", "text-direction overrides"]),
+            exitCode: 64,
+            mentions: ["invalid --name", "text-direction overrides"]),
         .init(
             label: "non-ASCII country", arguments: ["customer", "add", "--name", "Ann", "--country", "ß"],
-            mentions: ["invalid country 'ß'"]),
+            exitCode: 64,
+            mentions: ["invalid --country 'ß'"]),
         .init(
             label: "currency that is not ISO 4217", arguments: ["config", "set", "currency", "QQQ"],
+            exitCode: 64,
             mentions: ["invalid currency 'QQQ'", "ISO 4217"]),
         .init(
             label: "existing customer with --create-customer and another country",
@@ -84,27 +87,34 @@ struct ValidationTests {
             mentions: ["ref 'a-100' already exists"]),
         .init(
             label: "quantity 0", arguments: ann + ["--item", "MUG-01:0"],
+            exitCode: 64,
             mentions: ["quantity '0'", "positive whole number"]),
         .init(
             label: "quantity -1", arguments: ann + ["--item", "MUG-01:-1"],
+            exitCode: 64,
             mentions: ["quantity '-1'", "positive whole number"]),
         .init(
             label: "quantity 1.5", arguments: ann + ["--item", "MUG-01:1.5"],
+            exitCode: 64,
             mentions: ["quantity '1.5'", "positive whole number"]),
         .init(
             label: "quantity abc", arguments: ann + ["--item", "MUG-01:abc"],
+            exitCode: 64,
             mentions: ["quantity 'abc'"]),
         .init(
             label: "price with three decimals", arguments: ann + ["--item", "MUG-01@12.345"],
             mentions: ["price", "'12.345'", "2 decimal places"]),
         .init(
             label: "negative price", arguments: ann + ["--item", "MUG-01@-5"],
+            exitCode: 64,
             mentions: ["price", "'-5'", "negative"]),
         .init(
             label: "non-numeric price", arguments: ann + ["--item", "MUG-01@abc"],
+            exitCode: 64,
             mentions: ["price", "'abc'"]),
         .init(
             label: "price with a decimal comma", arguments: ann + ["--item", "MUG-01@12,50"],
+            exitCode: 64,
             mentions: ["price", "'12,50'"]),
         .init(
             label: "product add: price with three decimals",
@@ -113,14 +123,17 @@ struct ValidationTests {
         .init(
             label: "malformed email (two @)",
             arguments: ["customer", "add", "--name", "Bob", "--email", "bob@@example.com"],
+            exitCode: 64,
             mentions: ["email 'bob@@example.com'"]),
         .init(
             label: "malformed email (no @)",
             arguments: ["customer", "add", "--name", "Bob", "--email", "bob.example.com"],
+            exitCode: 64,
             mentions: ["email 'bob.example.com'"]),
         .init(
             label: "malformed email (no domain dot)",
             arguments: ["customer", "add", "--name", "Bob", "--email", "bob@example"],
+            exitCode: 64,
             mentions: ["email 'bob@example'"]),
         .init(
             label: "duplicate email on customer add",
@@ -157,25 +170,31 @@ struct ValidationTests {
             mentions: ["--item"]),
         .init(
             label: "item without SKU", arguments: ann + ["--item", ":2"],
+            exitCode: 64,
             mentions: ["item ':2'"]),
         .init(
             label: "bad country on customer add",
             arguments: ["customer", "add", "--name", "Bob", "--country", "Germania"],
+            exitCode: 64,
             mentions: ["country 'Germania'"]),
         .init(
             label: "bad country with --create-customer",
             arguments: [
                 "add", "--customer", "bob@example.com", "--create-customer", "--country", "XYZ", "--item", "MUG-01",
             ],
+            exitCode: 64,
             mentions: ["country 'XYZ'"]),
         .init(
             label: "invalid channel", arguments: ann + ["--item", "MUG-01", "--channel", "we b"],
+            exitCode: 64,
             mentions: ["channel 'we b'"]),
         .init(
             label: "ref with a space", arguments: ann + ["--item", "MUG-01", "--ref", "A 1"],
+            exitCode: 64,
             mentions: ["ref 'A 1'"]),
         .init(
             label: "blank customer name", arguments: ["customer", "add", "--name", "   "],
+            exitCode: 64,
             mentions: ["name '   '", "empty"]),
     ]
 
@@ -187,12 +206,15 @@ struct ValidationTests {
     static let badDates: [InvalidCase] = [
         .init(
             label: "due: words", arguments: ann + ["--item", "MUG-01", "--due", "next tuesday"],
-            mentions: ["due date 'next tuesday'"]),
+            exitCode: 64,
+            mentions: ["--due 'next tuesday'"]),
         .init(
             label: "due: February 30", arguments: ann + ["--item", "MUG-01", "--due", "2026-02-30"],
-            mentions: ["due date '2026-02-30'"]),
+            exitCode: 64,
+            mentions: ["--due '2026-02-30'"]),
         .init(
             label: "order date: garbage", arguments: ann + ["--item", "MUG-01", "--date", "yesterday-ish"],
+            exitCode: 64,
             mentions: ["date 'yesterday-ish'"]),
         .init(
             label: "list --since: garbage", arguments: ["list", "--since", "garbage"], exitCode: 64,

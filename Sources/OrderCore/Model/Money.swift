@@ -64,6 +64,29 @@ public struct Money: Sendable, Equatable, Hashable, Comparable, CustomStringConv
         return Money(minor: negative ? -value : value, currency: currency)
     }
 
+    /// The shape of an amount, which needs no currency: a decimal number with a dot,
+    /// not negative unless `allowNegative`. How many decimals it may have is the
+    /// currency's question (`parse`).
+    public static func checkShape(_ text: String, field: String = "price", allowNegative: Bool = false)
+        throws(OrderError)
+    {
+        // Four decimals pass any currency's check of places; an amount that is too large
+        // is also the currency's question.
+        do {
+            _ = try parse(text, currency: shapeCurrency, field: field, allowNegative: allowNegative)
+        } catch {
+            if case .invalidValue(_, _, let reason) = error,
+                reason.hasSuffix("decimal places") || reason == "amount is too large"
+            {
+                return
+            }
+            throw error
+        }
+    }
+
+    /// A currency with more decimals than any ISO 4217 one (CLF has 4), for `checkShape`.
+    static let shapeCurrency = Currency(unchecked: "XXX", minorDigits: 18)
+
     /// The largest amount accepted anywhere (10^15 minor units), so sums of many never overflow.
     public static let maxMinor: Int64 = 1_000_000_000_000 * 1000
 
@@ -136,6 +159,12 @@ public struct Currency: Sendable, Equatable, Hashable, CustomStringConvertible {
         }
         self.code = upper
         self.minorDigits = Self.exceptions[upper] ?? 2
+    }
+
+    /// A currency made without the standard's checks (`Money.shapeCurrency`).
+    init(unchecked code: String, minorDigits: Int) {
+        self.code = code
+        self.minorDigits = minorDigits
     }
 
     public var description: String { code }

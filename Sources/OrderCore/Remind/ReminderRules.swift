@@ -237,7 +237,9 @@ extension OrderStore {
             guard let p = known.first(where: { $0.name == name }) else {
                 throw .invalidValue(
                     field: "parameter", value: rawName,
-                    reason: "a \(kind.rawValue) rule has \(known.map(\.name).joined(separator: ", "))")
+                    reason:
+                        "\("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) rule has \(known.map(\.name).joined(separator: ", "))"
+                )
             }
             if value.trimmingCharacters(in: .whitespaces).isEmpty {
                 out[name] = nil
@@ -255,9 +257,9 @@ extension OrderStore {
     }
 
     @discardableResult
-    public func addRule(name: String, kind: RuleKind, params given: [(String, String)], enabled: Bool = true) throws
-        -> Rule
-    {
+    /// A new rule's name and parameters, as the kind's rules judge them (no database:
+    /// whether the name is taken is the database's question).
+    public static func checkNewRule(name: String, kind: RuleKind, params given: [(String, String)]) throws {
         let valid = name.unicodeScalars.allSatisfy {
             ($0.isASCII && (CharacterSet.alphanumerics.contains($0))) || $0 == "-" || $0 == "_"
         }
@@ -265,6 +267,13 @@ extension OrderStore {
             throw OrderError.invalidValue(
                 field: "rule name", value: name, reason: "use letters, digits, - and _ (at most 40)")
         }
+        _ = try checkedParams(given, kind: kind, into: [:])
+    }
+
+    public func addRule(name: String, kind: RuleKind, params given: [(String, String)], enabled: Bool = true) throws
+        -> Rule
+    {
+        try Self.checkNewRule(name: name, kind: kind, params: given)
         let params = try Self.checkedParams(given, kind: kind, into: [:])
         return try write {
             if try db.scalarInt("SELECT count(*) FROM rules WHERE name = ?", name) > 0 {

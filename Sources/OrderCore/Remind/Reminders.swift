@@ -555,14 +555,9 @@ extension OrderStore {
 
     /// `rule:subject` with the rule's stored spelling and the subject checked.
     func checkedKey(_ key: String) throws -> String {
-        guard let colon = key.firstIndex(of: ":"), colon != key.startIndex, key.index(after: colon) != key.endIndex
-        else {
-            throw OrderError.invalidValue(
-                field: "key", value: key,
-                reason: "expected RULE:SUBJECT as remind shows it, e.g. overdue:1042 or low-stock:MUG-01")
-        }
-        let rule = try requireRule(String(key[..<colon]))
-        let subject = String(key[key.index(after: colon)...])
+        let parts = try ReminderKey.split(key)
+        let rule = try requireRule(parts.rule)
+        let subject = parts.subject
         switch rule.kind {
         case .lowStock, .stockoutSoon:
             guard let p = try findProduct(subject) else { throw OrderError.unknownProduct(sku: subject) }
@@ -618,4 +613,19 @@ struct ReminderContext {
     }
 
     func days(_ n: Int) -> String { Span.count(n, "day") }
+}
+
+/// A reminder's key as `remind` prints it: `RULE:SUBJECT`.
+public enum ReminderKey {
+    /// The key's shape, judged without the database; whether the rule and the subject
+    /// exist is the store's question.
+    public static func split(_ key: String) throws(OrderError) -> (rule: String, subject: String) {
+        guard let colon = key.firstIndex(of: ":"), colon != key.startIndex, key.index(after: colon) != key.endIndex
+        else {
+            throw OrderError.invalidValue(
+                field: "key", value: key,
+                reason: "expected RULE:SUBJECT as remind shows it, e.g. overdue:1042 or low-stock:MUG-01")
+        }
+        return (String(key[..<colon]), String(key[key.index(after: colon)...]))
+    }
 }

@@ -349,16 +349,29 @@ public final class OrderStore {
         }
     }
 
+    /// A setting's key and value, as the settings' rules judge them without the database
+    /// (whether the currency may still change is the database's question).
+    public static func checkSetting(_ name: String, _ value: String?) throws(OrderError) {
+        if carrierURLKey(name) != nil {
+            if let value { try checkCarrierURL(name, value) }
+            return
+        }
+        let key = try SettingKey.named(name)
+        if let value { _ = try key.check(value) }
+    }
+
+    static func checkCarrierURL(_ name: String, _ value: String) throws(OrderError) {
+        guard value.contains("{tracking}"), value.hasPrefix("https://") || value.hasPrefix("http://"),
+            !value.contains(where: { $0.isWhitespace })
+        else {
+            throw OrderError.invalidValue(
+                field: name, value: value, reason: "expected a http(s) URL containing {tracking}")
+        }
+    }
+
     func applySetting(_ name: String, _ value: String?) throws {
         if Self.carrierURLKey(name) != nil {
-            if let value {
-                guard value.contains("{tracking}"), value.hasPrefix("https://") || value.hasPrefix("http://"),
-                    !value.contains(where: { $0.isWhitespace })
-                else {
-                    throw OrderError.invalidValue(
-                        field: name, value: value, reason: "expected a http(s) URL containing {tracking}")
-                }
-            }
+            if let value { try Self.checkCarrierURL(name, value) }
             try writeSetting(name.lowercased(), value)
             return
         }

@@ -74,6 +74,10 @@ extension Orderctl {
                 help: "The setting, e.g. currency or class.bulk.min-quantity.",
                 completion: .list(CompletionValues.settingKeys)) var key: String
 
+            func validate() throws {
+                do { try OrderStore.checkSetting(key, nil) } catch { throw ValidationError("\(error)") }
+            }
+
             func run() throws {
                 let store = try global.openStore(.existing)
                 let s = try store.setting(named: key)
@@ -90,6 +94,10 @@ extension Orderctl {
             @Argument(help: "The setting.", completion: .list(CompletionValues.settingKeys)) var key: String
             @Argument(help: "Its new value.") var value: String
 
+            func validate() throws {
+                do { try OrderStore.checkSetting(key, value) } catch { throw ValidationError("\(error)") }
+            }
+
             func run() throws {
                 let store = try global.openStore(.create)
                 let s = try store.setSetting(key, value)
@@ -103,6 +111,10 @@ extension Orderctl {
                 discussion: "Example: orderctl config unset class.rules")
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The setting.", completion: .list(CompletionValues.settingKeys)) var key: String
+
+            func validate() throws {
+                do { try OrderStore.checkSetting(key, nil) } catch { throw ValidationError("\(error)") }
+            }
 
             func run() throws {
                 let store = try global.openStore(.existing)

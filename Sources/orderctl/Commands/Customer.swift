@@ -30,6 +30,12 @@ extension Orderctl {
             @Option(help: "A note about the customer.") var note: String?
             @OptionGroup var json: JSONOption
 
+            func validate() throws {
+                try checkCustomerFields(
+                    name: name, email: email, phone: phone, country: country, region: region, address: address,
+                    note: note)
+            }
+
             func run() throws {
                 let store = try global.openStore(.create)
                 let c = try store.addCustomer(
@@ -97,8 +103,21 @@ extension Orderctl {
             @Option(help: "A note about the customer; \"\" clears it.") var note: String?
             @OptionGroup var json: JSONOption
 
-            func run() throws {
-                let store = try global.openStore(.existing)
+            func validate() throws {
+                // "" clears a field (but the name): nothing to check then.
+                func given(_ text: String?) -> String? {
+                    text.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+                }
+                if changes.isEmpty {
+                    throw ValidationError(
+                        "missing change (give --name, --email, --phone, --country, --region, --address or --note)")
+                }
+                try checkCustomerFields(
+                    name: name, email: given(email), phone: given(phone), country: given(country),
+                    region: given(region), address: given(address), note: given(note))
+            }
+
+            var changes: CustomerChanges {
                 var change = CustomerChanges()
                 change.name = name
                 change.email = email
@@ -107,7 +126,12 @@ extension Orderctl {
                 change.phone = phone
                 change.address = address
                 change.note = note
-                let (c, changed) = try store.updateCustomer(customer, change)
+                return change
+            }
+
+            func run() throws {
+                let store = try global.openStore(.existing)
+                let (c, changed) = try store.updateCustomer(customer, changes)
                 if json.json {
                     Terminal.print(JSON.render(Present.json(c)))
                     return
@@ -174,5 +198,24 @@ extension Orderctl {
                 }
             }
         }
+    }
+}
+
+/// A customer's fields, each by OrderCore's rule for it (the store applies the same
+/// rules as it keeps them), as usage errors naming the option.
+func checkCustomerFields(
+    name: String?, email: String?, phone: String?, country: String?, region: String?, address: String?,
+    note: String?
+) throws {
+    try OptionCheck.field(name, option: "--name") { try Validate.name($0, field: "name") }
+    try OptionCheck.field(email, option: "--email", Validate.email)
+    try OptionCheck.field(phone, option: "--phone") { try Validate.name($0, field: "phone") }
+    try OptionCheck.field(country, option: "--country", Validate.countryOrName)
+    try OptionCheck.field(region.flatMap { $0.isEmpty ? nil : $0 }, option: "--region", Validate.region)
+    try OptionCheck.field(address.flatMap { $0.isEmpty ? nil : $0 }, option: "--address") {
+        try Validate.note($0, field: "address")
+    }
+    try OptionCheck.field(note.flatMap { $0.isEmpty ? nil : $0 }, option: "--note") {
+        try Validate.note($0, field: "note")
     }
 }

@@ -104,6 +104,12 @@ struct AtOption: ParsableArguments {
             "When it happened, if not now: a date (that day, as late as now allows) or an ISO 8601 date-time; never before the order was placed, never in the future."
     )
     var at: String?
+    func validate() throws { try OptionCheck.instant(at, option: "--at") }
+}
+
+/// `--reason` and other short texts the lifecycle keeps, by OrderCore's rule for names.
+func checkReason(_ text: String?, option: String = "--reason") throws {
+    try OptionCheck.field(text, option: option) { try Validate.name($0, field: "reason") }
 }
 
 extension Orderctl {
@@ -129,6 +135,7 @@ extension Orderctl {
         @OptionGroup var refs: RefsOptions
         @Option(help: "Why the order waits.") var reason: String
         @OptionGroup var when: AtOption
+        func validate() throws { try checkReason(reason) }
         func run() throws { try Batch.run(global, refs) { try $0.hold($1, reason: reason, at: when.at) } }
     }
 }
@@ -160,11 +167,28 @@ extension Orderctl {
         @Option(parsing: .unconditional, help: "Amount paid (default: everything still owed).") var amount: String?
         @Option(help: "How it was paid: card, transfer, cash, paypal, ...") var method: String?
         @Option(parsing: .unconditional, help: "When it was paid, if not now.") var at: String?
+        func validate() throws {
+            try OptionCheck.amount(amount)
+            try OptionCheck.field(method, option: "--method") {
+                try Validate.word($0, field: "method", examples: "card, transfer or cash")
+            }
+            try OptionCheck.instant(at, option: "--at")
+        }
         func run() throws { try Batch.run(global, refs) { try $0.pay($1, amount: amount, method: method, at: at) } }
     }
 }
 
 /// `ship`'s options but the refs, as plain values.
+/// A shipment's carrier, tracking number and time, as `ship` and `shipment update` take
+/// them: a carrier is a word; a tracking number has the known carrier's shape.
+func checkShipment(carrier: String?, tracking: String?, at: String?) throws {
+    try OptionCheck.field(carrier, option: "--carrier") {
+        try Validate.word($0, field: "carrier", examples: "dhl, ups or dpd")
+    }
+    try OptionCheck.field(tracking, option: "--tracking") { try Carrier.normaliseTracking($0, carrier: carrier) }
+    try OptionCheck.instant(at, option: "--at")
+}
+
 struct ShipOptions: Equatable {
     var items: [String] = []
     var carrier: String?
@@ -207,6 +231,14 @@ extension Orderctl {
         /// The options but the refs: the one mapping, which run() and FastPathTests use.
         var options: ShipOptions {
             ShipOptions(items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked)
+        }
+
+        func validate() throws { try Self.check(options) }
+
+        /// The options' shapes, by OrderCore's rules (FastPath declines what this refuses).
+        static func check(_ options: ShipOptions) throws {
+            try OptionCheck.items(options.items, prices: false)
+            try checkShipment(carrier: options.carrier, tracking: options.tracking, at: options.at)
         }
 
         func run() throws { try Self.run(global.values, try refs.all(), options) }
@@ -262,6 +294,7 @@ extension Orderctl {
                     throw ValidationError("give --carrier, --tracking or --at")
                 }
                 if let number, number < 1 { throw ValidationError("the shipment number starts at 1") }
+                try checkShipment(carrier: carrier, tracking: tracking, at: at)
             }
             func run() throws {
                 try Batch.run(global, [ref]) {
@@ -282,6 +315,7 @@ extension Orderctl {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var refs: RefsOptions
         @Option(parsing: .unconditional, help: "When it was delivered, if not now.") var at: String?
+        func validate() throws { try OptionCheck.instant(at, option: "--at") }
         func run() throws { try Batch.run(global, refs) { try $0.deliver($1, at: at) } }
     }
 }
@@ -297,6 +331,7 @@ extension Orderctl {
         @OptionGroup var refs: RefsOptions
         @Option(help: "Why the order is cancelled.") var reason: String
         @OptionGroup var when: AtOption
+        func validate() throws { try checkReason(reason) }
         func run() throws { try Batch.run(global, refs) { try $0.cancel($1, reason: reason, at: when.at) } }
     }
 }
@@ -318,7 +353,11 @@ extension Orderctl {
         @Flag(inversion: .prefixedNo, help: "Put the units back on hand.") var restock = true
         @Option(help: "Why they came back.") var reason: String?
         @OptionGroup var when: AtOption
-        func validate() throws { if items.isEmpty { throw ValidationError("name what came back with --item SKU:QTY") } }
+        func validate() throws {
+            if items.isEmpty { throw ValidationError("name what came back with --item SKU:QTY") }
+            try OptionCheck.items(items, prices: false)
+            try checkReason(reason)
+        }
         func run() throws {
             try Batch.run(global, [ref]) {
                 try $0.returnItems($1, items: items, restock: restock, reason: reason, at: when.at)
@@ -337,6 +376,10 @@ extension Orderctl {
         @Option(parsing: .unconditional, help: "Amount refunded.") var amount: String
         @Option(help: "Why.") var reason: String?
         @OptionGroup var when: AtOption
+        func validate() throws {
+            try OptionCheck.amount(amount)
+            try checkReason(reason)
+        }
         func run() throws {
             try Batch.run(global, [ref]) { try $0.refund($1, amount: amount, reason: reason, at: when.at) }
         }
@@ -352,6 +395,7 @@ extension Orderctl {
         @Argument(help: "The order's ref.") var ref: String
         @Argument(help: "The note.") var text: String
         @OptionGroup var when: AtOption
+        func validate() throws { try OptionCheck.field(text, option: "NOTE") { try Validate.note($0, field: "note") } }
         func run() throws { try Batch.run(global, [ref]) { try $0.addNote($1, text: text, at: when.at) } }
     }
 }
@@ -373,6 +417,7 @@ extension Orderctl {
         @OptionGroup var when: AtOption
         func validate() throws {
             if (reason == nil) == !clear { throw ValidationError("give either --reason TEXT or --clear") }
+            try checkReason(reason)
         }
         func run() throws { try Batch.run(global, refs) { try $0.flag($1, reason: clear ? nil : reason, at: when.at) } }
     }
@@ -413,7 +458,14 @@ extension Orderctl {
         var date: String?
         @Option(help: "The order's customer (id, email or exact name), to correct it.") var customer: String?
         @Option(help: "The sales channel (web, shop, phone, ...), to correct it.") var channel: String?
-        func validate() throws { try OptionCheck.shipping(shipping) }
+        func validate() throws {
+            try OptionCheck.shipping(shipping)
+            try OptionCheck.items(add, option: "--add")
+            try OptionCheck.items(set, option: "--set", prices: false)
+            try OptionCheck.date(due, option: "--due", allowNone: true)
+            try OptionCheck.instant(date, option: "--date")
+            try OptionCheck.field(channel, option: "--channel", Validate.channel)
+        }
         func run() throws {
             var change = OrderEdit()
             change.add = add

@@ -24,14 +24,68 @@ enum OptionCheck {
     }
 
     /// The syntax of a date expression (`2026-01-01`, `-30d`, `fri` ...); the day it
-    /// names is resolved later, in the shop's time zone.
-    static func date(_ text: String?, option: String) throws {
-        guard let text else { return }
+    /// names is resolved later, in the shop's time zone. `none` passes where the option
+    /// takes it (`edit --due none`).
+    static func date(_ text: String?, option: String, allowNone: Bool = false) throws {
+        guard let text, !(allowNone && text.lowercased() == "none") else { return }
         do {
             _ = try DateResolver(zone: TimeZone(identifier: "UTC")!).date(text, field: option)
         } catch {
+            if isYearRange(error) { return }
             throw usage(error, option: option)
         }
+    }
+
+    /// The syntax of an instant (`--at`, `--date`): a date expression, an ISO 8601
+    /// date-time, or `now`. Whether it lies in the future or before the order is the
+    /// database's question.
+    static func instant(_ text: String?, option: String) throws {
+        guard let text else { return }
+        do {
+            _ = try DateResolver(zone: TimeZone(identifier: "UTC")!).instant(text, field: option)
+        } catch {
+            if isYearRange(error) { return }
+            throw usage(error, option: option)
+        }
+    }
+
+    /// A date near the ends of the supported years may fall inside them in the shop's
+    /// time zone and outside in UTC: that one is left to the command.
+    static func isYearRange(_ error: any Error) -> Bool {
+        if case .invalidValue(_, _, let reason) = error as? OrderError { return reason.hasPrefix("dates must lie") }
+        return false
+    }
+
+    /// A value that OrderCore's own rule for the field judges without the database (an
+    /// email's shape, a name, a channel word), as a usage error naming the option. The
+    /// store applies the same rule where it keeps the value, for every other way in.
+    static func field<T>(_ value: String?, option: String, _ rule: (String) throws -> T) throws {
+        guard let value else { return }
+        do { _ = try rule(value) } catch { throw usage(error, option: option) }
+    }
+
+    /// `--item` values: `SKU[:QTY][@PRICE]` (or without a price where `prices` is
+    /// false); the price's shape, not its decimals (the currency's question).
+    static func items(_ texts: [String], option: String = "--item", prices: Bool = true) throws {
+        for text in texts {
+            do {
+                let spec = try ItemSpec.parse(text)
+                if let price = spec.price {
+                    guard prices else {
+                        throw OrderError.invalidValue(
+                            field: option, value: text, reason: "expected SKU[:QTY], without a price")
+                    }
+                    try Money.checkShape(price, field: "price")
+                }
+            } catch {
+                throw usage(error, option: option)
+            }
+        }
+    }
+
+    /// An amount's shape (`--amount 12.50`); its decimals are the currency's question.
+    static func amount(_ text: String?, option: String = "--amount") throws {
+        try field(text, option: option) { try Money.checkShape($0, field: "amount") }
     }
 
     /// A count where 0 means all.
@@ -57,8 +111,12 @@ enum OptionCheck {
 
     /// An OrderError about an option value, as a usage error naming the option.
     static func usage(_ error: any Error, option: String) -> ValidationError {
-        if case .invalidValue(_, let value, let reason) = error as? OrderError {
-            return ValidationError("invalid \(option) '\(OrderError.clip(value))': \(reason)")
+        if case .invalidValue(let field, let value, let reason) = error as? OrderError {
+            // "invalid --email 'x': ...", or, for a part of the value, "invalid --item: quantity '0': ...".
+            if field == option || "--" + field == option || field.isEmpty {
+                return ValidationError("invalid \(option) '\(OrderError.clip(value))': \(reason)")
+            }
+            return ValidationError("invalid \(option): \(field) '\(OrderError.clip(value))': \(reason)")
         }
         return ValidationError("\(option): \(error)")
     }

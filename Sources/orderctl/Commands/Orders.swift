@@ -75,6 +75,23 @@ extension Orderctl {
                 throw ValidationError("--customer-name and --country only apply with --create-customer")
             }
             try OptionCheck.shipping(draft.shipping)
+            // The fields' shapes, by OrderCore's own rules (addOrder applies them again).
+            try OptionCheck.items(draft.items)
+            try OptionCheck.date(draft.due, option: "--due")
+            try OptionCheck.instant(draft.placedAt, option: "--date")
+            try OptionCheck.field(draft.ref, option: "--ref") { try Validate.code($0, field: "ref") }
+            try OptionCheck.field(draft.channel, option: "--channel", Validate.channel)
+            try OptionCheck.field(draft.note.flatMap { $0.isEmpty ? nil : $0 }, option: "--note") {
+                try Validate.note($0, field: "note")
+            }
+            try OptionCheck.field(draft.customerName, option: "--customer-name") {
+                try Validate.name($0, field: "name")
+            }
+            try OptionCheck.field(draft.customerCountry, option: "--country", Validate.countryOrName)
+            if draft.createCustomer, draft.customer.contains("@") {
+                try OptionCheck.field(
+                    draft.customer.trimmingCharacters(in: .whitespaces), option: "--customer", Validate.email)
+            }
         }
 
         func run() throws { try Self.run(global.values, draft, json: json.json) }

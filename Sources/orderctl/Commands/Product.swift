@@ -40,6 +40,9 @@ extension Orderctl {
             }
 
             func validate() throws {
+                try OptionCheck.field(sku, option: "SKU") { try Validate.code($0, field: "SKU") }
+                try OptionCheck.field(name, option: "--name") { try Validate.name($0, field: "name") }
+                try OptionCheck.field(price, option: "--price") { try Money.checkShape($0, field: "price") }
                 do { try product.checkFigures() } catch {
                     throw OptionCheck.usage(error, option: "--\(OptionCheck.fieldName(error))")
                 }
@@ -160,6 +163,8 @@ extension Orderctl {
 
             func validate() throws {
                 if active && discontinue { throw ValidationError("--active and --discontinue cannot be used together") }
+                try OptionCheck.field(name, option: "--name") { try Validate.name($0, field: "name") }
+                try OptionCheck.field(price, option: "--price") { try Money.checkShape($0, field: "price") }
                 _ = try changes()
             }
 

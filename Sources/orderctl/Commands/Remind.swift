@@ -209,6 +209,7 @@ extension Orderctl {
             if !list && key == nil {
                 throw ValidationError("missing KEY (as remind prints it, e.g. overdue:1042), or --list")
             }
+            if let key { try OptionCheck.field(key, option: "key") { try ReminderKey.split($0) } }
             if duration != nil && until != nil { throw ValidationError("--for and --until cannot be used together") }
             if clear && (duration != nil || until != nil) { throw ValidationError("--clear takes no --for or --until") }
             if let duration {
@@ -279,7 +280,8 @@ extension Orderctl {
         static func parsePairs(_ pairs: [String]) throws -> [(String, String)] {
             try pairs.map { pair in
                 guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-                    throw CommandError("invalid parameter '\(pair)': expected NAME=VALUE, e.g. within=3d")
+                    throw ValidationError(
+                        "invalid parameter '\(OrderError.clip(pair))': expected NAME=VALUE, e.g. within=3d")
                 }
                 return (String(pair[..<eq]), String(pair[pair.index(after: eq)...]))
             }
@@ -380,7 +382,7 @@ extension Orderctl {
                 lines.append(t.render())
                 if !limits.isEmpty {
                     lines += ["", "Limits now:"]
-                    for l in limits { lines.append("  \(l.status.rawValue): \(l.span)\(l.why)") }
+                    for l in limits { lines.append("  \(l.status.rawValue): \(l.span)\(l.suffix)") }
                 }
                 Terminal.print(lines.joined(separator: "\n"))
             }
@@ -397,6 +399,7 @@ extension Orderctl {
 
             func validate() throws {
                 if parameters.isEmpty { throw ValidationError("missing NAME=VALUE (see 'orderctl rule show \(name)')") }
+                _ = try Orderctl.Rule.parsePairs(parameters)
             }
 
             func run() throws {
@@ -442,6 +445,13 @@ extension Orderctl {
             var kind: RuleKind
             @Argument(help: "NAME=VALUE pairs.") var parameters: [String] = []
             @Flag(help: "Add it turned off.") var disabled = false
+
+            func validate() throws {
+                let pairs = try Orderctl.Rule.parsePairs(parameters)
+                do { try OrderStore.checkNewRule(name: name, kind: kind, params: pairs) } catch {
+                    throw ValidationError("\(error)")
+                }
+            }
 
             func run() throws {
                 let store = try global.openStore(.existing)
