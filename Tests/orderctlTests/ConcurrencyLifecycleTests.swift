@@ -112,10 +112,12 @@ struct ConcurrencyLifecycleTests {
         let sb = try Sandbox(template: .catalog)
         try sb.ok("add", "--customer", "ann@example.com", "--item", "CARD", "--ref", "A")
         let before = try sb.dump()
-        // sqlite3 holds the write lock for 7 seconds, beyond the 5-second busy timeout.
+        // sqlite3 holds the write lock until the command has answered (at most a minute),
+        // however slowly the command starts under load: beyond the 5-second busy timeout.
         let marker = sb.dir.appendingPathComponent("locked").path
-        let script =
-            "printf 'BEGIN IMMEDIATE;\\n.shell touch \(marker); sleep 7\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
+        let release = sb.dir.appendingPathComponent("release").path
+        let wait = "touch \(marker); i=0; while [ ! -e \(release) ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+        let script = "printf 'BEGIN IMMEDIATE;\\n.shell \(wait)\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
         let holder = try launch(
             URL(fileURLWithPath: "/bin/sh"), ["-c", script, sb.dbPath],
             environment: ["HOME": sb.dir.path, "PATH": "/usr/bin:/bin"],
@@ -124,6 +126,7 @@ struct ConcurrencyLifecycleTests {
         while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(20_000) }
         try #require(FileManager.default.fileExists(atPath: marker), "sqlite3 did not take the lock")
         let r = try sb.run("confirm", "A")
+        FileManager.default.createFile(atPath: release, contents: nil)
         _ = try holder.wait(timeout: 30)
         #expect(r.exitCode == 1, "\(r)")
         #expect(r.stderrLines.count == 1, "\(r)")
