@@ -242,7 +242,7 @@ enum FastPath {
             items: p.list("--item"), carrier: p.values["--carrier"], tracking: p.values["--tracking"],
             at: p.values["--at"], carrierUnchecked: p.flags.contains("--carrier-unchecked"))
         // The checks Orderctl.Ship.validate makes: left to it, with its messages.
-        guard (try? Orderctl.Ship.check(options)) != nil else { return nil }
+        guard (try? Orderctl.Ship.check(options, refs: p.positionals)) != nil else { return nil }
         return .ship(global, refs: p.positionals, options)
     }
 }

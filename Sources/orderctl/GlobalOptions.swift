@@ -71,7 +71,6 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// `--json` and `--csv` for read commands.
 /// `--db` and `--color` as plain values: what `GlobalOptions` parses, and what the fast
 /// argument path (FastPath.swift) fills in directly.
 struct Globals: Equatable {
@@ -147,6 +146,7 @@ struct DecimalCommaOption: ParsableArguments {
     func apply() { if decimalComma { CSV.forced = true } }
 }
 
+/// `--json` and `--csv` for read commands.
 struct FormatOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON (stable field names; amounts as decimal strings with a currency field).")
     var json = false
@@ -158,6 +158,28 @@ struct FormatOptions: ParsableArguments {
         if json && csv { throw ValidationError("--json and --csv cannot be used together") }
     }
 }
+
+/// `--from`, `--to` and `--timezone`: the days a report covers, the same in `stats`,
+/// `stats customers`, `stats products` and `report`.
+struct PeriodOptions: ParsableArguments {
+    @Option(
+        parsing: .unconditional,
+        help:
+            "First day (default: the first of the month 11 months ago, so 12 months with this one; \(DateResolver.help))."
+    )
+    var from: String?
+
+    @Option(parsing: .unconditional, help: "Last day, included (default: today).")
+    var to: String?
+
+    @Option(help: "Cut days in this time zone instead of the business time zone (e.g. UTC, America/New_York).")
+    var timezone: String?
+
+    func validate() throws { try OptionCheck.period(from: from, to: to, currency: nil, timezone: timezone) }
+}
+
+/// `--top N` and `--limit N` say "0: all"; this is the count that means.
+func topCount(_ n: Int) -> Int { n == 0 ? Int.max : n }
 
 /// `--json` only, for commands that print one record.
 struct JSONOption: ParsableArguments {

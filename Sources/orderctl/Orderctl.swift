@@ -116,8 +116,7 @@ struct Orderctl: ParsableCommand {
             case let error as SQLiteError where error.isDamaged:
                 let path = GlobalOptions.openedPath ?? "the database"
                 if let opened = GlobalOptions.openedPath {
-                    DamageMarker.mark(
-                        opened, reason: "a command read damaged data: \(error.message)", at: GlobalOptions.clock()())
+                    DamageMarker.markIfDamaged(opened, after: error, at: GlobalOptions.clock()())
                 }
                 Terminal.fail(
                     "\(path) is damaged (\(error.message)); orderctl will not change it from now on: run 'orderctl doctor --full', then restore a backup with 'orderctl restore FILE'"

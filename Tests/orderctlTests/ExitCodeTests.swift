@@ -170,6 +170,13 @@ struct ExitCodeTests {
             label: "ship --tracking: UPS shape", arguments: ["ship", "A-100", "--carrier", "ups", "--tracking", "123"],
             exitCode: 64, mentions: ["--tracking", "123"]),
         .init(
+            label: "ship: one tracking number for two refs",
+            arguments: ["ship", "A-100", "A-101", "--carrier", "dhl", "--tracking", "1234567890"], exitCode: 64,
+            mentions: ["tracking number belongs to one order"]),
+        .init(
+            label: "stock set: above the stock limit", arguments: ["stock", "set", "MUG-01", "2000000000"],
+            exitCode: 64, mentions: ["quantity", "2000000000", "at most 1000000000"]),
+        .init(
             label: "hold --reason", arguments: ["hold", "A-100", "--reason", " "], exitCode: 64,
             mentions: ["--reason"]),
         .init(
@@ -224,6 +231,10 @@ struct ExitCodeTests {
             label: "customer add: an email in use",
             arguments: ["customer", "add", "--name", "Ann Two", "--email", "ann@example.com"],
             mentions: ["ann@example.com"]),
+        .init(
+            label: "ship: one tracking number for two refs read from a file",
+            arguments: ["ship", "--from-file", "refs.txt", "--carrier", "dhl", "--tracking", "1234567890"],
+            mentions: ["tracking number belongs to one order"]),
         // 65: the import's input does not fit the options.
         .init(
             label: "import --map: a column the file lacks",
@@ -239,6 +250,7 @@ struct ExitCodeTests {
         let sb = try Sandbox(template: .withOrder)
         _ = try sb.write("in.csv", "ref,sku,quantity\nR-9,MUG-01,1\n")
         _ = try sb.write("retail.csv", "Invoice,StockCode\nR-9,MUG-01\n")
+        _ = try sb.write("refs.txt", "A-100\nA-101\n")
         let before = try sb.dump()
         let r = try sb.run(c.arguments)
         #expect(r.exitCode == c.exitCode, "\(r)")

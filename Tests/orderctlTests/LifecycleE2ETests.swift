@@ -670,7 +670,7 @@ struct LifecycleGuardE2ETests {
             error: "Error: name what came back with --item SKU:QTY"),
         .init(
             label: "tracking for several orders", setup: [["confirm", "G"]],
-            arguments: ["ship", "G", "G2", "--carrier", "dhl", "--tracking", "1234567890"],
+            arguments: ["ship", "G", "G2", "--carrier", "dhl", "--tracking", "1234567890"], exitCode: 64,
             error: "Error: a tracking number belongs to one order: ship one ref at a time with --tracking"),
         .init(
             label: "flag with neither --reason nor --clear", setup: [], arguments: ["flag", "G"], exitCode: 64,

@@ -27,6 +27,15 @@ public enum DamageMarker {
         close(fd)
     }
 
+    /// The rule for any command: one that failed because a read found damaged data marks
+    /// the database, so the next command changes nothing in it. Says whether it did.
+    @discardableResult
+    public static func markIfDamaged(_ database: String, after error: any Error, at date: Date) -> Bool {
+        guard let error = error as? SQLiteError, error.isDamaged else { return false }
+        mark(database, reason: "a command read damaged data: \(error.message)", at: date)
+        return true
+    }
+
     public static func clear(_ database: String) {
         unlink(path(for: database))
     }

@@ -9,6 +9,10 @@ public enum NativeFormat {
         "quantity", "unit_price", "currency", "channel", "shipping", "status", "payment_status", "due", "paid_at",
         "shipped_at", "delivered_at", "cancelled_at", "carrier", "tracking", "note", "region",
     ]
+    /// JSON Lines: the key holding an order's lines; the amounts paid and refunded, and
+    /// a line's units shipped, go by their `ImportField` names (`paid_total`, ...).
+    public static let linesKey = "lines"
+
     /// The columns that belong to a line rather than to the order.
     public static let lineColumns: Set<String> = ["sku", "product_name", "quantity", "unit_price"]
     /// The positions of the columns that hold numbers (quantity, unit price): the cells a

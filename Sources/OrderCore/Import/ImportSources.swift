@@ -389,8 +389,8 @@ public final class JSONLImportSource: ImportSource {
         var seen = Set<String>()
         for (key, v) in members {
             guard seen.insert(key).inserted else { return fail(key, "", "key given twice") }
-            if key == "lines" {
-                guard case .array(let items) = v else { return fail("lines", "", "expected an array of line objects") }
+            if key == NativeFormat.linesKey {
+                guard case .array(let items) = v else { return fail(key, "", "expected an array of line objects") }
                 for item in items {
                     guard case .object(let fields) = item else {
                         return fail("lines", "", "expected an array of line objects")

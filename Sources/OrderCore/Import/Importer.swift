@@ -97,6 +97,15 @@ public struct ImportSummary: Sendable, Equatable {
     /// Statuses read as another ("failed -> cancelled"), with how many orders.
     public var statusesMapped: [String: Int] = [:]
     public static let reasonsKept = 500
+
+    /// The input did not fit and none of it stands (import exits 65): invalid rows in an
+    /// all-or-nothing import, or, with `skipInvalid`, no order kept (new, updated or
+    /// already here). A --skip-invalid import that kept some is a success.
+    public func refused(skipInvalid: Bool) -> Bool {
+        guard issueCount > 0 else { return false }
+        let keptSome = ordersImported > 0 || ordersUpdated > 0 || ordersDuplicate > 0
+        return !skipInvalid || !keptSome
+    }
 }
 
 /// A rejected input row, to write to the rejects file: the record as read, and why.

@@ -100,6 +100,13 @@ public struct OrderSummary: Sendable, Equatable {
     public var total: Money
     public var dueDate: LocalDate?
     public var flag: String?
+
+    /// Overdue on `today`: due before it and still awaiting shipment, as `list --overdue`
+    /// and the overdue reminder count it.
+    public func isOverdue(on today: LocalDate) -> Bool {
+        guard let due = dueDate else { return false }
+        return due < today && status.isAwaitingShipment
+    }
 }
 
 /// Everything `orderctl show` prints.
@@ -124,6 +131,9 @@ public struct OrderDetail: Sendable, Equatable {
     public var returnedUnits: Int64 { lines.reduce(0) { $0 + $1.returned } }
     /// What is still owed: the total less what was paid (never below zero).
     public var balanceDue: Money { Money(minor: max(0, summary.total.minor - paid.minor), currency: paid.currency) }
+    /// What the customer still owes, as `list --unpaid` counts it: the balance, and
+    /// nothing for a cancelled order.
+    public var stillOwed: Money { summary.status == .cancelled ? Money.zero(paid.currency) : balanceDue }
     public var backorderedUnits: Int64 { lines.reduce(0) { $0 + $1.backordered } }
     /// What a cancelled order's customer is to get back: paid less refunded (zero for an
     /// order not cancelled).

@@ -231,6 +231,13 @@ extension OrderStore {
 
     /// Replays history: predicts each delivered order placed from `from` with only the
     /// orders delivered before it was placed, as `predict` would have then.
+    /// The backtest from a day as `predict --backtest --from` gives it (a date or a relative
+    /// day, resolved in the shop's time zone), with the day it resolved to.
+    public func deliveryBacktest(fromDay text: String?) throws -> (backtest: DeliveryBacktest, from: LocalDate?) {
+        let day = try text.map { try dateResolver().date($0, field: "from") }
+        return (try deliveryBacktest(from: day?.start(in: timeZone())), day)
+    }
+
     public func deliveryBacktest(from: Date? = nil) throws -> DeliveryBacktest {
         try db.read {
             let zone = try timeZone()

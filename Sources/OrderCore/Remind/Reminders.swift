@@ -507,6 +507,19 @@ extension OrderStore {
 
     /// Hides a reminder until `until`. The key must name a rule and an order or SKU
     /// that exists, so a typo is not silently kept.
+    /// Snoozes `key` for a span (`snooze --for`; a day when neither is given) or until a
+    /// day begins in the shop's time zone (`--until`, a date or a relative day).
+    public func snooze(_ key: String, for span: String?, untilDay day: String?) throws -> Snooze {
+        let dates = try dateResolver()
+        let end: Date
+        if let day {
+            end = try dates.date(day, field: "until").start(in: dates.zone)
+        } else {
+            end = dates.now.addingTimeInterval(try Span.parse(span ?? "1d", field: "for").seconds)
+        }
+        return try snooze(key, until: end)
+    }
+
     public func snooze(_ key: String, until: Date) throws -> Snooze {
         try write {
             let key = try checkedKey(key)

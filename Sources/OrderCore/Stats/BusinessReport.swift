@@ -31,7 +31,7 @@ public struct BusinessReport: Sendable {
 }
 
 extension OrderStore {
-    /// `top`: how many products and customers (per currency).
+    /// `top`: how many products and customers (per currency); 0 for all, as in `stats --limit`.
     public func businessReport(from: String?, to: String?, timeZone: String?, top: Int = 10) throws -> BusinessReport {
         func report(_ by: [StatsDimension], limit: Int? = nil) throws -> StatsReport {
             try stats(StatsRequest(from: from, to: to, by: by, timeZone: timeZone, limit: limit))

@@ -114,7 +114,8 @@ extension OrderStore {
         return .unknownProduct(sku: sku, near: Suggest.nearest(sku, in: skus))
     }
 
-    static func checkStockFigure(_ value: Int64, field: String) throws(OrderError) {
+    /// A stock figure (units on hand, a reorder point, a change of stock): 0 to 1000000000.
+    public static func checkStockFigure(_ value: Int64, field: String) throws(OrderError) {
         guard value >= 0 else {
             throw .invalidValue(field: field, value: String(value), reason: "must not be negative")
         }

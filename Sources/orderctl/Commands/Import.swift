@@ -239,12 +239,7 @@ extension Orderctl {
                     summary.issueCount == 0
                         ? "nothing new: every order is already here" : "nothing new: every valid order is already here")
             }
-            // 0: imported (some rows rejected, as --skip-invalid asked), or nothing new;
-            // 65: invalid input and nothing imported, or all or nothing refused.
-            if summary.issueCount > 0 {
-                let keptSome = summary.ordersImported > 0 || summary.ordersUpdated > 0 || summary.ordersDuplicate > 0
-                if !skipInvalid || !keptSome { throw ExitCode(65) }
-            }
+            if summary.refused(skipInvalid: skipInvalid) { throw ExitCode(65) }
         }
 
         /// stderr's account of a --skip-invalid import: each reason with its count, most first.

@@ -178,7 +178,6 @@ extension Orderctl {
     }
 }
 
-/// `ship`'s options but the refs, as plain values.
 /// A shipment's carrier, tracking number and time, as `ship` and `shipment update` take
 /// them: a carrier is a word; a tracking number has the known carrier's shape.
 func checkShipment(carrier: String?, tracking: String?, at: String?) throws {
@@ -189,6 +188,7 @@ func checkShipment(carrier: String?, tracking: String?, at: String?) throws {
     try OptionCheck.instant(at, option: "--at")
 }
 
+/// `ship`'s options but the refs, as plain values.
 struct ShipOptions: Equatable {
     var items: [String] = []
     var carrier: String?
@@ -233,12 +233,17 @@ extension Orderctl {
             ShipOptions(items: items, carrier: carrier, tracking: tracking, at: at, carrierUnchecked: carrierUnchecked)
         }
 
-        func validate() throws { try Self.check(options) }
+        func validate() throws { try Self.check(options, refs: refs.refs) }
 
-        /// The options' shapes, by OrderCore's rules (FastPath declines what this refuses).
-        static func check(_ options: ShipOptions) throws {
+        /// The options' shapes, by OrderCore's rules, and one tracking number for the refs
+        /// on the command line (FastPath declines what this refuses; refs from a file or
+        /// stdin are checked again in run).
+        static func check(_ options: ShipOptions, refs: [String]) throws {
             try OptionCheck.items(options.items, prices: false)
             try checkShipment(carrier: options.carrier, tracking: options.tracking, at: options.at)
+            do { try Lifecycle.checkShipment(refs: refs.filter { $0 != "-" }, tracking: options.tracking) } catch {
+                throw ValidationError("\(error)")
+            }
         }
 
         func run() throws { try Self.run(global.values, try refs.all(), options) }

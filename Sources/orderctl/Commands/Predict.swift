@@ -44,14 +44,13 @@ extension Orderctl {
 
         func run() throws {
             let store = try global.openStore(.existing)
-            let zone = try store.timeZone()
             if backtest {
-                let start = try from.map { try store.dateResolver().date($0, field: "from") }
-                let b = try store.deliveryBacktest(from: start?.start(in: zone))
+                let (b, start) = try store.deliveryBacktest(fromDay: from)
                 Terminal.print(
                     json.json ? JSON.render(PredictOutput.json(b, from: start)) : PredictOutput.text(b, from: start))
                 return
             }
+            let zone = try store.timeZone()
             let predictions = try store.predictions(refs)
             if json.json {
                 let out = predictions.map { PredictOutput.json($0) }

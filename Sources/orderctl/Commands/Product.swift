@@ -245,6 +245,9 @@ extension Orderctl {
                             + (positive ? "" : "; take units off with 'orderctl stock remove'"))
                 }
                 if positive && n == 0 { throw ValidationError("quantity must be more than zero") }
+                do { try OrderStore.checkStockFigure(n, field: "quantity") } catch {
+                    throw OptionCheck.usage(error, option: "quantity")
+                }
                 return n
             }
         }

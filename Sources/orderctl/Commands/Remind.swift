@@ -242,14 +242,7 @@ extension Orderctl {
                 Terminal.print(was ? "\(key!) is no longer snoozed" : "\(key!) was not snoozed")
                 return
             }
-            let dates = try store.dateResolver()
-            let end: Date
-            if let until {
-                end = try dates.date(until, field: "until").start(in: zone)
-            } else {
-                end = dates.now.addingTimeInterval(try Span.parse(duration ?? "1d", field: "for").seconds)
-            }
-            let s = try store.snooze(key!, until: end)
+            let s = try store.snooze(key!, for: duration, untilDay: until)
             Terminal.print("snoozed \(s.key) until \(Instant.display(s.until, in: zone))")
         }
     }

@@ -26,22 +26,18 @@ extension Orderctl {
             help: ArgumentHelp("Write the HTML report here ('-': stdout).", valueName: "file"),
             completion: .file())
         var file: String
-        @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
-            String?
-        @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
-        @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
+        @OptionGroup var period: PeriodOptions
         @Option(help: "How many top products and customers to list (default 10; 0: all).") var top = 10
 
         func validate() throws {
             if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
             if file.isEmpty { throw ValidationError("--html needs a file name, or '-' for stdout") }
-            try OptionCheck.period(from: from, to: to, currency: nil, timezone: timezone)
         }
 
         func run() throws {
             let store = try global.openStore(.existing)
             let report = try store.businessReport(
-                from: from, to: to, timeZone: timezone, top: top == 0 ? 1_000_000 : top)
+                from: period.from, to: period.to, timeZone: period.timezone, top: top)
             let html = HTMLReport.render(report, version: Orderctl.version)
             if file == "-" {
                 var out = Output()

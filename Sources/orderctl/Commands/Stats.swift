@@ -61,14 +61,7 @@ extension Orderctl.Stats {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Option(
-            parsing: .unconditional,
-            help:
-                "First day (default: the first of the month 11 months ago, so 12 months with this one; \(DateResolver.help))."
-        )
-        var from: String?
-        @Option(parsing: .unconditional, help: "Last day, included (default: today).")
-        var to: String?
+        @OptionGroup var period: PeriodOptions
         @Option(
             name: .customLong("by"),
             help: ArgumentHelp(
@@ -78,8 +71,6 @@ extension Orderctl.Stats {
             transform: OptionCheck.dimension)
         var by: [StatsDimension] = []
         @Option(help: "Only orders in this currency.") var currency: String?
-        @Option(help: "Cut days in this time zone instead of the business time zone (e.g. UTC, America/New_York).")
-        var timezone: String?
         @Option(help: "By product or customer: the top N per currency by net revenue (default 10; 0 for all).")
         var limit: Int?
         @Flag(help: "With --csv: end with a total row per currency (tables always have one).") var totals = false
@@ -91,13 +82,13 @@ extension Orderctl.Stats {
             do { try StatsRequest.checkShape(by: by, limit: limit) } catch {
                 throw OptionCheck.usage(error, option: "--by")
             }
-            try OptionCheck.period(from: from, to: to, currency: currency, timezone: timezone)
+            try OptionCheck.currency(currency)
         }
 
         func run() throws {
             decimal.apply()
             let request = StatsRequest(
-                from: from, to: to, by: by, currency: currency, timeZone: timezone, limit: limit)
+                from: period.from, to: period.to, by: by, currency: currency, timeZone: period.timezone, limit: limit)
             let store = try global.openStore(.existing)
             let report = try store.stats(request)
             if format.json {
@@ -139,7 +130,8 @@ extension Orderctl.Stats {
                 totals less refunds. Prints the customers who bought, how many orders each \
                 placed (1, 2, 3, 4, 5-9, 10+), the repeat-purchase rate (customers with more \
                 than one order), the days between a customer's orders (median and 90th \
-                percentile), the top customers, and RFM segments with the rule for each.
+                percentile), the top customers, and RFM segments with the rule for each \
+                (recency is counted to the end of --to).
                 \(RFMSegment.scoring).
                 --csv writes one row per customer with their figures, scores and segment (for a \
                 mailing list or a spreadsheet); --json everything.
@@ -152,12 +144,8 @@ extension Orderctl.Stats {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
-            String?
-        @Option(parsing: .unconditional, help: "Last day, included (default: today); recency is counted to its end.")
-        var to: String?
+        @OptionGroup var period: PeriodOptions
         @Option(help: "Only orders in this currency.") var currency: String?
-        @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
         @Option(help: "How many top customers (or, with --show, products) to list (default 10; 0: all).") var top = 10
         @Option(
             help: ArgumentHelp(
@@ -169,23 +157,24 @@ extension Orderctl.Stats {
 
         func validate() throws {
             if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
-            try OptionCheck.period(from: from, to: to, currency: currency, timezone: timezone)
+            try OptionCheck.currency(currency)
         }
 
         func run() throws {
             decimal.apply()
             let store = try global.openStore(.existing)
-            let analysis = try store.customerAnalysis(from: from, to: to, timeZone: timezone, currency: currency)
+            let top = topCount(self.top)
+            let analysis = try store.customerAnalysis(
+                from: period.from, to: period.to, timeZone: period.timezone, currency: currency)
             if let show {
                 let (customer, products) = try store.preferredProducts(
-                    customer: show, from: from, to: to, timeZone: timezone, limit: top == 0 ? 1_000_000 : top)
+                    customer: show, from: period.from, to: period.to, timeZone: period.timezone, limit: top)
                 let figures = analysis.blocks.flatMap(\.customers).filter { $0.id == customer.id }
                 StatsCustomersOutput.show(
                     customer, figures: figures, products: products, analysis: analysis, json: format.json,
                     csv: format.csv)
                 return
             }
-            let top = self.top == 0 ? Int.max : self.top
             if format.json {
                 Terminal.print(StatsCustomersOutput.json(analysis, top: top))
                 return
@@ -218,27 +207,23 @@ extension Orderctl.Stats {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Option(parsing: .unconditional, help: "First day (default: the first of the month 11 months ago).") var from:
-            String?
-        @Option(parsing: .unconditional, help: "Last day, included (default: today).") var to: String?
+        @OptionGroup var period: PeriodOptions
         @Option(help: "Only orders in this currency.") var currency: String?
-        @Option(help: "Cut days in this time zone instead of the business time zone.") var timezone: String?
         @Option(help: "How many best sellers and pairs to list (default 10; 0: all).") var top = 10
         @OptionGroup var format: FormatOptions
         @OptionGroup var decimal: DecimalCommaOption
 
         func validate() throws {
             if top < 0 { throw ValidationError("--top must not be negative (0 lists all)") }
-            try OptionCheck.period(from: from, to: to, currency: currency, timezone: timezone)
+            try OptionCheck.currency(currency)
         }
 
         func run() throws {
             decimal.apply()
             let store = try global.openStore(.existing)
-            // 0: every product and every pair found together.
-            let top = self.top == 0 ? 1_000_000 : self.top
+            let top = topCount(self.top)  // 0: every product and every pair found together
             let analysis = try store.productAnalysis(
-                from: from, to: to, timeZone: timezone, currency: currency, pairs: top)
+                from: period.from, to: period.to, timeZone: period.timezone, currency: currency, pairs: top)
             if format.json {
                 Terminal.print(StatsProductsOutput.json(analysis, top: top))
                 return

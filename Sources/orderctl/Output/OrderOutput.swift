@@ -34,10 +34,12 @@ enum Present {
 
     /// One line of `export --format jsonl`: the order's fields, its totals and its lines.
     static func json(_ o: NativeOrder) -> JSONObject {
-        var order: JSONObject = ["paid_total": o.paidTotal, "refunded_total": o.refundedTotal]
+        var order: JSONObject = [
+            ImportField.paidTotal.name: o.paidTotal, ImportField.refundedTotal.name: o.refundedTotal,
+        ]
         for (column, value) in o.fields { order[column] = orNull(value) }
-        order["lines"] = o.lines.map { l -> JSONObject in
-            var line: JSONObject = ["quantity": l.quantity, "shipped": l.shipped]
+        order[NativeFormat.linesKey] = o.lines.map { l -> JSONObject in
+            var line: JSONObject = [ImportField.quantity.name: l.quantity, ImportField.lineShipped.name: l.shipped]
             for (column, value) in l.fields { line[column] = orNull(value) }
             return line
         }
@@ -73,7 +75,7 @@ enum Present {
         ])
         for o in list {
             var due = o.dueDate?.iso ?? ""
-            if let d = o.dueDate, d < today, o.status.isAwaitingShipment { due += " overdue" }
+            if o.isOverdue(on: today) { due += " overdue" }
             t.add([
                 o.ref, time(o.placedAt, zone), o.customerName, o.status.rawValue, o.paymentStatus.rawValue,
                 o.orderClass,
@@ -236,7 +238,7 @@ enum Present {
         if let due = s.dueDate {
             let days = today.days(until: due)
             let when = days == 0 ? "today" : days == 1 ? "tomorrow" : days > 0 ? "in \(days) days" : "\(-days) days ago"
-            let overdue = days < 0 && s.status.isAwaitingShipment
+            let overdue = s.isOverdue(on: today)
             out.append(
                 "Due:       \(due.iso) (\(due.weekdayName), \(when))"
                     + (overdue ? "  " + Terminal.style("OVERDUE", .red) : ""))
@@ -276,7 +278,7 @@ enum Present {
         if d.paid.minor > 0 || d.refunded.minor > 0 {
             var money = "Paid:      \(d.paid)"
             if d.refunded.minor > 0 { money += ", refunded \(d.refunded)" }
-            if d.balanceDue.minor > 0 && s.status != .cancelled { money += ", \(d.balanceDue) still owed" }
+            if d.stillOwed.minor > 0 { money += ", \(d.stillOwed) still owed" }
             out.append(money)
         }
         if let reason = d.closedReason {
