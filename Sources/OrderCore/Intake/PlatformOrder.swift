@@ -1,0 +1,66 @@
+import Foundation
+
+/// The shop platforms orders arrive from by themselves (`sync`, `serve`).
+public enum Platform: String, CaseIterable, Sendable {
+    case shopify, woocommerce
+}
+
+/// One order as a platform sent it, turned into the import's rows, so that a synced or
+/// delivered order is created and moved forward exactly as `import --update` does.
+public struct PlatformOrder: Sendable {
+    public var platform: Platform
+    /// The platform's own id for the order (WooCommerce's `id`, Shopify's GID): with the
+    /// shop, the key that makes a second delivery a no-op.
+    public var platformID: String
+    /// When the platform last changed it: an older payload than the one applied changes
+    /// nothing.
+    public var modifiedAt: Date?
+    /// The import rows, one per line (the first row carries the order's fields).
+    public var rows: [ImportRow]
+}
+
+/// A run of platform orders as an import source (a sync page, one webhook delivery).
+public final class PlatformOrderSource: ImportSource {
+    public let header: [String] = []
+    public let notes: [String] = []
+    public var sparseOrderFields: Bool { false }
+    public var bytesRead: Int64 { 0 }
+    var pending: [ImportRow]
+
+    public init(_ orders: [PlatformOrder]) {
+        var rows: [ImportRow] = []
+        for order in orders {
+            for (i, var row) in order.rows.enumerated() {
+                row.startsOrder = i == 0
+                row.weight = i == 0 ? 1 : 0
+                rows.append(row)
+            }
+        }
+        pending = rows.reversed()
+    }
+
+    public func next() throws -> ImportRow? { pending.popLast() }
+}
+
+/// Reading a platform's JSON: members by key, text of strings and numbers alike (a JSON
+/// number keeps its digits as written; nothing goes through a Double).
+extension JSONValue {
+    subscript(_ key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    /// A string or a number's text; nil for null, empty text and other kinds.
+    var text: String? {
+        switch self {
+        case .string(let s): return s.isEmpty ? nil : s
+        case .number(let n): return n
+        default: return nil
+        }
+    }
+
+    var items: [JSONValue] {
+        if case .array(let a) = self { return a }
+        return []
+    }
+}
