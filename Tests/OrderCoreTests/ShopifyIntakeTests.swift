@@ -147,6 +147,38 @@ struct ShopifyIntakeTests {
         }
     }
 
+    @Test("edits and refunds: currentQuantity is what the order holds, a removed line goes, shipped units follow it")
+    func currentQuantity() throws {
+        let o = try Self.order([
+            "displayFulfillmentStatus": "\"PARTIALLY_FULFILLED\"",
+            "lineItems": #"""
+            {"nodes": [
+              {"id": "gid://shopify/LineItem/1", "sku": "MUG-01", "name": "Mug", "quantity": 3, "currentQuantity": 2, "unfulfilledQuantity": 1, "originalUnitPriceSet": {"shopMoney": {"amount": "12.50"}}},
+              {"id": "gid://shopify/LineItem/2", "sku": "TEE", "name": "Tee", "quantity": 1, "currentQuantity": 0, "unfulfilledQuantity": 0, "originalUnitPriceSet": {"shopMoney": {"amount": "20.00"}}}
+            ]}
+            """#,
+        ])
+        #expect(o.rows.count == 1)
+        #expect(o.rows[0][.quantity] == "2" && o.rows[0][.lineShipped] == "1")
+        let restocked = try Self.order([
+            "displayFulfillmentStatus": "\"RESTOCKED\"", "displayFinancialStatus": "\"REFUNDED\"",
+        ])
+        #expect(restocked.rows[0][.status] == "cancelled")
+        let digital = try Self.order(["displayFulfillmentStatus": "\"FULFILLMENT_NOT_REQUIRED\""])
+        #expect(digital.rows[0][.status] == "shipped")
+    }
+
+    @Test("a zero-decimal currency: Shopify's 1500.0 is 1500 yen")
+    func yen() throws {
+        let o = try Self.order([
+            "currencyCode": "\"JPY\"",
+            "lineItems":
+                #"{"nodes": [{"sku": "TEA", "name": "Tea", "quantity": 1, "originalUnitPriceSet": {"shopMoney": {"amount": "1500.0"}}}]}"#,
+        ])
+        #expect(o.rows.first?.problems.isEmpty == true, "\(o.rows)")
+        #expect(o.rows.first?[.unitPrice] == "1500")
+    }
+
     @Test("what cannot be read is an issue naming the field, and the importer keeps nothing of it")
     func problems() throws {
         let cases: [([String: String], String)] = [
@@ -155,10 +187,18 @@ struct ShopifyIntakeTests {
             (
                 [
                     "lineItems":
-                        #"{"nodes": [{"sku": "X", "name": "X", "quantity": 0, "originalUnitPriceSet": {"shopMoney": {"amount": "1.00"}}}]}"#
+                        #"{"nodes": [{"sku": "X", "name": "X", "quantity": -1, "originalUnitPriceSet": {"shopMoney": {"amount": "1.00"}}}]}"#
                 ],
                 "lineItems[0].quantity"
             ),
+            (
+                [
+                    "lineItems":
+                        #"{"nodes": [{"sku": "X", "name": "X", "quantity": 1, "currentQuantity": 0, "originalUnitPriceSet": {"shopMoney": {"amount": "1.00"}}}]}"#
+                ],
+                "lineItems"
+            ),
+            (["displayFulfillmentStatus": "\"SHIPPED_MAYBE\""], "displayFulfillmentStatus"),
             (
                 [
                     "lineItems":

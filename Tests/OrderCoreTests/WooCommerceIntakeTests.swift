@@ -156,7 +156,7 @@ struct WooCommerceIntakeTests {
         let cases: [(String, String?, String, String)] = [
             ("pending", nil, "pending", "unpaid"), ("checkout-draft", nil, "pending", "unpaid"),
             ("on-hold", nil, "on_hold", "unpaid"), ("processing", "\"2026-02-22T15:28:08\"", "confirmed", "paid"),
-            ("cancelled", nil, "cancelled", "unpaid"), ("failed", nil, "cancelled", "unpaid"),
+            ("cancelled", nil, "cancelled", "unpaid"), ("failed", nil, "pending", "unpaid"),
             ("trash", nil, "cancelled", "unpaid"), ("refunded", "\"2026-02-22T15:28:08\"", "cancelled", "paid"),
         ]
         for (woo, paid, status, payment) in cases {
@@ -178,6 +178,23 @@ struct WooCommerceIntakeTests {
         #expect(o.rows[0][.unitPrice] == "1.67")
         #expect(o.rows[0].warnings.count == 1)
         #expect(o.rows[0].warnings.first?.contains("10.00 for 6 units does not divide evenly") == true)
+    }
+
+    @Test("a zero-decimal currency: a subtotal written with decimals of zero is whole yen")
+    func yen() throws {
+        let o = try Self.order([
+            "currency": "\"JPY\"",
+            "line_items":
+                #"[{"id": 1, "name": "Tea", "product_id": 5, "quantity": 2, "subtotal": "3000.00", "sku": "TEA"}]"#,
+        ])
+        #expect(o.rows.first?.problems.isEmpty == true, "\(o.rows)")
+        #expect(o.rows.first?[.unitPrice] == "1500")
+        let bad = try Self.order([
+            "currency": "\"JPY\"",
+            "line_items":
+                #"[{"id": 1, "name": "Tea", "product_id": 5, "quantity": 2, "subtotal": "3000.50", "sku": "TEA"}]"#,
+        ])
+        #expect(bad.rows.first?.problems.first?.field == "line_items[0].subtotal")
     }
 
     @Test("what cannot be read is an issue naming the field, and the importer keeps nothing of it")

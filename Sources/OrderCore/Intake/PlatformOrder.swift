@@ -19,6 +19,22 @@ public struct PlatformOrder: Sendable {
     public var rows: [ImportRow]
 }
 
+extension PlatformOrder {
+    /// A platform's decimal amount in `currency`'s minor unit: trailing zeros beyond it
+    /// dropped (Shopify writes 1500 yen as "1500.0"), anything else kept as written; nil
+    /// when it is not an amount the currency can hold.
+    static func amount(_ text: String?, _ currency: Currency) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        var result = text
+        if let dot = text.firstIndex(of: ".") {
+            var fraction = text[text.index(after: dot)...]
+            while fraction.count > currency.minorDigits && fraction.last == "0" { fraction = fraction.dropLast() }
+            result = String(text[..<dot]) + (fraction.isEmpty ? "" : "." + fraction)
+        }
+        return (try? Money.parse(result, currency: currency)) == nil ? nil : result
+    }
+}
+
 /// A run of platform orders as an import source (a sync page, one webhook delivery).
 public final class PlatformOrderSource: ImportSource {
     public let header: [String] = []

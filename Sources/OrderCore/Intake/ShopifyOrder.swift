@@ -12,9 +12,11 @@ import Foundation
 /// - Amounts in the shop's currency (`shopMoney`), never the presentment currency. The
 ///   subtotal, shipping, taxes, discounts and Shopify's total go into the note.
 /// - Status: FULFILLED -> shipped (delivered when every fulfilment has a `deliveredAt`),
-///   PARTIALLY_FULFILLED -> processing (each line's shipped units: its quantity less
-///   `unfulfilledQuantity`), ON_HOLD -> on_hold, otherwise confirmed when paid, else
-///   pending; cancelled (`cancelledAt`) unless something shipped, which is kept with a
+///   PARTIALLY_FULFILLED -> processing (each line's shipped units: its `currentQuantity`,
+///   what the order holds after edits and refunds, less `unfulfilledQuantity`), ON_HOLD
+///   -> on_hold, FULFILLMENT_NOT_REQUIRED -> shipped, RESTOCKED and refunded ->
+///   cancelled, the other documented values -> confirmed when paid, else pending (an
+///   unknown value is an issue); cancelled (`cancelledAt`) unless something shipped, which is kept with a
 ///   warning. Payment from `displayFinancialStatus`, the amounts from the total, the
 ///   outstanding and the refunded sets; paid at `processedAt`.
 /// - Shipments: the first fulfilment's time, its first tracking company (letters and
@@ -32,7 +34,7 @@ public enum ShopifyOrder {
         totalPriceSet { shopMoney { amount } } totalOutstandingSet { shopMoney { amount } }
         totalRefundedSet { shopMoney { amount } }
         fulfillments { createdAt deliveredAt trackingInfo { company number } }
-        lineItems(first: 250) { nodes { id sku name quantity unfulfilledQuantity variant { id }
+        lineItems(first: 250) { nodes { id sku name quantity currentQuantity unfulfilledQuantity variant { id }
           originalUnitPriceSet { shopMoney { amount } } } }
         """
 
@@ -96,9 +98,13 @@ public enum ShopifyOrder {
             } else {
                 status = "shipped"
             }
+        case "FULFILLMENT_NOT_REQUIRED": status = "shipped"
         case "PARTIALLY_FULFILLED": status = "processing"
         case "ON_HOLD": status = "on_hold"
-        default: status = payment == "unpaid" ? "pending" : "confirmed"
+        case "RESTOCKED" where payment == "refunded": status = "cancelled"
+        case "UNFULFILLED", "OPEN", "IN_PROGRESS", "PENDING_FULFILLMENT", "SCHEDULED", "REQUEST_DECLINED", "RESTOCKED":
+            status = payment == "unpaid" ? "pending" : "confirmed"
+        default: return fail("displayFulfillmentStatus", fulfilment, "not a Shopify fulfilment status")
         }
         if let first = fulfilments.first {
             base[.shippedAt] = first["createdAt"]?.text
@@ -150,12 +156,15 @@ public enum ShopifyOrder {
             }
             row[.sku] = sku
             row[.productName] = item["name"]?.text
-            guard let qtyText = item["quantity"]?.text, let quantity = Int64(qtyText), quantity > 0 else {
-                return fail("\(field).quantity", item["quantity"]?.text ?? "", "expected a whole number above 0")
+            // The units the order holds now: an edit or a refund removes some from `quantity`.
+            let quantityField = item["currentQuantity"] != nil ? "currentQuantity" : "quantity"
+            guard let qtyText = item[quantityField]?.text, let quantity = Int64(qtyText), quantity >= 0 else {
+                return fail("\(field).\(quantityField)", item[quantityField]?.text ?? "", "expected a whole number")
             }
+            if quantity == 0 { continue }  // removed from the order
             row[.quantity] = qtyText
-            guard let price = item["originalUnitPriceSet"]?["shopMoney"]?["amount"]?.text,
-                (try? Money.parse(price, currency: currency)) != nil
+            guard
+                let price = PlatformOrder.amount(item["originalUnitPriceSet"]?["shopMoney"]?["amount"]?.text, currency)
             else {
                 return fail(
                     "\(field).originalUnitPriceSet", item["originalUnitPriceSet"]?["shopMoney"]?["amount"]?.text ?? "",
@@ -168,6 +177,7 @@ public enum ShopifyOrder {
             }
             rows.append(row)
         }
+        guard !rows.isEmpty else { return fail("lineItems", "", "every line was removed from the order") }
         return PlatformOrder(platform: .shopify, platformID: id, modifiedAt: modified, rows: rows)
     }
 

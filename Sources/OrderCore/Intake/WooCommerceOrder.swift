@@ -13,7 +13,8 @@ import Foundation
 ///   and WooCommerce's own total go into the note, as the Shopify CSV import does.
 /// - Status: pending, checkout-draft -> pending; processing -> confirmed (paid, to ship);
 ///   on-hold -> on_hold; completed -> shipped (WooCommerce does not know delivery);
-///   cancelled, failed, trash -> cancelled; refunded -> shipped when it had been
+///   failed -> pending (a failed payment may be tried again); cancelled, trash ->
+///   cancelled; refunded -> shipped when it had been
 ///   completed, else cancelled. Paid when `date_paid` is set; the refunds' totals are
 ///   the amount refunded.
 public enum WooCommerceOrder {
@@ -49,11 +50,11 @@ public enum WooCommerceOrder {
         let completed = json["date_completed_gmt"]?.text != nil
         let status: String
         switch wooStatus {
-        case "pending", "checkout-draft": status = "pending"
+        case "pending", "checkout-draft", "failed": status = "pending"
         case "processing": status = "confirmed"
         case "on-hold": status = "on_hold"
         case "completed": status = "shipped"
-        case "cancelled", "failed", "trash": status = "cancelled"
+        case "cancelled", "trash": status = "cancelled"
         case "refunded": status = completed ? "shipped" : "cancelled"
         default:
             return fail("status", wooStatus, "not a WooCommerce order status")
@@ -116,7 +117,9 @@ public enum WooCommerceOrder {
             }
             row[.quantity] = qtyText
             guard let subtotalText = item["subtotal"]?.text,
-                let subtotal = try? Money.parse(subtotalText, currency: currency)
+                let subtotal = PlatformOrder.amount(subtotalText, currency).flatMap({
+                    try? Money.parse($0, currency: currency)
+                })
             else {
                 return fail("\(field).subtotal", item["subtotal"]?.text ?? "", "expected a decimal amount")
             }
