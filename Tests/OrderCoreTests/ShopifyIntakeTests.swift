@@ -10,7 +10,7 @@ struct ShopifyIntakeTests {
     static func money(_ amount: String) -> String { #"{"shopMoney": {"amount": "\#(amount)", "currencyCode": "EUR"}}"# }
 
     static func document(_ changes: [String: String] = [:]) -> String {
-        var members: [(String, String)] = [
+        let members: [(String, String)] = [
             ("id", "\"gid://shopify/Order/450789469\""), ("name", "\"#1001\""),
             ("createdAt", "\"2026-02-20T08:00:00Z\""), ("updatedAt", "\"2026-02-20T08:05:00Z\""),
             ("processedAt", "\"2026-02-20T08:01:00Z\""), ("cancelledAt", "null"),
@@ -33,14 +33,7 @@ struct ShopifyIntakeTests {
                 """
             ),
         ]
-        for (key, value) in changes {
-            if let i = members.firstIndex(where: { $0.0 == key }) {
-                members[i].1 = value
-            } else {
-                members.append((key, value))
-            }
-        }
-        return "{" + members.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        return jsonDocument(members, changes)
     }
 
     static func order(_ changes: [String: String] = [:]) throws -> PlatformOrder {
@@ -48,9 +41,7 @@ struct ShopifyIntakeTests {
     }
 
     static func apply(_ store: OrderStore, _ orders: [PlatformOrder]) throws -> ImportSummary {
-        var options = ImportOptions()
-        options.update = true
-        return try Importer(store: store, options: options).run(PlatformOrderSource(orders), rejected: { _ in })
+        try applyAsImport(store, orders)
     }
 
     @Test("a paid, unfulfilled order: ref, customer, lines in the shop's money, the rest in the note")

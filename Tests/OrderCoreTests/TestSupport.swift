@@ -164,3 +164,24 @@ final class Collector<T>: @unchecked Sendable {
         return items
     }
 }
+
+/// A JSON object from its members (keys and JSON texts, in order), with `changes`
+/// replacing members or added at the end: a platform's order document, varied per test.
+func jsonDocument(_ members: [(String, String)], _ changes: [String: String]) -> String {
+    var members = members
+    for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
+        if let i = members.firstIndex(where: { $0.0 == key }) {
+            members[i].1 = value
+        } else {
+            members.append((key, value))
+        }
+    }
+    return "{" + members.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+}
+
+/// Platform orders applied as `import --update` applies a file.
+func applyAsImport(_ store: OrderStore, _ orders: [PlatformOrder]) throws -> ImportSummary {
+    var options = ImportOptions()
+    options.update = true
+    return try Importer(store: store, options: options).run(PlatformOrderSource(orders), rejected: { _ in })
+}

@@ -11,7 +11,7 @@ import Testing
 struct WooCommerceIntakeTests {
     /// The documented example, with `changes` replacing top-level members.
     static func document(_ changes: [String: String] = [:]) -> String {
-        var members: [(String, String)] = [
+        let members: [(String, String)] = [
             ("id", "727"), ("parent_id", "0"), ("number", "\"727\""), ("status", "\"processing\""),
             ("currency", "\"EUR\""), ("date_created", "\"2026-02-22T16:28:02\""),
             ("date_created_gmt", "\"2026-02-22T15:28:02\""), ("date_modified_gmt", "\"2026-02-22T15:28:08\""),
@@ -38,14 +38,7 @@ struct WooCommerceIntakeTests {
             ),
             ("fee_lines", "[]"), ("coupon_lines", "[]"), ("refunds", "[]"),
         ]
-        for (key, value) in changes {
-            if let i = members.firstIndex(where: { $0.0 == key }) {
-                members[i].1 = value
-            } else {
-                members.append((key, value))
-            }
-        }
-        return "{" + members.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        return jsonDocument(members, changes)
     }
 
     static func order(_ changes: [String: String] = [:]) throws -> PlatformOrder {
@@ -54,9 +47,7 @@ struct WooCommerceIntakeTests {
     }
 
     static func apply(_ store: OrderStore, _ orders: [PlatformOrder]) throws -> ImportSummary {
-        var options = ImportOptions()
-        options.update = true
-        return try Importer(store: store, options: options).run(PlatformOrderSource(orders), rejected: { _ in })
+        try applyAsImport(store, orders)
     }
 
     @Test("the example order: ref, customer, lines priced from the subtotals, the rest in the note")
