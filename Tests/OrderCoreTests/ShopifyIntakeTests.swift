@@ -29,7 +29,7 @@ struct ShopifyIntakeTests {
                 {"nodes": [
                   {"id": "gid://shopify/LineItem/466157049", "sku": "IPOD2008GREEN", "name": "IPod Nano - 8gb - green", "quantity": 2, "unfulfilledQuantity": 2, "variant": {"id": "gid://shopify/ProductVariant/39072856"}, "originalUnitPriceSet": \(money("19.50"))},
                   {"id": "gid://shopify/LineItem/518995019", "sku": null, "name": "Gift wrap – ünïcode", "quantity": 1, "unfulfilledQuantity": 1, "variant": {"id": "gid://shopify/ProductVariant/49148385"}, "originalUnitPriceSet": \(money("20.00"))}
-                ]}
+                ], "pageInfo": {"hasNextPage": false}}
                 """
             ),
         ]
@@ -190,6 +190,13 @@ struct ShopifyIntakeTests {
                 "lineItems"
             ),
             (["displayFulfillmentStatus": "\"SHIPPED_MAYBE\""], "displayFulfillmentStatus"),
+            (
+                [
+                    "lineItems":
+                        #"{"nodes": [{"sku": "X", "name": "X", "quantity": 1, "originalUnitPriceSet": {"shopMoney": {"amount": "1.00"}}}], "pageInfo": {"hasNextPage": true}}"#
+                ],
+                "lineItems"
+            ),
             (
                 [
                     "lineItems":

@@ -7,7 +7,8 @@ import Foundation
 /// - ref: the order's `name` (`#1001`); the customer: the email, the billing name (else
 ///   the shipping name, else the customer's), the shipping country and province.
 /// - Lines: a line without a SKU is the product `shopify-<variant id>` (or
-///   `shopify-line-<line id>` for a custom item), named from the line; the unit price is
+///   `shopify-line-<line id>` for a custom item), named from the line (an order of more
+///   than 250 lines, more than one page of them, is an issue, never read in part); the unit price is
 ///   `originalUnitPriceSet.shopMoney.amount`, a decimal string in the shop's currency.
 /// - Amounts in the shop's currency (`shopMoney`), never the presentment currency. The
 ///   subtotal, shipping, taxes, discounts and Shopify's total go into the note.
@@ -35,7 +36,7 @@ public enum ShopifyOrder {
         totalRefundedSet { shopMoney { amount } }
         fulfillments { createdAt deliveredAt trackingInfo { company number } }
         lineItems(first: 250) { nodes { id sku name quantity currentQuantity unfulfilledQuantity variant { id }
-          originalUnitPriceSet { shopMoney { amount } } } }
+          originalUnitPriceSet { shopMoney { amount } } } pageInfo { hasNextPage } }
         """
 
     /// One `orders` node; `line` numbers its issues, `channel` is the shop's name.
@@ -143,6 +144,11 @@ public enum ShopifyOrder {
         let items =
             json["lineItems"]?["nodes"]?.items ?? (json["lineItems"]?["edges"]?.items ?? []).compactMap { $0["node"] }
         guard !items.isEmpty else { return fail("lineItems", "", "an order needs at least one line") }
+        // An order is applied whole or not at all: one with more lines than a page holds
+        // is refused rather than taken for a smaller order.
+        if case .bool(true) = json["lineItems"]?["pageInfo"]?["hasNextPage"] ?? .null {
+            return fail("lineItems", "", "more than \(items.count) lines: the page does not hold the whole order")
+        }
         var rows: [ImportRow] = []
         for (i, item) in items.enumerated() {
             var row = base
