@@ -168,6 +168,17 @@ struct ShopifyIntakeTests {
         ])
         #expect(o.rows.first?.problems.isEmpty == true, "\(o.rows)")
         #expect(o.rows.first?[.unitPrice] == "1500")
+        let jpy = #"{"shopMoney": {"amount": "1500.0", "currencyCode": "JPY"}}"#
+        let refunded = try Self.order([
+            "currencyCode": "\"JPY\"", "displayFinancialStatus": "\"REFUNDED\"", "totalRefundedSet": jpy,
+            "totalPriceSet": jpy, "subtotalPriceSet": jpy, "totalShippingPriceSet": jpy, "totalTaxSet": jpy,
+            "totalDiscountsSet": jpy, "totalOutstandingSet": jpy,
+            "lineItems":
+                #"{"nodes": [{"sku": "TEA", "name": "Tea", "quantity": 1, "originalUnitPriceSet": {"shopMoney": {"amount": "1500.0"}}}]}"#,
+        ])
+        #expect(refunded.rows.first?.problems.isEmpty == true, "\(refunded.rows)")
+        #expect(refunded.rows.first?[.refundedTotal] == "1500")
+        #expect(refunded.rows.first?[.shopTotal] == "1500" && refunded.rows.first?[.shopOutstanding] == "1500")
     }
 
     @Test("what cannot be read is an issue naming the field, and the importer keeps nothing of it")

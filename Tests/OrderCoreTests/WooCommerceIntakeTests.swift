@@ -180,6 +180,13 @@ struct WooCommerceIntakeTests {
         ])
         #expect(o.rows.first?.problems.isEmpty == true, "\(o.rows)")
         #expect(o.rows.first?[.unitPrice] == "1500")
+        let refunded = try Self.order([
+            "currency": "\"JPY\"", "refunds": #"[{"id": 2, "total": "-1500.00"}]"#,
+            "line_items":
+                #"[{"id": 1, "name": "Tea", "product_id": 5, "quantity": 2, "subtotal": "3000.00", "sku": "TEA"}]"#,
+        ])
+        #expect(refunded.rows.first?.problems.isEmpty == true, "\(refunded.rows)")
+        #expect(refunded.rows.first?[.refundedTotal] == "1500")
         let bad = try Self.order([
             "currency": "\"JPY\"",
             "line_items":

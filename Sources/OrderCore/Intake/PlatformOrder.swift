@@ -23,15 +23,21 @@ extension PlatformOrder {
     /// A platform's decimal amount in `currency`'s minor unit: trailing zeros beyond it
     /// dropped (Shopify writes 1500 yen as "1500.0"), anything else kept as written; nil
     /// when it is not an amount the currency can hold.
-    static func amount(_ text: String?, _ currency: Currency) -> String? {
+    static func amount(_ text: String?, _ currency: Currency, allowNegative: Bool = false) -> String? {
+        money(text, currency, allowNegative: allowNegative) == nil ? nil : text.map { normalised($0, currency) }
+    }
+
+    /// The same amount as Money: every amount a platform sends is read through here.
+    static func money(_ text: String?, _ currency: Currency, allowNegative: Bool = false) -> Money? {
         guard let text, !text.isEmpty else { return nil }
-        var result = text
-        if let dot = text.firstIndex(of: ".") {
-            var fraction = text[text.index(after: dot)...]
-            while fraction.count > currency.minorDigits && fraction.last == "0" { fraction = fraction.dropLast() }
-            result = String(text[..<dot]) + (fraction.isEmpty ? "" : "." + fraction)
-        }
-        return (try? Money.parse(result, currency: currency)) == nil ? nil : result
+        return try? Money.parse(normalised(text, currency), currency: currency, allowNegative: allowNegative)
+    }
+
+    private static func normalised(_ text: String, _ currency: Currency) -> String {
+        guard let dot = text.firstIndex(of: ".") else { return text }
+        var fraction = text[text.index(after: dot)...]
+        while fraction.count > currency.minorDigits && fraction.last == "0" { fraction = fraction.dropLast() }
+        return String(text[..<dot]) + (fraction.isEmpty ? "" : "." + fraction)
     }
 }
 

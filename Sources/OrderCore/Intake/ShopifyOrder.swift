@@ -81,10 +81,10 @@ public enum ShopifyOrder {
         }
         base[.paymentStatus] = payment
         if payment != "unpaid" { base[.paidAt] = json["processedAt"]?.text ?? json["createdAt"]?.text }
-        base[.shopTotal] = amount("totalPriceSet")
-        base[.shopOutstanding] = amount("totalOutstandingSet")
-        if let refunded = amount("totalRefundedSet"), (try? Money.parse(refunded, currency: currency))?.minor ?? 0 > 0 {
-            base[.refundedTotal] = refunded
+        base[.shopTotal] = PlatformOrder.money(amount("totalPriceSet"), currency)?.decimalString
+        base[.shopOutstanding] = PlatformOrder.money(amount("totalOutstandingSet"), currency)?.decimalString
+        if let refunded = PlatformOrder.money(amount("totalRefundedSet"), currency), refunded.minor > 0 {
+            base[.refundedTotal] = refunded.decimalString
         }
 
         let fulfilments = json["fulfillments"]?.items ?? []
@@ -133,7 +133,7 @@ public enum ShopifyOrder {
             ("subtotalPriceSet", "subtotal"), ("totalShippingPriceSet", "shipping"), ("totalTaxSet", "taxes"),
             ("totalDiscountsSet", "discount"),
         ] {
-            if let v = amount(key), (try? Money.parse(v, currency: currency))?.minor ?? 0 != 0 {
+            if let v = amount(key), PlatformOrder.money(v, currency)?.minor ?? 0 != 0 {
                 extras.append("\(label) \(v)")
             }
         }

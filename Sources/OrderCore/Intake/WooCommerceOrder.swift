@@ -80,10 +80,10 @@ public enum WooCommerceOrder {
         for c in json["coupon_lines"]?.items ?? [] {
             extras.append("coupon \([c["code"]?.text, c["discount"]?.text].compactMap { $0 }.joined(separator: " "))")
         }
-        if let d = json["discount_total"]?.text, (try? Money.parse(d, currency: currency))?.minor ?? 0 != 0 {
+        if let d = json["discount_total"]?.text, PlatformOrder.money(d, currency)?.minor ?? 0 != 0 {
             extras.append("discount \(d)")
         }
-        if let t = json["total_tax"]?.text, (try? Money.parse(t, currency: currency))?.minor ?? 0 != 0 {
+        if let t = json["total_tax"]?.text, PlatformOrder.money(t, currency)?.minor ?? 0 != 0 {
             extras.append("taxes \(t)")
         }
         if let t = json["total"]?.text { extras.append("total \(t)") }
@@ -93,7 +93,7 @@ public enum WooCommerceOrder {
 
         var refunded: Int64 = 0
         for r in json["refunds"]?.items ?? [] {
-            guard let t = r["total"]?.text, let m = try? Money.parse(t, currency: currency, allowNegative: true) else {
+            guard let m = PlatformOrder.money(r["total"]?.text, currency, allowNegative: true) else {
                 return fail("refunds.total", r["total"]?.text ?? "", "expected a decimal amount")
             }
             refunded += abs(m.minor)
@@ -117,9 +117,7 @@ public enum WooCommerceOrder {
             }
             row[.quantity] = qtyText
             guard let subtotalText = item["subtotal"]?.text,
-                let subtotal = PlatformOrder.amount(subtotalText, currency).flatMap({
-                    try? Money.parse($0, currency: currency)
-                })
+                let subtotal = PlatformOrder.money(subtotalText, currency)
             else {
                 return fail("\(field).subtotal", item["subtotal"]?.text ?? "", "expected a decimal amount")
             }
