@@ -835,3 +835,64 @@ CREATE TABLE schema_objects (
     type TEXT NOT NULL CHECK (type IN ('table', 'index', 'trigger', 'view')),
     sql  TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- step 9: shops that orders arrive from by themselves, and where each order came from
+
+-- A shop on Shopify or WooCommerce that `sync` reads and `serve` takes deliveries for
+-- (`orderctl shop add`). Its name is the channel of its orders. Its secrets stay in
+-- their files: `credentials` holds only where they are (a JSON object: `token_file`,
+-- `key_file`, `secret_file`, `webhook_secret_file`, ... as absolute paths), so a backup
+-- or an export never carries a token. The platform is checked by orderctl, so that
+-- another platform needs no new table. A removed shop keeps its row (`removed_at`):
+-- its orders stay linked, and adding it again takes up where it stopped.
+CREATE TABLE shops (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) > 0),
+    platform    TEXT NOT NULL,
+    address     TEXT NOT NULL,                -- STORE.myshopify.com, or the site's URL
+    api_url     TEXT,                         -- another base address: a proxy, a test server
+    currency    TEXT NOT NULL CHECK (length(currency) = 3),
+    credentials TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(credentials)),
+    cursor      TEXT,                         -- the platform's modification time sync has read up to
+    synced_at   TEXT,                         -- the last sync that succeeded
+    sync_error  TEXT,                         -- the last sync's failure; cleared by one that succeeds
+    added_at    TEXT NOT NULL,
+    removed_at  TEXT
+) STRICT;
+CREATE UNIQUE INDEX shops_address ON shops(platform, address);
+
+-- Which order a platform order became: the key that makes a second delivery, or a
+-- sync that reads the same order again, change nothing. `modified_at` is the
+-- platform's time of the version applied (NULL when the platform sent none): an older
+-- payload than it changes nothing. An order comes from one shop at most.
+CREATE TABLE shop_orders (
+    shop_id     INTEGER NOT NULL REFERENCES shops(id),
+    platform_id TEXT NOT NULL CHECK (length(platform_id) > 0),
+    order_id    INTEGER NOT NULL UNIQUE REFERENCES orders(id),
+    modified_at TEXT,
+    applied_at  TEXT NOT NULL,
+    UNIQUE (shop_id, platform_id)
+) STRICT;
+
+-- What arrived and was not simply applied: a webhook delivery (kept with its raw body
+-- until it is applied), and a platform order that could not be applied (bad data) or
+-- that orderctl will not force (lines changed after shipping, another currency): a
+-- conflict for the owner (`orderctl inbox`). `dedupe_key` is the delivery's event id,
+-- else the platform's order id and modification time: the same delivery twice is
+-- kept once.
+CREATE TABLE intake (
+    id          INTEGER PRIMARY KEY,
+    shop_id     INTEGER NOT NULL REFERENCES shops(id),
+    via         TEXT NOT NULL CHECK (via IN ('sync', 'webhook')),
+    dedupe_key  TEXT NOT NULL,
+    topic       TEXT,
+    platform_id TEXT,
+    order_id    INTEGER REFERENCES orders(id),
+    received_at TEXT NOT NULL,
+    body        BLOB,                         -- the raw payload; NULL once applied
+    state       TEXT NOT NULL CHECK (state IN ('applied', 'failed', 'conflict', 'dismissed')),
+    error       TEXT,
+    settled_at  TEXT,
+    UNIQUE (shop_id, dedupe_key)
+) STRICT;
+CREATE INDEX intake_waiting ON intake(shop_id, received_at) WHERE state IN ('failed', 'conflict');

@@ -4,7 +4,7 @@ import OrderCore
 
 @main
 struct Orderctl: ParsableCommand {
-    static let version = "0.2.0"
+    static let version = "0.3.0"
 
     static let configuration = CommandConfiguration(
         commandName: "orderctl",
@@ -60,6 +60,7 @@ struct Orderctl: ParsableCommand {
                 name: "Catalog and customer",
                 subcommands: [Orderctl.Product.self, Orderctl.Stock.self, Orderctl.Customer.self]),
             CommandGroup(name: "Import and export", subcommands: [Import.self, Export.self]),
+            CommandGroup(name: "Intake", subcommands: [Orderctl.Shop.self]),
             CommandGroup(
                 name: "Insight", subcommands: [Stats.self, Report.self, Predict.self, Forecast.self, Reorder.self]),
             CommandGroup(name: "Reminder", subcommands: [Remind.self, Orderctl.Snooze.self, Orderctl.Rule.self]),

@@ -188,4 +188,24 @@ struct ImportRulesTests {
                 "Error: line 2: ref 'M-1': conflict: an order with this ref exists with other lines; nothing was changed"
             ])
     }
+
+    @Test("--update with new orders in the file counts their time in each status once (doctor stays clean)")
+    func updateWithNewOrders() throws {
+        let sb = try Sandbox()
+        try sb.ok("init", "--currency", "EUR", "--timezone", "Europe/Berlin")
+        let rows = [
+            Self.row([
+                "ref": "N-1", "status": "shipped", "payment_status": "paid", "paid_at": "2026-10-02T08:00:00Z",
+                "shipped_at": "2026-10-03T15:00:00Z",
+            ]),
+            Self.row(["ref": "N-2", "status": "confirmed", "payment_status": "paid", "paid_at": "2026-10-02T08:00:00Z"]
+            ),
+        ]
+        let file = try sb.write("new.csv", Self.header + "\n" + rows.joined(separator: "\n") + "\n")
+        #expect(try sb.ok("import", file, "--update").stdout.contains("2 orders"))
+        let doctor = try sb.run("doctor")
+        #expect(!doctor.stdout.contains("status-times") && !doctor.stderr.contains("status-times"), "\(doctor)")
+        #expect(doctor.exitCode != 1, "\(doctor)")
+    }
+
 }

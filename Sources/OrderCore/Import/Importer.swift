@@ -19,6 +19,13 @@ public struct ImportOptions: Sendable {
     public var dryRun = false
     /// Bring orders already present forward to the file's status and payment.
     public var update = false
+    /// Orders arriving from a shop (`sync`, `serve`), not history: a new order comes in
+    /// as `add` makes it (stock reserved, backordered where short, since the shop has
+    /// sold it) and moves through the lifecycle to its status, as `update` moves one
+    /// already present. Implies `update`.
+    public var live = false {
+        didSet { if live { update = true } }
+    }
     /// How dates and times are written (`--date-format`); nil: ISO 8601.
     public var dateFormat: DateFormat?
     /// The zone of times without an offset (`--timezone`); nil: the shop's.
@@ -214,12 +221,14 @@ public final class Importer {
         sparse = source.sparseOrderFields
         // A bigger page cache for the one long transaction (SQLite's default is 2 MiB):
         // the indexes being filled stay in memory instead of spilling to the WAL early.
-        try store.db.execute("PRAGMA cache_size = -\(Self.cacheKiB)")
+        // Inside a caller's transaction (a sync's page) neither pragma may change.
+        let own = !store.db.isInTransaction
+        if own { try store.db.execute("PRAGMA cache_size = -\(Self.cacheKiB)") }
         // A statement journal (the pages a statement changes, as they were, to undo it
         // alone) stays in memory: on disk, SQLite's default, the many-row INSERTs' journals
         // cost five times the writes of the import itself. With foreign keys off and
         // INSERT OR FAIL (BulkInsert) none is needed; this keeps any that is small.
-        try store.db.execute("PRAGMA temp_store = MEMORY")
+        if own { try store.db.execute("PRAGMA temp_store = MEMORY") }
         // Foreign keys are checked once for all new rows before the commit (see
         // ReferenceCheck). The pragma is a no-op inside a transaction: a caller's
         // transaction keeps them on, and the check below is then redundant, not wrong.
@@ -232,13 +241,13 @@ public final class Importer {
                 try startBulk()
                 firstNewID = try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM orders")
                 // New orders get their status times as their history is written (see
-                // applyHistory); --update moves existing orders through the lifecycle,
-                // which needs the trigger.
-                if !options.update { try StatusTimes.defer(store.db) }
+                // applyHistory); the lifecycle actions of --update and of a shop's orders
+                // need the trigger, and turn it on while they run (`withStatusTrigger`).
+                try StatusTimes.defer(store.db)
                 try pipeline(source, rejected: rejected, progress: progress)
                 try flushBulk()
                 try flushStatusDurations()
-                if !options.update { try StatusTimes.resume(store.db) }
+                try StatusTimes.resume(store.db)
                 try references.verify(store.db)
                 try chain.save(store)
                 try beforeCommit()
@@ -367,6 +376,8 @@ public final class Importer {
         var cancelledAt: Date?
         var carrier: String?
         var tracking: String?
+        /// Each line's SKU, as `ship` counts them.
+        var skus: [String] = []
     }
 
     /// Writes one prepared order: the second stage.
@@ -393,7 +404,12 @@ public final class Importer {
             if try settleExisting(v, rows, plan, rejected: rejected) { return }
             let customerID = try importCustomer(v, rows)
             let drafts = try lineDrafts(v, priced)
-            try insertOrder(v, rows, priced, plan, customerID: customerID, drafts: drafts)
+            if options.live {
+                guard try insertLive(v, rows, priced, plan, customerID: customerID, drafts: drafts, rejected: rejected)
+                else { return }
+            } else {
+                try insertOrder(v, rows, priced, plan, customerID: customerID, drafts: drafts)
+            }
         } catch let refusal as Refusal {
             try reject(rows, [refusal.issue], rejected: rejected)
             return
@@ -551,7 +567,7 @@ public final class Importer {
         return Plan(
             status: status, paid: paid, paidAt: paidAt, refund: refund, ship: ship,
             shippedAt: shippedAt, deliveredAt: deliveredAt, cancelledAt: cancelledAt,
-            carrier: carrier, tracking: first[.tracking])
+            carrier: carrier, tracking: first[.tracking], skus: lines.map(\.sku))
     }
 
     /// An order already in the database: true when it is settled here (a duplicate, or
@@ -613,6 +629,14 @@ public final class Importer {
             if existing.note != first[.note] { differs.append("note") }
             if existing.channel != channel { differs.append("channel") }
             if let email, existing.email?.lowercased() != email.lowercased() { differs.append("customer_email") }
+            // A shop's order keeps the note, address and email it came with; its status,
+            // payments and shipments follow the shop's (`edit` changes the rest).
+            if options.live { differs.removeAll { !($0.hasPrefix("status") || $0 == "payments") } }
+            if differs.isEmpty && options.live && plan.status == .processing,
+                try shippedUnits(existing.id) < plan.ship.reduce(0, +)
+            {
+                differs.append("status (more shipped)")
+            }
             if differs.isEmpty {
                 summary.rowsDuplicate += weight(rows)
                 summary.ordersDuplicate += 1
@@ -636,6 +660,10 @@ public final class Importer {
             )
         }
         return false
+    }
+
+    func shippedUnits(_ orderID: Int64) throws -> Int64 {
+        try store.db.scalarInt("SELECT coalesce(sum(shipped), 0) FROM order_lines WHERE order_id = ?", orderID)
     }
 
     /// The order's customer: by email, else by external reference, else by exact name,
@@ -794,6 +822,72 @@ public final class Importer {
             orderID: orderID, total: total, placed: placed, plan: plan, lines: lines, lineIDs: lineIDs, events: &events)
     }
 
+    /// A new order from a shop, written as `add` writes one: pending, unpaid, stock
+    /// reserved where the product tracks it (backordered where short), then moved
+    /// through the lifecycle to the plan's status. False when it was rejected (nothing
+    /// of it is kept).
+    func insertLive(
+        _ v: Prepared.Values, _ rows: [ImportRow], _ priced: PricedLines, _ plan: Plan, customerID: Int64,
+        drafts: [OrderStore.LineDraft], rejected: (RejectedRow) throws -> Void
+    ) throws -> Bool {
+        let first = rows[0]
+        let placed = v.orderedAt ?? store.now
+        let placedText = Instant.format(placed)
+        let dates = shop.dates
+        let facts = OrderFacts(
+            shipping: Shipping(rawValue: v.shipping)!, placed: LocalDate(placed, in: dates.zone), due: v.due,
+            totalQuantity: priced.units, total: Money(minor: priced.total, currency: v.currency),
+            customerCountry: v.country)
+        let (orderClass, classReason) = shop.rules.classify(facts)
+        try flushBulk()
+        do {
+            try store.write {
+                try withStatusTrigger {
+                    try store.db.run(
+                        """
+                        INSERT INTO orders(ref, customer_id, channel, shipping, currency, total, item_count, class,
+                                           class_reason, due_date, note, placed_at, created_at, updated_at, payment_status)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, v.ref, customerID, v.channel, v.shipping, v.currency.code, priced.total, priced.units,
+                        orderClass, classReason, v.due?.iso, first[.note], placedText, nowText, nowText,
+                        PaymentStatus.derive(total: priced.total, paid: 0, refunded: 0).rawValue)
+                    let orderID = store.db.lastInsertRowID
+                    var events = EventWriter(store: store, orderID: orderID)
+                    events.defaultAt = placedText
+                    let lines = drafts.count
+                    try events.append(
+                        "created", new: OrderStatus.pending.rawValue,
+                        detail:
+                            "from \(v.channel), \(lines) \(lines == 1 ? "line" : "lines"), \(priced.units) \(priced.units == 1 ? "unit" : "units"), total \(Money(minor: priced.total, currency: v.currency))"
+                    )
+                    try events.append("classified", new: orderClass, detail: classReason)
+                    var stockNotes: [String] = []
+                    for (i, d) in drafts.enumerated() {
+                        if let note = try store.insertLine(d, orderID: orderID, lineNo: i + 1, backorder: true) {
+                            stockNotes.append(note)
+                        }
+                    }
+                    if !stockNotes.isEmpty {
+                        try events.append("stock-reserved", detail: stockNotes.joined(separator: "; "))
+                    }
+                    try advance(ref: v.ref, plan: plan, first: first)
+                }
+            }
+            try chain.reload(store.db)
+            return true
+        } catch let error as OrderError {
+            try chain.reload(store.db)
+            try reject(
+                rows,
+                [
+                    ImportIssue(
+                        line: first.line, field: "status", value: plan.status.rawValue,
+                        reason: "cannot apply: \(reason(error))")
+                ], rejected: rejected)
+            return false
+        }
+    }
+
     /// Case folding as SQLite's NOCASE does it: ASCII letters only, so that the import
     /// matches refs and SKUs exactly as the database's unique indexes do.
     static func fold(_ text: String) -> String {
@@ -931,60 +1025,8 @@ public final class Importer {
     /// the ordinary lifecycle actions (so stock, payments and history follow the rules).
     func update(ref: String, plan: Plan, rows: [ImportRow], rejected: (RejectedRow) throws -> Void) throws {
         let first = rows[0]
-        let status = plan.status
-        func at(_ date: Date?) -> String? { date.map(Instant.format) }
         do {
-            try store.write {
-                var state = try store.loadState(ref)
-                let from = state.status
-                let order: [OrderStatus] = [.pending, .confirmed, .processing, .shipped, .delivered, .completed]
-                if status == .cancelled, from != .cancelled {
-                    _ = try store.cancel(ref, reason: "imported as cancelled")
-                } else if status != from {
-                    guard let target = order.firstIndex(of: status), let now = order.firstIndex(of: from), target > now
-                    else {
-                        throw OrderError.refused(
-                            ref: ref, action: "update",
-                            reason:
-                                "it is \(from.rawValue) here; the file says \(status.rawValue), which is not a later step"
-                        )
-                    }
-                    // Confirmed no later than it shipped, so that the history reads in order.
-                    let shipping = target >= order.firstIndex(of: .shipped)!
-                    if from == .pending { _ = try store.confirm(ref, at: shipping ? at(plan.shippedAt) : nil) }
-                    if shipping {
-                        state = try store.loadState(ref)
-                        if state.lines.contains(where: { $0.outstanding > 0 }) {
-                            _ = try store.ship(
-                                ref, carrier: first[.carrier], tracking: first[.tracking], at: at(plan.shippedAt),
-                                carrierUnchecked: true)
-                        }
-                    }
-                    if status.hasArrived {
-                        _ = try store.deliver(ref, at: at(plan.deliveredAt ?? plan.shippedAt))
-                    }
-                }
-                state = try store.loadState(ref)
-                if plan.paid > state.paid {
-                    _ = try store.pay(
-                        ref, amount: Money(minor: plan.paid - state.paid, currency: state.currency).decimalString,
-                        method: "import", at: at(plan.paidAt))
-                }
-                state = try store.loadState(ref)
-                if plan.refund > state.refunded {
-                    _ = try store.refund(
-                        ref, amount: Money(minor: plan.refund - state.refunded, currency: state.currency).decimalString,
-                        reason: "imported")
-                }
-                state = try store.loadState(ref)
-                guard state.status == status, state.paid == plan.paid, state.refunded == plan.refund else {
-                    throw OrderError.refused(
-                        ref: ref, action: "update",
-                        reason:
-                            "it would end \(state.status.rawValue) with \(Money(minor: state.paid, currency: state.currency)) paid, not \(status.rawValue) with \(Money(minor: plan.paid, currency: state.currency)) as the file says"
-                    )
-                }
-            }
+            try store.write { try withStatusTrigger { try advance(ref: ref, plan: plan, first: first) } }
             try chain.reload(store.db)
             summary.rowsUpdated += weight(rows)
             summary.ordersUpdated += 1
@@ -995,9 +1037,135 @@ public final class Importer {
                 rows,
                 [
                     ImportIssue(
-                        line: first.line, field: "status", value: status.rawValue,
+                        line: first.line, field: "status", value: plan.status.rawValue,
                         reason: "cannot update: \(reason(error))")
                 ], rejected: rejected)
+        }
+    }
+
+    /// Runs lifecycle actions with the status-times trigger on: the history the import
+    /// writes in bulk (flushed first) was written with it off, and counted by the import.
+    func withStatusTrigger<T>(_ body: () throws -> T) throws -> T {
+        try flushBulk()
+        try StatusTimes.resume(store.db)
+        let result = try body()
+        try StatusTimes.defer(store.db)
+        return result
+    }
+
+    /// Moves the order `ref` forward to the plan's status, shipments and payments with
+    /// the lifecycle actions; refuses a step back. Runs inside the caller's transaction.
+    func advance(ref: String, plan: Plan, first: ImportRow) throws {
+        let status = plan.status
+        let source = options.live ? "in \(first[.channel] ?? "the shop")" : nil
+        var state = try store.loadState(ref)
+        let orderID = state.id
+        /// The time of a step. A shop's times are kept, but never before the order's last
+        /// step here (a version applied late) nor after now (a clock ahead).
+        func at(_ date: Date?) throws -> String? {
+            guard let date else { return nil }
+            guard options.live else { return Instant.format(date) }
+            let last = try store.db.queryFirst(
+                "SELECT max(at) FROM order_events WHERE order_id = ?", orderID, row: { $0.optionalString(0) }
+            ).flatMap { $0 }.flatMap(Instant.parse)
+            return Instant.format(min(max(date, last ?? date), store.now))
+        }
+        // Released in the shop: back to where it was held, then on.
+        if state.status == .onHold && status != .onHold && status != .cancelled {
+            _ = try store.release(ref)
+            state = try store.loadState(ref)
+        }
+        let from = state.status
+        let order: [OrderStatus] = [.pending, .confirmed, .processing, .shipped, .delivered, .completed]
+        func payAsPlanned() throws {
+            state = try store.loadState(ref)
+            if plan.paid > state.paid {
+                _ = try store.pay(
+                    ref, amount: Money(minor: plan.paid - state.paid, currency: state.currency).decimalString,
+                    method: options.live ? first[.channel] : "import", at: try at(plan.paidAt))
+            }
+        }
+        /// The units the plan says have shipped, by SKU, that have not shipped here.
+        func shipPlanned() throws {
+            state = try store.loadState(ref)
+            var items: [String] = []
+            var seen = Set<String>()
+            for sku in plan.skus where seen.insert(Self.fold(sku)).inserted {
+                let key = Self.fold(sku)
+                let wanted = zip(plan.skus, plan.ship).filter { Self.fold($0.0) == key }.reduce(Int64(0)) { $0 + $1.1 }
+                let done = state.lines.filter { Self.fold($0.sku) == key }.reduce(Int64(0)) { $0 + $1.shipped }
+                if wanted > done { items.append("\(sku):\(wanted - done)") }
+            }
+            if !items.isEmpty {
+                _ = try store.ship(
+                    ref, items: items, carrier: first[.carrier], tracking: first[.tracking],
+                    at: try at(plan.shippedAt), carrierUnchecked: true)
+            }
+        }
+        if status == .cancelled {
+            if from != .cancelled {
+                // Paid before it was cancelled: the payment first, so the refund below has
+                // something to return.
+                if from != .onHold { try payAsPlanned() }
+                _ = try store.cancel(
+                    ref, reason: source.map { "cancelled \($0)" } ?? "imported as cancelled",
+                    at: options.live ? try at(plan.cancelledAt) : nil)
+            }
+        } else if status == .onHold {
+            if from != .onHold {
+                guard order.contains(from), from != .shipped, !from.hasArrived else {
+                    throw OrderError.refused(
+                        ref: ref, action: "update",
+                        reason: "it is \(from.rawValue) here; the \(options.live ? "shop" : "file") says on_hold")
+                }
+                if from == .pending { _ = try store.confirm(ref) }
+                try shipPlanned()
+                _ = try store.hold(ref, reason: source.map { "on hold \($0)" } ?? "imported as on hold")
+            }
+        } else if status != from || status == .processing {
+            guard let target = order.firstIndex(of: status), let now = order.firstIndex(of: from), target >= now
+            else {
+                throw OrderError.refused(
+                    ref: ref, action: "update",
+                    reason:
+                        "it is \(from.rawValue) here; the \(options.live ? "shop" : "file") says \(status.rawValue), which is not a later step"
+                )
+            }
+            // Confirmed no later than it shipped, so that the history reads in order.
+            let shipping = target >= order.firstIndex(of: .shipped)!
+            if from == .pending && target > 0 {
+                // A shop's order is confirmed when it was paid (else when it shipped).
+                let confirmedAt = options.live ? plan.paidAt ?? plan.shippedAt : shipping ? plan.shippedAt : nil
+                _ = try store.confirm(ref, at: try at(confirmedAt))
+            }
+            if shipping {
+                state = try store.loadState(ref)
+                if state.lines.contains(where: { $0.outstanding > 0 }) {
+                    _ = try store.ship(
+                        ref, carrier: first[.carrier], tracking: first[.tracking], at: try at(plan.shippedAt),
+                        carrierUnchecked: true)
+                }
+            } else if status == .processing {
+                try shipPlanned()
+            }
+            if status.hasArrived && !from.hasArrived {
+                _ = try store.deliver(ref, at: try at(plan.deliveredAt ?? plan.shippedAt))
+            }
+        }
+        if status != .cancelled { try payAsPlanned() }
+        state = try store.loadState(ref)
+        if plan.refund > state.refunded {
+            _ = try store.refund(
+                ref, amount: Money(minor: plan.refund - state.refunded, currency: state.currency).decimalString,
+                reason: options.live ? "refunded \(source!)" : "imported")
+        }
+        state = try store.loadState(ref)
+        guard state.status == status, state.paid == plan.paid, state.refunded == plan.refund else {
+            throw OrderError.refused(
+                ref: ref, action: "update",
+                reason:
+                    "it would end \(state.status.rawValue) with \(Money(minor: state.paid, currency: state.currency)) paid, not \(status.rawValue) with \(Money(minor: plan.paid, currency: state.currency)) as the \(options.live ? "shop" : "file") says"
+            )
         }
     }
 

@@ -8,6 +8,7 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownCustomerEmail(String, near: [String] = [])
     case ambiguousCustomer(String, matches: Int)
     case unknownOrder(ref: String)
+    case unknownShop(String, known: [String])
     case duplicateRef(ref: String)
     case duplicateSKU(sku: String)
     case duplicateEmail(email: String)
@@ -53,6 +54,11 @@ public enum OrderError: Error, Equatable, Sendable, CustomStringConvertible {
             return "'\(Self.clip(text))' matches \(matches) customers by name; use the customer's id or email"
         case .unknownOrder(let ref):
             return "no order with ref '\(Self.clip(ref))' (see 'orderctl list')"
+        case .unknownShop(let name, let known):
+            return "no shop named '\(Self.clip(name))'"
+                + (known.isEmpty
+                    ? " (add one with 'orderctl shop add')"
+                    : " (shops: \(known.joined(separator: ", ")); see 'orderctl shop list')")
         case .duplicateRef(let ref):
             return "an order with ref '\(Self.clip(ref))' already exists"
         case .duplicateSKU(let sku):

@@ -303,6 +303,9 @@ final class Database {
         return try outermost(.read, body)
     }
 
+    /// True inside `transaction` or `read`.
+    var isInTransaction: Bool { openTransaction != nil }
+
     private enum TransactionKind { case write, read }
 
     /// `BEGIN IMMEDIATE` (a write) or `BEGIN DEFERRED` (a read), `body`, then `COMMIT`;
