@@ -874,12 +874,12 @@ CREATE TABLE shop_orders (
     UNIQUE (shop_id, platform_id)
 ) STRICT;
 
--- What arrived and was not simply applied: a webhook delivery (kept with its raw body
--- until it is applied), and a platform order that could not be applied (bad data) or
--- that orderctl will not force (lines changed after shipping, another currency): a
--- conflict for the owner (`orderctl inbox`). `dedupe_key` is the delivery's event id,
--- else the platform's order id and modification time: the same delivery twice is
--- kept once.
+-- What arrived and was not simply applied: a webhook delivery (`received`, kept with
+-- its raw body until it is applied), and a platform order that could not be applied
+-- (bad data: `failed`) or that orderctl will not force (lines changed after shipping,
+-- another currency: `conflict`), for the owner (`orderctl inbox`). `dedupe_key` is
+-- `event:` and the delivery's event id, else `order:` and the platform's order id and
+-- modification time: the same delivery twice is kept once.
 CREATE TABLE intake (
     id          INTEGER PRIMARY KEY,
     shop_id     INTEGER NOT NULL REFERENCES shops(id),
@@ -890,9 +890,9 @@ CREATE TABLE intake (
     order_id    INTEGER REFERENCES orders(id),
     received_at TEXT NOT NULL,
     body        BLOB,                         -- the raw payload; NULL once applied
-    state       TEXT NOT NULL CHECK (state IN ('applied', 'failed', 'conflict', 'dismissed')),
+    state       TEXT NOT NULL CHECK (state IN ('received', 'applied', 'failed', 'conflict', 'dismissed')),
     error       TEXT,
     settled_at  TEXT,
     UNIQUE (shop_id, dedupe_key)
 ) STRICT;
-CREATE INDEX intake_waiting ON intake(shop_id, received_at) WHERE state IN ('failed', 'conflict');
+CREATE INDEX intake_waiting ON intake(shop_id, received_at) WHERE state IN ('received', 'failed', 'conflict');

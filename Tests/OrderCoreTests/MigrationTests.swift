@@ -290,7 +290,7 @@ struct MigrationTests {
         6: "00d2f22ee1411b32ecae985a77b15aa301576652c97e8a4584438e4928b8ad35",
         7: "b4141bee495eb1460c06bb0f3b1a63063e63558e20eec9edf37696447508350c",
         8: "54452cfed2aa812f8aa7bdf3a25eb9c16abf9e159d2ee0de2610428a70613bcd",
-        9: "3f0afc1cc53aa4ad03ce2b485ecc5e848dd4778c16f196c1d78ad24648b9be8e",
+        9: "052871bc7c3d503ea60fb390c2e9293657dd5dce81802fd752041fcc99cb561e",
     ]
 
     @Test("no shipped schema step was edited, and every step is pinned")

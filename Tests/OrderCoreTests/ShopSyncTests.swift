@@ -162,6 +162,43 @@ struct ShopSyncTests {
         }
     }
 
+    @Test("held in the shop, then cancelled and refunded: the payment, the cancellation and the refund all recorded")
+    func heldThenCancelled() throws {
+        try withStore { store in
+            let shop = try Self.addShop(store)
+            #expect(
+                try Self.apply(store, shop, [try Self.woo(["status": "\"on-hold\""])]).outcomes.map(\.kind) == [
+                    .created
+                ])
+            #expect(try store.db.scalarString("SELECT status FROM orders") == "on_hold")
+            let refunded = try Self.later(
+                30, ["status": "\"cancelled\"", "refunds": #"[{"id": 9, "reason": "", "total": "-45.00"}]"#])
+            let s = try Self.apply(store, shop, [refunded])
+            #expect(s.outcomes.map(\.kind) == [.updated], "\(s.outcomes)")
+            let o = try store.db.queryFirst("SELECT status, paid_total, refunded_total FROM orders") {
+                ($0.string(0), $0.int64(1), $0.int64(2))
+            }
+            #expect(o?.0 == "cancelled" && o?.1 == 4500 && o?.2 == 4500)
+            #expect(try Self.product(store, "MUG-01") == (5, 0))
+            try Self.expectClean(store)
+        }
+    }
+
+    @Test("an order typed here with the shop's number and the same lines, for another customer, is not taken for it")
+    func notAdoptedByLinesAlone() throws {
+        try withStore { store in
+            let shop = try Self.addShop(store)
+            var mine = OrderDraft(customer: "ann@example.com", items: ["MUG-01:2", "TEE:1"])
+            mine.ref = "727"
+            _ = try store.addOrder(mine)
+            let s = try Self.apply(store, shop, [try Self.woo()])
+            #expect(s.outcomes.map(\.ref) == ["woo-727"] && s.outcomes.map(\.kind) == [.created])
+            #expect(try store.db.scalarInt("SELECT count(*) FROM orders") == 2)
+            #expect(try Self.product(store, "MUG-01") == (5, 4))
+            try Self.expectClean(store)
+        }
+    }
+
     @Test("more than the shelf holds: the order comes in all the same, the rest backordered")
     func backordered() throws {
         try withStore { store in

@@ -110,7 +110,7 @@ struct ShopE2ETests {
     func usageErrors() throws {
         let sb = try Sandbox(template: .catalog)
         let token = try secret(sb, "t", Self.token)
-        let cases: [([String], String)] = [
+        var cases: [([String], String)] = [
             (["--platform", "magento", "--domain", "m", "--token-file", token], "expected shopify or woocommerce"),
             (["--platform", "shopify", "--domain", "mugs.com", "--token-file", token], "STORE.myshopify.com"),
             (["--platform", "shopify", "--token-file", token], "missing --domain"),
@@ -132,8 +132,28 @@ struct ShopE2ETests {
                 ],
                 "must not hold a user or password"
             ),
-            (["--platform", "shopify", "--domain", "m", "--token-file", token, "--currency", "EURO"], "currency"),
         ]
+        cases.append(
+            (
+                [
+                    "--platform", "woocommerce", "--url", "http://127.0.0.1.attacker.example", "--key-file", token,
+                    "--secret-file", token,
+                ], "expected https"
+            ))
+        cases.append(
+            (
+                [
+                    "--platform", "woocommerce", "--url", "https://shop.example/?consumer_key=ck_hunter2", "--key-file",
+                    token, "--secret-file", token,
+                ], "without '?'"
+            ))
+        cases.append(
+            (
+                [
+                    "--platform", "shopify", "--domain", "https://key:hunter2@mugs.myshopify.com/admin", "--token-file",
+                    token,
+                ], "--domain"
+            ))
         for (args, message) in cases {
             let r = try sb.run(["shop", "add", "x"] + args)
             #expect(r.exitCode == 64, "\(r)")

@@ -1050,6 +1050,9 @@ public final class Importer {
         try StatusTimes.resume(store.db)
         let result = try body()
         try StatusTimes.defer(store.db)
+        // The actions took the next ids of the tables the import also fills in bulk.
+        nextShipmentID = max(nextShipmentID, try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM shipments"))
+        nextLineID = max(nextLineID, try store.db.scalarInt("SELECT coalesce(max(id), 0) + 1 FROM order_lines"))
         return result
     }
 
@@ -1106,7 +1109,7 @@ public final class Importer {
             if from != .cancelled {
                 // Paid before it was cancelled: the payment first, so the refund below has
                 // something to return.
-                if from != .onHold { try payAsPlanned() }
+                try payAsPlanned()
                 _ = try store.cancel(
                     ref, reason: source.map { "cancelled \($0)" } ?? "imported as cancelled",
                     at: options.live ? try at(plan.cancelledAt) : nil)
@@ -1118,8 +1121,11 @@ public final class Importer {
                         ref: ref, action: "update",
                         reason: "it is \(from.rawValue) here; the \(options.live ? "shop" : "file") says on_hold")
                 }
-                if from == .pending { _ = try store.confirm(ref) }
-                try shipPlanned()
+                // Held while pending (a payment awaited) stays unconfirmed.
+                if plan.ship.contains(where: { $0 > 0 }) {
+                    if from == .pending { _ = try store.confirm(ref) }
+                    try shipPlanned()
+                }
                 _ = try store.hold(ref, reason: source.map { "on hold \($0)" } ?? "imported as on hold")
             }
         } else if status != from || status == .processing {

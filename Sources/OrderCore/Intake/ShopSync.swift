@@ -94,14 +94,16 @@ extension OrderStore {
         var adopted = false
         if let link {
             ref = link.ref
-            if let stored = link.modified.flatMap(Instant.parse), let m = order.modifiedAt, m <= stored {
+            // Older than the version applied: nothing. The same time may be another version
+            // (times have whole seconds): the importer finds it the same, or moves on.
+            if let stored = link.modified.flatMap(Instant.parse), let m = order.modifiedAt, m < stored {
                 return (IntakeOutcome(platformID: id, ref: ref, kind: .unchanged, reason: nil), [])
             }
         } else {
             // The shop's number as the ref; an order here that has it already is this one
             // (imported from the shop's export before) when it is linked to no shop and
-            // has the same lines; otherwise the ref is taken, and the shop's name goes
-            // before the number.
+            // has the same lines, customer email and day; otherwise the ref is taken, and
+            // the shop's name goes before the number.
             let number = first[.ref] ?? id
             let prefixed = "\(shop.name)-" + (number.hasPrefix("#") ? String(number.dropFirst()) : number)
             var chosen: String?
@@ -114,7 +116,7 @@ extension OrderStore {
                     chosen = candidate
                     break
                 }
-                if !taken.linked, try sameLines(taken.id, order.rows) {
+                if !taken.linked, try sameOrder(taken.id, order.rows) {
                     chosen = candidate
                     adopted = true
                     break
@@ -134,14 +136,15 @@ extension OrderStore {
         }
         var options = ImportOptions()
         options.live = true
-        options.skipInvalid = true
+        // All or nothing: a refused order leaves no customer or product behind.
+        options.skipInvalid = false
         var issues: [String] = []
         let result = try Importer(store: self, options: options).run(
             PlatformOrderSource([
                 PlatformOrder(platform: order.platform, platformID: id, modifiedAt: order.modifiedAt, rows: rows)
             ]),
             rejected: { issues.append($0.reason) })
-        guard result.ordersRejected == 0, result.committed else {
+        guard result.ordersRejected == 0, result.issueCount == 0, result.committed else {
             let issue = result.issues.first
             let reason = issue?.description ?? issues.first ?? "not applied"
             let conflict =
@@ -166,8 +169,19 @@ extension OrderStore {
         return (IntakeOutcome(platformID: id, ref: ref, kind: kind, reason: nil), result.warnings)
     }
 
-    /// True when order `orderID` has the same lines (SKU and quantity, in order) as the rows.
-    func sameLines(_ orderID: Int64, _ rows: [ImportRow]) throws -> Bool {
+    /// True when order `orderID` is the one the rows describe: the same lines (SKU and
+    /// quantity, in order), the same customer email, placed within a day of it (an
+    /// export's times may be local). An order typed here by hand with the shop's number
+    /// is not taken for it.
+    func sameOrder(_ orderID: Int64, _ rows: [ImportRow]) throws -> Bool {
+        guard let first = rows.first, let email = first[.customerEmail],
+            let placed = first[.orderedAt].flatMap(Instant.parse),
+            let here = try db.queryFirst(
+                "SELECT c.email, o.placed_at FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = ?",
+                orderID, row: { (email: $0.optionalString(0), placed: $0.string(1)) }),
+            here.email?.lowercased() == email.lowercased(), let at = Instant.parse(here.placed),
+            abs(at.timeIntervalSince(placed)) <= 86_400
+        else { return false }
         let stored = try db.query(
             "SELECT sku, quantity FROM order_lines WHERE order_id = ? ORDER BY line_no", orderID
         ) { (Importer.fold($0.string(0)), $0.int64(1)) }
@@ -178,7 +192,7 @@ extension OrderStore {
     /// Keeps a platform order that was not applied, once per version (a second sync of
     /// the same version updates the reason; one the owner dismissed stays dismissed).
     func keepInInbox(shop: Shop, via: IntakeVia, order: PlatformOrder, state: String, error: String) throws {
-        let key = "\(order.platformID)@\(order.modifiedAt.map(Instant.format) ?? "-")"
+        let key = "order:\(order.platformID)@\(order.modifiedAt.map(Instant.format) ?? "-")"
         try db.run(
             """
             INSERT INTO intake(shop_id, via, dedupe_key, platform_id, received_at, state, error)

@@ -125,7 +125,9 @@ public struct NewShop: Sendable, Equatable {
 public enum ShopAddress {
     /// `Store.myshopify.com`, `https://store.myshopify.com/` and `store` alike as
     /// `store.myshopify.com`.
-    static func shopifyDomain(_ text: String) throws(OrderError) -> String {
+    static func shopifyDomain(_ given: String) throws(OrderError) -> String {
+        // An old private app's address held its key and password: never shown.
+        let text = redacted(given.components(separatedBy: "?")[0])
         var d = text.trimmingCharacters(in: .whitespaces).lowercased()
         for prefix in ["https://", "http://"] where d.hasPrefix(prefix) { d.removeFirst(prefix.count) }
         while d.hasSuffix("/") { d.removeLast() }
@@ -167,7 +169,9 @@ public enum ShopAddress {
             )
         }
         if parts.query != nil || parts.fragment != nil {
-            throw .invalidValue(field: field, value: t, reason: "expected an address without '?' or '#'")
+            // A query may hold keys (WooCommerce documents ?consumer_key=...): not shown.
+            throw .invalidValue(
+                field: field, value: "\(scheme)://\(host)/...", reason: "expected an address without '?' or '#'")
         }
         if scheme == "http" && !isLoopback(host) {
             throw .invalidValue(
@@ -182,7 +186,9 @@ public enum ShopAddress {
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in UInt8(p) != nil }
     }
 
     /// The text with any `user:password@` taken out, for an error line.
@@ -252,8 +258,11 @@ public enum SecretFile {
                 problem: "\(option): its folder \(folder) can be written by anyone, who could replace the file; move it"
             )
         }
-        guard st.st_size <= maxBytes, let data = FileManager.default.contents(atPath: path) else {
+        guard st.st_size <= maxBytes else {
             throw .file(path: path, problem: "\(option): larger than a secret (\(maxBytes) bytes at most)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .file(path: path, problem: "\(option): cannot be read")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .file(path: path, problem: "\(option): not text")
@@ -359,11 +368,14 @@ extension OrderStore {
         var files: [ShopSecret: String] = [:]
         for (secret, path) in new.secretFiles.sorted(by: { $0.key < $1.key }) {
             // Someone who gives the token itself instead of a file must not see it echoed.
-            if SecretFile.looksLikeSecret(path) && !FileManager.default.fileExists(atPath: path) {
+            if !FileManager.default.fileExists(atPath: path)
+                && (SecretFile.looksLikeSecret(path) || !path.contains("/"))
+            {
                 throw OrderError.invalidValue(
                     field: secret.option, value: "(not shown)",
-                    reason:
-                        "no such file; this looks like the \(SecretFile.what(secret)) itself: put it in a file readable only by you (chmod 600) and give that file's path"
+                    reason: SecretFile.looksLikeSecret(path)
+                        ? "no such file; this looks like the \(SecretFile.what(secret)) itself: put it in a file readable only by you (chmod 600) and give that file's path"
+                        : "no such file in this folder (the name is not shown, in case it is the secret itself)"
                 )
             }
             let absolute = SecretFile.absolute(path)

@@ -42,8 +42,6 @@ extension Orderctl {
                 name: .customLong("api-url"),
                 help: "Reach the platform's API at another address (a proxy, a test server; http only to this machine)."
             ) var apiURL: String?
-            @Option(help: "The shop's currency (default: the database's); an order in another is kept as a conflict.")
-            var currency: String?
             @Option(name: .customLong("token-file"), help: "Shopify: the file holding the Admin API access token.")
             var tokenFile: String?
             @Option(name: .customLong("key-file"), help: "WooCommerce: the file holding the consumer key (ck_...).")
@@ -60,7 +58,6 @@ extension Orderctl {
                 d.domain = domain
                 d.url = url
                 d.apiURL = apiURL
-                d.currency = currency
                 let files: [(ShopSecret, String?)] = [
                     (.token, tokenFile), (.key, keyFile), (.secret, secretFile), (.webhookSecret, webhookSecretFile),
                 ]
