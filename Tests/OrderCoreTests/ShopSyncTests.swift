@@ -345,3 +345,38 @@ struct ShopSyncTests {
         }
     }
 }
+
+@Suite("intake: HTTP details of sync")
+struct ShopHTTPTests {
+    @Test("Retry-After in seconds or as an HTTP date; nothing else")
+    func retryAfter() {
+        #expect(ShopHTTP.retryAfter("7") == 7)
+        #expect(ShopHTTP.retryAfter(" 120 ") == 120)
+        #expect(ShopHTTP.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == 0)  // in the past: no wait
+        let soon = Date().addingTimeInterval(30)
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let wait = ShopHTTP.retryAfter(f.string(from: soon))
+        #expect(wait.map { $0 > 25 && $0 <= 30 } == true)
+        #expect(ShopHTTP.retryAfter("soon") == nil)
+        #expect(ShopHTTP.retryAfter("-3") == nil)
+        #expect(ShopHTTP.retryAfter(nil) == nil)
+    }
+
+    @Test("loopback is 127.x.y.z, localhost and ::1, nothing that only starts like it")
+    func loopback() {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] { #expect(ShopAddress.isLoopback(host)) }
+        for host in ["127.0.0.1.attacker.example", "127.0.0", "128.0.0.1", "example.com", "127.0.0.256"] {
+            #expect(!ShopAddress.isLoopback(host))
+        }
+    }
+
+    @Test("JSON text for queries: quotes, backslashes and control characters escaped")
+    func encoded() throws {
+        let v = JSONValue.object([("q", .string("a\"b\\c\nd\u{1}")), ("n", .number("8")), ("x", .null)])
+        #expect(v.encoded == #"{"q":"a\"b\\c\nd\u0001","n":8,"x":null}"#)
+        #expect(try JSONValue.parse(Array(v.encoded.utf8)) == v)
+    }
+}

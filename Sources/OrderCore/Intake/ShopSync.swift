@@ -57,8 +57,12 @@ extension OrderStore {
                     summary.outcomes.append(outcome)
                     summary.warnings += warnings
                 }
-                if let cursor, cursor > (shop.cursor ?? .distantPast) {
-                    try db.run("UPDATE shops SET cursor = ? WHERE id = ?", Instant.format(cursor), shop.id)
+                if let cursor {
+                    // Forward only, against the stored cursor (another sync may have moved it).
+                    let text = Instant.format(cursor)
+                    try db.run(
+                        "UPDATE shops SET cursor = ? WHERE id = ? AND (cursor IS NULL OR cursor < ?)", text, shop.id,
+                        text)
                 }
                 if dryRun { throw DryRun(summary: summary) }
                 return summary

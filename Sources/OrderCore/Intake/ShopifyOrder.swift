@@ -24,7 +24,11 @@ import Foundation
 ///   digits, lower case: `DHL Express` is `dhlexpress`) and number.
 public enum ShopifyOrder {
     /// The selection of an `orders` query's node that `order` reads.
-    public static let fields = """
+    public static let fields = fields(lines: 250)
+
+    /// The same, with at most `lines` line items (a page of them).
+    static func fields(lines: Int) -> String {
+        """
         id name createdAt updatedAt processedAt cancelledAt email note currencyCode
         displayFinancialStatus displayFulfillmentStatus
         customer { displayName email }
@@ -35,9 +39,10 @@ public enum ShopifyOrder {
         totalPriceSet { shopMoney { amount } } totalOutstandingSet { shopMoney { amount } }
         totalRefundedSet { shopMoney { amount } }
         fulfillments { createdAt deliveredAt trackingInfo { company number } }
-        lineItems(first: 250) { nodes { id sku name quantity currentQuantity unfulfilledQuantity variant { id }
+        lineItems(first: \(lines)) { nodes { id sku name quantity currentQuantity unfulfilledQuantity variant { id }
           originalUnitPriceSet { shopMoney { amount } } } pageInfo { hasNextPage } }
         """
+    }
 
     /// One `orders` node; `line` numbers its issues, `channel` is the shop's name.
     public static func order(_ json: JSONValue, line: Int, channel: String) -> PlatformOrder {

@@ -136,7 +136,8 @@ public struct Carrier: Sendable {
             name: "ups", pattern: "^1Z[0-9A-Z]{16}$", example: "1Z999AA10123456784",
             url: "https://www.ups.com/track?tracknum={tracking}"),
         Carrier(
-            name: "dhl", pattern: "^([0-9]{10}|[0-9]{12}|JJD[0-9]{15,20}|[A-Z]{2}[0-9]{9}DE)$", example: "1234567890",
+            name: "dhl", pattern: "^([0-9]{10}|[0-9]{12}|[0-9]{20}|JJD[0-9]{15,20}|[A-Z]{2}[0-9]{9}DE)$",
+            example: "1234567890",
             url: "https://www.dhl.com/en/express/tracking.html?AWB={tracking}"),
         Carrier(
             name: "dpd", pattern: "^[0-9]{14}$", example: "01234567890123",
@@ -162,7 +163,11 @@ public struct Carrier: Sendable {
 
     /// Validates a tracking number against a known carrier's shape (spaces ignored,
     /// letters upper-cased); any non-blank code is accepted for other carriers.
-    public static func normaliseTracking(_ tracking: String, carrier: String?) throws(OrderError) -> String {
+    /// `strict: false` (a number a shop or a file brings, which the carrier gave out):
+    /// a number of another shape than orderctl knows for the carrier is kept, not refused.
+    public static func normaliseTracking(_ tracking: String, carrier: String?, strict: Bool = true) throws(OrderError)
+        -> String
+    {
         let trimmed = tracking.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 64,
             trimmed.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.generalCategory != .control })
@@ -173,7 +178,7 @@ public struct Carrier: Sendable {
         guard let carrier, let known = named(carrier) else { return trimmed }  // kept as typed
         // Known carriers: spaces dropped, letters upper-cased, then the shape checked.
         let compact = trimmed.filter { !$0.isWhitespace }.uppercased()
-        guard compact.range(of: known.pattern, options: .regularExpression) != nil else {
+        guard compact.range(of: known.pattern, options: .regularExpression) != nil || !strict else {
             throw .invalidValue(
                 field: "tracking", value: tracking,
                 reason: "not a \(known.name.uppercased()) tracking number (e.g. \(known.example))")

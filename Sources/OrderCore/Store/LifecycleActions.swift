@@ -385,11 +385,13 @@ extension OrderStore {
     ) throws -> ActionResult {
         try act(ref, .ship) { state, events in
             let carrier = try checkedCarrier(carrier, unchecked: carrierUnchecked)
-            if tracking != nil && carrier == nil {
+            // A shop's or a file's number may come without its carrier: kept so.
+            if tracking != nil && carrier == nil && !carrierUnchecked {
                 throw OrderError.missingValue(
                     field: "carrier", hint: "a tracking number needs --carrier, e.g. --carrier dhl")
             }
-            let tracking = try tracking.map { t throws(OrderError) in try Carrier.normaliseTracking(t, carrier: carrier)
+            let tracking = try tracking.map { t throws(OrderError) in
+                try Carrier.normaliseTracking(t, carrier: carrier, strict: !carrierUnchecked)
             }
             let when = try actionTime(at, state, &events, action: "ship")
             var plan: [Int: Int64]
