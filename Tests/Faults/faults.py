@@ -48,6 +48,14 @@ import-kill: an import file of 1,500-4,000 orders (JSON Lines or native CSV, new
   nothing), and the same in the copy sqlite3 opened first; a second, uncut import of
   the file exits 0 and leaves the database row for row equal to the reference.
 
+sync-kill: a test shop on loopback (Tests/ShopServer/shop_server.py) offers 250-700
+  WooCommerce orders (pending, paid, completed, cancelled; on tracked products). One
+  uncut `orderctl sync` into a copy of the shop is the reference; then a sync into a
+  fresh copy gets SIGKILL after a delay drawn from [0, its duration]. Asserted:
+  integrity_check ok; doctor exits 0; the orders kept are whole pages; the next sync
+  exits 0 and leaves the shop's orders, their lines, payments, shipments and stock
+  exactly as the uncut sync did (no gap, no repeat); verify and doctor exit 0.
+
 lifecycle-kill: a driver runs a random sequence (3-40 commands, then the target) of
   add/confirm/pay/ship/deliver/cancel/return, one process at a time, mostly moves the
   lifecycle allows and some it refuses, and remembers every command that exited 0.
@@ -139,7 +147,7 @@ import tempfile
 import time
 import traceback
 
-KINDS = ["import-kill", "lifecycle-kill", "disk-full", "damage"]
+KINDS = ["import-kill", "lifecycle-kill", "sync-kill", "disk-full", "damage"]
 NOW = "2026-11-25T10:00:00Z"
 SQLITE3 = "/usr/bin/sqlite3"
 # The example key of the age specification (and the README): a valid public key whose
@@ -586,6 +594,138 @@ def trial_import_kill(suite, t):
         t.fail("%s: after the second import the database differs from the uncut import's: %s" % (
             where, first_difference(dump(db), reference_dump)))
     t.check_doctor_clean(t.orderctl(db, ["doctor"]), allow_disk=True, context="after the second import ")
+
+
+# ------------------------------------------------------------------------------------
+# Kind: kill -9 during `orderctl sync` from a test shop (Tests/ShopServer/shop_server.py)
+
+SHOP_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ShopServer", "shop_server.py")
+
+
+def woo_orders(rng, n):
+    """n WooCommerce order documents: pending, paid, completed, cancelled; on the catalog's
+    tracked products, so that stock is reserved and taken."""
+    orders, skus = [], list(PRICES)
+    for i in range(n):
+        status = rng.choice(["pending", "processing", "processing", "completed", "cancelled"])
+        lines = []
+        for j, sku in enumerate(rng.sample(skus, rng.randint(1, 2))):
+            q = rng.randint(1, 3)
+            lines.append({"id": i * 10 + j, "name": sku, "product_id": 1 + skus.index(sku), "variation_id": 0,
+                          "quantity": q, "subtotal": money(PRICES[sku] * q), "total": money(PRICES[sku] * q),
+                          "sku": sku, "price": PRICES[sku] / 100})
+        modified = "2026-11-%02dT%02d:%02d:%02d" % (20 + i // 2000, (i // 60) % 24, i % 60, rng.randint(0, 59))
+        orders.append({
+            "id": 9000 + i, "number": "W%d" % (9000 + i), "status": status, "currency": "EUR",
+            "date_created_gmt": "2026-11-19T08:00:00", "date_modified_gmt": modified,
+            "date_paid_gmt": None if status in ("pending", "cancelled") else "2026-11-19T08:05:00",
+            "date_completed_gmt": "2026-11-19T12:00:00" if status == "completed" else None,
+            "billing": {"first_name": "B", "last_name": "%d" % i, "email": "b%d@example.com" % (i % 50), "country": "DE"},
+            "shipping": {"country": "DE"}, "line_items": lines, "shipping_lines": [], "fee_lines": [],
+            "coupon_lines": [], "refunds": []})
+    return orders
+
+
+class ShopServer:
+    def __init__(self, folder, scenario):
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "scenario.json"), "w") as f:
+            json.dump(scenario, f)
+        self.proc = subprocess.Popen([sys.executable, SHOP_SERVER, folder], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        self.port = int(self.proc.stdout.readline().decode().strip() or 0)
+        if not self.port:
+            raise SetupError("the test shop did not start")
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def synced(db):
+    """What a sync leaves that must not depend on where it was cut: the shop's orders,
+    their lines, payments and shipments, and stock."""
+    rc, rows, problem = sqlite(db, """
+        SELECT 'o', o.ref, o.status, o.payment_status, o.fulfilment_status, o.total, o.paid_total, o.refunded_total,
+               so.platform_id, so.modified_at
+        FROM orders o JOIN shop_orders so ON so.order_id = o.id
+        UNION ALL SELECT 'l', o.ref, l.sku, l.quantity, l.reserved, l.backordered, l.shipped, '', '', ''
+        FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.channel = 'woo'
+        UNION ALL SELECT 'p', sku, on_hand, reserved, '', '', '', '', '', '' FROM products
+        UNION ALL SELECT 'n', (SELECT count(*) FROM orders WHERE channel = 'woo'), (SELECT count(*) FROM payments),
+               (SELECT count(*) FROM shipments), '', '', '', '', '', ''
+        ORDER BY 1, 2, 3, 4""", check=False)
+    if rc != 0:
+        raise SetupError("reading what sync left: " + problem)
+    return rows
+
+
+def trial_sync_kill(suite, t):
+    rng = t.rng
+    n = rng.randint(250, 700)
+    orders = woo_orders(rng, n)
+    key, secret = "ck_fault%d" % t.number, "cs_fault%d" % t.number
+    for name, value in (("key", key), ("secret", secret)):
+        with open(t.path(name), "w") as f:
+            f.write(value + "\n")
+        os.chmod(t.path(name), 0o600)
+    server = ShopServer(t.path("server"), {"woocommerce": {"key": key, "secret": secret, "orders": orders}})
+    try:
+        def shop_db(tag):
+            db = suite.fresh_db(t, "import", tag)
+            r = t.orderctl(db, ["stock", "set", "MUG-01", "5000"])
+            for sku in ("CARD",):
+                r = t.orderctl(db, ["stock", "set", sku, "5000"])
+            r = t.orderctl(db, ["shop", "add", "woo", "--platform", "woocommerce", "--url", "https://shop.example",
+                                "--api-url", "http://127.0.0.1:%d" % server.port, "--key-file", t.path("key"),
+                                "--secret-file", t.path("secret")])
+            if r.rc != 0:
+                raise SetupError("shop add: " + r.brief())
+            return db
+
+        ref_db = shop_db("reference")
+        proc, started, out, err = t.start(ref_db, ["sync"], "reference")
+        ref = t.finish(proc, started, out, err, ["sync"])
+        if ref.rc != 0 or "created %d," % n not in ref.out:
+            raise SetupError("the uncut sync failed: " + ref.brief(800))
+        reference = synced(ref_db)
+        delay = rng.random() * ref.seconds
+
+        db = shop_db("sync")
+        proc, started, out, err = t.start(db, ["sync"], "killed")
+        time.sleep(max(0.0, delay - (time.monotonic() - started)))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        r = t.finish(proc, started, out, err, ["sync"], killed=True)
+        killed = r.rc == -signal.SIGKILL
+        t.stats["killed" if killed else "finished first"] = 1
+        where = "sync of %d orders %s at %.3f s of %.3f s" % (n, "killed" if killed else "finished before the kill",
+                                                           delay, ref.seconds)
+        integrity = sqlite(db, "PRAGMA integrity_check", check=False)
+        if integrity[0] != 0 or integrity[1] != ["ok"]:
+            t.fail("%s: integrity_check: %s" % (where, " ".join(integrity[1]) + integrity[2]))
+        t.check_doctor_clean(t.orderctl(db, ["doctor"]), allow_disk=True, context="after the kill ")
+        # Pages are applied whole and in order: what the cut left is the shop's oldest
+        # changes, without a gap (the first k orders by modification time).
+        kept = set(sqlite(db, "SELECT platform_id FROM shop_orders"))
+        ordered = [str(o["id"]) for o in sorted(orders, key=lambda o: (o["date_modified_gmt"], o["id"]))]
+        if kept != set(ordered[:len(kept)]):
+            missing = [i for i in ordered[:len(kept)] if i not in kept]
+            t.fail("%s: %d orders kept, but not the oldest %d: %s missing" % (where, len(kept), len(kept), missing[:5]))
+        t.stats["pages kept"] = t.stats.get("pages kept", 0) + (1 if 0 < len(kept) < n else 0)
+        again = t.orderctl(db, ["sync"], timeout=180)
+        if t.check_no_crash(again) and again.rc != 0:
+            t.fail("%s: the next sync: %s" % (where, again.brief()))
+        after = synced(db)
+        if after != reference:
+            t.fail("%s: after the next sync the orders differ from an uncut sync's: %s" % (
+                where, first_difference(after, reference)))
+        v = t.orderctl(db, ["verify"])
+        if t.check_no_crash(v) and v.rc != 0:
+            t.fail("%s: verify: %s" % (where, v.brief()))
+        t.check_doctor_clean(t.orderctl(db, ["doctor"]), allow_disk=True, context="after the next sync ")
+    finally:
+        server.stop()
 
 
 # ------------------------------------------------------------------------------------
@@ -1182,6 +1322,8 @@ def run_kind(suite, kind):
                 trial_import_kill(suite, t)
             elif kind == "lifecycle-kill":
                 trial_lifecycle_kill(suite, t)
+            elif kind == "sync-kill":
+                trial_sync_kill(suite, t)
             elif kind == "damage":
                 trial_damage(suite, t)
             else:

@@ -105,7 +105,8 @@ class Handler(BaseHTTPRequestHandler):
         orders = sorted(s.get("orders", []), key=lambda o: (o["updatedAt"], o["id"]))
         variables = request.get("variables") or {}
         if "order(id:" in request.get("query", ""):
-            node = next((o for o in orders if o["id"] == variables.get("id")), None)
+            node = s.get("single", {}).get(variables.get("id")) or next(
+                (o for o in orders if o["id"] == variables.get("id")), None)
             return self.answer(200, {"data": {"order": node}, "extensions": {"cost": cost}})
         with LOCK:
             USED["shopify"]["pages"] += 1

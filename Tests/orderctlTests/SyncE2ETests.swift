@@ -220,10 +220,19 @@ struct SyncE2ETests {
                 "orders": [Self.woo(601, modified: "2026-11-20T09:05:00")],
             ]
         ])
-        let r = try sb.run(["sync"], env: fast)
+        let r = try sb.run(["sync", "--json"], env: fast)
         #expect(r.exitCode == 0, "\(r)")
-        #expect(r.stdout.contains("created 1"))
+        let report = try #require(
+            (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(report.int("created") == 1)
+        // Backoff 1 s, then the 429's Retry-After of 2 s, then the doubled backoff, 4 s.
+        let waited = (report["waited"] as? [[String: Any]] ?? []).map {
+            "\($0.string("reason") ?? ""):\($0.int("milliseconds") ?? -1)"
+        }
+        #expect(waited == ["HTTP 500:1000", "HTTP 429 (too many requests):2000", "HTTP 503:4000"], "\(waited)")
         #expect(try shop.requests().count == 4)
+        let basic = Data("\(Self.key):\(Self.secret)".utf8).base64EncodedString()
+        #expect(!r.stdout.contains(basic) && !r.stdout.contains(Self.secret))
         // Wrong secret: refused at once, nothing else tried, the secret never shown.
         try shop.scenario(["woocommerce": ["key": Self.key, "secret": "cs_other", "orders": []]])
         let denied = try sb.run(["sync"], env: fast)
@@ -264,9 +273,18 @@ struct SyncE2ETests {
         let orders = (1...9).map { Self.shopify($0, updated: String(format: "2026-11-21T08:%02d:00Z", $0)) }
         // The second page fails every time: the first page and its cursor stay.
         try shop.scenario(["shopify": ["token": Self.token, "orders": orders, "throttle": 1, "fail_after_pages": 1]])
-        let broken = try sb.run(["sync"], env: fast)
+        let broken = try sb.run(["sync", "--json"], env: fast)
         #expect(broken.exitCode == 1, "\(broken)")
-        #expect(broken.stdout.hasPrefix("main: fetched 8, created 8,"), "\(broken)")
+        let report = try #require(
+            (try JSONSerialization.jsonObject(with: Data(broken.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(report.int("fetched") == 8 && report.int("created") == 8, "\(broken)")
+        #expect(report.string("error")?.contains("HTTP 500") == true, "\(broken)")
+        // Throttled: (420 asked - 220 left) / 100 restored a second = 2 s, then the 500s' backoff.
+        let waited = (report["waited"] as? [[String: Any]] ?? []).map {
+            "\($0.string("reason") ?? ""):\($0.int("milliseconds") ?? -1)"
+        }
+        #expect(waited.first == "Shopify throttle:2000", "\(waited)")
+        #expect(!broken.stdout.contains(Self.token) && !broken.stderr.contains(Self.token))
         // Throttled once: the same first page asked again after the wait.
         let firstTwo = try shop.requests().prefix(2).map { ($0["variables"] as? [String: Any])?["after"] is NSNull }
         #expect(firstTwo == [true, true])
@@ -301,5 +319,68 @@ struct SyncE2ETests {
         let dry = try syncOK(sb, ["sync", "--dry-run"])
         #expect(dry.stdout.contains("updated 1") && dry.stdout.contains("dry run"), "\(dry)")
         #expect(try sb.dump() == before)
+    }
+
+    @Test("WooCommerce: 150 orders, 120 changed in one second: all read once; the cursor stays at that second")
+    func wooTies() throws {
+        let sb = try Sandbox(template: .catalog)
+        let shop = try TestShop(sb)
+        try addWoo(sb, shop)
+        try sb.ok("stock", "set", "CARD", "1000")
+        let orders = (1...150).map { i in
+            Self.woo(
+                700 + i, status: "pending",
+                modified: i <= 120 ? "2026-11-20T09:00:00" : String(format: "2026-11-20T09:%02d:00", i - 119),
+                quantity: 1)
+        }
+        try shop.scenario(["woocommerce": ["key": Self.key, "secret": Self.secret, "orders": orders]])
+        let first = try syncOK(sb, ["sync"])
+        #expect(
+            first.stdout == "woo: fetched 150, created 150, updated 0, unchanged 0, conflicts 0, failed 0\n", "\(first)"
+        )
+        #expect(try sb.scalar("SELECT count(DISTINCT platform_id) FROM shop_orders") == "150")
+        // Read past the crowded second by page number: the cursor does not pass it.
+        #expect(try sb.scalar("SELECT cursor FROM shops") == "2026-11-20T09:00:00Z")
+        let pages = try shop.requests().map { ($0["query"] as? [String: String])?["page"] ?? "" }
+        #expect(pages.contains("2"), "\(pages)")
+        let again = try syncOK(sb, ["sync"])
+        #expect(
+            again.stdout == "woo: fetched 150, created 0, updated 0, unchanged 150, conflicts 0, failed 0\n", "\(again)"
+        )
+    }
+
+    @Test("Shopify: an order of more lines than a page holds is read again alone; the cursor follows the pages, not it")
+    func shopifyLongOrder() throws {
+        let sb = try Sandbox(template: .catalog)
+        let shop = try TestShop(sb)
+        try sb.ok(
+            "shop", "add", "main", "--platform", "shopify", "--domain", "mugs", "--api-url", shop.url, "--token-file",
+            try secretFile(sb, "main.token", Self.token))
+        var long = Self.shopify(1, updated: "2026-11-21T08:01:00Z")
+        long["lineItems"] = [
+            "nodes": (long["lineItems"] as! [String: Any])["nodes"]!, "pageInfo": ["hasNextPage": true],
+        ]
+        // Read alone, it has changed since (a second line, a later time).
+        var alone = Self.shopify(1, updated: "2026-11-24T12:00:00Z")
+        var lines = (alone["lineItems"] as! [String: Any])["nodes"] as! [[String: Any]]
+        var second = lines[0]
+        second["id"] = "gid://shopify/LineItem/99"
+        second["sku"] = "TEE-M"
+        lines.append(second)
+        alone["lineItems"] = ["nodes": lines, "pageInfo": ["hasNextPage": false]]
+        try shop.scenario([
+            "shopify": [
+                "token": Self.token, "orders": [long, Self.shopify(2, updated: "2026-11-21T08:02:00Z")],
+                "single": ["gid://shopify/Order/5001": alone],
+            ]
+        ])
+        let r = try syncOK(sb, ["sync"])
+        #expect(r.stdout.contains("created 2"), "\(r)")
+        #expect(
+            try sb.sql(
+                "SELECT sku FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.ref = '#1001' ORDER BY line_no"
+            ) == ["CARD", "TEE-M"])
+        #expect(try sb.scalar("SELECT cursor FROM shops") == "2026-11-21T08:02:00Z")
+        #expect(try shop.requests().filter { $0["single"] as? Bool == true }.count == 1)
     }
 }

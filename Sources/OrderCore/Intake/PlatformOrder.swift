@@ -17,6 +17,9 @@ public struct PlatformOrder: Sendable {
     public var modifiedAt: Date?
     /// The import rows, one per line (the first row carries the order's fields).
     public var rows: [ImportRow]
+    /// The order as the platform sent it (JSON), kept with a conflict or a failure so
+    /// that `inbox retry` can apply it again.
+    public var raw: String? = nil
 }
 
 extension PlatformOrder {

@@ -52,6 +52,9 @@ public final class ShopHTTP {
     public private(set) var waits: [(String, TimeInterval)] = []
 
     public init(timing: SyncTiming = SyncTiming()) {
+        var timing = timing
+        if !timing.timeout.isFinite || timing.timeout < 1 { timing.timeout = 1 }
+        if !timing.waitScale.isFinite || timing.waitScale < 0 { timing.waitScale = 1 }
         self.timing = timing
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -142,9 +145,11 @@ public final class ShopHTTP {
     static func isConnectFailure(_ error: Error) -> Bool {
         if let e = error as? HTTPClientError, e == .connectTimeout { return true }
         let text = "\(error)".lowercased()
-        return text.contains("connection refused") || text.contains("connectionrefused")
-            || text.contains("no such host") || text.contains("name or service not known")
-            || text.contains("connecttimeout")
+        return [
+            "connection refused", "connectionrefused", "connecttimeout", "nioconnectionerror", "socketaddresserror",
+            "no such host", "name or service not known", "nodename nor servname", "niosslerror", "handshake",
+        ]
+        .contains { text.contains($0) }
     }
 
     /// A connection error in a few words.
@@ -158,7 +163,14 @@ public final class ShopHTTP {
             }
         }
         let text = "\(error)"
-        if text.contains("connection refused") || text.contains("Connection refused") { return "connection refused" }
+        let lower = text.lowercased()
+        if lower.contains("connection refused") || lower.contains("connectionrefused") { return "connection refused" }
+        if lower.contains("socketaddresserror") || lower.contains("name or service not known") {
+            return "the name does not resolve (no such host?)"
+        }
+        if lower.contains("niosslerror") || lower.contains("handshake") {
+            return "the TLS handshake failed (" + String(text.prefix(120)) + ")"
+        }
         return text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
 

@@ -6,6 +6,9 @@ struct FetchedPage {
     var orders: [PlatformOrder]
     /// True when there are no more pages.
     var last: Bool
+    /// How far the pages read so far cover every change without a gap: the cursor may
+    /// move up to here (not to an order read again alone, which may be newer).
+    var covered: Date?
 }
 
 /// Reads a shop's orders changed since a time, page by page.
@@ -158,18 +161,31 @@ struct ShopifyPager: ShopPager {
             throw ShopSyncError(shop: shop.name, message: "Shopify's answer has no orders")
         }
         var orders: [PlatformOrder] = []
-        for (i, var node) in (connection["nodes"]?.items ?? []).enumerated() {
+        let nodes = connection["nodes"]?.items ?? []
+        for (i, var node) in nodes.enumerated() {
             if case .bool(true)? = node["lineItems"]?["pageInfo"]?["hasNextPage"], let id = node["id"]?.text {
-                // More lines than a page holds: this order alone, with all of them.
-                node = try query(Self.orderQuery, [("id", .string(id))])["order"] ?? node
+                // More lines than a page holds: this order alone, with all of them (gone
+                // since: the page's node, which is refused as incomplete).
+                if let alone = try query(Self.orderQuery, [("id", .string(id))])["order"], case .object = alone {
+                    node = alone
+                }
             }
-            orders.append(ShopifyOrder.order(node, line: i + 1, channel: shop.name))
+            var order = ShopifyOrder.order(node, line: i + 1, channel: shop.name)
+            order.raw = node.encoded
+            orders.append(order)
         }
+        // The pages are in update order: their own times say how far they cover.
+        let covered = nodes.compactMap { ($0["updatedAt"]?.text).flatMap(Instant.parse) }.max()
         let info = connection["pageInfo"]
         let more: Bool
         if case .bool(true)? = info?["hasNextPage"] { more = true } else { more = false }
-        after = info?["endCursor"]?.text
-        return FetchedPage(orders: orders, last: !more || after == nil)
+        let next = info?["endCursor"]?.text
+        if more, next == nil || next == after {
+            throw ShopSyncError(
+                shop: shop.name, message: "Shopify's answer repeats the page before (endCursor); stopped")
+        }
+        after = next
+        return FetchedPage(orders: orders, last: !more, covered: covered)
     }
 }
 
@@ -188,6 +204,10 @@ struct WooCommercePager: ShopPager {
     var page = 1
     /// Orders already read at `start` or after, so a second read of them is skipped.
     var seen: [String: Date] = [:]
+    /// The first second whose orders filled more than a page: read by page number, in
+    /// which an order changed meanwhile shifts the others and may hide one. The cursor
+    /// stays there, so the next sync reads that second again.
+    var tie: Date?
 
     init(shop: Shop, http: ShopHTTP, key: String, secret: String, since: Date?) {
         self.shop = shop
@@ -218,24 +238,32 @@ struct WooCommercePager: ShopPager {
         }
         var orders: [PlatformOrder] = []
         for (i, item) in items.enumerated() {
-            let order = WooCommerceOrder.order(item, line: i + 1, channel: shop.name)
-            if let m = order.modifiedAt, let was = seen[order.platformID], was >= m { continue }
-            if let m = order.modifiedAt { seen[order.platformID] = m }
+            var order = WooCommerceOrder.order(item, line: i + 1, channel: shop.name)
+            order.raw = item.encoded
+            // Read before (an order without a readable time counts as read once).
+            let m = order.modifiedAt ?? .distantPast
+            if let was = seen[order.platformID], was >= m { continue }
+            seen[order.platformID] = m
             orders.append(order)
         }
         let total = r.headers.first(name: "X-WP-TotalPages").flatMap { Int($0) }
         let last = items.count < Self.pageSize || (total.map { page >= $0 } ?? false)
         // The next page starts at this one's newest change, unless every order of a full
         // page changed in the same second as the start: then the next page number.
-        let newest = orders.compactMap(\.modifiedAt).max()
+        let times = items.compactMap { Self.gmt($0["date_modified_gmt"]) }
+        let newest = times.max()
         if let newest, newest > (start ?? .distantPast) {
             start = newest
             page = 1
-        } else {
+        } else if !items.isEmpty {
+            if tie == nil { tie = start }
             page += 1
         }
-        return FetchedPage(orders: orders, last: last)
+        let covered = tie.map { t in newest.map { min($0, t) } ?? t } ?? newest
+        return FetchedPage(orders: orders, last: last, covered: covered)
     }
+
+    static func gmt(_ v: JSONValue?) -> Date? { (v?.text).flatMap { Instant.parse($0 + "Z") } }
 
     /// WooCommerce reads `2026-02-22T15:28:08` (GMT with dates_are_gmt).
     static func wooTime(_ date: Date) -> String { String(Instant.format(date).dropLast()) }
@@ -250,6 +278,8 @@ public struct SyncReport: Sendable {
     public var error: ShopSyncError?
     /// Where it started reading (nil: from the first order).
     public var since: Date?
+    /// What it waited for: a retry's backoff, a Retry-After, Shopify's throttle.
+    public var waits: [(reason: String, seconds: TimeInterval)] = []
 }
 
 extension OrderStore {
@@ -263,14 +293,14 @@ extension OrderStore {
     ) throws -> SyncReport {
         let start = since ?? shop.cursor.map { $0.addingTimeInterval(-overlap) }
         var report = SyncReport(shop: shop.name, since: start)
+        let waitsBefore = http.waits.count
         do {
             var pager = try shop.pager(since: start, http: http)
             while true {
                 let page = try pager.next()
                 report.pages += 1
-                let newest = page.orders.compactMap(\.modifiedAt).max()
                 // The cursor never passes now (a shop clock ahead would skip orders).
-                let cursor = newest.map { min($0, self.now) }
+                let cursor = page.covered.map { min($0, self.now) }
                 let current = try self.shop(named: shop.name)
                 report.summary.add(try applyShopOrders(page.orders, shop: current, cursor: cursor, dryRun: dryRun))
                 progress(report)
@@ -281,12 +311,16 @@ extension OrderStore {
                     try db.run("UPDATE shops SET synced_at = ?, sync_error = NULL WHERE id = ?", nowText, shop.id)
                 }
             }
-        } catch let error as ShopSyncError {
-            report.error = error
+        } catch {
+            // Anything that stops this shop (the database busy, the shop removed meanwhile)
+            // is this shop's failure, named: the other shops still get their turn.
+            let failure = error as? ShopSyncError ?? ShopSyncError(shop: shop.name, message: "\(error)")
+            report.error = failure
             if !dryRun {
-                try write { try db.run("UPDATE shops SET sync_error = ? WHERE id = ?", error.message, shop.id) }
+                try? write { try db.run("UPDATE shops SET sync_error = ? WHERE id = ?", failure.message, shop.id) }
             }
         }
+        report.waits = http.waits.dropFirst(waitsBefore).map { (reason: $0.0, seconds: $0.1) }
         return report
     }
 }

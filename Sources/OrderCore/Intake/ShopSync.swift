@@ -199,10 +199,12 @@ extension OrderStore {
         let key = "order:\(order.platformID)@\(order.modifiedAt.map(Instant.format) ?? "-")"
         try db.run(
             """
-            INSERT INTO intake(shop_id, via, dedupe_key, platform_id, received_at, state, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO intake(shop_id, via, dedupe_key, platform_id, received_at, body, state, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (shop_id, dedupe_key) DO UPDATE SET error = excluded.error, received_at = excluded.received_at,
+                body = coalesce(excluded.body, intake.body),
                 state = CASE WHEN intake.state = 'dismissed' THEN 'dismissed' ELSE excluded.state END
-            """, shop.id, via.rawValue, key, order.platformID.isEmpty ? nil : order.platformID, nowText, state, error)
+            """, shop.id, via.rawValue, key, order.platformID.isEmpty ? nil : order.platformID, nowText,
+            order.raw.map { SQLValue.blob(Array($0.utf8)) } ?? .null, state, error)
     }
 }

@@ -114,6 +114,9 @@ enum SyncOutput {
                 as JSONObject
         }
         o["warnings"] = r.summary.warnings
+        o["waited"] = r.waits.map {
+            ["reason": $0.reason, "milliseconds": Int(($0.seconds * 1000).rounded())] as JSONObject
+        }
         return o
     }
 }
