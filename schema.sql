@@ -896,3 +896,9 @@ CREATE TABLE intake (
     UNIQUE (shop_id, dedupe_key)
 ) STRICT;
 CREATE INDEX intake_waiting ON intake(shop_id, received_at) WHERE state IN ('received', 'failed', 'conflict');
+
+-- `remind` warns about intake trouble: a shop whose sync failed or has not succeeded
+-- for 36 hours, and orders waiting in the inbox.
+INSERT INTO rules(name, kind, params, builtin, created_at) VALUES
+    ('shop-sync', 'shop-sync', '{}', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    ('inbox',     'inbox',     '{}', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));

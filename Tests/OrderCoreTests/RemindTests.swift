@@ -501,7 +501,8 @@ struct RemindRuleTests {
         try withClockedStore("2026-03-02T08:00:00Z") { store, _ throws in
             #expect(
                 try store.rules().map(\.name) == [
-                    "due-soon", "overdue", "stuck", "unpaid", "low-stock", "stockout-soon", "flagged",
+                    "due-soon", "overdue", "stuck", "unpaid", "low-stock", "stockout-soon", "flagged", "shop-sync",
+                    "inbox",
                 ])
             _ = try expectInvalid(store, field: "within") { try store.setRule("due-soon", params: [("within", "36h")]) }
             _ = try expectInvalid(store, field: "parameter") { try store.setRule("due-soon", params: [("days", "3")]) }
@@ -518,7 +519,7 @@ struct RemindRuleTests {
             }
             _ = try expectInvalid(store, field: "rule") { try store.removeRule("overdue") }
             try store.removeRule("due-week")
-            #expect(try store.rules().count == 7)
+            #expect(try store.rules().count == 9)
         }
     }
 }

@@ -380,3 +380,98 @@ struct ShopHTTPTests {
         #expect(try JSONValue.parse(Array(v.encoded.utf8)) == v)
     }
 }
+
+@Suite("intake: the inbox")
+struct InboxTests {
+    @Test(
+        "a shipped order the shelf cannot cover waits; once the stock is counted, retry applies it and settles the entry"
+    )
+    func retryAfterFix() throws {
+        try withStore { store in
+            let shop = try ShopSyncTests.addShop(store)
+            var big = try ShopSyncTests.woo([
+                "status": "\"completed\"",
+                "line_items":
+                    #"[{"id": 1, "name": "Mug", "product_id": 5, "quantity": 7, "subtotal": "87.50", "total": "87.50", "sku": "MUG-01", "price": 12.5}]"#,
+            ])
+            big.raw = WooCommerceIntakeTests.document([
+                "status": "\"completed\"",
+                "line_items":
+                    #"[{"id": 1, "name": "Mug", "product_id": 5, "quantity": 7, "subtotal": "87.50", "total": "87.50", "sku": "MUG-01", "price": 12.5}]"#,
+            ])
+            let s = try store.applyShopOrders([big], shop: shop)
+            #expect(s.outcomes.map(\.kind) == [.conflict], "\(s.outcomes)")
+            #expect(s.outcomes[0].reason?.contains("MUG-01") == true, "\(s.outcomes)")
+            #expect(try store.db.scalarInt("SELECT count(*) FROM orders") == 0)
+            #expect(try ShopSyncTests.product(store, "MUG-01") == (5, 0))
+            let waiting = try store.inbox()
+            #expect(waiting.count == 1 && waiting[0].state == .conflict && waiting[0].bodyBytes ?? 0 > 100)
+            // Retrying before the fix changes nothing and keeps it waiting.
+            #expect(try store.retryInbox(waiting[0].id).kind == .conflict)
+            #expect(try store.inbox().count == 1)
+            _ = try store.changeStock("MUG-01", .set(10), note: "counted")
+            let o = try store.retryInbox(waiting[0].id)
+            #expect(o.kind == .created && o.ref == "727", "\(o)")
+            #expect(try store.inbox().isEmpty)
+            #expect(try store.inboxEntry(waiting[0].id).state == .applied)
+            #expect(try store.inboxBody(waiting[0].id) == nil)
+            #expect(try ShopSyncTests.product(store, "MUG-01") == (3, 0))
+            #expect(throws: OrderError.self) { try store.retryInbox(waiting[0].id) }
+            try ShopSyncTests.expectClean(store)
+        }
+    }
+
+    @Test("dismiss sets an entry aside without touching orders; a second dismiss is refused")
+    func dismiss() throws {
+        try withStore { store in
+            let shop = try ShopSyncTests.addShop(store)
+            _ = try store.applyShopOrders([try ShopSyncTests.woo(["currency": "\"USD\""])], shop: shop)
+            let id = try #require(try store.inbox().first?.id)
+            #expect(try store.dismissInbox([id]).map(\.state) == [.dismissed])
+            #expect(try store.inbox().isEmpty && store.inbox(all: true).count == 1)
+            #expect(try store.shop(named: "woo").waiting == 0)
+            #expect(throws: OrderError.self) { try store.dismissInbox([id]) }
+            #expect(throws: OrderError.self) { try store.dismissInbox([999]) }
+            // The same version read again stays dismissed.
+            _ = try store.applyShopOrders([try ShopSyncTests.woo(["currency": "\"USD\""])], shop: shop)
+            #expect(try store.inbox().isEmpty)
+        }
+    }
+}
+
+@Suite("intake: reminders")
+struct IntakeReminderTests {
+    @Test("shop-sync fires for a failed sync at once and for a silent shop after 36 hours; inbox for what waits")
+    func reminders() throws {
+        try withStore { store in
+            func fired(_ rule: String) throws -> [String] {
+                try store.reminders(all: true, rules: [rule]).shown.map(\.message)
+            }
+            _ = try ShopSyncTests.addShop(store)
+            // Added just now: nothing yet.
+            #expect(try fired("shop-sync").isEmpty && fired("inbox").isEmpty)
+            try store.db.run("UPDATE shops SET added_at = '2026-03-02T20:00:00Z'")  // 38 h before the clock
+            let silent = try fired("shop-sync")
+            #expect(
+                silent == [
+                    "shop woo: never synced since it was added 1 day 14 hours ago (is cron running 'orderctl sync'?)"
+                ], "\(silent)")
+            try store.db.run("UPDATE shops SET synced_at = '2026-03-04T09:00:00Z'")
+            #expect(try fired("shop-sync").isEmpty)
+            try store.db.run("UPDATE shops SET synced_at = '2026-03-02T21:00:00Z'")  // 37 h
+            #expect(
+                try fired("shop-sync") == [
+                    "shop woo: no successful sync for 1 day 13 hours (is cron running 'orderctl sync'?)"
+                ])
+            try store.db.run("UPDATE shops SET synced_at = '2026-03-02T23:00:00Z'")  // 35 h
+            #expect(try fired("shop-sync").isEmpty)
+            try store.db.run("UPDATE shops SET sync_error = 'HTTP 401'")
+            #expect(try fired("shop-sync").first?.hasPrefix("shop woo: the last sync failed (HTTP 401)") == true)
+            _ = try store.applyShopOrders(
+                [try ShopSyncTests.woo(["currency": "\"USD\""])], shop: try store.shop(named: "woo"))
+            #expect(try fired("inbox").first?.hasPrefix("shop woo: 1 order waits in the inbox (1 conflict;") == true)
+            _ = try store.removeShop("woo")
+            #expect(try fired("shop-sync").isEmpty)
+        }
+    }
+}

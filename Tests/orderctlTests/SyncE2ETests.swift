@@ -383,4 +383,48 @@ struct SyncE2ETests {
         #expect(try sb.scalar("SELECT cursor FROM shops") == "2026-11-21T08:02:00Z")
         #expect(try shop.requests().filter { $0["single"] as? Bool == true }.count == 1)
     }
+
+    @Test("conflicts wait in the inbox with their payload; retry after the fix applies one, dismiss sets one aside")
+    func inbox() throws {
+        let sb = try Sandbox(template: .catalog)
+        let shop = try TestShop(sb)
+        try addWoo(sb, shop)
+        var dollars = Self.woo(802, modified: "2026-11-20T09:07:00")
+        dollars["currency"] = "USD"
+        try shop.scenario([
+            "woocommerce": [
+                "key": Self.key, "secret": Self.secret,
+                "orders": [Self.woo(801, status: "completed", modified: "2026-11-20T09:06:00", quantity: 12), dollars],
+            ]
+        ])
+        let r = try syncOK(sb, ["sync"])
+        #expect(r.stdout.contains("conflicts 2"), "\(r)")
+        #expect(r.stderr.contains("woo: platform order 801: conflict:") && r.stderr.contains("CARD"), "\(r)")
+        #expect(r.stderr.contains("woo: platform order 802: conflict: the order is in USD"), "\(r)")
+        #expect(try sb.scalar("SELECT count(*) FROM orders WHERE channel = 'woo'") == "0")
+        let list = try sb.ok("inbox")
+        let table = try #require(Output.table(in: list.stdout, header: "ID"))
+        #expect(table.rows.map { $0[1] + " " + $0[2] + " " + $0[3] } == ["woo conflict 801", "woo conflict 802"])
+        let entries = try #require(try sb.json("inbox", "--json") as? [[String: Any]])
+        let ids = entries.compactMap { $0.int("id") }.map(String.init)
+        #expect(ids.count == 2 && entries.allSatisfy { ($0.int("body_bytes") ?? 0) > 100 })
+        let show = try sb.ok("inbox", "show", ids[0])
+        #expect(
+            show.stdout.contains("conflict, from woo by sync") && show.stdout.contains("\"number\":\"801\""), "\(show)")
+        #expect(try sb.ok("shop", "show", "woo").stdout.contains("waiting:     2"))
+        // Counted the cards: the first applies.
+        try sb.ok("stock", "set", "CARD", "20")
+        let retried = try sb.ok("inbox", "retry", ids[0])
+        #expect(retried.stdout == "#\(ids[0]): order 801: created\n", "\(retried)")
+        #expect(try sb.sql("SELECT status FROM orders WHERE ref = '801'") == ["shipped"])
+        #expect(try sb.sql("SELECT on_hand, reserved FROM products WHERE sku = 'CARD'") == ["8|0"])
+        // The other cannot apply: still a conflict, exit 1; dismissed, it stops waiting.
+        let again = try sb.run("inbox", "retry", ids[1])
+        #expect(again.exitCode == 1 && again.stdout.contains("still a conflict"), "\(again)")
+        #expect(try sb.ok("inbox", "dismiss", ids[1]).stdout.contains("dismissed"))
+        #expect(try sb.ok("inbox").stderr.contains("nothing waits"))
+        #expect(try sb.run("inbox", "dismiss", ids[1]).exitCode == 1)
+        #expect(try sb.ok("inbox", "list", "--all").stdout.contains("dismissed"))
+        #expect(try sb.ok("verify").stdout.hasPrefix("history intact"))
+    }
 }

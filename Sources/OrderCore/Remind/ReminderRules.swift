@@ -25,6 +25,8 @@ public enum RuleKind: String, Sendable, CaseIterable {
     case lowStock = "low-stock"
     case stockoutSoon = "stockout-soon"
     case flagged
+    case shopSync = "shop-sync"
+    case inbox
 
     public var summary: String {
         switch self {
@@ -38,13 +40,15 @@ public enum RuleKind: String, Sendable, CaseIterable {
         case .stockoutSoon:
             return "tracked products the demand forecast says will run out within their restock lead time"
         case .flagged: return "orders with an open exception (orderctl flag)"
+        case .shopSync: return "shops whose last sync failed, or with no successful sync for a while"
+        case .inbox: return "shops with orders waiting in the inbox (conflicts, orders not applied)"
         }
     }
 
     public var defaultUrgency: Urgency {
         switch self {
         case .overdue, .flagged: return .urgent
-        case .stuck, .unpaid, .lowStock, .stockoutSoon: return .warning
+        case .stuck, .unpaid, .lowStock, .stockoutSoon, .shopSync, .inbox: return .warning
         case .dueSoon: return .notice
         }
     }
@@ -87,8 +91,14 @@ public enum RuleKind: String, Sendable, CaseIterable {
                     name: "after", type: .span, defaultValue: "3d",
                     summary: "time since confirmation before an unpaid balance fires")
             ]
-        case .lowStock, .flagged:
+        case .lowStock, .flagged, .inbox:
             return []
+        case .shopSync:
+            return [
+                RuleParameter(
+                    name: "after", type: .span, defaultValue: "36h",
+                    summary: "time without a successful sync before it fires (a failed sync fires at once)")
+            ]
         case .stockoutSoon:
             return [
                 RuleParameter(

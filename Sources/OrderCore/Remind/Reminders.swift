@@ -599,6 +599,8 @@ extension OrderStore {
         case .lowStock: try lowStockCandidates(scan, c)
         case .stockoutSoon: try stockoutSoonCandidates(scan, c)
         case .flagged: try flaggedCandidates(scan, c)
+        case .shopSync: try shopSyncCandidates(scan, c)
+        case .inbox: try inboxCandidates(scan, c)
         }
     }
 
