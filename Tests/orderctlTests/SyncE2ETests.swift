@@ -220,6 +220,12 @@ struct SyncE2ETests {
                 "orders": [Self.woo(601, modified: "2026-11-20T09:05:00")],
             ]
         ])
+        // Shapes the parser can judge: exit 64, nothing fetched.
+        for bad in [["--since", "garbage"], ["--overlap", "99999"], ["Two Words"]] {
+            let u = try sb.run(["sync"] + bad, env: fast)
+            #expect(u.exitCode == 64, "\(u)")
+        }
+        #expect(try shop.requests().isEmpty)
         let r = try sb.run(["sync", "--json"], env: fast)
         #expect(r.exitCode == 0, "\(r)")
         let report = try #require(

@@ -30,6 +30,7 @@ extension Orderctl {
         @OptionGroup var json: JSONOption
 
         func validate() throws {
+            try OptionCheck.instant(since, option: "--since")
             guard overlap >= 0, overlap <= 24 * 60 else {
                 throw ValidationError("--overlap: expected minutes from 0 to 1440, not \(overlap)")
             }
