@@ -389,7 +389,7 @@ struct DoctorTests {
         let sb = try Self.busyShop()
         let r = try sb.run("doctor")
         #expect(r.exitCode == 0, "\(r)")
-        #expect(r.stdoutLines == ["all well: 15 checks of \(sb.dbPath) passed"], "\(r)")
+        #expect(r.stdoutLines == ["all well: 16 checks of \(sb.dbPath) passed"], "\(r)")
         let full = try sb.run("doctor", "--full")
         #expect(full.exitCode == 0, "\(full)")
         let doc = try #require(
@@ -398,7 +398,7 @@ struct DoctorTests {
             doc["checks"] as? [String] == [
                 "integrity", "schema", "foreign-keys", "history", "stock", "lines", "payment", "fulfilment",
                 "summaries",
-                "status-times", "lead-times", "files", "wal", "backup", "disk",
+                "status-times", "lead-times", "intake", "files", "wal", "backup", "disk",
             ])
         #expect(
             (doc["findings"] as? [Any])?.isEmpty == true && doc["problems"] as? Int == 0 && doc["warnings"] as? Int == 0
@@ -1146,7 +1146,7 @@ struct SchemaCheckTests {
         #expect(repair.exitCode == 0, "\(repair)")
         #expect(repair.stdoutLines.contains("rebuilt the index orders_in_status from orderctl's schema"), "\(repair)")
         #expect(repair.stdoutLines.contains { $0.hasPrefix("cleared the damage mark (") }, "\(repair)")
-        #expect(repair.stdoutLines.last == "all well: 15 checks of \(sb.dbPath) passed", "\(repair)")
+        #expect(repair.stdoutLines.last == "all well: 16 checks of \(sb.dbPath) passed", "\(repair)")
         #expect(try sb.scalar("SELECT sql FROM sqlite_schema WHERE name = 'orders_in_status'") == clean)
         #expect(!FileManager.default.fileExists(atPath: sb.dbPath + ".damaged"))
         // The copy --repair kept first is the file as it was, changed index and all.
@@ -1215,7 +1215,7 @@ struct SchemaCheckTests {
         #expect(FileManager.default.fileExists(atPath: sb.dbPath + ".damaged"))
         try sb.ok("restore", good)
         #expect(!FileManager.default.fileExists(atPath: sb.dbPath + ".damaged"))
-        #expect(try sb.ok("doctor").stdoutLines.last == "all well: 15 checks of \(sb.dbPath) passed")
+        #expect(try sb.ok("doctor").stdoutLines.last == "all well: 16 checks of \(sb.dbPath) passed")
     }
 
     @Test("the kept text changed (schema_objects): found on open and by doctor, kept again by --repair")
@@ -1249,7 +1249,7 @@ struct SchemaCheckTests {
             "CREATE INDEX my_orders_by_total ON orders(total); CREATE VIEW my_big_orders AS SELECT ref FROM orders WHERE total > 1000"
         )
         try sb.ok("add", "--customer", "ann@example.com", "--item", "MUG-01")
-        #expect(try sb.ok("doctor").stdoutLines.last == "all well: 15 checks of \(sb.dbPath) passed")
+        #expect(try sb.ok("doctor").stdoutLines.last == "all well: 16 checks of \(sb.dbPath) passed")
         #expect(try sb.scalar("SELECT count(*) FROM schema_objects WHERE name LIKE 'my_%'") == "0")
 
         // A database from before step 8 with an object of the owner's: the upgrade keeps

@@ -250,6 +250,10 @@ struct SyncE2ETests {
         #expect(!denied.stderr.contains(Self.secret) && !denied.stdout.contains(Self.secret))
         #expect(try sb.scalar("SELECT sync_error LIKE '%HTTP 401%' FROM shops") == "1")
         #expect(try sb.ok("shop", "list").stdout.contains("failed"))
+        let doctor = try sb.run("doctor")
+        #expect(
+            doctor.exitCode == 3 && doctor.stdout.contains("shop woo: the last sync failed: the platform refused"),
+            "\(doctor)")
         // Not JSON (a maintenance page): one line, exit 1.
         try shop.scenario(["woocommerce": ["key": Self.key, "secret": Self.secret, "malformed": true]])
         let junk = try sb.run(["sync"], env: fast)
@@ -418,6 +422,9 @@ struct SyncE2ETests {
         #expect(
             show.stdout.contains("conflict, from woo by sync") && show.stdout.contains("\"number\":\"801\""), "\(show)")
         #expect(try sb.ok("shop", "show", "woo").stdout.contains("waiting:     2"))
+        let doctor = try sb.run("doctor")
+        #expect(doctor.exitCode == 3, "\(doctor)")
+        #expect(doctor.stdout.contains("shop woo: 2 orders wait in the inbox"), "\(doctor)")
         // Counted the cards: the first applies.
         try sb.ok("stock", "set", "CARD", "20")
         let retried = try sb.ok("inbox", "retry", ids[0])
@@ -429,6 +436,7 @@ struct SyncE2ETests {
         #expect(again.exitCode == 1 && again.stdout.contains("still a conflict"), "\(again)")
         #expect(try sb.ok("inbox", "dismiss", ids[1]).stdout.contains("dismissed"))
         #expect(try sb.ok("inbox").stderr.contains("nothing waits"))
+        #expect(!(try sb.run("doctor").stdout.contains("inbox")))
         #expect(try sb.run("inbox", "dismiss", ids[1]).exitCode == 1)
         #expect(try sb.ok("inbox", "list", "--all").stdout.contains("dismissed"))
         #expect(try sb.ok("verify").stdout.hasPrefix("history intact"))

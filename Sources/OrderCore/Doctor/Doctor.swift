@@ -486,6 +486,27 @@ extension OrderStore {
                     "lead-times", "orders",
                     "\(leads) order\(leads == 1 ? "'s" : "s'") lead times differ from their shipments", repairFix)
             }
+
+            // Orders from the shops: what waits for the owner, and a shop whose sync fails.
+            checks.append("intake")
+            let waiting = try db.query(
+                """
+                SELECT s.name, count(*) FROM intake i JOIN shops s ON s.id = i.shop_id
+                WHERE i.state IN ('received', 'failed', 'conflict') GROUP BY s.id ORDER BY s.name
+                """
+            ) { (name: $0.string(0), count: $0.int(1)) }
+            for w in waiting {
+                warning(
+                    "intake", "shop \(w.name)",
+                    "\(w.count) \(w.count == 1 ? "order waits" : "orders wait") in the inbox (conflicts or orders not applied)",
+                    "orderctl inbox")
+            }
+            let failing = try db.query(
+                "SELECT name, sync_error FROM shops WHERE removed_at IS NULL AND sync_error IS NOT NULL ORDER BY name"
+            ) { (name: $0.string(0), error: $0.string(1)) }
+            for f in failing {
+                warning("intake", "shop \(f.name)", "the last sync failed: \(f.error)", "orderctl sync \(f.name)")
+            }
         }
 
         // Around the file.
