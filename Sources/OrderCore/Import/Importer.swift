@@ -876,14 +876,7 @@ public final class Importer {
             try chain.reload(store.db)
             return true
         } catch let error as OrderError {
-            try chain.reload(store.db)
-            try reject(
-                rows,
-                [
-                    ImportIssue(
-                        line: first.line, field: "status", value: plan.status.rawValue,
-                        reason: "cannot apply: \(reason(error))")
-                ], rejected: rejected)
+            try rejectStep(rows, plan, "cannot apply", error, rejected: rejected)
             return false
         }
     }
@@ -1032,15 +1025,23 @@ public final class Importer {
             summary.ordersUpdated += 1
             summary.rowsImported += weight(rows)
         } catch let error as OrderError {
-            try chain.reload(store.db)
-            try reject(
-                rows,
-                [
-                    ImportIssue(
-                        line: first.line, field: "status", value: plan.status.rawValue,
-                        reason: "cannot update: \(reason(error))")
-                ], rejected: rejected)
+            try rejectStep(rows, plan, "cannot update", error, rejected: rejected)
         }
+    }
+
+    /// An order a lifecycle step refused (rolled back by its savepoint): the chain read
+    /// again, the order rejected with the step's reason.
+    func rejectStep(
+        _ rows: [ImportRow], _ plan: Plan, _ what: String, _ error: OrderError, rejected: (RejectedRow) throws -> Void
+    ) throws {
+        try chain.reload(store.db)
+        try reject(
+            rows,
+            [
+                ImportIssue(
+                    line: rows[0].line, field: "status", value: plan.status.rawValue,
+                    reason: "\(what): \(reason(error))")
+            ], rejected: rejected)
     }
 
     /// Runs lifecycle actions with the status-times trigger on: the history the import
