@@ -60,7 +60,9 @@ struct Orderctl: ParsableCommand {
                 name: "Catalog and customer",
                 subcommands: [Orderctl.Product.self, Orderctl.Stock.self, Orderctl.Customer.self]),
             CommandGroup(name: "Import and export", subcommands: [Import.self, Export.self]),
-            CommandGroup(name: "Intake", subcommands: [Orderctl.Shop.self, Orderctl.Sync.self, Orderctl.Inbox.self]),
+            CommandGroup(
+                name: "Intake",
+                subcommands: [Orderctl.Shop.self, Orderctl.Sync.self, Orderctl.Serve.self, Orderctl.Inbox.self]),
             CommandGroup(
                 name: "Insight", subcommands: [Stats.self, Report.self, Predict.self, Forecast.self, Reorder.self]),
             CommandGroup(name: "Reminder", subcommands: [Remind.self, Orderctl.Snooze.self, Orderctl.Rule.self]),

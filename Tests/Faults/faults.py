@@ -11,7 +11,7 @@ Options:
                   one trial is reproduced without the others (--trial)
   --trials N      trials of each kind (default 50; `make test` runs 3)
   --only KIND     run only this kind (repeatable, or a comma list): import-kill,
-                  lifecycle-kill, disk-full, damage
+                  lifecycle-kill, sync-kill, webhook-kill, disk-full, damage
   --trial I       run only trial number I of each selected kind (what a failure line's
                   "reproduce:" command uses)
   --keep          keep every trial's temporary folder (a failing trial's is always kept)
@@ -55,6 +55,15 @@ sync-kill: a test shop on loopback (Tests/ShopServer/shop_server.py) offers 250-
   integrity_check ok; doctor exits 0; the orders kept are whole pages; the next sync
   exits 0 and leaves the shop's orders, their lines, payments, shipments and stock
   exactly as the uncut sync did (no gap, no repeat); verify and doctor exit 0.
+
+webhook-kill: `orderctl serve` takes signed WooCommerce deliveries (order.created,
+  then order.updated to completed or cancelled, of 120-300 orders) from three senders at
+  once, each logging every delivery answered 200; the server gets SIGKILL after a delay
+  drawn from [0.2, 3] s. Asserted: integrity_check ok; doctor exits 0; every
+  acknowledged delivery's version (or a later one) is applied; no order exists twice;
+  then a sync from a test shop offering every order's last version exits 0 and leaves
+  the orders, lines, payments, shipments and stock exactly as a sync alone into a fresh
+  copy does; verify and doctor exit 0.
 
 lifecycle-kill: a driver runs a random sequence (3-40 commands, then the target) of
   add/confirm/pay/ship/deliver/cancel/return, one process at a time, mostly moves the
@@ -147,7 +156,7 @@ import tempfile
 import time
 import traceback
 
-KINDS = ["import-kill", "lifecycle-kill", "sync-kill", "disk-full", "damage"]
+KINDS = ["import-kill", "lifecycle-kill", "sync-kill", "webhook-kill", "disk-full", "damage"]
 NOW = "2026-11-25T10:00:00Z"
 SQLITE3 = "/usr/bin/sqlite3"
 # The example key of the age specification (and the README): a valid public key whose
@@ -724,6 +733,121 @@ def trial_sync_kill(suite, t):
         if t.check_no_crash(v) and v.rc != 0:
             t.fail("%s: verify: %s" % (where, v.brief()))
         t.check_doctor_clean(t.orderctl(db, ["doctor"]), allow_disk=True, context="after the next sync ")
+    finally:
+        server.stop()
+
+
+def trial_webhook_kill(suite, t):
+    import base64
+    import hashlib
+    import hmac
+    import threading
+    import urllib.error
+    import urllib.request
+    rng = t.rng
+    n = rng.randint(120, 300)
+    created = woo_orders(rng, n)
+    for o in created:
+        o["status"], o["date_paid_gmt"], o["date_completed_gmt"] = "processing", "2026-11-19T08:05:00", None
+    final = []
+    for o in created:
+        f = json.loads(json.dumps(o))
+        f["status"] = rng.choice(["processing", "completed", "cancelled"])
+        f["date_modified_gmt"] = "2026-11-23T%s" % o["date_modified_gmt"][11:]
+        f["date_completed_gmt"] = "2026-11-23T12:00:00" if f["status"] == "completed" else None
+        final.append(f)
+    key, secret, hook = "ck_fault%d" % t.number, "cs_fault%d" % t.number, "whsec_fault%d" % t.number
+    for name, value in (("key", key), ("secret", secret), ("hook", hook)):
+        with open(t.path(name), "w") as f:
+            f.write(value + "\n")
+        os.chmod(t.path(name), 0o600)
+    server = ShopServer(t.path("server"), {"woocommerce": {"key": key, "secret": secret, "orders": final}})
+    try:
+        def shop_db(tag):
+            db = suite.fresh_db(t, "import", tag)
+            for sku in ("MUG-01", "CARD"):
+                t.orderctl(db, ["stock", "set", sku, "5000"])
+            r = t.orderctl(db, ["shop", "add", "woo", "--platform", "woocommerce", "--url", "https://shop.example",
+                                "--api-url", "http://127.0.0.1:%d" % server.port, "--key-file", t.path("key"),
+                                "--secret-file", t.path("secret"), "--webhook-secret-file", t.path("hook")])
+            if r.rc != 0:
+                raise SetupError("shop add: " + r.brief())
+            return db
+
+        ref_db = shop_db("reference")
+        ref = t.orderctl(ref_db, ["sync"], timeout=180)
+        if ref.rc != 0:
+            raise SetupError("the reference sync failed: " + ref.brief(800))
+        reference = synced(ref_db)
+
+        db = shop_db("serve")
+        proc, started, out, err = t.start(db, ["serve", "--listen", "127.0.0.1:0"], "serve")
+        port = 0
+        for _ in range(400):
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", read_text(err))
+            if m:
+                port = int(m.group(1))
+                break
+            time.sleep(0.025)
+        if not port:
+            proc.kill()
+            raise SetupError("serve did not say its port: " + read_text(err)[-500:])
+        acked, lock = [], threading.Lock()
+
+        def sender(batch):
+            for doc, topic in batch:
+                body = json.dumps(doc).encode()
+                sig = base64.b64encode(hmac.new(hook.encode(), body, hashlib.sha256).digest()).decode()
+                req = urllib.request.Request("http://127.0.0.1:%d/webhooks/woo" % port, data=body, method="POST",
+                                             headers={"Content-Type": "application/json", "X-WC-Webhook-Topic": topic,
+                                                      "X-WC-Webhook-Signature": sig})
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        if r.status == 200:
+                            with lock:
+                                acked.append((str(doc["id"]), doc["date_modified_gmt"] + "Z"))
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    return  # the server is gone: what it acknowledged is what counts
+
+        plan = [(o, "order.created") for o in created] + [(f, "order.updated") for f in final]
+        senders = [threading.Thread(target=sender, args=([d for i, d in enumerate(plan) if i % 3 == k],))
+                   for k in range(3)]
+        for s in senders:
+            s.start()
+        delay = 0.2 + rng.random() * 2.8
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        r = t.finish(proc, started, out, err, ["serve"], killed=True)
+        for s in senders:
+            s.join(60)
+        where = "serve killed at %.2f s after %d acknowledged deliveries" % (delay, len(acked))
+        t.stats["acknowledged"] = t.stats.get("acknowledged", 0) + len(acked)
+        integrity = sqlite(db, "PRAGMA integrity_check", check=False)
+        if integrity[0] != 0 or integrity[1] != ["ok"]:
+            t.fail("%s: integrity_check: %s" % (where, " ".join(integrity[1]) + integrity[2]))
+        t.check_doctor_clean(t.orderctl(db, ["doctor"]), allow_disk=True, context="after the kill ")
+        applied = {}
+        for row in sqlite(db, "SELECT platform_id || '|' || modified_at FROM shop_orders"):
+            pid, _, mod = row.partition("|")
+            applied[pid] = mod
+        lost = [a for a in acked if a[0] not in applied or applied[a[0]] < a[1]]
+        if lost:
+            t.fail("%s: %d acknowledged deliveries are not in the database, e.g. %s" % (where, len(lost), lost[:3]))
+        twice = sqlite(db, "SELECT count(*) - count(DISTINCT platform_id) FROM shop_orders")
+        orders = sqlite(db, "SELECT (SELECT count(*) FROM orders WHERE channel = 'woo') - (SELECT count(*) FROM shop_orders)")
+        if twice != ["0"] or orders != ["0"]:
+            t.fail("%s: an order exists twice (%s, %s)" % (where, twice, orders))
+        again = t.orderctl(db, ["sync"], timeout=180)
+        if t.check_no_crash(again) and again.rc != 0:
+            t.fail("%s: the sync after it: %s" % (where, again.brief()))
+        after = synced(db)
+        if after != reference:
+            t.fail("%s: after the sync the orders differ from a sync alone: %s" % (
+                where, first_difference(after, reference)))
+        v = t.orderctl(db, ["verify"])
+        if t.check_no_crash(v) and v.rc != 0:
+            t.fail("%s: verify: %s" % (where, v.brief()))
+        t.check_doctor_clean(t.orderctl(db, ["doctor"]), allow_disk=True, context="after the sync ")
     finally:
         server.stop()
 
@@ -1324,6 +1448,8 @@ def run_kind(suite, kind):
                 trial_lifecycle_kill(suite, t)
             elif kind == "sync-kill":
                 trial_sync_kill(suite, t)
+            elif kind == "webhook-kill":
+                trial_webhook_kill(suite, t)
             elif kind == "damage":
                 trial_damage(suite, t)
             else:

@@ -401,7 +401,7 @@ public final class Importer {
             }
             let priced = try priceLines(v, rows)
             let plan = try historyPlan(v, rows, priced)
-            if try settleExisting(v, rows, plan, rejected: rejected) { return }
+            if try settleExisting(v, rows, plan, priced, rejected: rejected) { return }
             let customerID = try importCustomer(v, rows)
             let drafts = try lineDrafts(v, priced)
             if options.live {
@@ -573,7 +573,8 @@ public final class Importer {
     /// An order already in the database: true when it is settled here (a duplicate, or
     /// moved forward with --update); a conflict is a refusal.
     func settleExisting(
-        _ v: Prepared.Values, _ rows: [ImportRow], _ plan: Plan, rejected: (RejectedRow) throws -> Void
+        _ v: Prepared.Values, _ rows: [ImportRow], _ plan: Plan, _ priced: PricedLines,
+        rejected: (RejectedRow) throws -> Void
     ) throws -> Bool {
         let ref = v.ref
         let first = rows[0]
@@ -614,10 +615,15 @@ public final class Importer {
                     s.sku == Self.fold(l.sku) && s.quantity == l.quantity
                         && (l.price == nil || l.price!.minor == s.price)
                 }
-            guard sameLines else {
+            // A shop's order edited there before anything shipped: edited here too.
+            let edited =
+                try !sameLines && options.live && editLive(existing.id, ref, stored, v, priced, line: first.line)
+            guard sameLines || edited else {
                 throw Refusal(
                     first.line, "ref", ref,
-                    "conflict: an order with this ref exists with other lines; nothing was changed")
+                    options.live
+                        ? "conflict: the shop changed the order's lines, and here \(try shippedUnits(existing.id) > 0 ? "some have shipped" : "they cannot follow (a price changed, or a SKU is twice)"); nothing was changed"
+                        : "conflict: an order with this ref exists with other lines; nothing was changed")
             }
             var differs: [String] = []
             if existing.status != plan.status.rawValue {
@@ -660,6 +666,38 @@ public final class Importer {
             )
         }
         return false
+    }
+
+    /// The lines of a shop's order that the shop edited (`live`): when nothing has shipped
+    /// yet, each line at the same price, and each SKU once, the lines here follow through
+    /// `edit` (reservations follow, backordered where the shelf is short). False when
+    /// they cannot (a conflict); an edit the lifecycle refuses is a refusal.
+    func editLive(
+        _ orderID: Int64, _ ref: String, _ stored: [(sku: String, quantity: Int64, price: Int64)],
+        _ v: Prepared.Values, _ priced: PricedLines, line: Int
+    ) throws -> Bool {
+        let lines = v.lines
+        let given = lines.map { Self.fold($0.sku) }
+        guard try shippedUnits(orderID) == 0, Set(given).count == given.count,
+            Set(stored.map(\.sku)).count == stored.count,
+            lines.allSatisfy({ !$0.sku.contains(":") && !$0.sku.contains("@") })
+        else { return false }
+        var change = OrderEdit()
+        change.backorder = true
+        for s in stored where !given.contains(s.sku) { change.remove.append(s.sku) }
+        for (i, l) in lines.enumerated() {
+            if let s = stored.first(where: { $0.sku == given[i] }) {
+                if let price = l.price, price.minor != s.price { return false }
+                if s.quantity != l.quantity { change.set.append("\(l.sku):\(l.quantity)") }
+            } else {
+                change.add.append("\(l.sku):\(l.quantity)@\(priced.prices[i].decimalString)")
+            }
+        }
+        _ = try lineDrafts(v, priced)  // the products a new line brings
+        do { _ = try store.edit(ref, change) } catch let e as OrderError {
+            throw Refusal(line, "lines", ref, "cannot edit the order as the shop did: \(e)")
+        }
+        return true
     }
 
     func shippedUnits(_ orderID: Int64) throws -> Int64 {
@@ -1167,7 +1205,14 @@ public final class Importer {
                 reason: options.live ? "refunded \(source!)" : "imported")
         }
         state = try store.loadState(ref)
-        guard state.status == status, state.paid == plan.paid, state.refunded == plan.refund else {
+        // A shop's order may have more paid or refunded here than its version says: a
+        // payment is never taken back (lines the shop removed after payment leave it paid
+        // beyond the new total, owed back until the shop's refund comes).
+        let money =
+            options.live
+            ? state.paid >= plan.paid && state.refunded >= plan.refund
+            : state.paid == plan.paid && state.refunded == plan.refund
+        guard state.status == status, money else {
             throw OrderError.refused(
                 ref: ref, action: "update",
                 reason:

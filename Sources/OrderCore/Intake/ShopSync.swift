@@ -73,13 +73,25 @@ extension OrderStore {
     }
 
     /// One platform order: created, moved forward, left alone, or kept as a conflict.
-    func applyShopOrder(_ order: PlatformOrder, shop: Shop, via: IntakeVia) throws -> (IntakeOutcome, [String]) {
+    /// `entry` is the delivery's row in `intake` (a webhook): it takes the outcome, instead
+    /// of a row of its own.
+    func applyShopOrder(_ order: PlatformOrder, shop: Shop, via: IntakeVia, entry: Int64? = nil) throws -> (
+        IntakeOutcome, [String]
+    ) {
         let id = order.platformID
         let modified = order.modifiedAt.map(Instant.format)
         func kept(_ kind: IntakeOutcome.Kind, _ reason: String, ref: String? = nil) throws -> (IntakeOutcome, [String])
         {
-            try keepInInbox(
-                shop: shop, via: via, order: order, state: kind == .conflict ? "conflict" : "failed", error: reason)
+            let state = kind == .conflict ? "conflict" : "failed"
+            if let entry {
+                try db.run(
+                    """
+                    UPDATE intake SET state = ?, error = ?,
+                        order_id = coalesce((SELECT id FROM orders WHERE ref = ?), order_id) WHERE id = ?
+                    """, state, reason, ref, entry)
+            } else {
+                try keepInInbox(shop: shop, via: via, order: order, state: state, error: reason)
+            }
             return (IntakeOutcome(platformID: id, ref: ref, kind: kind, reason: reason), [])
         }
         guard !id.isEmpty, let first = order.rows.first else { return try kept(.failed, "the order has no id") }
@@ -164,12 +176,20 @@ extension OrderStore {
             ON CONFLICT (shop_id, platform_id) DO UPDATE SET modified_at = excluded.modified_at,
                 applied_at = excluded.applied_at
             """, shop.id, id, orderID, modified, nowText)
-        // What waited in the inbox for this order is settled by the version applied now.
+        // What waited in the inbox for this order (this delivery, earlier failures, a
+        // refund or an edit waiting for a newer version) is settled by the version applied
+        // now; a deletion stays for the owner.
         try db.run(
             """
             UPDATE intake SET state = 'applied', settled_at = ?, order_id = ?, body = NULL
-            WHERE shop_id = ? AND platform_id = ? AND state IN ('failed', 'conflict')
+            WHERE shop_id = ? AND platform_id = ? AND state IN ('received', 'failed', 'conflict')
+                AND coalesce(topic, '') != 'order.deleted'
             """, nowText, orderID, shop.id, id)
+        if let entry {
+            try db.run(
+                "UPDATE intake SET state = 'applied', settled_at = ?, order_id = ?, body = NULL WHERE id = ?", nowText,
+                orderID, entry)
+        }
         return (IntakeOutcome(platformID: id, ref: ref, kind: kind, reason: nil), result.warnings)
     }
 

@@ -88,8 +88,11 @@ public enum ShopifyOrder {
         if payment != "unpaid" { base[.paidAt] = json["processedAt"]?.text ?? json["createdAt"]?.text }
         base[.shopTotal] = PlatformOrder.money(amount("totalPriceSet"), currency)?.decimalString
         base[.shopOutstanding] = PlatformOrder.money(amount("totalOutstandingSet"), currency)?.decimalString
-        if let refunded = PlatformOrder.money(amount("totalRefundedSet"), currency), refunded.minor > 0 {
-            base[.refundedTotal] = refunded.decimalString
+        if let text = amount("totalRefundedSet") {
+            guard let refunded = PlatformOrder.money(text, currency) else {
+                return fail("totalRefundedSet", text, "expected a decimal amount in \(currency.code)")
+            }
+            if refunded.minor > 0 { base[.refundedTotal] = refunded.decimalString }
         }
 
         let fulfilments = json["fulfillments"]?.items ?? []
