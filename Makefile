@@ -105,7 +105,13 @@ test-browser: build
 	fi
 	ORDERCTL_BROWSER_TEST=1 $(SWIFT) test $(SWIFT_FLAGS) --filter 'HTMLReport'
 
+# The tour's sync reads from the test shop (Tests/ShopServer/shop_server.py, python3).
 demo: build
+	@if ! command -v python3 >/dev/null 2>&1; then \
+		echo "installing: python3"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3; \
+	fi
 	@DEMO_DB="$(DEMO_DB)" ORDERCTL="$(CURDIR)/$(BIN)" bash Tests/Demo/tour.sh
 
 # Ratios against the sqlite3 command-line tool on the same data, with a release build

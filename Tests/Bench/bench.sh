@@ -30,6 +30,9 @@
 #           against the plain SQL aggregate over the order lines (BENCH_STATS_RUNS, default 5)
 #   backup, doctor, restore: against sqlite3's .backup, quick_check plus the plain SQL of
 #           doctor's invariants (Tests/Bench/doctor.sql), cp plus quick_check
+#   intake  Tests/Bench/intake.py: `orderctl sync` of BENCH_SYNC_ORDERS (default 10000)
+#           orders from a test shop against `orderctl import` of the same orders, and
+#           webhooks into `orderctl serve` from 4 senders while a CLI loop adds orders
 # and, for reference, the start-up of each process alone (`--version`).
 set -euo pipefail
 
@@ -80,8 +83,10 @@ median() { # microsecond figures -> the median in seconds
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }'
 }
 declare -a table=()
-record() { # case, orderctl seconds, sqlite3 seconds, target, runs
-  table+=("$1|$2|$3|$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", a / b }')|$4|$5")
+record() { # case, orderctl seconds, sqlite3 seconds (or - when there is none), target, runs
+  local ratio=-
+  [ "$3" = - ] || ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", a / b }')
+  table+=("$1|$2|$3|$ratio|$4|$5")
 }
 
 # ------------------------------------------------------------------ machine
@@ -502,6 +507,20 @@ record "doctor" "$(median "${sd_o[@]}")" "$(median "${sd_s[@]}")" "<= 1.50 at 1M
 record "doctor --full (vs integrity_check)" "$(median "${sf_o[@]}")" "$(median "${sf_s[@]}")" "(what it costs)" 1
 record "restore (vs cp + quick_check)" "$(median "${sr_o[@]}")" "$(median "${sr_s[@]}")" "<= 1.50 at 1M" "$STATS_RUNS"
 checks+=("backup, restore: the copies hold the same $(q "$base" "SELECT count(*) FROM orders") orders as the database; doctor and the plain SQL of its invariants find nothing wrong")
+
+# ------------------------------------------------------------------ intake
+# Tests/Bench/intake.py: sync of BENCH_SYNC_ORDERS (default 10000) orders from a test
+# shop on loopback against `orderctl import` of the same orders; and webhooks from
+# several senders into `orderctl serve` while a CLI loop adds orders (deliveries per
+# second, latency, lost = 0). Its rows: the second column is import's time for the
+# sync row, and - where nothing plain does the same work.
+intake_out=$(python3 "$here/intake.py" "$ORDERCTL" "$work" "${BENCH_SYNC_ORDERS:-10000}" 4 500) || fail "the intake cases"
+while IFS='|' read -r kind c o s t n; do
+  case $kind in
+    ROW) record "$c" "$o" "$s" "$t" "$n" ;;
+    CHECK) checks+=("$c") ;;
+  esac
+done <<< "$intake_out"
 
 # ------------------------------------------------------------------ report
 echo "$ORDERS orders; median wall time of whole processes in seconds (process start included)"

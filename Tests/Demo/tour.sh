@@ -185,6 +185,70 @@ echo "Predictions come from the shop's own history, and say so when it is too sh
 step predict "$ref"
 step forecast MUG-01 --weeks 4
 echo
+echo "Orders from your shop: a WooCommerce shop (here the test shop on loopback that the"
+echo "tests use, Tests/ShopServer/shop_server.py) synced from cron, and its webhooks."
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+shopdir="$(dirname "$DEMO_DB")/shop"
+rm -rf "$shopdir"; mkdir -p "$shopdir"
+( umask 077; printf 'ck_demo0123456789\n' > "$shopdir/woo.key"; printf 'cs_demo0123456789\n' > "$shopdir/woo.secret"
+  printf 'whsec_demo0123456789\n' > "$shopdir/woo.webhook" )
+woo_order() { # id status modified first-name last-name email sku qty subtotal
+  printf '{"id":%s,"number":"%s","status":"%s","currency":"EUR","date_created_gmt":"2026-11-20T09:00:00","date_modified_gmt":"%s","date_paid_gmt":%s,"date_completed_gmt":%s,"billing":{"first_name":"%s","last_name":"%s","email":"%s","country":"DE"},"shipping":{"country":"DE"},"line_items":[{"id":%s1,"name":"Greeting card","product_id":7,"variation_id":0,"quantity":%s,"subtotal":"%s","total":"%s","sku":"%s","price":0}],"shipping_lines":[{"method_title":"DHL","total":"4.90"}],"fee_lines":[],"coupon_lines":[],"refunds":[],"shipping_total":"4.90","total":"%s","total_tax":"0.00","discount_total":"0.00"}' \
+    "$1" "$1" "$2" "$3" "$( [ "$2" = pending ] && echo null || echo '"2026-11-20T09:01:00"')" \
+    "$( [ "$2" = completed ] && echo '"2026-11-21T10:00:00"' || echo null)" "$4" "$5" "$6" "$1" "$8" "$9" "$9" "$7" "$(awk -v g="$9" 'BEGIN { printf "%.2f", g + 4.90 }')"
+}
+shop_scenario() {
+  printf '{"woocommerce":{"key":"ck_demo0123456789","secret":"cs_demo0123456789","orders":[%s]}}' "$1" \
+    > "$shopdir/scenario.json.new" && mv "$shopdir/scenario.json.new" "$shopdir/scenario.json"
+}
+shop_scenario "$(woo_order 2001 processing 2026-11-20T09:05:00 Zoë Ünal zoe@example.de CARD 2 4.10),$(woo_order 2002 pending 2026-11-20T09:06:00 Lars Ek lars@example.se MUG-01 1 18.00)"
+python3 "$here/../ShopServer/shop_server.py" "$shopdir" > "$shopdir/port" 2>/dev/null &
+shop_pid=$!
+trap 'kill $shop_pid 2>/dev/null || true; [ -n "${serve_pid:-}" ] && kill $serve_pid 2>/dev/null || true; true' EXIT
+for _ in $(seq 100); do [ -s "$shopdir/port" ] && break; sleep 0.05; done
+shop_port=$(head -1 "$shopdir/port")
+step shop add woo --platform woocommerce --url https://shop.example --api-url "http://127.0.0.1:$shop_port" \
+  --key-file "$shopdir/woo.key" --secret-file "$shopdir/woo.secret" --webhook-secret-file "$shopdir/woo.webhook"
+step sync
+echo "The shop ships 2001 and the customer of 2002 pays; the morning's sync moves both on,"
+echo "and a second run changes nothing:"
+shop_scenario "$(woo_order 2001 completed 2026-11-21T10:00:00 Zoë Ünal zoe@example.de CARD 2 4.10),$(woo_order 2002 processing 2026-11-21T10:05:00 Lars Ek lars@example.se MUG-01 1 18.00)"
+step sync
+step sync
+step show 2001
+echo
+echo "Webhooks: orderctl serve takes the shop's signed deliveries (behind a TLS proxy in"
+echo "real life) and applies each before answering 200; a wrong signature gets 401."
+"$ORDERCTL" serve --listen 127.0.0.1:0 2> "$shopdir/serve.log" &
+serve_pid=$!
+for _ in $(seq 200); do grep -q 'listening on' "$shopdir/serve.log" 2>/dev/null && break; sleep 0.05; done
+serve_port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$shopdir/serve.log" | grep -o '[0-9]*$')
+deliver() { # topic body secret
+  python3 - "$serve_port" "$1" "$2" "$3" <<'PY'
+import base64, hashlib, hmac, sys, urllib.error, urllib.request
+port, topic, body, secret = sys.argv[1], sys.argv[2], sys.argv[3].encode(), sys.argv[4].encode()
+sig = base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode()
+req = urllib.request.Request("http://127.0.0.1:%s/webhooks/woo" % port, data=body, method="POST",
+                             headers={"Content-Type": "application/json", "X-WC-Webhook-Topic": topic,
+                                      "X-WC-Webhook-Signature": sig})
+try:
+    with urllib.request.urlopen(req) as r:
+        print("  POST /webhooks/woo (%s): %d %s" % (topic, r.status, r.read().decode().strip()))
+except urllib.error.HTTPError as e:
+    print("  POST /webhooks/woo (%s): %d %s" % (topic, e.code, e.read().decode().strip()))
+PY
+}
+deliver order.created "$(woo_order 2003 processing 2026-11-22T08:00:00 Aiko Tanaka aiko@example.jp CARD 3 6.15)" whsec_demo0123456789
+deliver order.created "$(woo_order 2003 processing 2026-11-22T08:00:00 Aiko Tanaka aiko@example.jp CARD 3 6.15)" whsec_demo0123456789
+deliver order.created "$(woo_order 2004 processing 2026-11-22T08:01:00 Mallory X mallory@example.com CARD 9 18.45)" not-the-secret
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+serve_pid=""
+echo "What serve logged (one line per request):"
+sed 's/^/  /' "$shopdir/serve.log"
+step show 2003
+step shop show woo
+
+echo
 echo "Keeping the data safe: a checked backup (cron runs it every morning), doctor, and a"
 echo "restore that keeps the file it replaces."
 step backup --keep-daily 7 --keep-weekly 5
