@@ -232,8 +232,11 @@ public final class Importer {
         // Foreign keys are checked once for all new rows before the commit (see
         // ReferenceCheck). The pragma is a no-op inside a transaction: a caller's
         // transaction keeps them on, and the check below is then redundant, not wrong.
-        try store.db.execute("PRAGMA foreign_keys = OFF")
-        defer { try? store.db.execute("PRAGMA foreign_keys = ON") }
+        // Not run inside one either: setting the pragma expires every prepared statement
+        // of the connection, and a sync applies each order of a page through here (its
+        // statements were prepared again for every order: 45% of a sync's time).
+        if own { try store.db.execute("PRAGMA foreign_keys = OFF") }
+        defer { if own { try? store.db.execute("PRAGMA foreign_keys = ON") } }
         do {
             try store.write {
                 chain = try ChainCursor(store.db)
