@@ -484,6 +484,21 @@ struct ServeE2ETests {
             "bare", platform: "shopify", topic: "orders/create", body: body, secret: Self.webhookSecret, event: "x4")
         #expect(r.status == 401, "\(r)")
         #expect(server.output.contains("shop bare has no webhook secret"), "\(server.output)")
+        #expect(try sb.scalar("SELECT count(*) FROM intake") == "0")
+        // Given one with `shop update`, read at the next delivery (no restart); taken away again, refused.
+        let nothing = try sb.run("shop", "update", "bare")
+        #expect(nothing.exitCode == 64, "\(nothing)")
+        try sb.ok(
+            "shop", "update", "bare", "--webhook-secret-file", sb.dir.appendingPathComponent("webhook.secret").path)
+        r = try server.deliver(
+            "bare", platform: "shopify", topic: "orders/create",
+            body: Self.shopify(9, updated: "2026-11-20T10:00:05+01:00"),
+            secret: Self.webhookSecret, event: "b1")
+        #expect(r.status == 200 && r.body == "applied\n", "\(r)")
+        try sb.ok("shop", "update", "bare", "--no-webhook-secret")
+        r = try server.deliver(
+            "bare", platform: "shopify", topic: "orders/create", body: body, secret: Self.webhookSecret, event: "b2")
+        #expect(r.status == 401, "\(r)")
         r = try server.deliver(
             "nosuch", platform: "shopify", topic: "orders/create", body: body, secret: Self.webhookSecret)
         #expect(r.status == 404, "\(r)")
@@ -494,7 +509,9 @@ struct ServeE2ETests {
         r = try server.deliver(
             "main", platform: "shopify", topic: nil, body: body, secret: Self.webhookSecret, event: "x6")
         #expect(r.status == 400, "\(r)")
-        #expect(try sb.scalar("SELECT count(*) FROM intake") == "0")
+        #expect(
+            try sb.scalar("SELECT count(*) FROM intake i JOIN shops s ON s.id = i.shop_id WHERE s.name = 'main'") == "0"
+        )
         #expect(try sb.scalar("SELECT count(*) FROM orders WHERE channel = 'main'") == "0")
         // The server still takes a good delivery after all that.
         r = try server.deliver(

@@ -218,6 +218,32 @@ public enum SecretFile {
         }
     }
 
+    /// `path` checked as `shop add` and `shop update` check a secret file given to them:
+    /// its absolute form. A path that is no file and looks like the secret itself is
+    /// never echoed.
+    static func checked(_ path: String, for secret: ShopSecret, platform: Platform) throws -> String {
+        if !FileManager.default.fileExists(atPath: path) && (looksLikeSecret(path) || !path.contains("/")) {
+            throw OrderError.invalidValue(
+                field: secret.option, value: "(not shown)",
+                reason: looksLikeSecret(path)
+                    ? "no such file; this looks like the \(what(secret)) itself: put it in a file readable only by you (chmod 600) and give that file's path"
+                    : "no such file in this folder (the name is not shown, in case it is the secret itself)"
+            )
+        }
+        let absolute = absolute(path)
+        _ = try read(absolute, for: secret, platform: platform)
+        return absolute
+    }
+
+    /// The `credentials` column: each secret's file, by its key.
+    static func credentials(_ files: [ShopSecret: String]) throws -> String {
+        let paths = Dictionary(uniqueKeysWithValues: files.map { ($0.key.rawValue, $0.value) })
+        return String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: paths, options: [.sortedKeys, .withoutEscapingSlashes]),
+            as: UTF8.self)
+    }
+
     /// An absolute form of `path` (relative to the working folder), without reading it.
     public static func absolute(_ path: String) -> String {
         let url =
@@ -367,26 +393,9 @@ extension OrderStore {
         let checked = try new.check()
         var files: [ShopSecret: String] = [:]
         for (secret, path) in new.secretFiles.sorted(by: { $0.key < $1.key }) {
-            // Someone who gives the token itself instead of a file must not see it echoed.
-            if !FileManager.default.fileExists(atPath: path)
-                && (SecretFile.looksLikeSecret(path) || !path.contains("/"))
-            {
-                throw OrderError.invalidValue(
-                    field: secret.option, value: "(not shown)",
-                    reason: SecretFile.looksLikeSecret(path)
-                        ? "no such file; this looks like the \(SecretFile.what(secret)) itself: put it in a file readable only by you (chmod 600) and give that file's path"
-                        : "no such file in this folder (the name is not shown, in case it is the secret itself)"
-                )
-            }
-            let absolute = SecretFile.absolute(path)
-            _ = try SecretFile.read(absolute, for: secret, platform: checked.platform)
-            files[secret] = absolute
+            files[secret] = try SecretFile.checked(path, for: secret, platform: checked.platform)
         }
-        let paths = Dictionary(uniqueKeysWithValues: files.map { ($0.key.rawValue, $0.value) })
-        let credentials = String(
-            decoding: try JSONSerialization.data(
-                withJSONObject: paths, options: [.sortedKeys, .withoutEscapingSlashes]),
-            as: UTF8.self)
+        let credentials = try SecretFile.credentials(files)
         return try write {
             let currency =
                 try new.currency.map { c throws(OrderError) in try Currency(code: c) }
@@ -433,6 +442,41 @@ extension OrderStore {
                 """, checked.name, checked.platform.rawValue, checked.address, checked.apiURL, currency.code,
                 credentials, nowText)
             return (try shop(named: checked.name), false)
+        }
+    }
+
+    /// Changes a shop's secret files or API address (a webhook secret added, a token
+    /// rotated into another file), each file read and checked now. `removeWebhookSecret`
+    /// forgets the webhook secret's file (deliveries are refused from then on); an
+    /// `apiURL` of "" goes back to the platform's own address.
+    public func updateShop(
+        _ name: String, secretFiles: [ShopSecret: String], removeWebhookSecret: Bool = false, apiURL: String? = nil
+    ) throws -> Shop {
+        let shop = try shop(named: name)
+        guard !secretFiles.isEmpty || removeWebhookSecret || apiURL != nil else {
+            throw OrderError.missingValue(
+                field: "change", hint: "give a secret file, --no-webhook-secret or --api-url")
+        }
+        var files = shop.secretFiles
+        for (secret, path) in secretFiles.sorted(by: { $0.key < $1.key }) {
+            guard ShopSecret.allowed(for: shop.platform).contains(secret) else {
+                throw OrderError.invalidValue(
+                    field: secret.option, value: "",
+                    reason:
+                        "a \(shop.platform.rawValue) shop takes \(ShopSecret.allowed(for: shop.platform).map(\.option).joined(separator: ", "))"
+                )
+            }
+            files[secret] = try SecretFile.checked(path, for: secret, platform: shop.platform)
+        }
+        if removeWebhookSecret { files[.webhookSecret] = nil }
+        let api: String?? = try apiURL.map { u throws(OrderError) in
+            u.isEmpty ? String?.none : try ShopAddress.url(u, field: "--api-url")
+        }
+        let credentials = try SecretFile.credentials(files)
+        return try write {
+            try db.run("UPDATE shops SET credentials = ? WHERE id = ?", credentials, shop.id)
+            if let api { try db.run("UPDATE shops SET api_url = ? WHERE id = ?", api, shop.id) }
+            return try self.shop(named: shop.name)
         }
     }
 

@@ -108,7 +108,7 @@ extension OrderStore {
         guard let secretPath = shop.secretFiles[.webhookSecret] else {
             return answer(
                 401, .rejected,
-                "shop \(shop.name) has no webhook secret, so no delivery can be trusted: add it with 'orderctl shop add ... --webhook-secret-file F'"
+                "shop \(shop.name) has no webhook secret, so no delivery can be trusted: add one with 'orderctl shop update \(shop.name) --webhook-secret-file F'"
             )
         }
         let secret: String

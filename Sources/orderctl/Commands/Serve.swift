@@ -75,7 +75,8 @@ extension Orderctl {
             let desk = IntakeDesk(store: store, maxBody: Self.bytes(maxBody)!)
             for s in try store.intakeStatus() where !s.hasWebhookSecret {
                 Terminal.warn(
-                    "shop \(s.shop) has no webhook secret: its deliveries are refused (401) until it has one")
+                    "shop \(s.shop) has no webhook secret: its deliveries are refused (401) until it has one ('orderctl shop update \(s.shop) --webhook-secret-file F')"
+                )
             }
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

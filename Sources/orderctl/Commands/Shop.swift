@@ -17,7 +17,7 @@ extension Orderctl {
                 The shop's name is the channel of its orders.
 
                 """,
-            subcommands: [List.self, Add.self, Show.self, Remove.self],
+            subcommands: [List.self, Add.self, Show.self, Update.self, Remove.self],
             defaultSubcommand: List.self)
 
         struct Add: ParsableCommand {
@@ -112,6 +112,70 @@ extension Orderctl {
                 let store = try global.openStore(.existing)
                 let shop = try store.shop(named: name, removed: true)
                 ShopOutput.show(shop, json: json.json, zone: try store.dateResolver().zone)
+            }
+        }
+
+        struct Update: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "update",
+                abstract: "Change a shop's secret files or API address (each file is read and checked now).",
+                discussion: """
+                    For a webhook secret added later, a token rotated into another file, or a proxy \
+                    in front of the platform's API. The shop's orders and its sync are not touched.
+                    Example: orderctl shop update main --webhook-secret-file ~/.config/orderctl/main.webhook
+                    """)
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The shop's name.") var name: String
+            @Option(name: .customLong("token-file"), help: "Shopify: the file holding the Admin API access token.")
+            var tokenFile: String?
+            @Option(name: .customLong("key-file"), help: "WooCommerce: the file holding the consumer key (ck_...).")
+            var keyFile: String?
+            @Option(
+                name: .customLong("secret-file"), help: "WooCommerce: the file holding the consumer secret (cs_...).")
+            var secretFile: String?
+            @Option(name: .customLong("webhook-secret-file"), help: "The file holding the webhook signing secret.")
+            var webhookSecretFile: String?
+            @Flag(
+                name: .customLong("no-webhook-secret"),
+                help: "Forget the webhook secret: 'serve' refuses the shop's deliveries (401) from then on.")
+            var noWebhookSecret = false
+            @Option(
+                name: .customLong("api-url"),
+                help: "Reach the platform's API at another address ('' for the platform's own).")
+            var apiURL: String?
+            @OptionGroup var json: JSONOption
+
+            var files: [ShopSecret: String] {
+                let given: [(ShopSecret, String?)] = [
+                    (.token, tokenFile), (.key, keyFile), (.secret, secretFile), (.webhookSecret, webhookSecretFile),
+                ]
+                var out: [ShopSecret: String] = [:]
+                for case (let secret, let path?) in given { out[secret] = path }
+                return out
+            }
+
+            func validate() throws {
+                do { _ = try Validate.word(name, field: "shop name", examples: "main") } catch {
+                    throw ValidationError("\(error)")
+                }
+                if noWebhookSecret && webhookSecretFile != nil {
+                    throw ValidationError("--no-webhook-secret and --webhook-secret-file: give one of them")
+                }
+                if files.isEmpty && !noWebhookSecret && apiURL == nil {
+                    throw ValidationError(
+                        "nothing to change: give a secret file, --no-webhook-secret or --api-url (see 'orderctl shop update --help')"
+                    )
+                }
+            }
+
+            func run() throws {
+                let shop = try global.openStore(.existing).updateShop(
+                    name, secretFiles: files, removeWebhookSecret: noWebhookSecret, apiURL: apiURL)
+                if json.json {
+                    Terminal.print(JSON.render(ShopOutput.json(shop)))
+                } else {
+                    Terminal.print("updated shop \(shop.name) ('orderctl shop show \(shop.name)' checks each file)")
+                }
             }
         }
 
