@@ -329,7 +329,9 @@ struct ServeE2ETests {
         r = try shopify(server, "refunds/create", refundBody, event: "e5")
         #expect(r.status == 200 && r.body == "kept\n", "\(r)")
         #expect(
-            try sb.sql("SELECT topic, state FROM intake WHERE dedupe_key = 'event:e5'") == ["refunds/create|received"])
+            try sb.sql("SELECT topic, state FROM intake WHERE dedupe_key = 'event:e5:refunds/create'") == [
+                "refunds/create|received"
+            ])
         let refund: [String: Any] = [
             "created_at": "2026-11-23T09:00:00+01:00",
             "transactions": [["kind": "refund", "status": "success", "amount": "2.05"]],
@@ -345,7 +347,7 @@ struct ServeE2ETests {
             try sb.sql("SELECT payment_status, refunded_total FROM orders WHERE ref = '#1001'") == [
                 "partially_refunded|205"
             ])
-        #expect(try sb.sql("SELECT state FROM intake WHERE dedupe_key = 'event:e5'") == ["applied"])
+        #expect(try sb.sql("SELECT state FROM intake WHERE dedupe_key = 'event:e5:refunds/create'") == ["applied"])
         // The same refund again (Shopify retried it) after the version that holds it: nothing.
         r = try shopify(server, "refunds/create", refundBody, event: "e5")
         #expect(r.body == "duplicate\n")
@@ -388,7 +390,7 @@ struct ServeE2ETests {
                 refunds: [editRefund], current: 2),
             event: "e11")
         #expect(r.status == 200, "\(r)")
-        #expect(try sb.sql("SELECT state FROM intake WHERE dedupe_key = 'event:e10'") == ["applied"])
+        #expect(try sb.sql("SELECT state FROM intake WHERE dedupe_key = 'event:e10:orders/edited'") == ["applied"])
         // The edit took a card off the order here too, and its reservation with it.
         #expect(
             try sb.sql("SELECT l.quantity FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE ref = '#1003'")
@@ -483,7 +485,7 @@ struct ServeE2ETests {
         r = try server.deliver(
             "bare", platform: "shopify", topic: "orders/create", body: body, secret: Self.webhookSecret, event: "x4")
         #expect(r.status == 401, "\(r)")
-        #expect(server.output.contains("shop bare has no webhook secret"), "\(server.output)")
+        #expect(server.output.contains("401 POST /webhooks/bare rejected"), "\(server.output)")
         #expect(try sb.scalar("SELECT count(*) FROM intake") == "0")
         // Given one with `shop update`, read at the next delivery (no restart); taken away again, refused.
         let nothing = try sb.run("shop", "update", "bare")
@@ -523,7 +525,9 @@ struct ServeE2ETests {
             secret: Self.webhookSecret, event: "x8")
         #expect(r.status == 200 && r.body == "kept\n", "\(r)")
         #expect(
-            try sb.sql("SELECT state, error LIKE 'the body is not JSON%' FROM intake WHERE dedupe_key = 'event:x8'")
+            try sb.sql(
+                "SELECT state, error LIKE 'the body is not JSON%' FROM intake WHERE dedupe_key = 'event:x8:orders/updated'"
+            )
                 == ["failed|1"])
         let remind = try sb.run("remind")
         #expect(remind.stdout.contains("inbox"), "\(remind)")
@@ -555,6 +559,19 @@ struct ServeE2ETests {
         #expect(try sb.sql("SELECT status, payment_status FROM orders WHERE ref = '#1004'") == ["confirmed|paid"])
         r = try shopify(server, "orders/paid", Self.shopify(4, updated: "2026-11-20T10:02:00+01:00"), event: "p1")
         #expect(r.body == "duplicate\n", "\(r)")
+        // The late create is settled, not left waiting with its body.
+        #expect(
+            try sb.sql("SELECT state, body IS NULL FROM intake WHERE dedupe_key = 'event:p0:orders/create'") == [
+                "applied|1"
+            ])
+        #expect(
+            try sb.ok("inbox").stdout.contains("nothing")
+                || (try sb.scalar("SELECT count(*) FROM intake WHERE state IN ('received', 'failed', 'conflict')"))
+                    == "0"
+        )
+        // One Shopify event sets off several topics with the same event id: each is a delivery.
+        r = try shopify(server, "orders/updated", Self.shopify(4, updated: "2026-11-20T10:02:00+01:00"), event: "p1")
+        #expect(r.body == "applied\n", "orders/updated of the event orders/paid came from: \(r)")
         #expect(try sb.scalar("SELECT count(*) FROM orders WHERE channel = 'main'") == "1")
         #expect(try sb.scalar("SELECT count(*) FROM payments") == "1")
         let health = try server.request("GET", "/healthz")
@@ -564,6 +581,59 @@ struct ServeE2ETests {
         #expect(
             main?["last_delivery"] as? String == (try sb.scalar("SELECT max(received_at) FROM intake")), "\(health)")
         #expect(main?["waiting"] as? Int == 0)
+    }
+
+    @Test("an unpaid order edited in the shop: edited here, the history intact; hostile numbers do not stop the server")
+    func editUnpaidAndHostileNumbers() throws {
+        let sb = try Sandbox(template: .catalog)
+        try shops(sb)
+        let server = try TestServer(sb)
+        var r = try shopify(
+            server, "orders/create",
+            Self.shopify(7, updated: "2026-11-20T10:00:05+01:00", financial: "pending", quantity: 3),
+            event: "u1")
+        #expect(r.body == "applied\n", "\(r)")
+        r = try shopify(
+            server, "orders/updated",
+            Self.shopify(7, updated: "2026-11-20T11:00:00+01:00", financial: "pending", quantity: 3, current: 2),
+            event: "u2")
+        #expect(r.body == "applied\n", "\(r) \(server.output)")
+        #expect(server.output.contains("order #1007 updated"), "\(server.output)")
+        #expect(
+            try sb.sql("SELECT l.quantity FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE ref = '#1007'")
+                == ["2"])
+        #expect(try sb.sql("SELECT on_hand, reserved FROM products WHERE sku = 'CARD'") == ["10|2"])
+        let verify = try sb.run("verify")
+        #expect(verify.exitCode == 0 && verify.stdout.hasPrefix("history intact"), "\(verify)")
+        // Refunded units beyond what a number holds, a negative quantity: one line each, never a trap.
+        var hostile =
+            try JSONSerialization.jsonObject(with: Data(Self.shopify(8, updated: "2026-11-20T10:00:05+01:00")))
+            as! [String: Any]
+        hostile["refunds"] = [
+            [
+                "created_at": "2026-11-20T10:00:00Z",
+                "refund_line_items": [
+                    ["line_item_id": 70008, "quantity": Int64.max], ["line_item_id": 70008, "quantity": Int64.max],
+                ],
+                "transactions": [["kind": "refund", "status": "success", "amount": "99999999999999999.99"]],
+            ]
+        ]
+        var lines = hostile["line_items"] as! [[String: Any]]
+        lines[0]["current_quantity"] = NSNull()
+        lines[0]["fulfillable_quantity"] = Int64.min
+        hostile["line_items"] = lines
+        r = try shopify(
+            server, "orders/create", Array(try JSONSerialization.data(withJSONObject: hostile)), event: "h1")
+        #expect(r.status == 200, "\(r) \(server.output)")
+        lines[0]["quantity"] = -5
+        hostile["line_items"] = lines
+        hostile["refunds"] = []
+        r = try shopify(
+            server, "orders/updated", Array(try JSONSerialization.data(withJSONObject: hostile)), event: "h2")
+        #expect(r.status == 200 && r.body == "kept\n", "\(r)")
+        let health = try server.request("GET", "/healthz")
+        #expect(health.status == 200, "the server lives on: \(health)")
+        #expect(server.stop() == 0, "\(server.output)")
     }
 
     @Test("deliveries while the CLI ships: every one lands, none twice")

@@ -113,6 +113,14 @@ extension OrderStore {
             // Older than the version applied: nothing. The same time may be another version
             // (times have whole seconds): the importer finds it the same, or moves on.
             if let stored = link.modified.flatMap(Instant.parse), let m = order.modifiedAt, m < stored {
+                if let entry {
+                    // A delivery of an older version: settled, as the newer one is here.
+                    try db.run(
+                        """
+                        UPDATE intake SET state = 'applied', settled_at = ?, body = NULL,
+                            order_id = (SELECT id FROM orders WHERE ref = ?) WHERE id = ?
+                        """, nowText, ref, entry)
+                }
                 return (IntakeOutcome(platformID: id, ref: ref, kind: .unchanged, reason: nil), [])
             }
         } else {

@@ -186,8 +186,8 @@ public enum ShopifyOrder {
             }
             row[.unitPrice] = price
             if status == "processing" {
-                let open = (item["unfulfilledQuantity"]?.text).flatMap { Int64($0) } ?? quantity
-                row[.lineShipped] = String(max(0, quantity - open))
+                let open = min(quantity, max(0, (item["unfulfilledQuantity"]?.text).flatMap { Int64($0) } ?? quantity))
+                row[.lineShipped] = String(quantity - open)
             }
             rows.append(row)
         }

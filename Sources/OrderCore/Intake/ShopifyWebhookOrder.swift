@@ -27,6 +27,15 @@ public enum ShopifyWebhookOrder {
         return Instant.format(date)
     }
 
+    /// A line's units still to ship: what it holds now less what its fulfilments
+    /// shipped, when they list their lines; else Shopify's `fulfillable_quantity`.
+    static func unfulfilled(_ item: JSONValue, current: String?, shipped: Int64?) -> JSONValue {
+        guard let shipped, let now = current.flatMap({ Int64($0) }) else {
+            return item["fulfillable_quantity"]?.text.map(JSONValue.string) ?? .null
+        }
+        return .string(now < 0 ? String(now) : String(now - min(now, shipped)))
+    }
+
     public static func node(_ rest: JSONValue) -> JSONValue {
         guard case .object = rest else { return rest }
         func text(_ v: JSONValue?) -> JSONValue { v?.text.map(JSONValue.string) ?? .null }
@@ -68,13 +77,20 @@ public enum ShopifyWebhookOrder {
         let currency = (rest["currency"]?.text).flatMap { try? Currency(code: $0) }
         for refund in rest["refunds"]?.items ?? [] {
             for line in refund["refund_line_items"]?.items ?? [] {
-                if let lineID = line["line_item_id"]?.text, let q = (line["quantity"]?.text).flatMap({ Int64($0) }) {
-                    refundedUnits[lineID, default: 0] += q
+                if let lineID = line["line_item_id"]?.text, let q = (line["quantity"]?.text).flatMap({ Int64($0) }),
+                    q >= 0
+                {
+                    let (sum, overflow) = refundedUnits[lineID, default: 0].addingReportingOverflow(q)
+                    refundedUnits[lineID] = overflow ? Int64.max : sum
                 }
             }
             for t in refund["transactions"]?.items ?? []
             where t["kind"]?.text == "refund" && (t["status"]?.text ?? "success") == "success" {
-                guard let currency, let m = PlatformOrder.money(t["amount"]?.text, currency) else {
+                // An amount in another currency (the buyer's, on a multi-currency order)
+                // is not the shop's money: refused, not added.
+                guard let currency, t["currency"]?.text.map({ $0 == currency.code }) ?? true,
+                    let m = PlatformOrder.money(t["amount"]?.text, currency)
+                else {
                     badRefund = t["amount"]?.text ?? "null"
                     continue
                 }
@@ -106,11 +122,24 @@ public enum ShopifyWebhookOrder {
             ])
         }
 
+        // The units each line has shipped: the successful fulfilments' line items
+        // (`fulfillable_quantity` also leaves out units that are only pending or open).
+        var shippedUnits: [String: Int64] = [:]
+        for f in rest["fulfillments"]?.items ?? [] where (f["status"]?.text ?? "success") == "success" {
+            for line in f["line_items"]?.items ?? [] {
+                if let lineID = line["id"]?.text, let q = (line["quantity"]?.text).flatMap({ Int64($0) }), q >= 0 {
+                    let (sum, overflow) = shippedUnits[lineID, default: 0].addingReportingOverflow(q)
+                    shippedUnits[lineID] = overflow ? Int64.max : sum
+                }
+            }
+        }
+        let listed = (rest["fulfillments"]?.items ?? []).contains { !($0["line_items"]?.items.isEmpty ?? true) }
         let lines: [JSONValue] = (rest["line_items"]?.items ?? []).map { item in
             let lineID = item["id"]?.text
             var current = item["current_quantity"]?.text
             if current == nil, let q = (item["quantity"]?.text).flatMap({ Int64($0) }) {
-                current = String(max(0, q - (lineID.flatMap { refundedUnits[$0] } ?? 0)))
+                // Refunded units are never negative (see above); a negative quantity passes on, for the reader to refuse.
+                current = q < 0 ? String(q) : String(q - min(q, lineID.flatMap { refundedUnits[$0] } ?? 0))
             }
             let price = item["price_set"]?["shop_money"]?["amount"]?.text ?? item["price"]?.text
             return .object([
@@ -123,7 +152,11 @@ public enum ShopifyWebhookOrder {
                 ("name", text(item["name"] ?? item["title"])),
                 ("quantity", text(item["quantity"])),
                 ("currentQuantity", current.map(JSONValue.string) ?? .null),
-                ("unfulfilledQuantity", text(item["fulfillable_quantity"])),
+                (
+                    "unfulfilledQuantity",
+                    unfulfilled(
+                        item, current: current, shipped: listed ? lineID.flatMap { shippedUnits[$0] } ?? 0 : nil)
+                ),
                 (
                     "variant",
                     (item["variant_id"]?.text).map { .object([("id", .string("gid://shopify/ProductVariant/\($0)"))]) }
@@ -143,7 +176,7 @@ public enum ShopifyWebhookOrder {
             ("updatedAt", time(rest["updated_at"])),
             ("processedAt", time(rest["processed_at"])),
             ("cancelledAt", time(rest["cancelled_at"])),
-            ("email", text(rest["email"] ?? rest["contact_email"])),
+            ("email", text(rest["email"]?.text != nil ? rest["email"] : rest["contact_email"])),
             ("note", text(rest["note"])),
             ("currencyCode", text(rest["currency"])),
             ("displayFinancialStatus", .string(financial)),

@@ -128,14 +128,25 @@ extension OrderStore {
         }
         let parsed = Result { try JSONValue.parse(d.body) }
         let json = try? parsed.get()
-        let (platformID, modified) =
+        var (platformID, modified) =
             json.map { Self.webhookSubject($0, platform: shop.platform, topic: topic) } ?? (nil, nil)
-        // Shopify's event id is the same in each retry of one event; WooCommerce sends each
-        // event once, and its delivery id is a hash of the webhook and the second, not of
-        // the event, so its deliveries are known by the order's id and modification time.
+        // An id goes into the log, the inbox and keys: one printable word, or none.
+        if let id = platformID, id.utf8.count > 100 || !id.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) {
+            platformID = nil
+        }
+        // Shopify's event id is the same in each retry of one event, and in the deliveries
+        // of each topic one event sets off (orders/updated and orders/paid): the topic goes
+        // with it. WooCommerce sends each event once, and its delivery id is a hash of the
+        // webhook and the second, not of the event, so its deliveries are known by the
+        // order's id and modification time; a deletion (a body of the id alone) by its
+        // delivery too, as an order deleted, restored and deleted again is two deletions.
         let key: String
-        if shop.platform == .shopify, let event = d["x-shopify-event-id"] ?? d["x-shopify-webhook-id"], !event.isEmpty {
-            key = "event:\(event)"
+        let event = (d["x-shopify-event-id"] ?? d["x-shopify-webhook-id"]).map { String($0.prefix(200)) }
+        let delivery = d["x-wc-webhook-delivery-id"].map { String($0.prefix(200)) }
+        if shop.platform == .shopify, let event, !event.isEmpty {
+            key = "event:\(event):\(topic)"
+        } else if topic == WebhookTopic.wooDeleted, let platformID {
+            key = "order:\(platformID)@deleted:\(delivery ?? nowText)"
         } else if let platformID {
             key = "order:\(platformID)@\(modified.map(Instant.format) ?? "-")"
         } else {

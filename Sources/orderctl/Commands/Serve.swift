@@ -159,7 +159,9 @@ final class IntakeDesk: @unchecked Sendable {
 
     func deliver(_ request: Request, shop name: String) async -> Response {
         let started = ContinuousClock.now
-        let path = "/webhooks/\(name)"
+        // For the log line: printable ASCII only (the name comes from anyone's request).
+        let shown = String(name.unicodeScalars.prefix(80).map { $0.value > 32 && $0.value < 127 ? Character($0) : "?" })
+        let path = "/webhooks/\(shown)"
         func count(_ outcome: String, shop: String) {
             Counter(label: "orderctl_webhook_deliveries_total", dimensions: [("shop", shop), ("outcome", outcome)])
                 .increment()
@@ -194,7 +196,7 @@ final class IntakeDesk: @unchecked Sendable {
             }
         } catch {
             // Nothing was stored: the platform sends it again.
-            count("error", shop: name.lowercased())
+            count("error", shop: "-")
             let busy = (error as? OrderError).map { if case .databaseBusy = $0 { true } else { false } } ?? false
             log(
                 busy ? 503 : 500, path, "error", "\(error); nothing stored, the shop will send it again",
