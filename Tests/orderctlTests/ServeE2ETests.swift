@@ -682,5 +682,10 @@ struct ServeE2ETests {
         #expect(r.exitCode == 64, "\(r)")
         r = try sb.run("serve", "--max-body", "12Q")
         #expect(r.exitCode == 64, "\(r)")
+        // shop update judges the shape of what it is given before the database, as shop add does.
+        r = try sb.run("shop", "update", "main", "--api-url", "ftp://x")
+        #expect(r.exitCode == 64 && r.stderr.contains("--api-url"), "\(r)")
+        r = try sb.run("shop", "update", "main", "--no-webhook-secret", "--webhook-secret-file", "/x")
+        #expect(r.exitCode == 64, "\(r)")
     }
 }

@@ -153,7 +153,7 @@ public enum ShopAddress {
     /// An http(s) URL without credentials, query or fragment, lower-case scheme and
     /// host, no trailing slash; plain http only to this machine (a test server, a
     /// local proxy): anything else would send the secrets in the clear.
-    static func url(_ text: String, field: String) throws(OrderError) -> String {
+    public static func url(_ text: String, field: String) throws(OrderError) -> String {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let parts = URLComponents(string: t), let scheme = parts.scheme?.lowercased(),
             scheme == "https" || scheme == "http", let host = parts.host?.lowercased(), !host.isEmpty

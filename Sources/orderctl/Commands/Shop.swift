@@ -158,6 +158,11 @@ extension Orderctl {
                 do { _ = try Validate.word(name, field: "shop name", examples: "main") } catch {
                     throw ValidationError("\(error)")
                 }
+                if let apiURL, !apiURL.isEmpty {
+                    do { _ = try ShopAddress.url(apiURL, field: "--api-url") } catch {
+                        throw ValidationError("\(error)")
+                    }
+                }
                 if noWebhookSecret && webhookSecretFile != nil {
                     throw ValidationError("--no-webhook-secret and --webhook-secret-file: give one of them")
                 }
