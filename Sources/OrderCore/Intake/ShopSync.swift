@@ -184,15 +184,33 @@ extension OrderStore {
             ON CONFLICT (shop_id, platform_id) DO UPDATE SET modified_at = excluded.modified_at,
                 applied_at = excluded.applied_at
             """, shop.id, id, orderID, modified, nowText)
-        // What waited in the inbox for this order (this delivery, earlier failures, a
-        // refund or an edit waiting for a newer version) is settled by the version applied
-        // now; a deletion stays for the owner.
+        // What waited in the inbox for this order (earlier failures and conflicts) is
+        // settled by the version applied now; a deletion stays for the owner. A refund or
+        // an edit waiting for the version that holds it is settled only by a version as
+        // new as it (a late older version does not hold it).
         try db.run(
             """
             UPDATE intake SET state = 'applied', settled_at = ?, order_id = ?, body = NULL
-            WHERE shop_id = ? AND platform_id = ? AND state IN ('received', 'failed', 'conflict')
+            WHERE shop_id = ? AND platform_id = ? AND state IN ('failed', 'conflict')
                 AND coalesce(topic, '') != 'order.deleted'
             """, nowText, orderID, shop.id, id)
+        let waiting = try db.query(
+            "SELECT id, topic, body FROM intake WHERE shop_id = ? AND platform_id = ? AND state = 'received'", shop.id,
+            id
+        ) { r in
+            (
+                id: r.int64(0), topic: r.optionalString(1),
+                body: r.isNull(2) ? nil : Array(r.textBytes(2) ?? UnsafeBufferPointer(start: nil, count: 0))
+            )
+        }
+        for w in waiting where w.id != entry {
+            let json = w.body.flatMap { try? JSONValue.parse($0) }
+            let at = json.flatMap { Self.webhookSubject($0, platform: shop.platform, topic: w.topic ?? "").1 }
+            if let at, let m = order.modifiedAt, m < at { continue }
+            try db.run(
+                "UPDATE intake SET state = 'applied', settled_at = ?, order_id = ?, body = NULL WHERE id = ?", nowText,
+                orderID, w.id)
+        }
         if let entry {
             try db.run(
                 "UPDATE intake SET state = 'applied', settled_at = ?, order_id = ?, body = NULL WHERE id = ?", nowText,

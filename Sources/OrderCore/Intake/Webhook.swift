@@ -250,7 +250,7 @@ extension OrderStore {
             let edit = json["order_edit"]
             return (
                 (edit?["order_id"]?.text).map { "gid://shopify/Order/\($0)" },
-                ShopifyWebhookOrder.utc(edit?["created_at"]?.text).flatMap(Instant.parse)
+                ShopifyWebhookOrder.utc(edit?["committed_at"]?.text ?? edit?["created_at"]?.text).flatMap(Instant.parse)
             )
         case (.shopify, _):
             let id = json["admin_graphql_api_id"]?.text ?? (json["id"]?.text).map { "gid://shopify/Order/\($0)" }
