@@ -42,15 +42,7 @@ extension Orderctl {
                 name: .customLong("api-url"),
                 help: "Reach the platform's API at another address (a proxy, a test server; http only to this machine)."
             ) var apiURL: String?
-            @Option(name: .customLong("token-file"), help: "Shopify: the file holding the Admin API access token.")
-            var tokenFile: String?
-            @Option(name: .customLong("key-file"), help: "WooCommerce: the file holding the consumer key (ck_...).")
-            var keyFile: String?
-            @Option(
-                name: .customLong("secret-file"), help: "WooCommerce: the file holding the consumer secret (cs_...).")
-            var secretFile: String?
-            @Option(name: .customLong("webhook-secret-file"), help: "The file holding the webhook signing secret.")
-            var webhookSecretFile: String?
+            @OptionGroup var secrets: SecretFileOptions
             @OptionGroup var json: JSONOption
 
             var draft: NewShop {
@@ -58,10 +50,7 @@ extension Orderctl {
                 d.domain = domain
                 d.url = url
                 d.apiURL = apiURL
-                let files: [(ShopSecret, String?)] = [
-                    (.token, tokenFile), (.key, keyFile), (.secret, secretFile), (.webhookSecret, webhookSecretFile),
-                ]
-                for case (let secret, let path?) in files { d.secretFiles[secret] = path }
+                d.secretFiles = secrets.files
                 return d
             }
 
@@ -126,15 +115,7 @@ extension Orderctl {
                     """)
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The shop's name.") var name: String
-            @Option(name: .customLong("token-file"), help: "Shopify: the file holding the Admin API access token.")
-            var tokenFile: String?
-            @Option(name: .customLong("key-file"), help: "WooCommerce: the file holding the consumer key (ck_...).")
-            var keyFile: String?
-            @Option(
-                name: .customLong("secret-file"), help: "WooCommerce: the file holding the consumer secret (cs_...).")
-            var secretFile: String?
-            @Option(name: .customLong("webhook-secret-file"), help: "The file holding the webhook signing secret.")
-            var webhookSecretFile: String?
+            @OptionGroup var secrets: SecretFileOptions
             @Flag(
                 name: .customLong("no-webhook-secret"),
                 help: "Forget the webhook secret: 'serve' refuses the shop's deliveries (401) from then on.")
@@ -145,14 +126,7 @@ extension Orderctl {
             var apiURL: String?
             @OptionGroup var json: JSONOption
 
-            var files: [ShopSecret: String] {
-                let given: [(ShopSecret, String?)] = [
-                    (.token, tokenFile), (.key, keyFile), (.secret, secretFile), (.webhookSecret, webhookSecretFile),
-                ]
-                var out: [ShopSecret: String] = [:]
-                for case (let secret, let path?) in given { out[secret] = path }
-                return out
-            }
+            var files: [ShopSecret: String] { secrets.files }
 
             func validate() throws {
                 do { _ = try Validate.word(name, field: "shop name", examples: "main") } catch {
@@ -163,7 +137,7 @@ extension Orderctl {
                         throw ValidationError("\(error)")
                     }
                 }
-                if noWebhookSecret && webhookSecretFile != nil {
+                if noWebhookSecret && secrets.webhookSecretFile != nil {
                     throw ValidationError("--no-webhook-secret and --webhook-secret-file: give one of them")
                 }
                 if files.isEmpty && !noWebhookSecret && apiURL == nil {
@@ -199,5 +173,26 @@ extension Orderctl {
                 )
             }
         }
+    }
+}
+
+/// The files a shop's secrets are in, as `shop add` and `shop update` take them.
+struct SecretFileOptions: ParsableArguments {
+    @Option(name: .customLong("token-file"), help: "Shopify: the file holding the Admin API access token.")
+    var tokenFile: String?
+    @Option(name: .customLong("key-file"), help: "WooCommerce: the file holding the consumer key (ck_...).")
+    var keyFile: String?
+    @Option(name: .customLong("secret-file"), help: "WooCommerce: the file holding the consumer secret (cs_...).")
+    var secretFile: String?
+    @Option(name: .customLong("webhook-secret-file"), help: "The file holding the webhook signing secret.")
+    var webhookSecretFile: String?
+
+    var files: [ShopSecret: String] {
+        let given: [(ShopSecret, String?)] = [
+            (.token, tokenFile), (.key, keyFile), (.secret, secretFile), (.webhookSecret, webhookSecretFile),
+        ]
+        var out: [ShopSecret: String] = [:]
+        for case (let secret, let path?) in given { out[secret] = path }
+        return out
     }
 }
