@@ -8,7 +8,7 @@ import Testing
 /// `orderctl serve` started as users start it (the built binary, on loopback, a free
 /// port), with deliveries signed as Shopify and WooCommerce sign them, sent by a real
 /// HTTP client (URLSession).
-final class TestServer {
+final class TestServer: @unchecked Sendable {
     let log: String
     var pid: pid_t = 0
     let port: Int
@@ -656,6 +656,42 @@ struct ServeE2ETests {
         let health = try server.request("GET", "/healthz")
         #expect(health.status == 200, "the server lives on: \(health)")
         #expect(server.stop() == 0, "\(server.output)")
+    }
+
+    @Test("SIGTERM while a delivery waits for the write lock: it is answered 200 and stored, then serve exits 0")
+    func gracefulStop() throws {
+        let sb = try Sandbox(template: .catalog)
+        try shops(sb)
+        let server = try TestServer(sb)
+        // sqlite3 holds the write lock until the test lets go (well within the 5 s busy timeout).
+        let marker = sb.dir.appendingPathComponent("locked").path
+        let release = sb.dir.appendingPathComponent("release").path
+        let wait = "touch \(marker); i=0; while [ ! -e \(release) ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done"
+        let script = "printf 'BEGIN IMMEDIATE;\\n.shell \(wait)\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
+        let holder = try launch(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", script, sb.dbPath],
+            environment: ["HOME": sb.dir.path, "PATH": "/usr/bin:/bin"], directory: sb.dir, scratch: sb.scratch)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(20_000) }
+        try #require(FileManager.default.fileExists(atPath: marker), "sqlite3 did not take the lock")
+        let body = Self.shopify(11, updated: "2026-11-20T10:00:05+01:00")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var reply: TestServer.Reply?
+        DispatchQueue.global().async {
+            reply = try? server.deliver(
+                "main", platform: "shopify", topic: "orders/create", body: body, secret: Self.webhookSecret, event: "g1"
+            )
+            done.signal()
+        }
+        usleep(600_000)  // the delivery is in, waiting for the lock
+        kill(server.pid, SIGTERM)
+        usleep(400_000)
+        FileManager.default.createFile(atPath: release, contents: nil)
+        _ = try holder.wait(timeout: 30)
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(reply?.status == 200 && reply?.body == "applied\n", "\(String(describing: reply)) \(server.output)")
+        #expect(server.stop(signal: 0) == 0, "\(server.output)")
+        #expect(try sb.scalar("SELECT count(*) FROM orders WHERE ref = '#1011'") == "1")
     }
 
     @Test("deliveries while the CLI ships: every one lands, none twice")
