@@ -114,20 +114,9 @@ struct ConcurrencyLifecycleTests {
         let before = try sb.dump()
         // sqlite3 holds the write lock until the command has answered (at most a minute),
         // however slowly the command starts under load: beyond the 5-second busy timeout.
-        let marker = sb.dir.appendingPathComponent("locked").path
-        let release = sb.dir.appendingPathComponent("release").path
-        let wait = "touch \(marker); i=0; while [ ! -e \(release) ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
-        let script = "printf 'BEGIN IMMEDIATE;\\n.shell \(wait)\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
-        let holder = try launch(
-            URL(fileURLWithPath: "/bin/sh"), ["-c", script, sb.dbPath],
-            environment: ["HOME": sb.dir.path, "PATH": "/usr/bin:/bin"],
-            directory: sb.dir, scratch: sb.scratch)
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(20_000) }
-        try #require(FileManager.default.fileExists(atPath: marker), "sqlite3 did not take the lock")
+        let holder = try LockHolder(sb)
         let r = try sb.run("confirm", "A")
-        FileManager.default.createFile(atPath: release, contents: nil)
-        _ = try holder.wait(timeout: 30)
+        try holder.release()
         #expect(r.exitCode == 1, "\(r)")
         #expect(r.stderrLines.count == 1, "\(r)")
         #expect(r.stderrLines.first?.hasPrefix("Error: the database is busy") == true, "\(r)")

@@ -96,6 +96,34 @@ enum Shell {
     }
 }
 
+/// sqlite3 holding the database's write lock (BEGIN IMMEDIATE) until `release()` or
+/// `limit` seconds: for the tests of what orderctl does while another program writes.
+struct LockHolder {
+    let process: Launched
+    let releaseFile: String
+
+    init(_ sb: Sandbox, limit: Int = 60) throws {
+        let marker = sb.dir.appendingPathComponent("locked-\(UUID().uuidString.prefix(6))").path
+        releaseFile = marker + ".release"
+        let ticks = limit * 10
+        let wait =
+            "touch \(marker); i=0; while [ ! -e \(releaseFile) ] && [ $i -lt \(ticks) ]; do sleep 0.1; i=$((i+1)); done"
+        let script = "printf 'BEGIN IMMEDIATE;\\n.shell \(wait)\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
+        process = try launch(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", script, sb.dbPath],
+            environment: ["HOME": sb.dir.path, "PATH": "/usr/bin:/bin"], directory: sb.dir, scratch: sb.scratch)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(20_000) }
+        try #require(FileManager.default.fileExists(atPath: marker), "sqlite3 did not take the lock")
+    }
+
+    /// Lets go of the lock and waits for sqlite3 to end.
+    func release() throws {
+        FileManager.default.createFile(atPath: releaseFile, contents: nil)
+        _ = try process.wait(timeout: 30)
+    }
+}
+
 /// Runs an executable to completion with stdin from /dev/null and stdout/stderr
 /// captured in files (no pipe can fill up and deadlock). A watchdog kills it after
 /// `timeout` seconds so that a hang fails the test instead of the whole run.

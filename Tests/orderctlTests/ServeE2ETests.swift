@@ -542,6 +542,14 @@ struct ServeE2ETests {
             metrics.body.contains(#"orderctl_webhook_deliveries_total{shop="main",outcome="applied"} 1"#),
             "\(metrics.body)")
         #expect(metrics.body.contains(#"orderctl_inbox_waiting{shop="main"} 1"#), "\(metrics.body)")
+        // The last delivery's time, as plain SQL reads it from the inbox; no shop's sync is failing.
+        let last = try sb.scalar(
+            "SELECT CAST(strftime('%s', max(received_at)) AS INTEGER) FROM intake i JOIN shops s ON s.id = i.shop_id WHERE s.name = 'main'"
+        )
+        #expect(
+            metrics.body.contains(#"orderctl_shop_last_delivery_timestamp_seconds{shop="main"} \#(last).0"#),
+            "\(metrics.body)")
+        #expect(metrics.body.contains(#"orderctl_shop_sync_failing{shop="main"} 0"#), "\(metrics.body)")
     }
 
     @Test("out of order and twice: paid before create, updated before create, the same event again")
@@ -664,16 +672,7 @@ struct ServeE2ETests {
         try shops(sb)
         let server = try TestServer(sb)
         // sqlite3 holds the write lock until the test lets go (well within the 5 s busy timeout).
-        let marker = sb.dir.appendingPathComponent("locked").path
-        let release = sb.dir.appendingPathComponent("release").path
-        let wait = "touch \(marker); i=0; while [ ! -e \(release) ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done"
-        let script = "printf 'BEGIN IMMEDIATE;\\n.shell \(wait)\\nCOMMIT;\\n' | /usr/bin/sqlite3 \"$0\""
-        let holder = try launch(
-            URL(fileURLWithPath: "/bin/sh"), ["-c", script, sb.dbPath],
-            environment: ["HOME": sb.dir.path, "PATH": "/usr/bin:/bin"], directory: sb.dir, scratch: sb.scratch)
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(20_000) }
-        try #require(FileManager.default.fileExists(atPath: marker), "sqlite3 did not take the lock")
+        let holder = try LockHolder(sb, limit: 15)
         let body = Self.shopify(11, updated: "2026-11-20T10:00:05+01:00")
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var reply: TestServer.Reply?
@@ -686,8 +685,7 @@ struct ServeE2ETests {
         usleep(600_000)  // the delivery is in, waiting for the lock
         kill(server.pid, SIGTERM)
         usleep(400_000)
-        FileManager.default.createFile(atPath: release, contents: nil)
-        _ = try holder.wait(timeout: 30)
+        try holder.release()
         #expect(done.wait(timeout: .now() + 30) == .success)
         #expect(reply?.status == 200 && reply?.body == "applied\n", "\(String(describing: reply)) \(server.output)")
         #expect(server.stop(signal: 0) == 0, "\(server.output)")
